@@ -1,0 +1,142 @@
+// Argument parsing with Valkey's rules and error texts. Keys/fields/members are latin1 strings (a bijection
+// for bytes 0..255), values stay Buffers.
+
+import { E, ReplyError } from "./errors.js";
+
+export const I64_MIN = -(2n ** 63n);
+export const I64_MAX = 2n ** 63n - 1n;
+
+/** Binary-safe bytes -> JS string (latin1). */
+export function str(b: Buffer): string {
+  return b.toString("latin1");
+}
+
+/** ASCII-lowercased token for option matching. */
+export function token(b: Buffer): string {
+  return b.toString("latin1").toLowerCase();
+}
+
+/**
+ * Valkey's string2ll: optional '-', digits, no '+', no spaces, no leading zeros, within int64.
+ * Returns a bigint, or null when the text is not such an integer.
+ */
+export function parseI64Big(b: Buffer | string): bigint | null {
+  const s = typeof b === "string" ? b : b.toString("latin1");
+  const n = s.length;
+  if (n === 0 || n > 20) return null;
+  let i = 0;
+  if (s.charCodeAt(0) === 45) {
+    if (n === 1) return null;
+    i = 1;
+  }
+  if (s.charCodeAt(i) === 48) return n === 1 ? 0n : null;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return null;
+  }
+  const v = BigInt(s);
+  if (v < I64_MIN || v > I64_MAX) return null;
+  return v;
+}
+
+/** Fast path for the common case: an int64 as a JS number (exact below 2^53), or null. */
+export function parseI64(b: Buffer | string): number | null {
+  if (typeof b === "string") b = Buffer.from(b, "latin1");
+  const n = b.length;
+  if (n === 0 || n > 20) return null;
+  if (n > 15) {
+    const big = parseI64Big(b);
+    return big === null ? null : Number(big);
+  }
+  // at most 15 chars: always exact in a double
+  let i = 0;
+  let neg = false;
+  if (b[0] === 45) {
+    if (n === 1) return null;
+    neg = true;
+    i = 1;
+  }
+  if (b[i] === 48) return n === 1 ? 0 : null;
+  let v = 0;
+  for (; i < n; i++) {
+    const d = b[i]! - 48;
+    if (d < 0 || d > 9) return null;
+    v = v * 10 + d;
+  }
+  return neg ? -v : v;
+}
+
+/** Integer argument or `ERR value is not an integer or out of range`. */
+export function int(b: Buffer): number {
+  const v = parseI64(b);
+  if (v === null) throw E.notInteger;
+  return v;
+}
+
+/** Integer argument that must fit in int64 exactly (INCRBY family, BITFIELD). */
+export function bigint(b: Buffer): bigint {
+  const v = parseI64Big(b);
+  if (v === null) throw E.notInteger;
+  return v;
+}
+
+const FLOAT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** strtod-like double parsing as Valkey accepts it (inf/infinity allowed, NaN and spaces refused). */
+export function parseFloatStrict(b: Buffer | string): number | null {
+  const s = typeof b === "string" ? b : b.toString("latin1");
+  if (s.length === 0 || s.length > 5000) return null;
+  if (FLOAT_RE.test(s)) return Number(s);
+  const l = s.toLowerCase();
+  if (l === "inf" || l === "+inf" || l === "infinity" || l === "+infinity") return Infinity;
+  if (l === "-inf" || l === "-infinity") return -Infinity;
+  return null;
+}
+
+/** Double argument or `ERR value is not a valid float`. */
+export function float(b: Buffer): number {
+  const v = parseFloatStrict(b);
+  if (v === null) throw E.notFloat;
+  return v;
+}
+
+/** A cursor over argv for option grammars: `const a = new Args(argv, 2); while (a.more()) ...`. */
+export class Args {
+  constructor(
+    readonly argv: Buffer[],
+    public i = 1,
+  ) {}
+  more(): boolean {
+    return this.i < this.argv.length;
+  }
+  remaining(): number {
+    return this.argv.length - this.i;
+  }
+  peekToken(): string {
+    return token(this.argv[this.i]!);
+  }
+  /** Next argument or syntax error when missing. */
+  bytes(): Buffer {
+    if (this.i >= this.argv.length) throw E.syntax;
+    return this.argv[this.i++]!;
+  }
+  key(): string {
+    return str(this.bytes());
+  }
+  token(): string {
+    return token(this.bytes());
+  }
+  int(): number {
+    return int(this.bytes());
+  }
+  float(): number {
+    return float(this.bytes());
+  }
+  end(): void {
+    if (this.i < this.argv.length) throw E.syntax;
+  }
+}
+
+export function err(text: string): ReplyError {
+  return new ReplyError(text);
+}

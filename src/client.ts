@@ -1,0 +1,127 @@
+// Per-connection state: db, protocol, auth, name, MULTI queue, WATCH, subscriptions, blocking, reply mode.
+// Knows nothing about sockets: a transport adapter feeds bytes in and drains output through `Connection`.
+
+import { RespParser, ReplyWriter } from "./resp.js";
+import type { Database, Watcher } from "./store.js";
+import type { Server } from "./server.js";
+import type { CommandEntry } from "./commands/types.js";
+
+/** What a transport gives the core for one connection. */
+export interface Connection {
+  write(data: Buffer): void;
+  /** Close after pending output is written. */
+  end(): void;
+  /** Bytes queued in the transport but not yet written (output buffer accounting). */
+  pendingBytes(): number;
+  remoteAddress: string;
+  remotePort: number;
+  localAddress: string;
+  localPort: number;
+  fd: number;
+}
+
+export interface QueuedCommand {
+  entry: CommandEntry;
+  argv: Buffer[];
+}
+
+export class Client implements Watcher {
+  readonly id: number;
+  readonly w = new ReplyWriter();
+  readonly parser: RespParser;
+  db: Database;
+  authenticated: boolean;
+  user = "default";
+  name = "";
+  libName = "";
+  libVer = "";
+  readonly createdAt: number;
+  lastInteraction: number;
+  lastCmd = "NULL";
+  /** MULTI state: null when not in a transaction. */
+  multi: QueuedCommand[] | null = null;
+  multiError = false;
+  /** Set by the key-modified signal when a WATCHed key changes. */
+  dirtyCas = false;
+  /** WATCHed keys as [db, key]. */
+  watching: Array<[Database, string]> = [];
+  /** Pub/sub subscriptions (latin1 channel names). */
+  readonly channels = new Set<string>();
+  readonly patterns = new Set<string>();
+  readonly shardChannels = new Set<string>();
+  /** CLIENT REPLY: "skip-next" is the SKIP command itself, whose own reply is dropped too. */
+  replyMode: "on" | "off" | "skip" | "skip-next" = "on";
+  noEvict = false;
+  noTouch = false;
+  monitor = false;
+  /** Closing: no more commands are read; output is flushed then the connection ends. */
+  closing = false;
+  closed = false;
+  /** Execution suspended (CLIENT PAUSE, blocking command); resumed by the server. */
+  suspended = false;
+  /** Command waiting to run once the suspension ends. */
+  pendingArgv: Buffer[] | null = null;
+  /** Blocking state owned by the blocking module. */
+  blocked: unknown = null;
+  /** Running inside EXEC (commands see the frozen transaction state). */
+  inExec = false;
+  /** Output bytes accounted for client-output-buffer-limit soft limit tracking. */
+  obufSoftSince = 0;
+
+  constructor(
+    readonly server: Server,
+    readonly conn: Connection,
+    id: number,
+  ) {
+    this.id = id;
+    this.parser = new RespParser(server.parserLimits());
+    this.db = server.store.dbs[0]!;
+    this.authenticated = !server.authRequired();
+    this.parser.unauthenticated = !this.authenticated;
+    this.createdAt = this.lastInteraction = Date.now();
+  }
+
+  get proto(): 2 | 3 {
+    return this.w.proto;
+  }
+
+  get subscriptionCount(): number {
+    return this.channels.size + this.patterns.size + this.shardChannels.size;
+  }
+
+  /** RESP2 subscribed mode limits which commands may run. */
+  get inPubSubMode(): boolean {
+    return this.w.proto === 2 && this.subscriptionCount > 0;
+  }
+
+  setAuthenticated(ok: boolean): void {
+    this.authenticated = ok;
+    this.parser.unauthenticated = !ok;
+  }
+
+  /** Bytes arrived from the transport. */
+  onData(chunk: Buffer): void {
+    if (this.closing) return;
+    this.lastInteraction = Date.now();
+    this.parser.feed(chunk);
+    this.server.processInput(this);
+    // The transport may reuse its read buffer: keep only copies of what is left unparsed.
+    this.parser.retain();
+  }
+
+  /** Write everything buffered to the transport (one write per batch). */
+  flush(): void {
+    const out = this.w.take();
+    if (out !== null && !this.closed) this.conn.write(out);
+    if (this.closing && !this.closed) {
+      this.closed = true;
+      this.conn.end();
+    }
+  }
+
+  /** Reply with an error and close after it is written (protocol errors, limits). */
+  closeWithError(text: string): void {
+    this.w.error(text);
+    this.closing = true;
+  }
+}

@@ -1,0 +1,397 @@
+// Connection family: PING ECHO HELLO AUTH SELECT QUIT RESET CLIENT ...
+
+import type { Client } from "../client.js";
+import { E, errorText, unknownSubcommandOrWrongArity } from "../errors.js";
+import { int, str, token, parseI64 } from "../args.js";
+import { clientAddr, formatAddr } from "../server.js";
+import { cfg } from "../config.js";
+import { VALKEY_VERSION, REDIS_COMPAT_VERSION } from "../version.js";
+import type { CommandEntry } from "./types.js";
+import { unwatchAll } from "./transactions.js";
+
+export const commands: CommandEntry[] = [
+  { name: "ping", arity: -1, flags: ["fast", "sentinel"], acl: ["connection"], tips: ["request_policy:all_shards", "response_policy:all_succeeded"], run: ping },
+  { name: "echo", arity: 2, flags: ["fast"], acl: ["connection"], run: echo },
+  { name: "hello", arity: -1, flags: ["noscript", "loading", "stale", "fast", "no_auth", "sentinel", "allow_busy"], acl: ["connection"], run: hello },
+  { name: "auth", arity: -2, flags: ["noscript", "loading", "stale", "fast", "no_auth", "sentinel", "allow_busy"], acl: ["connection"], run: auth },
+  { name: "select", arity: 2, flags: ["loading", "stale", "fast"], acl: ["connection"], run: select },
+  { name: "quit", arity: -1, flags: ["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"], acl: ["connection"], run: quit },
+  { name: "reset", arity: 1, flags: ["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"], acl: ["connection"], run: reset },
+  {
+    name: "client",
+    arity: -2,
+    flags: [],
+    acl: [],
+    subcommands: [
+      { name: "id", arity: 2, flags: ["noscript", "loading", "stale"], acl: ["connection"], run: (c) => c.w.integer(c.id) },
+      { name: "setname", arity: 3, flags: ["noscript", "loading", "stale"], acl: ["connection"], run: clientSetname },
+      { name: "getname", arity: 2, flags: ["noscript", "loading", "stale"], acl: ["connection"], run: (c) => (c.name ? c.w.bulk(c.name) : c.w.null()) },
+      { name: "setinfo", arity: 4, flags: ["noscript", "loading", "stale"], acl: ["connection"], run: clientSetinfo },
+      { name: "info", arity: 2, flags: ["noscript", "loading", "stale"], acl: ["connection"], tips: ["nondeterministic_output"], run: (c) => c.w.verbatim(clientInfoLine(c) + "\n") },
+      { name: "list", arity: -2, flags: ["admin", "noscript", "loading", "stale"], acl: ["connection"], tips: ["nondeterministic_output"], run: clientList },
+      { name: "kill", arity: -3, flags: ["admin", "noscript", "loading", "stale"], acl: ["connection"], run: clientKill },
+      { name: "no-evict", arity: 3, flags: ["admin", "noscript", "loading", "stale"], acl: ["connection"], run: (c, a) => onOff(c, a, (v) => (c.noEvict = v)) },
+      { name: "no-touch", arity: 3, flags: ["noscript", "loading", "stale"], acl: ["connection"], run: (c, a) => onOff(c, a, (v) => (c.noTouch = v)) },
+      { name: "reply", arity: 3, flags: ["noscript", "loading", "stale"], acl: ["connection"], run: clientReply },
+      { name: "pause", arity: -3, flags: ["admin", "noscript", "loading", "stale"], acl: ["connection"], run: clientPause },
+      { name: "unpause", arity: 2, flags: ["admin", "noscript", "loading", "stale"], acl: ["connection"], run: (c) => (c.server.unpause(), c.w.ok()) },
+      { name: "help", arity: 2, flags: ["loading", "stale"], acl: ["connection"], run: clientHelp },
+    ],
+  },
+];
+
+// PING [message]
+function ping(c: Client, argv: Buffer[]): void {
+  if (argv.length > 2) throw errorText("ERR wrong number of arguments for 'ping' command");
+  if (c.inPubSubMode) {
+    // RESP2 subscribed mode answers with a ["pong", message] array
+    c.w.array(2);
+    c.w.bulk("pong");
+    c.w.bulk(argv.length === 2 ? argv[1]! : "");
+    return;
+  }
+  if (argv.length === 2) c.w.bulk(argv[1]!);
+  else c.w.raw(PONG);
+}
+const PONG = Buffer.from("+PONG\r\n");
+
+// ECHO message
+function echo(c: Client, argv: Buffer[]): void {
+  c.w.bulk(argv[1]!);
+}
+
+function checkPassword(c: Client, user: string, pass: Buffer): boolean {
+  const want = cfg.password(c.server.config);
+  if (user !== "default") return false;
+  if (want === null) return true; // the default user has nopass
+  return str(pass) === want || pass.toString("utf8") === want;
+}
+
+// HELLO [protover [AUTH username password] [SETNAME clientname]]
+function hello(c: Client, argv: Buffer[]): void {
+  let proto: 2 | 3 | null = null;
+  let i = 1;
+  if (argv.length >= 2) {
+    const v = parseI64(argv[1]!);
+    if (v === null) throw errorText("ERR Protocol version is not an integer or out of range");
+    if (v < 2 || v > 3) throw E.protoNoAuthHello;
+    proto = v as 2 | 3;
+    i = 2;
+  }
+  let authUser: string | null = null;
+  let authPass: Buffer | null = null;
+  let name: string | null = null;
+  for (; i < argv.length; i++) {
+    const opt = token(argv[i]!);
+    const left = argv.length - i - 1;
+    if (opt === "auth" && left >= 2) {
+      authUser = str(argv[i + 1]!);
+      authPass = argv[i + 2]!;
+      i += 2;
+    } else if (opt === "setname" && left >= 1) {
+      name = str(argv[i + 1]!);
+      i += 1;
+    } else throw errorText(`ERR Syntax error in HELLO option '${str(argv[i]!)}'`);
+  }
+  if (authUser !== null) {
+    if (!checkPassword(c, authUser, authPass!)) throw E.wrongPass;
+    c.setAuthenticated(true);
+  }
+  if (!c.authenticated) {
+    throw errorText(
+      "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+    );
+  }
+  if (name !== null) {
+    if (!validName(name)) throw errorText("ERR Client names cannot contain spaces, newlines or special characters.");
+    c.name = name;
+  }
+  if (proto !== null) c.w.proto = proto;
+  const redisCompat = c.server.param("extended-redis-compatibility") === "yes";
+  const w = c.w;
+  w.map(7);
+  w.bulk("server");
+  w.bulk(redisCompat ? "redis" : "valkey");
+  w.bulk("version");
+  w.bulk(redisCompat ? REDIS_COMPAT_VERSION : VALKEY_VERSION);
+  w.bulk("proto");
+  w.integer(w.proto);
+  w.bulk("id");
+  w.integer(c.id);
+  w.bulk("mode");
+  w.bulk("standalone");
+  w.bulk("role");
+  w.bulk("master");
+  w.bulk("modules");
+  w.array(0);
+}
+
+// AUTH [username] password
+function auth(c: Client, argv: Buffer[]): void {
+  if (argv.length > 3) throw E.syntax;
+  const user = argv.length === 3 ? str(argv[1]!) : "default";
+  const pass = argv[argv.length - 1]!;
+  if (argv.length === 2 && cfg.password(c.server.config) === null) throw E.authNotConfigured;
+  if (!checkPassword(c, user, pass)) {
+    c.server.log("verbose", `AUTH failed for client ${clientAddr(c)}`);
+    throw E.wrongPass;
+  }
+  c.setAuthenticated(true);
+  c.w.ok();
+}
+
+// SELECT index
+function select(c: Client, argv: Buffer[]): void {
+  const v = parseI64(argv[1]!);
+  if (v === null) throw E.notInteger;
+  if (v < 0 || v >= c.server.store.dbs.length) throw E.dbIndexOutOfRange;
+  c.db = c.server.store.dbs[v]!;
+  c.w.ok();
+}
+
+// QUIT
+function quit(c: Client): void {
+  c.w.ok();
+  c.closing = true;
+}
+
+/** Drop every piece of connection state (RESET, and what a new connection starts with). */
+export const resetHooks: Array<(c: Client) => void> = [];
+
+// RESET
+function reset(c: Client): void {
+  c.multi = null;
+  c.multiError = false;
+  unwatchAll(c);
+  for (const h of resetHooks) h(c);
+  c.db = c.server.store.dbs[0]!;
+  c.w.proto = 2;
+  c.name = "";
+  c.replyMode = "on";
+  c.noEvict = false;
+  c.noTouch = false;
+  if (c.monitor) {
+    c.monitor = false;
+    c.server.monitors.delete(c);
+  }
+  c.setAuthenticated(!c.server.authRequired());
+  c.w.simple("RESET");
+}
+
+/** Valkey refuses names with spaces, newlines or characters outside '!'..'~'. */
+function validName(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    if (ch < 33 || ch > 126) return false;
+  }
+  return true;
+}
+
+// CLIENT SETNAME connection-name
+function clientSetname(c: Client, argv: Buffer[]): void {
+  const name = str(argv[2]!);
+  if (!validName(name)) throw errorText("ERR Client names cannot contain spaces, newlines or special characters.");
+  c.name = name;
+  c.w.ok();
+}
+
+// CLIENT SETINFO <LIB-NAME libname | LIB-VER libver>
+function clientSetinfo(c: Client, argv: Buffer[]): void {
+  const attr = token(argv[2]!);
+  const val = str(argv[3]!);
+  if (attr !== "lib-name" && attr !== "lib-ver") throw errorText(`ERR Unrecognized option '${str(argv[2]!)}'`);
+  if (!validName(val)) throw errorText(`ERR ${attr} cannot contain spaces, newlines or special characters.`);
+  if (attr === "lib-name") c.libName = val;
+  else c.libVer = val;
+  c.w.ok();
+}
+
+function onOff(c: Client, argv: Buffer[], set: (v: boolean) => void): void {
+  const v = token(argv[2]!);
+  if (v !== "on" && v !== "off") throw E.syntax;
+  set(v === "on");
+  c.w.ok();
+}
+
+// CLIENT REPLY <ON | OFF | SKIP>
+function clientReply(c: Client, argv: Buffer[]): void {
+  const v = token(argv[2]!);
+  if (v === "on") {
+    c.replyMode = "on";
+    c.w.ok();
+  } else if (v === "off" || v === "skip") {
+    // the gate drops this command's own reply and, for SKIP, the next one's
+    c.replyMode = v === "off" ? "off" : "skip-next";
+  } else throw E.syntax;
+}
+
+// CLIENT PAUSE timeout [WRITE | ALL]
+function clientPause(c: Client, argv: Buffer[]): void {
+  const t = parseI64(argv[2]!);
+  if (t === null) throw errorText("ERR timeout is not an integer or out of range");
+  if (t < 0) throw errorText("ERR timeout is negative");
+  let all = true;
+  if (argv.length === 4) {
+    const m = token(argv[3]!);
+    if (m === "write") all = false;
+    else if (m !== "all") throw E.syntax;
+  } else if (argv.length > 4) throw E.syntax;
+  c.server.pauseClients(t, all);
+  c.w.ok();
+}
+
+/** One CLIENT LIST / CLIENT INFO line with Valkey's fields, in Valkey's order. */
+export function clientInfoLine(c: Client): string {
+  const now = Date.now();
+  let flags = "";
+  if (c.multi !== null) flags += "x";
+  if (c.subscriptionCount > 0) flags += "P";
+  if (c.blocked !== null) flags += "b";
+  if (c.dirtyCas) flags += "d";
+  if (c.closing) flags += "A";
+  if (c.noEvict) flags += "e";
+  if (c.noTouch) flags += "T";
+  if (c.monitor) flags += "O";
+  if (flags === "") flags = "N";
+  const qbuf = c.parser.pending;
+  const omem = c.w.size + c.conn.pendingBytes();
+  const conn = c.conn;
+  return (
+    `id=${c.id} addr=${formatAddr(conn.remoteAddress, conn.remotePort)} laddr=${formatAddr(conn.localAddress, conn.localPort)}` +
+    ` fd=${conn.fd} name=${c.name} age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)}` +
+    ` flags=${flags} capa= db=${c.db.id} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size}` +
+    ` multi=${c.multi === null ? -1 : c.multi.length} watch=${c.watching.length} qbuf=${qbuf} qbuf-free=${Math.max(0, 20474 - qbuf)}` +
+    ` argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=${omem} tot-mem=${22400 + qbuf + omem} events=r` +
+    ` cmd=${c.lastCmd.toLowerCase()} user=${c.user} redir=-1 resp=${c.w.proto} lib-name=${c.libName} lib-ver=${c.libVer}`
+  );
+}
+
+function clientType(c: Client): string {
+  return c.subscriptionCount > 0 ? "pubsub" : "normal";
+}
+
+const CLIENT_TYPES = new Set(["normal", "master", "replica", "slave", "pubsub"]);
+
+// CLIENT LIST [TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]
+function clientList(c: Client, argv: Buffer[]): void {
+  let type: string | null = null;
+  let ids: Set<number> | null = null;
+  let i = 2;
+  while (i < argv.length) {
+    const opt = token(argv[i]!);
+    if (opt === "type" && i + 1 < argv.length) {
+      type = token(argv[i + 1]!);
+      if (!CLIENT_TYPES.has(type)) throw errorText(`ERR Unknown client type '${str(argv[i + 1]!)}'`);
+      if (type === "slave") type = "replica";
+      i += 2;
+    } else if (opt === "id" && i + 1 < argv.length) {
+      ids = new Set();
+      for (i++; i < argv.length; i++) {
+        const v = parseI64(argv[i]!);
+        if (v === null || v <= 0) throw errorText("ERR Invalid client ID");
+        ids.add(v);
+      }
+    } else throw E.syntax;
+  }
+  const lines: string[] = [];
+  for (const x of c.server.clients.values()) {
+    if (type !== null && clientType(x) !== type) continue;
+    if (ids !== null && !ids.has(x.id)) continue;
+    lines.push(clientInfoLine(x) + "\n");
+  }
+  c.w.verbatim(lines.join(""));
+}
+
+// CLIENT KILL <ip:port | <[ID client-id] | [TYPE ...] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage]> ...>
+function clientKill(c: Client, argv: Buffer[]): void {
+  const all = [...c.server.clients.values()];
+  if (argv.length === 3) {
+    const addr = str(argv[2]!);
+    const target = all.find((x) => clientAddr(x) === addr);
+    if (!target) throw errorText("ERR No such client");
+    c.server.kill(target);
+    c.w.ok();
+    return;
+  }
+  if ((argv.length - 2) % 2 !== 0) throw E.syntax;
+  let id: number | null = null;
+  let type: string | null = null;
+  let user: string | null = null;
+  let addr: string | null = null;
+  let laddr: string | null = null;
+  let skipme = true;
+  let maxage: number | null = null;
+  for (let i = 2; i < argv.length; i += 2) {
+    const opt = token(argv[i]!);
+    const v = argv[i + 1]!;
+    if (opt === "id") {
+      const n = parseI64(v);
+      if (n === null || n <= 0) throw errorText("ERR client-id should be greater than 0");
+      id = n;
+    } else if (opt === "type") {
+      type = token(v);
+      if (!CLIENT_TYPES.has(type)) throw errorText(`ERR Unknown client type '${str(v)}'`);
+      if (type === "slave") type = "replica";
+    } else if (opt === "user") user = str(v);
+    else if (opt === "addr") addr = str(v);
+    else if (opt === "laddr") laddr = str(v);
+    else if (opt === "skipme") {
+      const s = token(v);
+      if (s !== "yes" && s !== "no") throw E.syntax;
+      skipme = s === "yes";
+    } else if (opt === "maxage") maxage = int(v);
+    else throw E.syntax;
+  }
+  if (user !== null && user !== "default") throw errorText(`ERR No such user '${user}'`);
+  let n = 0;
+  const now = Date.now();
+  for (const x of all) {
+    if (id !== null && x.id !== id) continue;
+    if (type !== null && clientType(x) !== type) continue;
+    if (addr !== null && clientAddr(x) !== addr) continue;
+    if (laddr !== null && formatAddr(x.conn.localAddress, x.conn.localPort) !== laddr) continue;
+    if (skipme && x === c) continue;
+    if (maxage !== null && (now - x.createdAt) / 1000 < maxage) continue;
+    c.server.kill(x);
+    n++;
+  }
+  c.w.integer(n);
+}
+
+function clientHelp(c: Client): void {
+  const lines = [
+    "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "ID",
+    "    Return the ID of the current connection.",
+    "INFO",
+    "    Return information about the current client connection.",
+    "KILL <ip:port>",
+    "    Kill connection made from <ip:port>.",
+    "KILL <option> <value> [<option> <value> [...]]",
+    "    Kill connections. Options are: ID, TYPE, USER, ADDR, LADDR, SKIPME, MAXAGE.",
+    "LIST [options ...]",
+    "    Return information about client connections. Options: TYPE, ID.",
+    "GETNAME",
+    "    Return the name of the current connection.",
+    "SETNAME <name>",
+    "    Assign the name <name> to the current connection.",
+    "SETINFO <option> <value>",
+    "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
+    "NO-EVICT (ON|OFF)",
+    "    Protect current client connection from eviction.",
+    "NO-TOUCH (ON|OFF)",
+    "    Will not touch LRU/LFU stats when this mode is on.",
+    "PAUSE <timeout> [WRITE|ALL]",
+    "    Suspend all, or just write, clients for <timeout> milliseconds.",
+    "UNPAUSE",
+    "    Stop the current client pause, resuming traffic.",
+    "REPLY (ON|OFF|SKIP)",
+    "    Control the replies sent to the current connection.",
+    "HELP",
+    "    Print this help.",
+  ];
+  c.w.array(lines.length);
+  for (const l of lines) c.w.simple(l);
+}
+
+export { unknownSubcommandOrWrongArity };

@@ -1,0 +1,130 @@
+// The command table and the one gate every command passes before its handler runs: existence, arity, AUTH,
+// MULTI queueing, RESP2 subscribed mode, noscript. Handlers never repeat these checks.
+
+import type { Client } from "../client.js";
+import { ReplyError, E, unknownCommand, unknownSubcommand, wrongArity, errorText } from "../errors.js";
+import { F, flagBits, type CommandEntry } from "./types.js";
+import { families } from "./registry.js";
+
+export type { CommandEntry, KeySpec, Handler } from "./types.js";
+export { F } from "./types.js";
+
+/** name (lowercase) -> entry */
+export const table = new Map<string, CommandEntry>();
+
+function register(e: CommandEntry, group: string, parent?: CommandEntry): void {
+  e.group ??= group;
+  e.fullname = parent ? `${parent.name}|${e.name}` : e.name;
+  e.parent = parent;
+  e.bits = flagBits(e.flags);
+  e.calls = e.usec = e.failedCalls = e.rejectedCalls = 0;
+  if (e.subcommands) for (const s of e.subcommands) register(s, e.group, e);
+  if (!parent) {
+    if (table.has(e.name)) throw new Error(`duplicate command ${e.name}`);
+    table.set(e.name, e);
+  }
+}
+
+for (const [group, list] of families) for (const e of list) register(e, group);
+
+/** Every entry including subcommands, in table order. */
+export function allEntries(): CommandEntry[] {
+  const out: CommandEntry[] = [];
+  for (const e of table.values()) {
+    out.push(e);
+    if (e.subcommands) out.push(...e.subcommands);
+  }
+  return out;
+}
+
+export function lookupCommand(argv: Buffer[]): CommandEntry | undefined {
+  const name = argv[0]!.toString("latin1");
+  let e = table.get(name) ?? table.get(name.toLowerCase());
+  if (e?.subcommands && argv.length >= 2) {
+    const sub = argv[1]!.toString("latin1").toLowerCase();
+    e = e.subcommands.find((s) => s.name === sub) ?? e;
+  }
+  return e;
+}
+
+/** Commands allowed in RESP2 subscribed mode. */
+const PUBSUB_ALLOWED = new Set([
+  "subscribe",
+  "ssubscribe",
+  "unsubscribe",
+  "sunsubscribe",
+  "psubscribe",
+  "punsubscribe",
+  "ping",
+  "quit",
+  "reset",
+]);
+
+/** Commands that run immediately inside MULTI instead of being queued. */
+const MULTI_IMMEDIATE = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);
+
+/**
+ * Resolve argv to an entry and check everything that is not the handler's business. Returns the entry to
+ * run, or null after writing the rejection (and flagging an open transaction, as Valkey does).
+ */
+export function gate(c: Client, argv: Buffer[]): CommandEntry | null {
+  const a0 = argv[0]!;
+  const name = a0.toString("latin1");
+  let e = table.get(name);
+  if (e === undefined) {
+    const lower = name.toLowerCase();
+    e = table.get(lower);
+    if (e === undefined) {
+      return reject(c, unknownCommand(name, argv.slice(1, 129).map((b) => b.toString("latin1"))));
+    }
+  }
+  if (e.subcommands !== undefined) {
+    const parent = e;
+    if (argv.length < 2) return reject(c, wrongArity(parent.name), parent);
+    const sub = argv[1]!.toString("latin1").toLowerCase();
+    const s = parent.subcommands!.find((x) => x.name === sub);
+    if (s === undefined) return reject(c, unknownSubcommand(argv[1]!.toString("latin1"), parent.name), parent);
+    e = s;
+  }
+  const arity = e.arity;
+  if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return reject(c, wrongArity(e.fullname!), e);
+  const bits = e.bits!;
+  if (!c.authenticated && !(bits & F.NO_AUTH)) return reject(c, E.noAuth, e);
+  if (c.multi !== null && bits & F.NO_MULTI) return reject(c, errorText("ERR Command not allowed inside a transaction"), e);
+  if (c.inPubSubMode && !PUBSUB_ALLOWED.has((e.parent ?? e).name)) {
+    return reject(
+      c,
+      errorText(
+        `ERR Can't execute '${e.fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+      ),
+      e,
+    );
+  }
+  return e;
+}
+
+export function isQueuedInMulti(c: Client, e: CommandEntry): boolean {
+  return c.multi !== null && !MULTI_IMMEDIATE.has((e.parent ?? e).name);
+}
+
+function reject(c: Client, err: ReplyError, e?: CommandEntry): null {
+  if (e) e.rejectedCalls!++;
+  c.server.stats.rejectedCalls++;
+  if (c.multi !== null) c.multiError = true;
+  c.w.error(err.reply);
+  return null;
+}
+
+/** Reply for an error thrown by a handler. Anything that is not a ReplyError is a bug: log it, keep going. */
+export function replyThrown(c: Client, err: unknown, e: CommandEntry): void {
+  e.failedCalls!++;
+  c.server.stats.failedCalls++;
+  if (err instanceof ReplyError) {
+    c.w.error(err.reply);
+    c.server.stats.errorReply(err.reply);
+  } else {
+    c.server.log("warning", `internal error in '${e.fullname}': ${(err as Error)?.stack ?? String(err)}`);
+    c.w.error(E.internal.reply);
+    c.server.stats.errorReply(E.internal.reply);
+  }
+}

@@ -1,0 +1,78 @@
+// The shape of a command table entry. Metadata is Valkey's (see ../shared/valkey-commands); a unit test keeps
+// every entry in step with those specs.
+
+import type { Client } from "../client.js";
+
+export type Handler = (c: Client, argv: Buffer[]) => void;
+
+/** Valkey key spec, compact form. */
+export interface KeySpec {
+  /** begin_search: index position, or keyword search. */
+  begin: number | { keyword: string; startfrom: number };
+  /** find_keys range: [lastkey, step, limit]. Default [0, 1, 0] (one key). */
+  range?: [number, number, number];
+  /** find_keys keynum: [keynumidx, firstkey, step]. */
+  keynum?: [number, number, number];
+  /** Key spec flags as in the JSON specs, e.g. ["RO", "ACCESS"]. */
+  flags: string[];
+}
+
+export interface CommandEntry {
+  /** Lowercase name; subcommands use their own name only ("get" under "config"). */
+  name: string;
+  /** Valkey arity: positive = exact argc, negative = at least -arity. argv[0] counts. */
+  arity: number;
+  /** Lowercase Valkey command flags: write readonly denyoom admin pubsub noscript blocking loading stale
+   *  skip_monitor skip_slowlog fast no_auth may_replicate no_mandatory_keys no_multi allow_busy ... */
+  flags: string[];
+  /** Explicit ACL categories beyond those implied by flags (lowercase, without '@'). */
+  acl?: string[];
+  keys?: KeySpec[];
+  /** Command tips (request_policy:..., nondeterministic_output, ...). */
+  tips?: string[];
+  run?: Handler;
+  subcommands?: CommandEntry[];
+  /** Set by the registry. */
+  group?: string;
+  summary?: string;
+  since?: string;
+  complexity?: string;
+  /** Filled by the registry: "config|get". */
+  fullname?: string;
+  parent?: CommandEntry;
+  /** Live statistics (INFO commandstats). */
+  calls?: number;
+  usec?: number;
+  failedCalls?: number;
+  rejectedCalls?: number;
+  /** Precomputed flag bits for the gate. */
+  bits?: number;
+}
+
+/** Flag bits the gate checks on every command. */
+export const F = {
+  WRITE: 1 << 0,
+  READONLY: 1 << 1,
+  DENYOOM: 1 << 2,
+  ADMIN: 1 << 3,
+  PUBSUB: 1 << 4,
+  NOSCRIPT: 1 << 5,
+  BLOCKING: 1 << 6,
+  LOADING: 1 << 7,
+  STALE: 1 << 8,
+  SKIP_MONITOR: 1 << 9,
+  SKIP_SLOWLOG: 1 << 10,
+  FAST: 1 << 11,
+  NO_AUTH: 1 << 12,
+  NO_MULTI: 1 << 13,
+  ALLOW_BUSY: 1 << 14,
+} as const;
+
+export function flagBits(flags: string[]): number {
+  let b = 0;
+  for (const f of flags) {
+    const k = f.toUpperCase() as keyof typeof F;
+    if (k in F) b |= F[k];
+  }
+  return b;
+}

@@ -1,0 +1,83 @@
+// The only place Valkey's error texts live. Handlers throw these; only the gate turns them into replies.
+
+export class ReplyError extends Error {
+  /** Full error line without the leading '-', e.g. "ERR syntax error". */
+  constructor(public readonly reply: string) {
+    super(reply);
+  }
+}
+
+const err = (text: string) => new ReplyError(text);
+
+// Pre-built instances for the errors thrown on hot paths (no allocation per throw).
+export const E = {
+  syntax: err("ERR syntax error"),
+  notInteger: err("ERR value is not an integer or out of range"),
+  notFloat: err("ERR value is not a valid float"),
+  wrongType: err("WRONGTYPE Operation against a key holding the wrong kind of value"),
+  overflow: err("ERR increment or decrement would overflow"),
+  incrNanOrInf: err("ERR increment would produce NaN or Infinity"),
+  noSuchKey: err("ERR no such key"),
+  noAuth: err("NOAUTH Authentication required."),
+  wrongPass: err("WRONGPASS invalid username-password pair or user is disabled."),
+  authNotConfigured: err(
+    "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
+  ),
+  dbIndexOutOfRange: err("ERR DB index is out of range"),
+  invalidDbIndex: err("ERR invalid DB index"),
+  sourceDestSame: err("ERR source and destination objects are the same"),
+  bitOffset: err("ERR bit offset is not an integer or out of range"),
+  bitValue: err("ERR bit is not an integer or out of range"),
+  stringTooLong: err("ERR string exceeds maximum allowed size (proto-max-bulk-len)"),
+  offsetOutOfRange: err("ERR offset is out of range"),
+  invalidExpire: (cmd: string) => err(`ERR invalid expire time in '${cmd}' command`),
+  nxXxGtLt: err("ERR NX and XX, GT or LT options at the same time are not compatible"),
+  gtLtNx: err("ERR GT, LT, and/or NX options at the same time are not compatible"),
+  multiNested: err("ERR MULTI calls can not be nested"),
+  execWithoutMulti: err("ERR EXEC without MULTI"),
+  discardWithoutMulti: err("ERR DISCARD without MULTI"),
+  watchInMulti: err("ERR WATCH inside MULTI is not allowed"),
+  execAbort: err("EXECABORT Transaction discarded because of previous errors."),
+  persistence: (cmd: string) =>
+    err(`ERR ${cmd} is not supported: valkey-bun keeps data in memory only and never writes it to disk`),
+  maxClients: err("ERR max number of clients reached"),
+  internal: err("ERR internal error"),
+  busyKey: err("BUSYKEY Target key name already exists."),
+  dumpPayload: err("ERR DUMP payload version or checksum are wrong"),
+  badTtl: err("ERR Invalid TTL value, must be >= 0"),
+  timeoutNotFloat: err("ERR timeout is not a float or out of range"),
+  timeoutNegative: err("ERR timeout is negative"),
+  protoNoAuthHello: err("NOPROTO unsupported protocol version"),
+} as const;
+
+export function unknownCommand(name: string, args: string[]): ReplyError {
+  // Valkey: "ERR unknown command '%.128s', with args beginning with: " followed by up to 3 args as "'%.128s' "
+  let list = "";
+  for (let i = 0; i < args.length && list.length < 128; i++) list += `'${args[i]!.slice(0, 128 - list.length)}' `;
+  return err(sanitize(`ERR unknown command '${trunc(name)}', with args beginning with: ${list}`));
+}
+
+export function unknownSubcommand(sub: string, cmd: string): ReplyError {
+  return err(sanitize(`ERR unknown subcommand '${trunc(sub)}'. Try ${cmd.toUpperCase()} HELP.`));
+}
+
+export function wrongArity(name: string): ReplyError {
+  return err(`ERR wrong number of arguments for '${name}' command`);
+}
+
+export function unknownSubcommandOrWrongArity(cmd: string, sub: string): ReplyError {
+  return err(`ERR unknown subcommand or wrong number of arguments for '${sub}'. Try ${cmd.toUpperCase()} HELP.`);
+}
+
+export function errorText(text: string): ReplyError {
+  return err(text);
+}
+
+function trunc(s: string): string {
+  return s.length > 128 ? s.slice(0, 128) : s;
+}
+
+/** Valkey replaces newlines in error strings with spaces so the reply stays one line. */
+export function sanitize(s: string): string {
+  return s.replace(/[\r\n]/g, " ");
+}

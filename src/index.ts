@@ -1,0 +1,64 @@
+// Public API for tests and tools: start a server in-process, load config, types.
+
+import { loadConfig, type Config, ConfigError } from "./config.js";
+import { listen, type Server } from "./server.js";
+import { Clock } from "./store.js";
+
+export { loadConfig, ConfigError, Clock };
+export type { Config, Server };
+export { VERSION } from "./version.js";
+
+export interface StartOptions {
+  /** TCP port; 0 (the default here) picks a free one. */
+  port?: number;
+  /** Listen address(es), Valkey `bind` syntax. Default 127.0.0.1 for in-process servers. */
+  host?: string;
+  password?: string;
+  databases?: number;
+  maxclients?: number;
+  loglevel?: "debug" | "verbose" | "notice" | "warning" | "nothing";
+  /** Any other Valkey config parameter, e.g. { "notify-keyspace-events": "KEA" }. */
+  config?: Record<string, string | number | boolean>;
+  /** Expose the test clock over the protocol (DEBUG CLOCK ...). */
+  testClock?: boolean;
+  /** Log sink; quiet by default. */
+  log?: (line: string) => void;
+}
+
+export interface StartedServer {
+  /** redis://[:password@]host:port */
+  url: string;
+  host: string;
+  port: number;
+  /** The store's clock: advance(ms) / set(ms) move TTLs without sleeping. */
+  clock: Clock;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Start a server in this process. Several servers in one process are fully isolated. */
+export async function startServer(opts: StartOptions = {}): Promise<StartedServer> {
+  const overrides: Record<string, string | number | boolean> = {
+    port: opts.port ?? 0,
+    bind: opts.host ?? "127.0.0.1",
+    ...(opts.password !== undefined ? { requirepass: opts.password } : {}),
+    ...(opts.databases !== undefined ? { databases: opts.databases } : {}),
+    ...(opts.maxclients !== undefined ? { maxclients: opts.maxclients } : {}),
+    ...(opts.loglevel !== undefined ? { loglevel: opts.loglevel } : {}),
+    ...(opts.config ?? {}),
+  };
+  const config: Config = loadConfig({ env: {}, overrides });
+  config.testClock = opts.testClock ?? false;
+  const clock = new Clock();
+  const running = await listen({ config, clock, log: opts.log });
+  const host = running.server.addresses[0] === "0.0.0.0" ? "127.0.0.1" : running.server.addresses[0]!;
+  const auth = opts.password ? `:${encodeURIComponent(opts.password)}@` : "";
+  return {
+    url: `redis://${auth}${host.includes(":") ? `[${host}]` : host}:${running.port}`,
+    host,
+    port: running.port,
+    clock,
+    server: running.server,
+    close: () => running.close(),
+  };
+}

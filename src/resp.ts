@@ -1,0 +1,513 @@
+// RESP: the incremental request parser and the per-connection ReplyWriter.
+// Hand-written on purpose: this is the hot path (every byte of every request and reply passes here), and
+// no maintained library offers a server-side parser with Valkey's limits and exact protocol errors.
+
+const CR = 13;
+const LF = 10;
+const STAR = 42;
+const DOLLAR = 36;
+
+/** Valkey's PROTO_INLINE_MAX_SIZE: longest inline request / count line without a newline. */
+export const PROTO_INLINE_MAX_SIZE = 64 * 1024;
+/** Bulk payloads at least this large are collected into their own buffer instead of re-concatenating reads. */
+const BIG_ARG = 32 * 1024;
+
+export interface ParserLimits {
+  /** proto-max-bulk-len */
+  maxBulkLen: number;
+  /** client-query-buffer-limit */
+  maxQueryBuffer: number;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Incremental request parser. `feed()` appends bytes; `next()` returns one complete command (argv as Buffers)
+ * or null when more bytes are needed. After a protocol error `error` holds Valkey's text (the connection must
+ * reply with it and close). Returned argv Buffers may point into the caller's read chunk: they are valid while
+ * the command runs; anything kept longer (stored values, MULTI queues, blocked commands) must be copied.
+ */
+export class RespParser {
+  error: string | null = null;
+  /** Set when the connection must be closed without a reply (query buffer limit). */
+  overflow = false;
+  /** Valkey caps multibulk/bulk sizes for connections that still have to authenticate. */
+  unauthenticated = false;
+
+  private buf: Buffer = EMPTY;
+  private pos = 0;
+  /** Arguments still expected for the multibulk in progress; -1 = between commands. */
+  private argc = -1;
+  private args: Buffer[] = [];
+  /** Length of the bulk being read; -1 = header not read yet. */
+  private bulkLen = -1;
+  /** Large bulk being filled across reads (without its trailing CRLF). */
+  private big: Buffer | null = null;
+  private bigFill = 0;
+  /** Bytes of the CRLF after a big bulk still to be skipped. */
+  private skip = 0;
+
+  constructor(private limits: ParserLimits) {}
+
+  setLimits(limits: ParserLimits): void {
+    this.limits = limits;
+  }
+
+  /** Bytes held but not yet parsed (for CLIENT LIST qbuf). */
+  get pending(): number {
+    return this.buf.length - this.pos + (this.big ? this.bigFill : 0);
+  }
+
+  feed(chunk: Buffer): void {
+    let data = chunk;
+    if (this.skip > 0) {
+      const n = Math.min(this.skip, data.length);
+      this.skip -= n;
+      data = data.subarray(n);
+    }
+    if (this.big) {
+      const need = this.big.length - this.bigFill;
+      const n = Math.min(need, data.length);
+      data.copy(this.big, this.bigFill, 0, n);
+      this.bigFill += n;
+      data = data.subarray(n);
+      if (this.bigFill === this.big.length) {
+        this.args.push(this.big);
+        this.big = null;
+        this.bigFill = 0;
+        this.bulkLen = -1;
+        const s = Math.min(2, data.length);
+        this.skip = 2 - s;
+        data = data.subarray(s);
+      }
+    }
+    if (this.pos >= this.buf.length) {
+      this.buf = data;
+      this.pos = 0;
+    } else if (data.length > 0) {
+      this.buf = Buffer.concat([this.buf.subarray(this.pos), data]);
+      this.pos = 0;
+    }
+    if (this.buf.length - this.pos > this.limits.maxQueryBuffer) this.overflow = true;
+  }
+
+  /**
+   * Detach from the caller's read chunk: copy unparsed bytes and the arguments of a half-read command, so
+   * the chunk can be released or reused by the transport.
+   */
+  retain(): void {
+    if (this.pos < this.buf.length) this.buf = Buffer.from(this.buf.subarray(this.pos));
+    else this.buf = EMPTY;
+    this.pos = 0;
+    for (let i = 0; i < this.args.length; i++) this.args[i] = Buffer.from(this.args[i]!);
+  }
+
+  next(): Buffer[] | null {
+    if (this.error !== null || this.big) return null;
+    const buf = this.buf;
+    const len = buf.length;
+    for (;;) {
+      if (this.argc < 0) {
+        let pos = this.pos;
+        if (pos >= len) return null;
+        if (buf[pos] !== STAR) return this.inline();
+        const cr = buf.indexOf(CR, pos);
+        if (cr < 0 || cr + 1 >= len) {
+          if (cr < 0 && len - pos > PROTO_INLINE_MAX_SIZE) return this.fail("Protocol error: too big mbulk count string");
+          return null;
+        }
+        const n = parseLine(buf, pos + 1, cr);
+        if (n === null || n > 2147483647) return this.fail("Protocol error: invalid multibulk length");
+        if (this.unauthenticated && n > 10) return this.fail("Protocol error: unauthenticated multibulk length");
+        pos = cr + 2;
+        this.pos = pos;
+        if (n <= 0) continue;
+        this.argc = n;
+        this.args = [];
+      }
+      const args = this.args;
+      while (args.length < this.argc) {
+        let pos = this.pos;
+        if (this.bulkLen < 0) {
+          if (pos >= len) return null;
+          const cr = buf.indexOf(CR, pos);
+          if (cr < 0 || cr + 1 >= len) {
+            if (cr < 0 && len - pos > PROTO_INLINE_MAX_SIZE) return this.fail("Protocol error: too big bulk count string");
+            return null;
+          }
+          if (buf[pos] !== DOLLAR) {
+            return this.fail(`Protocol error: expected '$', got '${String.fromCharCode(buf[pos]!)}'`);
+          }
+          const n = parseLine(buf, pos + 1, cr);
+          if (n === null || n < 0 || n > this.limits.maxBulkLen) return this.fail("Protocol error: invalid bulk length");
+          if (this.unauthenticated && n > 16384) return this.fail("Protocol error: unauthenticated bulk length");
+          pos = cr + 2;
+          this.pos = pos;
+          this.bulkLen = n;
+          if (n >= BIG_ARG && len - pos < n + 2) {
+            // Collect the payload straight into its own buffer; later reads copy into it (no re-concatenation).
+            const big = Buffer.allocUnsafe(n);
+            const avail = len - pos;
+            buf.copy(big, 0, pos, len);
+            this.big = big;
+            this.bigFill = avail;
+            this.pos = len;
+            return null;
+          }
+        }
+        const n = this.bulkLen;
+        if (len - pos < n + 2) return null;
+        args.push(buf.subarray(pos, pos + n));
+        this.pos = pos + n + 2;
+        this.bulkLen = -1;
+      }
+      this.argc = -1;
+      this.args = [];
+      return args;
+    }
+  }
+
+  private inline(): Buffer[] | null {
+    const buf = this.buf;
+    const pos = this.pos;
+    const lf = buf.indexOf(LF, pos);
+    if (lf < 0) {
+      if (buf.length - pos > PROTO_INLINE_MAX_SIZE) return this.fail("Protocol error: too big inline request");
+      return null;
+    }
+    let end = lf;
+    if (end > pos && buf[end - 1] === CR) end--;
+    this.pos = lf + 1;
+    const args = splitArgs(buf, pos, end);
+    if (args === null) return this.fail("Protocol error: unbalanced quotes in request");
+    if (args.length === 0) return this.next();
+    return args;
+  }
+
+  private fail(text: string): null {
+    this.error = text;
+    return null;
+  }
+}
+
+/** Valkey's string2ll over buf[start, end): optional '-', no '+', no leading zeros, 64-bit range. */
+function parseLine(buf: Buffer, start: number, end: number): number | null {
+  const n = end - start;
+  if (n <= 0 || n > 20) return null;
+  let i = start;
+  let neg = false;
+  if (buf[i] === 45) {
+    neg = true;
+    i++;
+    if (i === end) return null;
+  }
+  if (buf[i] === 48) return i + 1 === end && !neg ? 0 : null;
+  let v = 0;
+  for (; i < end; i++) {
+    const d = buf[i]! - 48;
+    if (d < 0 || d > 9) return null;
+    v = v * 10 + d;
+  }
+  return neg ? -v : v;
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+function hexVal(c: number): number {
+  return c <= 57 ? c - 48 : (c | 32) - 87;
+}
+function isSpace(c: number | undefined): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9 || c === 11 || c === 12;
+}
+
+/** Valkey's sdssplitargs: inline arguments with "double" (C escapes, \xHH) and 'single' quotes. */
+export function splitArgs(buf: Buffer, start: number, end: number): Buffer[] | null {
+  const out: Buffer[] = [];
+  let p = start;
+  for (;;) {
+    while (p < end && isSpace(buf[p])) p++;
+    if (p >= end) return out;
+    const cur: number[] = [];
+    let inq = false;
+    let insq = false;
+    let done = false;
+    while (!done) {
+      const c = p < end ? buf[p]! : -1;
+      if (inq) {
+        if (c === -1) return null;
+        if (c === 92 && p + 3 < end && buf[p + 1] === 120 && isHex(buf[p + 2]!) && isHex(buf[p + 3]!)) {
+          cur.push(hexVal(buf[p + 2]!) * 16 + hexVal(buf[p + 3]!));
+          p += 3;
+        } else if (c === 92 && p + 1 < end) {
+          p++;
+          const e = buf[p]!;
+          cur.push(e === 110 ? 10 : e === 114 ? 13 : e === 116 ? 9 : e === 98 ? 8 : e === 97 ? 7 : e);
+        } else if (c === 34) {
+          // closing quote must be followed by a space or nothing
+          if (p + 1 < end && !isSpace(buf[p + 1])) return null;
+          done = true;
+        } else cur.push(c);
+      } else if (insq) {
+        if (c === -1) return null;
+        if (c === 92 && p + 1 < end && buf[p + 1] === 39) {
+          p++;
+          cur.push(39);
+        } else if (c === 39) {
+          if (p + 1 < end && !isSpace(buf[p + 1])) return null;
+          done = true;
+        } else cur.push(c);
+      } else {
+        if (c === -1 || isSpace(c)) done = true;
+        else if (c === 34) inq = true;
+        else if (c === 39) insq = true;
+        else cur.push(c);
+      }
+      if (p < end) p++;
+    }
+    out.push(Buffer.from(cur));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reply writer
+
+const SLAB = 64 * 1024;
+
+const C_OK = Buffer.from("+OK\r\n");
+const C_NULL2 = Buffer.from("$-1\r\n");
+const C_NULLARR2 = Buffer.from("*-1\r\n");
+const C_NULL3 = Buffer.from("_\r\n");
+const C_EMPTYARR = Buffer.from("*0\r\n");
+const C_TRUE = Buffer.from("#t\r\n");
+const C_FALSE = Buffer.from("#f\r\n");
+
+/** Pre-encoded ":n\r\n" for small n. */
+const SMALL_INTS: Buffer[] = [];
+for (let i = 0; i <= 1024; i++) SMALL_INTS.push(Buffer.from(`:${i}\r\n`));
+
+/**
+ * Per-connection reply buffer. All output is copied into a slab; `take()` hands the bytes written since the
+ * last take to the transport (one write per batch of commands). Only this class knows RESP2 from RESP3.
+ */
+export class ReplyWriter {
+  proto: 2 | 3 = 2;
+  private slab: Buffer = Buffer.allocUnsafe(SLAB);
+  private start = 0;
+  pos = 0;
+
+  /** Bytes written since the last take (for output-buffer accounting). */
+  get size(): number {
+    return this.pos - this.start;
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.slab.length) return;
+    const used = this.pos - this.start;
+    const nb = Buffer.allocUnsafe(Math.max(SLAB, (used + n) * 2));
+    this.slab.copy(nb, 0, this.start, this.pos);
+    this.slab = nb;
+    this.start = 0;
+    this.pos = used;
+  }
+
+  /** Bytes written since the last take, or null. The returned Buffer is owned by the caller. */
+  take(): Buffer | null {
+    if (this.pos === this.start) return null;
+    const out = this.slab.subarray(this.start, this.pos);
+    if (this.slab.length - this.pos < 4096) {
+      this.slab = Buffer.allocUnsafe(SLAB);
+      this.pos = 0;
+    }
+    this.start = this.pos;
+    return out;
+  }
+
+  /** Drop everything written after `mark` (CLIENT REPLY OFF/SKIP). */
+  truncate(mark: number): void {
+    if (mark >= this.start && mark <= this.pos) this.pos = mark;
+  }
+
+  raw(b: Buffer): void {
+    this.ensure(b.length);
+    b.copy(this.slab, this.pos);
+    this.pos += b.length;
+  }
+
+  private ascii(s: string): void {
+    this.ensure(s.length);
+    this.pos += this.slab.write(s, this.pos, "latin1");
+  }
+
+  private header(prefix: string, n: number): void {
+    this.ascii(prefix + n + "\r\n");
+  }
+
+  ok(): void {
+    this.raw(C_OK);
+  }
+
+  simple(s: string): void {
+    this.ascii("+" + s + "\r\n");
+  }
+
+  /** `text` is the full error line without '-', e.g. "ERR syntax error". */
+  error(text: string): void {
+    this.ascii("-" + text + "\r\n");
+  }
+
+  integer(n: number | bigint): void {
+    if (typeof n === "number" && n >= 0 && n <= 1024 && Number.isInteger(n)) this.raw(SMALL_INTS[n]!);
+    else this.ascii(":" + n + "\r\n");
+  }
+
+  /** Binary-safe bulk string; strings are latin1 (keys, fields, members). */
+  bulk(v: Buffer | Uint8Array | string): void {
+    if (typeof v === "string") {
+      const n = v.length;
+      this.ascii("$" + n + "\r\n");
+      this.ensure(n + 2);
+      this.pos += this.slab.write(v, this.pos, "latin1");
+    } else {
+      const n = v.length;
+      this.ascii("$" + n + "\r\n");
+      this.ensure(n + 2);
+      this.slab.set(v, this.pos);
+      this.pos += n;
+    }
+    this.slab[this.pos++] = CR;
+    this.slab[this.pos++] = LF;
+  }
+
+  /** Bulk string from a JS (utf8) string, for human text such as INFO. */
+  text(s: string): void {
+    this.bulk(Buffer.from(s, "utf8"));
+  }
+
+  /** Null bulk (RESP2 `$-1`, RESP3 `_`). */
+  null(): void {
+    this.raw(this.proto === 3 ? C_NULL3 : C_NULL2);
+  }
+
+  /** Null array (RESP2 `*-1`, RESP3 `_`). */
+  nullArray(): void {
+    this.raw(this.proto === 3 ? C_NULL3 : C_NULLARR2);
+  }
+
+  array(n: number): void {
+    if (n === 0) this.raw(C_EMPTYARR);
+    else this.header("*", n);
+  }
+
+  /** Map of n pairs; RESP2 sends a flat array of 2n. */
+  map(n: number): void {
+    if (this.proto === 3) this.header("%", n);
+    else this.array(n * 2);
+  }
+
+  set(n: number): void {
+    if (this.proto === 3) this.header("~", n);
+    else this.array(n);
+  }
+
+  push(n: number): void {
+    if (this.proto === 3) this.header(">", n);
+    else this.array(n);
+  }
+
+  /** Attribute-free double: RESP3 `,`, RESP2 bulk string, formatted as Valkey does. */
+  double(d: number): void {
+    const s = formatDouble(d);
+    if (this.proto === 3) this.ascii("," + s + "\r\n");
+    else this.bulk(s);
+  }
+
+  bool(b: boolean): void {
+    if (this.proto === 3) this.raw(b ? C_TRUE : C_FALSE);
+    else this.raw(SMALL_INTS[b ? 1 : 0]!);
+  }
+
+  /** RESP3 big number, RESP2 bulk string. */
+  bigNumber(n: bigint | string): void {
+    if (this.proto === 3) this.ascii("(" + n + "\r\n");
+    else this.bulk(String(n));
+  }
+
+  /** RESP3 verbatim string (`=len\r\ntxt:...`), RESP2 bulk string. */
+  verbatim(s: string, format = "txt"): void {
+    if (this.proto === 3) {
+      const b = Buffer.from(s, "utf8");
+      this.ascii("=" + (b.length + 4) + "\r\n" + format + ":");
+      this.raw(b);
+      this.raw(CRLF);
+    } else this.text(s);
+  }
+
+  // helpers shared by many commands
+
+  bulks(items: ArrayLike<Buffer | string>): void {
+    this.array(items.length);
+    for (let i = 0; i < items.length; i++) this.bulk(items[i]!);
+  }
+
+  /** Array whose entries may be null (MGET, HMGET). */
+  bulksOrNull(items: ArrayLike<Buffer | string | null | undefined>): void {
+    this.array(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const v = items[i];
+      if (v == null) this.null();
+      else this.bulk(v);
+    }
+  }
+
+  /** A bulk string, or the null bulk. */
+  bulkOrNull(v: Buffer | string | null | undefined): void {
+    if (v == null) this.null();
+    else this.bulk(v);
+  }
+}
+
+const CRLF = Buffer.from("\r\n");
+
+/**
+ * Valkey's fpconv_dtoa: shortest round-trip digits, plain notation for "human" exponents, otherwise
+ * d.ddde+XX. Used for every double reply (ZSCORE, RESP3 doubles, INCRBYFLOAT uses its own format).
+ */
+export function formatDouble(d: number): string {
+  if (d === Infinity) return "inf";
+  if (d === -Infinity) return "-inf";
+  if (Number.isNaN(d)) return "nan";
+  if (d === 0) return Object.is(d, -0) ? "-0" : "0";
+  const neg = d < 0;
+  const e = (neg ? -d : d).toExponential(); // shortest round-trip digits: "d.ddde+x"
+  const ePos = e.indexOf("e");
+  const digits = e.slice(0, ePos).replace(".", "");
+  let ndigits = digits.length;
+  const E = Number(e.slice(ePos + 1));
+  const K = E - ndigits + 1;
+  let exp = Math.abs(K + ndigits - 1);
+  const sign = neg ? "-" : "";
+  if (K >= 0 && exp < ndigits + 7) return sign + digits + "0".repeat(K);
+  if (K < 0 && (K > -7 || exp < 4)) {
+    const offset = ndigits + K;
+    if (offset <= 0) return sign + "0." + "0".repeat(-offset) + digits;
+    return sign + digits.slice(0, offset) + "." + digits.slice(offset);
+  }
+  ndigits = Math.min(ndigits, 18 - (neg ? 1 : 0));
+  let s = digits[0]!;
+  if (ndigits > 1) s += "." + digits.slice(1, ndigits);
+  s += "e" + (K + ndigits - 1 < 0 ? "-" : "+");
+  let cent = 0;
+  if (exp > 99) {
+    cent = Math.floor(exp / 100);
+    s += cent;
+    exp -= cent * 100;
+  }
+  if (exp > 9) {
+    const dec = Math.floor(exp / 10);
+    s += dec;
+    exp -= dec * 10;
+  } else if (cent) s += "0";
+  s += exp % 10;
+  return sign + s;
+}

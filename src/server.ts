@@ -1,0 +1,605 @@
+// The server: listen loop, transport adapters (Bun.listen / node:net), connection lifecycle, and the command
+// loop that takes parsed requests through the gate to handlers and flushes one write per read.
+
+import { randomBytes } from "node:crypto";
+import { Client, type Connection } from "./client.js";
+import { cfg, type Config, type LogLevel, loadConfig } from "./config.js";
+import { gate, isQueuedInMulti, replyThrown, F, type CommandEntry } from "./commands/index.js";
+import type { ParserLimits } from "./resp.js";
+import { Clock, Store } from "./store.js";
+import { unwatchAll } from "./commands/transactions.js";
+import { VERSION, REDIS_COMPAT_VERSION } from "./version.js";
+
+const LEVELS: Record<LogLevel, number> = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 };
+
+export class ServerStats {
+  connectionsReceived = 0;
+  rejectedConnections = 0;
+  commandsProcessed = 0;
+  rejectedCalls = 0;
+  failedCalls = 0;
+  netInputBytes = 0;
+  netOutputBytes = 0;
+  totalErrorReplies = 0;
+  errorCodes = new Map<string, number>();
+  /** ops/sec sampling (INFO instantaneous_ops_per_sec) */
+  private samples: number[] = [];
+  private lastSampleOps = 0;
+  private lastSampleAt = Date.now();
+  errorReply(text: string): void {
+    this.totalErrorReplies++;
+    const sp = text.indexOf(" ");
+    const code = sp > 0 ? text.slice(0, sp) : text;
+    this.errorCodes.set(code, (this.errorCodes.get(code) ?? 0) + 1);
+  }
+  sample(): void {
+    const now = Date.now();
+    const dt = now - this.lastSampleAt;
+    if (dt <= 0) return;
+    this.samples.push(((this.commandsProcessed - this.lastSampleOps) * 1000) / dt);
+    if (this.samples.length > 16) this.samples.shift();
+    this.lastSampleOps = this.commandsProcessed;
+    this.lastSampleAt = now;
+  }
+  get opsPerSec(): number {
+    if (this.samples.length === 0) return 0;
+    return Math.round(this.samples.reduce((a, b) => a + b, 0) / this.samples.length);
+  }
+  reset(): void {
+    this.connectionsReceived = this.rejectedConnections = this.commandsProcessed = 0;
+    this.rejectedCalls = this.failedCalls = this.netInputBytes = this.netOutputBytes = this.totalErrorReplies = 0;
+    this.errorCodes.clear();
+    this.samples = [];
+  }
+}
+
+export interface SlowlogEntry {
+  id: number;
+  time: number;
+  durationUs: number;
+  argv: Buffer[];
+  addr: string;
+  name: string;
+}
+
+export interface ListenOptions {
+  config: Config;
+  clock?: Clock;
+  /** Print the ready line and logs (CLI); the in-process API is quiet unless asked. */
+  log?: (line: string) => void;
+}
+
+/** Everything one server instance owns. Several instances in one process stay isolated. */
+export class Server {
+  readonly store: Store;
+  readonly clients = new Map<number, Client>();
+  readonly stats = new ServerStats();
+  readonly runId = randomBytes(20).toString("hex");
+  readonly startedAt = Date.now();
+  readonly monitors = new Set<Client>();
+  slowlog: SlowlogEntry[] = [];
+  slowlogNextId = 0;
+  /** Clients with output waiting to be flushed outside their own read (pub/sub, MONITOR, unblocking). */
+  private dirtyClients = new Set<Client>();
+  private flushScheduled = false;
+  private nextClientId = 1;
+  private listeners: Array<{ close(): void }> = [];
+  private timers: Array<ReturnType<typeof setInterval>> = [];
+  /** CLIENT PAUSE: until (ms) and whether only writes pause. */
+  pause: { until: number; all: boolean } | null = null;
+  private pausedClients: Client[] = [];
+  private pauseTimer: ReturnType<typeof setTimeout> | null = null;
+  port = 0;
+  addresses: string[] = [];
+  shuttingDown = false;
+  onShutdown: (() => void) | null = null;
+  lastSave = Math.floor(Date.now() / 1000);
+  readonly logSink: (line: string) => void;
+
+  constructor(
+    readonly config: Config,
+    clock: Clock = new Clock(),
+    log?: (line: string) => void,
+  ) {
+    this.store = new Store(cfg.databases(config), clock);
+    this.logSink = log ?? (() => {});
+  }
+
+  get clock(): Clock {
+    return this.store.clock;
+  }
+
+  param(name: string): string {
+    return this.config.params.get(name)!;
+  }
+
+  authRequired(): boolean {
+    return cfg.password(this.config) !== null;
+  }
+
+  parserLimits(): ParserLimits {
+    return { maxBulkLen: Number(this.param("proto-max-bulk-len")), maxQueryBuffer: Number(this.param("client-query-buffer-limit")) };
+  }
+
+  log(level: LogLevel, msg: string): void {
+    if (LEVELS[level] < LEVELS[cfg.loglevel(this.config)] || level === "nothing") return;
+    const d = new Date();
+    const mark = level === "debug" ? "." : level === "verbose" ? "-" : level === "notice" ? "*" : "#";
+    this.logSink(`${process.pid}:M ${d.toISOString()} ${mark} ${msg}`);
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // connections
+
+  /** A transport accepted a connection. Returns the client, or null when it was refused (and closed). */
+  accept(conn: Connection): Client | null {
+    this.stats.connectionsReceived++;
+    const c = new Client(this, conn, this.nextClientId++);
+    if (this.clients.size >= cfg.maxclients(this.config)) {
+      this.stats.rejectedConnections++;
+      c.closeWithError("ERR max number of clients reached");
+      c.flush();
+      return null;
+    }
+    if (cfg.protectedMode(this.config) && !this.authRequired() && !isLoopback(conn.remoteAddress)) {
+      this.stats.rejectedConnections++;
+      c.closeWithError(PROTECTED_MODE_TEXT);
+      c.flush();
+      return null;
+    }
+    this.clients.set(c.id, c);
+    return c;
+  }
+
+  /** The transport saw the connection close. Leaves no trace of the client. */
+  disconnected(c: Client): void {
+    if (!this.clients.delete(c.id)) return;
+    c.closed = true;
+    this.monitors.delete(c);
+    this.dirtyClients.delete(c);
+    unwatchAll(c);
+    for (const hook of this.disconnectHooks) hook(c);
+  }
+
+  /** Families that keep per-client state (pub/sub, blocking, tracking) register cleanup here. */
+  readonly disconnectHooks: Array<(c: Client) => void> = [];
+
+  /** Close a client from the server side (CLIENT KILL, QUIT, limits). */
+  kill(c: Client): void {
+    c.closing = true;
+    this.markDirty(c);
+  }
+
+  /** Output for a client written outside its own read: flush soon, once. */
+  markDirty(c: Client): void {
+    this.dirtyClients.add(c);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(this.flushDirty);
+    }
+  }
+
+  private readonly flushDirty = (): void => {
+    this.flushScheduled = false;
+    const list = [...this.dirtyClients];
+    this.dirtyClients.clear();
+    for (const c of list) c.flush();
+  };
+
+  // ---------------------------------------------------------------------------------------------------
+  // the command loop
+
+  /** Run every complete command the client's parser holds, then flush once. */
+  processInput(c: Client): void {
+    this.store.tick();
+    const p = c.parser;
+    while (!c.closing && !c.suspended) {
+      const argv = p.next();
+      if (argv === null) break;
+      this.execute(c, argv);
+    }
+    if (p.error !== null && !c.closing) {
+      this.log("verbose", `Protocol error (${p.error}) from client: ${clientAddr(c)}`);
+      c.closeWithError(p.error);
+    }
+    if (p.overflow && !c.closing) {
+      this.log("warning", `Closing client that reached max query buffer length: ${clientAddr(c)}`);
+      c.closing = true;
+    }
+    c.flush();
+  }
+
+  /** One request: gate, MULTI queueing, pause, handler, stats. */
+  execute(c: Client, argv: Buffer[]): void {
+    const mark = c.w.pos;
+    const e = gate(c, argv);
+    if (e !== null) {
+      if (isQueuedInMulti(c, e)) {
+        c.multi!.push({ entry: e, argv: argv.map((b) => Buffer.from(b)) });
+        c.w.raw(QUEUED);
+      } else if (this.pause !== null && this.mustPause(c, e)) {
+        c.suspended = true;
+        c.pendingArgv = argv.map((b) => Buffer.from(b));
+        this.pausedClients.push(c);
+        return;
+      } else this.call(c, e, argv);
+    }
+    if (c.replyMode !== "on") {
+      c.w.truncate(mark);
+      if (c.replyMode === "skip") c.replyMode = "on";
+      else if (c.replyMode === "skip-next") c.replyMode = "skip";
+    }
+  }
+
+  /** Run a handler with stats, slowlog and MONITOR feed. Used by the loop and by EXEC. */
+  call(c: Client, e: CommandEntry, argv: Buffer[]): void {
+    if (this.monitors.size !== 0 && !(e.bits! & (F.SKIP_MONITOR | F.ADMIN))) this.feedMonitors(c, argv);
+    c.lastCmd = e.fullname!;
+    const t0 = performance.now();
+    try {
+      e.run!(c, argv);
+    } catch (err) {
+      replyThrown(c, err, e);
+    }
+    const us = Math.round((performance.now() - t0) * 1000);
+    e.calls!++;
+    e.usec! += us;
+    this.stats.commandsProcessed++;
+    if (!(e.bits! & F.SKIP_SLOWLOG)) this.slowlogPush(c, argv, us);
+  }
+
+  private slowlogPush(c: Client, argv: Buffer[], us: number): void {
+    const threshold = Number(this.param("slowlog-log-slower-than"));
+    if (threshold < 0 || us < threshold) return;
+    const max = Number(this.param("slowlog-max-len"));
+    this.slowlog.unshift({
+      id: this.slowlogNextId++,
+      time: Math.floor(Date.now() / 1000),
+      durationUs: us,
+      argv: slowlogArgv(argv),
+      addr: clientAddr(c),
+      name: c.name,
+    });
+    if (this.slowlog.length > max) this.slowlog.length = max;
+  }
+
+  private feedMonitors(c: Client, argv: Buffer[]): void {
+    const t = Date.now() / 1000;
+    let line = `${t.toFixed(6)} [${c.db.id} ${clientAddr(c)}]`;
+    for (const a of argv) line += ` "${monitorEscape(a)}"`;
+    for (const m of this.monitors) {
+      if (m === c) continue;
+      m.w.simple(line);
+      this.markDirty(m);
+    }
+  }
+
+  private mustPause(c: Client, e: CommandEntry): boolean {
+    if (this.pause === null) return false;
+    if (Date.now() >= this.pause.until) {
+      this.unpause();
+      return false;
+    }
+    if (this.pause.all) return true;
+    // WRITE pause: writes (and EVAL/PUBLISH style commands that may write) wait; reads go on.
+    return (e.bits! & F.WRITE) !== 0 || (e.parent ?? e).name === "publish" || (e.parent ?? e).name === "spublish";
+  }
+
+  pauseClients(ms: number, all: boolean): void {
+    const until = Date.now() + ms;
+    if (this.pause === null || until > this.pause.until || all !== this.pause.all) {
+      this.pause = { until: Math.max(until, this.pause?.until ?? 0), all: all || (this.pause?.all ?? false) };
+    }
+    this.store.expiryPaused = true;
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    this.pauseTimer = setTimeout(() => this.unpause(), Math.max(0, this.pause.until - Date.now()));
+    this.pauseTimer.unref?.();
+  }
+
+  unpause(): void {
+    this.pause = null;
+    this.store.expiryPaused = false;
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    this.pauseTimer = null;
+    const list = this.pausedClients;
+    this.pausedClients = [];
+    for (const c of list) this.resume(c);
+  }
+
+  /** Continue a suspended client: run its pending command, then whatever else it sent meanwhile. */
+  resume(c: Client): void {
+    if (c.closed) return;
+    c.suspended = false;
+    const argv = c.pendingArgv;
+    c.pendingArgv = null;
+    this.store.tick();
+    if (argv) this.execute(c, argv);
+    if (!c.suspended) this.processInput(c);
+    else c.flush();
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // lifecycle
+
+  startTimers(): void {
+    const hz = Math.max(1, Math.min(500, Number(this.param("hz")) || 10));
+    const t = setInterval(() => {
+      this.store.activeExpireCycle();
+      this.stats.sample();
+      this.checkTimeouts();
+    }, Math.round(1000 / hz));
+    t.unref?.();
+    this.timers.push(t);
+  }
+
+  private checkTimeouts(): void {
+    const timeout = Number(this.param("timeout"));
+    if (timeout <= 0) return;
+    const now = Date.now();
+    for (const c of this.clients.values()) {
+      if (c.subscriptionCount > 0 || c.blocked !== null || c.monitor) continue;
+      if (now - c.lastInteraction > timeout * 1000) this.kill(c);
+    }
+  }
+
+  addListener(l: { close(): void }): void {
+    this.listeners.push(l);
+  }
+
+  /** Stop listening, close every client, stop timers. */
+  async close(): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    for (const t of this.timers) clearInterval(t);
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    for (const c of this.clients.values()) {
+      c.closing = true;
+      c.flush();
+    }
+    for (const l of this.listeners) l.close();
+    this.listeners = [];
+  }
+}
+
+const QUEUED = Buffer.from("+QUEUED\r\n");
+
+export const PROTECTED_MODE_TEXT =
+  "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.";
+
+export function isLoopback(addr: string): boolean {
+  return addr === "::1" || addr.startsWith("127.") || addr.startsWith("::ffff:127.") || addr === "" || addr === "unix";
+}
+
+export function clientAddr(c: Client): string {
+  return formatAddr(c.conn.remoteAddress, c.conn.remotePort);
+}
+
+export function formatAddr(host: string, port: number): string {
+  const h = host.startsWith("::ffff:") ? host.slice(7) : host;
+  return `${h}:${port}`;
+}
+
+function monitorEscape(b: Buffer): string {
+  let s = "";
+  for (const c of b) {
+    if (c === 92) s += "\\\\";
+    else if (c === 34) s += '\\"';
+    else if (c === 10) s += "\\n";
+    else if (c === 13) s += "\\r";
+    else if (c === 9) s += "\\t";
+    else if (c === 7) s += "\\a";
+    else if (c === 8) s += "\\b";
+    else if (c < 32 || c > 126) s += "\\x" + c.toString(16).padStart(2, "0");
+    else s += String.fromCharCode(c);
+  }
+  return s;
+}
+
+/** Valkey keeps at most 32 args in a slowlog entry, each truncated to 128 bytes. */
+function slowlogArgv(argv: Buffer[]): Buffer[] {
+  const n = Math.min(argv.length, 32);
+  const out: Buffer[] = [];
+  for (let i = 0; i < n; i++) {
+    if (i === 31 && argv.length > 32) {
+      out.push(Buffer.from(`... (${argv.length - 31} more arguments)`));
+      break;
+    }
+    const a = argv[i]!;
+    out.push(a.length > 128 ? Buffer.concat([a.subarray(0, 128), Buffer.from(`... (${a.length - 128} more bytes)`)]) : Buffer.from(a));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// transports
+
+const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
+
+export interface RunningServer {
+  server: Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Resolve Valkey's `bind` list into listen addresses; '-' marks an address that may be unavailable. */
+function bindAddresses(bind: string): Array<{ host: string; optional: boolean }> {
+  return bind
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((a) => {
+      const optional = a.startsWith("-");
+      let host = optional ? a.slice(1) : a;
+      if (host === "*") host = "0.0.0.0";
+      else if (host === "::*") host = "::";
+      return { host, optional };
+    });
+}
+
+/** Start listening with the runtime's native transport. Rejects with a readable error (port in use). */
+export async function listen(opts: ListenOptions): Promise<RunningServer> {
+  const server = new Server(opts.config, opts.clock, opts.log);
+  const addrs = bindAddresses(cfg.bind(opts.config));
+  let port = cfg.port(opts.config);
+  for (const { host, optional } of addrs) {
+    try {
+      const bound = isBun ? await listenBun(server, host, port) : await listenNode(server, host, port);
+      port = bound;
+      server.addresses.push(host);
+    } catch (e) {
+      if (optional) continue;
+      await server.close();
+      throw e;
+    }
+  }
+  server.port = port;
+  server.config.params.set("port", String(port));
+  server.startTimers();
+  return { server, port, close: () => server.close() };
+}
+
+class PortInUseError extends Error {}
+
+async function listenNode(server: Server, host: string, port: number): Promise<number> {
+  const net = await import("node:net");
+  const srv = net.createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 300_000 }, (sock) => {
+    const conn: Connection = {
+      write: (d) => {
+        server.stats.netOutputBytes += d.length;
+        sock.write(d);
+      },
+      end: () => sock.end(),
+      pendingBytes: () => sock.writableLength,
+      remoteAddress: sock.remoteAddress ?? "",
+      remotePort: sock.remotePort ?? 0,
+      localAddress: sock.localAddress ?? "",
+      localPort: sock.localPort ?? 0,
+      fd: (sock as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1,
+    };
+    sock.setNoDelay(true);
+    const c = server.accept(conn);
+    if (c === null) return;
+    sock.on("data", (d: Buffer) => {
+      server.stats.netInputBytes += d.length;
+      c.onData(d);
+    });
+    sock.on("error", () => {});
+    sock.on("close", () => server.disconnected(c));
+  });
+  await new Promise<void>((resolve, reject) => {
+    srv.once("error", (e: NodeJS.ErrnoException) =>
+      reject(e.code === "EADDRINUSE" ? new PortInUseError(`port ${port} is already in use (${host})`) : e),
+    );
+    srv.listen({ host, port, ipv6Only: host === "::" }, () => resolve());
+  });
+  server.addListener({ close: () => srv.close() });
+  const a = srv.address();
+  return typeof a === "object" && a ? a.port : port;
+}
+
+interface BunSock {
+  write(data: Uint8Array, off?: number, len?: number): number;
+  end(): void;
+  terminate(): void;
+  setNoDelay?(v?: boolean): boolean;
+  remoteAddress: string;
+  remotePort?: number;
+  localAddress?: string;
+  localPort?: number;
+  data: BunState;
+}
+interface BunState {
+  client: Client | null;
+  /** Unwritten output (partial writes) waiting for drain. */
+  queue: Buffer[];
+  queued: number;
+  ending: boolean;
+}
+
+async function listenBun(server: Server, host: string, port: number): Promise<number> {
+  const Bun = (globalThis as unknown as { Bun: any }).Bun;
+  const flushQueue = (s: BunSock): void => {
+    const st = s.data;
+    while (st.queue.length > 0) {
+      const b = st.queue[0]!;
+      const n = s.write(b);
+      if (n < 0) {
+        st.queue = [];
+        st.queued = 0;
+        return;
+      }
+      if (n < b.length) {
+        st.queue[0] = b.subarray(n);
+        st.queued -= n;
+        return;
+      }
+      st.queue.shift();
+      st.queued -= b.length;
+    }
+    if (st.ending) s.end();
+  };
+  let l: { port: number; stop(force?: boolean): void };
+  try {
+    l = Bun.listen({
+      hostname: host,
+      port,
+      socket: {
+        open(s: BunSock) {
+          s.setNoDelay?.(true);
+          const st: BunState = { client: null, queue: [], queued: 0, ending: false };
+          s.data = st;
+          const conn: Connection = {
+            write: (d) => {
+              server.stats.netOutputBytes += d.length;
+              if (st.queue.length > 0) {
+                // Bun does not buffer: keep our own copy of what it could not take yet.
+                st.queue.push(Buffer.from(d));
+                st.queued += d.length;
+                return;
+              }
+              const n = s.write(d);
+              if (n >= 0 && n < d.length) {
+                st.queue.push(Buffer.from(d.subarray(n)));
+                st.queued += d.length - n;
+              }
+            },
+            end: () => {
+              st.ending = true;
+              if (st.queue.length === 0) s.end();
+            },
+            pendingBytes: () => st.queued,
+            remoteAddress: s.remoteAddress ?? "",
+            remotePort: s.remotePort ?? 0,
+            localAddress: s.localAddress ?? host,
+            localPort: s.localPort ?? port,
+            fd: -1,
+          };
+          st.client = server.accept(conn);
+        },
+        data(s: BunSock, d: Buffer) {
+          const c = s.data.client;
+          if (c === null) return;
+          server.stats.netInputBytes += d.length;
+          c.onData(d);
+        },
+        drain(s: BunSock) {
+          flushQueue(s);
+        },
+        close(s: BunSock) {
+          const c = s.data?.client;
+          if (c) server.disconnected(c);
+        },
+        error() {},
+      },
+    });
+  } catch (e) {
+    const msg = String((e as Error)?.message ?? e);
+    if (/in use|EADDRINUSE/i.test(msg) || (e as { code?: string })?.code === "EADDRINUSE") {
+      throw new PortInUseError(`port ${port} is already in use (${host})`);
+    }
+    throw e;
+  }
+  server.addListener({ close: () => l.stop(true) });
+  return l.port;
+}
+
+export { PortInUseError, loadConfig, VERSION, REDIS_COMPAT_VERSION };

@@ -1,0 +1,326 @@
+// Databases, expiry (lazy + active sweep, injected clock) and the one "key modified" signal.
+
+import { E } from "./errors.js";
+
+export type ValueType = "string" | "list" | "set" | "zset" | "hash" | "stream";
+
+/** One key's value. `value` is a Buffer for strings; families own the other shapes. */
+export class Entry {
+  /** Last access (ms, store clock) for OBJECT IDLETIME and the LRU policy. */
+  lru: number;
+  /** Access counter for OBJECT FREQ (LFU). */
+  freq = 0;
+  /** Family-specific encoding hint (e.g. a string made raw by APPEND). */
+  raw = false;
+  constructor(
+    public type: ValueType,
+    public value: any,
+    now: number,
+  ) {
+    this.lru = now;
+  }
+}
+
+// Keyspace notification classes (Valkey's NOTIFY_* bits).
+export const N = {
+  KEYSPACE: 1 << 0,
+  KEYEVENT: 1 << 1,
+  GENERIC: 1 << 2,
+  STRING: 1 << 3,
+  LIST: 1 << 4,
+  SET: 1 << 5,
+  HASH: 1 << 6,
+  ZSET: 1 << 7,
+  EXPIRED: 1 << 8,
+  EVICTED: 1 << 9,
+  STREAM: 1 << 10,
+  KEY_MISS: 1 << 11,
+  MODULE: 1 << 12,
+  NEW: 1 << 14,
+} as const;
+
+/** The store's clock. Real time plus an offset the test API / DEBUG commands can move. */
+export class Clock {
+  private offset = 0;
+  now(): number {
+    return Date.now() + this.offset;
+  }
+  advance(ms: number): void {
+    this.offset += ms;
+  }
+  set(ms: number): void {
+    this.offset = ms - Date.now();
+  }
+}
+
+/** Something that is told when a key it watches changes (WATCH). */
+export interface Watcher {
+  dirtyCas: boolean;
+}
+
+export interface StoreHooks {
+  /** Keyspace notification sink (pub/sub). Called only when the event's class is enabled. */
+  notify?: (db: number, event: string, key: string, cls: number) => void;
+  /** A key some client is blocked on may be ready; served after the current command. */
+  keyReady?: (db: Database, key: string) => void;
+}
+
+export class Database {
+  keys = new Map<string, Entry>();
+  /** Expiry deadlines (ms) beside the keyspace, as in Valkey. */
+  expires = new Map<string, number>();
+  /** WATCHed keys -> watching clients. */
+  readonly watched = new Map<string, Set<Watcher>>();
+  /** Keys that have clients blocked on them (maintained by the blocking module). */
+  readonly blocking = new Map<string, unknown>();
+  /** Resumable iterator over `expires` for the active expiry sweep. */
+  sweep: Iterator<[string, number]> | null = null;
+
+  constructor(
+    readonly store: Store,
+    public id: number,
+  ) {}
+
+  get size(): number {
+    return this.keys.size;
+  }
+
+  /** Entry if it exists and is not expired (expired keys are deleted on access). No stats, no LRU touch. */
+  peek(key: string): Entry | undefined {
+    const e = this.keys.get(key);
+    if (e === undefined) return undefined;
+    if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined;
+    return e;
+  }
+
+  /** Lookup for reading: counts keyspace hits/misses and touches the LRU clock. */
+  read(key: string): Entry | undefined {
+    const e = this.peek(key);
+    const s = this.store;
+    if (e === undefined) {
+      s.stats.keyspaceMisses++;
+      if (s.notifyFlags & N.KEY_MISS) s.notify(this.id, "keymiss", key, N.KEY_MISS);
+      return undefined;
+    }
+    s.stats.keyspaceHits++;
+    if (!s.noTouch) {
+      e.lru = s.now;
+      e.freq++;
+    }
+    return e;
+  }
+
+  /** Lookup for writing: no stats. */
+  write(key: string): Entry | undefined {
+    const e = this.peek(key);
+    if (e !== undefined && !this.store.noTouch) e.lru = this.store.now;
+    return e;
+  }
+
+  /** Value of `key` if it holds `type`, undefined if missing, WRONGTYPE otherwise. Counts as a read. */
+  readAs(key: string, type: ValueType): any {
+    const e = this.read(key);
+    if (e === undefined) return undefined;
+    if (e.type !== type) throw E.wrongType;
+    return e.value;
+  }
+
+  /** Same as readAs for write paths. */
+  writeAs(key: string, type: ValueType): any {
+    const e = this.write(key);
+    if (e === undefined) return undefined;
+    if (e.type !== type) throw E.wrongType;
+    return e.value;
+  }
+
+  /** Store a new value; drops any TTL unless keepTtl. Does not signal: callers call changed(). */
+  set(key: string, type: ValueType, value: any, keepTtl = false): Entry {
+    const e = new Entry(type, value, this.store.now);
+    this.keys.set(key, e);
+    if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
+    return e;
+  }
+
+  /** Put an existing entry (RENAME, MOVE, COPY). */
+  put(key: string, e: Entry): void {
+    this.keys.set(key, e);
+    if (this.expires.size !== 0) this.expires.delete(key);
+  }
+
+  /** Remove a key. Does not signal: callers call changed(). */
+  delete(key: string): boolean {
+    if (!this.keys.delete(key)) return false;
+    if (this.expires.size !== 0) this.expires.delete(key);
+    return true;
+  }
+
+  /** Absolute expiry in ms, or undefined. */
+  getExpire(key: string): number | undefined {
+    return this.expires.size === 0 ? undefined : this.expires.get(key);
+  }
+
+  setExpire(key: string, at: number): void {
+    this.expires.set(key, at);
+  }
+
+  persist(key: string): boolean {
+    return this.expires.delete(key);
+  }
+
+  /** Delete `key` if its TTL has passed (lazy expiry). */
+  expireIfNeeded(key: string): boolean {
+    const at = this.expires.get(key);
+    if (at === undefined || at > this.store.now) return false;
+    // A client paused for writes must not see keys vanish (Valkey keeps them until unpause).
+    if (this.store.expiryPaused) return false;
+    this.expireKey(key);
+    return true;
+  }
+
+  expireKey(key: string): void {
+    this.keys.delete(key);
+    this.expires.delete(key);
+    this.store.stats.expiredKeys++;
+    this.changed(key, "expired", N.EXPIRED);
+  }
+
+  /**
+   * THE signal: every write to a key ends here. Invalidates WATCH, wakes blocked clients, emits the keyspace
+   * notification when its class is enabled, counts the change.
+   */
+  changed(key: string, event: string, cls: number): void {
+    const s = this.store;
+    s.dirty++;
+    if (this.watched.size !== 0) {
+      const w = this.watched.get(key);
+      if (w !== undefined) for (const c of w) c.dirtyCas = true;
+    }
+    if (this.blocking.size !== 0 && this.blocking.has(key)) s.hooks.keyReady?.(this, key);
+    if (s.notifyFlags & cls) s.notify(this.id, event, key, cls);
+  }
+
+  /** An extra event for a change already signalled (e.g. "expire" after "set"). */
+  notify(event: string, key: string, cls: number): void {
+    const s = this.store;
+    if (s.notifyFlags & cls) s.notify(this.id, event, key, cls);
+  }
+
+  /** Mark every watcher of every watched key that exists (FLUSHDB, SWAPDB). */
+  touchAllWatched(alsoIn?: Database): void {
+    for (const [key, set] of this.watched) {
+      if (this.keys.has(key) || (alsoIn && alsoIn.keys.has(key))) for (const c of set) c.dirtyCas = true;
+    }
+  }
+
+  /** Drop every key (FLUSHDB / FLUSHALL). */
+  clear(): void {
+    this.touchAllWatched();
+    this.keys.clear();
+    this.expires.clear();
+    this.sweep = null;
+  }
+
+  /** Uniformly random live key, or undefined (RANDOMKEY). */
+  randomKey(): string | undefined {
+    for (let tries = 0; tries < 100 && this.keys.size > 0; tries++) {
+      const k = randomMapKey(this.keys);
+      if (k === undefined) return undefined;
+      if (this.peek(k) !== undefined) return k;
+    }
+    // almost everything expired: fall back to a full pass
+    for (const k of [...this.keys.keys()]) if (this.peek(k) !== undefined) return k;
+    return undefined;
+  }
+}
+
+/** Random key of a Map. O(n) skip; Maps have no random access, and RANDOMKEY/SPOP on keyspaces are rare. */
+export function randomMapKey<K>(m: Map<K, unknown>): K | undefined {
+  let skip = Math.floor(Math.random() * m.size);
+  for (const k of m.keys()) if (skip-- === 0) return k;
+  return undefined;
+}
+
+export interface StoreStats {
+  keyspaceHits: number;
+  keyspaceMisses: number;
+  expiredKeys: number;
+  expiredStalePerc: number;
+}
+
+export class Store {
+  readonly dbs: Database[] = [];
+  /** Command time: refreshed once per batch of commands, frozen during MULTI/EXEC and scripts (as in Valkey). */
+  now: number;
+  dirty = 0;
+  notifyFlags = 0;
+  noTouch = false;
+  expiryPaused = false;
+  activeExpire = true;
+  readonly stats: StoreStats = { keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, expiredStalePerc: 0 };
+  hooks: StoreHooks = {};
+
+  constructor(
+    dbCount: number,
+    readonly clock: Clock = new Clock(),
+  ) {
+    for (let i = 0; i < dbCount; i++) this.dbs.push(new Database(this, i));
+    this.now = clock.now();
+  }
+
+  tick(): number {
+    return (this.now = this.clock.now());
+  }
+
+  notify(db: number, event: string, key: string, cls: number): void {
+    this.hooks.notify?.(db, event, key, cls);
+  }
+
+  /**
+   * Valkey-style active expiry: walk each database's expires with a resumable cursor, checking keys in
+   * batches of 20; keep going while more than 10% of a batch was stale, within a time budget.
+   */
+  activeExpireCycle(budgetMs = 25): void {
+    if (!this.activeExpire || this.expiryPaused) return;
+    const now = this.tick();
+    const deadline = Date.now() + budgetMs;
+    for (const db of this.dbs) {
+      if (db.expires.size === 0) continue;
+      for (;;) {
+        let checked = 0;
+        let expired = 0;
+        if (db.sweep === null) db.sweep = db.expires.entries();
+        while (checked < 20) {
+          const r = db.sweep.next();
+          if (r.done) {
+            db.sweep = null;
+            break;
+          }
+          checked++;
+          const [key, at] = r.value;
+          if (at <= now && db.keys.has(key)) {
+            db.expireKey(key);
+            expired++;
+          }
+        }
+        if (checked > 0) this.stats.expiredStalePerc = expired / checked;
+        if (checked === 0 || expired * 10 <= checked || Date.now() > deadline || db.sweep === null) break;
+      }
+    }
+  }
+
+  flushAll(): void {
+    for (const db of this.dbs) db.clear();
+  }
+
+  /** SWAPDB: exchange contents, keeping watchers and blocked clients attached to their db index. */
+  swap(a: number, b: number): void {
+    const da = this.dbs[a]!;
+    const dbb = this.dbs[b]!;
+    da.touchAllWatched(dbb);
+    dbb.touchAllWatched(da);
+    [da.keys, dbb.keys] = [dbb.keys, da.keys];
+    [da.expires, dbb.expires] = [dbb.expires, da.expires];
+    da.sweep = dbb.sweep = null;
+    for (const db of [da, dbb]) for (const key of db.blocking.keys()) if (db.keys.has(key)) this.hooks.keyReady?.(db, key);
+  }
+}
