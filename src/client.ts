@@ -11,6 +11,8 @@ export interface Connection {
   write(data: Buffer): void;
   /** Close after pending output is written. */
   end(): void;
+  /** Close now, dropping pending output (CLIENT KILL, output buffer limits). */
+  destroy(): void;
   /** Bytes queued in the transport but not yet written (output buffer accounting). */
   pendingBytes(): number;
   remoteAddress: string;

@@ -8,6 +8,7 @@ import { gate, isQueuedInMulti, replyThrown, F, type CommandEntry } from "./comm
 import type { ParserLimits } from "./resp.js";
 import { Clock, Store } from "./store.js";
 import { unwatchAll } from "./commands/transactions.js";
+import { keyspaceNotifier } from "./commands/pubsub.js";
 import { VERSION, REDIS_COMPAT_VERSION } from "./version.js";
 
 const LEVELS: Record<LogLevel, number> = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 };
@@ -102,6 +103,7 @@ export class Server {
     log?: (line: string) => void,
   ) {
     this.store = new Store(cfg.databases(config), clock);
+    this.store.hooks.notify = keyspaceNotifier(this);
     this.logSink = log ?? (() => {});
   }
 
@@ -164,10 +166,17 @@ export class Server {
   /** Families that keep per-client state (pub/sub, blocking, tracking) register cleanup here. */
   readonly disconnectHooks: Array<(c: Client) => void> = [];
 
-  /** Close a client from the server side (CLIENT KILL, QUIT, limits). */
+  /** The client whose commands are running now (a client killing itself still gets its reply). */
+  current: Client | null = null;
+
+  /** Close a client from the server side (CLIENT KILL, limits): its pending output is dropped, as in Valkey. */
   kill(c: Client): void {
+    if (c.closed) return;
     c.closing = true;
-    this.markDirty(c);
+    if (c === this.current) return; // replies first, then closes (flush sees `closing`)
+    c.closed = true;
+    c.conn.destroy();
+    this.disconnected(c);
   }
 
   /** Output for a client written outside its own read: flush soon, once. */
@@ -192,6 +201,8 @@ export class Server {
   /** Run every complete command the client's parser holds, then flush once. */
   processInput(c: Client): void {
     this.store.tick();
+    const prev = this.current;
+    this.current = c;
     const p = c.parser;
     while (!c.closing && !c.suspended) {
       const argv = p.next();
@@ -206,6 +217,7 @@ export class Server {
       this.log("warning", `Closing client that reached max query buffer length: ${clientAddr(c)}`);
       c.closing = true;
     }
+    this.current = prev;
     c.flush();
   }
 
@@ -468,6 +480,7 @@ async function listenNode(server: Server, host: string, port: number): Promise<n
         sock.write(d);
       },
       end: () => sock.end(),
+      destroy: () => sock.destroy(),
       pendingBytes: () => sock.writableLength,
       remoteAddress: sock.remoteAddress ?? "",
       remotePort: sock.remotePort ?? 0,
@@ -565,6 +578,11 @@ async function listenBun(server: Server, host: string, port: number): Promise<nu
             end: () => {
               st.ending = true;
               if (st.queue.length === 0) s.end();
+            },
+            destroy: () => {
+              st.queue = [];
+              st.queued = 0;
+              s.terminate();
             },
             pendingBytes: () => st.queued,
             remoteAddress: s.remoteAddress ?? "",

@@ -1,0 +1,293 @@
+// Pub/sub: SUBSCRIBE UNSUBSCRIBE PSUBSCRIBE PUNSUBSCRIBE PUBLISH SSUBSCRIBE SUNSUBSCRIBE SPUBLISH PUBSUB ...,
+// and keyspace notifications (the store's signal publishes through here when a class is enabled).
+// Messages are RESP3 push frames or RESP2 arrays (ReplyWriter.push decides). A subscriber that does not read
+// is cut at client-output-buffer-limit's pubsub class, as in Valkey.
+
+import type { Client } from "../client.js";
+import { str } from "../args.js";
+import { globMatch } from "../glob.js";
+import type { Server } from "../server.js";
+import type { CommandEntry } from "./types.js";
+import { resetHooks } from "./connection.js";
+
+resetHooks.push((c) => dropAll(registry(c.server), c));
+
+export const commands: CommandEntry[] = [
+  { name: "subscribe", arity: -2, flags: ["pubsub", "noscript", "loading", "stale"], run: (c, a) => subscribe(c, a, "channels") },
+  { name: "unsubscribe", arity: -1, flags: ["pubsub", "noscript", "loading", "stale"], run: (c, a) => unsubscribe(c, a, "channels") },
+  { name: "psubscribe", arity: -2, flags: ["pubsub", "noscript", "loading", "stale"], run: (c, a) => subscribe(c, a, "patterns") },
+  { name: "punsubscribe", arity: -1, flags: ["pubsub", "noscript", "loading", "stale"], run: (c, a) => unsubscribe(c, a, "patterns") },
+  {
+    name: "ssubscribe",
+    arity: -2,
+    flags: ["pubsub", "noscript", "loading", "stale"],
+    keys: [{ begin: 1, range: [-1, 1, 0], flags: ["NOT_KEY"] }],
+    run: (c, a) => subscribe(c, a, "shardChannels"),
+  },
+  {
+    name: "sunsubscribe",
+    arity: -1,
+    flags: ["pubsub", "noscript", "loading", "stale"],
+    keys: [{ begin: 1, range: [-1, 1, 0], flags: ["NOT_KEY"] }],
+    run: (c, a) => unsubscribe(c, a, "shardChannels"),
+  },
+  { name: "publish", arity: 3, flags: ["pubsub", "loading", "stale", "fast", "may_replicate"], run: publishCmd },
+  {
+    name: "spublish",
+    arity: 3,
+    flags: ["pubsub", "loading", "stale", "fast", "may_replicate"],
+    keys: [{ begin: 1, flags: ["NOT_KEY"] }],
+    run: spublishCmd,
+  },
+  {
+    name: "pubsub",
+    arity: -2,
+    flags: [],
+    subcommands: [
+      { name: "channels", arity: -2, flags: ["pubsub", "loading", "stale"], run: (c, a) => listChannels(c, a, "channels") },
+      { name: "numsub", arity: -2, flags: ["pubsub", "loading", "stale"], run: (c, a) => numsub(c, a, "channels") },
+      { name: "numpat", arity: 2, flags: ["pubsub", "loading", "stale"], run: (c) => c.w.integer(registry(c.server).patterns.size) },
+      { name: "shardchannels", arity: -2, flags: ["pubsub", "loading", "stale"], run: (c, a) => listChannels(c, a, "shardChannels") },
+      { name: "shardnumsub", arity: -2, flags: ["pubsub", "loading", "stale"], run: (c, a) => numsub(c, a, "shardChannels") },
+      { name: "help", arity: 2, flags: ["loading", "stale"], run: pubsubHelp },
+    ],
+  },
+];
+
+type Kind = "channels" | "patterns" | "shardChannels";
+
+/** Channel / pattern -> subscribed clients, per server instance. */
+export class PubSubRegistry {
+  readonly channels = new Map<string, Set<Client>>();
+  readonly patterns = new Map<string, Set<Client>>();
+  readonly shardChannels = new Map<string, Set<Client>>();
+}
+
+const registries = new WeakMap<Server, PubSubRegistry>();
+
+/** The server's registry, created (and wired to keyspace notifications and disconnects) on first use. */
+export function registry(server: Server): PubSubRegistry {
+  let r = registries.get(server);
+  if (r === undefined) {
+    r = new PubSubRegistry();
+    registries.set(server, r);
+    const reg = r;
+    server.disconnectHooks.push((c) => dropAll(reg, c));
+  }
+  return r;
+}
+
+const REPLY_NAMES: Record<Kind, [sub: string, unsub: string, msg: string]> = {
+  channels: ["subscribe", "unsubscribe", "message"],
+  patterns: ["psubscribe", "punsubscribe", "pmessage"],
+  shardChannels: ["ssubscribe", "sunsubscribe", "smessage"],
+};
+
+/** Subscription count reported in (un)subscribe replies: shard channels are counted apart, as in Valkey. */
+function countFor(c: Client, kind: Kind): number {
+  return kind === "shardChannels" ? c.shardChannels.size : c.channels.size + c.patterns.size;
+}
+
+// SUBSCRIBE channel [channel ...]  /  PSUBSCRIBE pattern ...  /  SSUBSCRIBE shardchannel ...
+function subscribe(c: Client, argv: Buffer[], kind: Kind): void {
+  const reg = registry(c.server);
+  const mine = c[kind];
+  const map = reg[kind];
+  for (let i = 1; i < argv.length; i++) {
+    const name = str(argv[i]!);
+    if (!mine.has(name)) {
+      mine.add(name);
+      let set = map.get(name);
+      if (!set) map.set(name, (set = new Set()));
+      set.add(c);
+    }
+    c.w.push(3);
+    c.w.bulk(REPLY_NAMES[kind][0]);
+    c.w.bulk(argv[i]!);
+    c.w.integer(countFor(c, kind));
+  }
+}
+
+function removeOne(reg: PubSubRegistry, c: Client, kind: Kind, name: string): boolean {
+  if (!c[kind].delete(name)) return false;
+  const set = reg[kind].get(name);
+  if (set) {
+    set.delete(c);
+    if (set.size === 0) reg[kind].delete(name);
+  }
+  return true;
+}
+
+// UNSUBSCRIBE [channel ...]  /  PUNSUBSCRIBE [pattern ...]  /  SUNSUBSCRIBE [shardchannel ...]
+function unsubscribe(c: Client, argv: Buffer[], kind: Kind): void {
+  const reg = registry(c.server);
+  const names = argv.length > 1 ? argv.slice(1).map(str) : [...c[kind]];
+  if (names.length === 0) {
+    c.w.push(3);
+    c.w.bulk(REPLY_NAMES[kind][1]);
+    c.w.null();
+    c.w.integer(countFor(c, kind));
+    return;
+  }
+  for (const name of names) {
+    removeOne(reg, c, kind, name);
+    c.w.push(3);
+    c.w.bulk(REPLY_NAMES[kind][1]);
+    c.w.bulk(name);
+    c.w.integer(countFor(c, kind));
+  }
+}
+
+/** Drop every subscription of a client (disconnect, RESET). */
+export function dropAll(reg: PubSubRegistry, c: Client): void {
+  for (const kind of ["channels", "patterns", "shardChannels"] as const) {
+    for (const name of [...c[kind]]) removeOne(reg, c, kind, name);
+  }
+}
+
+/** Deliver a message; returns the number of receiving clients (PUBLISH's reply). */
+export function publish(server: Server, channel: string, message: Buffer | string): number {
+  const reg = registries.get(server);
+  if (reg === undefined) return 0;
+  let n = 0;
+  const subs = reg.channels.get(channel);
+  if (subs !== undefined) {
+    for (const c of subs) {
+      if (c.closing) continue;
+      c.w.push(3);
+      c.w.bulk("message");
+      c.w.bulk(channel);
+      c.w.bulk(message);
+      delivered(server, c);
+      n++;
+    }
+  }
+  if (reg.patterns.size !== 0) {
+    for (const [pattern, set] of reg.patterns) {
+      if (!globMatch(pattern, channel)) continue;
+      for (const c of set) {
+        if (c.closing) continue;
+        c.w.push(4);
+        c.w.bulk("pmessage");
+        c.w.bulk(pattern);
+        c.w.bulk(channel);
+        c.w.bulk(message);
+        delivered(server, c);
+        n++;
+      }
+    }
+  }
+  return n;
+}
+
+/** After writing to a subscriber: schedule its flush and enforce the pubsub output buffer limit. */
+function delivered(server: Server, c: Client): void {
+  server.markDirty(c);
+  checkOutputLimit(server, c);
+}
+
+/** Valkey's client-output-buffer-limit for the pubsub class: hard limit, or soft limit held for N seconds. */
+export function checkOutputLimit(server: Server, c: Client): void {
+  const [hard, soft, secs] = pubsubLimits(server);
+  if (hard === 0 && soft === 0) return;
+  const used = c.w.size + c.conn.pendingBytes();
+  const now = Date.now();
+  let over = hard > 0 && used >= hard;
+  if (!over && soft > 0 && used >= soft) {
+    if (c.obufSoftSince === 0) c.obufSoftSince = now;
+    else if (now - c.obufSoftSince >= secs * 1000) over = true;
+  } else if (soft > 0 && used < soft) c.obufSoftSince = 0;
+  if (over && !c.closing) {
+    server.log("warning", `Client id=${c.id} scheduled to be closed ASAP for overcoming of output buffer limits.`);
+    c.w.truncate(c.w.pos - c.w.size);
+    server.kill(c);
+  }
+}
+
+let limitsCache: { raw: string; v: [number, number, number] } | null = null;
+
+function pubsubLimits(server: Server): [number, number, number] {
+  const raw = server.param("client-output-buffer-limit");
+  if (limitsCache?.raw === raw) return limitsCache.v;
+  const parts = raw.split(/\s+/);
+  let v: [number, number, number] = [0, 0, 0];
+  for (let i = 0; i + 3 < parts.length; i += 4) {
+    if (parts[i] === "pubsub") v = [Number(parts[i + 1]), Number(parts[i + 2]), Number(parts[i + 3])];
+  }
+  limitsCache = { raw, v };
+  return v;
+}
+
+// PUBLISH channel message
+function publishCmd(c: Client, argv: Buffer[]): void {
+  c.w.integer(publish(c.server, str(argv[1]!), Buffer.from(argv[2]!)));
+}
+
+// SPUBLISH shardchannel message
+function spublishCmd(c: Client, argv: Buffer[]): void {
+  const reg = registries.get(c.server);
+  const channel = str(argv[1]!);
+  const subs = reg?.shardChannels.get(channel);
+  let n = 0;
+  if (subs !== undefined) {
+    const msg = Buffer.from(argv[2]!);
+    for (const s of subs) {
+      if (s.closing) continue;
+      s.w.push(3);
+      s.w.bulk("smessage");
+      s.w.bulk(channel);
+      s.w.bulk(msg);
+      delivered(c.server, s);
+      n++;
+    }
+  }
+  c.w.integer(n);
+}
+
+// PUBSUB CHANNELS [pattern]  /  PUBSUB SHARDCHANNELS [pattern]
+function listChannels(c: Client, argv: Buffer[], kind: Kind): void {
+  const pattern = argv.length === 3 ? str(argv[2]!) : null;
+  const out: string[] = [];
+  for (const name of registry(c.server)[kind].keys()) if (pattern === null || globMatch(pattern, name)) out.push(name);
+  c.w.bulks(out);
+}
+
+// PUBSUB NUMSUB [channel ...]  /  PUBSUB SHARDNUMSUB [shardchannel ...]
+function numsub(c: Client, argv: Buffer[], kind: Kind): void {
+  const map = registry(c.server)[kind];
+  c.w.map(argv.length - 2);
+  for (let i = 2; i < argv.length; i++) {
+    c.w.bulk(argv[i]!);
+    c.w.integer(map.get(str(argv[i]!))?.size ?? 0);
+  }
+}
+
+function pubsubHelp(c: Client): void {
+  const lines = [
+    "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "CHANNELS [<pattern>]",
+    "    Return the currently active channels matching a <pattern> (default: '*').",
+    "NUMPAT",
+    "    Return number of subscriptions to patterns.",
+    "NUMSUB [<channel> ...]",
+    "    Return the number of subscribers for the specified channels, excluding",
+    "    pattern subscriptions(default: no channels).",
+    "SHARDCHANNELS [<pattern>]",
+    "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+    "SHARDNUMSUB [<shardchannel> ...]",
+    "    Return the number of subscribers for the specified shard level channel(s)",
+    "HELP",
+    "    Print this help.",
+  ];
+  c.w.array(lines.length);
+  for (const l of lines) c.w.simple(l);
+}
+
+/** Keyspace notifications: `__keyspace@<db>__:<key>` -> event and `__keyevent@<db>__:<event>` -> key. */
+export function keyspaceNotifier(server: Server): (db: number, event: string, key: string, cls: number) => void {
+  return (db, event, key) => {
+    const flags = server.store.notifyFlags;
+    if (flags & 1) publish(server, `__keyspace@${db}__:${key}`, event);
+    if (flags & 2) publish(server, `__keyevent@${db}__:${event}`, key);
+  };
+}
