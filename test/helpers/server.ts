@@ -11,7 +11,7 @@ import { connect, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe } from "vitest";
-import Redis, { type RedisOptions } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 import { createClient, RESP_TYPES } from "redis";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -77,6 +77,11 @@ export async function spawnServer(runtime: Runtime, args: string[] = [], env: Re
   };
 }
 
+function makeNodeRedis(port: number, resp: 2 | 3) {
+  return createClient({ url: `redis://127.0.0.1:${port}`, RESP: resp });
+}
+export type NodeRedisClient = ReturnType<typeof makeNodeRedis>;
+
 export interface Ctx {
   runtime: Runtime;
   port: number;
@@ -84,7 +89,7 @@ export interface Ctx {
   /** ioredis client (RESP2 by default; `{ protocol: 3 }` not needed: pass options). Closed after the suite. */
   ioredis(opts?: RedisOptions): Redis;
   /** node-redis client, connected. RESP 2 or 3. */
-  nodeRedis(resp?: 2 | 3): Promise<ReturnType<typeof createClient>>;
+  nodeRedis(resp?: 2 | 3): Promise<NodeRedisClient>;
   /** Raw socket speaking bytes. */
   raw(): Promise<RawClient>;
   /** FLUSHALL between tests when wanted. */
@@ -112,7 +117,7 @@ export function describeRuntimes(name: string, fn: (ctx: Ctx) => void, args: str
         return r;
       };
       ctx.nodeRedis = async (resp = 2) => {
-        const c = createClient({ url: `redis://127.0.0.1:${ctx.port}`, RESP: resp });
+        const c = makeNodeRedis(ctx.port, resp);
         c.on("error", () => {});
         await c.connect();
         closers.push(() => c.destroy());
