@@ -67,6 +67,8 @@ export class Client implements Watcher {
   blocked: unknown = null;
   /** Running inside EXEC (commands see the frozen transaction state). */
   inExec = false;
+  /** Running inside a script (blocking commands act non-blocking, noscript commands refused). */
+  inScript = false;
   /** Output bytes accounted for client-output-buffer-limit soft limit tracking. */
   obufSoftSince = 0;
 

@@ -9,6 +9,8 @@ import type { ParserLimits } from "./resp.js";
 import { Clock, Store } from "./store.js";
 import { unwatchAll } from "./commands/transactions.js";
 import { keyspaceNotifier } from "./commands/pubsub.js";
+import { forgetBlocked, serveReady } from "./blocking.js";
+import type { Database } from "./store.js";
 import { VERSION, REDIS_COMPAT_VERSION } from "./version.js";
 
 const LEVELS: Record<LogLevel, number> = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 };
@@ -104,6 +106,12 @@ export class Server {
   ) {
     this.store = new Store(cfg.databases(config), clock);
     this.store.hooks.notify = keyspaceNotifier(this);
+    this.store.hooks.keyReady = (db, key) => {
+      const id = `${db.id}\0${key}`;
+      if (this.readySet.has(id)) return;
+      this.readySet.add(id);
+      this.readyKeys.push([db, key]);
+    };
     this.logSink = log ?? (() => {});
   }
 
@@ -160,11 +168,19 @@ export class Server {
     this.monitors.delete(c);
     this.dirtyClients.delete(c);
     unwatchAll(c);
+    forgetBlocked(c);
     for (const hook of this.disconnectHooks) hook(c);
   }
 
   /** Families that keep per-client state (pub/sub, blocking, tracking) register cleanup here. */
   readonly disconnectHooks: Array<(c: Client) => void> = [];
+
+  /** Keys with blocked clients that a write may have made ready; served after the command (blocking.ts). */
+  readyKeys: Array<[Database, string]> = [];
+  readySet = new Set<string>();
+  blockedCount = 0;
+  /** The entry whose handler is running (blocking.ts saves it with a parked command). */
+  currentEntry: CommandEntry | null = null;
 
   /** The client whose commands are running now (a client killing itself still gets its reply). */
   current: Client | null = null;
@@ -234,7 +250,10 @@ export class Server {
         c.pendingArgv = argv.map((b) => Buffer.from(b));
         this.pausedClients.push(c);
         return;
-      } else this.call(c, e, argv);
+      } else {
+        this.call(c, e, argv);
+        if (this.readyKeys.length !== 0 && !c.inExec) serveReady(this);
+      }
     }
     if (c.replyMode !== "on") {
       c.w.truncate(mark);
@@ -247,6 +266,7 @@ export class Server {
   call(c: Client, e: CommandEntry, argv: Buffer[]): void {
     if (this.monitors.size !== 0 && !(e.bits! & (F.SKIP_MONITOR | F.ADMIN))) this.feedMonitors(c, argv);
     c.lastCmd = e.fullname!;
+    this.currentEntry = e;
     const t0 = performance.now();
     try {
       e.run!(c, argv);

@@ -8,6 +8,7 @@ import { cfg } from "../config.js";
 import { VALKEY_VERSION, REDIS_COMPAT_VERSION } from "../version.js";
 import type { CommandEntry } from "./types.js";
 import { unwatchAll } from "./transactions.js";
+import { unblockClient } from "../blocking.js";
 
 export const commands: CommandEntry[] = [
   { name: "ping", arity: -1, flags: ["fast", "sentinel"], acl: ["connection"], tips: ["request_policy:all_shards", "response_policy:all_succeeded"], run: ping },
@@ -35,6 +36,7 @@ export const commands: CommandEntry[] = [
       { name: "reply", arity: 3, flags: ["noscript", "loading", "stale"], acl: ["connection"], run: clientReply },
       { name: "pause", arity: -3, flags: ["admin", "noscript", "loading", "stale"], acl: ["connection"], run: clientPause },
       { name: "unpause", arity: 2, flags: ["admin", "noscript", "loading", "stale"], acl: ["connection"], run: (c) => (c.server.unpause(), c.w.ok()) },
+      { name: "unblock", arity: -3, flags: ["admin", "noscript", "loading", "stale"], acl: ["connection"], run: clientUnblock },
       { name: "help", arity: 2, flags: ["loading", "stale"], acl: ["connection"], run: clientHelp },
     ],
   },
@@ -358,6 +360,20 @@ function clientKill(c: Client, argv: Buffer[]): void {
   c.w.integer(n);
 }
 
+// CLIENT UNBLOCK client-id [TIMEOUT | ERROR]
+function clientUnblock(c: Client, argv: Buffer[]): void {
+  const id = parseI64(argv[2]!);
+  if (id === null) throw E.notInteger;
+  let withError = false;
+  if (argv.length === 4) {
+    const m = token(argv[3]!);
+    if (m === "error") withError = true;
+    else if (m !== "timeout") throw errorText("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+  } else if (argv.length > 4) throw E.syntax;
+  const target = c.server.clients.get(id);
+  c.w.integer(target !== undefined && unblockClient(target, withError) ? 1 : 0);
+}
+
 function clientHelp(c: Client): void {
   const lines = [
     "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -385,6 +401,8 @@ function clientHelp(c: Client): void {
     "    Suspend all, or just write, clients for <timeout> milliseconds.",
     "UNPAUSE",
     "    Stop the current client pause, resuming traffic.",
+    "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+    "    Unblock the specified blocked client.",
     "REPLY (ON|OFF|SKIP)",
     "    Control the replies sent to the current connection.",
     "HELP",
