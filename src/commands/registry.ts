@@ -3,6 +3,7 @@ import type { CommandEntry } from "./types.js";
 import { commands as connection } from "./connection.js";
 import { commands as server } from "./server.js";
 import { commands as strings } from "./strings.js";
+import { commands as bitops } from "./bitops.js";
 import { commands as keys } from "./keys.js";
 import { commands as transactions } from "./transactions.js";
 import { commands as pubsub } from "./pubsub.js";
@@ -11,6 +12,7 @@ export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["connection", connection],
   ["server", server],
   ["string", strings],
+  ["bitmap", bitops],
   ["generic", keys],
   ["transactions", transactions],
   ["pubsub", pubsub],
