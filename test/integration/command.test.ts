@@ -33,8 +33,8 @@ describeRuntimes("command", (ctx) => {
     const [info] = (await r.call("COMMAND", "INFO", "COMMAND|GETKEYS")) as Info[];
     expect(info).toEqual(["command|getkeys", -3, ["loading", "stale"], 0, 0, 0, ["@slow", "@connection"], [], [], []]);
     const [cmd] = (await r.call("COMMAND", "INFO", "command")) as Info[];
-    expect(cmd.slice(0, 8)).toEqual(["command", -1, ["loading", "stale"], 0, 0, 0, ["@slow", "@connection"], ["nondeterministic_output_order"]]);
-    expect(cmd[9].map((s) => s[0]).sort()).toEqual([
+    expect(cmd!.slice(0, 8)).toEqual(["command", -1, ["loading", "stale"], 0, 0, 0, ["@slow", "@connection"], ["nondeterministic_output_order"]]);
+    expect(cmd![9].map((s) => s[0]).sort()).toEqual([
       "command|count",
       "command|docs",
       "command|getkeys",
