@@ -3,7 +3,7 @@
 // Every setting is a Valkey config parameter: the same table answers CONFIG GET/SET and validates flags.
 
 import { readFileSync } from "node:fs";
-import * as z from "zod";
+import * as z from "zod"; // namespace import: `{ z }` is undefined under vitest on Bun
 
 export type LogLevel = "debug" | "verbose" | "notice" | "warning" | "nothing";
 
@@ -370,7 +370,8 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const envAll = opts.env ?? process.env;
   const env = envSchema.parse(Object.fromEntries(ENV_VARS.map((v) => [v.env, envAll[v.env]])));
   const params = new Map<string, string>();
-  for (const p of PARAMS) params.set(p.name, p.default);
+  // Defaults in canonical form too ("512mb" -> "536870912"), as CONFIG GET shows them and the core reads them.
+  for (const p of PARAMS) params.set(p.name, p.kind === "memory" ? String(parseMemory(p.default)) : p.default);
   const persistence: string[] = [];
   const apply = (p: ParamDef, raw: string, source: string) => {
     try {

@@ -1,73 +1,77 @@
-// Valkey's stringmatchlen: glob-style matching on latin1 strings (`*`, `?`, `[a-z]`, `[^x]`, `\` escapes).
+// Valkey's glob matcher (util.c stringmatchlen): * ? [abc] [^a-z] and \ escapes, over latin1 strings.
+// Used by COMMAND LIST FILTERBY PATTERN; KEYS, SCAN MATCH and PSUBSCRIBE follow the same rules.
 
-/** Does `s` match glob `pattern`? Both are latin1 strings (one char per byte). */
-export function globMatch(pattern: string, s: string, nocase = false): boolean {
-  return match(pattern, 0, s, 0, nocase, { n: 0 });
+function lower(c: number): number {
+  return c >= 65 && c <= 90 ? c + 32 : c;
 }
 
-function lower(c: number, nocase: boolean): number {
-  return nocase && c >= 65 && c <= 90 ? c + 32 : c;
+/** True when `str` matches the glob `pattern` (both latin1 strings), as Valkey's stringmatchlen. */
+export function globMatch(pattern: string, str: string, nocase = false): boolean {
+  const skipLonger = { v: false };
+  return match(pattern, 0, str, 0, nocase, skipLonger, 0);
 }
 
-function match(p: string, pi: number, s: string, si: number, nocase: boolean, nest: { n: number }): boolean {
-  // Valkey caps recursion on '*' to avoid pathological patterns; exceeding it counts as no match.
-  if (++nest.n > 1000) return false;
+function match(p: string, pi: number, s: string, si: number, nocase: boolean, skipLonger: { v: boolean }, nesting: number): boolean {
+  // Protection against abusive patterns.
+  if (nesting > 1000) return false;
   const plen = p.length;
   const slen = s.length;
   while (pi < plen && si < slen) {
     const pc = p.charCodeAt(pi);
-    switch (pc) {
-      case 42: {
-        // '*'
-        while (pi + 1 < plen && p.charCodeAt(pi + 1) === 42) pi++;
-        if (pi + 1 === plen) return true;
-        for (let k = si; k < slen; k++) if (match(p, pi + 1, s, k, nocase, nest)) return true;
-        return false;
-      }
-      case 63:
-        // '?'
+    if (pc === 42 /* * */) {
+      while (pi + 1 < plen && p.charCodeAt(pi + 1) === 42) pi++;
+      if (pi + 1 === plen) return true;
+      while (si < slen) {
+        if (match(p, pi + 1, s, si, nocase, skipLonger, nesting + 1)) return true;
+        if (skipLonger.v) return false;
         si++;
-        break;
-      case 91: {
-        // '['
-        pi++;
-        const not = p.charCodeAt(pi) === 94;
-        if (not) pi++;
-        let matched = false;
-        const sc = lower(s.charCodeAt(si), nocase);
-        for (;;) {
-          if (pi >= plen) {
-            pi--;
-            break;
-          }
-          const c = p.charCodeAt(pi);
-          if (c === 92 && pi + 2 <= plen - 1 + 1 && pi + 1 < plen) {
-            pi++;
-            if (lower(p.charCodeAt(pi), nocase) === sc) matched = true;
-          } else if (c === 93) {
-            break;
-          } else if (pi + 2 < plen && p.charCodeAt(pi + 1) === 45) {
-            let start = lower(c, nocase);
-            let end = lower(p.charCodeAt(pi + 2), nocase);
-            if (start > end) [start, end] = [end, start];
-            pi += 2;
-            if (sc >= start && sc <= end) matched = true;
-          } else if (lower(c, nocase) === sc) matched = true;
+      }
+      // No match for the rest of the pattern anywhere in the rest of the string: earlier stars cannot help.
+      skipLonger.v = true;
+      return false;
+    } else if (pc === 63 /* ? */) {
+      si++;
+    } else if (pc === 91 /* [ */) {
+      pi++;
+      const not = pi < plen && p.charCodeAt(pi) === 94; /* ^ */
+      if (not) pi++;
+      let matched = false;
+      const c = s.charCodeAt(si);
+      for (;;) {
+        if (pi < plen && p.charCodeAt(pi) === 92 /* \ */ && plen - pi >= 2) {
           pi++;
+          if (p.charCodeAt(pi) === c) matched = true;
+        } else if (pi < plen && p.charCodeAt(pi) === 93 /* ] */) {
+          break;
+        } else if (pi >= plen) {
+          pi--;
+          break;
+        } else if (plen - pi >= 3 && p.charCodeAt(pi + 1) === 45 /* - */) {
+          let start = p.charCodeAt(pi);
+          let end = p.charCodeAt(pi + 2);
+          let cc = c;
+          if (start > end) [start, end] = [end, start];
+          if (nocase) {
+            start = lower(start);
+            end = lower(end);
+            cc = lower(cc);
+          }
+          pi += 2;
+          if (cc >= start && cc <= end) matched = true;
+        } else if (nocase ? lower(p.charCodeAt(pi)) === lower(c) : p.charCodeAt(pi) === c) {
+          matched = true;
         }
-        if (not) matched = !matched;
-        if (!matched) return false;
-        si++;
-        break;
+        pi++;
       }
-      case 92:
-        // '\\'
-        if (pi + 1 < plen) pi++;
-      // fallthrough
-      default:
-        if (lower(p.charCodeAt(pi), nocase) !== lower(s.charCodeAt(si), nocase)) return false;
-        si++;
-        break;
+      if (not) matched = !matched;
+      if (!matched) return false;
+      si++;
+    } else {
+      if (pc === 92 /* \ */ && plen - pi >= 2) pi++;
+      const a = p.charCodeAt(pi);
+      const b = s.charCodeAt(si);
+      if (nocase ? lower(a) !== lower(b) : a !== b) return false;
+      si++;
     }
     pi++;
     if (si === slen) {
@@ -75,5 +79,5 @@ function match(p: string, pi: number, s: string, si: number, nocase: boolean, ne
       break;
     }
   }
-  return pi === plen && si === slen;
+  return pi >= plen && si === slen;
 }

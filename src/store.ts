@@ -167,14 +167,22 @@ export class Database {
     return this.expires.delete(key);
   }
 
-  /** Delete `key` if its TTL has passed (lazy expiry). */
+  /** True when `key`'s TTL has passed; deletes it (lazy expiry) unless expiry is paused. */
   expireIfNeeded(key: string): boolean {
     const at = this.expires.get(key);
     if (at === undefined || at > this.store.now) return false;
-    // A client paused for writes must not see keys vanish (Valkey keeps them until unpause).
-    if (this.store.expiryPaused) return false;
+    // While clients are paused the dataset stays as it is, but readers already see the key as gone (Valkey
+    // returns "expired" without deleting; the key is deleted once the pause ends).
+    if (this.store.expiryPaused) return true;
     this.expireKey(key);
     return true;
+  }
+
+  /** The key exists and its TTL has not passed (no side effects). */
+  alive(key: string): boolean {
+    if (!this.keys.has(key)) return false;
+    const at = this.expires.size === 0 ? undefined : this.expires.get(key);
+    return at === undefined || at > this.store.now;
   }
 
   expireKey(key: string): void {
@@ -205,10 +213,14 @@ export class Database {
     if (s.notifyFlags & cls) s.notify(this.id, event, key, cls);
   }
 
-  /** Mark every watcher of every watched key that exists (FLUSHDB, SWAPDB). */
+  /**
+   * Mark the watchers of every watched key that exists here or in `alsoIn` (FLUSHDB, SWAPDB). A key whose TTL
+   * has passed does not count: dropping or swapping a stale key changes nothing logically (Valkey's
+   * touchAllWatchedKeysInDb).
+   */
   touchAllWatched(alsoIn?: Database): void {
     for (const [key, set] of this.watched) {
-      if (this.keys.has(key) || (alsoIn && alsoIn.keys.has(key))) for (const c of set) c.dirtyCas = true;
+      if (this.alive(key) || (alsoIn && alsoIn.alive(key))) for (const c of set) c.dirtyCas = true;
     }
   }
 

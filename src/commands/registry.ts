@@ -2,6 +2,7 @@
 import type { CommandEntry } from "./types.js";
 import { commands as connection } from "./connection.js";
 import { commands as server } from "./server.js";
+import { commands as command } from "./command.js";
 import { commands as strings } from "./strings.js";
 import { commands as bitops } from "./bitops.js";
 import { commands as keys } from "./keys.js";
@@ -11,6 +12,7 @@ import { commands as pubsub } from "./pubsub.js";
 export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["connection", connection],
   ["server", server],
+  ["server", command],
   ["string", strings],
   ["bitmap", bitops],
   ["generic", keys],

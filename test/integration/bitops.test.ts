@@ -192,7 +192,7 @@ describeRuntimes("bitops", (ctx) => {
     expect(await raw.call("BITFIELD_RO", "bf", "GET", "u8", "#1", "GET", "i16", "0")).toBe("*2\r\n:255\r\n:32767\r\n");
     expect(await raw.call("BITFIELD_RO", "bf")).toBe("*0\r\n");
     const r = ctx.ioredis({ protocol: 3 } as never);
-    expect(await r.bitfield("bf2", "SET", "u4", 0, 7, "INCRBY", "u4", 0, 10, "OVERFLOW", "FAIL", "INCRBY", "u4", 0, 10, "INCRBY", "u4", 0, 5)).toEqual([0, 1, 11, null]);
+    expect(await r.call("BITFIELD", "bf2", "SET", "u4", 0, 7, "INCRBY", "u4", 0, 10, "OVERFLOW", "FAIL", "INCRBY", "u4", 0, 10, "INCRBY", "u4", 0, 5)).toEqual([0, 1, 11, null]);
     for (const resp of [2, 3] as const) {
       const n = await ctx.nodeRedis(resp);
       expect(

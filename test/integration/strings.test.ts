@@ -50,9 +50,9 @@ describeRuntimes("strings", (ctx) => {
     expect(await r.get("s1")).toBe("d");
     expect(await r.set("s3", "e", "NX", "GET")).toBeNull();
     expect(await r.get("s3")).toBe("e");
-    expect(await r.set("s1", "f", "xx", "get", "keepttl")).toBe("d");
-    expect(await r.set("s1", "g", "EX", "abc", "EX", "100")).toBe("OK");
-    expect(await r.set("s1", "h", "get", "get", "ex", "10", "ex", "20")).toBe("g");
+    expect(await r.call("SET", "s1", "f", "xx", "get", "keepttl")).toBe("d");
+    expect(await r.call("SET", "s1", "g", "EX", "abc", "EX", "100")).toBe("OK");
+    expect(await r.call("SET", "s1", "h", "get", "get", "ex", "10", "ex", "20")).toBe("g");
     const n = await ctx.nodeRedis(3);
     expect(await n.set("s4", "v", { condition: "NX", expiration: { type: "PX", value: 100000 } })).toBe("OK");
     expect(await n.set("s4", "w", { condition: "NX" })).toBeNull();

@@ -34,6 +34,7 @@ function harness(params: Record<string, string> = {}): Harness {
   const conn: Connection = {
     write: (d) => (out += d.toString("latin1")),
     end: () => {},
+    destroy: () => {},
     pendingBytes: () => 0,
     remoteAddress: "127.0.0.1",
     remotePort: 40000,
