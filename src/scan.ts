@@ -17,7 +17,9 @@
 // and keeps its sequence number from before the scan started until it ends, and the cursor only moves
 // forward over entries it has examined); names added during the scan may or may not be returned; a name may
 // be returned twice if it was removed and added back. The cursor is stateless on the server: any number is
-// accepted, a replayed cursor repeats its batch, abandoned scans cost nothing.
+// accepted, a replayed cursor repeats its batch, abandoned scans cost nothing. Termination is as Valkey
+// documents it: each call moves past COUNT live names (or 10*COUNT tombstones), so a full iteration ends
+// unless names are inserted, and stay, faster than the scan advances.
 //
 // Use: create the log lazily on the first scan (`new ScanLog(collection, collection.keys())`), call
 // `added(name)` whenever a name that was absent is inserted, `cleared()` when the collection is emptied in
