@@ -95,6 +95,21 @@ export class ScanLog {
   }
 
   /**
+   * A random live name (RANDOMKEY, SRANDMEMBER-like picks), O(1) expected: tombstones are at most about
+   * half the log. A name re-added during the log's life weighs double until the next compaction.
+   */
+  sample(tries = 64): string | undefined {
+    if (this.names.length > 2 * this.target.size + 64) this.compact();
+    const n = this.names.length;
+    if (n === 0 || this.target.size === 0) return undefined;
+    for (let t = 0; t < tries; t++) {
+      const name = this.names[Math.floor(Math.random() * n)]!;
+      if (this.target.has(name)) return name;
+    }
+    return undefined;
+  }
+
+  /**
    * Examine entries from `cursor` on, calling `visit` for each live name, until `count` live names were
    * seen or 10*count entries examined (Valkey's bound for sparse tables). Returns the next cursor, 0 when
    * the log is exhausted. `visit` may filter (MATCH, TYPE) and may delete the name (expired keys).

@@ -175,7 +175,16 @@ function touch(c: Client, argv: Buffer[]): void {
 
 // RANDOMKEY
 function randomkey(c: Client): void {
-  c.w.bulkOrNull(c.db.randomKey());
+  const db = c.db;
+  if (db.keys.size === 0) return c.w.null();
+  // O(1) picks from the scan log; expired picks are deleted on the way, as Valkey's dbRandomKey does
+  const log = keyspaceLog(db);
+  for (let i = 0; i < 100; i++) {
+    const key = log.sample();
+    if (key === undefined) break;
+    if (db.peek(key) !== undefined) return c.w.bulk(key);
+  }
+  c.w.bulkOrNull(db.randomKey());
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -297,6 +297,22 @@ describe("keyspace commands in-process (injected clock, events, WATCH)", () => {
     for (let i = 0; i < 500; i++) expect(seen.has(`stable:${i}`)).toBe(true);
   });
 
+  it("RANDOMKEY skips and deletes expired keys, null when nothing is left", () => {
+    const { call, clock, take } = start();
+    for (let i = 0; i < 5; i++) {
+      call("SET", `k${i}`, "v");
+      call("PEXPIRE", `k${i}`, 10);
+    }
+    call("SET", "live", "v");
+    clock.advance(20);
+    take();
+    for (let i = 0; i < 20; i++) expect(call("RANDOMKEY")).toBe("$4\r\nlive\r\n");
+    call("DEL", "live");
+    expect(call("RANDOMKEY")).toBe("$-1\r\n");
+    expect(call("DBSIZE")).toBe(":0\r\n");
+    expect(take().filter((e) => e.includes(":expired:")).length).toBe(5);
+  });
+
   it("SCAN keeps working across FLUSHDB and SWAPDB-style replacement of the keyspace", () => {
     const { call, server } = start();
     call("SET", "a", "1");

@@ -144,3 +144,25 @@ describe("parseCursor (Valkey string2ull)", () => {
     }
   });
 });
+
+describe("ScanLog.sample", () => {
+  it("picks only live names, roughly uniformly, and nothing from an empty collection", () => {
+    const m = new Map<string, number>();
+    const log = new ScanLog(m, []);
+    expect(log.sample()).toBeUndefined();
+    for (let i = 0; i < 10; i++) {
+      m.set(`k${i}`, 1);
+      log.added(`k${i}`);
+    }
+    for (let i = 0; i < 5; i++) m.delete(`k${i}`);
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 5000; i++) {
+      const k = log.sample()!;
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+    expect([...counts.keys()].sort()).toEqual(["k5", "k6", "k7", "k8", "k9"]);
+    for (const n of counts.values()) expect(n).toBeGreaterThan(500);
+    m.clear();
+    expect(log.sample()).toBeUndefined();
+  });
+});
