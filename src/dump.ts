@@ -3,6 +3,7 @@
 // before it, 8 bytes little-endian. Strings are built in; every other type registers its RDB codec here
 // from its family file (registerDump / registerRestore), using RdbWriter / RdbReader for the primitives.
 
+import { parseI64Big } from "./args.js";
 import { lzfCompress, lzfDecompress } from "./lzf.js";
 import type { Entry, ValueType } from "./store.js";
 
@@ -307,6 +308,171 @@ export class RdbReader {
   int64LE(): bigint {
     return this.raw(8).readBigInt64LE(0);
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Listpack and intset blobs (stored as one RDB string): the small encodings Valkey 8 writes for hashes
+// (HASH_LISTPACK: field, value, ...), sorted sets (ZSET_LISTPACK: member, score, ... with scores as
+// strings), sets (SET_LISTPACK, SET_INTSET) and list nodes (LIST_QUICKLIST_2: node count, then per node
+// container 2 = packed + listpack). Decoding returns every element as bytes (integers as decimal text).
+
+const LP_HDR_SIZE = 6;
+const LP_EOF = 0xff;
+
+/** Bytes of a listpack back-length field for an entry of `l` bytes (lpEncodeBacklen). */
+function lpBacklenSize(l: number): number {
+  if (l <= 127) return 1;
+  if (l < 16383) return 2;
+  if (l < 2097151) return 3;
+  if (l < 268435455) return 4;
+  return 5;
+}
+
+function lpWriteBacklen(out: number[], l: number): void {
+  const n = lpBacklenSize(l);
+  if (n === 1) out.push(l);
+  else {
+    // most significant 7-bit group first; every byte but the first has bit 7 set
+    for (let i = n - 1; i >= 0; i--) {
+      const group = Math.floor(l / 2 ** (7 * i)) & 127;
+      out.push(i === n - 1 ? group : group | 128);
+    }
+  }
+}
+
+/** The listpack blob Valkey builds by appending `items` in order. */
+export function listpackEncode(items: Iterable<Uint8Array | string>): Buffer {
+  const body: number[] = [];
+  let count = 0;
+  for (const it of items) {
+    const b = typeof it === "string" ? Buffer.from(it, "latin1") : it;
+    const start = body.length;
+    const v = b.length <= 20 ? parseI64Big(Buffer.from(b.buffer, b.byteOffset, b.byteLength)) : null;
+    if (v !== null) {
+      if (v >= 0n && v <= 127n) body.push(Number(v));
+      else if (v >= -4096n && v <= 4095n) {
+        const u = Number(v < 0n ? (1n << 13n) + v : v);
+        body.push((u >> 8) | 0xc0, u & 0xff);
+      } else {
+        const width = v >= -32768n && v <= 32767n ? 2 : v >= -8388608n && v <= 8388607n ? 3 : v >= -2147483648n && v <= 2147483647n ? 4 : 8;
+        body.push(width === 2 ? 0xf1 : width === 3 ? 0xf2 : width === 4 ? 0xf3 : 0xf4);
+        let u = BigInt.asUintN(width * 8, v);
+        for (let i = 0; i < width; i++, u >>= 8n) body.push(Number(u & 0xffn));
+      }
+    } else if (b.length < 64) {
+      body.push(0x80 | b.length);
+      for (let i = 0; i < b.length; i++) body.push(b[i]!);
+    } else if (b.length < 4096) {
+      body.push(0xe0 | (b.length >> 8), b.length & 0xff);
+      for (let i = 0; i < b.length; i++) body.push(b[i]!);
+    } else {
+      body.push(0xf0, b.length & 0xff, (b.length >> 8) & 0xff, (b.length >> 16) & 0xff, (b.length >>> 24) & 0xff);
+      for (let i = 0; i < b.length; i++) body.push(b[i]!);
+    }
+    lpWriteBacklen(body, body.length - start);
+    count++;
+  }
+  const out = Buffer.allocUnsafe(LP_HDR_SIZE + body.length + 1);
+  out.writeUInt32LE(out.length, 0);
+  out.writeUInt16LE(count < 65535 ? count : 65535, 4);
+  for (let i = 0; i < body.length; i++) out[LP_HDR_SIZE + i] = body[i]!;
+  out[out.length - 1] = LP_EOF;
+  return out;
+}
+
+/** The elements of a listpack blob, as bytes; RdbFormatError when the blob is malformed. */
+export function listpackDecode(lp: Uint8Array): Buffer[] {
+  const buf = Buffer.from(lp.buffer, lp.byteOffset, lp.byteLength);
+  if (buf.length < LP_HDR_SIZE + 1 || buf.readUInt32LE(0) !== buf.length || buf[buf.length - 1] !== LP_EOF) bad("invalid listpack header");
+  const out: Buffer[] = [];
+  let p = LP_HDR_SIZE;
+  const end = buf.length - 1;
+  const need = (n: number) => {
+    if (p + n > end) bad("listpack entry past the end");
+  };
+  while (p < end) {
+    const start = p;
+    const b = buf[p]!;
+    let item: Buffer;
+    if ((b & 0x80) === 0) {
+      item = Buffer.from(String(b & 0x7f));
+      p += 1;
+    } else if ((b & 0xc0) === 0x80) {
+      const len = b & 0x3f;
+      need(1 + len);
+      item = Buffer.from(buf.subarray(p + 1, p + 1 + len));
+      p += 1 + len;
+    } else if ((b & 0xe0) === 0xc0) {
+      need(2);
+      let v = ((b & 0x1f) << 8) | buf[p + 1]!;
+      if (v >= 1 << 12) v -= 1 << 13;
+      item = Buffer.from(String(v));
+      p += 2;
+    } else if ((b & 0xf0) === 0xe0) {
+      need(2);
+      const len = ((b & 0x0f) << 8) | buf[p + 1]!;
+      need(2 + len);
+      item = Buffer.from(buf.subarray(p + 2, p + 2 + len));
+      p += 2 + len;
+    } else if (b === 0xf0) {
+      need(5);
+      const len = buf.readUInt32LE(p + 1);
+      need(5 + len);
+      item = Buffer.from(buf.subarray(p + 5, p + 5 + len));
+      p += 5 + len;
+    } else if (b >= 0xf1 && b <= 0xf4) {
+      const width = b === 0xf1 ? 2 : b === 0xf2 ? 3 : b === 0xf3 ? 4 : 8;
+      need(1 + width);
+      let u = 0n;
+      for (let i = width - 1; i >= 0; i--) u = (u << 8n) | BigInt(buf[p + 1 + i]!);
+      item = Buffer.from(BigInt.asIntN(width * 8, u).toString());
+      p += 1 + width;
+    } else return bad(`invalid listpack encoding ${b}`);
+    const l = p - start;
+    p += lpBacklenSize(l);
+    if (p > end) bad("listpack back-length past the end");
+    out.push(item);
+  }
+  const n = buf.readUInt16LE(4);
+  if (n !== 65535 && n !== out.length) bad("listpack element count mismatch");
+  return out;
+}
+
+/** The intset blob for canonical int64 members: width 2/4/8 by the widest, ascending. */
+export function intsetEncode(members: Iterable<bigint>): Buffer {
+  const vals = [...members].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  let width = 2;
+  for (const v of vals) {
+    if (v < -2147483648n || v > 2147483647n) width = 8;
+    else if ((v < -32768n || v > 32767n) && width < 4) width = 4;
+  }
+  const out = Buffer.alloc(8 + width * vals.length);
+  out.writeUInt32LE(width, 0);
+  out.writeUInt32LE(vals.length, 4);
+  vals.forEach((v, i) => {
+    const at = 8 + i * width;
+    if (width === 2) out.writeInt16LE(Number(v), at);
+    else if (width === 4) out.writeInt32LE(Number(v), at);
+    else out.writeBigInt64LE(v, at);
+  });
+  return out;
+}
+
+/** The members of an intset blob; RdbFormatError when malformed or not sorted strictly ascending. */
+export function intsetDecode(blob: Uint8Array): bigint[] {
+  const buf = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+  if (buf.length < 8) bad("intset too short");
+  const width = buf.readUInt32LE(0);
+  const n = buf.readUInt32LE(4);
+  if ((width !== 2 && width !== 4 && width !== 8) || buf.length !== 8 + width * n) bad("invalid intset");
+  const out: bigint[] = [];
+  for (let i = 0; i < n; i++) {
+    const at = 8 + i * width;
+    const v = width === 2 ? BigInt(buf.readInt16LE(at)) : width === 4 ? BigInt(buf.readInt32LE(at)) : buf.readBigInt64LE(at);
+    if (i > 0 && v <= out[i - 1]!) bad("intset not sorted");
+    out.push(v);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
+  RDB_TYPE,
   RDB_VERSION,
+  intsetDecode,
+  intsetEncode,
+  listpackDecode,
+  listpackEncode,
   RdbReader,
   RdbWriter,
   crc64,
@@ -163,5 +168,75 @@ describe("LZF", () => {
   it("gives up when the output would not fit, as Valkey then stores the string verbatim", () => {
     const incompressible = Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 151 + 7) & 0xff));
     expect(lzfCompress(incompressible, incompressible.length - 4)).toBeNull();
+  });
+});
+
+// redis-server 7.0 DUMPs of small collections (HSET / ZADD / RPUSH / SADD), for the listpack and intset codecs.
+const HASH_LP =
+  "10407e7e0000001a00816602817602816e027b01836e656704dffb028362696704f2701101048373313604ded4028369323404f2404b4c048369333204f3006cca88058369363404f40090cd792f08000009826c7a038330303704856d3430393606d0000285703430393506cfff028470313237057f01847031323805c08002ff0a003ceb7a165aa2f0a6";
+const HASH_LP_LZF =
+  "10c32140950c9500000004008373363304bf79e0350000402045043404e0407ae036000142ff0a00ca8fea211c19d995";
+const ZSET_LP = "111a1a0000000600816302dffd0281610283312e35048162020201ff0a0088c4c030f0ae8276";
+const LIST_QL2 = "120102171700000005008161020101020103018568656c6c6f06ff0a0075be6c35f5ddc835";
+const SET_INTSET = "0b18040000000400000090eefeff0100000002000000030000000a00a8b63c622cbf2c9c";
+
+/** The RDB string right after the type byte of a payload (the blob), and the type byte. */
+function blobOf(payload: string, skip = 0): { type: number; blob: Buffer } {
+  const r = new RdbReader(hex(payload).subarray(0, hex(payload).length - 10));
+  const type = r.byte();
+  for (let i = 0; i < skip; i++) r.len();
+  return { type, blob: r.string() };
+}
+
+describe("listpack and intset blobs (for the collection families' codecs)", () => {
+  it("decodes redis-server's hash listpack and re-encodes it byte for byte", () => {
+    const { type, blob } = blobOf(HASH_LP);
+    expect(type).toBe(RDB_TYPE.HASH_LISTPACK);
+    const items = listpackDecode(blob).map((b) => b.toString("latin1"));
+    expect(items).toEqual([
+      "f", "v", "n", "123", "neg", "-5", "big", "70000", "s16", "-300", "i24", "5000000", "i32", "-2000000000",
+      "i64", "9000000000000", "lz", "007", "m4096", "-4096", "p4095", "4095", "p127", "127", "p128", "128",
+    ]);
+    expect(listpackEncode(items).equals(blob)).toBe(true);
+  });
+
+  it("handles 12-bit strings (inside an LZF-compressed blob), zset scores, quicklist nodes and intsets", () => {
+    const h2 = blobOf(HASH_LP_LZF).blob;
+    const items = listpackDecode(h2).map((b) => b.toString("latin1"));
+    expect(items).toEqual(["s63", "y".repeat(63), "s64", "z".repeat(64)]);
+    expect(listpackEncode(items).equals(h2)).toBe(true);
+
+    const z = blobOf(ZSET_LP);
+    expect(z.type).toBe(RDB_TYPE.ZSET_LISTPACK);
+    expect(listpackDecode(z.blob).map(String)).toEqual(["c", "-3", "a", "1.5", "b", "2"]);
+    expect(listpackEncode(["c", "-3", "a", "1.5", "b", "2"]).equals(z.blob)).toBe(true);
+
+    const l = hex(LIST_QL2);
+    const r = new RdbReader(l.subarray(0, l.length - 10));
+    expect(r.byte()).toBe(RDB_TYPE.LIST_QUICKLIST_2);
+    expect(r.len()).toBe(1); // nodes
+    expect(r.len()).toBe(2); // container: packed
+    const node = r.string();
+    expect(listpackDecode(node).map(String)).toEqual(["a", "1", "2", "3", "hello"]);
+    expect(listpackEncode(["a", "1", "2", "3", "hello"]).equals(node)).toBe(true);
+
+    const si = blobOf(SET_INTSET);
+    expect(si.type).toBe(RDB_TYPE.SET_INTSET);
+    expect(intsetDecode(si.blob)).toEqual([-70000n, 1n, 2n, 3n]);
+    expect(intsetEncode([3n, 1n, 2n, -70000n]).equals(si.blob)).toBe(true);
+    expect(intsetEncode([1n, 2n]).readUInt32LE(0)).toBe(2);
+    expect(intsetEncode([1n, 2n ** 40n]).readUInt32LE(0)).toBe(8);
+  });
+
+  it("round-trips long strings and int64 extremes, and rejects malformed blobs", () => {
+    const items = ["x".repeat(5000), "-9223372036854775808", "9223372036854775807", "9223372036854775808", "", "0", "-0"];
+    expect(listpackDecode(listpackEncode(items)).map((b) => b.toString("latin1"))).toEqual(items);
+    const good = listpackEncode(["a", "b"]);
+    expect(() => listpackDecode(good.subarray(0, good.length - 1))).toThrow();
+    const badCount = Buffer.from(good);
+    badCount.writeUInt16LE(3, 4);
+    expect(() => listpackDecode(badCount)).toThrow();
+    expect(() => intsetDecode(hex("0200000002000000020001000"))).toThrow();
+    expect(() => intsetDecode(hex("020000000200000002000100"))).toThrow(); // not ascending
   });
 });
