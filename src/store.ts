@@ -67,6 +67,7 @@ export interface StoreHooks {
 }
 
 export class Database {
+  /** Insert only through set()/put(): SCAN's log (scanLog) must hear of every new key. */
   keys = new Map<string, Entry>();
   /** Expiry deadlines (ms) beside the keyspace, as in Valkey. */
   expires = new Map<string, number>();
