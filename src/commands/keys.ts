@@ -2,7 +2,7 @@
 // EXPIRE/TTL family, PERSIST, OBJECT, DUMP, RESTORE.
 
 import type { Client } from "../client.js";
-import { bigint, int, str, token, I64_MAX, I64_MIN } from "../args.js";
+import { bigint, int, parseI64, str, token, I64_MAX, I64_MIN } from "../args.js";
 import { E } from "../errors.js";
 import { Database, LOOKUP_NONOTIFY, LOOKUP_NOTOUCH, N, type Entry, type ValueType } from "../store.js";
 import { globMatcher } from "../glob.js";
@@ -442,9 +442,9 @@ function objectRefcount(c: Client, argv: Buffer[]): void {
   // Valkey shares the integers 0..9999 between string values unless an LRU/LFU policy needs per-key data.
   let shared = false;
   if (e.type === "string" && !e.raw && e.value.length <= 4) {
+    const v = parseI64(e.value);
     const policy = c.server.param("maxmemory-policy");
-    const v = objectEncoding(e, () => 0) === "int" ? Number(e.value.toString("latin1")) : -1;
-    shared = v >= 0 && v < 10000 && (c.server.param("maxmemory") === "0" || !(policy.includes("lru") || policy.includes("lfu")));
+    shared = v !== null && v >= 0 && v < 10000 && (c.server.param("maxmemory") === "0" || !(policy.includes("lru") || policy.includes("lfu")));
   }
   c.w.integer(shared ? OBJ_SHARED_REFCOUNT : 1);
 }
