@@ -1,6 +1,7 @@
 // Databases, expiry (lazy + active sweep, injected clock) and the one "key modified" signal.
 
 import { E } from "./errors.js";
+import type { ScanLog } from "./scan.js";
 
 export type ValueType = "string" | "list" | "set" | "zset" | "hash" | "stream";
 
@@ -66,6 +67,7 @@ export interface StoreHooks {
 }
 
 export class Database {
+  /** Insert only through set()/put(): SCAN's log (scanLog) must hear of every new key. */
   keys = new Map<string, Entry>();
   /** Expiry deadlines (ms) beside the keyspace, as in Valkey. */
   expires = new Map<string, number>();
@@ -75,6 +77,8 @@ export class Database {
   readonly blocking = new Map<string, unknown>();
   /** Resumable iterator over `expires` for the active expiry sweep. */
   sweep: Iterator<[string, number]> | null = null;
+  /** SCAN's insertion log over `keys` (src/scan.ts); created by the first SCAN, then told of every new key. */
+  scanLog: ScanLog | null = null;
 
   constructor(
     readonly store: Store,
@@ -93,17 +97,20 @@ export class Database {
     return e;
   }
 
-  /** Lookup for reading: counts keyspace hits/misses and touches the LRU clock. */
-  read(key: string): Entry | undefined {
+  /**
+   * Lookup for reading: counts keyspace hits/misses and touches the LRU clock. `flags` (LOOKUP_NOTOUCH,
+   * LOOKUP_NONOTIFY) as Valkey's lookupKeyReadWithFlags: TTL/TYPE/EXISTS/OBJECT do not touch.
+   */
+  read(key: string, flags = 0): Entry | undefined {
     const e = this.peek(key);
     const s = this.store;
     if (e === undefined) {
       s.stats.keyspaceMisses++;
-      if (s.notifyFlags & N.KEY_MISS) s.notify(this.id, "keymiss", key, N.KEY_MISS);
+      if (s.notifyFlags & N.KEY_MISS && !(flags & LOOKUP_NONOTIFY)) s.notify(this.id, "keymiss", key, N.KEY_MISS);
       return undefined;
     }
     s.stats.keyspaceHits++;
-    if (!s.noTouch) {
+    if (!s.noTouch && !(flags & LOOKUP_NOTOUCH)) {
       e.lru = s.now;
       e.freq++;
     }
@@ -136,14 +143,18 @@ export class Database {
   /** Store a new value; drops any TTL unless keepTtl. Does not signal: callers call changed(). */
   set(key: string, type: ValueType, value: any, keepTtl = false): Entry {
     const e = new Entry(type, value, this.store.now);
+    const n = this.keys.size;
     this.keys.set(key, e);
+    if (this.scanLog !== null && this.keys.size !== n) this.scanLog.added(key);
     if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
     return e;
   }
 
   /** Put an existing entry (RENAME, MOVE, COPY). */
   put(key: string, e: Entry): void {
+    const n = this.keys.size;
     this.keys.set(key, e);
+    if (this.scanLog !== null && this.keys.size !== n) this.scanLog.added(key);
     if (this.expires.size !== 0) this.expires.delete(key);
   }
 
@@ -230,6 +241,7 @@ export class Database {
     this.keys.clear();
     this.expires.clear();
     this.sweep = null;
+    this.scanLog?.cleared();
   }
 
   /** Uniformly random live key, or undefined (RANDOMKEY). */
@@ -244,6 +256,10 @@ export class Database {
     return undefined;
   }
 }
+
+/** Flags for Database.read (Valkey's LOOKUP_*). */
+export const LOOKUP_NOTOUCH = 1;
+export const LOOKUP_NONOTIFY = 2;
 
 /** Random key of a Map. O(n) skip; Maps have no random access, and RANDOMKEY/SPOP on keyspaces are rare. */
 export function randomMapKey<K>(m: Map<K, unknown>): K | undefined {
@@ -332,6 +348,7 @@ export class Store {
     dbb.touchAllWatched(da);
     [da.keys, dbb.keys] = [dbb.keys, da.keys];
     [da.expires, dbb.expires] = [dbb.expires, da.expires];
+    [da.scanLog, dbb.scanLog] = [dbb.scanLog, da.scanLog];
     da.sweep = dbb.sweep = null;
     for (const db of [da, dbb]) for (const key of db.blocking.keys()) if (db.keys.has(key)) this.hooks.keyReady?.(db, key);
   }
