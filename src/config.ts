@@ -3,7 +3,7 @@
 // Every setting is a Valkey config parameter: the same table answers CONFIG GET/SET and validates flags.
 
 import { readFileSync } from "node:fs";
-import * as z from "zod"; // namespace import: the named `z` export is undefined under vitest on Bun
+import * as z from "zod"; // namespace import: `{ z }` is undefined under vitest on Bun
 
 export type LogLevel = "debug" | "verbose" | "notice" | "warning" | "nothing";
 
@@ -54,6 +54,30 @@ export function parseMemory(v: string): number | null {
   if (unit === undefined) return null;
   const n = Number(m[1]) * unit;
   return Number.isSafeInteger(n) ? n : null;
+}
+
+/** `<class> <hard> <soft> <seconds>` groups (memory units allowed), merged over the defaults, canonical form. */
+function parseOutputBufferLimit(v: string): string | null {
+  const parts = v.trim().split(/\s+/).filter(Boolean);
+  if (parts.length === 0 || parts.length % 4 !== 0) return null;
+  const classes: Record<string, [number, number, number]> = {
+    normal: [0, 0, 0],
+    slave: [268435456, 67108864, 60],
+    pubsub: [33554432, 8388608, 60],
+  };
+  for (let i = 0; i < parts.length; i += 4) {
+    let cls = parts[i]!.toLowerCase();
+    if (cls === "replica") cls = "slave";
+    if (!(cls in classes)) return null;
+    const hard = parseMemory(parts[i + 1]!);
+    const soft = parseMemory(parts[i + 2]!);
+    const secs = /^\d+$/.test(parts[i + 3]!) ? Number(parts[i + 3]) : null;
+    if (hard === null || soft === null || secs === null || hard < 0 || soft < 0) return null;
+    classes[cls] = [hard, soft, secs];
+  }
+  return Object.entries(classes)
+    .map(([k, [h, s, t]]) => `${k} ${h} ${s} ${t}`)
+    .join(" ");
 }
 
 const bool = (name: string, def: "yes" | "no", extra: Partial<ParamDef> = {}): ParamDef => ({
@@ -115,6 +139,8 @@ export const PARAMS: ParamDef[] = [
     kind: "special",
     default: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
     multi: true,
+    check: (v) => (parseOutputBufferLimit(v) === null ? "Wrong number of arguments in buffer limit configuration." : null),
+    normalize: (v) => parseOutputBufferLimit(v)!,
   },
   // memory
   mem("maxmemory", "0"),
@@ -344,7 +370,8 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const envAll = opts.env ?? process.env;
   const env = envSchema.parse(Object.fromEntries(ENV_VARS.map((v) => [v.env, envAll[v.env]])));
   const params = new Map<string, string>();
-  for (const p of PARAMS) params.set(p.name, p.default);
+  // Defaults in canonical form too ("512mb" -> "536870912"), as CONFIG GET shows them and the core reads them.
+  for (const p of PARAMS) params.set(p.name, p.kind === "memory" ? String(parseMemory(p.default)) : p.default);
   const persistence: string[] = [];
   const apply = (p: ParamDef, raw: string, source: string) => {
     try {
