@@ -27,6 +27,7 @@ import {
   cmpID,
   decrID,
   formatID,
+  idOf,
   incrID,
   norm,
   parseStreamID,
@@ -41,17 +42,18 @@ import {
 import type { CommandEntry } from "./types.js";
 
 const stream = ["stream"];
-const rw1 = (flags: string[]) => [{ begin: 1, flags }];
-const rw2 = (flags: string[]) => [{ begin: 2, flags }];
+/** One key at argv[1] (argv[2] for XGROUP/XINFO subcommands) with these key-spec flags. */
+const key1 = (flags: string[]) => [{ begin: 1, flags }];
+const key2 = (flags: string[]) => [{ begin: 2, flags }];
 
 export const commands: CommandEntry[] = [
-  { name: "xadd", arity: -5, flags: ["write", "denyoom", "fast"], acl: stream, keys: rw1(["RW", "UPDATE"]), tips: ["nondeterministic_output"], since: "5.0.0", summary: "Appends a new message to a stream. Creates the key if it doesn't exist.", run: xadd },
-  { name: "xlen", arity: 2, flags: ["readonly", "fast"], acl: stream, keys: rw1(["RO"]), since: "5.0.0", summary: "Return the number of messages in a stream.", run: xlen },
-  { name: "xrange", arity: -4, flags: ["readonly"], acl: stream, keys: rw1(["RO", "ACCESS"]), since: "5.0.0", summary: "Returns the messages from a stream within a range of IDs.", run: (c, a) => xrange(c, a, false) },
-  { name: "xrevrange", arity: -4, flags: ["readonly"], acl: stream, keys: rw1(["RO", "ACCESS"]), since: "5.0.0", summary: "Returns the messages from a stream within a range of IDs in reverse order.", run: (c, a) => xrange(c, a, true) },
-  { name: "xdel", arity: -3, flags: ["write", "fast"], acl: stream, keys: rw1(["RW", "DELETE"]), since: "5.0.0", summary: "Returns the number of messages after removing them from a stream.", run: xdel },
-  { name: "xtrim", arity: -4, flags: ["write"], acl: stream, keys: rw1(["RW", "DELETE"]), tips: ["nondeterministic_output"], since: "5.0.0", summary: "Deletes messages from the beginning of a stream.", run: xtrim },
-  { name: "xsetid", arity: -3, flags: ["write", "denyoom", "fast"], acl: stream, keys: rw1(["RW", "UPDATE"]), since: "5.0.0", summary: "An internal command for replicating stream values.", run: xsetid },
+  { name: "xadd", arity: -5, flags: ["write", "denyoom", "fast"], acl: stream, keys: key1(["RW", "UPDATE"]), tips: ["nondeterministic_output"], since: "5.0.0", summary: "Appends a new message to a stream. Creates the key if it doesn't exist.", run: xadd },
+  { name: "xlen", arity: 2, flags: ["readonly", "fast"], acl: stream, keys: key1(["RO"]), since: "5.0.0", summary: "Return the number of messages in a stream.", run: xlen },
+  { name: "xrange", arity: -4, flags: ["readonly"], acl: stream, keys: key1(["RO", "ACCESS"]), since: "5.0.0", summary: "Returns the messages from a stream within a range of IDs.", run: (c, a) => xrange(c, a, false) },
+  { name: "xrevrange", arity: -4, flags: ["readonly"], acl: stream, keys: key1(["RO", "ACCESS"]), since: "5.0.0", summary: "Returns the messages from a stream within a range of IDs in reverse order.", run: (c, a) => xrange(c, a, true) },
+  { name: "xdel", arity: -3, flags: ["write", "fast"], acl: stream, keys: key1(["RW", "DELETE"]), since: "5.0.0", summary: "Returns the number of messages after removing them from a stream.", run: xdel },
+  { name: "xtrim", arity: -4, flags: ["write"], acl: stream, keys: key1(["RW", "DELETE"]), tips: ["nondeterministic_output"], since: "5.0.0", summary: "Deletes messages from the beginning of a stream.", run: xtrim },
+  { name: "xsetid", arity: -3, flags: ["write", "denyoom", "fast"], acl: stream, keys: key1(["RW", "UPDATE"]), since: "5.0.0", summary: "An internal command for replicating stream values.", run: xsetid },
   {
     name: "xread",
     arity: -4,
@@ -72,10 +74,10 @@ export const commands: CommandEntry[] = [
     summary: "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.",
     run: (c, a) => xread(c, a, true),
   },
-  { name: "xack", arity: -4, flags: ["write", "fast"], acl: stream, keys: rw1(["RW", "UPDATE"]), since: "5.0.0", summary: "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.", run: xack },
-  { name: "xpending", arity: -3, flags: ["readonly"], acl: stream, keys: rw1(["RO", "ACCESS"]), tips: ["nondeterministic_output"], since: "5.0.0", summary: "Returns the information and entries from a stream consumer group's pending entries list.", run: xpending },
-  { name: "xclaim", arity: -6, flags: ["write", "fast"], acl: stream, keys: rw1(["RW", "UPDATE"]), tips: ["nondeterministic_output"], since: "5.0.0", summary: "Changes, or acquires, ownership of a message in a consumer group, as if the message was delivered a consumer group member.", run: xclaim },
-  { name: "xautoclaim", arity: -6, flags: ["write", "fast"], acl: stream, keys: rw1(["RW", "DELETE"]), tips: ["nondeterministic_output"], since: "6.2.0", summary: "Changes, or acquires, ownership of messages in a consumer group, as if the messages were delivered to as consumer group member.", run: xautoclaim },
+  { name: "xack", arity: -4, flags: ["write", "fast"], acl: stream, keys: key1(["RW", "UPDATE"]), since: "5.0.0", summary: "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.", run: xack },
+  { name: "xpending", arity: -3, flags: ["readonly"], acl: stream, keys: key1(["RO", "ACCESS"]), tips: ["nondeterministic_output"], since: "5.0.0", summary: "Returns the information and entries from a stream consumer group's pending entries list.", run: xpending },
+  { name: "xclaim", arity: -6, flags: ["write", "fast"], acl: stream, keys: key1(["RW", "UPDATE"]), tips: ["nondeterministic_output"], since: "5.0.0", summary: "Changes, or acquires, ownership of a message in a consumer group, as if the message was delivered a consumer group member.", run: xclaim },
+  { name: "xautoclaim", arity: -6, flags: ["write", "fast"], acl: stream, keys: key1(["RW", "DELETE"]), tips: ["nondeterministic_output"], since: "6.2.0", summary: "Changes, or acquires, ownership of messages in a consumer group, as if the messages were delivered to as consumer group member.", run: xautoclaim },
   {
     name: "xgroup",
     arity: -2,
@@ -83,11 +85,11 @@ export const commands: CommandEntry[] = [
     since: "5.0.0",
     summary: "A container for consumer groups commands.",
     subcommands: [
-      { name: "create", arity: -5, flags: ["write", "denyoom"], acl: stream, keys: rw2(["RW", "INSERT"]), since: "5.0.0", summary: "Creates a consumer group.", run: xgroup },
-      { name: "setid", arity: -5, flags: ["write"], acl: stream, keys: rw2(["RW", "UPDATE"]), since: "5.0.0", summary: "Sets the last-delivered ID of a consumer group.", run: xgroup },
-      { name: "destroy", arity: 4, flags: ["write"], acl: stream, keys: rw2(["RW", "DELETE"]), since: "5.0.0", summary: "Destroys a consumer group.", run: xgroup },
-      { name: "createconsumer", arity: 5, flags: ["write", "denyoom"], acl: stream, keys: rw2(["RW", "INSERT"]), since: "6.2.0", summary: "Creates a consumer in a consumer group.", run: xgroup },
-      { name: "delconsumer", arity: 5, flags: ["write"], acl: stream, keys: rw2(["RW", "DELETE"]), since: "5.0.0", summary: "Deletes a consumer from a consumer group.", run: xgroup },
+      { name: "create", arity: -5, flags: ["write", "denyoom"], acl: stream, keys: key2(["RW", "INSERT"]), since: "5.0.0", summary: "Creates a consumer group.", run: xgroup },
+      { name: "setid", arity: -5, flags: ["write"], acl: stream, keys: key2(["RW", "UPDATE"]), since: "5.0.0", summary: "Sets the last-delivered ID of a consumer group.", run: xgroup },
+      { name: "destroy", arity: 4, flags: ["write"], acl: stream, keys: key2(["RW", "DELETE"]), since: "5.0.0", summary: "Destroys a consumer group.", run: xgroup },
+      { name: "createconsumer", arity: 5, flags: ["write", "denyoom"], acl: stream, keys: key2(["RW", "INSERT"]), since: "6.2.0", summary: "Creates a consumer in a consumer group.", run: xgroup },
+      { name: "delconsumer", arity: 5, flags: ["write"], acl: stream, keys: key2(["RW", "DELETE"]), since: "5.0.0", summary: "Deletes a consumer from a consumer group.", run: xgroup },
       { name: "help", arity: 2, flags: ["loading", "stale"], acl: stream, since: "5.0.0", summary: "Returns helpful text about the different subcommands.", run: xgroup },
     ],
   },
@@ -98,9 +100,9 @@ export const commands: CommandEntry[] = [
     since: "5.0.0",
     summary: "A container for stream introspection commands.",
     subcommands: [
-      { name: "consumers", arity: 4, flags: ["readonly"], acl: stream, keys: rw2(["RO", "ACCESS"]), tips: ["nondeterministic_output"], since: "5.0.0", summary: "Returns a list of the consumers in a consumer group.", run: xinfo },
-      { name: "groups", arity: 3, flags: ["readonly"], acl: stream, keys: rw2(["RO", "ACCESS"]), since: "5.0.0", summary: "Returns a list of the consumer groups of a stream.", run: xinfo },
-      { name: "stream", arity: -3, flags: ["readonly"], acl: stream, keys: rw2(["RO", "ACCESS"]), since: "5.0.0", summary: "Returns information about a stream.", run: xinfo },
+      { name: "consumers", arity: 4, flags: ["readonly"], acl: stream, keys: key2(["RO", "ACCESS"]), tips: ["nondeterministic_output"], since: "5.0.0", summary: "Returns a list of the consumers in a consumer group.", run: xinfo },
+      { name: "groups", arity: 3, flags: ["readonly"], acl: stream, keys: key2(["RO", "ACCESS"]), since: "5.0.0", summary: "Returns a list of the consumer groups of a stream.", run: xinfo },
+      { name: "stream", arity: -3, flags: ["readonly"], acl: stream, keys: key2(["RO", "ACCESS"]), since: "5.0.0", summary: "Returns information about a stream.", run: xinfo },
       { name: "help", arity: 2, flags: ["loading", "stale"], acl: stream, since: "5.0.0", summary: "Returns helpful text about the different subcommands.", run: xinfo },
     ],
   },
@@ -220,10 +222,6 @@ function rangeEnd(b: Buffer): StreamID {
 function cstr(b: Buffer): string {
   const i = b.indexOf(0);
   return b.toString("latin1", 0, i >= 0 ? i : b.length);
-}
-
-function plainId(id: StreamID): StreamID {
-  return { ms: id.ms, seq: id.seq };
 }
 
 function nodeLimits(c: Client): NodeLimits {
@@ -381,7 +379,7 @@ function xadd(c: Client, argv: Buffer[]): void {
   if (last.ms === U64_MAX && last.seq === U64_MAX) throw ERR.exhausted;
   let id: StreamID;
   if (given === null) id = s !== undefined ? s.nextId(c.server.store.now) : { ms: c.server.store.now, seq: 0 };
-  else if (given.seqGiven) id = plainId(given);
+  else if (given.seqGiven) id = idOf(given);
   else if (last.ms === given.ms) {
     if (last.seq === U64_MAX) throw ERR.xaddSmaller;
     id = incrID(last)!;
@@ -486,9 +484,9 @@ function xsetid(c: Client, argv: Buffer[]): void {
     if (cmpID(id, s.lastValid()!) < 0) throw ERR.setidBelowTop;
     if (entriesAdded !== -1 && s.length > entriesAdded) throw ERR.setidEntriesAdded;
   }
-  s.lastId = plainId(id);
+  s.lastId = idOf(id);
   if (entriesAdded !== -1) s.entriesAdded = entriesAdded;
-  if (maxDeleted.ms !== 0 || maxDeleted.seq !== 0) s.maxDeletedId = plainId(maxDeleted);
+  if (maxDeleted.ms !== 0 || maxDeleted.seq !== 0) s.maxDeletedId = idOf(maxDeleted);
   c.w.ok();
   dirty(c);
   c.db.notify("xsetid", key, N.STREAM);
@@ -584,7 +582,7 @@ export function parseRead(c: Client, argv: Buffer[], isGroup: boolean): ReadRequ
     } else {
       const id = strictId(arg);
       // Valkey marks ">" as the maximal ID, so that ID given explicitly reads new messages too
-      req.from.push(isGroup && id.ms === U64_MAX && id.seq === U64_MAX ? "new" : plainId(id));
+      req.from.push(isGroup && id.ms === U64_MAX && id.seq === U64_MAX ? "new" : idOf(id));
     }
   }
   return req;
@@ -659,7 +657,7 @@ function readHistory(s: Stream, consumer: Consumer, start: StreamID, count: numb
 function deliverNew(s: Stream, g: Group, consumer: Consumer, start: StreamID, req: ReadRequest, now: number): ReadItem[] {
   const entries = s.range(start, MAX_ID, false, req.count);
   for (const e of entries) {
-    const id = plainId(e);
+    const id = idOf(e);
     if (cmpID(id, g.lastId) > 0) {
       if (g.entriesRead !== INVALID_READ && !s.hasTombstonesFrom(id)) g.entriesRead = add(g.entriesRead, 1);
       else if (s.entriesAdded !== 0) g.entriesRead = s.estimateDistance(id);
@@ -754,7 +752,7 @@ function xgroup(c: Client, argv: Buffer[]): void {
       "    Set the current group ID and entries_read counter.",
     ]);
   } else if (sub === "create" && argc >= 5 && argc <= 8) {
-    const id = cstr(argv[4]!) === "$" ? (s?.lastId ?? ZERO_ID) : plainId(strictId(argv[4]!));
+    const id = cstr(argv[4]!) === "$" ? (s?.lastId ?? ZERO_ID) : idOf(strictId(argv[4]!));
     let created = false;
     if (s === undefined) {
       s = new Stream();
@@ -775,7 +773,7 @@ function xgroup(c: Client, argv: Buffer[]): void {
     else {
       const parsed = parseStreamID(str(argv[4]!), 0, false);
       if (parsed === null) throw ERR.invalidId;
-      id = plainId(parsed);
+      id = idOf(parsed);
     }
     g!.lastId = id;
     g!.entriesRead = entriesRead;
@@ -923,7 +921,7 @@ function xclaim(c: Client, argv: Buffer[]): void {
   for (; j < argv.length; j++) {
     const id = parseStreamID(str(argv[j]!), 0, true);
     if (id === null) break;
-    ids.push(plainId(id));
+    ids.push(idOf(id));
   }
   const now = c.server.store.now;
   let retryCount: Num = -1;
@@ -939,7 +937,7 @@ function xclaim(c: Client, argv: Buffer[]): void {
     else if (opt === "idle" && more) deliveryTime = now - longLong(argv[++j]!, ERR.xclaimIdle);
     else if (opt === "time" && more) deliveryTime = longLong(argv[++j]!, ERR.xclaimTime);
     else if (opt === "retrycount" && more) retryCount = exactLongLong(argv[++j]!, ERR.xclaimRetry);
-    else if (opt === "lastid" && more) lastId = plainId(strictId(argv[++j]!));
+    else if (opt === "lastid" && more) lastId = idOf(strictId(argv[++j]!));
     else throw errorText(`ERR Unrecognized XCLAIM option '${str(argv[j]!)}'`);
   }
   if (cmpID(lastId, g.lastId) > 0) g.lastId = lastId;
