@@ -183,8 +183,8 @@ export const PARAMS: ParamDef[] = [
   int("zset-max-listpack-entries", 128, 0, LONG_MAX, { alias: "zset-max-ziplist-entries" }),
   int("zset-max-listpack-value", 64, 0, LONG_MAX, { alias: "zset-max-ziplist-value" }),
   int("hll-sparse-max-bytes", 3000, 0, LONG_MAX),
-  int("stream-node-max-bytes", 4096, 0, LONG_MAX, { inert: true }),
-  int("stream-node-max-entries", 100, 0, LONG_MAX, { inert: true }),
+  int("stream-node-max-bytes", 4096, 0, LONG_MAX),
+  int("stream-node-max-entries", 100, 0, LONG_MAX),
   // persistence: this server never writes; the settings are accepted and reported as off
   {
     name: "save",

@@ -218,6 +218,11 @@ export class Database {
     if (s.notifyFlags & cls) s.notify(this.id, event, key, cls);
   }
 
+  /** Wake clients blocked on `key` without a keyspace change (Valkey's signalKeyAsReady alone: XGROUP DESTROY). */
+  keyReady(key: string): void {
+    if (this.blocking.size !== 0 && this.blocking.has(key)) this.store.hooks.keyReady?.(this, key);
+  }
+
   /** An extra event for a change already signalled (e.g. "expire" after "set"). */
   notify(event: string, key: string, cls: number): void {
     const s = this.store;

@@ -8,6 +8,7 @@ import { commands as bitops } from "./bitops.js";
 import { commands as keys } from "./keys.js";
 import { commands as transactions } from "./transactions.js";
 import { commands as pubsub } from "./pubsub.js";
+import { commands as streams } from "./streams.js";
 
 export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["connection", connection],
@@ -18,4 +19,5 @@ export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["generic", keys],
   ["transactions", transactions],
   ["pubsub", pubsub],
+  ["stream", streams],
 ];
