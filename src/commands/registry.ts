@@ -5,6 +5,7 @@ import { commands as server } from "./server.js";
 import { commands as strings } from "./strings.js";
 import { commands as keys } from "./keys.js";
 import { commands as transactions } from "./transactions.js";
+import { commands as lists } from "./lists.js";
 
 export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["connection", connection],
@@ -12,4 +13,5 @@ export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["string", strings],
   ["generic", keys],
   ["transactions", transactions],
+  ["list", lists],
 ];
