@@ -6,6 +6,7 @@ import { commands as strings } from "./strings.js";
 import { commands as keys } from "./keys.js";
 import { commands as transactions } from "./transactions.js";
 import { commands as lists } from "./lists.js";
+import { commands as zsets } from "./zsets.js";
 
 export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["connection", connection],
@@ -14,4 +15,5 @@ export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["generic", keys],
   ["transactions", transactions],
   ["list", lists],
+  ["sorted_set", zsets],
 ];
