@@ -456,11 +456,45 @@ export function scoreRangeRanks(z: SortedSet, r: ScoreRange): [number, number] {
   return [start, Math.max(start, end)];
 }
 
-/** [first rank, end rank) of the elements within a lex range (meaningful when all scores are equal). */
-export function lexRangeRanks(z: SortedSet, r: LexRange): [number, number] {
-  const start = z.countWhile((_s, m) => !lexGteMin(m, r.min));
-  const end = z.countWhile((_s, m) => lexLteMax(m, r.max));
-  return [start, Math.max(start, end)];
+function cmpLexBounds(a: LexBound, b: LexBound): number {
+  if (a.inf !== 0 && a.inf === b.inf) return 0;
+  if (a.inf < 0 || b.inf > 0) return -1;
+  if (a.inf > 0 || b.inf < 0) return 1;
+  return a.s < b.s ? -1 : a.s > b.s ? 1 : 0;
+}
+
+/**
+ * [first rank, end rank) of the elements within a lex range. Lex ranges are meant for sets whose scores are all
+ * equal; for other sets the result follows Valkey's own walk: the same emptiness checks, then a linear scan
+ * for listpack-encoded sets (forward from the head, or backward from the tail when `reverse`) and an ordered
+ * search for skiplist-encoded ones.
+ */
+export function lexRangeRanks(z: SortedSet, r: LexRange, reverse = false): [number, number] {
+  const n = z.size;
+  const cmp = cmpLexBounds(r.min, r.max);
+  if (n === 0 || cmp > 0 || (cmp === 0 && (r.min.ex || r.max.ex))) return [0, 0];
+  if (!lexGteMin(z.at(n - 1)[0], r.min) || !lexLteMax(z.at(0)[0], r.max)) return [0, 0];
+  if (z.skiplist) {
+    const start = z.countWhile((_s, m) => !lexGteMin(m, r.min));
+    const end = z.countWhile((_s, m) => lexLteMax(m, r.max));
+    return [start, Math.max(start, end)];
+  }
+  const ms: string[] = [];
+  z.range(0, n, false, (m) => {
+    ms.push(m);
+  });
+  if (!reverse) {
+    let a = 0;
+    while (a < n && !lexGteMin(ms[a]!, r.min)) a++;
+    let b = a;
+    while (b < n && lexLteMax(ms[b]!, r.max)) b++;
+    return [a, b];
+  }
+  let b = n - 1;
+  while (b >= 0 && !lexLteMax(ms[b]!, r.max)) b--;
+  let a = b;
+  while (a >= 0 && lexGteMin(ms[a]!, r.min)) a--;
+  return [a + 1, b + 1];
 }
 
 /** Resolve [start, stop] ranks like Valkey (negative from the end); null when empty. */
@@ -787,7 +821,7 @@ function rangeGeneric(c: Client, argv: Buffer[], keyIdx: number, dst: string | n
         count = r[1] - r[0] + 1;
       }
     } else {
-      const [a, b] = sr !== null ? scoreRangeRanks(z, sr) : lexRangeRanks(z, lr!);
+      const [a, b] = sr !== null ? scoreRangeRanks(z, sr) : lexRangeRanks(z, lr!, reverse);
       const inRange = b - a;
       if (offset >= 0 && offset < inRange && limit !== 0) {
         count = inRange - offset;
@@ -1170,37 +1204,63 @@ function setOpGeneric(c: Client, argv: Buffer[], dst: string | null, numIdx: num
 // ---------------------------------------------------------------------------------------------------------
 // ZSCAN
 //
-// A skiplist-encoded zset is scanned in the insertion order of its member map through a live Map iterator
-// kept server side under the cursor number (JS Map iterators visit every entry that is not deleted before they
-// reach it, whatever else changes). So an element present for the whole scan is always returned; elements
-// added during the scan may or may not be; re-added ones may come twice. A cursor that is unknown (never
-// issued, evicted from the bounded table, or issued for a value this key no longer holds) restarts the scan
-// from the beginning: duplicates, never misses. Small (listpack) zsets are returned whole with cursor 0, as
-// Valkey does.
+// Cursor design. A skiplist-encoded zset is scanned in the insertion order of its member map, through a live
+// Map iterator kept server side under the cursor number: a JS Map iterator visits every entry that is not
+// deleted before it gets there, whatever else is added, removed or re-scored meanwhile. So a member present
+// for the whole scan is always returned (score changes do not move it). To make sure the scan ends even
+// while members keep arriving, the set tags members inserted while a scan runs (SortedSet.scanTags) and the
+// scan stops at the first member newer than its own start: every entry after it in insertion order is newer
+// too. A cursor that is unknown (never issued, evicted from the bounded table, idle too long, or issued for a
+// value the key no longer holds) restarts the scan from the beginning: duplicates, never misses. Small
+// (listpack) zsets are returned whole with cursor 0, as Valkey does.
 
 interface ScanState {
   z: SortedSet;
   it: Iterator<[string, number]>;
+  startSeq: number;
+  touched: number;
 }
 
 const SCAN_TABLE_MAX = 1024;
-const scans = new Map<bigint, ScanState>();
-let nextCursor = 1n;
+const SCAN_IDLE_MS = 10 * 60 * 1000;
+/** cursor -> state, least recently used first */
+const scans = new Map<string, ScanState>();
+let nextCursor = 1;
 
-function takeCursor(z: SortedSet, cursor: bigint): Iterator<[string, number]> {
-  const st = scans.get(cursor);
-  if (st !== undefined) {
-    scans.delete(cursor);
-    if (st.z === z) return st.it;
-  }
-  return z.dict.entries();
+function beginScan(z: SortedSet): ScanState {
+  if (z.activeScans++ === 0) z.scanTags = new Map();
+  return { z, it: z.dict.entries(), startSeq: z.scanSeq, touched: Date.now() };
 }
 
-function issueCursor(z: SortedSet, it: Iterator<[string, number]>): bigint {
-  const id = nextCursor++;
-  if (nextCursor > 2n ** 53n) nextCursor = 1n;
-  scans.set(id, { z, it });
-  if (scans.size > SCAN_TABLE_MAX) scans.delete(scans.keys().next().value!);
+function endScan(st: ScanState): void {
+  if (--st.z.activeScans === 0) st.z.scanTags = null;
+}
+
+function resumeScan(z: SortedSet, cursor: string): ScanState {
+  const now = Date.now();
+  for (const [id, st] of scans) {
+    if (now - st.touched < SCAN_IDLE_MS) break;
+    scans.delete(id);
+    endScan(st);
+  }
+  const st = scans.get(cursor);
+  if (st === undefined) return beginScan(z);
+  scans.delete(cursor);
+  if (st.z === z) return st;
+  endScan(st);
+  return beginScan(z);
+}
+
+function parkScan(st: ScanState): string {
+  const id = String(nextCursor);
+  nextCursor = nextCursor >= Number.MAX_SAFE_INTEGER ? 1 : nextCursor + 1;
+  st.touched = Date.now();
+  scans.set(id, st);
+  if (scans.size > SCAN_TABLE_MAX) {
+    const [oldId, old] = scans.entries().next().value!;
+    scans.delete(oldId);
+    endScan(old);
+  }
   return id;
 }
 
@@ -1233,9 +1293,8 @@ export function format17g(d: number): string {
 
 // ZSCAN key cursor [MATCH pattern] [COUNT count] [NOSCORES]
 function zscan(c: Client, argv: Buffer[]): void {
-  const cs = str(argv[2]!);
-  if (!/^\d+$/.test(cs) || BigInt(cs) > 2n ** 64n - 1n) throw errorText("ERR invalid cursor");
-  const cursor = BigInt(cs);
+  const cursor = str(argv[2]!);
+  if (!/^\d+$/.test(cursor) || BigInt(cursor) > 2n ** 64n - 1n) throw errorText("ERR invalid cursor");
   const z = zsetRead(c, str(argv[1]!));
   if (z === undefined) {
     c.w.array(2);
@@ -1265,7 +1324,7 @@ function zscan(c: Client, argv: Buffer[]): void {
     } else throw E.syntax;
   }
   const out: string[] = [];
-  let next = 0n;
+  let next = "0";
   if (!z.skiplist) {
     for (const [m, s] of z) {
       if (pattern !== null && !globMatch(pattern, m)) continue;
@@ -1273,22 +1332,28 @@ function zscan(c: Client, argv: Buffer[]): void {
       if (!noScores) out.push(formatDouble(s));
     }
   } else {
-    const it = cursor === 0n ? z.dict.entries() : takeCursor(z, cursor);
+    const st = /^0+$/.test(cursor) ? beginScan(z) : resumeScan(z, cursor);
     let done = false;
     for (let visited = 0; visited < count; visited++) {
-      const r = it.next();
+      const r = st.it.next();
       if (r.done) {
         done = true;
         break;
       }
       const [m, s] = r.value;
+      const tag = z.scanTags!.get(m);
+      if (tag !== undefined && tag > st.startSeq) {
+        done = true;
+        break;
+      }
       if (pattern !== null && !globMatch(pattern, m)) continue;
       out.push(m);
       if (!noScores) out.push(format17g(s));
     }
-    if (!done) next = issueCursor(z, it);
+    if (done) endScan(st);
+    else next = parkScan(st);
   }
   c.w.array(2);
-  c.w.bulk(String(next));
+  c.w.bulk(next);
   c.w.bulks(out);
 }

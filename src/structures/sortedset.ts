@@ -46,6 +46,13 @@ export class SortedSet {
   private root: Node = new Leaf();
   /** Valkey encoding this set reports (listpack or skiplist): managed by the zset family. */
   skiplist = false;
+  /**
+   * While ZSCANs are in progress: member -> insertion number for members added since the oldest one started
+   * (null otherwise). Lets a scan stop where members newer than itself begin (see ZSCAN in commands/zsets.ts).
+   */
+  scanTags: Map<string, number> | null = null;
+  scanSeq = 0;
+  activeScans = 0;
 
   get size(): number {
     return this.dict.size;
@@ -68,6 +75,7 @@ export class SortedSet {
       this.treeRemove(old, member);
     }
     this.dict.set(member, score);
+    if (old === undefined && this.scanTags !== null) this.scanTags.set(member, ++this.scanSeq);
     this.treeInsert(score, member);
     return old === undefined;
   }
@@ -76,6 +84,7 @@ export class SortedSet {
     const old = this.dict.get(member);
     if (old === undefined) return false;
     this.dict.delete(member);
+    if (this.scanTags !== null) this.scanTags.delete(member);
     this.treeRemove(old, member);
     return true;
   }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import Redis from "ioredis";
+import { Redis } from "ioredis";
 import { describeRuntimes, RawClient } from "../helpers/server.js";
 import { startServer, type StartedServer } from "../../src/index.js";
 import { encodingOf, type ListValue } from "../../src/commands/lists.js";
