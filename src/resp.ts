@@ -450,6 +450,12 @@ export class ReplyWriter {
     this.array(this.proto === 3 ? n : n * 2);
   }
 
+  /** A double already formatted by the caller (GEOPOS coordinates): RESP3 `,text`, RESP2 bulk string. */
+  doubleText(text: string): void {
+    if (this.proto === 3) this.ascii("," + text + "\r\n");
+    else this.bulk(text);
+  }
+
   /** Opens one [member, score] pair inside scoredArray (a no-op in RESP2). */
   scoredPair(): void {
     if (this.proto === 3) this.array(2);

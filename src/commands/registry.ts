@@ -7,6 +7,7 @@ import { commands as keys } from "./keys.js";
 import { commands as transactions } from "./transactions.js";
 import { commands as lists } from "./lists.js";
 import { commands as zsets } from "./zsets.js";
+import { commands as geo } from "./geo.js";
 
 export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["connection", connection],
@@ -16,4 +17,5 @@ export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["transactions", transactions],
   ["list", lists],
   ["sorted_set", zsets],
+  ["geo", geo],
 ];
