@@ -161,3 +161,22 @@ export class Args {
 export function err(text: string): ReplyError {
   return new ReplyError(text);
 }
+
+/** LONG_MAX as Valkey's range checks spell it; -LONG_MAX is the usual lower bound for signed counts. */
+export const LONG_MAX = I64_MAX;
+
+/**
+ * Valkey's getRangeLongFromObjectOrReply: an int64 within [min, max]. With `msg` that one error text is used for
+ * both a non-integer and an out-of-range value (as Valkey does); without it the two standard texts.
+ */
+export function rangeInt(b: Buffer, min: bigint, max: bigint, msg?: string): number {
+  const v = parseI64Big(b);
+  if (v === null) throw msg === undefined ? E.notInteger : new ReplyError(msg);
+  if (v < min || v > max) throw new ReplyError(msg ?? `ERR value is out of range, value must between ${min} and ${max}`);
+  return Number(v);
+}
+
+/** Valkey's getPositiveLongFromObjectOrReply: 0..LONG_MAX, default text "value is out of range, must be positive". */
+export function positiveInt(b: Buffer, msg = "ERR value is out of range, must be positive"): number {
+  return rangeInt(b, 0n, I64_MAX, msg);
+}

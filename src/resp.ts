@@ -459,6 +459,22 @@ export class ReplyWriter {
 
   // helpers shared by many commands
 
+  /** n scored elements (ZRANGE ... WITHSCORES and kin): RESP2 one flat array of 2n, RESP3 n nested pairs. */
+  scoredArray(n: number): void {
+    this.array(this.proto === 3 ? n : n * 2);
+  }
+
+  /** A double already formatted by the caller (GEOPOS coordinates): RESP3 `,text`, RESP2 bulk string. */
+  doubleText(text: string): void {
+    if (this.proto === 3) this.ascii("," + text + "\r\n");
+    else this.bulk(text);
+  }
+
+  /** Opens one [member, score] pair inside scoredArray (a no-op in RESP2). */
+  scoredPair(): void {
+    if (this.proto === 3) this.array(2);
+  }
+
   bulks(items: ArrayLike<Buffer | string>): void {
     this.array(items.length);
     for (let i = 0; i < items.length; i++) this.bulk(items[i]!);

@@ -9,6 +9,9 @@ import { commands as keys } from "./keys.js";
 import { commands as transactions } from "./transactions.js";
 import { commands as pubsub } from "./pubsub.js";
 import { commands as streams } from "./streams.js";
+import { commands as lists } from "./lists.js";
+import { commands as zsets } from "./zsets.js";
+import { commands as geo } from "./geo.js";
 
 export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["connection", connection],
@@ -20,4 +23,7 @@ export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["transactions", transactions],
   ["pubsub", pubsub],
   ["stream", streams],
+  ["list", lists],
+  ["sorted-set", zsets],
+  ["geo", geo],
 ];
