@@ -2,6 +2,7 @@
 import type { CommandEntry } from "./types.js";
 import { commands as connection } from "./connection.js";
 import { commands as server } from "./server.js";
+import { commands as config } from "./config.js";
 import { commands as strings } from "./strings.js";
 import { commands as keys } from "./keys.js";
 import { commands as transactions } from "./transactions.js";
@@ -9,6 +10,7 @@ import { commands as transactions } from "./transactions.js";
 export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["connection", connection],
   ["server", server],
+  ["server", config],
   ["string", strings],
   ["generic", keys],
   ["transactions", transactions],
