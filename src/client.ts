@@ -124,6 +124,8 @@ export class Client implements Watcher {
     if (this.closing && !this.closed) {
       this.closed = true;
       this.conn.end();
+      // Gone from CLIENT LIST, INFO and CLIENT KILL now, not when the transport reports the close.
+      this.server.disconnected(this);
     }
   }
 
