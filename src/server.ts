@@ -248,7 +248,10 @@ export class Server {
     }
     if (p.error !== null && !c.closing) {
       this.log("verbose", `Protocol error (${p.error}) from client: ${clientAddr(c)}`);
-      c.closeWithError(p.error);
+      // Valkey replies with addReplyError: "-ERR Protocol error: ...".
+      const text = `ERR ${p.error}`;
+      this.stats.errorReply(text);
+      c.closeWithError(text);
     }
     if (p.overflow && !c.closing) {
       this.log("warning", `Closing client that reached max query buffer length: ${clientAddr(c)}`);

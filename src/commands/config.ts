@@ -50,22 +50,20 @@ export const commands: CommandEntry[] = [
 function configGet(c: Client, argv: Buffer[]): void {
   // name as shown -> value; exact names keep the spelling asked for, as in Valkey
   const matches = new Map<string, ParamDef>();
-  const seen = new Set<ParamDef>();
   for (let i = 2; i < argv.length; i++) {
     const pattern = str(argv[i]!);
     if (!/[[*?]/.test(pattern)) {
       const p = findParam(pattern);
       if (p && !matches.has(pattern)) {
         matches.set(pattern, p);
-        seen.add(p);
       }
       continue;
     }
     for (const [name, p] of allParamNames()) {
-      if (matches.has(name) || matches.has(p.name)) continue;
+      // aliases are entries of their own, as in Valkey's config dictionary
+      if (matches.has(name)) continue;
       if (stringMatch(pattern, name, true)) {
         matches.set(name, p);
-        seen.add(p);
       }
     }
   }
@@ -103,6 +101,7 @@ function configSet(c: Client, argv: Buffer[]): void {
       if (unknown === null && failure === null) unknown = name;
       continue;
     }
+    const raw = argv[i + 1]!.toString("utf8");
     // Every sensitive value is redacted, even when the command fails further on.
     if (p.sensitive) redactArg(argv, i + 1);
     if (unknown !== null || failure !== null) continue;
@@ -111,7 +110,7 @@ function configSet(c: Client, argv: Buffer[]): void {
       failure = { arg: name, reason: "can't set protected config" };
     } else if (chosen.includes(p)) failure = { arg: name, reason: "duplicate parameter" };
     chosen.push(p);
-    raws.push(argv[i + 1]!.toString("utf8"));
+    raws.push(raw);
   }
   if (unknown !== null) throw errorText(`ERR Unknown option or number of arguments for CONFIG SET - '${unknown}'`);
   if (failure !== null) throw errorText(`ERR CONFIG SET failed (possibly related to argument '${failure.arg}') - ${failure.reason}`);
