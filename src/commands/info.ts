@@ -155,9 +155,10 @@ export function infoText(server: Server, sections: Set<string>): string {
     let maxIn = 0;
     let maxOut = 0;
     for (const c of server.clients.values()) {
-      if (c.blocked !== null) {
+      // blocked by a family (BLPOP, XREAD...) or waiting in WAIT/WAITAOF (suspended without a postponed command)
+      if (c.blocked !== null || (c.suspended && c.pendingArgv === null)) {
         blocked++;
-        const deadline = (c.blocked as { deadline?: unknown }).deadline;
+        const deadline = (c.blocked as { deadline?: unknown } | null)?.deadline;
         if (typeof deadline === "number" && deadline > 0) inTimeout++;
       }
       if (c.subscriptionCount > 0) pubsub++;

@@ -258,6 +258,7 @@ describeRuntimes(
       expect(await o.call("PING")).toBe("+PONG\r\n");
       const list = text(await o.call("CLIENT", "LIST"));
       expect(list).toMatch(/flags=b .*cmd=wait /);
+      expect(text(await o.call("INFO", "clients"))).toContain("\r\nblocked_clients:1\r\n");
       r.close();
     });
 
