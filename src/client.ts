@@ -74,6 +74,10 @@ export class Client implements Watcher {
   inScript = false;
   /** Output bytes accounted for client-output-buffer-limit soft limit tracking. */
   obufSoftSince = 0;
+  /** Per-connection totals (CLIENT LIST tot-net-in, tot-net-out, tot-cmds). */
+  netIn = 0;
+  netOut = 0;
+  commandsProcessed = 0;
 
   constructor(
     readonly server: Server,
@@ -110,6 +114,7 @@ export class Client implements Watcher {
   onData(chunk: Buffer): void {
     if (this.closing) return;
     this.lastInteraction = Date.now();
+    this.netIn += chunk.length;
     this.parser.feed(chunk);
     this.server.processInput(this);
     // The transport may reuse its read buffer: keep only copies of what is left unparsed.
@@ -119,10 +124,15 @@ export class Client implements Watcher {
   /** Write everything buffered to the transport (one write per batch). */
   flush(): void {
     const out = this.w.take();
-    if (out !== null && !this.closed) this.conn.write(out);
+    if (out !== null && !this.closed) {
+      this.netOut += out.length;
+      this.conn.write(out);
+    }
     if (this.closing && !this.closed) {
       this.closed = true;
       this.conn.end();
+      // Gone from CLIENT LIST, INFO and CLIENT KILL now, not when the transport reports the close.
+      this.server.disconnected(this);
     }
   }
 

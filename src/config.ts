@@ -1,9 +1,12 @@
 // One Config from three sources, highest first: CLI flags (redis-server style, or a redis.conf path),
 // VALKEY_* environment (a .env file is loaded with dotenv; the real environment wins), embedded defaults.
-// Every setting is a Valkey config parameter: the same table answers CONFIG GET/SET and validates flags.
+// Every setting is a Valkey config parameter: the same table answers CONFIG GET/SET/REWRITE and validates flags.
 
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import * as z from "zod"; // namespace import: `{ z }` is undefined under vitest on Bun
+import { parseI64Big } from "./args.js";
+import { splitArgs } from "./resp.js";
 
 export type LogLevel = "debug" | "verbose" | "notice" | "warning" | "nothing";
 
@@ -17,76 +20,79 @@ type Kind = "bool" | "int" | "memory" | "enum" | "string" | "special";
 export interface ParamDef {
   name: string;
   kind: Kind;
+  /** Canonical default (what CONFIG GET shows on a fresh server). */
   default: string;
   alias?: string;
-  min?: number;
-  max?: number;
-  /** enum values */
+  /** int/memory bounds (inclusive). */
+  min?: bigint;
+  max?: bigint;
+  /** memory values may also be given as a percentage ("10%"), stored negative as Valkey does. */
+  percent?: boolean;
+  /** enum values in Valkey's order (its error text lists them in this order). */
   values?: string[];
+  /** enum names that mean the same as another one: CONFIG GET shows the first (Valkey's configEnumGetName). */
+  same?: Record<string, string>;
   /** Can only be set at startup (CONFIG SET refuses). */
   immutable?: boolean;
-  /** Accepted and reported, but shapes nothing in an in-memory server. */
+  /** Settable only when enable-protected-configs allows it. */
+  protected?: boolean;
+  /** CONFIG SET redacts the value from MONITOR and SLOWLOG. */
+  sensitive?: boolean;
+  /** An empty string means "unset": CONFIG REWRITE drops the line (Valkey's EMPTY_STRING_IS_NULL). */
+  emptyIsNull?: boolean;
+  /** Accepted, validated and reported, but shapes nothing in an in-memory server. */
   inert?: boolean;
-  /** Extra validation for special/string kinds: return an error text or null. */
-  check?: (v: string) => string | null;
-  /** Canonical form for CONFIG GET. */
-  normalize?: (v: string) => string;
-  /** Multi-argument parameters (save, client-output-buffer-limit) take the rest of the line. */
+  /** Validation and canonical form for string/special kinds: return the stored form, throw ConfigError. */
+  parse?: (v: string, current: string) => string;
+  /** Multi-argument parameters (save, bind, client-output-buffer-limit) take the rest of a config line. */
   multi?: boolean;
 }
 
-const MEM_UNITS: Record<string, number> = {
-  "": 1,
-  b: 1,
-  k: 1000,
-  kb: 1024,
-  m: 1000 ** 2,
-  mb: 1024 ** 2,
-  g: 1000 ** 3,
-  gb: 1024 ** 3,
+const INT_MIN = -2147483648n;
+const INT_MAX = 2147483647n;
+const UINT_MAX = 4294967295n;
+export const LONG_MAX = 9223372036854775807n;
+const ULLONG_MAX = 18446744073709551615n;
+
+const MEM_UNITS: Record<string, bigint> = {
+  "": 1n,
+  b: 1n,
+  k: 1000n,
+  kb: 1024n,
+  m: 1000n ** 2n,
+  mb: 1024n ** 2n,
+  g: 1000n ** 3n,
+  gb: 1024n ** 3n,
 };
 
-/** Valkey's memtoull: "100mb", "1gb", "512" -> bytes; null when malformed. */
-export function parseMemory(v: string): number | null {
-  const m = /^(-?\d+)([a-z]*)$/i.exec(v.trim());
+/** Valkey's memtoull: "100mb", "1gb", "512" -> bytes; null when malformed (no sign, known unit). */
+export function parseMemoryBig(v: string): bigint | null {
+  const m = /^(\d*)([a-z]*)$/i.exec(v);
   if (!m) return null;
   const unit = MEM_UNITS[m[2]!.toLowerCase()];
   if (unit === undefined) return null;
-  const n = Number(m[1]) * unit;
-  return Number.isSafeInteger(n) ? n : null;
+  const n = BigInt(m[1] || "0") * unit;
+  return n > ULLONG_MAX ? null : n;
 }
 
-/** `<class> <hard> <soft> <seconds>` groups (memory units allowed), merged over the defaults, canonical form. */
-function parseOutputBufferLimit(v: string): string | null {
-  const parts = v.trim().split(/\s+/).filter(Boolean);
-  if (parts.length === 0 || parts.length % 4 !== 0) return null;
-  const classes: Record<string, [number, number, number]> = {
-    normal: [0, 0, 0],
-    slave: [268435456, 67108864, 60],
-    pubsub: [33554432, 8388608, 60],
-  };
-  for (let i = 0; i < parts.length; i += 4) {
-    let cls = parts[i]!.toLowerCase();
-    if (cls === "replica") cls = "slave";
-    if (!(cls in classes)) return null;
-    const hard = parseMemory(parts[i + 1]!);
-    const soft = parseMemory(parts[i + 2]!);
-    const secs = /^\d+$/.test(parts[i + 3]!) ? Number(parts[i + 3]) : null;
-    if (hard === null || soft === null || secs === null || hard < 0 || soft < 0) return null;
-    classes[cls] = [hard, soft, secs];
-  }
-  return Object.entries(classes)
-    .map(([k, [h, s, t]]) => `${k} ${h} ${s} ${t}`)
-    .join(" ");
+/** parseMemoryBig as a number (for settings the core reads). */
+export function parseMemory(v: string): number | null {
+  const n = parseMemoryBig(v);
+  return n === null ? null : Number(n);
 }
 
-const bool = (name: string, def: "yes" | "no", extra: Partial<ParamDef> = {}): ParamDef => ({
-  name,
-  kind: "bool",
-  default: def,
-  ...extra,
-});
-const int = (name: string, def: number, min: number, max: number, extra: Partial<ParamDef> = {}): ParamDef => ({
+/** Valkey's rewriteConfigFormatMemory: 1073741824 -> "1gb", 1048576 -> "1mb", 1024 -> "1kb". */
+export function formatMemory(bytes: bigint): string {
+  const gb = 1024n ** 3n;
+  const mb = 1024n ** 2n;
+  if (bytes !== 0n && bytes % gb === 0n) return `${bytes / gb}gb`;
+  if (bytes !== 0n && bytes % mb === 0n) return `${bytes / mb}mb`;
+  if (bytes !== 0n && bytes % 1024n === 0n) return `${bytes / 1024n}kb`;
+  return String(bytes);
+}
+
+const bool = (name: string, def: "yes" | "no", extra: Partial<ParamDef> = {}): ParamDef => ({ name, kind: "bool", default: def, ...extra });
+const int = (name: string, def: number, min: bigint, max: bigint, extra: Partial<ParamDef> = {}): ParamDef => ({
   name,
   kind: "int",
   default: String(def),
@@ -94,11 +100,12 @@ const int = (name: string, def: number, min: number, max: number, extra: Partial
   max,
   ...extra,
 });
-const mem = (name: string, def: string, extra: Partial<ParamDef> = {}): ParamDef => ({
+const mem = (name: string, def: bigint, min: bigint, max: bigint, extra: Partial<ParamDef> = {}): ParamDef => ({
   name,
   kind: "memory",
-  default: def,
-  min: 0,
+  default: String(def),
+  min,
+  max,
   ...extra,
 });
 const en = (name: string, def: string, values: string[], extra: Partial<ParamDef> = {}): ParamDef => ({
@@ -108,42 +115,211 @@ const en = (name: string, def: string, values: string[], extra: Partial<ParamDef
   values,
   ...extra,
 });
-const strp = (name: string, def: string, extra: Partial<ParamDef> = {}): ParamDef => ({
+const strp = (name: string, def: string, extra: Partial<ParamDef> = {}): ParamDef => ({ name, kind: "string", default: def, ...extra });
+const special = (name: string, def: string, parse: ParamDef["parse"], extra: Partial<ParamDef> = {}): ParamDef => ({
   name,
-  kind: "string",
+  kind: "special",
   default: def,
+  parse,
   ...extra,
 });
 
-const INT_MAX = 2147483647;
-const LONG_MAX = Number.MAX_SAFE_INTEGER;
+// --- keyspace notification classes (Valkey's NOTIFY_* bits; the store's N uses the same values) ---------
+
+const NOTIFY: Record<string, number> = {
+  K: 1 << 0,
+  E: 1 << 1,
+  g: 1 << 2,
+  $: 1 << 3,
+  l: 1 << 4,
+  s: 1 << 5,
+  h: 1 << 6,
+  z: 1 << 7,
+  x: 1 << 8,
+  e: 1 << 9,
+  t: 1 << 10,
+  m: 1 << 11,
+  d: 1 << 12,
+  n: 1 << 14,
+};
+/** 'A' = g$lshzxetd (not m, not n). */
+const NOTIFY_ALL = NOTIFY.g! | NOTIFY.$! | NOTIFY.l! | NOTIFY.s! | NOTIFY.h! | NOTIFY.z! | NOTIFY.x! | NOTIFY.e! | NOTIFY.t! | NOTIFY.d!;
+
+/** Valkey's keyspaceEventsStringToFlags: null on an unknown class character. */
+export function parseNotifyFlags(s: string): number | null {
+  let flags = 0;
+  for (const ch of s) {
+    if (ch === "A") flags |= NOTIFY_ALL;
+    else if (NOTIFY[ch] !== undefined) flags |= NOTIFY[ch]!;
+    else return null;
+  }
+  return flags;
+}
+
+/** Valkey's keyspaceEventsFlagsToString (with its quirk: 'A' swallows 'n'). */
+export function notifyFlagsToString(flags: number): string {
+  let s = "";
+  if ((flags & NOTIFY_ALL) === NOTIFY_ALL) s = "A";
+  else for (const ch of "g$lshzxetdn") if (flags & NOTIFY[ch]!) s += ch;
+  if (flags & NOTIFY.K!) s += "K";
+  if (flags & NOTIFY.E!) s += "E";
+  if (flags & NOTIFY.m!) s += "m";
+  return s;
+}
+
+// --- parsers for the special parameters ----------------------------------------------------------------
+
+/** CONFIG SET splits multi-argument values on single spaces (sdssplitlen), so "" and "a  b" keep empty words. */
+function words(v: string): string[] {
+  return v === "" ? [] : v.split(" ");
+}
+
+function parseSave(v: string): string {
+  const w = words(v);
+  const args = w.length === 1 && w[0] === "" ? [] : w;
+  if (args.length % 2 !== 0) throw new ConfigError("Invalid save parameters");
+  args.forEach((a, j) => {
+    const n = /^-?\d+$/.test(a) ? Number(a) : a === "" ? 0 : NaN;
+    if (Number.isNaN(n) || (j % 2 === 0 && n < 1) || (j % 2 === 1 && n < 0)) throw new ConfigError("Invalid save parameters");
+  });
+  // Accepted, and reported as off: this server never saves (see DESIGN.md, the product boundary).
+  return "";
+}
+
+const OBUF_CLASSES = ["normal", "replica", "pubsub"] as const;
+
+function parseObufLimits(v: string, current: string): string {
+  const w = words(v);
+  if (w.length % 4 !== 0) throw new ConfigError("Wrong number of arguments in buffer limit configuration.");
+  const cur = current.split(" ");
+  const table: Record<string, string[]> = {};
+  for (let i = 0; i + 3 < cur.length; i += 4) table[cur[i] === "slave" ? "replica" : cur[i]!] = cur.slice(i + 1, i + 4);
+  for (let i = 0; i < w.length; i += 4) {
+    let cls = w[i]!.toLowerCase();
+    if (cls === "slave") cls = "replica";
+    if (!(OBUF_CLASSES as readonly string[]).includes(cls)) {
+      throw new ConfigError("Invalid client class specified in buffer limit configuration.");
+    }
+    const hard = parseMemoryBig(w[i + 1]!);
+    const soft = parseMemoryBig(w[i + 2]!);
+    const secs = w[i + 3]!;
+    if (hard === null || soft === null || !/^-?\d*$/.test(secs) || Number(secs) < 0) {
+      throw new ConfigError("Error in hard, soft or soft_seconds setting in buffer limit configuration.");
+    }
+    table[cls] = [String(hard), String(soft), String(Number(secs))];
+  }
+  return OBUF_CLASSES.map((c) => `${c === "replica" ? "slave" : c} ${table[c]!.join(" ")}`).join(" ");
+}
+
+function parseNotify(v: string): string {
+  const f = parseNotifyFlags(v);
+  if (f === null) throw new ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+  return notifyFlagsToString(f);
+}
+
+function parseBind(v: string): string {
+  const w = words(v).filter((a) => a !== "");
+  if (w.length > 16) throw new ConfigError("Too many bind addresses specified.");
+  return w.join(" ");
+}
+
+function parseDir(v: string): string {
+  const p = resolve(v);
+  if (!existsSync(p)) throw new ConfigError("No such file or directory");
+  if (!statSync(p).isDirectory()) throw new ConfigError("Not a directory");
+  return p;
+}
+
+function baseName(what: string): (v: string) => string {
+  return (v) => {
+    if (v.includes("/") || v.includes("\\")) throw new ConfigError(`${what} can't be a path, just a filename`);
+    return v;
+  };
+}
+
+function parsePercentiles(v: string): string {
+  const w = words(v);
+  if (w.length === 1 && w[0] === "") return "";
+  return w
+    .map((a) => {
+      const d = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(a) ? Number(a) : NaN;
+      if (Number.isNaN(d)) throw new ConfigError("Invalid latency-tracking-info-percentiles parameters");
+      if (d > 100 || d < 0) throw new ConfigError("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]");
+      return String(d);
+    })
+    .join(" ");
+}
+
+function parseReplicaof(v: string): string {
+  if (v === "") return "";
+  const w = words(v);
+  if (w.length !== 2) throw new ConfigError("wrong number of arguments");
+  if (w[0]!.toLowerCase() === "no" && w[1]!.toLowerCase() === "one") return "";
+  const port = Number(w[1]);
+  if (!/^\d+$/.test(w[1]!) || port > 65535) throw new ConfigError("Invalid primary port");
+  return `${w[0]} ${port}`;
+}
+
+const LOGLEVELS = ["debug", "verbose", "notice", "warning", "nothing"];
+const PROTECTED_ACTION = ["no", "yes", "local"];
 
 export const PARAMS: ParamDef[] = [
   // networking and clients
-  strp("bind", "* -::*", { immutable: false }),
-  int("port", 6379, 0, 65535, { immutable: true }),
+  special("bind", "* -::*", parseBind, { multi: true }),
+  int("port", 6379, 0n, 65535n),
   bool("protected-mode", "yes"),
-  int("maxclients", 10000, 1, INT_MAX),
-  int("timeout", 0, 0, INT_MAX),
-  int("tcp-keepalive", 300, 0, INT_MAX),
-  int("tcp-backlog", 511, 0, INT_MAX, { immutable: true, inert: true }),
-  strp("requirepass", ""),
-  int("databases", 16, 1, INT_MAX, { immutable: true }),
-  en("loglevel", "notice", ["debug", "verbose", "notice", "warning", "nothing"]),
+  int("maxclients", 10000, 1n, UINT_MAX),
+  int("timeout", 0, 0n, INT_MAX),
+  int("tcp-keepalive", 300, 0n, INT_MAX),
+  int("tcp-backlog", 511, 0n, INT_MAX, { immutable: true, inert: true }),
+  strp("unixsocket", "", { immutable: true, inert: true, emptyIsNull: true }),
+  strp("requirepass", "", { sensitive: true, emptyIsNull: true }),
+  strp("primaryauth", "", { alias: "masterauth", sensitive: true, emptyIsNull: true, inert: true }),
+  strp("primaryuser", "", { alias: "masteruser", sensitive: true, emptyIsNull: true, inert: true }),
+  int("databases", 16, 1n, INT_MAX, { immutable: true }),
+  en("loglevel", "notice", LOGLEVELS),
   strp("logfile", "", { immutable: true }),
-  strp("unixsocket", "", { immutable: true, inert: true }),
-  mem("proto-max-bulk-len", "512mb", { min: 1024 * 1024 }),
-  mem("client-query-buffer-limit", "1gb", { min: 1024 * 1024 }),
-  {
-    name: "client-output-buffer-limit",
-    kind: "special",
-    default: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+  bool("syslog-enabled", "no", { immutable: true, inert: true }),
+  strp("syslog-ident", "valkey", { immutable: true, inert: true }),
+  en("syslog-facility", "local0", ["user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"], {
+    immutable: true,
+    inert: true,
+  }),
+  mem("proto-max-bulk-len", 512n * 1024n * 1024n, 1024n * 1024n, LONG_MAX),
+  mem("client-query-buffer-limit", 1024n * 1024n * 1024n, 1024n * 1024n, LONG_MAX),
+  special("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", parseObufLimits, {
     multi: true,
-    check: (v) => (parseOutputBufferLimit(v) === null ? "Wrong number of arguments in buffer limit configuration." : null),
-    normalize: (v) => parseOutputBufferLimit(v)!,
-  },
-  // memory
-  mem("maxmemory", "0"),
+  }),
+  mem("maxmemory-clients", 0n, -100n, LONG_MAX, { percent: true, inert: true }),
+  int("max-new-connections-per-cycle", 10, 1n, 1000n, { inert: true }),
+  int("max-new-tls-connections-per-cycle", 1, 1n, 1000n, { inert: true }),
+  int("acllog-max-len", 128, 0n, LONG_MAX, { inert: true }),
+  strp("aclfile", "", { immutable: true, inert: true }),
+  en("acl-pubsub-default", "resetchannels", ["allchannels", "resetchannels"], { inert: true }),
+  en("enable-protected-configs", "no", PROTECTED_ACTION, { immutable: true }),
+  // Valkey's default is "no"; a dev/test server allows DEBUG (SLEEP, SET-ACTIVE-EXPIRE, CLOCK) out of the box.
+  en("enable-debug-command", "yes", PROTECTED_ACTION, { immutable: true }),
+  en("enable-module-command", "no", PROTECTED_ACTION, { immutable: true, inert: true }),
+  bool("extended-redis-compatibility", "no"),
+  strp("locale-collate", "", { inert: true }),
+  strp("ignore-warnings", "", { inert: true }),
+  int("io-threads", 1, 1n, 128n, { immutable: true, inert: true }),
+  bool("set-proc-title", "yes", { immutable: true, inert: true }),
+  strp("proc-title-template", "{title} {listen-addr} {server-mode}", { inert: true }),
+  bool("daemonize", "no", { immutable: true, inert: true }),
+  strp("pidfile", "", { immutable: true, inert: true, emptyIsNull: true }),
+  en("supervised", "no", ["upstart", "systemd", "auto", "no"], { immutable: true, inert: true }),
+  bool("always-show-logo", "no", { immutable: true, inert: true }),
+  bool("disable-thp", "yes", { immutable: true, inert: true }),
+  bool("crash-log-enabled", "yes", { inert: true }),
+  bool("crash-memcheck-enabled", "yes", { inert: true }),
+  bool("jemalloc-bg-thread", "yes", { inert: true }),
+  int("socket-mark-id", 0, 0n, UINT_MAX, { immutable: true, inert: true }),
+  strp("bind-source-addr", "", { emptyIsNull: true, inert: true }),
+  int("shutdown-timeout", 10, 0n, INT_MAX, { inert: true }),
+  en("oom-score-adj", "no", ["no", "yes", "relative", "absolute"], { same: { relative: "yes" }, inert: true }),
+  // memory and eviction
+  mem("maxmemory", 0n, 0n, ULLONG_MAX),
   en("maxmemory-policy", "noeviction", [
     "volatile-lru",
     "volatile-lfu",
@@ -154,66 +330,93 @@ export const PARAMS: ParamDef[] = [
     "allkeys-random",
     "noeviction",
   ]),
-  int("maxmemory-samples", 5, 1, 64, { inert: true }),
-  int("lfu-log-factor", 10, 0, INT_MAX, { inert: true }),
-  int("lfu-decay-time", 1, 0, INT_MAX, { inert: true }),
-  // events, slowlog, scripts
-  { name: "notify-keyspace-events", kind: "special", default: "" },
-  int("slowlog-log-slower-than", 10000, -1, LONG_MAX),
-  int("slowlog-max-len", 128, 0, LONG_MAX),
-  int("latency-monitor-threshold", 0, 0, LONG_MAX),
-  int("busy-reply-threshold", 5000, 0, LONG_MAX, { alias: "lua-time-limit" }),
-  int("hz", 10, 0, INT_MAX),
-  bool("dynamic-hz", "yes", { inert: true }),
-  bool("activerehashing", "yes", { inert: true }),
+  int("maxmemory-samples", 5, 1n, 64n, { inert: true }),
+  int("maxmemory-eviction-tenacity", 10, 0n, 100n, { inert: true }),
+  int("lfu-log-factor", 10, 0n, INT_MAX),
+  int("lfu-decay-time", 1, 0n, INT_MAX),
+  bool("activedefrag", "no", { inert: true }),
+  int("active-defrag-cycle-min", 1, 1n, 99n, { inert: true }),
+  int("active-defrag-cycle-max", 25, 1n, 99n, { inert: true }),
+  int("active-defrag-threshold-lower", 10, 0n, 1000n, { inert: true }),
+  int("active-defrag-threshold-upper", 100, 0n, 1000n, { inert: true }),
+  mem("active-defrag-ignore-bytes", 100n << 20n, 1n, LONG_MAX, { inert: true }),
+  int("active-defrag-max-scan-fields", 1000, 1n, LONG_MAX, { inert: true }),
   bool("lazyfree-lazy-eviction", "no", { inert: true }),
   bool("lazyfree-lazy-expire", "no", { inert: true }),
   bool("lazyfree-lazy-server-del", "no", { inert: true }),
   bool("lazyfree-lazy-user-del", "no", { inert: true }),
   bool("lazyfree-lazy-user-flush", "no", { inert: true }),
-  int("active-expire-effort", 1, 1, 10, { inert: true }),
-  // encodings: they shape only Valkey's internals; accepted, validated and reported (OBJECT ENCODING uses them)
-  int("hash-max-listpack-entries", 128, 0, LONG_MAX, { alias: "hash-max-ziplist-entries" }),
-  int("hash-max-listpack-value", 64, 0, LONG_MAX, { alias: "hash-max-ziplist-value" }),
-  int("list-max-listpack-size", -2, -5, INT_MAX, { alias: "list-max-ziplist-size" }),
-  int("list-compress-depth", 0, 0, INT_MAX, { inert: true }),
-  int("set-max-intset-entries", 512, 0, LONG_MAX),
-  int("set-max-listpack-entries", 128, 0, LONG_MAX),
-  int("set-max-listpack-value", 64, 0, LONG_MAX),
-  int("zset-max-listpack-entries", 128, 0, LONG_MAX, { alias: "zset-max-ziplist-entries" }),
-  int("zset-max-listpack-value", 64, 0, LONG_MAX, { alias: "zset-max-ziplist-value" }),
-  int("hll-sparse-max-bytes", 3000, 0, LONG_MAX),
-  int("stream-node-max-bytes", 4096, 0, LONG_MAX),
-  int("stream-node-max-entries", 100, 0, LONG_MAX),
-  // persistence: this server never writes; the settings are accepted and reported as off
-  {
-    name: "save",
-    kind: "special",
-    default: "",
-    multi: true,
-    check: (v) => (/^(\s*\d+\s+\d+)*\s*$/.test(v) ? null : "Invalid save parameters"),
-  },
-  bool("appendonly", "no"),
-  en("appendfsync", "everysec", ["always", "everysec", "no"], { inert: true }),
-  strp("appendfilename", "appendonly.aof", { immutable: true, inert: true }),
-  strp("appenddirname", "appendonlydir", { immutable: true, inert: true }),
-  strp("dbfilename", "dump.rdb", { inert: true }),
-  strp("dir", process.cwd(), { inert: true }),
-  bool("rdbcompression", "yes", { inert: true }),
-  bool("rdbchecksum", "yes", { inert: true }),
-  bool("stop-writes-on-bgsave-error", "yes", { inert: true }),
-  // misc
-  bool("daemonize", "no", { immutable: true, inert: true }),
-  strp("pidfile", "", { immutable: true, inert: true }),
-  en("supervised", "no", ["upstart", "systemd", "auto", "no"], { immutable: true, inert: true }),
-  bool("always-show-logo", "no", { immutable: true, inert: true }),
-  en("enable-debug-command", "yes", ["no", "yes", "local"], { immutable: true }),
+  bool("activerehashing", "yes", { inert: true }),
+  bool("dynamic-hz", "yes", { inert: true }),
+  // Valkey clamps hz into 1..500 and reports the clamped value.
+  int("hz", 10, 0n, INT_MAX),
+  int("active-expire-effort", 1, 1n, 10n, { inert: true }),
+  // events, slowlog, latency, scripts, tracking
+  special("notify-keyspace-events", "", parseNotify),
+  int("slowlog-log-slower-than", 10000, -1n, LONG_MAX),
+  int("slowlog-max-len", 128, 0n, LONG_MAX),
+  int("latency-monitor-threshold", 0, 0n, LONG_MAX, { inert: true }),
   bool("latency-tracking", "yes", { inert: true }),
-  strp("replica-announce-ip", "", { inert: true }),
+  special("latency-tracking-info-percentiles", "50 99 99.9", parsePercentiles, { multi: true, inert: true }),
+  int("busy-reply-threshold", 5000, 0n, LONG_MAX, { alias: "lua-time-limit" }),
+  int("tracking-table-max-keys", 1000000, 0n, LONG_MAX),
+  // encodings: they shape only Valkey's internals; accepted, validated and reported (OBJECT ENCODING uses them)
+  int("hash-max-listpack-entries", 512, 0n, LONG_MAX, { alias: "hash-max-ziplist-entries" }),
+  mem("hash-max-listpack-value", 64n, 0n, LONG_MAX, { alias: "hash-max-ziplist-value" }),
+  int("list-max-listpack-size", -2, INT_MIN, INT_MAX, { alias: "list-max-ziplist-size" }),
+  int("list-compress-depth", 0, 0n, INT_MAX, { inert: true }),
+  int("set-max-intset-entries", 512, 0n, LONG_MAX),
+  int("set-max-listpack-entries", 128, 0n, LONG_MAX),
+  int("set-max-listpack-value", 64, 0n, LONG_MAX),
+  int("zset-max-listpack-entries", 128, 0n, LONG_MAX, { alias: "zset-max-ziplist-entries" }),
+  mem("zset-max-listpack-value", 64n, 0n, LONG_MAX, { alias: "zset-max-ziplist-value" }),
+  mem("hll-sparse-max-bytes", 3000n, 0n, LONG_MAX),
+  mem("stream-node-max-bytes", 4096n, 0n, LONG_MAX),
+  int("stream-node-max-entries", 100, 0n, LONG_MAX),
+  // persistence: this server never writes; the settings are accepted and reported as off
+  special("save", "", parseSave, { multi: true }),
+  bool("appendonly", "no", { parse: () => "no" }),
+  en("appendfsync", "everysec", ["everysec", "always", "no"], { inert: true }),
+  strp("appendfilename", "appendonly.aof", { immutable: true, inert: true, parse: baseName("appendfilename") }),
+  strp("appenddirname", "appendonlydir", { immutable: true, inert: true, parse: baseName("appenddirname") }),
+  strp("dbfilename", "dump.rdb", { protected: true, inert: true, parse: baseName("dbfilename") }),
+  special("dir", process.cwd(), parseDir, { protected: true, inert: true }),
+  bool("rdbcompression", "yes", { inert: true }),
+  bool("rdbchecksum", "yes", { immutable: true, inert: true }),
+  bool("rdb-del-sync-files", "no", { inert: true }),
+  bool("rdb-save-incremental-fsync", "yes", { inert: true }),
+  bool("stop-writes-on-bgsave-error", "yes", { inert: true }),
+  bool("aof-use-rdb-preamble", "yes", { inert: true }),
+  bool("aof-load-truncated", "yes", { inert: true }),
+  bool("aof-timestamp-enabled", "no", { inert: true }),
+  bool("aof-rewrite-incremental-fsync", "yes", { inert: true }),
+  bool("no-appendfsync-on-rewrite", "no", { inert: true }),
+  int("auto-aof-rewrite-percentage", 100, 0n, INT_MAX, { inert: true }),
+  mem("auto-aof-rewrite-min-size", 64n * 1024n * 1024n, 0n, LONG_MAX, { inert: true }),
+  en("sanitize-dump-payload", "no", ["no", "yes", "clients"]),
+  // replication: this server is always a primary without replicas; the settings are accepted and reported
+  special("replicaof", "", parseReplicaof, { alias: "slaveof", immutable: true, multi: true }),
   bool("replica-read-only", "yes", { alias: "slave-read-only", inert: true }),
+  bool("replica-serve-stale-data", "yes", { alias: "slave-serve-stale-data", inert: true }),
+  bool("replica-lazy-flush", "no", { alias: "slave-lazy-flush", inert: true }),
+  bool("replica-ignore-maxmemory", "yes", { alias: "slave-ignore-maxmemory", inert: true }),
+  bool("replica-announced", "yes", { inert: true }),
+  int("replica-priority", 100, 0n, INT_MAX, { alias: "slave-priority", inert: true }),
+  strp("replica-announce-ip", "", { alias: "slave-announce-ip", emptyIsNull: true, inert: true }),
+  int("replica-announce-port", 0, 0n, 65535n, { alias: "slave-announce-port", inert: true }),
+  mem("repl-backlog-size", 1024n * 1024n, 1n, LONG_MAX, { inert: true }),
+  int("repl-backlog-ttl", 3600, 0n, LONG_MAX, { inert: true }),
+  int("repl-timeout", 60, 1n, INT_MAX, { inert: true }),
+  int("repl-ping-replica-period", 10, 1n, INT_MAX, { alias: "repl-ping-slave-period", inert: true }),
+  bool("repl-diskless-sync", "yes", { inert: true }),
+  int("repl-diskless-sync-delay", 5, 0n, INT_MAX, { inert: true }),
+  int("repl-diskless-sync-max-replicas", 0, 0n, INT_MAX, { inert: true }),
+  en("repl-diskless-load", "disabled", ["disabled", "on-empty-db", "swapdb"], { inert: true }),
+  bool("repl-disable-tcp-nodelay", "no", { inert: true }),
+  int("min-replicas-to-write", 0, 0n, INT_MAX, { alias: "min-slaves-to-write", inert: true }),
+  int("min-replicas-max-lag", 10, 0n, INT_MAX, { alias: "min-slaves-max-lag", inert: true }),
+  en("propagation-error-behavior", "ignore", ["ignore", "panic", "panic-on-replicas"], { inert: true }),
   bool("cluster-enabled", "no", { immutable: true }),
-  int("io-threads", 1, 1, 128, { immutable: true, inert: true }),
-  bool("extended-redis-compatibility", "no"),
 ];
 
 const byName = new Map<string, ParamDef>();
@@ -226,37 +429,202 @@ export function findParam(name: string): ParamDef | undefined {
   return byName.get(name.toLowerCase());
 }
 
-/** Validate one value for a parameter. Returns the canonical stored form, or throws ConfigError(reason). */
-export function validateParam(p: ParamDef, raw: string): string {
+/** Every name CONFIG GET patterns match against: canonical names and aliases (as Valkey's config dict). */
+export function allParamNames(): Array<[string, ParamDef]> {
+  const out: Array<[string, ParamDef]> = [];
+  for (const p of PARAMS) {
+    out.push([p.name, p]);
+    if (p.alias) out.push([p.alias, p]);
+  }
+  return out;
+}
+
+/**
+ * Validate one value for a parameter. Returns the canonical stored form (what CONFIG GET shows), or throws
+ * ConfigError with Valkey's reason text. `current` is the value being replaced (partial updates).
+ */
+export function validateParam(p: ParamDef, raw: string, current = p.default): string {
   switch (p.kind) {
     case "bool": {
       const v = raw.toLowerCase();
       if (v !== "yes" && v !== "no") throw new ConfigError("argument must be 'yes' or 'no'");
-      return v;
+      return p.parse ? p.parse(v, current) : v;
     }
     case "int": {
-      if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError("argument couldn't be parsed into an integer");
-      const n = Number(raw);
+      const n = parseI64Big(raw);
+      if (n === null) throw new ConfigError("argument couldn't be parsed into an integer");
       if (n < p.min! || n > p.max!) throw new ConfigError(`argument must be between ${p.min} and ${p.max} inclusive`);
+      if (p.name === "hz") return String(n < 1n ? 1n : n > 500n ? 500n : n);
       return String(n);
     }
     case "memory": {
-      const n = parseMemory(raw);
-      if (n === null) throw new ConfigError("argument must be a memory value");
-      if (n < (p.min ?? 0)) throw new ConfigError(`argument must be between ${p.min} and ${LONG_MAX} inclusive`);
+      let n = parseMemoryBig(raw);
+      if (n === null && p.percent && raw.length > 1 && raw.endsWith("%")) {
+        const pc = parseI64Big(raw.slice(0, -1));
+        if (pc !== null && pc >= 0n) {
+          if (-pc < p.min!) throw new ConfigError(`percentage argument must be less or equal to ${-p.min!}`);
+          return `${pc}%`;
+        }
+      }
+      if (n === null) throw new ConfigError(p.percent ? "argument must be a memory or percent value" : "argument must be a memory value");
+      if (n < p.min! || n > p.max!) throw new ConfigError(`argument must be between ${p.min} and ${p.max} inclusive`);
       return String(n);
     }
     case "enum": {
       const v = raw.toLowerCase();
       if (!p.values!.includes(v)) throw new ConfigError(`argument(s) must be one of the following: ${p.values!.join(", ")}`);
-      return v;
+      return p.same?.[v] ?? v;
     }
-    default: {
-      const e = p.check?.(raw);
-      if (e) throw new ConfigError(e);
-      return p.normalize ? p.normalize(raw) : raw;
+    default:
+      return p.parse ? p.parse(raw, current) : raw;
+  }
+}
+
+/** Quote a string the way Valkey's sdscatrepr does (CONFIG REWRITE string values). */
+export function repr(s: string): string {
+  let out = '"';
+  for (const ch of Buffer.from(s, "utf8")) {
+    if (ch === 92) out += "\\\\";
+    else if (ch === 34) out += '\\"';
+    else if (ch === 10) out += "\\n";
+    else if (ch === 13) out += "\\r";
+    else if (ch === 9) out += "\\t";
+    else if (ch === 7) out += "\\a";
+    else if (ch === 8) out += "\\b";
+    else if (ch < 32 || ch > 126) out += "\\x" + ch.toString(16).padStart(2, "0");
+    else out += String.fromCharCode(ch);
+  }
+  return out + '"';
+}
+
+/**
+ * The config-file lines CONFIG REWRITE writes for a parameter's current value, and whether they must be written
+ * even when the option is not in the file yet (Valkey writes values that differ from the default).
+ * `lines: null` means "drop the option from the file".
+ */
+export function rewriteLines(p: ParamDef, value: string): { lines: string[] | null; force: boolean } {
+  const force = value !== p.default;
+  switch (p.name) {
+    case "save":
+      return { lines: [value === "" ? 'save ""' : `save ${value}`], force: true };
+    case "dir":
+      return { lines: [`dir ${repr(value)}`], force: true };
+    case "bind":
+      return value === p.default ? { lines: null, force: false } : { lines: [`bind ${value || '""'}`], force: true };
+    case "replicaof":
+      return value === "" ? { lines: null, force: false } : { lines: [`replicaof ${value}`], force: true };
+    case "notify-keyspace-events":
+      return { lines: [`notify-keyspace-events ${repr(value)}`], force: value !== "" };
+    case "latency-tracking-info-percentiles":
+      return { lines: [`latency-tracking-info-percentiles ${value === "" ? '""' : value}`], force: true };
+    case "client-output-buffer-limit": {
+      const w = value.split(" ");
+      const d = p.default.split(" ");
+      const lines: string[] = [];
+      let any = false;
+      for (let i = 0; i < w.length; i += 4) {
+        if (w.slice(i, i + 4).join(" ") !== d.slice(i, i + 4).join(" ")) any = true;
+        const cls = w[i] === "slave" ? "replica" : w[i];
+        lines.push(`client-output-buffer-limit ${cls} ${formatMemory(BigInt(w[i + 1]!))} ${formatMemory(BigInt(w[i + 2]!))} ${w[i + 3]}`);
+      }
+      return { lines, force: any };
     }
   }
+  switch (p.kind) {
+    case "memory":
+      return { lines: [`${p.name} ${value.endsWith("%") ? value : formatMemory(BigInt(value))}`], force };
+    case "string":
+      if (p.emptyIsNull && value === "") return { lines: null, force: false };
+      return { lines: [`${p.name} ${repr(value)}`], force };
+    default:
+      return { lines: [`${p.name} ${value}`], force };
+  }
+}
+
+const REWRITE_SIGNATURE = "# Generated by CONFIG REWRITE";
+
+/**
+ * Valkey's rewrite algorithm: keep comments and unknown lines, reuse each option's existing lines for its
+ * current value, blank leftover lines of options it rewrote, append options that differ from their default
+ * after a signature comment, and squeeze runs of empty lines.
+ */
+export function rewriteConfigText(file: string, params: Map<string, string>): string {
+  let old = "";
+  try {
+    old = readFileSync(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+  const lines: string[] = [];
+  const optionLines = new Map<string, number[]>();
+  let needsSignature = true;
+  if (old !== "") {
+    for (const raw of old.split("\n")) {
+      const line = raw.replace(/^[\r\n\t ]+|[\r\n\t ]+$/g, "");
+      if (line === "" || line.startsWith("#")) {
+        if (line === REWRITE_SIGNATURE) needsSignature = false;
+        lines.push(line);
+        continue;
+      }
+      const b = Buffer.from(line, "utf8");
+      const args = splitArgs(b, 0, b.length);
+      const p = args && args.length > 0 ? findParam(args[0]!.toString("utf8")) : undefined;
+      if (!p) {
+        lines.push(`# ??? ${line}`);
+        continue;
+      }
+      lines.push(line);
+      const at = optionLines.get(p.name) ?? [];
+      at.push(lines.length - 1);
+      optionLines.set(p.name, at);
+    }
+  }
+  const processed = new Set<string>();
+  const put = (name: string, line: string, force: boolean): void => {
+    processed.add(name);
+    const at = optionLines.get(name);
+    if (at && at.length > 0) {
+      lines[at.shift()!] = line;
+      return;
+    }
+    if (!force) return;
+    if (needsSignature) {
+      lines.push(REWRITE_SIGNATURE);
+      needsSignature = false;
+    }
+    lines.push(line);
+  };
+  for (const [name, value] of params) {
+    const p = findParam(name)!;
+    const { lines: out, force } = rewriteLines(p, value);
+    processed.add(name);
+    if (out === null) continue;
+    for (const l of out) put(name, l, force);
+  }
+  // Leftover lines of options that were rewritten are orphans: blank them.
+  for (const [name, at] of optionLines) if (processed.has(name)) for (const i of at) lines[i] = "";
+  let text = "";
+  let wasEmpty = false;
+  for (const l of lines) {
+    if (l === "") {
+      if (wasEmpty) continue;
+      wasEmpty = true;
+    } else wasEmpty = false;
+    text += l + "\n";
+  }
+  return text;
+}
+
+export function writeFileAtomic(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+  let mode: number | undefined;
+  try {
+    mode = statSync(file).mode & 0o777;
+  } catch {
+    mode = undefined;
+  }
+  writeFileSync(tmp, text, mode === undefined ? undefined : { mode });
+  renameSync(tmp, file);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -265,7 +633,7 @@ export function validateParam(p: ParamDef, raw: string): string {
 export interface Config {
   /** Every parameter's canonical value, by canonical name. */
   params: Map<string, string>;
-  /** redis.conf path the server was started with (CONFIG REWRITE target), if any. */
+  /** Absolute path of the config file the server was started with (CONFIG REWRITE target), if any. */
   configFile: string | null;
   /** Expose the test clock over the protocol (DEBUG CLOCK ...). Off by default. */
   testClock: boolean;
@@ -342,7 +710,7 @@ export function parseFlags(argv: string[]): { file: string | null; pairs: Array<
   return { file, pairs, testClock };
 }
 
-/** Parse a redis.conf file into [name, value] pairs. */
+/** Parse a redis.conf file into [name, value] pairs (Valkey's line grammar: quotes, escapes, comments). */
 export function parseConfFile(path: string): Array<[string, string]> {
   let text: string;
   try {
@@ -351,16 +719,17 @@ export function parseConfFile(path: string): Array<[string, string]> {
     throw new ConfigError(`cannot read config file '${path}': ${(e as Error).message}`);
   }
   const pairs: Array<[string, string]> = [];
-  text.split(/\r?\n/).forEach((line, n) => {
+  text.split("\n").forEach((line, n) => {
     const t = line.trim();
     if (t === "" || t.startsWith("#")) return;
-    const m = /^(\S+)\s*(.*)$/.exec(t)!;
-    const name = m[1]!.toLowerCase();
-    const p = findParam(name);
-    if (!p) throw new ConfigError(`${path}:${n + 1}: unknown directive '${m[1]}'`);
-    let v = m[2]!.trim();
-    if (/^".*"$/.test(v) || /^'.*'$/.test(v)) v = v.slice(1, -1);
-    pairs.push([p.name, v]);
+    const b = Buffer.from(t, "utf8");
+    const args = splitArgs(b, 0, b.length)?.map((x) => x.toString("utf8"));
+    if (!args) throw new ConfigError(`${path}:${n + 1}: Unbalanced quotes in configuration line`);
+    if (args.length === 0) return;
+    const p = findParam(args[0]!);
+    if (!p) throw new ConfigError(`${path}:${n + 1}: Bad directive or wrong number of arguments: '${args[0]}'`);
+    if (!p.multi && args.length !== 2) throw new ConfigError(`${path}:${n + 1}: wrong number of arguments for '${args[0]}'`);
+    pairs.push([p.name, args.slice(1).join(" ")]);
   });
   return pairs;
 }
@@ -375,7 +744,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const persistence: string[] = [];
   const apply = (p: ParamDef, raw: string, source: string) => {
     try {
-      params.set(p.name, validateParam(p, raw));
+      params.set(p.name, validateParam(p, raw, params.get(p.name)));
     } catch (e) {
       if (e instanceof ConfigError) throw new ConfigError(`invalid ${source}: '${raw}' — ${e.message}`);
       throw e;
@@ -400,5 +769,5 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     if (!p) throw new ConfigError(`unknown option '${name}'`);
     apply(p, typeof value === "boolean" ? (value ? "yes" : "no") : String(value), `option ${name}`);
   }
-  return { params, configFile: file, testClock, persistenceDirectives: persistence };
+  return { params, configFile: file ? resolve(file) : null, testClock, persistenceDirectives: persistence };
 }

@@ -91,7 +91,8 @@ export class RespParser {
       this.buf = Buffer.concat([this.buf.subarray(this.pos), data]);
       this.pos = 0;
     }
-    if (this.buf.length - this.pos > this.limits.maxQueryBuffer) this.overflow = true;
+    // A large bulk being collected counts too: the limit is on everything the client has sent but not run.
+    if (this.pending > this.limits.maxQueryBuffer) this.overflow = true;
   }
 
   /**

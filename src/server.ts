@@ -11,6 +11,7 @@ import { unwatchAll } from "./commands/transactions.js";
 import { keyspaceNotifier } from "./commands/pubsub.js";
 import { forgetBlocked, serveReady } from "./blocking.js";
 import type { Database } from "./store.js";
+import { applyConfig } from "./commands/config.js";
 import { VERSION, REDIS_COMPAT_VERSION } from "./version.js";
 
 const LEVELS: Record<LogLevel, number> = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 };
@@ -25,35 +26,74 @@ export class ServerStats {
   netOutputBytes = 0;
   totalErrorReplies = 0;
   errorCodes = new Map<string, number>();
-  /** ops/sec sampling (INFO instantaneous_ops_per_sec) */
-  private samples: number[] = [];
-  private lastSampleOps = 0;
+  /** Reads and writes on client sockets (INFO total_reads_processed / total_writes_processed). */
+  readsProcessed = 0;
+  writesProcessed = 0;
+  /** Clients closed for exceeding client-query-buffer-limit. */
+  qbufLimitDisconnections = 0;
+  /** Failed AUTH / HELLO AUTH attempts (INFO acl_access_denied_auth). */
+  authFailures = 0;
+  /** Time spent in the active expiry cycle, microseconds. */
+  expireCycleUs = 0;
+  /** Time spent handling reads (the event loop's work), microseconds, and how many. */
+  eventLoopUs = 0;
+  eventLoopCycles = 0;
+  /** Highest used memory seen (INFO used_memory_peak). */
+  peakMemory = 0;
+  /** Instantaneous metrics sampling (INFO instantaneous_*): [ops, in bytes, out bytes, cycles, loop us] per second. */
+  private samples: number[][] = [];
+  private last = [0, 0, 0, 0, 0];
   private lastSampleAt = Date.now();
   errorReply(text: string): void {
     this.totalErrorReplies++;
     const sp = text.indexOf(" ");
     const code = sp > 0 ? text.slice(0, sp) : text;
+    // Valkey tracks at most 128 distinct error codes.
+    if (this.errorCodes.size >= 128 && !this.errorCodes.has(code)) return;
     this.errorCodes.set(code, (this.errorCodes.get(code) ?? 0) + 1);
   }
   sample(): void {
     const now = Date.now();
     const dt = now - this.lastSampleAt;
     if (dt <= 0) return;
-    this.samples.push(((this.commandsProcessed - this.lastSampleOps) * 1000) / dt);
+    const cur = [this.commandsProcessed, this.netInputBytes, this.netOutputBytes, this.eventLoopCycles, this.eventLoopUs];
+    this.samples.push(cur.map((v, i) => ((v - this.last[i]!) * 1000) / dt));
     if (this.samples.length > 16) this.samples.shift();
-    this.lastSampleOps = this.commandsProcessed;
+    this.last = cur;
     this.lastSampleAt = now;
   }
-  get opsPerSec(): number {
+  /** Average of the recent samples of metric i (0 ops, 1 input bytes, 2 output bytes, 3 cycles, 4 loop us). */
+  instantaneous(i: number): number {
     if (this.samples.length === 0) return 0;
-    return Math.round(this.samples.reduce((a, b) => a + b, 0) / this.samples.length);
+    return this.samples.reduce((a, s) => a + s[i]!, 0) / this.samples.length;
+  }
+  get opsPerSec(): number {
+    return Math.round(this.instantaneous(0));
   }
   reset(): void {
     this.connectionsReceived = this.rejectedConnections = this.commandsProcessed = 0;
     this.rejectedCalls = this.failedCalls = this.netInputBytes = this.netOutputBytes = this.totalErrorReplies = 0;
+    this.readsProcessed = this.writesProcessed = this.qbufLimitDisconnections = this.authFailures = 0;
+    this.expireCycleUs = this.eventLoopUs = this.eventLoopCycles = this.peakMemory = 0;
     this.errorCodes.clear();
     this.samples = [];
+    this.last = [0, 0, 0, 0, 0];
   }
+}
+
+/** What a transport opened on one address. */
+export interface Listener {
+  host: string;
+  port: number;
+  /** Stop accepting; `force` also drops the connections it accepted (shutdown). */
+  close(force: boolean): void;
+}
+
+const REDACTED = Buffer.from("(redacted)");
+
+/** Hide a secret argument from MONITOR and SLOWLOG (Valkey's redactClientCommandArgument). */
+export function redactArg(argv: Buffer[], i: number): void {
+  if (i < argv.length) argv[i] = REDACTED;
 }
 
 export interface SlowlogEntry {
@@ -79,6 +119,8 @@ export class Server {
   readonly stats = new ServerStats();
   readonly runId = randomBytes(20).toString("hex");
   readonly startedAt = Date.now();
+  /** used_memory when the server was created (INFO used_memory_startup). */
+  readonly startupMemory: number;
   readonly monitors = new Set<Client>();
   slowlog: SlowlogEntry[] = [];
   slowlogNextId = 0;
@@ -86,7 +128,9 @@ export class Server {
   private dirtyClients = new Set<Client>();
   private flushScheduled = false;
   private nextClientId = 1;
-  private listeners: Array<{ close(): void }> = [];
+  private listeners: Listener[] = [];
+  /** Set by listen(): opens one listener with the runtime's transport (CONFIG SET bind/port reopen them). */
+  openListener: ((host: string, port: number) => Promise<Listener>) | null = null;
   private timers: Array<ReturnType<typeof setInterval>> = [];
   /** CLIENT PAUSE: until (ms) and whether only writes pause. */
   pause: { until: number; all: boolean } | null = null;
@@ -113,6 +157,9 @@ export class Server {
       this.readyKeys.push([db, key]);
     };
     this.logSink = log ?? (() => {});
+    const m = process.memoryUsage();
+    this.startupMemory = m.heapUsed + m.external;
+    applyConfig(this, ["notify-keyspace-events"]);
   }
 
   get clock(): Clock {
@@ -219,6 +266,7 @@ export class Server {
 
   /** Run every complete command the client's parser holds, then flush once. */
   processInput(c: Client): void {
+    const t0 = performance.now();
     this.store.tick();
     this.clockMark = performance.now();
     const prev = this.current;
@@ -231,14 +279,20 @@ export class Server {
     }
     if (p.error !== null && !c.closing) {
       this.log("verbose", `Protocol error (${p.error}) from client: ${clientAddr(c)}`);
-      c.closeWithError(p.error);
+      // Valkey replies with addReplyError: "-ERR Protocol error: ...".
+      const text = `ERR ${p.error}`;
+      this.stats.errorReply(text);
+      c.closeWithError(text);
     }
     if (p.overflow && !c.closing) {
       this.log("warning", `Closing client that reached max query buffer length: ${clientAddr(c)}`);
+      this.stats.qbufLimitDisconnections++;
       c.closing = true;
     }
     this.current = prev;
     c.flush();
+    this.stats.eventLoopCycles++;
+    this.stats.eventLoopUs += Math.round((performance.now() - t0) * 1000);
   }
 
   /** One request: gate, MULTI queueing, pause, handler, stats. */
@@ -268,9 +322,10 @@ export class Server {
 
   /** Run a handler with stats, slowlog and MONITOR feed. Used by the loop and by EXEC. */
   call(c: Client, e: CommandEntry, argv: Buffer[]): void {
-    if (this.monitors.size !== 0 && !(e.bits! & (F.SKIP_MONITOR | F.ADMIN))) this.feedMonitors(c, argv);
     c.lastCmd = e.fullname!;
     this.currentEntry = e;
+    // CLIENT NO-TOUCH: reads by this client leave LRU/LFU alone (TOUCH itself still touches).
+    this.store.noTouch = c.noTouch && e.name !== "touch";
     // One clock read per command: a command's start is the previous command's end within a batch.
     const t0 = this.clockMark;
     try {
@@ -282,7 +337,10 @@ export class Server {
     const us = Math.round((t1 - t0) * 1000);
     e.calls!++;
     e.usec! += us;
+    c.commandsProcessed++;
     this.stats.commandsProcessed++;
+    // After the call, as Valkey does: EXEC shows after its commands, SELECT with the new db, secrets redacted.
+    if (this.monitors.size !== 0 && !(e.bits! & (F.SKIP_MONITOR | F.ADMIN))) this.feedMonitors(c, argv);
     if (!(e.bits! & F.SKIP_SLOWLOG)) this.slowlogPush(c, argv, us);
   }
 
@@ -302,13 +360,12 @@ export class Server {
   }
 
   private feedMonitors(c: Client, argv: Buffer[]): void {
-    const t = Date.now() / 1000;
-    let line = `${t.toFixed(6)} [${c.db.id} ${clientAddr(c)}]`;
+    const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+    let line = `${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, "0")} [${c.db.id} ${clientAddr(c)}]`;
     for (const a of argv) line += ` "${monitorEscape(a)}"`;
     for (const m of this.monitors) {
-      if (m === c) continue;
       m.w.simple(line);
-      this.markDirty(m);
+      if (m !== c) this.markDirty(m);
     }
   }
 
@@ -319,15 +376,15 @@ export class Server {
       return false;
     }
     if (this.pause.all) return true;
-    // WRITE pause: writes (and EVAL/PUBLISH style commands that may write) wait; reads go on.
-    return (e.bits! & F.WRITE) !== 0 || (e.parent ?? e).name === "publish" || (e.parent ?? e).name === "spublish";
+    // WRITE pause: commands that may write or replicate wait (EXEC when it queued one); reads go on.
+    if (mayReplicate(e)) return true;
+    return (e.parent ?? e).name === "exec" && c.multi !== null && c.multi.some((q) => mayReplicate(q.entry));
   }
 
+  /** CLIENT PAUSE: the latest pause decides what is paused; it ends at the latest deadline asked for. */
   pauseClients(ms: number, all: boolean): void {
     const until = Date.now() + ms;
-    if (this.pause === null || until > this.pause.until || all !== this.pause.all) {
-      this.pause = { until: Math.max(until, this.pause?.until ?? 0), all: all || (this.pause?.all ?? false) };
-    }
+    this.pause = { until: Math.max(until, this.pause?.until ?? 0), all };
     this.store.expiryPaused = true;
     if (this.pauseTimer) clearTimeout(this.pauseTimer);
     this.pauseTimer = setTimeout(() => this.unpause(), Math.max(0, this.pause.until - Date.now()));
@@ -363,12 +420,22 @@ export class Server {
   startTimers(): void {
     const hz = Math.max(1, Math.min(500, Number(this.param("hz")) || 10));
     const t = setInterval(() => {
+      const t0 = performance.now();
       this.store.activeExpireCycle();
+      this.stats.expireCycleUs += Math.round((performance.now() - t0) * 1000);
       this.stats.sample();
       this.checkTimeouts();
     }, Math.round(1000 / hz));
     t.unref?.();
     this.timers.push(t);
+  }
+
+  /** CONFIG SET hz: run the cron at the new frequency. */
+  restartTimers(): void {
+    if (this.shuttingDown || this.timers.length === 0) return;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.startTimers();
   }
 
   private checkTimeouts(): void {
@@ -381,9 +448,52 @@ export class Server {
     }
   }
 
-  addListener(l: { close(): void }): void {
+  addListener(l: Listener): void {
     this.listeners.push(l);
   }
+
+  /**
+   * CONFIG SET bind/port: close the listeners and open the configured ones (existing connections stay).
+   * If any required address cannot be bound, the previous listeners are reopened and the error rethrown.
+   */
+  async relisten(): Promise<void> {
+    const open = async (bind: string, port: number): Promise<Listener[]> => {
+      const opened: Listener[] = [];
+      try {
+        for (const { host, optional } of bindAddresses(bind)) {
+          try {
+            const l = await this.openListener!(host, port);
+            port = l.port;
+            opened.push(l);
+          } catch (e) {
+            if (!optional) throw e;
+          }
+        }
+      } catch (e) {
+        for (const l of opened) l.close(false);
+        throw e;
+      }
+      return opened;
+    };
+    const old = this.listeners;
+    const oldBind = old.length > 0 ? this.lastBind : cfg.bind(this.config);
+    const oldPort = this.port;
+    for (const l of old) l.close(false);
+    this.listeners = [];
+    try {
+      this.listeners = await open(cfg.bind(this.config), cfg.port(this.config));
+    } catch (e) {
+      this.listeners = await open(oldBind, oldPort).catch(() => []);
+      throw e;
+    }
+    this.lastBind = cfg.bind(this.config);
+    this.addresses = this.listeners.map((l) => l.host);
+    if (this.listeners.length > 0) this.port = this.listeners[0]!.port;
+    this.config.params.set("port", String(this.port));
+  }
+
+  /** The bind list the current listeners were opened with. */
+  lastBind = "";
 
   /** Stop listening, close every client, stop timers. */
   async close(): Promise<void> {
@@ -395,12 +505,17 @@ export class Server {
       c.closing = true;
       c.flush();
     }
-    for (const l of this.listeners) l.close();
+    for (const l of this.listeners) l.close(true);
     this.listeners = [];
   }
 }
 
 const QUEUED = Buffer.from("+QUEUED\r\n");
+
+/** Commands a WRITE pause holds back: writes and those flagged may_replicate (PUBLISH, EVAL, ...). */
+function mayReplicate(e: CommandEntry): boolean {
+  return (e.bits! & F.WRITE) !== 0 || e.flags.includes("may_replicate");
+}
 
 export const PROTECTED_MODE_TEXT =
   "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.";
@@ -477,12 +592,14 @@ function bindAddresses(bind: string): Array<{ host: string; optional: boolean }>
 /** Start listening with the runtime's native transport. Rejects with a readable error (port in use). */
 export async function listen(opts: ListenOptions): Promise<RunningServer> {
   const server = new Server(opts.config, opts.clock, opts.log);
+  server.openListener = (host, port) => (isBun ? listenBun(server, host, port) : listenNode(server, host, port));
   const addrs = bindAddresses(cfg.bind(opts.config));
   let port = cfg.port(opts.config);
   for (const { host, optional } of addrs) {
     try {
-      const bound = isBun ? await listenBun(server, host, port) : await listenNode(server, host, port);
-      port = bound;
+      const l = await server.openListener(host, port);
+      port = l.port;
+      server.addListener(l);
       server.addresses.push(host);
     } catch (e) {
       if (optional) continue;
@@ -490,6 +607,7 @@ export async function listen(opts: ListenOptions): Promise<RunningServer> {
       throw e;
     }
   }
+  server.lastBind = cfg.bind(opts.config);
   server.port = port;
   server.config.params.set("port", String(port));
   server.startTimers();
@@ -498,12 +616,13 @@ export async function listen(opts: ListenOptions): Promise<RunningServer> {
 
 class PortInUseError extends Error {}
 
-async function listenNode(server: Server, host: string, port: number): Promise<number> {
+async function listenNode(server: Server, host: string, port: number): Promise<Listener> {
   const net = await import("node:net");
-  const srv = net.createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 300_000 }, (sock) => {
+  const srv = net.createServer({ noDelay: true }, (sock) => {
     const conn: Connection = {
       write: (d) => {
         server.stats.netOutputBytes += d.length;
+        server.stats.writesProcessed++;
         sock.write(d);
       },
       end: () => sock.end(),
@@ -516,10 +635,13 @@ async function listenNode(server: Server, host: string, port: number): Promise<n
       fd: (sock as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1,
     };
     sock.setNoDelay(true);
+    const keepalive = Number(server.param("tcp-keepalive"));
+    sock.setKeepAlive(keepalive > 0, keepalive * 1000);
     const c = server.accept(conn);
     if (c === null) return;
     sock.on("data", (d: Buffer) => {
       server.stats.netInputBytes += d.length;
+      server.stats.readsProcessed++;
       c.onData(d);
     });
     sock.on("error", () => {});
@@ -531,9 +653,8 @@ async function listenNode(server: Server, host: string, port: number): Promise<n
     );
     srv.listen({ host, port, ipv6Only: host === "::" }, () => resolve());
   });
-  server.addListener({ close: () => srv.close() });
   const a = srv.address();
-  return typeof a === "object" && a ? a.port : port;
+  return { host, port: typeof a === "object" && a ? a.port : port, close: () => srv.close() };
 }
 
 interface BunSock {
@@ -541,6 +662,7 @@ interface BunSock {
   end(): void;
   terminate(): void;
   setNoDelay?(v?: boolean): boolean;
+  setKeepAlive?(enable?: boolean, initialDelay?: number): boolean;
   remoteAddress: string;
   remotePort?: number;
   localAddress?: string;
@@ -555,7 +677,7 @@ interface BunState {
   ending: boolean;
 }
 
-async function listenBun(server: Server, host: string, port: number): Promise<number> {
+async function listenBun(server: Server, host: string, port: number): Promise<Listener> {
   const Bun = (globalThis as unknown as { Bun: any }).Bun;
   const flushQueue = (s: BunSock): void => {
     const st = s.data;
@@ -585,11 +707,14 @@ async function listenBun(server: Server, host: string, port: number): Promise<nu
       socket: {
         open(s: BunSock) {
           s.setNoDelay?.(true);
+          const keepalive = Number(server.param("tcp-keepalive"));
+          s.setKeepAlive?.(keepalive > 0, keepalive * 1000);
           const st: BunState = { client: null, queue: [], queued: 0, ending: false };
           s.data = st;
           const conn: Connection = {
             write: (d) => {
               server.stats.netOutputBytes += d.length;
+              server.stats.writesProcessed++;
               if (st.queue.length > 0) {
                 // Bun does not buffer: keep our own copy of what it could not take yet.
                 st.queue.push(Buffer.from(d));
@@ -624,6 +749,7 @@ async function listenBun(server: Server, host: string, port: number): Promise<nu
           const c = s.data.client;
           if (c === null) return;
           server.stats.netInputBytes += d.length;
+          server.stats.readsProcessed++;
           c.onData(d);
         },
         drain(s: BunSock) {
@@ -643,8 +769,7 @@ async function listenBun(server: Server, host: string, port: number): Promise<nu
     }
     throw e;
   }
-  server.addListener({ close: () => l.stop(true) });
-  return l.port;
+  return { host, port: l.port, close: (force) => l.stop(force) };
 }
 
 export { PortInUseError, loadConfig, VERSION, REDIS_COMPAT_VERSION };

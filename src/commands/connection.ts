@@ -2,11 +2,12 @@
 
 import { type Client, resetHooks } from "../client.js";
 import { E, errorText, unknownSubcommandOrWrongArity } from "../errors.js";
-import { int, str, token, parseI64 } from "../args.js";
-import { clientAddr, formatAddr } from "../server.js";
+import { str, token, parseI64, parseI64Big } from "../args.js";
+import { clientAddr, formatAddr, redactArg } from "../server.js";
 import { cfg } from "../config.js";
 import { VALKEY_VERSION, REDIS_COMPAT_VERSION } from "../version.js";
 import type { CommandEntry } from "./types.js";
+import { replyHelp } from "./config.js";
 import { unwatchAll } from "./transactions.js";
 import { unblockClient } from "../blocking.js";
 
@@ -16,27 +17,54 @@ export const commands: CommandEntry[] = [
   { name: "hello", arity: -1, flags: ["noscript", "loading", "stale", "fast", "no_auth", "sentinel", "allow_busy"], acl: ["connection"], run: hello },
   { name: "auth", arity: -2, flags: ["noscript", "loading", "stale", "fast", "no_auth", "sentinel", "allow_busy"], acl: ["connection"], run: auth },
   { name: "select", arity: 2, flags: ["loading", "stale", "fast"], acl: ["connection"], run: select },
-  { name: "quit", arity: -1, flags: ["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"], acl: ["connection"], run: quit },
+  { name: "quit", arity: -1, flags: ["allow_busy", "noscript", "loading", "stale", "fast", "no_auth"], acl: ["connection"], run: quit },
   { name: "reset", arity: 1, flags: ["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"], acl: ["connection"], run: reset },
   {
     name: "client",
     arity: -2,
     flags: ["sentinel"],
-    acl: [],
     subcommands: [
       { name: "id", arity: 2, flags: ["noscript", "loading", "stale", "sentinel"], acl: ["connection"], run: (c) => c.w.integer(c.id) },
-      { name: "setname", arity: 3, flags: ["noscript", "loading", "stale", "sentinel"], acl: ["connection"], tips: ["request_policy:all_nodes", "response_policy:all_succeeded"], run: clientSetname },
+      {
+        name: "setname",
+        arity: 3,
+        flags: ["noscript", "loading", "stale", "sentinel"],
+        acl: ["connection"],
+        tips: ["request_policy:all_nodes", "response_policy:all_succeeded"],
+        run: clientSetname,
+      },
       { name: "getname", arity: 2, flags: ["noscript", "loading", "stale", "sentinel"], acl: ["connection"], run: (c) => (c.name ? c.w.bulk(c.name) : c.w.null()) },
-      { name: "setinfo", arity: 4, flags: ["noscript", "loading", "stale", "sentinel"], acl: ["connection"], tips: ["request_policy:all_nodes", "response_policy:all_succeeded"], run: clientSetinfo },
-      { name: "info", arity: 2, flags: ["noscript", "loading", "stale", "sentinel"], acl: ["connection"], tips: ["nondeterministic_output"], run: (c) => c.w.verbatim(clientInfoLine(c) + "\n") },
+      {
+        name: "setinfo",
+        arity: 4,
+        flags: ["noscript", "loading", "stale", "sentinel"],
+        acl: ["connection"],
+        tips: ["request_policy:all_nodes", "response_policy:all_succeeded"],
+        run: clientSetinfo,
+      },
+      {
+        name: "info",
+        arity: 2,
+        flags: ["noscript", "loading", "stale", "sentinel"],
+        acl: ["connection"],
+        tips: ["nondeterministic_output"],
+        run: (c) => c.w.verbatim(clientInfoLine(c) + "\n"),
+      },
       { name: "list", arity: -2, flags: ["admin", "noscript", "loading", "stale", "sentinel"], acl: ["connection"], tips: ["nondeterministic_output"], run: clientList },
       { name: "kill", arity: -3, flags: ["admin", "noscript", "loading", "stale", "sentinel"], acl: ["connection"], run: clientKill },
-      { name: "no-evict", arity: 3, flags: ["admin", "noscript", "loading", "stale", "sentinel"], acl: ["connection"], run: (c, a) => onOff(c, a, (v) => (c.noEvict = v)) },
+      {
+        name: "no-evict",
+        arity: 3,
+        flags: ["admin", "noscript", "loading", "stale", "sentinel"],
+        acl: ["connection"],
+        run: (c, a) => onOff(c, a, (v) => (c.noEvict = v)),
+      },
       { name: "no-touch", arity: 3, flags: ["noscript", "loading", "stale"], acl: ["connection"], run: (c, a) => onOff(c, a, (v) => (c.noTouch = v)) },
       { name: "reply", arity: 3, flags: ["noscript", "loading", "stale", "sentinel"], acl: ["connection"], run: clientReply },
       { name: "pause", arity: -3, flags: ["admin", "noscript", "loading", "stale", "sentinel"], acl: ["connection"], run: clientPause },
       { name: "unpause", arity: 2, flags: ["admin", "noscript", "loading", "stale", "sentinel"], acl: ["connection"], run: (c) => (c.server.unpause(), c.w.ok()) },
       { name: "unblock", arity: -3, flags: ["admin", "noscript", "loading", "stale", "sentinel"], acl: ["connection"], run: clientUnblock },
+      { name: "capa", arity: -3, flags: ["noscript", "loading", "stale"], acl: ["connection"], run: clientCapa },
       { name: "help", arity: 2, flags: ["loading", "stale", "sentinel"], acl: ["connection"], run: clientHelp },
     ],
   },
@@ -89,6 +117,8 @@ function hello(c: Client, argv: Buffer[]): void {
     if (opt === "auth" && left >= 2) {
       authUser = str(argv[i + 1]!);
       authPass = argv[i + 2]!;
+      redactArg(argv, i + 1);
+      redactArg(argv, i + 2);
       i += 2;
     } else if (opt === "setname" && left >= 1) {
       name = str(argv[i + 1]!);
@@ -96,7 +126,10 @@ function hello(c: Client, argv: Buffer[]): void {
     } else throw errorText(`ERR Syntax error in HELLO option '${str(argv[i]!)}'`);
   }
   if (authUser !== null) {
-    if (!checkPassword(c, authUser, authPass!)) throw E.wrongPass;
+    if (!checkPassword(c, authUser, authPass!)) {
+      c.server.stats.authFailures++;
+      throw E.wrongPass;
+    }
     c.setAuthenticated(true);
   }
   if (!c.authenticated) {
@@ -133,8 +166,11 @@ function auth(c: Client, argv: Buffer[]): void {
   if (argv.length > 3) throw E.syntax;
   const user = argv.length === 3 ? str(argv[1]!) : "default";
   const pass = argv[argv.length - 1]!;
+  redactArg(argv, 1);
+  redactArg(argv, 2);
   if (argv.length === 2 && cfg.password(c.server.config) === null) throw E.authNotConfigured;
   if (!checkPassword(c, user, pass)) {
+    c.server.stats.authFailures++;
     c.server.log("verbose", `AUTH failed for client ${clientAddr(c)}`);
     throw E.wrongPass;
   }
@@ -146,6 +182,7 @@ function auth(c: Client, argv: Buffer[]): void {
 function select(c: Client, argv: Buffer[]): void {
   const v = parseI64(argv[1]!);
   if (v === null) throw E.notInteger;
+  if (v < -2147483648 || v > 2147483647) throw errorText("ERR value is out of range, value must between -2147483648 and 2147483647");
   if (v < 0 || v >= c.server.store.dbs.length) throw E.dbIndexOutOfRange;
   c.db = c.server.store.dbs[v]!;
   c.w.ok();
@@ -200,7 +237,7 @@ function clientSetinfo(c: Client, argv: Buffer[]): void {
   const attr = token(argv[2]!);
   const val = str(argv[3]!);
   if (attr !== "lib-name" && attr !== "lib-ver") throw errorText(`ERR Unrecognized option '${str(argv[2]!)}'`);
-  if (!validName(val)) throw errorText(`ERR ${attr} cannot contain spaces, newlines or special characters.`);
+  if (!validName(val)) throw errorText(`ERR ${str(argv[2]!)} cannot contain spaces, newlines or special characters.`);
   if (attr === "lib-name") c.libName = val;
   else c.libVer = val;
   c.w.ok();
@@ -219,39 +256,55 @@ function clientReply(c: Client, argv: Buffer[]): void {
   if (v === "on") {
     c.replyMode = "on";
     c.w.ok();
-  } else if (v === "off" || v === "skip") {
-    // the gate drops this command's own reply and, for SKIP, the next one's
-    c.replyMode = v === "off" ? "off" : "skip-next";
+  } else if (v === "off") {
+    // the server drops this command's own reply too
+    c.replyMode = "off";
+  } else if (v === "skip") {
+    // SKIP while OFF changes nothing; otherwise this reply and the next command's are dropped
+    if (c.replyMode !== "off") c.replyMode = "skip-next";
   } else throw E.syntax;
 }
 
 // CLIENT PAUSE timeout [WRITE | ALL]
 function clientPause(c: Client, argv: Buffer[]): void {
-  const t = parseI64(argv[2]!);
-  if (t === null) throw errorText("ERR timeout is not an integer or out of range");
-  if (t < 0) throw errorText("ERR timeout is negative");
+  if (argv.length > 4) throw unknownSubcommandOrWrongArity("client", str(argv[1]!));
   let all = true;
   if (argv.length === 4) {
     const m = token(argv[3]!);
     if (m === "write") all = false;
-    else if (m !== "all") throw E.syntax;
-  } else if (argv.length > 4) throw E.syntax;
-  c.server.pauseClients(t, all);
+    else if (m !== "all") throw errorText("ERR CLIENT PAUSE mode must be WRITE or ALL");
+  }
+  const t = parseI64Big(argv[2]!);
+  if (t === null) throw errorText("ERR timeout is not an integer or out of range");
+  if (t < 0n) throw errorText("ERR timeout is negative");
+  if (t > 9223372036854775807n - BigInt(Date.now())) throw errorText("ERR timeout is out of range");
+  c.server.pauseClients(Number(t), all);
+  c.w.ok();
+}
+
+/** Clients that declared CLIENT CAPA redirect (shown as capa=r). */
+const capaRedirect = new WeakSet<Client>();
+
+// CLIENT CAPA capability [capability ...]
+function clientCapa(c: Client, argv: Buffer[]): void {
+  // Unknown capabilities are ignored, as in Valkey.
+  for (let i = 2; i < argv.length; i++) if (token(argv[i]!) === "redirect") capaRedirect.add(c);
   c.w.ok();
 }
 
 /** One CLIENT LIST / CLIENT INFO line with Valkey's fields, in Valkey's order. */
 export function clientInfoLine(c: Client): string {
   const now = Date.now();
+  // Valkey's order: O P x b t R B d c u A U r e T
   let flags = "";
-  if (c.multi !== null) flags += "x";
+  if (c.monitor) flags += "O";
   if (c.subscriptionCount > 0) flags += "P";
-  if (c.blocked !== null) flags += "b";
+  if (c.multi !== null) flags += "x";
+  if (c.blocked !== null || c.suspended) flags += "b";
   if (c.dirtyCas) flags += "d";
-  if (c.closing) flags += "A";
+  if (c.closing) flags += "c";
   if (c.noEvict) flags += "e";
   if (c.noTouch) flags += "T";
-  if (c.monitor) flags += "O";
   if (flags === "") flags = "N";
   const qbuf = c.parser.pending;
   const omem = c.w.size + c.conn.pendingBytes();
@@ -259,10 +312,11 @@ export function clientInfoLine(c: Client): string {
   return (
     `id=${c.id} addr=${formatAddr(conn.remoteAddress, conn.remotePort)} laddr=${formatAddr(conn.localAddress, conn.localPort)}` +
     ` fd=${conn.fd} name=${c.name} age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)}` +
-    ` flags=${flags} capa= db=${c.db.id} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size}` +
+    ` flags=${flags} capa=${capaRedirect.has(c) ? "r" : ""} db=${c.db.id} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size}` +
     ` multi=${c.multi === null ? -1 : c.multi.length} watch=${c.watching.length} qbuf=${qbuf} qbuf-free=${Math.max(0, 20474 - qbuf)}` +
     ` argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=${omem} tot-mem=${22400 + qbuf + omem} events=r` +
-    ` cmd=${c.lastCmd.toLowerCase()} user=${c.user} redir=-1 resp=${c.w.proto} lib-name=${c.libName} lib-ver=${c.libVer}`
+    ` cmd=${c.lastCmd.toLowerCase()} user=${c.user} redir=-1 resp=${c.w.proto} lib-name=${c.libName} lib-ver=${c.libVer}` +
+    ` tot-net-in=${c.netIn} tot-net-out=${c.netOut} tot-cmds=${c.commandsProcessed}`
   );
 }
 
@@ -270,42 +324,54 @@ function clientType(c: Client): string {
   return c.subscriptionCount > 0 ? "pubsub" : "normal";
 }
 
-const CLIENT_TYPES = new Set(["normal", "master", "replica", "slave", "pubsub"]);
+/** Valkey's getClientTypeByName; "master"/"primary" name the replication link (never a client here). */
+function clientTypeByName(name: string): string | null {
+  switch (name.toLowerCase()) {
+    case "normal":
+      return "normal";
+    case "slave":
+    case "replica":
+      return "replica";
+    case "pubsub":
+      return "pubsub";
+    case "master":
+    case "primary":
+      return "primary";
+    default:
+      return null;
+  }
+}
 
 // CLIENT LIST [TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]
 function clientList(c: Client, argv: Buffer[]): void {
-  let type: string | null = null;
-  let ids: Set<number> | null = null;
-  let i = 2;
-  while (i < argv.length) {
-    const opt = token(argv[i]!);
-    if (opt === "type" && i + 1 < argv.length) {
-      type = token(argv[i + 1]!);
-      if (!CLIENT_TYPES.has(type)) throw errorText(`ERR Unknown client type '${str(argv[i + 1]!)}'`);
-      if (type === "slave") type = "replica";
-      i += 2;
-    } else if (opt === "id" && i + 1 < argv.length) {
-      ids = new Set();
-      for (i++; i < argv.length; i++) {
-        const v = parseI64(argv[i]!);
-        if (v === null || v <= 0) throw errorText("ERR Invalid client ID");
-        ids.add(v);
-      }
-    } else throw E.syntax;
-  }
-  const lines: string[] = [];
-  for (const x of c.server.clients.values()) {
-    if (type !== null && clientType(x) !== type) continue;
-    if (ids !== null && !ids.has(x.id)) continue;
-    lines.push(clientInfoLine(x) + "\n");
-  }
-  c.w.verbatim(lines.join(""));
+  const clients = c.server.clients;
+  let text = "";
+  if (argv.length === 4 && token(argv[2]!) === "type") {
+    const type = clientTypeByName(str(argv[3]!));
+    if (type === null) throw errorText(`ERR Unknown client type '${str(argv[3]!)}'`);
+    for (const x of clients.values()) if (clientType(x) === type) text += clientInfoLine(x) + "\n";
+  } else if (argv.length > 3 && token(argv[2]!) === "id") {
+    // One line per ID asked for, in the order given; unknown IDs are skipped.
+    const ids: number[] = [];
+    for (let i = 3; i < argv.length; i++) {
+      const v = parseI64(argv[i]!);
+      if (v === null) throw errorText("ERR Invalid client ID");
+      ids.push(v);
+    }
+    for (const id of ids) {
+      const x = clients.get(id);
+      if (x) text += clientInfoLine(x) + "\n";
+    }
+  } else if (argv.length !== 2) throw E.syntax;
+  else for (const x of clients.values()) text += clientInfoLine(x) + "\n";
+  c.w.verbatim(text);
 }
 
 // CLIENT KILL <ip:port | <[ID client-id] | [TYPE ...] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage]> ...>
 function clientKill(c: Client, argv: Buffer[]): void {
   const all = [...c.server.clients.values()];
   if (argv.length === 3) {
+    // Old form: the client at ip:port, which may be the caller itself (closed after this reply).
     const addr = str(argv[2]!);
     const target = all.find((x) => clientAddr(x) === addr);
     if (!target) throw errorText("ERR No such client");
@@ -313,45 +379,47 @@ function clientKill(c: Client, argv: Buffer[]): void {
     c.w.ok();
     return;
   }
-  if ((argv.length - 2) % 2 !== 0) throw E.syntax;
   let id: number | null = null;
   let type: string | null = null;
-  let user: string | null = null;
   let addr: string | null = null;
   let laddr: string | null = null;
   let skipme = true;
-  let maxage: number | null = null;
+  let maxage = 0;
   for (let i = 2; i < argv.length; i += 2) {
     const opt = token(argv[i]!);
+    if (i + 1 >= argv.length) throw E.syntax;
     const v = argv[i + 1]!;
     if (opt === "id") {
       const n = parseI64(v);
-      if (n === null || n <= 0) throw errorText("ERR client-id should be greater than 0");
+      if (n === null || n < 1) throw errorText("ERR client-id should be greater than 0");
       id = n;
+    } else if (opt === "maxage") {
+      const n = parseI64(v);
+      if (n === null) throw errorText("ERR maxage is not an integer or out of range");
+      if (n <= 0) throw errorText("ERR maxage should be greater than 0");
+      maxage = n;
     } else if (opt === "type") {
-      type = token(v);
-      if (!CLIENT_TYPES.has(type)) throw errorText(`ERR Unknown client type '${str(v)}'`);
-      if (type === "slave") type = "replica";
-    } else if (opt === "user") user = str(v);
-    else if (opt === "addr") addr = str(v);
+      type = clientTypeByName(str(v));
+      if (type === null) throw errorText(`ERR Unknown client type '${str(v)}'`);
+    } else if (opt === "addr") addr = str(v);
     else if (opt === "laddr") laddr = str(v);
-    else if (opt === "skipme") {
+    else if (opt === "user") {
+      if (str(v) !== "default") throw errorText(`ERR No such user '${str(v)}'`);
+    } else if (opt === "skipme") {
       const s = token(v);
       if (s !== "yes" && s !== "no") throw E.syntax;
       skipme = s === "yes";
-    } else if (opt === "maxage") maxage = int(v);
-    else throw E.syntax;
+    } else throw E.syntax;
   }
-  if (user !== null && user !== "default") throw errorText(`ERR No such user '${user}'`);
   let n = 0;
   const now = Date.now();
   for (const x of all) {
-    if (id !== null && x.id !== id) continue;
-    if (type !== null && clientType(x) !== type) continue;
     if (addr !== null && clientAddr(x) !== addr) continue;
     if (laddr !== null && formatAddr(x.conn.localAddress, x.conn.localPort) !== laddr) continue;
+    if (type !== null && clientType(x) !== type) continue;
+    if (id !== null && x.id !== id) continue;
     if (skipme && x === c) continue;
-    if (maxage !== null && (now - x.createdAt) / 1000 < maxage) continue;
+    if (maxage !== 0 && Math.floor((now - x.createdAt) / 1000) < maxage) continue;
     c.server.kill(x);
     n++;
   }
@@ -372,9 +440,19 @@ function clientUnblock(c: Client, argv: Buffer[]): void {
   c.w.integer(target !== undefined && unblockClient(target, withError) ? 1 : 0);
 }
 
+// CLIENT HELP
 function clientHelp(c: Client): void {
-  const lines = [
-    "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  replyHelp(c, "CLIENT", [
+    "CACHING (YES|NO)",
+    "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+    "CAPA <option> [options...]",
+    "    The client claims its some capability options. Options are:",
+    "    * REDIRECT",
+    "      The client can handle redirection during primary and replica failover in standalone mode.",
+    "GETREDIR",
+    "    Return the client ID we are redirecting to when tracking is enabled.",
+    "GETNAME",
+    "    Return the name of the current connection.",
     "ID",
     "    Return the ID of the current connection.",
     "INFO",
@@ -382,32 +460,48 @@ function clientHelp(c: Client): void {
     "KILL <ip:port>",
     "    Kill connection made from <ip:port>.",
     "KILL <option> <value> [<option> <value> [...]]",
-    "    Kill connections. Options are: ID, TYPE, USER, ADDR, LADDR, SKIPME, MAXAGE.",
+    "    Kill connections. Options are:",
+    "    * ADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made from the specified address",
+    "    * LADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made to specified local address",
+    "    * TYPE (NORMAL|PRIMARY|REPLICA|PUBSUB)",
+    "      Kill connections by type.",
+    "    * USER <username>",
+    "      Kill connections authenticated by <username>.",
+    "    * SKIPME (YES|NO)",
+    "      Skip killing current connection (default: yes).",
+    "    * ID <client-id>",
+    "      Kill connections by client id.",
+    "    * MAXAGE <maxage>",
+    "      Kill connections older than the specified age.",
     "LIST [options ...]",
-    "    Return information about client connections. Options: TYPE, ID.",
-    "GETNAME",
-    "    Return the name of the current connection.",
+    "    Return information about client connections. Options:",
+    "    * TYPE (NORMAL|PRIMARY|REPLICA|PUBSUB)",
+    "      Return clients of specified type.",
+    "UNPAUSE",
+    "    Stop the current client pause, resuming traffic.",
+    "PAUSE <timeout> [WRITE|ALL]",
+    "    Suspend all, or just write, clients for <timeout> milliseconds.",
+    "REPLY (ON|OFF|SKIP)",
+    "    Control the replies sent to the current connection.",
     "SETNAME <name>",
     "    Assign the name <name> to the current connection.",
     "SETINFO <option> <value>",
-    "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
+    "    Set client meta attr. Options are:",
+    "    * LIB-NAME: the client lib name.",
+    "    * LIB-VER: the client lib version.",
+    "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+    "    Unblock the specified blocked client.",
+    "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+    "         [OPTIN] [OPTOUT] [NOLOOP]",
+    "    Control server assisted client side caching.",
+    "TRACKINGINFO",
+    "    Report tracking status for the current connection.",
     "NO-EVICT (ON|OFF)",
     "    Protect current client connection from eviction.",
     "NO-TOUCH (ON|OFF)",
     "    Will not touch LRU/LFU stats when this mode is on.",
-    "PAUSE <timeout> [WRITE|ALL]",
-    "    Suspend all, or just write, clients for <timeout> milliseconds.",
-    "UNPAUSE",
-    "    Stop the current client pause, resuming traffic.",
-    "UNBLOCK <clientid> [TIMEOUT|ERROR]",
-    "    Unblock the specified blocked client.",
-    "REPLY (ON|OFF|SKIP)",
-    "    Control the replies sent to the current connection.",
-    "HELP",
-    "    Print this help.",
-  ];
-  c.w.array(lines.length);
-  for (const l of lines) c.w.simple(l);
+  ]);
 }
 
-export { unknownSubcommandOrWrongArity };

@@ -111,6 +111,7 @@ export function isQueuedInMulti(c: Client, e: CommandEntry): boolean {
 function reject(c: Client, err: ReplyError, e?: CommandEntry): null {
   if (e) e.rejectedCalls!++;
   c.server.stats.rejectedCalls++;
+  c.server.stats.errorReply(err.reply);
   if (c.multi !== null) c.multiError = true;
   c.w.error(err.reply);
   return null;

@@ -3,6 +3,7 @@ import type { CommandEntry } from "./types.js";
 import { commands as connection } from "./connection.js";
 import { commands as server } from "./server.js";
 import { commands as command } from "./command.js";
+import { commands as config } from "./config.js";
 import { commands as strings } from "./strings.js";
 import { commands as bitops } from "./bitops.js";
 import { commands as keys } from "./keys.js";
@@ -17,6 +18,7 @@ export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["connection", connection],
   ["server", server],
   ["server", command],
+  ["server", config],
   ["string", strings],
   ["bitmap", bitops],
   ["generic", keys],

@@ -1,16 +1,92 @@
-// Server family: INFO CONFIG DBSIZE FLUSHDB ... (Being completed.)
+// Server family: INFO DBSIZE FLUSHDB FLUSHALL SWAPDB TIME LASTSAVE ROLE WAIT WAITAOF SHUTDOWN MONITOR SLOWLOG
+// DEBUG MEMORY SAVE BGSAVE BGREWRITEAOF. CONFIG lives in config.ts, INFO's text in info.ts.
 
 import type { Client } from "../client.js";
-import { token } from "../args.js";
-import { E } from "../errors.js";
-import { REDIS_COMPAT_VERSION, VALKEY_VERSION } from "../version.js";
+import { parseI64, parseI64Big, str, token } from "../args.js";
+import { E, errorText, unknownSubcommandOrWrongArity } from "../errors.js";
+import type { Entry } from "../store.js";
+import { allowProtected, replyHelp } from "./config.js";
+import { bytesToHuman, memoryFigures, replyInfo, usedMemory } from "./info.js";
 import type { CommandEntry } from "./types.js";
 
 export const commands: CommandEntry[] = [
   { name: "dbsize", arity: 1, flags: ["readonly", "fast"], acl: ["keyspace"], tips: ["request_policy:all_shards", "response_policy:agg_sum"], run: dbsize },
-  { name: "info", arity: -1, flags: ["loading", "stale"], acl: ["dangerous"], tips: ["nondeterministic_output", "request_policy:all_shards", "response_policy:special"], run: info },
+  {
+    name: "info",
+    arity: -1,
+    flags: ["loading", "stale", "sentinel"],
+    acl: ["dangerous"],
+    tips: ["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
+    run: info,
+  },
   { name: "flushall", arity: -1, flags: ["write"], acl: ["keyspace", "dangerous"], tips: ["request_policy:all_shards", "response_policy:all_succeeded"], run: flushall },
   { name: "flushdb", arity: -1, flags: ["write"], acl: ["keyspace", "dangerous"], tips: ["request_policy:all_shards", "response_policy:all_succeeded"], run: flushdb },
+  { name: "swapdb", arity: 3, flags: ["write", "fast"], acl: ["keyspace", "dangerous"], run: swapdb },
+  { name: "time", arity: 1, flags: ["loading", "stale", "fast"], tips: ["nondeterministic_output"], run: time },
+  { name: "lastsave", arity: 1, flags: ["loading", "stale", "fast"], acl: ["admin", "dangerous"], tips: ["nondeterministic_output"], run: lastsave },
+  { name: "role", arity: 1, flags: ["noscript", "loading", "stale", "fast", "sentinel"], acl: ["admin", "dangerous"], run: role },
+  { name: "wait", arity: 3, flags: ["blocking"], acl: ["connection"], group: "generic", tips: ["request_policy:all_shards", "response_policy:agg_min"], run: wait },
+  { name: "waitaof", arity: 4, flags: ["blocking"], acl: ["connection"], group: "generic", tips: ["request_policy:all_shards", "response_policy:agg_min"], run: waitaof },
+  { name: "shutdown", arity: -1, flags: ["admin", "noscript", "loading", "stale", "no_multi", "sentinel", "allow_busy"], run: shutdown },
+  { name: "monitor", arity: 1, flags: ["admin", "noscript", "loading", "stale"], run: monitor },
+  { name: "save", arity: 1, flags: ["no_async_loading", "admin", "noscript", "no_multi"], run: () => refusePersistence("SAVE") },
+  { name: "bgsave", arity: -1, flags: ["no_async_loading", "admin", "noscript"], run: () => refusePersistence("BGSAVE") },
+  { name: "bgrewriteaof", arity: 1, flags: ["no_async_loading", "admin", "noscript"], run: () => refusePersistence("BGREWRITEAOF") },
+  {
+    name: "slowlog",
+    arity: -2,
+    flags: [],
+    subcommands: [
+      { name: "get", arity: -2, flags: ["admin", "loading", "stale"], tips: ["request_policy:all_nodes", "nondeterministic_output"], run: slowlogGet },
+      {
+        name: "len",
+        arity: 2,
+        flags: ["admin", "loading", "stale"],
+        tips: ["request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"],
+        run: (c) => c.w.integer(c.server.slowlog.length),
+      },
+      {
+        name: "reset",
+        arity: 2,
+        flags: ["admin", "loading", "stale"],
+        tips: ["request_policy:all_nodes", "response_policy:all_succeeded"],
+        run: slowlogReset,
+      },
+      { name: "help", arity: 2, flags: ["loading", "stale"], run: slowlogHelp },
+    ],
+  },
+  { name: "debug", arity: -2, flags: ["admin", "noscript", "loading", "stale", "protected"], run: debug },
+  {
+    name: "memory",
+    arity: -2,
+    flags: [],
+    subcommands: [
+      { name: "usage", arity: -3, flags: ["readonly"], keys: [{ begin: 2, flags: ["RO"] }], run: memoryUsage },
+      {
+        name: "stats",
+        arity: 2,
+        flags: [],
+        tips: ["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
+        run: memoryStats,
+      },
+      {
+        name: "doctor",
+        arity: 2,
+        flags: [],
+        tips: ["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
+        run: memoryDoctor,
+      },
+      {
+        name: "malloc-stats",
+        arity: 2,
+        flags: [],
+        tips: ["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
+        run: (c) => c.w.verbatim("Stats not supported for the current allocator"),
+      },
+      { name: "purge", arity: 2, flags: [], tips: ["request_policy:all_shards", "response_policy:all_succeeded"], run: memoryPurge },
+      { name: "help", arity: 2, flags: ["loading", "stale"], run: memoryHelp },
+    ],
+  },
 ];
 
 // DBSIZE
@@ -18,28 +94,9 @@ function dbsize(c: Client): void {
   c.w.integer(c.db.size);
 }
 
-// INFO [section [section ...]]  (minimal until the server family lands)
-function info(c: Client): void {
-  const s = c.server;
-  const lines = [
-    "# Server",
-    `redis_version:${REDIS_COMPAT_VERSION}`,
-    `valkey_version:${VALKEY_VERSION}`,
-    "redis_mode:standalone",
-    `process_id:${process.pid}`,
-    `run_id:${s.runId}`,
-    `tcp_port:${s.port}`,
-    "",
-    "# Persistence",
-    "loading:0",
-    "",
-    "# Replication",
-    "role:master",
-    "",
-    "# Keyspace",
-  ];
-  for (const db of s.store.dbs) if (db.size > 0) lines.push(`db${db.id}:keys=${db.size},expires=${db.expires.size},avg_ttl=0`);
-  c.w.verbatim(lines.join("\r\n") + "\r\n");
+// INFO [section [section ...]]
+function info(c: Client, argv: Buffer[]): void {
+  replyInfo(c, argv.slice(1).map(str));
 }
 
 function flushMode(argv: Buffer[]): void {
@@ -53,13 +110,429 @@ function flushMode(argv: Buffer[]): void {
 // FLUSHALL [ASYNC | SYNC]
 function flushall(c: Client, argv: Buffer[]): void {
   flushMode(argv);
-  c.server.store.flushAll();
+  const store = c.server.store;
+  let removed = 0;
+  for (const db of store.dbs) removed += db.keys.size;
+  store.flushAll();
+  // Valkey counts every removed key as a change, plus the flush itself.
+  store.dirty += removed + 1;
   c.w.ok();
 }
 
 // FLUSHDB [ASYNC | SYNC]
 function flushdb(c: Client, argv: Buffer[]): void {
   flushMode(argv);
+  const removed = c.db.keys.size;
   c.db.clear();
+  c.server.store.dirty += removed;
   c.w.ok();
+}
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+/** getIntFromObjectOrReply with a custom message: the same text for "not a number" and "outside int". */
+function int32Or(b: Buffer, message: string): number {
+  const v = parseI64(b);
+  if (v === null || v < INT32_MIN || v > INT32_MAX) throw errorText(message);
+  return v;
+}
+
+// SWAPDB index1 index2
+function swapdb(c: Client, argv: Buffer[]): void {
+  const a = int32Or(argv[1]!, "ERR invalid first DB index");
+  const b = int32Or(argv[2]!, "ERR invalid second DB index");
+  const store = c.server.store;
+  if (a < 0 || a >= store.dbs.length || b < 0 || b >= store.dbs.length) throw E.dbIndexOutOfRange;
+  if (a !== b) store.swap(a, b);
+  store.dirty++;
+  c.w.ok();
+}
+
+// TIME
+function time(c: Client): void {
+  // The server clock (moved by DEBUG CLOCK under --test-clock), with microseconds from the monotonic timer.
+  const offset = c.server.clock.now() - Date.now();
+  const us = Math.floor((performance.timeOrigin + performance.now() + offset) * 1000);
+  c.w.array(2);
+  c.w.bulk(String(Math.floor(us / 1e6)));
+  c.w.bulk(String(us % 1e6));
+}
+
+// LASTSAVE
+function lastsave(c: Client): void {
+  c.w.integer(c.server.lastSave);
+}
+
+// ROLE
+function role(c: Client): void {
+  c.w.array(3);
+  c.w.bulk("master");
+  c.w.integer(0);
+  c.w.array(0);
+}
+
+/** Valkey's getTimeoutFromObjectOrReply for millisecond timeouts: 0 = forever. */
+function timeoutMs(c: Client, b: Buffer): number {
+  const v = parseI64Big(b);
+  if (v === null) throw errorText("ERR timeout is not an integer or out of range");
+  if (v < 0n) throw errorText("ERR timeout is negative");
+  if (v > 0n && v > 9223372036854775807n - BigInt(c.server.clock.now())) throw errorText("ERR timeout is out of range");
+  return Number(v);
+}
+
+/**
+ * Replication acknowledgements never come (there are no replicas): reply at once when nothing is missing or
+ * the client cannot block, else after the timeout (never, for 0), as Valkey does.
+ */
+function waitForAcks(c: Client, satisfied: boolean, timeout: number, reply: () => void): void {
+  if (satisfied || c.inExec) {
+    reply();
+    return;
+  }
+  c.suspended = true;
+  // setTimeout cannot wait longer than 2^31-1 ms; beyond that the wait is, in practice, forever.
+  if (timeout === 0 || timeout > 2147483647) return;
+  const t = setTimeout(() => {
+    if (c.closed) return;
+    reply();
+    c.server.resume(c);
+  }, timeout);
+  t.unref?.();
+}
+
+// WAIT numreplicas timeout
+function wait(c: Client, argv: Buffer[]): void {
+  const n = parseI64(argv[1]!);
+  if (n === null) throw E.notInteger;
+  const timeout = timeoutMs(c, argv[2]!);
+  waitForAcks(c, 0 >= n, timeout, () => c.w.integer(0));
+}
+
+// WAITAOF numlocal numreplicas timeout
+function waitaof(c: Client, argv: Buffer[]): void {
+  const numlocal = parseI64(argv[1]!);
+  if (numlocal === null) throw E.notInteger;
+  if (numlocal < 0 || numlocal > 1) throw errorText("ERR value is out of range, value must between 0 and 1");
+  const numreplicas = parseI64(argv[2]!);
+  if (numreplicas === null) throw E.notInteger;
+  if (numreplicas < 0) throw errorText("ERR value is out of range, must be positive");
+  const timeout = timeoutMs(c, argv[3]!);
+  if (numlocal > 0) throw errorText("ERR WAITAOF cannot be used when numlocal is set but appendonly is disabled.");
+  waitForAcks(c, numreplicas === 0, timeout, () => {
+    c.w.array(2);
+    c.w.integer(0);
+    c.w.integer(0);
+  });
+}
+
+// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
+function shutdown(c: Client, argv: Buffer[]): void {
+  let save = false;
+  let nosave = false;
+  let other = false;
+  let abort = false;
+  for (let i = 1; i < argv.length; i++) {
+    const t = token(argv[i]!);
+    if (t === "nosave") nosave = true;
+    else if (t === "save") save = true;
+    else if (t === "now" || t === "force") other = true;
+    else if (t === "abort") abort = true;
+    else throw E.syntax;
+  }
+  if ((abort && (save || nosave || other)) || (save && nosave)) throw E.syntax;
+  if (abort) throw errorText("ERR No shutdown in progress.");
+  if (save) throw E.persistence("SHUTDOWN SAVE");
+  const server = c.server;
+  server.log("warning", "User requested shutdown...");
+  server.log("notice", "valkey-bun keeps data in memory only: nothing to save. Exiting.");
+  if (server.onShutdown) server.onShutdown();
+  else void server.close();
+}
+
+// MONITOR
+function monitor(c: Client): void {
+  if (c.inExec) throw errorText("ERR MONITOR isn't allowed for DENY BLOCKING client");
+  // A client already monitoring gets no second reply, as in Valkey.
+  if (c.monitor) return;
+  c.monitor = true;
+  c.server.monitors.add(c);
+  c.w.ok();
+}
+
+function refusePersistence(cmd: string): never {
+  throw E.persistence(cmd);
+}
+
+// SLOWLOG GET [count]
+function slowlogGet(c: Client, argv: Buffer[]): void {
+  if (argv.length > 3) throw unknownSubcommandOrWrongArity("slowlog", str(argv[1]!));
+  let count = 10;
+  if (argv.length === 3) {
+    const v = parseI64(argv[2]!);
+    if (v === null || v < -1) throw errorText("ERR count should be greater than or equal to -1");
+    count = v === -1 ? Infinity : v;
+  }
+  const list = c.server.slowlog;
+  const n = Math.min(count, list.length);
+  c.w.array(n);
+  for (let i = 0; i < n; i++) {
+    const e = list[i]!;
+    c.w.array(6);
+    c.w.integer(e.id);
+    c.w.integer(e.time);
+    c.w.integer(e.durationUs);
+    c.w.bulks(e.argv);
+    c.w.bulk(e.addr);
+    c.w.bulk(e.name);
+  }
+}
+
+// SLOWLOG RESET
+function slowlogReset(c: Client): void {
+  c.server.slowlog = [];
+  c.w.ok();
+}
+
+// SLOWLOG HELP
+function slowlogHelp(c: Client): void {
+  replyHelp(c, "SLOWLOG", [
+    "GET [<count>]",
+    "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+    "    Entries are made of:",
+    "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+    "    client name",
+    "LEN",
+    "    Return the length of the slowlog.",
+    "RESET",
+    "    Reset the slowlog.",
+  ]);
+}
+
+const DEBUG_DENIED =
+  'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
+
+// DEBUG subcommand [argument ...]
+function debug(c: Client, argv: Buffer[]): void {
+  if (!allowProtected(c, c.server.param("enable-debug-command"))) throw errorText(DEBUG_DENIED);
+  const sub = token(argv[1]!);
+  const n = argv.length;
+  if (sub === "help" && n === 2) debugHelp(c);
+  else if (sub === "sleep" && n === 3) debugSleep(c, argv[2]!);
+  else if (sub === "set-active-expire" && n === 3) {
+    c.server.store.activeExpire = atoi(str(argv[2]!)) !== 0;
+    c.w.ok();
+  } else if (sub === "clock" && (n === 3 || n === 4)) debugClock(c, argv);
+  else throw unknownSubcommandOrWrongArity("debug", str(argv[1]!));
+}
+
+/** C's atoi: leading whitespace, optional sign, digits; anything else stops (or gives 0). */
+function atoi(s: string): number {
+  const m = /^\s*([+-]?\d+)/.exec(s);
+  return m ? Number(m[1]) : 0;
+}
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+// DEBUG SLEEP seconds — blocks the whole server, as Valkey does.
+function debugSleep(c: Client, arg: Buffer): void {
+  const m = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(str(arg));
+  const seconds = m ? Number(m[0]) : 0;
+  const ms = seconds * 1000;
+  if (ms > 0) Atomics.wait(sleepCell, 0, 0, ms);
+  c.w.ok();
+}
+
+// DEBUG CLOCK GET | ADVANCE ms | SET ms   (valkey-bun: the store clock that drives expiry, for tests)
+function debugClock(c: Client, argv: Buffer[]): void {
+  const server = c.server;
+  if (!server.config.testClock) {
+    throw errorText("ERR DEBUG CLOCK is disabled: start the server with --test-clock to move its clock");
+  }
+  const op = token(argv[2]!);
+  if (op === "get" && argv.length === 3) {
+    c.w.integer(server.clock.now());
+    return;
+  }
+  if ((op === "advance" || op === "set") && argv.length === 4) {
+    const ms = parseI64(argv[3]!);
+    if (ms === null || !Number.isSafeInteger(ms)) throw E.notInteger;
+    if (op === "advance") server.clock.advance(ms);
+    else server.clock.set(ms);
+    server.store.tick();
+    c.w.ok();
+    return;
+  }
+  throw unknownSubcommandOrWrongArity("debug", str(argv[1]!));
+}
+
+function debugHelp(c: Client): void {
+  replyHelp(c, "DEBUG", [
+    "CLOCK GET",
+    "    Return the server clock (milliseconds) that drives key expiry.",
+    "CLOCK ADVANCE <milliseconds>",
+    "    Move the server clock forward (or back, when negative). Needs --test-clock.",
+    "CLOCK SET <unix-time-milliseconds>",
+    "    Set the server clock. Needs --test-clock.",
+    "SET-ACTIVE-EXPIRE <0|1>",
+    "    Setting it to 0 disables expiring keys in background when they are not",
+    "    accessed (otherwise the server behavior). Setting it to 1 reenables back the",
+    "    default.",
+    "SLEEP <seconds>",
+    "    Stop the server for <seconds>. Decimals allowed.",
+  ]);
+}
+
+// MEMORY USAGE key [SAMPLES count]
+function memoryUsage(c: Client, argv: Buffer[]): void {
+  let samples = 5;
+  for (let i = 3; i < argv.length; i++) {
+    if (token(argv[i]!) === "samples" && i + 1 < argv.length) {
+      const v = parseI64(argv[i + 1]!);
+      if (v === null) throw E.notInteger;
+      if (v < 0) throw E.syntax;
+      samples = v === 0 ? Infinity : v;
+      i++;
+    } else throw E.syntax;
+  }
+  const key = str(argv[2]!);
+  const e = c.db.peek(key);
+  if (e === undefined) {
+    c.w.null();
+    return;
+  }
+  c.w.integer(keyMemory(key, e, samples));
+}
+
+/** Per-key overhead: hash table entry, value object and key string headers (Valkey's own figure is similar). */
+const KEY_OVERHEAD = 48;
+
+/**
+ * An estimate of a key's memory in bytes. Values may provide `memoryUsage(samples)`; otherwise strings count
+ * their bytes and collections are sampled (`samples` elements, the average scaled to the element count).
+ */
+export function keyMemory(key: string, e: Entry, samples: number): number {
+  return KEY_OVERHEAD + key.length + valueMemory(e.value, samples);
+}
+
+function valueMemory(v: unknown, samples: number, depth = 0): number {
+  if (v === null || v === undefined) return 0;
+  if (typeof v === "string") return v.length + 8;
+  if (typeof v === "number" || typeof v === "boolean") return 8;
+  if (typeof v === "bigint") return 16;
+  if (Buffer.isBuffer(v) || v instanceof Uint8Array) return v.length + 16;
+  if (typeof v !== "object" || depth > 8) return 8;
+  const custom = (v as { memoryUsage?: (samples: number) => number }).memoryUsage;
+  if (typeof custom === "function") return custom.call(v, samples);
+  if (v instanceof Map) return sampled(v.size, v.entries(), samples, ([k, x]) => valueMemory(k, samples, depth + 1) + valueMemory(x, samples, depth + 1) + 16);
+  if (v instanceof Set) return sampled(v.size, v.values(), samples, (x) => valueMemory(x, samples, depth + 1) + 8);
+  if (Array.isArray(v)) return sampled(v.length, v.values(), samples, (x) => valueMemory(x, samples, depth + 1) + 8);
+  let total = 16;
+  for (const x of Object.values(v as object)) total += valueMemory(x, samples, depth + 1);
+  return total;
+}
+
+function sampled<T>(size: number, it: Iterator<T>, samples: number, cost: (x: T) => number): number {
+  if (size === 0) return 32;
+  let seen = 0;
+  let sum = 0;
+  for (let r = it.next(); !r.done && seen < samples; r = it.next()) {
+    sum += cost(r.value);
+    seen++;
+  }
+  return 32 + Math.round((sum / seen) * size);
+}
+
+// MEMORY STATS
+function memoryStats(c: Client): void {
+  const server = c.server;
+  const m = memoryFigures(server);
+  let keys = 0;
+  const dbs = server.store.dbs.filter((db) => db.keys.size > 0 || db.expires.size > 0);
+  for (const db of dbs) keys += db.keys.size;
+  const w = c.w;
+  w.map(27 + dbs.length);
+  const int = (name: string, v: number) => {
+    w.bulk(name);
+    w.integer(Math.round(v));
+  };
+  const dbl = (name: string, v: number) => {
+    w.bulk(name);
+    w.double(Number.isFinite(v) ? v : 0);
+  };
+  int("peak.allocated", m.peak);
+  int("total.allocated", m.used);
+  int("startup.allocated", m.startup);
+  int("replication.backlog", 0);
+  int("clients.slaves", 0);
+  int("clients.normal", m.clientsNormal);
+  int("cluster.links", 0);
+  int("aof.buffer", 0);
+  int("lua.caches", 0);
+  int("functions.caches", 0);
+  for (const db of dbs) {
+    w.bulk(`db.${db.id}`);
+    w.map(2);
+    int("overhead.hashtable.main", db.keys.size * 24);
+    int("overhead.hashtable.expires", db.expires.size * 24);
+  }
+  int("overhead.db.hashtable.lut", 0);
+  int("overhead.db.hashtable.rehashing", 0);
+  int("overhead.total", m.overhead);
+  int("db.dict.rehashing.count", 0);
+  int("keys.count", keys);
+  int("keys.bytes-per-key", keys === 0 ? 0 : Math.floor((m.used - m.startup) / keys));
+  int("dataset.bytes", m.dataset);
+  dbl("dataset.percentage", m.datasetPerc);
+  dbl("peak.percentage", m.peakPerc);
+  int("allocator.allocated", m.used);
+  int("allocator.active", m.active);
+  int("allocator.resident", m.rss);
+  int("allocator.muzzy", 0);
+  dbl("allocator-fragmentation.ratio", m.active / m.used);
+  int("allocator-fragmentation.bytes", m.active - m.used);
+  dbl("allocator.rss-ratio", m.rss / m.active);
+  int("allocator.rss-bytes", m.rss - m.active);
+  dbl("fragmentation", m.rss / m.used);
+  int("fragmentation.bytes", m.rss - m.used);
+}
+
+// MEMORY DOCTOR
+function memoryDoctor(c: Client): void {
+  const used = usedMemory().used;
+  const startup = c.server.startupMemory;
+  let text: string;
+  if (used - startup < 5 * 1024 * 1024) {
+    text =
+      "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.";
+  } else {
+    text = `Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base. (used memory ${bytesToHuman(used)})`;
+  }
+  c.w.verbatim(text);
+}
+
+// MEMORY PURGE
+function memoryPurge(c: Client): void {
+  // Ask the runtime to collect when it exposes a collector (Bun always; Node with --expose-gc).
+  const g = globalThis as { gc?: () => void; Bun?: { gc?: (sync: boolean) => void } };
+  if (g.Bun?.gc) g.Bun.gc(true);
+  else g.gc?.();
+  c.w.ok();
+}
+
+// MEMORY HELP
+function memoryHelp(c: Client): void {
+  replyHelp(c, "MEMORY", [
+    "DOCTOR",
+    "    Return memory problems reports.",
+    "MALLOC-STATS",
+    "    Return internal statistics report from the memory allocator.",
+    "PURGE",
+    "    Attempt to purge dirty pages for reclamation by the allocator.",
+    "STATS",
+    "    Return information about the memory usage of the server.",
+    "USAGE <key> [SAMPLES <count>]",
+    "    Return memory in bytes used by <key> and its value. Nested values are",
+    "    sampled up to <count> times (default: 5, 0 means sample all).",
+  ]);
 }

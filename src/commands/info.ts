@@ -1,0 +1,434 @@
+// INFO's text: Valkey's sections, field names and order, with this server's true values (nothing is persisted,
+// nothing is replicated; memory and CPU come from the runtime). Used by INFO and MEMORY STATS/DOCTOR.
+
+import { createHash, randomBytes } from "node:crypto";
+import { arch, machine, release, totalmem, type } from "node:os";
+import type { Client } from "../client.js";
+import type { Server } from "../server.js";
+import { REDIS_COMPAT_VERSION, VALKEY_VERSION, VERSION } from "../version.js";
+import { allEntries } from "./index.js";
+
+const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
+
+/** Sections of plain `INFO` (and `INFO default`), in output order. */
+const DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "module_list", "errorstats", "cluster", "keyspace"];
+/** Every section in output order; `modules` is an alias of `module_list`. */
+const ALL_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "module_list", "commandstats", "errorstats", "cluster", "keyspace"];
+
+/** Resolve INFO's arguments (case-insensitive) into the sections to print. */
+export function infoSections(args: string[]): Set<string> {
+  if (args.length === 0) return new Set(DEFAULT_SECTIONS);
+  const out = new Set<string>();
+  for (const raw of args) {
+    const a = raw.toLowerCase();
+    if (a === "default") for (const s of DEFAULT_SECTIONS) out.add(s);
+    else if (a === "all" || a === "everything") for (const s of ALL_SECTIONS) out.add(s);
+    else out.add(a === "modules" ? "module_list" : a);
+  }
+  return out;
+}
+
+/** Bytes the runtime's heap and buffers hold: the server's used_memory. */
+export function usedMemory(): { used: number; rss: number; heapTotal: number } {
+  const m = process.memoryUsage();
+  return { used: m.heapUsed + m.external, rss: m.rss, heapTotal: m.heapTotal + m.external };
+}
+
+/** Valkey's bytesToHuman: 100B, 2.00K, 1.50M, ... */
+export function bytesToHuman(n: number): string {
+  const units = ["K", "M", "G", "T", "P"];
+  if (n < 1024) return `${n}B`;
+  let d = n;
+  for (const u of units) {
+    d /= 1024;
+    if (d < 1024 || u === "P") return `${d.toFixed(2)}${u}`;
+  }
+  return `${n}B`;
+}
+
+const replIds = new WeakMap<Server, string>();
+function replId(server: Server): string {
+  let id = replIds.get(server);
+  if (id === undefined) replIds.set(server, (id = randomBytes(20).toString("hex")));
+  return id;
+}
+
+const BUILD_ID = createHash("sha1").update(`valkey-bun ${VERSION} ${VALKEY_VERSION}`).digest("hex").slice(0, 16);
+
+function fmt2(n: number): string {
+  return (Number.isFinite(n) ? n : 0).toFixed(2);
+}
+
+/** Microseconds as "seconds.micros" (INFO CPU). */
+function secUs(us: number): string {
+  return `${Math.floor(us / 1e6)}.${String(Math.floor(us % 1e6)).padStart(6, "0")}`;
+}
+
+/** Memory accounting shared by INFO memory and MEMORY STATS. */
+export function memoryFigures(server: Server) {
+  const m = usedMemory();
+  const stats = server.stats;
+  if (m.used > stats.peakMemory) stats.peakMemory = m.used;
+  let clientsNormal = 0;
+  for (const c of server.clients.values()) clientsNormal += c.parser.pending + c.w.size + c.conn.pendingBytes();
+  const startup = Math.min(server.startupMemory, m.used);
+  const overhead = startup + clientsNormal;
+  const dataset = Math.max(0, m.used - overhead);
+  const netOfStartup = m.used - startup;
+  return {
+    used: m.used,
+    rss: m.rss,
+    peak: stats.peakMemory,
+    startup,
+    overhead,
+    dataset,
+    clientsNormal,
+    active: Math.max(m.heapTotal, m.used),
+    peakPerc: stats.peakMemory > 0 ? (m.used * 100) / stats.peakMemory : 0,
+    datasetPerc: netOfStartup > 0 ? (dataset * 100) / netOfStartup : 0,
+  };
+}
+
+function avgTtl(server: Server, db: Server["store"]["dbs"][number]): number {
+  if (db.expires.size === 0) return 0;
+  const now = server.store.now;
+  let sum = 0;
+  let n = 0;
+  // Valkey estimates this from its expiry sampling; a bounded pass gives the same kind of estimate.
+  for (const at of db.expires.values()) {
+    if (at > now) {
+      sum += at - now;
+      n++;
+    }
+    if (n >= 10_000) break;
+  }
+  return n === 0 ? 0 : Math.round(sum / n);
+}
+
+/** The full INFO text for the given sections ("" when none is known). */
+export function infoText(server: Server, sections: Set<string>): string {
+  const out: string[] = [];
+  const add = (title: string, lines: string[]) => out.push(`# ${title}\r\n` + lines.map((l) => l + "\r\n").join(""));
+  const p = (name: string) => server.param(name);
+  const has = (s: string) => sections.has(s);
+
+  if (has("server")) {
+    const uptime = Math.floor((Date.now() - server.startedAt) / 1000);
+    const compat = p("extended-redis-compatibility") === "yes";
+    const lines = [
+      `redis_version:${REDIS_COMPAT_VERSION}`,
+      "server_name:valkey",
+      `valkey_version:${VALKEY_VERSION}`,
+      "redis_git_sha1:00000000",
+      "redis_git_dirty:0",
+      `redis_build_id:${BUILD_ID}`,
+      `${compat ? "redis" : "server"}_mode:standalone`,
+      `os:${type()} ${release()} ${typeof machine === "function" ? machine() : arch()}`,
+      `arch_bits:${/64/.test(arch()) ? 64 : 32}`,
+      "monotonic_clock:POSIX clock_gettime",
+      `multiplexing_api:${process.platform === "linux" ? "epoll" : process.platform === "win32" ? "iocp" : "kqueue"}`,
+      "gcc_version:0.0.0",
+      `process_id:${process.pid}`,
+      "process_supervised:no",
+      `run_id:${server.runId}`,
+      `tcp_port:${server.port}`,
+      `server_time_usec:${Math.floor((performance.timeOrigin + performance.now()) * 1000)}`,
+      `uptime_in_seconds:${uptime}`,
+      `uptime_in_days:${Math.floor(uptime / 86400)}`,
+      `hz:${p("hz")}`,
+      `configured_hz:${p("hz")}`,
+      `lru_clock:${Math.floor(server.clock.now() / 1000) & 0xffffff}`,
+      `executable:${process.argv[1] ?? process.execPath}`,
+      `config_file:${server.config.configFile ?? ""}`,
+      "io_threads_active:0",
+    ];
+    const binds = server.lastBind.split(/\s+/).filter(Boolean);
+    lines.push(`listener0:name=tcp,${binds.map((b) => `bind=${b}`).join(",")}${binds.length ? "," : ""}port=${server.port}`);
+    add("Server", lines);
+  }
+
+  if (has("clients")) {
+    let blocked = 0;
+    let inTimeout = 0;
+    let pubsub = 0;
+    let watching = 0;
+    let maxIn = 0;
+    let maxOut = 0;
+    for (const c of server.clients.values()) {
+      // blocked by a family (BLPOP, XREAD...) or waiting in WAIT/WAITAOF (suspended without a postponed command)
+      if (c.blocked !== null || (c.suspended && c.pendingArgv === null)) {
+        blocked++;
+        const deadline = (c.blocked as { deadline?: unknown } | null)?.deadline;
+        if (typeof deadline === "number" && deadline > 0) inTimeout++;
+      }
+      if (c.subscriptionCount > 0) pubsub++;
+      if (c.watching.length > 0) watching++;
+      maxIn = Math.max(maxIn, c.parser.pending);
+      maxOut = Math.max(maxOut, c.w.size + c.conn.pendingBytes());
+    }
+    let watchedKeys = 0;
+    let blockingKeys = 0;
+    for (const db of server.store.dbs) {
+      watchedKeys += db.watched.size;
+      blockingKeys += db.blocking.size;
+    }
+    add("Clients", [
+      `connected_clients:${server.clients.size}`,
+      "cluster_connections:0",
+      `maxclients:${p("maxclients")}`,
+      `client_recent_max_input_buffer:${maxIn}`,
+      `client_recent_max_output_buffer:${maxOut}`,
+      `blocked_clients:${blocked}`,
+      "tracking_clients:0",
+      `pubsub_clients:${pubsub}`,
+      `watching_clients:${watching}`,
+      `clients_in_timeout_table:${inTimeout}`,
+      `total_watched_keys:${watchedKeys}`,
+      `total_blocking_keys:${blockingKeys}`,
+      "total_blocking_keys_on_nokey:0",
+    ]);
+  }
+
+  if (has("memory")) {
+    const m = memoryFigures(server);
+    const sys = totalmem();
+    const maxmemory = Number(p("maxmemory"));
+    add("Memory", [
+      `used_memory:${m.used}`,
+      `used_memory_human:${bytesToHuman(m.used)}`,
+      `used_memory_rss:${m.rss}`,
+      `used_memory_rss_human:${bytesToHuman(m.rss)}`,
+      `used_memory_peak:${m.peak}`,
+      `used_memory_peak_human:${bytesToHuman(m.peak)}`,
+      `used_memory_peak_perc:${fmt2(m.peakPerc)}%`,
+      `used_memory_overhead:${m.overhead}`,
+      `used_memory_startup:${m.startup}`,
+      `used_memory_dataset:${m.dataset}`,
+      `used_memory_dataset_perc:${fmt2(m.datasetPerc)}%`,
+      `allocator_allocated:${m.used}`,
+      `allocator_active:${m.active}`,
+      `allocator_resident:${m.rss}`,
+      "allocator_muzzy:0",
+      `total_system_memory:${sys}`,
+      `total_system_memory_human:${bytesToHuman(sys)}`,
+      "used_memory_lua:0",
+      "used_memory_vm_eval:0",
+      "used_memory_lua_human:0B",
+      "used_memory_scripts_eval:0",
+      "number_of_cached_scripts:0",
+      "number_of_functions:0",
+      "number_of_libraries:0",
+      "used_memory_vm_functions:0",
+      "used_memory_vm_total:0",
+      "used_memory_vm_total_human:0B",
+      "used_memory_functions:0",
+      "used_memory_scripts:0",
+      "used_memory_scripts_human:0B",
+      `maxmemory:${maxmemory}`,
+      `maxmemory_human:${bytesToHuman(maxmemory)}`,
+      `maxmemory_policy:${p("maxmemory-policy")}`,
+      `allocator_frag_ratio:${fmt2(m.active / m.used)}`,
+      `allocator_frag_bytes:${m.active - m.used}`,
+      `allocator_rss_ratio:${fmt2(m.rss / m.active)}`,
+      `allocator_rss_bytes:${m.rss - m.active}`,
+      "rss_overhead_ratio:1.00",
+      "rss_overhead_bytes:0",
+      `mem_fragmentation_ratio:${fmt2(m.rss / m.used)}`,
+      `mem_fragmentation_bytes:${m.rss - m.used}`,
+      "mem_not_counted_for_evict:0",
+      "mem_replication_backlog:0",
+      "mem_total_replication_buffers:0",
+      "mem_clients_slaves:0",
+      `mem_clients_normal:${m.clientsNormal}`,
+      "mem_cluster_links:0",
+      "mem_aof_buffer:0",
+      `mem_allocator:${isBun ? "bun" : "node"}`,
+      "mem_overhead_db_hashtable_rehashing:0",
+      "active_defrag_running:0",
+      "lazyfree_pending_objects:0",
+      "lazyfreed_objects:0",
+    ]);
+  }
+
+  if (has("persistence")) {
+    add("Persistence", [
+      "loading:0",
+      "async_loading:0",
+      "current_cow_peak:0",
+      "current_cow_size:0",
+      "current_cow_size_age:0",
+      "current_fork_perc:0.00",
+      "current_save_keys_processed:0",
+      "current_save_keys_total:0",
+      `rdb_changes_since_last_save:${server.store.dirty}`,
+      "rdb_bgsave_in_progress:0",
+      `rdb_last_save_time:${server.lastSave}`,
+      "rdb_last_bgsave_status:ok",
+      "rdb_last_bgsave_time_sec:-1",
+      "rdb_current_bgsave_time_sec:-1",
+      "rdb_saves:0",
+      "rdb_last_cow_size:0",
+      "rdb_last_load_keys_expired:0",
+      "rdb_last_load_keys_loaded:0",
+      "aof_enabled:0",
+      "aof_rewrite_in_progress:0",
+      "aof_rewrite_scheduled:0",
+      "aof_last_rewrite_time_sec:-1",
+      "aof_current_rewrite_time_sec:-1",
+      "aof_last_bgrewrite_status:ok",
+      "aof_rewrites:0",
+      "aof_rewrites_consecutive_failures:0",
+      "aof_last_write_status:ok",
+      "aof_last_cow_size:0",
+      "module_fork_in_progress:0",
+      "module_fork_last_cow_size:0",
+    ]);
+  }
+
+  if (has("stats")) {
+    const st = server.stats;
+    const ss = server.store.stats;
+    const channels = new Set<string>();
+    const patterns = new Set<string>();
+    const shard = new Set<string>();
+    for (const c of server.clients.values()) {
+      for (const ch of c.channels) channels.add(ch);
+      for (const ch of c.patterns) patterns.add(ch);
+      for (const ch of c.shardChannels) shard.add(ch);
+    }
+    let cmdUs = 0;
+    for (const e of allEntries()) cmdUs += e.usec ?? 0;
+    add("Stats", [
+      `total_connections_received:${st.connectionsReceived}`,
+      `total_commands_processed:${st.commandsProcessed}`,
+      `instantaneous_ops_per_sec:${st.opsPerSec}`,
+      `total_net_input_bytes:${st.netInputBytes}`,
+      `total_net_output_bytes:${st.netOutputBytes}`,
+      "total_net_repl_input_bytes:0",
+      "total_net_repl_output_bytes:0",
+      `instantaneous_input_kbps:${fmt2(st.instantaneous(1) / 1024)}`,
+      `instantaneous_output_kbps:${fmt2(st.instantaneous(2) / 1024)}`,
+      "instantaneous_input_repl_kbps:0.00",
+      "instantaneous_output_repl_kbps:0.00",
+      `rejected_connections:${st.rejectedConnections}`,
+      "sync_full:0",
+      "sync_partial_ok:0",
+      "sync_partial_err:0",
+      `expired_keys:${ss.expiredKeys}`,
+      `expired_stale_perc:${fmt2(ss.expiredStalePerc * 100)}`,
+      "expired_time_cap_reached_count:0",
+      `expire_cycle_cpu_milliseconds:${Math.floor(st.expireCycleUs / 1000)}`,
+      "evicted_keys:0",
+      "evicted_clients:0",
+      "evicted_scripts:0",
+      "total_eviction_exceeded_time:0",
+      "current_eviction_exceeded_time:0",
+      `keyspace_hits:${ss.keyspaceHits}`,
+      `keyspace_misses:${ss.keyspaceMisses}`,
+      `pubsub_channels:${channels.size}`,
+      `pubsub_patterns:${patterns.size}`,
+      `pubsubshard_channels:${shard.size}`,
+      "latest_fork_usec:0",
+      "total_forks:0",
+      "migrate_cached_sockets:0",
+      "slave_expires_tracked_keys:0",
+      "active_defrag_hits:0",
+      "active_defrag_misses:0",
+      "active_defrag_key_hits:0",
+      "active_defrag_key_misses:0",
+      "total_active_defrag_time:0",
+      "current_active_defrag_time:0",
+      "tracking_total_keys:0",
+      "tracking_total_items:0",
+      "tracking_total_prefixes:0",
+      "unexpected_error_replies:0",
+      `total_error_replies:${st.totalErrorReplies}`,
+      "dump_payload_sanitizations:0",
+      `total_reads_processed:${st.readsProcessed}`,
+      `total_writes_processed:${st.writesProcessed}`,
+      "io_threaded_reads_processed:0",
+      "io_threaded_writes_processed:0",
+      `client_query_buffer_limit_disconnections:${st.qbufLimitDisconnections}`,
+      "client_output_buffer_limit_disconnections:0",
+      "reply_buffer_shrinks:0",
+      "reply_buffer_expands:0",
+      `eventloop_cycles:${st.eventLoopCycles}`,
+      `eventloop_duration_sum:${st.eventLoopUs}`,
+      `eventloop_duration_cmd_sum:${cmdUs}`,
+      `instantaneous_eventloop_cycles_per_sec:${Math.round(st.instantaneous(3))}`,
+      `instantaneous_eventloop_duration_usec:${st.instantaneous(3) > 0 ? Math.round(st.instantaneous(4) / st.instantaneous(3)) : 0}`,
+      `acl_access_denied_auth:${st.authFailures}`,
+      "acl_access_denied_cmd:0",
+      "acl_access_denied_key:0",
+      "acl_access_denied_channel:0",
+    ]);
+  }
+
+  if (has("replication")) {
+    add("Replication", [
+      "role:master",
+      "connected_slaves:0",
+      "replicas_waiting_psync:0",
+      "master_failover_state:no-failover",
+      `master_replid:${replId(server)}`,
+      "master_replid2:0000000000000000000000000000000000000000",
+      "master_repl_offset:0",
+      "second_repl_offset:-1",
+      "repl_backlog_active:0",
+      `repl_backlog_size:${p("repl-backlog-size")}`,
+      "repl_backlog_first_byte_offset:0",
+      "repl_backlog_histlen:0",
+    ]);
+  }
+
+  if (has("cpu")) {
+    const u = process.cpuUsage();
+    add("CPU", [`used_cpu_sys:${secUs(u.system)}`, `used_cpu_user:${secUs(u.user)}`, "used_cpu_sys_children:0.000000", "used_cpu_user_children:0.000000"]);
+  }
+
+  if (has("module_list")) add("Modules", []);
+
+  if (has("commandstats")) {
+    const lines: string[] = [];
+    for (const e of allEntries()) {
+      const calls = e.calls ?? 0;
+      if (calls === 0 && !e.failedCalls && !e.rejectedCalls) continue;
+      const perCall = calls === 0 ? 0 : e.usec! / calls;
+      lines.push(
+        `cmdstat_${infoSafe(e.fullname!)}:calls=${calls},usec=${e.usec},usec_per_call=${perCall.toFixed(2)},rejected_calls=${e.rejectedCalls},failed_calls=${e.failedCalls}`,
+      );
+    }
+    add("Commandstats", lines);
+  }
+
+  if (has("errorstats")) {
+    const codes = [...server.stats.errorCodes.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    add(
+      "Errorstats",
+      codes.map((code) => `errorstat_${infoSafe(code)}:count=${server.stats.errorCodes.get(code)}`),
+    );
+  }
+
+  if (has("cluster")) add("Cluster", ["cluster_enabled:0"]);
+
+  if (has("keyspace")) {
+    const lines: string[] = [];
+    for (const db of server.store.dbs) {
+      if (db.keys.size === 0 && db.expires.size === 0) continue;
+      lines.push(`db${db.id}:keys=${db.keys.size},expires=${db.expires.size},avg_ttl=${avgTtl(server, db)}`);
+    }
+    add("Keyspace", lines);
+  }
+
+  return out.join("\r\n");
+}
+
+/** Valkey replaces '#', ':', CR and LF in names it prints into INFO. */
+function infoSafe(s: string): string {
+  return s.replace(/[#:\r\n]/g, "_");
+}
+
+/** INFO reply for a client (verbatim in RESP3, bulk in RESP2). */
+export function replyInfo(c: Client, args: string[]): void {
+  c.w.verbatim(infoText(c.server, infoSections(args)));
+}

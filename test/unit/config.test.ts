@@ -1,0 +1,217 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  ConfigError,
+  findParam,
+  formatMemory,
+  loadConfig,
+  notifyFlagsToString,
+  parseConfFile,
+  parseMemoryBig,
+  parseNotifyFlags,
+  PARAMS,
+  rewriteConfigText,
+  rewriteLines,
+  validateParam,
+} from "../../src/config.js";
+
+import { isLoopback } from "../../src/server.js";
+import { stringMatch } from "../../src/stringmatch.js";
+
+const v = (name: string, raw: string, current?: string) => validateParam(findParam(name)!, raw, current);
+const reason = (name: string, raw: string) => {
+  try {
+    v(name, raw);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.message;
+    throw e;
+  }
+  return null;
+};
+
+describe("parameter validation", () => {
+  it("every default is valid for its own parameter", () => {
+    for (const p of PARAMS) expect(validateParam(p, p.default), p.name).toBe(p.default);
+  });
+
+  it("bools, ints and enums in canonical form, with Valkey's reasons", () => {
+    expect(v("protected-mode", "YES")).toBe("yes");
+    expect(reason("protected-mode", "1")).toBe("argument must be 'yes' or 'no'");
+    expect(v("timeout", "30")).toBe("30");
+    expect(reason("timeout", "030")).toBe("argument couldn't be parsed into an integer");
+    expect(reason("timeout", "+3")).toBe("argument couldn't be parsed into an integer");
+    expect(reason("timeout", "2147483648")).toBe("argument must be between 0 and 2147483647 inclusive");
+    expect(reason("slowlog-max-len", "-1")).toBe("argument must be between 0 and 9223372036854775807 inclusive");
+    expect(v("slowlog-log-slower-than", "-1")).toBe("-1");
+    expect(v("list-max-listpack-size", "-5")).toBe("-5");
+    expect(v("maxmemory-policy", "AllKeys-LFU")).toBe("allkeys-lfu");
+    expect(v("oom-score-adj", "relative")).toBe("yes");
+    expect(reason("appendfsync", "x")).toBe("argument(s) must be one of the following: everysec, always, no");
+  });
+
+  it("hz is clamped into 1..500", () => {
+    expect(v("hz", "0")).toBe("1");
+    expect(v("hz", "100000")).toBe("500");
+    expect(v("hz", "50")).toBe("50");
+  });
+
+  it("memory values: Valkey's units, no sign, bounds, percentages", () => {
+    expect(parseMemoryBig("1k")).toBe(1000n);
+    expect(parseMemoryBig("1KB")).toBe(1024n);
+    expect(parseMemoryBig("3m")).toBe(3_000_000n);
+    expect(parseMemoryBig("2gb")).toBe(2n * 1024n ** 3n);
+    expect(parseMemoryBig("10b")).toBe(10n);
+    expect(parseMemoryBig("-1")).toBeNull();
+    expect(parseMemoryBig("1tb")).toBeNull();
+    expect(parseMemoryBig("1.5mb")).toBeNull();
+    expect(v("maxmemory", "100mb")).toBe("104857600");
+    expect(reason("maxmemory", "lots")).toBe("argument must be a memory value");
+    expect(reason("proto-max-bulk-len", "1000")).toBe("argument must be between 1048576 and 9223372036854775807 inclusive");
+    expect(v("maxmemory-clients", "5%")).toBe("5%");
+    expect(reason("maxmemory-clients", "101%")).toBe("percentage argument must be less or equal to 100");
+    expect(reason("maxmemory-clients", "x%")).toBe("argument must be a memory or percent value");
+  });
+
+  it("persistence settings are validated, then reported as off", () => {
+    expect(v("save", "900 1 300 10")).toBe("");
+    expect(v("save", "")).toBe("");
+    expect(reason("save", "900")).toBe("Invalid save parameters");
+    expect(reason("save", "0 1")).toBe("Invalid save parameters");
+    expect(reason("save", "1 x")).toBe("Invalid save parameters");
+    expect(v("appendonly", "yes")).toBe("no");
+  });
+
+  it("client-output-buffer-limit updates only the classes given", () => {
+    const cur = findParam("client-output-buffer-limit")!.default;
+    expect(v("client-output-buffer-limit", "normal 1mb 2mb 3", cur)).toBe(
+      "normal 1048576 2097152 3 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+    );
+    expect(v("client-output-buffer-limit", "replica 1 2 3 PUBSUB 4 5 6", cur)).toBe("normal 0 0 0 slave 1 2 3 pubsub 4 5 6");
+    expect(reason("client-output-buffer-limit", "normal 1 2 -3")).toBe(
+      "Error in hard, soft or soft_seconds setting in buffer limit configuration.",
+    );
+  });
+
+  it("bind and latency percentiles", () => {
+    expect(v("bind", "127.0.0.1   ::1")).toBe("127.0.0.1 ::1");
+    expect(reason("bind", Array.from({ length: 17 }, (_, i) => `10.0.0.${i}`).join(" "))).toBe("Too many bind addresses specified.");
+    expect(v("latency-tracking-info-percentiles", "50 99.90 100")).toBe("50 99.9 100");
+    expect(reason("latency-tracking-info-percentiles", "101")).toBe(
+      "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]",
+    );
+  });
+});
+
+describe("keyspace notification classes", () => {
+  it("parse Valkey's letters and print them back canonically", () => {
+    expect(parseNotifyFlags("Q")).toBeNull();
+    expect(notifyFlagsToString(parseNotifyFlags("")!)).toBe("");
+    expect(notifyFlagsToString(parseNotifyFlags("KEA")!)).toBe("AKE");
+    expect(notifyFlagsToString(parseNotifyFlags("Eg$lshzxetd")!)).toBe("AE");
+    expect(notifyFlagsToString(parseNotifyFlags("Kg$")!)).toBe("g$K");
+    expect(notifyFlagsToString(parseNotifyFlags("mnK")!)).toBe("nKm");
+    // 'A' covers neither key misses nor new keys; next to 'A' Valkey's string drops 'n'
+    expect(notifyFlagsToString(parseNotifyFlags("An")!)).toBe("A");
+    expect(parseNotifyFlags("An")! & (1 << 14)).not.toBe(0);
+    expect(parseNotifyFlags("A")! & (1 << 11)).toBe(0);
+  });
+});
+
+describe("config files", () => {
+  const dir = mkdtempSync(join(tmpdir(), "vb-unit-conf-"));
+
+  it("parse with quotes, escapes, comments, multi-argument directives and aliases", () => {
+    const file = join(dir, "a.conf");
+    writeFileSync(file, '# c\n  port 7000\nrequirepass "a \\"b\\" c"\nsave 900 1 300 10\nbind 127.0.0.1 ::1\nslave-read-only no\nsave ""\n');
+    expect(parseConfFile(file)).toEqual([
+      ["port", "7000"],
+      ["requirepass", 'a "b" c'],
+      ["save", "900 1 300 10"],
+      ["bind", "127.0.0.1 ::1"],
+      ["replica-read-only", "no"],
+      ["save", ""],
+    ]);
+    const c = loadConfig({ argv: [file, "--maxmemory", "1gb"], env: {} });
+    expect(c.configFile).toBe(file);
+    expect(c.params.get("requirepass")).toBe('a "b" c');
+    expect(c.params.get("maxmemory")).toBe("1073741824");
+    expect(c.params.get("save")).toBe("");
+  });
+
+  it("reject unknown directives and wrong argument counts", () => {
+    const bad = join(dir, "b.conf");
+    writeFileSync(bad, "nosuchthing 1\n");
+    expect(() => parseConfFile(bad)).toThrow(/Bad directive/);
+    writeFileSync(bad, "port 1 2\n");
+    expect(() => parseConfFile(bad)).toThrow(/wrong number of arguments/);
+    writeFileSync(bad, 'requirepass "open\n');
+    expect(() => parseConfFile(bad)).toThrow(/Unbalanced quotes/);
+    expect(() => loadConfig({ argv: ["--maxmemory", "lots"], env: {} })).toThrow(/argument must be a memory value/);
+  });
+
+  it("rewrite: memory in units, strings quoted, defaults left out unless present", () => {
+    expect(formatMemory(0n)).toBe("0");
+    expect(formatMemory(1024n)).toBe("1kb");
+    expect(formatMemory(3n * 1024n * 1024n)).toBe("3mb");
+    expect(formatMemory(1025n)).toBe("1025");
+    expect(rewriteLines(findParam("maxmemory")!, "0")).toEqual({ lines: ["maxmemory 0"], force: false });
+    expect(rewriteLines(findParam("requirepass")!, "")).toEqual({ lines: null, force: false });
+    expect(rewriteLines(findParam("logfile")!, "/var/log/x y")).toEqual({ lines: ['logfile "/var/log/x y"'], force: true });
+    expect(rewriteLines(findParam("client-output-buffer-limit")!, "normal 0 0 0 slave 268435456 67108864 60 pubsub 1048576 0 0").lines).toEqual([
+      "client-output-buffer-limit normal 0 0 0",
+      "client-output-buffer-limit replica 256mb 64mb 60",
+      "client-output-buffer-limit pubsub 1mb 0 0",
+    ]);
+    const file = join(dir, "r.conf");
+    writeFileSync(file, "# keep me\nunknown-thing 1\nmaxmemory 5mb\nmaxmemory 6mb\n");
+    const params = new Map(PARAMS.map((p) => [p.name, p.default]));
+    params.set("timeout", "30");
+    params.set("dir", "/data");
+    expect(rewriteConfigText(file, params)).toBe(
+      '# keep me\n# ??? unknown-thing 1\nmaxmemory 0\n\n# Generated by CONFIG REWRITE\ntimeout 30\nlatency-tracking-info-percentiles 50 99 99.9\nsave ""\ndir "/data"\n',
+    );
+    expect(rewriteConfigText(join(dir, "missing.conf"), params)).toBe(
+      '# Generated by CONFIG REWRITE\ntimeout 30\nlatency-tracking-info-percentiles 50 99 99.9\nsave ""\ndir "/data"\n',
+    );
+  });
+});
+
+describe("stringMatch (Valkey's glob)", () => {
+  it("matches *, ?, classes, ranges, negation and escapes", () => {
+    expect(stringMatch("*", "anything")).toBe(true);
+    expect(stringMatch("h?llo", "hello")).toBe(true);
+    expect(stringMatch("h?llo", "hllo")).toBe(false);
+    expect(stringMatch("h[ae]llo", "hallo")).toBe(true);
+    expect(stringMatch("h[ae]llo", "hillo")).toBe(false);
+    expect(stringMatch("h[^e]llo", "hallo")).toBe(true);
+    expect(stringMatch("h[^e]llo", "hello")).toBe(false);
+    expect(stringMatch("h[a-c]llo", "hbllo")).toBe(true);
+    expect(stringMatch("h[c-a]llo", "hbllo")).toBe(true);
+    expect(stringMatch("h\\*llo", "h*llo")).toBe(true);
+    expect(stringMatch("h\\*llo", "hello")).toBe(false);
+    expect(stringMatch("*max-*-entries*", "zset-max-ziplist-entries")).toBe(true);
+    expect(stringMatch("*max-*-entries*", "stream-node-max-entries")).toBe(false);
+    expect(stringMatch("MAX*", "maxmemory")).toBe(false);
+    expect(stringMatch("MAX*", "maxmemory", true)).toBe(true);
+    expect(stringMatch("[A-Z]x", "bx", true)).toBe(true);
+    expect(stringMatch("a*", "")).toBe(false);
+    expect(stringMatch("", "")).toBe(true);
+    expect(stringMatch("ab[", "abc")).toBe(false);
+    // abusive patterns end quickly
+    expect(stringMatch("a*".repeat(30) + "b", "a".repeat(60))).toBe(false);
+  });
+});
+
+describe("protected mode", () => {
+  it("counts only loopback peers as local", () => {
+    expect(isLoopback("127.0.0.1")).toBe(true);
+    expect(isLoopback("127.0.0.2")).toBe(true);
+    expect(isLoopback("::1")).toBe(true);
+    expect(isLoopback("::ffff:127.0.0.1")).toBe(true);
+    expect(isLoopback("192.0.2.2")).toBe(false);
+    expect(isLoopback("::ffff:10.0.0.1")).toBe(false);
+    expect(isLoopback("fd00::2")).toBe(false);
+  });
+});
