@@ -12,7 +12,7 @@ describeRuntimes("protocol", (ctx) => {
     const raw = await ctx.raw();
     raw.write(Buffer.concat([Buffer.from("PING\r\n"), Buffer.isBuffer(bad) ? bad : Buffer.from(bad, "latin1")]));
     expect(await raw.read()).toBe("+PONG\r\n");
-    expect(await raw.read()).toBe(`-${text}\r\n`);
+    expect(await raw.read()).toBe(`-ERR ${text}\r\n`);
     await raw.waitClosed();
     // the server and other connections are fine
     const other = await ctx.raw();
@@ -124,14 +124,14 @@ describeRuntimes(
     it("unauthenticated connections may not send more than 10 arguments", async () => {
       const raw = await ctx.raw();
       raw.write("*11\r\n");
-      expect(await raw.read()).toBe("-Protocol error: unauthenticated multibulk length\r\n");
+      expect(await raw.read()).toBe("-ERR Protocol error: unauthenticated multibulk length\r\n");
       await raw.waitClosed();
     });
 
     it("unauthenticated connections may not send bulks over 16 KB", async () => {
       const raw = await ctx.raw();
       raw.write("*2\r\n$4\r\nAUTH\r\n$16385\r\n");
-      expect(await raw.read()).toBe("-Protocol error: unauthenticated bulk length\r\n");
+      expect(await raw.read()).toBe("-ERR Protocol error: unauthenticated bulk length\r\n");
       await raw.waitClosed();
     });
 

@@ -88,7 +88,7 @@ describeRuntimes(
       expect(Number(f.used_memory)).toBeGreaterThan(0);
       expect(Number(f.used_memory_rss)).toBeGreaterThan(0);
       expect(Number(f.used_memory_peak)).toBeGreaterThanOrEqual(Number(f.used_memory));
-      expect(f.used_memory_human).toMatch(/^\d+\.\d\dM$/);
+      expect(f.used_memory_human).toMatch(/^\d+\.\d\d[BKMG]$/);
       expect(f.maxmemory).toBe("0");
       expect(f.maxmemory_human).toBe("0B");
       expect(f.maxmemory_policy).toBe("noeviction");

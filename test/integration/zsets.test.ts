@@ -70,10 +70,10 @@ describeRuntimes("zsets", (ctx) => {
   it("ZRANGE in all its forms, and the older range commands", async () => {
     const r = ctx.ioredis();
     await r.zadd("z", 1, "a", 2, "b", 3, "c", 4, "d", 5, "e");
-    expect(await r.call("ZRANGE", "z", 0, -1)).toEqual(["a", "b", "c", "d", "e"]);
-    expect(await r.call("ZRANGE", "z", -2, -1, "WITHSCORES")).toEqual(["d", "4", "e", "5"]);
-    expect(await r.call("ZRANGE", "z", 0, 1, "REV")).toEqual(["e", "d"]);
-    expect(await r.call("ZRANGE", "z", "(1", 4, "BYSCORE")).toEqual(["b", "c", "d"]);
+    expect(await (r as any).zrange("z", 0, -1)).toEqual(["a", "b", "c", "d", "e"]);
+    expect(await (r as any).zrange("z", -2, -1, "WITHSCORES")).toEqual(["d", "4", "e", "5"]);
+    expect(await (r as any).zrange("z", 0, 1, "REV")).toEqual(["e", "d"]);
+    expect(await (r as any).zrange("z", "(1", 4, "BYSCORE")).toEqual(["b", "c", "d"]);
     expect(await r.zrange("z", "+inf", "(1", "BYSCORE", "REV", "LIMIT", 1, 2)).toEqual(["d", "c"]);
     expect(await r.zrange("z", "-inf", "+inf", "BYSCORE", "LIMIT", 2, -1)).toEqual(["c", "d", "e"]);
     expect(await r.zrange("z", "-inf", "+inf", "BYSCORE", "LIMIT", 1, 0)).toEqual([]);
@@ -82,18 +82,18 @@ describeRuntimes("zsets", (ctx) => {
     expect(await r.zrangebyscore("z", 2, 4, "WITHSCORES", "LIMIT", 1, 1)).toEqual(["c", "3"]);
     expect(await r.zrevrangebyscore("z", 4, 2)).toEqual(["d", "c", "b"]);
     expect(await r.zrevrange("z", 0, 1, "WITHSCORES")).toEqual(["e", "5", "d", "4"]);
-    expect(await r.call("ZRANGE", "missing", 0, -1)).toEqual([]);
+    expect(await (r as any).zrange("missing", 0, -1)).toEqual([]);
     await r.zadd("lex", 0, "a", 0, "b", 0, "c", 0, "d", 0, "e");
     expect(await r.zrange("lex", "[b", "(e", "BYLEX")).toEqual(["b", "c", "d"]);
     expect(await r.zrange("lex", "+", "-", "BYLEX", "REV", "LIMIT", 0, 2)).toEqual(["e", "d"]);
     expect(await r.zrangebylex("lex", "-", "+", "LIMIT", 1, 2)).toEqual(["b", "c"]);
     expect(await r.zrevrangebylex("lex", "[c", "-")).toEqual(["c", "b", "a"]);
     expect(await r.zrangestore("dst", "z", 1, 3, "BYSCORE")).toBe(3);
-    expect(await r.call("ZRANGE", "dst", 0, -1, "WITHSCORES")).toEqual(["a", "1", "b", "2", "c", "3"]);
+    expect(await (r as any).zrange("dst", 0, -1, "WITHSCORES")).toEqual(["a", "1", "b", "2", "c", "3"]);
     expect(await r.zrangestore("dst", "lex", "[c", "+", "BYLEX", "LIMIT", 1, 5)).toBe(2);
-    expect(await r.call("ZRANGE", "dst", 0, -1)).toEqual(["d", "e"]);
+    expect(await (r as any).zrange("dst", 0, -1)).toEqual(["d", "e"]);
     expect(await r.zrangestore("dst", "missing", 0, -1)).toBe(0);
-    expect(await r.call("ZRANGE", "dst", 0, -1)).toEqual([]);
+    expect(await (r as any).zrange("dst", 0, -1)).toEqual([]);
     expect(await r.dbsize()).toBe(2);
   });
 
@@ -103,7 +103,7 @@ describeRuntimes("zsets", (ctx) => {
     expect(await r.zremrangebyrank("z", 0, 1)).toBe(2);
     expect(await r.zremrangebyrank("z", 5, 1)).toBe(0);
     expect(await r.zremrangebyscore("z", "(3", 4)).toBe(1);
-    expect(await r.call("ZRANGE", "z", 0, -1)).toEqual(["c", "e"]);
+    expect(await (r as any).zrange("z", 0, -1)).toEqual(["c", "e"]);
     await r.zadd("lex", 0, "a", 0, "b", 0, "c");
     expect(await r.zremrangebylex("lex", "[a", "(c")).toBe(2);
     expect(await r.zremrangebylex("lex", "-", "+")).toBe(1);
@@ -150,13 +150,13 @@ describeRuntimes("zsets", (ctx) => {
     expect(await r.zintercard(2, "a", "b")).toBe(2);
     expect(await r.zintercard(2, "a", "b", "LIMIT", 1)).toBe(1);
     expect(await r.zunionstore("out", 2, "a", "b", "WEIGHTS", 1, 2)).toBe(4);
-    expect(await r.call("ZRANGE", "out", 0, -1, "WITHSCORES")).toEqual(["x", "1", "y", "22", "z", "43", "w", "60"]);
+    expect(await (r as any).zrange("out", 0, -1, "WITHSCORES")).toEqual(["x", "1", "y", "22", "z", "43", "w", "60"]);
     expect(await r.zinterstore("out", 2, "a", "b")).toBe(2);
     expect(await r.zdiffstore("out", 2, "a", "a")).toBe(0);
     expect(await r.dbsize()).toBe(2);
     await r.set("str", "v");
     expect(await r.zunionstore("str", 1, "a")).toBe(3);
-    expect(await r.call("ZRANGE", "str", 0, -1)).toEqual(["x", "y", "z"]);
+    expect(await (r as any).zrange("str", 0, -1)).toEqual(["x", "y", "z"]);
     // +inf + -inf sums to 0 in Valkey; inf * 0 weight is 0
     await r.zadd("pinf", "+inf", "m");
     await r.zadd("ninf", "-inf", "m");
@@ -234,7 +234,7 @@ describeRuntimes("zsets", (ctx) => {
     const r = ctx.ioredis({ protocol: 3 } as never);
     await r.zadd("i3", 1, "a", 2, "b");
     expect(await r.zscore("i3", "b")).toBe("2");
-    expect(await r.call("ZRANGE", "i3", 0, -1)).toEqual(["a", "b"]);
+    expect(await (r as any).zrange("i3", 0, -1)).toEqual(["a", "b"]);
   });
 
   it("ZSCAN walks big sets with cursors and MATCH/COUNT/NOSCORES", async () => {
@@ -254,13 +254,13 @@ describeRuntimes("zsets", (ctx) => {
     expect(seen.size).toBe(500);
     expect(seen.get("m7")).toBe("7");
     expect(calls).toBeGreaterThan(5);
-    const [, only] = (await r.call("ZSCAN", "big", 0, "MATCH", "m4?", "COUNT", 1000, "NOSCORES")) as [string, string[]];
+    const [, only] = await (r as any).zscan("big", 0, "MATCH", "m4?", "COUNT", 1000, "NOSCORES");
     expect(only.sort()).toEqual(["m40", "m41", "m42", "m43", "m44", "m45", "m46", "m47", "m48", "m49"]);
     // an unknown cursor restarts the scan: duplicates are allowed, misses are not
     const restarted = new Set<string>();
     cursor = "123456789";
     do {
-      const [next, items] = (await r.call("ZSCAN", "big", cursor, "COUNT", 200, "NOSCORES")) as [string, string[]];
+      const [next, items] = await (r as any).zscan("big", cursor, "COUNT", 200, "NOSCORES");
       for (const m of items) restarted.add(m);
       cursor = next;
     } while (cursor !== "0");
@@ -278,7 +278,7 @@ describeRuntimes("zsets", (ctx) => {
     let cursor = "0";
     let round = 0;
     do {
-      const [next, items] = (await r.call("ZSCAN", "mut", cursor, "COUNT", 37, "NOSCORES")) as [string, string[]];
+      const [next, items] = await (r as any).zscan("mut", cursor, "COUNT", 37, "NOSCORES");
       for (const m of items) seen.add(m);
       cursor = next;
       // churn between calls: remove some, add many, move scores
