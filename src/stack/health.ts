@@ -160,7 +160,7 @@ export function watchHealth(check: (timeoutMs: number) => Promise<string | null>
   let state: HealthState = "starting";
   let attempts = 0;
   let failures = 0;
-  let lastReason = "no check has run yet";
+  let lastReason = "no check has completed yet";
   let running = false;
   let pokeAgain = false;
   let stopped = false;
@@ -353,8 +353,7 @@ export async function main(argv: string[]): Promise<number> {
     return r.ok ? 0 : 1;
   }
   const t0 = performance.now();
-  const waitMs = args.waitMs;
-  const watch = watchHealth((timeoutMs) => probe(url, Math.min(timeoutMs, Math.max(1, waitMs - (performance.now() - t0)))).then((r) => (r.ok ? null : r.reason)), {
+  const watch = watchHealth((timeoutMs) => probe(url, timeoutMs).then((r) => (r.ok ? null : r.reason)), {
     intervalMs: args.intervalMs,
     timeoutMs: args.timeoutMs,
     retries: args.retries,
@@ -362,7 +361,7 @@ export async function main(argv: string[]): Promise<number> {
     startIntervalMs: args.intervalMs,
   });
   watch.poke();
-  const expiry = setTimeout(() => watch.stop(), waitMs);
+  const expiry = setTimeout(() => watch.stop(), args.waitMs);
   const ok = await watch.done;
   clearTimeout(expiry);
   const took = Math.round(performance.now() - t0);
