@@ -2,7 +2,7 @@
 // the server and the apps under concurrently (named, coloured prefixes), hold each app until its depends_on
 // conditions hold (compose semantics), tear everything down together, and exit with the code that matters.
 
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { constants } from "node:os";
@@ -141,13 +141,62 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  return run(stack, server, t0);
+  // Start the server before loading concurrently (rxjs is most of dev's own startup): both happen at once.
+  const early = spawnEarly(serverCommandLine(server.argv), stack.valkey);
+  const signals = { caught: null as NodeJS.Signals | null };
+  const onSignal = (s: NodeJS.Signals) => {
+    signals.caught ??= s;
+    if (!early.adopted) early.child.kill(s);
+  };
+  for (const s of SIGNALS) process.on(s, onSignal);
+  try {
+    return await run(stack, server, t0, early, signals);
+  } finally {
+    for (const s of SIGNALS) process.off(s, onSignal);
+    if (!early.adopted && early.child.exitCode === null) early.child.kill("SIGTERM");
+  }
 }
 
-async function run(stack: Stack, server: { argv: string[]; runtime: string }, t0: number): Promise<number> {
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/** How concurrently runs a command line: /bin/sh -c (cmd.exe on Windows). */
+function shellSpawn(command: string, options: SpawnOptions): ChildProcess {
+  if (process.platform === "win32") return spawn("cmd.exe", ["/s", "/c", `"${command}"`], { ...options, windowsVerbatimArguments: true });
+  return spawn("/bin/sh", ["-c", command], options);
+}
+
+/** `exec` so the server is the process concurrently watches and signals (its exit code, not the shell's). */
+function serverCommandLine(argv: string[]): string {
+  return `${process.platform === "win32" ? "" : "exec "}${argv.map(shellQuote).join(" ")}`;
+}
+
+interface EarlyServer {
+  command: string;
+  child: ChildProcess;
+  adopted: boolean;
+  /** close/error events that fired before concurrently listened; replayed when it adopts the child. */
+  missed: Array<[event: string, ...args: unknown[]]>;
+  spawnedAt: number;
+}
+
+function spawnEarly(command: string, spec: ServiceSpec): EarlyServer {
+  const child = shellSpawn(command, { cwd: spec.cwd, env: { ...process.env, ...spec.env }, stdio: ["pipe", "pipe", "pipe"] });
+  const early: EarlyServer = { command, child, adopted: false, missed: [], spawnedAt: performance.now() };
+  child.on("error", (e) => !early.adopted && early.missed.push(["error", e]));
+  child.on("close", (code, signal) => !early.adopted && early.missed.push(["close", code, signal]));
+  return early;
+}
+
+async function run(
+  stack: Stack,
+  server: { argv: string[]; runtime: string },
+  t0: number,
+  early: EarlyServer,
+  signals: { caught: NodeJS.Signals | null },
+): Promise<number> {
   const cc = await import("concurrently");
   setImmediate(loadIoredis); // load the probe's client while the server starts
-  const url = `redis://${stack.valkey.password ? `:${encodeURIComponent(stack.valkey.password)}@` : ""}${stack.valkey.connectHost.includes(":") ? `[${stack.valkey.connectHost}]` : stack.valkey.connectHost}:${stack.valkey.port}`;
+  const url = stack.valkey.url;
   const specs: ServiceSpec[] = [stack.valkey, ...stack.apps];
   const logger = new cc.Logger({ prefixFormat: "name", timestampFormat: "HH:mm:ss.SSS" });
   logger.setPrefixLength(Math.max(...specs.map((s) => s.name.length)));
@@ -156,11 +205,8 @@ async function run(stack: Stack, server: { argv: string[]; runtime: string }, t0
   // Per-service state the gate reads.
   const health = new Map<string, HealthWatch>();
   const exited = new Map<string, number | string>();
-  const startedAt = new Map<string, number>();
+  const startedAt = new Map<string, number>([["valkey", early.spawnedAt]]);
   let gateFailure: string | null = null;
-  let caughtSignal: NodeJS.Signals | null = null;
-  const onSignal = (s: NodeJS.Signals) => (caughtSignal ??= s);
-  for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(s, onSignal);
 
   let commands: Command[] = [];
   const byName = (name: string) => commands.find((c) => c.name === name)!;
@@ -283,8 +329,7 @@ async function run(stack: Stack, server: { argv: string[]; runtime: string }, t0
   const palette = [...COLORS];
   const inputs = specs.map((s) => ({
     name: s.name,
-    // `exec` so the server is the process concurrently watches and signals (its exit code, not the shell's).
-    command: s === stack.valkey ? `${process.platform === "win32" ? "" : "exec "}${server.argv.map(shellQuote).join(" ")}` : s.command,
+    command: s === stack.valkey ? early.command : s.command,
     cwd: s.cwd,
     env: s.env,
     prefixColor: s.color ?? (s === stack.valkey ? "red" : palette.shift() ?? "gray"),
@@ -293,6 +338,13 @@ async function run(stack: Stack, server: { argv: string[]; runtime: string }, t0
     logger,
     outputStream: process.stdout,
     abortSignal: abortController.signal,
+    // The server's first start adopts the process spawned early; everything else spawns as concurrently does.
+    spawn: (command: string, options: SpawnOptions) => {
+      if (early.adopted || command !== early.command) return shellSpawn(command, options);
+      early.adopted = true;
+      if (early.missed.length) setImmediate(() => early.missed.forEach(([event, ...args]) => early.child.emit(event, ...args)));
+      return early.child;
+    },
     successCondition: stack.success as never,
     // dependsOn and healthchecks come first: they need the bare Command objects, not the proxies later
     // controllers wrap them in.
@@ -314,6 +366,8 @@ async function run(stack: Stack, server: { argv: string[]; runtime: string }, t0
     ],
   });
   commands = started;
+  // A signal that came while concurrently was loading already stopped the server; stop the rest.
+  if (signals.caught !== null) stopAll(`${signals.caught} received while starting`);
   logger.logGlobalEvent(`valkey-bun dev: ${stack.file}; server on ${server.runtime} at ${url.replace(/\/\/:[^@]*@/, "//:***@")}`);
 
   let events: CloseEvent[];
@@ -326,11 +380,10 @@ async function run(stack: Stack, server: { argv: string[]; runtime: string }, t0
     events = e as CloseEvent[];
     success = false;
   } finally {
-    for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.off(s, onSignal);
     for (const w of health.values()) w.stop();
   }
   if (gateFailure !== null) return 1;
-  if (caughtSignal !== null && caughtSignal !== "SIGINT") return exitNumber(caughtSignal);
+  if (signals.caught !== null && signals.caught !== "SIGINT") return exitNumber(signals.caught);
   if (success) return 0;
   const culprit = events.find((e) => !e.killed && e.exitCode !== 0) ?? events.find((e) => e.exitCode !== 0);
   return culprit ? exitNumber(culprit.exitCode) || 1 : 1;

@@ -309,6 +309,8 @@ export interface ValkeySpec extends ServiceSpec {
   password: string | null;
   /** Host clients connect to (a wildcard bind becomes 127.0.0.1). */
   connectHost: string;
+  /** What apps get as ${VALKEY_URL}: redis://[:password@]connectHost:port */
+  url: string;
 }
 
 export interface Stack {
@@ -446,6 +448,8 @@ export function resolveManifest(input: unknown, opts: ResolveOptions = {}): Stac
   const firstAddr = host.split(/\s+/)[0]!.replace(/^-/, "");
   const connectHost = firstAddr === "*" || firstAddr === "0.0.0.0" ? "127.0.0.1" : firstAddr === "::*" || firstAddr === "::" ? "::1" : firstAddr;
 
+  const url = `redis://${password ? `:${encodeURIComponent(password)}@` : ""}${connectHost.includes(":") ? `[${connectHost}]` : connectHost}:${port}`;
+
   // Every effective setting travels as a flag, so the child's own .env/VALKEY_* reading cannot disagree.
   const args = ["--port", String(port), "--bind", ...host.split(/\s+/)];
   for (const name of ["databases", "maxclients", "loglevel"]) args.push(`--${name}`, config!.params.get(name)!);
@@ -472,6 +476,7 @@ export function resolveManifest(input: unknown, opts: ResolveOptions = {}): Stac
     port,
     password,
     connectHost,
+    url,
   };
 
   const specs: ServiceSpec[] = [];
@@ -539,7 +544,6 @@ export function resolveManifest(input: unknown, opts: ResolveOptions = {}): Stac
   if (target !== undefined && !names.has(target) && !/^\d+$/.test(target)) problems.push(`success: unknown service "${target}"`);
 
   // Interpolation, now that the URL is known.
-  const url = `redis://${password ? `:${encodeURIComponent(password)}@` : ""}${connectHost.includes(":") ? `[${connectHost}]` : connectHost}:${port}`;
   const vars: Record<string, string | undefined> = {
     ...env,
     VALKEY_URL: url,
