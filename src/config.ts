@@ -3,7 +3,7 @@
 // Every setting is a Valkey config parameter: the same table answers CONFIG GET/SET and validates flags.
 
 import { readFileSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod"; // the namespace form: `{ z }` is undefined when vitest runs under Bun
 
 export type LogLevel = "debug" | "verbose" | "notice" | "warning" | "nothing";
 

@@ -62,8 +62,10 @@ function oneLine(e: unknown): string {
   if (err?.code === "ECONNREFUSED") return "connection refused";
   if (err?.code === "ENOTFOUND" || err?.code === "EAI_AGAIN") return `cannot resolve host (${err.code})`;
   if (err?.code === "ECONNRESET") return "connection reset by server";
-  const msg = String(err?.message ?? e).split("\n")[0]!;
-  return msg.replace(/^ReplyError: /, "");
+  const msg = String(err?.message ?? e).split("\n")[0]!.replace(/^ReplyError: /, "");
+  // ioredis opens with HELLO, so the server's NOAUTH text talks about HELLO; say what to do instead.
+  if (msg.startsWith("NOAUTH")) return "NOAUTH Authentication required (the server has a password: put it in the URL, redis://:PASSWORD@host:port)";
+  return msg;
 }
 
 /**
@@ -94,7 +96,6 @@ export async function probe(url: string, timeoutMs = 1000): Promise<ProbeResult>
     enableReadyCheck: false,
     enableOfflineQueue: true,
     autoResubscribe: false,
-    connectionName: "valkey-bun-health",
   });
   let lastError: unknown = null;
   client.on("error", (e: unknown) => (lastError ??= e));

@@ -4,7 +4,7 @@
 
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigError, findParam, loadConfig, validateParam } from "../config.js";
 
 // ---------------------------------------------------------------------------------------------------------

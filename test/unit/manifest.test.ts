@@ -292,7 +292,9 @@ describe("manifest errors name the path of the bad field", () => {
     try {
       loadManifest(bad);
     } catch (e) {
-      expect((e as ManifestError).message).toMatch(new RegExp(`^${bad}: invalid stack manifest\\n  not valid JSON at line 2, column 29: `));
+      // Node's JSON.parse says where; Bun's does not.
+      const where = process.versions.bun ? "" : " at line 2, column 29";
+      expect((e as ManifestError).message).toMatch(new RegExp(`^${bad}: invalid stack manifest\\n  not valid JSON${where}: \\S`));
     }
     try {
       loadManifest(join(dir, "missing.json"));
