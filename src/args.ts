@@ -81,15 +81,36 @@ export function bigint(b: Buffer): bigint {
 }
 
 const FLOAT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const HEX_FLOAT_RE = /^([+-]?)0[xX](?:([0-9a-fA-F]+)(?:\.([0-9a-fA-F]*))?|\.([0-9a-fA-F]+))(?:[pP]([+-]?\d+))?$/;
 
-/** strtod-like double parsing as Valkey accepts it (inf/infinity allowed, NaN and spaces refused). */
+/**
+ * strtod-like double parsing as Valkey accepts it (getDoubleFromObject): decimal and hex forms, inf/infinity;
+ * NaN, spaces, and values strtod flags as out of range (overflow, or underflow to zero) are refused.
+ */
 export function parseFloatStrict(b: Buffer | string): number | null {
   const s = typeof b === "string" ? b : b.toString("latin1");
   if (s.length === 0 || s.length > 5000) return null;
-  if (FLOAT_RE.test(s)) return Number(s);
+  if (FLOAT_RE.test(s)) {
+    const v = Number(s);
+    if (v === Infinity || v === -Infinity) return null;
+    if (v === 0 && /[1-9]/.test(s.split(/[eE]/)[0]!)) return null;
+    return v;
+  }
   const l = s.toLowerCase();
   if (l === "inf" || l === "+inf" || l === "infinity" || l === "+infinity") return Infinity;
   if (l === "-inf" || l === "-infinity") return -Infinity;
+  const h = HEX_FLOAT_RE.exec(s);
+  if (h) {
+    const digits = (h[2] ?? "") + (h[3] ?? h[4] ?? "");
+    const fracLen = (h[3] ?? h[4] ?? "").length;
+    let m = 0;
+    for (const ch of digits) m = m * 16 + parseInt(ch, 16);
+    const e = Number(h[5] ?? 0) - 4 * fracLen;
+    const half = Math.trunc(e / 2);
+    const v = m === 0 ? 0 : m * 2 ** half * 2 ** (e - half);
+    if (v === Infinity || (v === 0 && m !== 0)) return null;
+    return h[1] === "-" ? -v : v;
+  }
   return null;
 }
 
@@ -139,4 +160,23 @@ export class Args {
 
 export function err(text: string): ReplyError {
   return new ReplyError(text);
+}
+
+/** LONG_MAX as Valkey's range checks spell it; -LONG_MAX is the usual lower bound for signed counts. */
+export const LONG_MAX = I64_MAX;
+
+/**
+ * Valkey's getRangeLongFromObjectOrReply: an int64 within [min, max]. With `msg` that one error text is used for
+ * both a non-integer and an out-of-range value (as Valkey does); without it the two standard texts.
+ */
+export function rangeInt(b: Buffer, min: bigint, max: bigint, msg?: string): number {
+  const v = parseI64Big(b);
+  if (v === null) throw msg === undefined ? E.notInteger : new ReplyError(msg);
+  if (v < min || v > max) throw new ReplyError(msg ?? `ERR value is out of range, value must between ${min} and ${max}`);
+  return Number(v);
+}
+
+/** Valkey's getPositiveLongFromObjectOrReply: 0..LONG_MAX, default text "value is out of range, must be positive". */
+export function positiveInt(b: Buffer, msg = "ERR value is out of range, must be positive"): number {
+  return rangeInt(b, 0n, I64_MAX, msg);
 }

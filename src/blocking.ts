@@ -19,7 +19,7 @@ export interface BlockState {
   argv: Buffer[];
   /** Type the command waits for; a key of another type does not wake it. */
   type: ValueType;
-  /** Also wake when the key is deleted (XREADGROUP: the group vanished with it). */
+  /** Also wake when the key is deleted or changes type (XREADGROUP: the group vanished with it). */
   wakeOnDelete: boolean;
   timeoutReply: "nullArray" | "null";
   timer: ReturnType<typeof setTimeout> | null;
@@ -28,6 +28,11 @@ export interface BlockState {
 /** Set while a parked command is being re-run: block() then only reports "still waiting". */
 let retrying: Client | null = null;
 let stillBlocked = false;
+
+/** Is this client's parked command being re-run now (a woken client)? */
+export function isRetrying(c: Client): boolean {
+  return retrying === c;
+}
 
 /** May this call block? Not inside MULTI/EXEC or scripts, where blocking commands act non-blocking. */
 export function canBlock(c: Client): boolean {
@@ -142,7 +147,7 @@ export function serveReady(server: Server): void {
         const st = c.blocked as BlockState | null;
         if (st === null || c.closed) continue;
         const e = db.keys.get(key);
-        if (e === undefined ? !st.wakeOnDelete : e.type !== st.type) continue;
+        if ((e === undefined || e.type !== st.type) && !st.wakeOnDelete) continue;
         retry(server, c, st);
         // stop early once the key has nothing left to give
         if (!db.keys.has(key) && !st.wakeOnDelete) break;

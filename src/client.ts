@@ -22,6 +22,9 @@ export interface Connection {
   fd: number;
 }
 
+/** Families with per-connection state (pub/sub, tracking) register how RESET clears it. */
+export const resetHooks: Array<(c: Client) => void> = [];
+
 export interface QueuedCommand {
   entry: CommandEntry;
   argv: Buffer[];

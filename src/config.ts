@@ -3,7 +3,7 @@
 // Every setting is a Valkey config parameter: the same table answers CONFIG GET/SET and validates flags.
 
 import { readFileSync } from "node:fs";
-import * as z from "zod"; // the namespace form: `{ z }` is undefined when vitest runs under Bun
+import * as z from "zod"; // namespace import: `{ z }` is undefined under vitest on Bun
 
 export type LogLevel = "debug" | "verbose" | "notice" | "warning" | "nothing";
 
@@ -183,8 +183,8 @@ export const PARAMS: ParamDef[] = [
   int("zset-max-listpack-entries", 128, 0, LONG_MAX, { alias: "zset-max-ziplist-entries" }),
   int("zset-max-listpack-value", 64, 0, LONG_MAX, { alias: "zset-max-ziplist-value" }),
   int("hll-sparse-max-bytes", 3000, 0, LONG_MAX),
-  int("stream-node-max-bytes", 4096, 0, LONG_MAX, { inert: true }),
-  int("stream-node-max-entries", 100, 0, LONG_MAX, { inert: true }),
+  int("stream-node-max-bytes", 4096, 0, LONG_MAX),
+  int("stream-node-max-entries", 100, 0, LONG_MAX),
   // persistence: this server never writes; the settings are accepted and reported as off
   {
     name: "save",
@@ -370,7 +370,8 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const envAll = opts.env ?? process.env;
   const env = envSchema.parse(Object.fromEntries(ENV_VARS.map((v) => [v.env, envAll[v.env]])));
   const params = new Map<string, string>();
-  for (const p of PARAMS) params.set(p.name, p.default);
+  // Defaults in canonical form too ("512mb" -> "536870912"), as CONFIG GET shows them and the core reads them.
+  for (const p of PARAMS) params.set(p.name, p.kind === "memory" ? String(parseMemory(p.default)) : p.default);
   const persistence: string[] = [];
   const apply = (p: ParamDef, raw: string, source: string) => {
     try {

@@ -30,6 +30,15 @@ export const E = {
   bitValue: err("ERR bit is not an integer or out of range"),
   stringTooLong: err("ERR string exceeds maximum allowed size (proto-max-bulk-len)"),
   offsetOutOfRange: err("ERR offset is out of range"),
+  decrementOverflow: err("ERR decrement would overflow"),
+  lcsWrongType: err("ERR The specified keys must contain string values"),
+  lcsLenAndIdx: err("ERR If you want both the length and indexes, please just use IDX."),
+  lcsMemory: err("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"),
+  bitArgument: err("ERR The bit argument must be 1 or 0."),
+  bitopNot: err("ERR BITOP NOT must be called with a single source key."),
+  bitfieldType: err("ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."),
+  bitfieldOverflowType: err("ERR Invalid OVERFLOW type specified"),
+  bitfieldRoWrite: err("ERR BITFIELD_RO only supports the GET subcommand"),
   invalidExpire: (cmd: string) => err(`ERR invalid expire time in '${cmd}' command`),
   nxXxGtLt: err("ERR NX and XX, GT or LT options at the same time are not compatible"),
   gtLtNx: err("ERR GT, LT, and/or NX options at the same time are not compatible"),
@@ -48,6 +57,24 @@ export const E = {
   timeoutNotFloat: err("ERR timeout is not a float or out of range"),
   timeoutNegative: err("ERR timeout is negative"),
   protoNoAuthHello: err("NOPROTO unsupported protocol version"),
+  // generic keyspace family (keys.ts, scan.ts, dump.ts)
+  invalidCursor: err("ERR invalid cursor"),
+  /** getIntFromObjectOrReply: an integer beyond a C int (MOVE / COPY db index). */
+  notInt32: err("ERR value is out of range, value must between -2147483648 and 2147483647"),
+  unknownTypeName: (name: string) => err(sanitize(`ERR unknown type name '${name}'`)),
+  unsupportedOption: (opt: string) => err(sanitize(`ERR Unsupported option ${opt}`)),
+  gtAndLt: err("ERR GT and LT options at the same time are not compatible"),
+  badDataFormat: err("ERR Bad data format"),
+  /** DUMP of a type whose family has not registered an RDB codec (src/dump.ts). */
+  dumpUnsupported: (type: string) => err(`ERR DUMP does not support ${type} values yet`),
+  invalidIdletime: err("ERR Invalid IDLETIME value, must be >= 0"),
+  invalidFreq: err("ERR Invalid FREQ value, must be >= 0 and <= 255"),
+  lfuNotSelected: err(
+    "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+  ),
+  lfuSelected: err(
+    "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+  ),
 } as const;
 
 export function unknownCommand(name: string, args: string[]): ReplyError {

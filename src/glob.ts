@@ -1,79 +1,151 @@
-// Valkey's stringmatchlen: glob-style matching on latin1 strings (`*`, `?`, `[a-z]`, `[^x]`, `\` escapes).
+// Glob-style matching exactly as Valkey's stringmatchlen() (util.c): `*`, `?`, `[...]` classes with ranges,
+// `[^...]` negation, `\` escapes, optional case folding. Used by KEYS/SCAN MATCH, CONFIG GET, PUBSUB patterns.
+//
+// Pattern and subject are byte strings: latin1 JS strings or Buffers. Valkey's quirks are kept on purpose:
+// reads past the pattern's end see the C string terminator (0); range bounds and the subject byte compare
+// as signed chars (so `[a-\xff]` is the range -1..'a'); an unterminated class matches like a terminated one;
+// escaped characters inside a class compare case-sensitively even in nocase mode.
 
-/** Does `s` match glob `pattern`? Both are latin1 strings (one char per byte). */
-export function globMatch(pattern: string, s: string, nocase = false): boolean {
-  return match(pattern, 0, s, 0, nocase, { n: 0 });
+type Bytes = string | Uint8Array;
+
+function toStr(s: Bytes): string {
+  return typeof s === "string" ? s : Buffer.from(s.buffer, s.byteOffset, s.byteLength).toString("latin1");
 }
 
-function lower(c: number, nocase: boolean): number {
-  return nocase && c >= 65 && c <= 90 ? c + 32 : c;
+/** tolower() in the C locale. */
+function lower(c: number): number {
+  return c >= 65 && c <= 90 ? c + 32 : c;
 }
 
-function match(p: string, pi: number, s: string, si: number, nocase: boolean, nest: { n: number }): boolean {
-  // Valkey caps recursion on '*' to avoid pathological patterns; exceeding it counts as no match.
-  if (++nest.n > 1000) return false;
-  const plen = p.length;
-  const slen = s.length;
-  while (pi < plen && si < slen) {
-    const pc = p.charCodeAt(pi);
-    switch (pc) {
+/** A byte read as C `char` (signed on the platforms Valkey runs on). */
+function signed(c: number): number {
+  return c > 127 ? c - 256 : c;
+}
+
+const MAX_NESTING = 1000;
+
+function match(p: string, pi: number, plen: number, s: string, si: number, slen: number, nocase: boolean, st: { skipLonger: boolean }, nesting: number): boolean {
+  // Protection against abusive patterns.
+  if (nesting > MAX_NESTING) return false;
+  const at = (i: number) => (i < p.length ? p.charCodeAt(i) : 0);
+  while (plen > 0 && slen > 0) {
+    switch (p.charCodeAt(pi)) {
       case 42: {
         // '*'
-        while (pi + 1 < plen && p.charCodeAt(pi + 1) === 42) pi++;
-        if (pi + 1 === plen) return true;
-        for (let k = si; k < slen; k++) if (match(p, pi + 1, s, k, nocase, nest)) return true;
+        while (plen > 0 && at(pi + 1) === 42) {
+          pi++;
+          plen--;
+        }
+        if (plen === 1) return true;
+        while (slen > 0) {
+          if (match(p, pi + 1, plen - 1, s, si, slen, nocase, st, nesting + 1)) return true;
+          if (st.skipLonger) return false;
+          si++;
+          slen--;
+        }
+        // No match for the rest of the pattern from anywhere in the rest of the string: longer matches for
+        // earlier stars cannot help either.
+        st.skipLonger = true;
         return false;
       }
-      case 63:
-        // '?'
+      case 63: // '?'
         si++;
+        slen--;
         break;
       case 91: {
         // '['
         pi++;
-        const not = p.charCodeAt(pi) === 94;
-        if (not) pi++;
-        let matched = false;
-        const sc = lower(s.charCodeAt(si), nocase);
-        for (;;) {
-          if (pi >= plen) {
-            pi--;
-            break;
-          }
-          const c = p.charCodeAt(pi);
-          if (c === 92 && pi + 2 <= plen - 1 + 1 && pi + 1 < plen) {
-            pi++;
-            if (lower(p.charCodeAt(pi), nocase) === sc) matched = true;
-          } else if (c === 93) {
-            break;
-          } else if (pi + 2 < plen && p.charCodeAt(pi + 1) === 45) {
-            let start = lower(c, nocase);
-            let end = lower(p.charCodeAt(pi + 2), nocase);
-            if (start > end) [start, end] = [end, start];
-            pi += 2;
-            if (sc >= start && sc <= end) matched = true;
-          } else if (lower(c, nocase) === sc) matched = true;
+        plen--;
+        const not = at(pi) === 94; // '^'
+        if (not) {
           pi++;
+          plen--;
+        }
+        let matched = false;
+        const c0 = s.charCodeAt(si);
+        for (;;) {
+          if (at(pi) === 92 && plen >= 2) {
+            // '\' escape inside a class
+            pi++;
+            plen--;
+            if (at(pi) === c0) matched = true;
+          } else if (at(pi) === 93) {
+            // ']'
+            break;
+          } else if (plen === 0) {
+            pi--;
+            plen++;
+            break;
+          } else if (plen >= 3 && at(pi + 1) === 45) {
+            // 'a-z' range
+            let start = signed(at(pi));
+            let end = signed(at(pi + 2));
+            let c = signed(c0);
+            if (start > end) [start, end] = [end, start];
+            if (nocase) {
+              start = lower(start);
+              end = lower(end);
+              c = lower(c);
+            }
+            pi += 2;
+            plen -= 2;
+            if (c >= start && c <= end) matched = true;
+          } else if (nocase ? lower(at(pi)) === lower(c0) : at(pi) === c0) {
+            matched = true;
+          }
+          pi++;
+          plen--;
         }
         if (not) matched = !matched;
         if (!matched) return false;
         si++;
+        slen--;
         break;
       }
-      case 92:
-        // '\\'
-        if (pi + 1 < plen) pi++;
-      // fallthrough
-      default:
-        if (lower(p.charCodeAt(pi), nocase) !== lower(s.charCodeAt(si), nocase)) return false;
+      case 92: // '\'
+        if (plen >= 2) {
+          pi++;
+          plen--;
+        }
+      // falls through
+      default: {
+        const pc = at(pi);
+        const sc = s.charCodeAt(si);
+        if (nocase ? lower(pc) !== lower(sc) : pc !== sc) return false;
         si++;
+        slen--;
         break;
+      }
     }
     pi++;
-    if (si === slen) {
-      while (pi < plen && p.charCodeAt(pi) === 42) pi++;
+    plen--;
+    if (slen === 0) {
+      while (at(pi) === 42) {
+        pi++;
+        plen--;
+      }
       break;
     }
   }
-  return pi === plen && si === slen;
+  return plen === 0 && slen === 0;
+}
+
+/** Valkey's stringmatchlen(pattern, string, nocase). */
+export function globMatch(pattern: Bytes, subject: Bytes, nocase = false): boolean {
+  const p = toStr(pattern);
+  const s = toStr(subject);
+  return match(p, 0, p.length, s, 0, s.length, nocase, { skipLonger: false }, 0);
+}
+
+/**
+ * A matcher for one pattern applied to many subjects: converts the pattern once. Note that stringmatchlen
+ * itself does not match "*" against the empty string; KEYS and SCAN treat a lone "*" as "everything" before
+ * matching (callers do that themselves).
+ */
+export function globMatcher(pattern: Bytes, nocase = false): (subject: Bytes) => boolean {
+  const p = toStr(pattern);
+  return (subject) => {
+    const s = toStr(subject);
+    return match(p, 0, p.length, s, 0, s.length, nocase, { skipLonger: false }, 0);
+  };
 }

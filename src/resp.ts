@@ -39,6 +39,8 @@ export class RespParser {
   /** Arguments still expected for the multibulk in progress; -1 = between commands. */
   private argc = -1;
   private args: Buffer[] = [];
+  /** Leading entries of `args` that own their memory (copied by retain(), or a big bulk). */
+  private owned = 0;
   /** Length of the bulk being read; -1 = header not read yet. */
   private bulkLen = -1;
   /** Large bulk being filled across reads (without its trailing CRLF). */
@@ -72,6 +74,7 @@ export class RespParser {
       this.bigFill += n;
       data = data.subarray(n);
       if (this.bigFill === this.big.length) {
+        if (this.owned === this.args.length) this.owned++;
         this.args.push(this.big);
         this.big = null;
         this.bigFill = 0;
@@ -99,7 +102,10 @@ export class RespParser {
     if (this.pos < this.buf.length) this.buf = Buffer.from(this.buf.subarray(this.pos));
     else this.buf = EMPTY;
     this.pos = 0;
-    for (let i = 0; i < this.args.length; i++) this.args[i] = Buffer.from(this.args[i]!);
+    // Only what arrived since the last retain() can point into a transport chunk; copying everything again
+    // would make a command with several large arguments quadratic.
+    for (let i = this.owned; i < this.args.length; i++) this.args[i] = Buffer.from(this.args[i]!);
+    this.owned = this.args.length;
   }
 
   next(): Buffer[] | null {
@@ -110,7 +116,11 @@ export class RespParser {
       if (this.argc < 0) {
         let pos = this.pos;
         if (pos >= len) return null;
-        if (buf[pos] !== STAR) return this.inline();
+        if (buf[pos] !== STAR) {
+          const inl = this.inline();
+          if (inl === undefined) continue; // blank line: look at what follows
+          return inl;
+        }
         const cr = buf.indexOf(CR, pos);
         if (cr < 0 || cr + 1 >= len) {
           if (cr < 0 && len - pos > PROTO_INLINE_MAX_SIZE) return this.fail("Protocol error: too big mbulk count string");
@@ -124,6 +134,7 @@ export class RespParser {
         if (n <= 0) continue;
         this.argc = n;
         this.args = [];
+        this.owned = 0;
       }
       const args = this.args;
       while (args.length < this.argc) {
@@ -163,11 +174,13 @@ export class RespParser {
       }
       this.argc = -1;
       this.args = [];
+      this.owned = 0;
       return args;
     }
   }
 
-  private inline(): Buffer[] | null {
+  /** One inline command; undefined for a blank line (nothing to run, keep parsing). */
+  private inline(): Buffer[] | null | undefined {
     const buf = this.buf;
     const pos = this.pos;
     const lf = buf.indexOf(LF, pos);
@@ -180,7 +193,7 @@ export class RespParser {
     this.pos = lf + 1;
     const args = splitArgs(buf, pos, end);
     if (args === null) return this.fail("Protocol error: unbalanced quotes in request");
-    if (args.length === 0) return this.next();
+    if (args.length === 0) return undefined;
     return args;
   }
 
@@ -258,7 +271,8 @@ export function splitArgs(buf: Buffer, start: number, end: number): Buffer[] | n
           done = true;
         } else cur.push(c);
       } else {
-        if (c === -1 || isSpace(c)) done = true;
+        // Only these end an unquoted token (isspace() is used between tokens and after quotes).
+        if (c === -1 || c === 32 || c === 10 || c === 13 || c === 9) done = true;
         else if (c === 34) inq = true;
         else if (c === 39) insq = true;
         else cur.push(c);
@@ -445,6 +459,22 @@ export class ReplyWriter {
 
   // helpers shared by many commands
 
+  /** n scored elements (ZRANGE ... WITHSCORES and kin): RESP2 one flat array of 2n, RESP3 n nested pairs. */
+  scoredArray(n: number): void {
+    this.array(this.proto === 3 ? n : n * 2);
+  }
+
+  /** A double already formatted by the caller (GEOPOS coordinates): RESP3 `,text`, RESP2 bulk string. */
+  doubleText(text: string): void {
+    if (this.proto === 3) this.ascii("," + text + "\r\n");
+    else this.bulk(text);
+  }
+
+  /** Opens one [member, score] pair inside scoredArray (a no-op in RESP2). */
+  scoredPair(): void {
+    if (this.proto === 3) this.array(2);
+  }
+
   bulks(items: ArrayLike<Buffer | string>): void {
     this.array(items.length);
     for (let i = 0; i < items.length; i++) this.bulk(items[i]!);
@@ -469,15 +499,22 @@ export class ReplyWriter {
 
 const CRLF = Buffer.from("\r\n");
 
+/** 2^62: Valkey's double2ll bound (LLONG_MAX / 2 as a double). */
+const D2LL_MAX = 4611686018427387904;
+
 /**
- * Valkey's fpconv_dtoa: shortest round-trip digits, plain notation for "human" exponents, otherwise
- * d.ddde+XX. Used for every double reply (ZSCORE, RESP3 doubles, INCRBYFLOAT uses its own format).
+ * Valkey's d2string: integral values within +-2^62 print as integers (double2ll + ll2string), everything else
+ * through fpconv_dtoa: shortest round-trip digits, plain notation for "human" exponents, otherwise d.ddde+X.
+ * Used for every double reply (ZSCORE, RESP3 doubles; INCRBYFLOAT uses its own format).
  */
 export function formatDouble(d: number): string {
   if (d === Infinity) return "inf";
   if (d === -Infinity) return "-inf";
   if (Number.isNaN(d)) return "nan";
   if (d === 0) return Object.is(d, -0) ? "-0" : "0";
+  if (Number.isInteger(d) && d >= -D2LL_MAX && d <= D2LL_MAX) {
+    return Math.abs(d) <= Number.MAX_SAFE_INTEGER ? String(d) : BigInt(d).toString();
+  }
   const neg = d < 0;
   const e = (neg ? -d : d).toExponential(); // shortest round-trip digits: "d.ddde+x"
   const ePos = e.indexOf("e");

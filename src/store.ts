@@ -1,6 +1,7 @@
 // Databases, expiry (lazy + active sweep, injected clock) and the one "key modified" signal.
 
 import { E } from "./errors.js";
+import type { ScanLog } from "./scan.js";
 
 export type ValueType = "string" | "list" | "set" | "zset" | "hash" | "stream";
 
@@ -66,6 +67,7 @@ export interface StoreHooks {
 }
 
 export class Database {
+  /** Insert only through set()/put(): SCAN's log (scanLog) must hear of every new key. */
   keys = new Map<string, Entry>();
   /** Expiry deadlines (ms) beside the keyspace, as in Valkey. */
   expires = new Map<string, number>();
@@ -75,6 +77,8 @@ export class Database {
   readonly blocking = new Map<string, unknown>();
   /** Resumable iterator over `expires` for the active expiry sweep. */
   sweep: Iterator<[string, number]> | null = null;
+  /** SCAN's insertion log over `keys` (src/scan.ts); created by the first SCAN, then told of every new key. */
+  scanLog: ScanLog | null = null;
 
   constructor(
     readonly store: Store,
@@ -93,17 +97,20 @@ export class Database {
     return e;
   }
 
-  /** Lookup for reading: counts keyspace hits/misses and touches the LRU clock. */
-  read(key: string): Entry | undefined {
+  /**
+   * Lookup for reading: counts keyspace hits/misses and touches the LRU clock. `flags` (LOOKUP_NOTOUCH,
+   * LOOKUP_NONOTIFY) as Valkey's lookupKeyReadWithFlags: TTL/TYPE/EXISTS/OBJECT do not touch.
+   */
+  read(key: string, flags = 0): Entry | undefined {
     const e = this.peek(key);
     const s = this.store;
     if (e === undefined) {
       s.stats.keyspaceMisses++;
-      if (s.notifyFlags & N.KEY_MISS) s.notify(this.id, "keymiss", key, N.KEY_MISS);
+      if (s.notifyFlags & N.KEY_MISS && !(flags & LOOKUP_NONOTIFY)) s.notify(this.id, "keymiss", key, N.KEY_MISS);
       return undefined;
     }
     s.stats.keyspaceHits++;
-    if (!s.noTouch) {
+    if (!s.noTouch && !(flags & LOOKUP_NOTOUCH)) {
       e.lru = s.now;
       e.freq++;
     }
@@ -136,14 +143,18 @@ export class Database {
   /** Store a new value; drops any TTL unless keepTtl. Does not signal: callers call changed(). */
   set(key: string, type: ValueType, value: any, keepTtl = false): Entry {
     const e = new Entry(type, value, this.store.now);
+    const n = this.keys.size;
     this.keys.set(key, e);
+    if (this.scanLog !== null && this.keys.size !== n) this.scanLog.added(key);
     if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
     return e;
   }
 
   /** Put an existing entry (RENAME, MOVE, COPY). */
   put(key: string, e: Entry): void {
+    const n = this.keys.size;
     this.keys.set(key, e);
+    if (this.scanLog !== null && this.keys.size !== n) this.scanLog.added(key);
     if (this.expires.size !== 0) this.expires.delete(key);
   }
 
@@ -167,14 +178,22 @@ export class Database {
     return this.expires.delete(key);
   }
 
-  /** Delete `key` if its TTL has passed (lazy expiry). */
+  /** True when `key`'s TTL has passed; deletes it (lazy expiry) unless expiry is paused. */
   expireIfNeeded(key: string): boolean {
     const at = this.expires.get(key);
     if (at === undefined || at > this.store.now) return false;
-    // A client paused for writes must not see keys vanish (Valkey keeps them until unpause).
-    if (this.store.expiryPaused) return false;
+    // While clients are paused the dataset stays as it is, but readers already see the key as gone (Valkey
+    // returns "expired" without deleting; the key is deleted once the pause ends).
+    if (this.store.expiryPaused) return true;
     this.expireKey(key);
     return true;
+  }
+
+  /** The key exists and its TTL has not passed (no side effects). */
+  alive(key: string): boolean {
+    if (!this.keys.has(key)) return false;
+    const at = this.expires.size === 0 ? undefined : this.expires.get(key);
+    return at === undefined || at > this.store.now;
   }
 
   expireKey(key: string): void {
@@ -199,16 +218,25 @@ export class Database {
     if (s.notifyFlags & cls) s.notify(this.id, event, key, cls);
   }
 
+  /** Wake clients blocked on `key` without a keyspace change (Valkey's signalKeyAsReady alone: XGROUP DESTROY). */
+  keyReady(key: string): void {
+    if (this.blocking.size !== 0 && this.blocking.has(key)) this.store.hooks.keyReady?.(this, key);
+  }
+
   /** An extra event for a change already signalled (e.g. "expire" after "set"). */
   notify(event: string, key: string, cls: number): void {
     const s = this.store;
     if (s.notifyFlags & cls) s.notify(this.id, event, key, cls);
   }
 
-  /** Mark every watcher of every watched key that exists (FLUSHDB, SWAPDB). */
+  /**
+   * Mark the watchers of every watched key that exists here or in `alsoIn` (FLUSHDB, SWAPDB). A key whose TTL
+   * has passed does not count: dropping or swapping a stale key changes nothing logically (Valkey's
+   * touchAllWatchedKeysInDb).
+   */
   touchAllWatched(alsoIn?: Database): void {
     for (const [key, set] of this.watched) {
-      if (this.keys.has(key) || (alsoIn && alsoIn.keys.has(key))) for (const c of set) c.dirtyCas = true;
+      if (this.alive(key) || (alsoIn && alsoIn.alive(key))) for (const c of set) c.dirtyCas = true;
     }
   }
 
@@ -218,6 +246,7 @@ export class Database {
     this.keys.clear();
     this.expires.clear();
     this.sweep = null;
+    this.scanLog?.cleared();
   }
 
   /** Uniformly random live key, or undefined (RANDOMKEY). */
@@ -232,6 +261,10 @@ export class Database {
     return undefined;
   }
 }
+
+/** Flags for Database.read (Valkey's LOOKUP_*). */
+export const LOOKUP_NOTOUCH = 1;
+export const LOOKUP_NONOTIFY = 2;
 
 /** Random key of a Map. O(n) skip; Maps have no random access, and RANDOMKEY/SPOP on keyspaces are rare. */
 export function randomMapKey<K>(m: Map<K, unknown>): K | undefined {
@@ -320,6 +353,7 @@ export class Store {
     dbb.touchAllWatched(da);
     [da.keys, dbb.keys] = [dbb.keys, da.keys];
     [da.expires, dbb.expires] = [dbb.expires, da.expires];
+    [da.scanLog, dbb.scanLog] = [dbb.scanLog, da.scanLog];
     da.sweep = dbb.sweep = null;
     for (const db of [da, dbb]) for (const key of db.blocking.keys()) if (db.keys.has(key)) this.hooks.keyReady?.(db, key);
   }

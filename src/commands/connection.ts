@@ -1,6 +1,6 @@
 // Connection family: PING ECHO HELLO AUTH SELECT QUIT RESET CLIENT ...
 
-import type { Client } from "../client.js";
+import { type Client, resetHooks } from "../client.js";
 import { E, errorText, unknownSubcommandOrWrongArity } from "../errors.js";
 import { int, str, token, parseI64 } from "../args.js";
 import { clientAddr, formatAddr } from "../server.js";
@@ -12,7 +12,7 @@ import { unblockClient } from "../blocking.js";
 
 export const commands: CommandEntry[] = [
   { name: "ping", arity: -1, flags: ["fast", "sentinel"], acl: ["connection"], tips: ["request_policy:all_shards", "response_policy:all_succeeded"], run: ping },
-  { name: "echo", arity: 2, flags: ["fast"], acl: ["connection"], run: echo },
+  { name: "echo", arity: 2, flags: ["loading", "stale", "fast"], acl: ["connection"], run: echo },
   { name: "hello", arity: -1, flags: ["noscript", "loading", "stale", "fast", "no_auth", "sentinel", "allow_busy"], acl: ["connection"], run: hello },
   { name: "auth", arity: -2, flags: ["noscript", "loading", "stale", "fast", "no_auth", "sentinel", "allow_busy"], acl: ["connection"], run: auth },
   { name: "select", arity: 2, flags: ["loading", "stale", "fast"], acl: ["connection"], run: select },
@@ -21,23 +21,23 @@ export const commands: CommandEntry[] = [
   {
     name: "client",
     arity: -2,
-    flags: [],
+    flags: ["sentinel"],
     acl: [],
     subcommands: [
-      { name: "id", arity: 2, flags: ["noscript", "loading", "stale"], acl: ["connection"], run: (c) => c.w.integer(c.id) },
-      { name: "setname", arity: 3, flags: ["noscript", "loading", "stale"], acl: ["connection"], run: clientSetname },
-      { name: "getname", arity: 2, flags: ["noscript", "loading", "stale"], acl: ["connection"], run: (c) => (c.name ? c.w.bulk(c.name) : c.w.null()) },
-      { name: "setinfo", arity: 4, flags: ["noscript", "loading", "stale"], acl: ["connection"], run: clientSetinfo },
-      { name: "info", arity: 2, flags: ["noscript", "loading", "stale"], acl: ["connection"], tips: ["nondeterministic_output"], run: (c) => c.w.verbatim(clientInfoLine(c) + "\n") },
-      { name: "list", arity: -2, flags: ["admin", "noscript", "loading", "stale"], acl: ["connection"], tips: ["nondeterministic_output"], run: clientList },
-      { name: "kill", arity: -3, flags: ["admin", "noscript", "loading", "stale"], acl: ["connection"], run: clientKill },
-      { name: "no-evict", arity: 3, flags: ["admin", "noscript", "loading", "stale"], acl: ["connection"], run: (c, a) => onOff(c, a, (v) => (c.noEvict = v)) },
+      { name: "id", arity: 2, flags: ["noscript", "loading", "stale", "sentinel"], acl: ["connection"], run: (c) => c.w.integer(c.id) },
+      { name: "setname", arity: 3, flags: ["noscript", "loading", "stale", "sentinel"], acl: ["connection"], tips: ["request_policy:all_nodes", "response_policy:all_succeeded"], run: clientSetname },
+      { name: "getname", arity: 2, flags: ["noscript", "loading", "stale", "sentinel"], acl: ["connection"], run: (c) => (c.name ? c.w.bulk(c.name) : c.w.null()) },
+      { name: "setinfo", arity: 4, flags: ["noscript", "loading", "stale", "sentinel"], acl: ["connection"], tips: ["request_policy:all_nodes", "response_policy:all_succeeded"], run: clientSetinfo },
+      { name: "info", arity: 2, flags: ["noscript", "loading", "stale", "sentinel"], acl: ["connection"], tips: ["nondeterministic_output"], run: (c) => c.w.verbatim(clientInfoLine(c) + "\n") },
+      { name: "list", arity: -2, flags: ["admin", "noscript", "loading", "stale", "sentinel"], acl: ["connection"], tips: ["nondeterministic_output"], run: clientList },
+      { name: "kill", arity: -3, flags: ["admin", "noscript", "loading", "stale", "sentinel"], acl: ["connection"], run: clientKill },
+      { name: "no-evict", arity: 3, flags: ["admin", "noscript", "loading", "stale", "sentinel"], acl: ["connection"], run: (c, a) => onOff(c, a, (v) => (c.noEvict = v)) },
       { name: "no-touch", arity: 3, flags: ["noscript", "loading", "stale"], acl: ["connection"], run: (c, a) => onOff(c, a, (v) => (c.noTouch = v)) },
-      { name: "reply", arity: 3, flags: ["noscript", "loading", "stale"], acl: ["connection"], run: clientReply },
-      { name: "pause", arity: -3, flags: ["admin", "noscript", "loading", "stale"], acl: ["connection"], run: clientPause },
-      { name: "unpause", arity: 2, flags: ["admin", "noscript", "loading", "stale"], acl: ["connection"], run: (c) => (c.server.unpause(), c.w.ok()) },
-      { name: "unblock", arity: -3, flags: ["admin", "noscript", "loading", "stale"], acl: ["connection"], run: clientUnblock },
-      { name: "help", arity: 2, flags: ["loading", "stale"], acl: ["connection"], run: clientHelp },
+      { name: "reply", arity: 3, flags: ["noscript", "loading", "stale", "sentinel"], acl: ["connection"], run: clientReply },
+      { name: "pause", arity: -3, flags: ["admin", "noscript", "loading", "stale", "sentinel"], acl: ["connection"], run: clientPause },
+      { name: "unpause", arity: 2, flags: ["admin", "noscript", "loading", "stale", "sentinel"], acl: ["connection"], run: (c) => (c.server.unpause(), c.w.ok()) },
+      { name: "unblock", arity: -3, flags: ["admin", "noscript", "loading", "stale", "sentinel"], acl: ["connection"], run: clientUnblock },
+      { name: "help", arity: 2, flags: ["loading", "stale", "sentinel"], acl: ["connection"], run: clientHelp },
     ],
   },
 ];
@@ -157,8 +157,6 @@ function quit(c: Client): void {
   c.closing = true;
 }
 
-/** Drop every piece of connection state (RESET, and what a new connection starts with). */
-export const resetHooks: Array<(c: Client) => void> = [];
 
 // RESET
 function reset(c: Client): void {

@@ -78,7 +78,8 @@ export function gate(c: Client, argv: Buffer[]): CommandEntry | null {
       return reject(c, unknownCommand(name, argv.slice(1, 129).map((b) => b.toString("latin1"))));
     }
   }
-  if (e.subcommands !== undefined) {
+  // A container runs its own handler when called without a subcommand (COMMAND); otherwise it needs one.
+  if (e.subcommands !== undefined && (argv.length >= 2 || e.run === undefined)) {
     const parent = e;
     if (argv.length < 2) return reject(c, wrongArity(parent.name), parent);
     const sub = argv[1]!.toString("latin1").toLowerCase();

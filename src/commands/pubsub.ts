@@ -3,20 +3,19 @@
 // Messages are RESP3 push frames or RESP2 arrays (ReplyWriter.push decides). A subscriber that does not read
 // is cut at client-output-buffer-limit's pubsub class, as in Valkey.
 
-import type { Client } from "../client.js";
+import { type Client, resetHooks } from "../client.js";
 import { str } from "../args.js";
 import { globMatch } from "../glob.js";
 import type { Server } from "../server.js";
 import type { CommandEntry } from "./types.js";
-import { resetHooks } from "./connection.js";
 
 resetHooks.push((c) => dropAll(registry(c.server), c));
 
 export const commands: CommandEntry[] = [
-  { name: "subscribe", arity: -2, flags: ["pubsub", "noscript", "loading", "stale"], run: (c, a) => subscribe(c, a, "channels") },
-  { name: "unsubscribe", arity: -1, flags: ["pubsub", "noscript", "loading", "stale"], run: (c, a) => unsubscribe(c, a, "channels") },
-  { name: "psubscribe", arity: -2, flags: ["pubsub", "noscript", "loading", "stale"], run: (c, a) => subscribe(c, a, "patterns") },
-  { name: "punsubscribe", arity: -1, flags: ["pubsub", "noscript", "loading", "stale"], run: (c, a) => unsubscribe(c, a, "patterns") },
+  { name: "subscribe", arity: -2, flags: ["pubsub", "noscript", "loading", "stale", "sentinel"], run: (c, a) => subscribe(c, a, "channels") },
+  { name: "unsubscribe", arity: -1, flags: ["pubsub", "noscript", "loading", "stale", "sentinel"], run: (c, a) => unsubscribe(c, a, "channels") },
+  { name: "psubscribe", arity: -2, flags: ["pubsub", "noscript", "loading", "stale", "sentinel"], run: (c, a) => subscribe(c, a, "patterns") },
+  { name: "punsubscribe", arity: -1, flags: ["pubsub", "noscript", "loading", "stale", "sentinel"], run: (c, a) => unsubscribe(c, a, "patterns") },
   {
     name: "ssubscribe",
     arity: -2,
@@ -31,7 +30,7 @@ export const commands: CommandEntry[] = [
     keys: [{ begin: 1, range: [-1, 1, 0], flags: ["NOT_KEY"] }],
     run: (c, a) => unsubscribe(c, a, "shardChannels"),
   },
-  { name: "publish", arity: 3, flags: ["pubsub", "loading", "stale", "fast", "may_replicate"], run: publishCmd },
+  { name: "publish", arity: 3, flags: ["pubsub", "loading", "stale", "fast", "may_replicate", "sentinel"], run: publishCmd },
   {
     name: "spublish",
     arity: 3,

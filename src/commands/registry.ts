@@ -2,16 +2,28 @@
 import type { CommandEntry } from "./types.js";
 import { commands as connection } from "./connection.js";
 import { commands as server } from "./server.js";
+import { commands as command } from "./command.js";
 import { commands as strings } from "./strings.js";
+import { commands as bitops } from "./bitops.js";
 import { commands as keys } from "./keys.js";
 import { commands as transactions } from "./transactions.js";
 import { commands as pubsub } from "./pubsub.js";
+import { commands as streams } from "./streams.js";
+import { commands as lists } from "./lists.js";
+import { commands as zsets } from "./zsets.js";
+import { commands as geo } from "./geo.js";
 
 export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["connection", connection],
   ["server", server],
+  ["server", command],
   ["string", strings],
+  ["bitmap", bitops],
   ["generic", keys],
   ["transactions", transactions],
   ["pubsub", pubsub],
+  ["stream", streams],
+  ["list", lists],
+  ["sorted-set", zsets],
+  ["geo", geo],
 ];

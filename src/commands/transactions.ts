@@ -7,13 +7,13 @@ import { str } from "../args.js";
 import type { CommandEntry } from "./types.js";
 
 export const commands: CommandEntry[] = [
-  { name: "multi", arity: 1, flags: ["noscript", "loading", "stale", "fast", "allow_busy"], acl: ["transaction"], run: multi },
+  { name: "multi", arity: 1, flags: ["noscript", "loading", "stale", "fast", "no_multi", "allow_busy"], acl: ["transaction"], run: multi },
   { name: "exec", arity: 1, flags: ["noscript", "loading", "stale", "skip_slowlog"], acl: ["transaction"], run: exec },
   { name: "discard", arity: 1, flags: ["noscript", "loading", "stale", "fast", "allow_busy"], acl: ["transaction"], run: discard },
   {
     name: "watch",
     arity: -2,
-    flags: ["noscript", "loading", "stale", "fast", "allow_busy"],
+    flags: ["noscript", "loading", "stale", "fast", "no_multi", "allow_busy"],
     acl: ["transaction"],
     keys: [{ begin: 1, range: [-1, 1, 0], flags: ["RO"] }],
     run: watch,

@@ -7,14 +7,17 @@ export type Handler = (c: Client, argv: Buffer[]) => void;
 
 /** Valkey key spec, compact form. */
 export interface KeySpec {
-  /** begin_search: index position, or keyword search. */
-  begin: number | { keyword: string; startfrom: number };
+  /** begin_search: index position, or keyword search; "unknown" = both begin_search and find_keys unknown
+   *  (SORT's BY/GET/STORE keys, found by the command's own key extractor). */
+  begin: number | { keyword: string; startfrom: number } | "unknown";
   /** find_keys range: [lastkey, step, limit]. Default [0, 1, 0] (one key). */
   range?: [number, number, number];
   /** find_keys keynum: [keynumidx, firstkey, step]. */
   keynum?: [number, number, number];
   /** Key spec flags as in the JSON specs, e.g. ["RO", "ACCESS"]. */
   flags: string[];
+  /** The spec's `notes` text, shown by COMMAND INFO when present. */
+  notes?: string;
 }
 
 export interface CommandEntry {

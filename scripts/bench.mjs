@@ -1,0 +1,272 @@
+#!/usr/bin/env node
+// Benchmark valkey-bun (Node build and Bun) against a local redis-server with redis-benchmark, in the same run,
+// and report ratios. Also measures startup to first PONG. Bounded: about 1-2 minutes with the defaults.
+//
+//   npm run bench [-- --n 50000 --pn 200000 --pipeline 16 --clients 50 --tests ping,set,get,incr,mset
+//                     --runtimes node,bun --no-redis --startup-runs 5 --no-build]
+//
+// For each target and test: throughput (requests/s as redis-benchmark reports it) and server CPU time per
+// request (utime+stime from /proc/<pid>/stat around the run). Ratios are ours / redis: throughput > 1 is
+// faster than redis, CPU > 1 costs more CPU per request. Numbers are only comparable within one run.
+
+import { spawn, spawnSync, execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import net from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const BUN = join(ROOT, "node_modules", ".bin", "bun");
+
+// ---------------------------------------------------------------------------------------------------------
+// options
+
+const argv = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : def;
+};
+const flag = (name) => argv.includes(`--${name}`);
+if (flag("help")) {
+  const lines = readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 11);
+  console.log(lines.map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
+  process.exit(0);
+}
+const N = Number(opt("n", "50000"));
+// pipelined runs are ~10x faster: more requests keep the CPU reading (10 ms ticks) meaningful
+const PN = Number(opt("pn", String(N * 4)));
+const PIPELINE = Number(opt("pipeline", "16"));
+const CLIENTS = Number(opt("clients", "50"));
+const TESTS = opt("tests", "ping,set,get,incr,mset").split(",").filter(Boolean);
+const RUNTIMES = opt("runtimes", "node,bun").split(",").filter(Boolean);
+const STARTUP_RUNS = Number(opt("startup-runs", "5"));
+const RUN_TIMEOUT_MS = Number(opt("timeout", "60")) * 1000;
+
+const which = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" }).stdout.trim() || null;
+const REDIS_SERVER = flag("no-redis") ? null : which("redis-server");
+const REDIS_BENCHMARK = which("redis-benchmark");
+if (!REDIS_BENCHMARK) {
+  console.error("bench: redis-benchmark is not installed (Debian/Ubuntu: apt-get install redis-tools)");
+  process.exit(1);
+}
+const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+
+// ---------------------------------------------------------------------------------------------------------
+// helpers
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** One request over a fresh connection; resolves with the raw reply text, rejects on connect errors. */
+function ask(port, payload, timeoutMs = 1000) {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, "127.0.0.1");
+    let buf = "";
+    const t = setTimeout(() => {
+      s.destroy();
+      reject(new Error("timeout"));
+    }, timeoutMs);
+    s.on("connect", () => s.write(payload));
+    s.on("data", (d) => {
+      buf += d.toString("latin1");
+      if (buf.endsWith("\r\n")) {
+        clearTimeout(t);
+        s.destroy();
+        resolve(buf);
+      }
+    });
+    s.on("error", (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
+  });
+}
+
+const command = (...args) => `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("");
+
+/** utime + stime of a process, in seconds. */
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+}
+
+function targetCommand(kind, port) {
+  const common = ["--port", String(port), "--loglevel", "warning"];
+  if (kind === "node") return [process.execPath, [join(ROOT, "dist", "cli.js"), ...common]];
+  if (kind === "bun") return [BUN, [join(ROOT, "src", "cli.ts"), ...common]];
+  return [REDIS_SERVER, [...common, "--save", "", "--appendonly", "no"]];
+}
+
+/** Poll with PING until +PONG; returns ms since `t0`. */
+async function waitPong(kind, proc, port, t0, errText = () => "") {
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`${kind} exited with ${proc.exitCode} ${errText()}`);
+    try {
+      if ((await ask(port, "PING\r\n", 500)) === "+PONG\r\n") return performance.now() - t0;
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() - t0 > 15000) throw new Error(`${kind} did not answer PING ${errText()}`);
+    await sleep(1);
+  }
+}
+
+async function startTarget(kind) {
+  const port = await freePort();
+  const [cmd, args] = targetCommand(kind, port);
+  const proc = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NODE_OPTIONS: "" } });
+  let err = "";
+  proc.stderr.on("data", (d) => (err += d));
+  await waitPong(kind, proc, port, performance.now(), () => err);
+  return { kind, port, proc, pid: proc.pid };
+}
+
+async function stopTarget(t) {
+  if (t.proc.exitCode !== null) return;
+  const done = new Promise((r) => t.proc.once("exit", r));
+  t.proc.kill("SIGTERM");
+  await Promise.race([done, sleep(3000)]);
+  if (t.proc.exitCode === null) t.proc.kill("SIGKILL");
+}
+
+/** Spawn -> first +PONG over TCP, in ms. */
+async function startupOnce(kind) {
+  const port = await freePort();
+  const [cmd, args] = targetCommand(kind, port);
+  const t0 = performance.now();
+  const proc = spawn(cmd, args, { cwd: ROOT, stdio: "ignore", env: { ...process.env, NODE_OPTIONS: "" } });
+  try {
+    return await waitPong(kind, proc, port, t0);
+  } finally {
+    proc.kill("SIGKILL");
+    if (proc.exitCode === null) await new Promise((r) => proc.once("exit", r));
+  }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** The command a redis-benchmark test sends (redis-benchmark counts error replies as answers too). */
+const TEST_COMMAND = { lrange_100: "lrange", lrange_300: "lrange", lrange_500: "lrange", lrange_600: "lrange" };
+
+async function supports(port, test) {
+  const reply = await ask(port, command("COMMAND", "INFO", TEST_COMMAND[test] ?? test), 2000).catch(() => "");
+  return reply.startsWith("*1\r\n*");
+}
+
+/** One redis-benchmark run of one test: { rps, requests, cpuPerReqUs }, or null when it printed nothing. */
+async function runBench(target, test, pipeline) {
+  const n = pipeline > 1 ? PN : N;
+  const args = ["-h", "127.0.0.1", "-p", String(target.port), "-q", "-n", String(n), "-c", String(CLIENTS), "-t", test];
+  if (pipeline > 1) args.push("-P", String(pipeline));
+  const cpu0 = cpuSeconds(target.pid);
+  const out = await new Promise((resolve) => {
+    const p = spawn(REDIS_BENCHMARK, args, { stdio: ["ignore", "pipe", "ignore"] });
+    let s = "";
+    p.stdout.on("data", (d) => (s += d));
+    const t = setTimeout(() => p.kill("SIGKILL"), RUN_TIMEOUT_MS);
+    p.on("exit", () => {
+      clearTimeout(t);
+      resolve(s);
+    });
+  });
+  const cpu1 = cpuSeconds(target.pid);
+  const lines = out
+    .split(/[\r\n]+/)
+    .map((l) => /^(.+?): ([\d.]+) requests per second/.exec(l.trim()))
+    .filter(Boolean);
+  if (lines.length === 0) return null;
+  const requests = n * lines.length; // PING runs PING_INLINE and PING_MBULK
+  const seconds = lines.reduce((acc, m) => acc + n / Number(m[2]), 0);
+  return { rps: requests / seconds, requests, cpuPerReqUs: ((cpu1 - cpu0) / requests) * 1e6 };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// main
+
+async function main() {
+  const t0 = performance.now();
+  if (!flag("no-build") && RUNTIMES.includes("node")) {
+    const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
+    execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: ROOT, stdio: "inherit" });
+  }
+  if (RUNTIMES.includes("node") && !existsSync(join(ROOT, "dist", "cli.js"))) throw new Error("dist/cli.js missing: npm run build");
+  const kinds = [...RUNTIMES, ...(REDIS_SERVER ? ["redis"] : [])];
+  const ours = kinds.filter((k) => k !== "redis");
+  console.log(
+    `bench: n=${N} (pipelined ${PN}) clients=${CLIENTS} pipeline 1 and ${PIPELINE}; tests ${TESTS.join(",")}; targets ${kinds.join(", ")}` +
+      (REDIS_SERVER ? "" : " (redis-server not found: no ratios)"),
+  );
+
+  const startup = {};
+  for (const kind of kinds) {
+    const runs = [];
+    for (let i = 0; i < STARTUP_RUNS; i++) runs.push(await startupOnce(kind));
+    startup[kind] = median(runs);
+  }
+
+  const results = {}; // results[kind][test] = { missing } | { [pipeline]: result }
+  for (const kind of kinds) {
+    const target = await startTarget(kind);
+    results[kind] = {};
+    try {
+      for (const test of TESTS) {
+        results[kind][test] = {};
+        if (!(await supports(target.port, test))) {
+          results[kind][test].missing = true;
+          continue;
+        }
+        for (const p of [1, PIPELINE]) results[kind][test][p] = await runBench(target, test, p);
+      }
+    } finally {
+      await stopTarget(target);
+    }
+  }
+
+  const fmtK = (x) => (x == null ? "-" : x >= 1000 ? `${(x / 1000).toFixed(1)}k` : x.toFixed(0));
+  const fmtUs = (x) => (x == null ? "-" : x.toFixed(2));
+  const fmtR = (x) => (x == null || !Number.isFinite(x) ? "-" : x.toFixed(2));
+  const cell = (kind, test, p, f, key) => (results[kind][test]?.missing ? "missing" : f(results[kind][test]?.[p]?.[key]));
+  const head = ["test", "P", ...kinds.flatMap((k) => [`${k} rps`, `${k} us/req`])];
+  if (REDIS_SERVER) head.push(...ours.flatMap((k) => [`${k}/redis rps`, `${k}/redis cpu`]));
+  const widths = head.map((h) => Math.max(h.length, 7));
+  const line = (cells) => console.log(cells.map((c, i) => String(c).padEnd(widths[i])).join("  ").trimEnd());
+  console.log("\nthroughput (req/s), server CPU time per request (us); ratios = ours / redis");
+  line(head);
+  for (const test of TESTS) {
+    for (const p of [1, PIPELINE]) {
+      const row = [test, p];
+      for (const k of kinds) row.push(cell(k, test, p, fmtK, "rps"), cell(k, test, p, fmtUs, "cpuPerReqUs"));
+      if (REDIS_SERVER) {
+        const base = results.redis[test]?.[p];
+        for (const k of ours) {
+          const r = results[k][test]?.[p];
+          row.push(fmtR(r && base ? r.rps / base.rps : null), fmtR(r && base ? r.cpuPerReqUs / base.cpuPerReqUs : null));
+        }
+      }
+      line(row);
+    }
+  }
+  console.log(`\nstartup to first PONG (median of ${STARTUP_RUNS}): ` + kinds.map((k) => `${k} ${startup[k].toFixed(0)} ms`).join(", "));
+  const missing = [...new Set(ours.flatMap((k) => TESTS.filter((t) => results[k][t]?.missing)))];
+  if (missing.length) console.log(`not in valkey-bun's command table yet, not measured: ${missing.join(", ")}`);
+  console.log(`(${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+}
+
+main().catch((e) => {
+  console.error(`bench: ${e?.stack ?? e}`);
+  process.exit(1);
+});

@@ -1,0 +1,639 @@
+// Lists family. A list is a ListValue: a ring buffer of elements (latin1 strings: a JS string costs a
+// fraction of a Buffer per element) that also tracks the listpack size Valkey would have for the same content,
+// so OBJECT ENCODING converts between listpack and quicklist at Valkey's thresholds.
+// Blocking variants (BLPOP, BRPOP, BLMOVE, BLMPOP, BRPOPLPUSH) reuse popFrom()/pushTo().
+
+import type { Client } from "../client.js";
+import { LONG_MAX, positiveInt, rangeInt, str, int, token } from "../args.js";
+import { E, errorText, wrongArity } from "../errors.js";
+import { N } from "../store.js";
+import { Deque } from "../structures/deque.js";
+import type { CommandEntry } from "./types.js";
+
+export const commands: CommandEntry[] = [
+  {
+    name: "lpush",
+    arity: -3,
+    flags: ["write", "denyoom", "fast"],
+    acl: ["list"],
+    keys: [{ begin: 1, flags: ["RW", "INSERT"] }],
+    run: lpush,
+  },
+  {
+    name: "rpush",
+    arity: -3,
+    flags: ["write", "denyoom", "fast"],
+    acl: ["list"],
+    keys: [{ begin: 1, flags: ["RW", "INSERT"] }],
+    run: rpush,
+  },
+  {
+    name: "lpushx",
+    arity: -3,
+    flags: ["write", "denyoom", "fast"],
+    acl: ["list"],
+    keys: [{ begin: 1, flags: ["RW", "INSERT"] }],
+    run: lpushx,
+  },
+  {
+    name: "rpushx",
+    arity: -3,
+    flags: ["write", "denyoom", "fast"],
+    acl: ["list"],
+    keys: [{ begin: 1, flags: ["RW", "INSERT"] }],
+    run: rpushx,
+  },
+  {
+    name: "lpop",
+    arity: -2,
+    flags: ["write", "fast"],
+    acl: ["list"],
+    keys: [{ begin: 1, flags: ["RW", "ACCESS", "DELETE"] }],
+    run: lpop,
+  },
+  {
+    name: "rpop",
+    arity: -2,
+    flags: ["write", "fast"],
+    acl: ["list"],
+    keys: [{ begin: 1, flags: ["RW", "ACCESS", "DELETE"] }],
+    run: rpop,
+  },
+  {
+    name: "llen",
+    arity: 2,
+    flags: ["readonly", "fast"],
+    acl: ["list"],
+    keys: [{ begin: 1, flags: ["RO"] }],
+    run: llen,
+  },
+  {
+    name: "lrange",
+    arity: 4,
+    flags: ["readonly"],
+    acl: ["list"],
+    keys: [{ begin: 1, flags: ["RO", "ACCESS"] }],
+    run: lrange,
+  },
+  {
+    name: "lindex",
+    arity: 3,
+    flags: ["readonly"],
+    acl: ["list"],
+    keys: [{ begin: 1, flags: ["RO", "ACCESS"] }],
+    run: lindex,
+  },
+  {
+    name: "lset",
+    arity: 4,
+    flags: ["write", "denyoom"],
+    acl: ["list"],
+    keys: [{ begin: 1, flags: ["RW", "UPDATE"] }],
+    run: lset,
+  },
+  {
+    name: "linsert",
+    arity: 5,
+    flags: ["write", "denyoom"],
+    acl: ["list"],
+    keys: [{ begin: 1, flags: ["RW", "INSERT"] }],
+    run: linsert,
+  },
+  {
+    name: "lrem",
+    arity: 4,
+    flags: ["write"],
+    acl: ["list"],
+    keys: [{ begin: 1, flags: ["RW", "DELETE"] }],
+    run: lrem,
+  },
+  {
+    name: "ltrim",
+    arity: 4,
+    flags: ["write"],
+    acl: ["list"],
+    keys: [{ begin: 1, flags: ["RW", "DELETE"] }],
+    run: ltrim,
+  },
+  {
+    name: "lpos",
+    arity: -3,
+    flags: ["readonly"],
+    acl: ["list"],
+    keys: [{ begin: 1, flags: ["RO", "ACCESS"] }],
+    run: lpos,
+  },
+  {
+    name: "lmove",
+    arity: 5,
+    flags: ["write", "denyoom"],
+    acl: ["list"],
+    keys: [
+      { begin: 1, flags: ["RW", "ACCESS", "DELETE"] },
+      { begin: 2, flags: ["RW", "INSERT"] },
+    ],
+    run: lmove,
+  },
+  {
+    name: "rpoplpush",
+    arity: 3,
+    flags: ["write", "denyoom"],
+    acl: ["list"],
+    keys: [
+      { begin: 1, flags: ["RW", "ACCESS", "DELETE"] },
+      { begin: 2, flags: ["RW", "INSERT"] },
+    ],
+    run: rpoplpush,
+  },
+  {
+    name: "lmpop",
+    arity: -4,
+    flags: ["write"],
+    acl: ["list"],
+    keys: [{ begin: 1, keynum: [0, 1, 1], flags: ["RW", "ACCESS", "DELETE"] }],
+    run: lmpop,
+  },
+];
+
+// ---------------------------------------------------------------------------------------------------------
+// The value
+
+/** Listpack header (6 bytes) plus its end marker. */
+const LP_EMPTY_BYTES = 7;
+
+export class ListValue extends Deque<string> {
+  /** Bytes the same elements take in a listpack (Valkey's lpBytes). */
+  lpBytes = LP_EMPTY_BYTES;
+  /** Reported encoding: quicklist once the list outgrew one listpack node. */
+  quicklist = false;
+}
+
+export type End = "left" | "right";
+
+/** OBJECT ENCODING for a list. */
+export function encodingOf(v: ListValue, _params?: Map<string, string>): string {
+  return v.quicklist ? "quicklist" : "listpack";
+}
+
+/** Deep copy for COPY. */
+export function copyList(v: ListValue): ListValue {
+  const c = new ListValue(v.length);
+  for (let i = 0; i < v.length; i++) c.pushBack(v.get(i));
+  c.lpBytes = v.lpBytes;
+  c.quicklist = v.quicklist;
+  return c;
+}
+
+/** Bytes one element takes in a listpack: integers in 7..64-bit forms, strings with a 1/2/5-byte header, plus backlen. */
+export function lpEntrySize(s: string): number {
+  const n = s.length;
+  if (n > 0 && n <= 20) {
+    const v = smallInt(s);
+    if (v !== null) {
+      if (v >= 0 && v <= 127) return 2;
+      if (v >= -4096 && v <= 4095) return 3;
+      if (v >= -32768 && v <= 32767) return 4;
+      if (v >= -8388608 && v <= 8388607) return 5;
+      if (v >= -2147483648 && v <= 2147483647) return 6;
+      return 10;
+    }
+  }
+  const enc = n < 64 ? 1 + n : n < 4096 ? 2 + n : 5 + n;
+  return enc + (enc <= 127 ? 1 : enc < 16383 ? 2 : enc < 2097151 ? 3 : enc < 268435455 ? 4 : 5);
+}
+
+/** string2ll on a latin1 string: the value when it is a canonical int64 (a double is enough to classify it). */
+function smallInt(s: string): number | null {
+  const n = s.length;
+  let i = 0;
+  if (s.charCodeAt(0) === 45) {
+    if (n === 1) return null;
+    i = 1;
+  }
+  if (s.charCodeAt(i) === 48) return n === 1 ? 0 : null;
+  for (let k = i; k < n; k++) {
+    const c = s.charCodeAt(k);
+    if (c < 48 || c > 57) return null;
+  }
+  if (n - i >= 19) {
+    const b = BigInt(s);
+    if (b > LONG_MAX || b < -LONG_MAX - 1n) return null;
+  }
+  return Number(s);
+}
+
+const SIZE_LEVELS = [4096, 8192, 16384, 32768, 65536];
+const SIZE_SAFETY_LIMIT = 8192;
+
+/** quicklistNodeLimit: [size limit, count limit] for list-max-listpack-size. */
+function nodeLimit(fill: number): [number, number] {
+  if (fill >= 0) return [Infinity, fill === 0 ? 1 : fill];
+  return [SIZE_LEVELS[Math.min(-fill - 1, SIZE_LEVELS.length - 1)]!, Infinity];
+}
+
+function exceedsNode(fill: number, bytes: number, count: number): boolean {
+  const [sz, cnt] = nodeLimit(fill);
+  if (sz !== Infinity) return bytes > sz;
+  if (bytes > SIZE_SAFETY_LIMIT) return true;
+  return count > cnt;
+}
+
+function fillOf(c: Client): number {
+  return Number(c.server.param("list-max-listpack-size"));
+}
+
+/** Growing: a listpack list becomes a quicklist when the elements about to be added would overflow one node. */
+function convertForGrowth(c: Client, l: ListValue, adding: readonly string[]): void {
+  if (l.quicklist) return;
+  let add = 0;
+  for (let i = 0; i < adding.length; i++) add += adding[i]!.length;
+  if (exceedsNode(fillOf(c), l.lpBytes + add, l.length + adding.length)) l.quicklist = true;
+}
+
+/**
+ * Shrinking: a quicklist becomes a listpack again below half the node limits (Valkey also needs the quicklist
+ * to be a single node; a total under half a node stands in for that).
+ */
+function convertForShrink(c: Client, l: ListValue): void {
+  if (!l.quicklist) return;
+  let [sz, cnt] = nodeLimit(fillOf(c));
+  sz = sz / 2;
+  cnt = cnt === Infinity ? Infinity : Math.floor(cnt / 2);
+  if (l.lpBytes <= sz && l.length <= cnt) l.quicklist = false;
+}
+
+function pushOne(l: ListValue, v: string, where: End): void {
+  if (where === "left") l.pushFront(v);
+  else l.pushBack(v);
+  l.lpBytes += lpEntrySize(v);
+}
+
+function popOne(l: ListValue, where: End): string {
+  const v = (where === "left" ? l.popFront() : l.popBack())!;
+  l.lpBytes -= lpEntrySize(v);
+  return v;
+}
+
+function replaceAt(l: ListValue, i: number, v: string): void {
+  l.lpBytes += lpEntrySize(v) - lpEntrySize(l.get(i));
+  l.set(i, v);
+}
+
+function removeRange(l: ListValue, start: number, count: number): void {
+  if (count <= 0) return;
+  if (count === l.length) {
+    l.clear();
+    l.lpBytes = LP_EMPTY_BYTES;
+    return;
+  }
+  for (let i = start; i < start + count; i++) l.lpBytes -= lpEntrySize(l.get(i));
+  l.removeRange(start, count);
+}
+
+/** The list at `key` for writing: undefined when missing, WRONGTYPE for another type. */
+export function listForWrite(c: Client, key: string): ListValue | undefined {
+  return c.db.writeAs(key, "list");
+}
+
+/**
+ * Push elements at one end of the list at `key`, creating it when `list` is undefined. Signals the change
+ * with the lpush/rpush event. Returns the list.
+ */
+export function pushTo(c: Client, key: string, list: ListValue | undefined, where: End, items: readonly string[]): ListValue {
+  let l = list;
+  if (l === undefined) {
+    l = new ListValue();
+    c.db.set(key, "list", l);
+  }
+  convertForGrowth(c, l, items);
+  for (let i = 0; i < items.length; i++) pushOne(l, items[i]!, where);
+  c.db.changed(key, where === "left" ? "lpush" : "rpush", N.LIST);
+  if (items.length > 1) c.server.store.dirty += items.length - 1;
+  return l;
+}
+
+/**
+ * Pop up to `count` (>= 1) elements from one end of the list at `key`: null when the key is missing, WRONGTYPE
+ * for another type. Emits lpop/rpop, deletes the emptied key (then "del"), signals the change.
+ */
+export function popFrom(c: Client, key: string, where: End, count: number): string[] | null {
+  const l = listForWrite(c, key);
+  if (l === undefined) return null;
+  return popFromList(c, key, l, where, count);
+}
+
+function popFromList(c: Client, key: string, l: ListValue, where: End, count: number): string[] {
+  const n = Math.min(count, l.length);
+  const out: string[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = popOne(l, where);
+  elementsRemoved(c, key, l, where === "left" ? "lpop" : "rpop", n);
+  return out;
+}
+
+/** After removing n > 0 elements: event, deletion of an emptied key, shrink conversion, signal. */
+function elementsRemoved(c: Client, key: string, l: ListValue, event: string, n: number): void {
+  if (l.length === 0) {
+    c.db.delete(key);
+    c.db.changed(key, event, N.LIST);
+    c.db.notify("del", key, N.GENERIC);
+  } else {
+    convertForShrink(c, l);
+    c.db.changed(key, event, N.LIST);
+  }
+  if (n > 1) c.server.store.dirty += n - 1;
+}
+
+function items(argv: Buffer[], from: number): string[] {
+  const out: string[] = new Array(argv.length - from);
+  for (let i = from; i < argv.length; i++) out[i - from] = str(argv[i]!);
+  return out;
+}
+
+function whereArg(b: Buffer): End {
+  const t = token(b);
+  if (t === "left") return "left";
+  if (t === "right") return "right";
+  throw E.syntax;
+}
+
+/** Resolve [start, stop] like Valkey (negative from the end); null when the range is empty. */
+function clampRange(start: number, end: number, len: number): [number, number] | null {
+  if (start < 0) start = len + start;
+  if (end < 0) end = len + end;
+  if (start < 0) start = 0;
+  if (start > end || start >= len) return null;
+  if (end >= len) end = len - 1;
+  return [start, end];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Commands
+
+// LPUSH key element [element ...]
+function lpush(c: Client, argv: Buffer[]): void {
+  pushGeneric(c, argv, "left", false);
+}
+
+// RPUSH key element [element ...]
+function rpush(c: Client, argv: Buffer[]): void {
+  pushGeneric(c, argv, "right", false);
+}
+
+// LPUSHX key element [element ...]
+function lpushx(c: Client, argv: Buffer[]): void {
+  pushGeneric(c, argv, "left", true);
+}
+
+// RPUSHX key element [element ...]
+function rpushx(c: Client, argv: Buffer[]): void {
+  pushGeneric(c, argv, "right", true);
+}
+
+function pushGeneric(c: Client, argv: Buffer[], where: End, xx: boolean): void {
+  const key = str(argv[1]!);
+  const l = listForWrite(c, key);
+  if (l === undefined && xx) return c.w.integer(0);
+  c.w.integer(pushTo(c, key, l, where, items(argv, 2)).length);
+}
+
+// LPOP key [count]
+function lpop(c: Client, argv: Buffer[]): void {
+  popGeneric(c, argv, "left");
+}
+
+// RPOP key [count]
+function rpop(c: Client, argv: Buffer[]): void {
+  popGeneric(c, argv, "right");
+}
+
+function popGeneric(c: Client, argv: Buffer[], where: End): void {
+  if (argv.length > 3) throw wrongArity(where === "left" ? "lpop" : "rpop");
+  const hasCount = argv.length === 3;
+  const count = hasCount ? positiveInt(argv[2]!) : 1;
+  const key = str(argv[1]!);
+  const l = listForWrite(c, key);
+  if (l === undefined) return hasCount ? c.w.nullArray() : c.w.null();
+  if (hasCount && count === 0) return c.w.array(0);
+  const out = popFromList(c, key, l, where, count);
+  if (hasCount) c.w.bulks(out);
+  else c.w.bulk(out[0]!);
+}
+
+// LLEN key
+function llen(c: Client, argv: Buffer[]): void {
+  const l: ListValue | undefined = c.db.readAs(str(argv[1]!), "list");
+  c.w.integer(l === undefined ? 0 : l.length);
+}
+
+// LRANGE key start stop
+function lrange(c: Client, argv: Buffer[]): void {
+  const start = int(argv[2]!);
+  const stop = int(argv[3]!);
+  const l: ListValue | undefined = c.db.readAs(str(argv[1]!), "list");
+  if (l === undefined) return c.w.array(0);
+  const r = clampRange(start, stop, l.length);
+  if (r === null) return c.w.array(0);
+  c.w.array(r[1] - r[0] + 1);
+  for (let i = r[0]; i <= r[1]; i++) c.w.bulk(l.get(i));
+}
+
+// LINDEX key index
+function lindex(c: Client, argv: Buffer[]): void {
+  const l: ListValue | undefined = c.db.readAs(str(argv[1]!), "list");
+  if (l === undefined) return c.w.null();
+  let i = int(argv[2]!);
+  if (i < 0) i += l.length;
+  if (i < 0 || i >= l.length) return c.w.null();
+  c.w.bulk(l.get(i));
+}
+
+// LSET key index element
+function lset(c: Client, argv: Buffer[]): void {
+  const key = str(argv[1]!);
+  const l = listForWrite(c, key);
+  if (l === undefined) throw E.noSuchKey;
+  let i = int(argv[2]!);
+  const v = str(argv[3]!);
+  convertForGrowth(c, l, [v]);
+  if (i < 0) i += l.length;
+  if (i < 0 || i >= l.length) throw errorText("ERR index out of range");
+  replaceAt(l, i, v);
+  convertForShrink(c, l);
+  c.db.changed(key, "lset", N.LIST);
+  c.w.ok();
+}
+
+// LINSERT key <BEFORE | AFTER> pivot element
+function linsert(c: Client, argv: Buffer[]): void {
+  const t = token(argv[2]!);
+  if (t !== "before" && t !== "after") throw E.syntax;
+  const key = str(argv[1]!);
+  const l = listForWrite(c, key);
+  if (l === undefined) return c.w.integer(0);
+  const pivot = str(argv[3]!);
+  const v = str(argv[4]!);
+  convertForGrowth(c, l, [v]);
+  for (let i = 0; i < l.length; i++) {
+    if (l.get(i) === pivot) {
+      l.insert(t === "after" ? i + 1 : i, v);
+      l.lpBytes += lpEntrySize(v);
+      c.db.changed(key, "linsert", N.LIST);
+      return c.w.integer(l.length);
+    }
+  }
+  c.w.integer(-1);
+}
+
+// LREM key count element
+function lrem(c: Client, argv: Buffer[]): void {
+  let toRemove = rangeInt(argv[2]!, -LONG_MAX, LONG_MAX);
+  const key = str(argv[1]!);
+  const l = listForWrite(c, key);
+  if (l === undefined) return c.w.integer(0);
+  const v = str(argv[3]!);
+  const fromTail = toRemove < 0;
+  if (fromTail) toRemove = -toRemove;
+  // compact in one pass, keeping the survivors' order
+  const n = l.length;
+  const keep: string[] = [];
+  let removed = 0;
+  if (!fromTail) {
+    for (let i = 0; i < n; i++) {
+      const e = l.get(i);
+      if (e === v && (toRemove === 0 || removed < toRemove)) removed++;
+      else keep.push(e);
+    }
+  } else {
+    for (let i = n - 1; i >= 0; i--) {
+      const e = l.get(i);
+      if (e === v && (toRemove === 0 || removed < toRemove)) removed++;
+      else keep.push(e);
+    }
+    keep.reverse();
+  }
+  if (removed > 0) {
+    const bytes = l.lpBytes - removed * lpEntrySize(v);
+    l.clear();
+    for (const e of keep) l.pushBack(e);
+    l.lpBytes = bytes;
+    elementsRemoved(c, key, l, "lrem", removed);
+  }
+  c.w.integer(removed);
+}
+
+// LTRIM key start stop
+function ltrim(c: Client, argv: Buffer[]): void {
+  const start = int(argv[2]!);
+  const stop = int(argv[3]!);
+  const key = str(argv[1]!);
+  const l = listForWrite(c, key);
+  if (l === undefined) return c.w.ok();
+  const len = l.length;
+  const r = clampRange(start, stop, len);
+  const ltrimN = r === null ? len : r[0];
+  const rtrimN = r === null ? 0 : len - r[1] - 1;
+  removeRange(l, 0, ltrimN);
+  removeRange(l, l.length - rtrimN, rtrimN);
+  const total = ltrimN + rtrimN;
+  if (total === 0) {
+    c.db.notify("ltrim", key, N.LIST);
+  } else {
+    elementsRemoved(c, key, l, "ltrim", total);
+  }
+  c.w.ok();
+}
+
+// LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]
+function lpos(c: Client, argv: Buffer[]): void {
+  const ele = str(argv[2]!);
+  let rank = 1;
+  let count = -1;
+  let maxlen = 0;
+  for (let j = 3; j < argv.length; j++) {
+    const opt = token(argv[j]!);
+    const more = argv.length - 1 - j;
+    if (opt === "rank" && more) {
+      rank = rangeInt(argv[++j]!, -LONG_MAX, LONG_MAX);
+      if (rank === 0)
+        throw errorText(
+          "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
+        );
+    } else if (opt === "count" && more) {
+      count = positiveInt(argv[++j]!, "ERR COUNT can't be negative");
+    } else if (opt === "maxlen" && more) {
+      maxlen = positiveInt(argv[++j]!, "ERR MAXLEN can't be negative");
+    } else throw E.syntax;
+  }
+  const fromTail = rank < 0;
+  if (fromTail) rank = -rank;
+  const l: ListValue | undefined = c.db.readAs(str(argv[1]!), "list");
+  if (l === undefined) return count !== -1 ? c.w.array(0) : c.w.null();
+  const len = l.length;
+  const found: number[] = [];
+  let matches = 0;
+  for (let k = 0; k < len && (maxlen === 0 || k < maxlen); k++) {
+    const idx = fromTail ? len - 1 - k : k;
+    if (l.get(idx) !== ele) continue;
+    matches++;
+    if (matches < rank) continue;
+    found.push(idx);
+    if (count === -1) break;
+    if (count !== 0 && matches - rank + 1 >= count) break;
+  }
+  if (count !== -1) {
+    c.w.array(found.length);
+    for (const i of found) c.w.integer(i);
+  } else if (found.length > 0) c.w.integer(found[0]!);
+  else c.w.null();
+}
+
+// LMOVE source destination <LEFT | RIGHT> <LEFT | RIGHT>
+function lmove(c: Client, argv: Buffer[]): void {
+  const from = whereArg(argv[3]!);
+  const to = whereArg(argv[4]!);
+  moveGeneric(c, str(argv[1]!), str(argv[2]!), from, to);
+}
+
+// RPOPLPUSH source destination
+function rpoplpush(c: Client, argv: Buffer[]): void {
+  moveGeneric(c, str(argv[1]!), str(argv[2]!), "right", "left");
+}
+
+/** LMOVE semantics: pop one from src, push it on dst; replies with the element or null. */
+export function moveGeneric(c: Client, src: string, dst: string, from: End, to: End): void {
+  const s = listForWrite(c, src);
+  if (s === undefined) return c.w.null();
+  const d = listForWrite(c, dst);
+  const v = popOne(s, from);
+  // Valkey pushes first (lpush/rpush on dst), then reports the pop on src
+  pushTo(c, dst, src === dst ? s : d, to, [v]);
+  elementsRemoved(c, src, s, from === "left" ? "lpop" : "rpop", 1);
+  c.w.bulk(v);
+}
+
+// LMPOP numkeys key [key ...] <LEFT | RIGHT> [COUNT count]
+function lmpop(c: Client, argv: Buffer[]): void {
+  const numkeys = rangeInt(argv[1]!, 1n, LONG_MAX, "ERR numkeys should be greater than 0");
+  const whereIdx = 1 + numkeys + 1;
+  if (whereIdx >= argv.length) throw E.syntax;
+  const where = whereArg(argv[whereIdx]!);
+  let count = -1;
+  for (let j = whereIdx + 1; j < argv.length; j++) {
+    const more = argv.length - 1 - j;
+    if (count === -1 && token(argv[j]!) === "count" && more) {
+      count = rangeInt(argv[++j]!, 1n, LONG_MAX, "ERR count should be greater than 0");
+    } else throw E.syntax;
+  }
+  if (count === -1) count = 1;
+  for (let k = 2; k < whereIdx; k++) {
+    const key = str(argv[k]!);
+    const l = listForWrite(c, key);
+    if (l === undefined || l.length === 0) continue;
+    const out = popFromList(c, key, l, where, count);
+    c.w.array(2);
+    c.w.bulk(key);
+    c.w.bulks(out);
+    return;
+  }
+  c.w.nullArray();
+}

@@ -1,0 +1,808 @@
+// The stream type: entries with unsigned 64-bit ms-seq IDs, consumer groups with pending entries lists.
+//
+// Entries live in "nodes" that mirror Valkey's listpack macro nodes (one radix-tree key each): a node closes
+// when its modelled listpack size reaches stream-node-max-bytes or it holds stream-node-max-entries items, so
+// approximate trimming (~), which only drops whole nodes, and XINFO's radix-tree counters match Valkey.
+// Nodes sit in an array with a moving head (trimming drops nodes from the front); entries inside a node are
+// sorted, deletions are tombstones. Ranges are a binary search over nodes, then over one node: O(log n + m).
+//
+// ID parts are exact u64: a JS number while <= 2^53-1, a bigint above (never both forms for one value, so
+// `===` is equality and `<` compares across the two forms).
+
+export type Num = number | bigint;
+
+export interface StreamID {
+  readonly ms: Num;
+  readonly seq: Num;
+}
+
+export const U64_MAX = 0xffff_ffff_ffff_ffffn;
+const SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+export const ZERO_ID: StreamID = Object.freeze({ ms: 0, seq: 0 });
+export const MAX_ID: StreamID = Object.freeze({ ms: U64_MAX, seq: U64_MAX });
+
+/** A bigint in canonical form: a number when it is a safe integer. */
+export function norm(v: bigint): Num {
+  return v <= SAFE_BIG && v >= -SAFE_BIG ? Number(v) : v;
+}
+
+export function add(a: Num, b: Num): Num {
+  if (typeof a === "number" && typeof b === "number") {
+    const r = a + b;
+    if (Number.isSafeInteger(r)) return r;
+  }
+  return norm(BigInt(a) + BigInt(b));
+}
+
+export function sub(a: Num, b: Num): Num {
+  if (typeof a === "number" && typeof b === "number") {
+    const r = a - b;
+    if (Number.isSafeInteger(r)) return r;
+  }
+  return norm(BigInt(a) - BigInt(b));
+}
+
+export function cmpID(a: StreamID, b: StreamID): number {
+  if (a.ms !== b.ms) return a.ms < b.ms ? -1 : 1;
+  if (a.seq !== b.seq) return a.seq < b.seq ? -1 : 1;
+  return 0;
+}
+
+export function isZeroID(id: StreamID): boolean {
+  return id.ms === 0 && id.seq === 0;
+}
+
+export function formatID(id: StreamID): string {
+  return `${id.ms}-${id.seq}`;
+}
+
+/** A bare ID (so that recorded IDs never keep an entry's fields alive). */
+export function idOf(id: StreamID): StreamID {
+  return { ms: id.ms, seq: id.seq };
+}
+
+function incU(v: Num): Num {
+  return typeof v === "number" && v < Number.MAX_SAFE_INTEGER ? v + 1 : BigInt(v) + 1n;
+}
+
+function decU(v: Num): Num {
+  return typeof v === "number" ? v - 1 : norm(v - 1n);
+}
+
+/** The next ID, or null past the last possible one (Valkey's streamIncrID failure). */
+export function incrID(id: StreamID): StreamID | null {
+  if (id.seq === U64_MAX) return id.ms === U64_MAX ? null : { ms: incU(id.ms), seq: 0 };
+  return { ms: id.ms, seq: incU(id.seq) };
+}
+
+/** The previous ID, or null before 0-0. */
+export function decrID(id: StreamID): StreamID | null {
+  if (id.seq === 0) return id.ms === 0 ? null : { ms: decU(id.ms), seq: U64_MAX };
+  return { ms: id.ms, seq: decU(id.seq) };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// ID parsing, exactly as Valkey's streamGenericParseIDOrReply (C string semantics, string2ull).
+
+const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
+
+/**
+ * Valkey's string2ull: a strict int64 form ("-" rejected), else strtoull(base 10) which also takes leading
+ * spaces, a sign (a "-" wraps modulo 2^64) and leading zeros, but no trailing garbage or overflow.
+ */
+export function parseU64(s: string): Num | null {
+  const n = s.length;
+  if (n === 0) return null;
+  if (/^(?:0|-?[1-9][0-9]*)$/.test(s) && n <= 20) {
+    const v = n <= 15 ? Number(s) : BigInt(s);
+    if (v < 0) return null;
+    if (v <= 0x7fff_ffff_ffff_ffffn) return typeof v === "bigint" ? norm(v) : v;
+    // above int64: string2ll fails, strtoull below takes over
+  }
+  let i = 0;
+  while (i < n && isSpace(s.charCodeAt(i))) i++;
+  let neg = false;
+  if (i < n && (s[i] === "+" || s[i] === "-")) {
+    neg = s[i] === "-";
+    i++;
+  }
+  if (i >= n) return null;
+  for (let j = i; j < n; j++) {
+    const c = s.charCodeAt(j);
+    if (c < 48 || c > 57) return null;
+  }
+  let v = BigInt(s.slice(i));
+  if (v > U64_MAX) return null;
+  if (neg && v !== 0n) v = (1n << 64n) - v;
+  return norm(v);
+}
+
+export interface ParsedID extends StreamID {
+  /** False for the XADD form `<ms>-*`. */
+  seqGiven: boolean;
+}
+
+/**
+ * Parse `<ms>[-<seq>]`, `-` (0-0) and `+` (max). A missing sequence becomes `missingSeq`. `strict` refuses
+ * `-` and `+`; `seqStar` accepts `<ms>-*` (XADD). Returns null for an invalid ID.
+ */
+export function parseStreamID(arg: string, missingSeq: Num, strict: boolean, seqStar = false): ParsedID | null {
+  if (arg.length > 127) return null;
+  const nul = arg.indexOf("\0");
+  const s = nul >= 0 ? arg.slice(0, nul) : arg;
+  if (s === "-") return strict ? null : { ms: 0, seq: 0, seqGiven: true };
+  if (s === "+") return strict ? null : { ms: U64_MAX, seq: U64_MAX, seqGiven: true };
+  const dash = s.indexOf("-");
+  const ms = parseU64(dash >= 0 ? s.slice(0, dash) : s);
+  if (ms === null) return null;
+  if (dash < 0) return { ms, seq: missingSeq, seqGiven: true };
+  const rest = s.slice(dash + 1);
+  if (seqStar && rest === "*") return { ms, seq: 0, seqGiven: false };
+  const seq = parseU64(rest);
+  if (seq === null) return null;
+  return { ms, seq, seqGiven: true };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Listpack size model (listpack.c encodings), used only to decide where a macro node ends.
+
+function intElemBytes(v: Num): number {
+  if (typeof v === "bigint") {
+    if (v >= -2147483648n && v <= 2147483647n) return intElemBytes(Number(v));
+    return 10;
+  }
+  if (v >= 0 && v <= 127) return 2;
+  if (v >= -4096 && v <= 4095) return 3;
+  if (v >= -32768 && v <= 32767) return 4;
+  if (v >= -8388608 && v <= 8388607) return 5;
+  if (v >= -2147483648 && v <= 2147483647) return 6;
+  return 10;
+}
+
+const INT64_MAX_DIGITS = "9223372036854775807";
+const INT64_MIN_DIGITS = "9223372036854775808";
+
+/** Listpack element size of a string (stored as an integer when it is a canonical int64). */
+export function strElemBytes(b: Buffer): number {
+  const n = b.length;
+  if (n > 0 && n <= 20) {
+    const v = lpInt(b);
+    if (v !== null) return intElemBytes(v);
+  }
+  const enc = n < 64 ? 1 + n : n < 4096 ? 2 + n : 5 + n;
+  return enc + (enc <= 127 ? 1 : enc < 16383 ? 2 : enc < 2097151 ? 3 : enc < 268435455 ? 4 : 5);
+}
+
+/** lpStringToInt64: canonical decimal int64 or null. Values past 2^31 only need their size class. */
+function lpInt(b: Buffer): number | bigint | null {
+  const n = b.length;
+  let i = 0;
+  const neg = b[0] === 45;
+  if (neg) {
+    if (n === 1) return null;
+    i = 1;
+  }
+  const d0 = b[i]!;
+  if (d0 === 48) return n === 1 ? 0 : null;
+  if (d0 < 49 || d0 > 57) return null;
+  for (let j = i + 1; j < n; j++) {
+    const c = b[j]!;
+    if (c < 48 || c > 57) return null;
+  }
+  const digits = n - i;
+  if (digits <= 15) {
+    let v = 0;
+    for (let j = i; j < n; j++) v = v * 10 + (b[j]! - 48);
+    return neg ? -v : v;
+  }
+  if (digits === 19) {
+    const s = b.toString("latin1", i);
+    if (s > (neg ? INT64_MIN_DIGITS : INT64_MAX_DIGITS)) return null;
+  } else if (digits > 19) return null;
+  return neg ? -(2n ** 62n) : 2n ** 62n; // some value of the same (9-byte) size class
+}
+
+/** Int64 difference of two u64 values (listpack stores ID deltas as int64). */
+function delta(a: Num, b: Num): Num {
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  return BigInt.asIntN(64, BigInt(a) - BigInt(b));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Entries and nodes
+
+export class StreamEntry implements StreamID {
+  deleted = false;
+  constructor(
+    readonly ms: Num,
+    readonly seq: Num,
+    /** field, value, field, value, ... */
+    readonly fv: Buffer[],
+  ) {}
+}
+
+class StreamNode {
+  readonly entries: StreamEntry[] = [];
+  live = 0;
+  deleted = 0;
+  /** Every entry before this index is a tombstone. */
+  firstLive = 0;
+  constructor(
+    /** The radix-tree key: ID of the node's first entry ever (it may be deleted since). */
+    readonly master: StreamID,
+    /** The master entry's fields come from the first entry's fv (even positions). */
+    readonly masterFv: Buffer[],
+    /** Listpack bytes, not counting the live/deleted counters. */
+    public body: number,
+  ) {}
+
+  get lpBytes(): number {
+    return this.body + intElemBytes(this.live) + intElemBytes(this.deleted);
+  }
+
+  /** Index of the first entry with id >= `id` (from `from`). */
+  lowerBound(id: StreamID, from = this.firstLive): number {
+    const es = this.entries;
+    let lo = from;
+    let hi = es.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cmpID(es[mid]!, id) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  advanceFirstLive(): void {
+    const es = this.entries;
+    while (this.firstLive < es.length && es[this.firstLive]!.deleted) this.firstLive++;
+  }
+}
+
+export interface NodeLimits {
+  /** stream-node-max-bytes (0 = no limit, capped at 1 GiB like Valkey). */
+  maxBytes: number;
+  /** stream-node-max-entries (0 = no limit). */
+  maxEntries: number;
+}
+
+export const DEFAULT_LIMITS: NodeLimits = { maxBytes: 4096, maxEntries: 100 };
+
+const LISTPACK_MAX = 1 << 30;
+
+export type TrimStrategy = { kind: "maxlen"; maxlen: number } | { kind: "minid"; minid: StreamID };
+
+/** SCG_INVALID_ENTRIES_READ */
+export const INVALID_READ = -1;
+
+export class Stream {
+  /** nodes[head..] are the live macro nodes, in ID order. */
+  private nodes: StreamNode[] = [];
+  private head = 0;
+  length = 0;
+  lastId: StreamID = ZERO_ID;
+  /** Recorded first entry ID (0-0 when empty). */
+  firstId: StreamID = ZERO_ID;
+  maxDeletedId: StreamID = ZERO_ID;
+  entriesAdded: Num = 0;
+  readonly groups = new Map<string, Group>();
+
+  /** Number of macro nodes (XINFO radix-tree-keys). */
+  get nodeCount(): number {
+    return this.nodes.length - this.head;
+  }
+
+  /** Valkey's streamNextID: the store clock's ms, never going backwards. */
+  nextId(now: number): StreamID {
+    if (now > this.lastId.ms) return { ms: now, seq: 0 };
+    return incrID(this.lastId) ?? ZERO_ID;
+  }
+
+  /** Append an entry whose ID the caller checked to be greater than lastId. */
+  append(id: StreamID, fv: Buffer[], limits: NodeLimits = DEFAULT_LIMITS): StreamEntry {
+    const e = new StreamEntry(id.ms, id.seq, fv);
+    const nf = fv.length >> 1;
+    let tot = 0;
+    for (let i = 0; i < fv.length; i++) tot += fv[i]!.length;
+    let node = this.nodes.length > this.head ? this.nodes[this.nodes.length - 1]! : undefined;
+    if (node !== undefined) {
+      const maxBytes = limits.maxBytes <= 0 || limits.maxBytes > LISTPACK_MAX ? LISTPACK_MAX : limits.maxBytes;
+      if (node.lpBytes + tot >= maxBytes) node = undefined;
+      else if (limits.maxEntries > 0 && node.live + node.deleted >= limits.maxEntries) node = undefined;
+    }
+    let values = 0;
+    for (let i = 1; i < fv.length; i += 2) values += strElemBytes(fv[i]!);
+    if (node === undefined) {
+      let fields = 0;
+      for (let i = 0; i < fv.length; i += 2) fields += strElemBytes(fv[i]!);
+      // header+EOF, master entry (numfields, fields, 0), then the first entry (flags, 0, 0, values, lp-count)
+      const body = 7 + intElemBytes(nf) + fields + 2 + (2 + 2 + 2 + values + intElemBytes(nf + 3));
+      node = new StreamNode(id, fv, body);
+      this.nodes.push(node);
+    } else {
+      const m = node.masterFv;
+      let same = m.length === fv.length;
+      for (let i = 0; same && i < fv.length; i += 2) same = m[i]!.equals(fv[i]!);
+      let bytes = 2 + intElemBytes(delta(id.ms, node.master.ms)) + intElemBytes(delta(id.seq, node.master.seq)) + values;
+      if (same) bytes += intElemBytes(nf + 3);
+      else {
+        for (let i = 0; i < fv.length; i += 2) bytes += strElemBytes(fv[i]!);
+        bytes += intElemBytes(nf) + intElemBytes(nf * 2 + 4);
+      }
+      node.body += bytes;
+    }
+    node.entries.push(e);
+    node.live++;
+    this.length++;
+    this.entriesAdded = add(this.entriesAdded, 1);
+    this.lastId = id;
+    if (this.length === 1) this.firstId = id;
+    return e;
+  }
+
+  /** Index of the node a search for `id` starts in: the last with master <= id, else the first. */
+  private seekNode(id: StreamID): number {
+    let lo = this.head;
+    let hi = this.nodes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cmpID(this.nodes[mid]!.master, id) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > this.head ? lo - 1 : this.head;
+  }
+
+  private locate(id: StreamID): [StreamNode, number] | undefined {
+    if (this.nodes.length === this.head) return undefined;
+    const node = this.nodes[this.seekNode(id)]!;
+    const j = node.lowerBound(id);
+    const e = node.entries[j];
+    if (e === undefined || e.deleted || cmpID(e, id) !== 0) return undefined;
+    return [node, j];
+  }
+
+  /** The live entry with this ID. */
+  get(id: StreamID): StreamEntry | undefined {
+    const at = this.locate(id);
+    return at === undefined ? undefined : at[0].entries[at[1]];
+  }
+
+  has(id: StreamID): boolean {
+    return this.locate(id) !== undefined;
+  }
+
+  private removeNode(node: StreamNode): void {
+    if (this.nodes[this.head] === node) {
+      (this.nodes as Array<StreamNode | undefined>)[this.head] = undefined;
+      this.head++;
+    } else {
+      const i = this.nodes.indexOf(node, this.head);
+      this.nodes.splice(i, 1);
+    }
+    if (this.head === this.nodes.length) {
+      this.nodes = [];
+      this.head = 0;
+    } else if (this.head > 32 && this.head * 2 > this.nodes.length) {
+      this.nodes = this.nodes.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Tombstone one live entry (Valkey's streamIteratorRemoveEntry: a node losing its last live entry goes). */
+  private deleteAt(node: StreamNode, j: number): void {
+    const e = node.entries[j]!;
+    e.deleted = true;
+    this.length--;
+    if (node.live === 1) {
+      this.removeNode(node);
+      return;
+    }
+    node.live--;
+    node.deleted++;
+    if (j === node.firstLive) node.advanceFirstLive();
+  }
+
+  /** XDEL: delete the given IDs, keep first/max-deleted bookkeeping. Returns how many were deleted. */
+  deleteIds(ids: StreamID[]): number {
+    let deleted = 0;
+    let firstEntry = false;
+    for (const id of ids) {
+      const at = this.locate(id);
+      if (at === undefined) continue;
+      this.deleteAt(at[0], at[1]);
+      if (cmpID(id, this.firstId) === 0) firstEntry = true;
+      if (cmpID(id, this.maxDeletedId) > 0) this.maxDeletedId = { ms: id.ms, seq: id.seq };
+      deleted++;
+    }
+    if (deleted) {
+      if (this.length === 0) this.firstId = ZERO_ID;
+      else if (firstEntry) this.firstId = idOf(this.firstValid()!);
+    }
+    return deleted;
+  }
+
+  /**
+   * Valkey's streamTrim: drop whole nodes from the head while allowed; unless approximate, tombstone entries
+   * inside the first remaining node. `limit` (0 = none) caps the entries removed. Returns the count removed.
+   */
+  trim(strategy: TrimStrategy, approx: boolean, limit: number): number {
+    let deleted = 0;
+    while (this.nodes.length > this.head) {
+      const node = this.nodes[this.head]!;
+      if (strategy.kind === "maxlen" && this.length <= strategy.maxlen) break;
+      const entries = node.live;
+      if (limit && deleted + entries > limit) break;
+      const removeNode =
+        strategy.kind === "maxlen"
+          ? this.length - entries >= strategy.maxlen
+          : cmpID(node.entries[node.entries.length - 1]!, strategy.minid) < 0;
+      if (removeNode) {
+        this.removeNode(node);
+        this.length -= entries;
+        deleted += entries;
+        continue;
+      }
+      if (approx) break;
+      let fromNode = 0;
+      const es = node.entries;
+      for (let j = node.firstLive; j < es.length; j++) {
+        const e = es[j]!;
+        if (strategy.kind === "maxlen" ? this.length <= strategy.maxlen : cmpID(e, strategy.minid) >= 0) break;
+        if (!e.deleted) {
+          e.deleted = true;
+          fromNode++;
+          this.length--;
+        }
+      }
+      node.live -= fromNode;
+      node.deleted += fromNode;
+      node.advanceFirstLive();
+      deleted += fromNode;
+      break;
+    }
+    if (this.length === 0) this.firstId = ZERO_ID;
+    else if (deleted) this.firstId = idOf(this.firstValid()!);
+    return deleted;
+  }
+
+  /**
+   * Live entries with start <= id <= end, ascending (or descending when `rev`), at most `count` (0 = all).
+   */
+  range(start: StreamID, end: StreamID, rev = false, count = 0): StreamEntry[] {
+    const out: StreamEntry[] = [];
+    if (this.length === 0) return out;
+    const nodes = this.nodes;
+    if (!rev) {
+      let ni = this.seekNode(start);
+      let j = nodes[ni]!.lowerBound(start);
+      for (; ni < nodes.length; ni++) {
+        const node = nodes[ni]!;
+        const es = node.entries;
+        if (j < node.firstLive) j = node.firstLive;
+        for (; j < es.length; j++) {
+          const e = es[j]!;
+          if (e.deleted) continue;
+          if (cmpID(e, end) > 0) return out;
+          out.push(e);
+          if (out.length === count) return out;
+        }
+        j = 0;
+      }
+    } else {
+      let ni = this.seekNode(end);
+      const first = nodes[ni]!;
+      let j = first.lowerBound(end);
+      if (j < first.entries.length && cmpID(first.entries[j]!, end) === 0) j++;
+      j--;
+      for (; ni >= this.head; ni--) {
+        const node = nodes[ni]!;
+        const es = node.entries;
+        for (; j >= node.firstLive; j--) {
+          const e = es[j]!;
+          if (e.deleted) continue;
+          if (cmpID(e, start) < 0) return out;
+          out.push(e);
+          if (out.length === count) return out;
+        }
+        if (ni > this.head) j = nodes[ni - 1]!.entries.length - 1;
+      }
+    }
+    return out;
+  }
+
+  /** Last non-deleted entry (Valkey's streamLastValidID). */
+  lastValid(): StreamEntry | undefined {
+    for (let i = this.nodes.length - 1; i >= this.head; i--) {
+      const node = this.nodes[i]!;
+      if (node.live === 0) continue;
+      for (let j = node.entries.length - 1; j >= node.firstLive; j--) if (!node.entries[j]!.deleted) return node.entries[j];
+    }
+    return undefined;
+  }
+
+  firstValid(): StreamEntry | undefined {
+    for (let i = this.head; i < this.nodes.length; i++) {
+      const node = this.nodes[i]!;
+      if (node.live !== 0) return node.entries[node.firstLive];
+    }
+    return undefined;
+  }
+
+  /** Node count of the radix tree that would index these nodes (XINFO radix-tree-nodes). */
+  raxNodes(): number {
+    const keys: Buffer[] = [];
+    for (let i = this.head; i < this.nodes.length; i++) keys.push(raxKey(this.nodes[i]!.master));
+    return keys.length === 0 ? 1 : raxCount(keys, 0, keys.length, 0);
+  }
+
+  // ---- consumer groups ---------------------------------------------------------------------------------
+
+  /** Valkey's streamRangeHasTombstones(s, start, NULL). */
+  hasTombstonesFrom(start: StreamID): boolean {
+    if (this.length === 0 || isZeroID(this.maxDeletedId)) return false;
+    if (cmpID(this.firstId, this.maxDeletedId) > 0) return false;
+    return cmpID(start, this.maxDeletedId) <= 0;
+  }
+
+  /** Valkey's streamEstimateDistanceFromFirstEverEntry: the logical read counter of `id`, or INVALID_READ. */
+  estimateDistance(id: StreamID): Num {
+    if (this.entriesAdded === 0) return 0;
+    if (this.length === 0 && cmpID(id, this.lastId) < 1) return this.entriesAdded;
+    const cmpLast = cmpID(id, this.lastId);
+    if (cmpLast === 0) return this.entriesAdded;
+    if (cmpLast > 0) return INVALID_READ;
+    const cmpFirst = cmpID(id, this.firstId);
+    if (isZeroID(this.maxDeletedId) || cmpID(this.maxDeletedId, this.firstId) < 0) {
+      if (cmpFirst < 0) return sub(this.entriesAdded, this.length);
+      if (cmpFirst === 0) return add(sub(this.entriesAdded, this.length), 1);
+    }
+    return INVALID_READ;
+  }
+
+  /** A group's lag, or null when it cannot be known (Valkey's streamReplyWithCGLag). */
+  lag(g: Group): Num | null {
+    if (this.entriesAdded === 0) return 0;
+    if (g.entriesRead !== INVALID_READ && !this.hasTombstonesFrom(g.lastId)) return sub(this.entriesAdded, g.entriesRead);
+    const read = this.estimateDistance(g.lastId);
+    return read === INVALID_READ ? null : sub(this.entriesAdded, read);
+  }
+
+  /** Deep copy (COPY). */
+  dup(): Stream {
+    const s = new Stream();
+    for (let i = this.head; i < this.nodes.length; i++) {
+      const src = this.nodes[i]!;
+      const node = new StreamNode(src.master, src.masterFv, src.body);
+      for (const e of src.entries) {
+        const c = new StreamEntry(e.ms, e.seq, e.fv);
+        c.deleted = e.deleted;
+        node.entries.push(c);
+      }
+      node.live = src.live;
+      node.deleted = src.deleted;
+      node.firstLive = src.firstLive;
+      s.nodes.push(node);
+    }
+    s.length = this.length;
+    s.lastId = this.lastId;
+    s.firstId = this.firstId;
+    s.maxDeletedId = this.maxDeletedId;
+    s.entriesAdded = this.entriesAdded;
+    for (const [name, g] of this.groups) {
+      const ng = new Group(name, g.lastId, g.entriesRead);
+      const nacks = new Map<Nack, Nack>();
+      for (const n of g.pel.values()) {
+        const copy = new Nack(n.id, n.deliveryTime, n.deliveryCount);
+        nacks.set(n, copy);
+        ng.pel.set(n.id, copy);
+      }
+      for (const [cname, c] of g.consumers) {
+        const nc = new Consumer(cname, c.seenTime);
+        nc.activeTime = c.activeTime;
+        for (const n of c.pel.values()) {
+          const copy = nacks.get(n)!;
+          copy.consumer = nc;
+          nc.pel.set(n.id, copy);
+        }
+        ng.consumers.set(cname, nc);
+      }
+      s.groups.set(name, ng);
+    }
+    return s;
+  }
+}
+
+function raxKey(id: StreamID): Buffer {
+  const b = Buffer.alloc(16);
+  b.writeBigUInt64BE(BigInt(id.ms), 0);
+  b.writeBigUInt64BE(BigInt(id.seq), 8);
+  return b;
+}
+
+/**
+ * Nodes of a compressed radix tree (rax) over sorted 16-byte keys sharing their first `d` bytes: a chain of
+ * bytes is one node, a branch is one node whose children start after the branching byte, a key ends in a
+ * leaf node.
+ */
+function raxCount(keys: Buffer[], lo: number, hi: number, d: number): number {
+  if (hi - lo === 1) return d === 16 ? 1 : 2;
+  const a = keys[lo]!;
+  const z = keys[hi - 1]!;
+  let p = d;
+  while (a[p] === z[p]) p++;
+  let n = p > d ? 2 : 1;
+  let g = lo;
+  while (g < hi) {
+    const c = keys[g]![p];
+    let e = g + 1;
+    while (e < hi && keys[e]![p] === c) e++;
+    n += raxCount(keys, g, e, p + 1);
+    g = e;
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Consumer groups
+
+/** A pending entry (NACK), shared by the group PEL and its owner's PEL. */
+export class Nack {
+  consumer: Consumer | null = null;
+  constructor(
+    readonly id: StreamID,
+    public deliveryTime: number,
+    public deliveryCount: Num = 1,
+  ) {}
+}
+
+export class Consumer {
+  /** Last time the consumer attempted an interaction (ms); -1 never. */
+  activeTime = -1;
+  readonly pel = new IdIndex<Nack>();
+  constructor(
+    readonly name: string,
+    public seenTime: number,
+  ) {}
+}
+
+export class Group {
+  readonly consumers = new Map<string, Consumer>();
+  readonly pel = new IdIndex<Nack>();
+  constructor(
+    readonly name: string,
+    public lastId: StreamID,
+    /** Logical read counter, INVALID_READ when unknown. */
+    public entriesRead: Num,
+  ) {}
+}
+
+interface Slot<V> {
+  id: StreamID;
+  v: V;
+  dead: boolean;
+}
+
+/**
+ * An ID-ordered map for PELs: a sorted array of slots (removals leave dead slots, swept lazily) plus a hash
+ * for exact lookups. Appends in ID order (the usual delivery pattern) and in-order acks are O(1).
+ */
+export class IdIndex<V> {
+  private slots: Array<Slot<V>> = [];
+  private head = 0;
+  private dead = 0;
+  private readonly byKey = new Map<string, Slot<V>>();
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  get(id: StreamID): V | undefined {
+    return this.byKey.get(formatID(id))?.v;
+  }
+
+  set(id: StreamID, v: V): void {
+    const key = formatID(id);
+    const found = this.byKey.get(key);
+    if (found !== undefined) {
+      found.v = v;
+      return;
+    }
+    const slot: Slot<V> = { id, v, dead: false };
+    this.byKey.set(key, slot);
+    this.compact();
+    const slots = this.slots;
+    if (slots.length === this.head || cmpID(slots[slots.length - 1]!.id, id) < 0) {
+      slots.push(slot);
+      return;
+    }
+    const i = this.lowerBound(id);
+    if (i < slots.length && slots[i]!.dead && cmpID(slots[i]!.id, id) === 0) {
+      slots[i] = slot;
+      this.dead--;
+    } else slots.splice(i, 0, slot);
+  }
+
+  delete(id: StreamID): boolean {
+    const key = formatID(id);
+    const slot = this.byKey.get(key);
+    if (slot === undefined) return false;
+    this.byKey.delete(key);
+    slot.dead = true;
+    this.dead++;
+    const slots = this.slots;
+    while (this.head < slots.length && slots[this.head]!.dead) {
+      this.head++;
+      this.dead--;
+    }
+    if (this.head === slots.length) {
+      this.slots = [];
+      this.head = 0;
+      this.dead = 0;
+    }
+    return true;
+  }
+
+  private compact(): void {
+    if (this.dead > 32 && this.dead * 2 > this.slots.length - this.head) {
+      this.slots = this.slots.filter((s, i) => i >= this.head && !s.dead);
+      this.head = 0;
+      this.dead = 0;
+    } else if (this.head > 32 && this.head * 2 > this.slots.length) {
+      this.slots = this.slots.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private lowerBound(id: StreamID): number {
+    const slots = this.slots;
+    let lo = this.head;
+    let hi = slots.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cmpID(slots[mid]!.id, id) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Live [id, value] pairs with id >= from, in order (a snapshot: safe to mutate the index meanwhile). */
+  from(from: StreamID, count = 0): Array<[StreamID, V]> {
+    const out: Array<[StreamID, V]> = [];
+    const slots = this.slots;
+    for (let i = this.lowerBound(from); i < slots.length; i++) {
+      const s = slots[i]!;
+      if (s.dead) continue;
+      out.push([s.id, s.v]);
+      if (out.length === count) break;
+    }
+    return out;
+  }
+
+  /** Iterate live entries with id >= from in order; stop when fn returns false. Do not mutate meanwhile. */
+  scan(from: StreamID, fn: (id: StreamID, v: V) => boolean): void {
+    const slots = this.slots;
+    for (let i = this.lowerBound(from); i < slots.length; i++) {
+      const s = slots[i]!;
+      if (!s.dead && !fn(s.id, s.v)) return;
+    }
+  }
+
+  first(): StreamID | undefined {
+    for (let i = this.head; i < this.slots.length; i++) if (!this.slots[i]!.dead) return this.slots[i]!.id;
+    return undefined;
+  }
+
+  last(): StreamID | undefined {
+    for (let i = this.slots.length - 1; i >= this.head; i--) if (!this.slots[i]!.dead) return this.slots[i]!.id;
+    return undefined;
+  }
+
+  *values(): IterableIterator<V> {
+    for (let i = this.head; i < this.slots.length; i++) if (!this.slots[i]!.dead) yield this.slots[i]!.v;
+  }
+}
+
+/** Names in Valkey's radix-tree order (bytewise; latin1 strings compare like their bytes). */
+export function sortedByName<T>(m: Map<string, T>): Array<[string, T]> {
+  return [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}

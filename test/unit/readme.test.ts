@@ -1,0 +1,29 @@
+// README.md's table of supported commands is generated from the command table; this fails when they drift.
+// Fix: `npm run readme:commands`.
+
+import { readFileSync } from "node:fs";
+import { expect, it } from "vitest";
+import { README, commandsTable, tableInReadme, withTable } from "../../scripts/gen-commands-md.js";
+
+it("README.md lists exactly the commands in the table (run `npm run readme:commands` after adding commands)", () => {
+  const readme = readFileSync(README, "utf8");
+  const current = tableInReadme(readme);
+  expect(current, "README.md lost its <!-- commands:start --> / <!-- commands:end --> markers").not.toBeNull();
+  expect(current).toBe(commandsTable());
+});
+
+it("the generator replaces only what is between the markers", () => {
+  const doc = "# Title\n\nintro\n\n<!-- commands:start -->\nold table\n<!-- commands:end -->\n\nrest\n";
+  const out = withTable(doc, "NEW");
+  expect(out).toBe("# Title\n\nintro\n\n<!-- commands:start -->\nNEW\n<!-- commands:end -->\n\nrest\n");
+  expect(tableInReadme(out)).toBe("NEW");
+  expect(withTable(out, "NEW")).toBe(out);
+  expect(() => withTable("no markers", "x")).toThrow("markers");
+});
+
+it("lists subcommands under their container and commands with their flags", () => {
+  const table = commandsTable();
+  expect(table).toMatch(/\| `COMMAND GETKEYS` \| 2\.8\.13 \|/);
+  expect(table).toMatch(/\| `GET` \| [^|]* \| readonly, fast \|/);
+  expect(table).not.toMatch(/\| `CLIENT` \|/); // a container without a handler of its own is not a command
+});

@@ -1,0 +1,213 @@
+import { describe, expect, it } from "vitest";
+import {
+  Group,
+  IdIndex,
+  INVALID_READ,
+  MAX_ID,
+  Stream,
+  U64_MAX,
+  ZERO_ID,
+  cmpID,
+  decrID,
+  formatID,
+  incrID,
+  parseStreamID,
+  parseU64,
+  strElemBytes,
+  type StreamID,
+} from "../../src/structures/stream.js";
+
+const id = (ms: number | bigint, seq: number | bigint = 0): StreamID => ({ ms, seq });
+const fv = (...s: string[]) => s.map((x) => Buffer.from(x));
+const ids = (es: StreamID[]) => es.map(formatID);
+
+function filled(n: number, limits = { maxBytes: 4096, maxEntries: 100 }): Stream {
+  const s = new Stream();
+  for (let i = 1; i <= n; i++) s.append(id(i), fv("f", String(i)), limits);
+  return s;
+}
+
+describe("stream IDs", () => {
+  it("parses u64 parts like Valkey's string2ull (strtoull fallback included)", () => {
+    expect(parseU64("0")).toBe(0);
+    expect(parseU64("123")).toBe(123);
+    expect(parseU64("9007199254740991")).toBe(9007199254740991);
+    expect(parseU64("9007199254740992")).toBe(9007199254740992n);
+    expect(parseU64("18446744073709551615")).toBe(U64_MAX);
+    expect(parseU64("18446744073709551616")).toBeNull();
+    expect(parseU64("-1")).toBeNull();
+    expect(parseU64("")).toBeNull();
+    expect(parseU64("1x")).toBeNull();
+    expect(parseU64("5 ")).toBeNull();
+    // strtoull accepts what string2ll refuses
+    expect(parseU64("007")).toBe(7);
+    expect(parseU64("+7")).toBe(7);
+    expect(parseU64(" 7")).toBe(7);
+    expect(parseU64("-0")).toBe(0);
+    expect(parseU64("-01")).toBe(U64_MAX);
+  });
+
+  it("parses full, partial, special and starred IDs", () => {
+    expect(parseStreamID("5-3", 0, true)).toEqual({ ms: 5, seq: 3, seqGiven: true });
+    expect(parseStreamID("5", 0, true)).toEqual({ ms: 5, seq: 0, seqGiven: true });
+    expect(parseStreamID("5", U64_MAX, false)).toEqual({ ms: 5, seq: U64_MAX, seqGiven: true });
+    expect(parseStreamID("-", 0, false)).toEqual({ ms: 0, seq: 0, seqGiven: true });
+    expect(parseStreamID("+", 0, false)).toEqual({ ms: U64_MAX, seq: U64_MAX, seqGiven: true });
+    expect(parseStreamID("-", 0, true)).toBeNull();
+    expect(parseStreamID("+", 0, true)).toBeNull();
+    expect(parseStreamID("5-*", 0, true, true)).toEqual({ ms: 5, seq: 0, seqGiven: false });
+    expect(parseStreamID("5-*", 0, true)).toBeNull();
+    expect(parseStreamID("5-", 0, true)).toBeNull();
+    expect(parseStreamID("-5", 0, true)).toBeNull();
+    expect(parseStreamID("1-2-3", 0, true)).toBeNull();
+    expect(parseStreamID("5\0junk", 0, true)).toEqual({ ms: 5, seq: 0, seqGiven: true });
+    expect(parseStreamID("1".repeat(128), 0, true)).toBeNull();
+    expect(parseStreamID("18446744073709551615-18446744073709551615", 0, true)).toEqual({
+      ms: U64_MAX,
+      seq: U64_MAX,
+      seqGiven: true,
+    });
+  });
+
+  it("increments and decrements across the u64 and 2^53 boundaries", () => {
+    expect(incrID(id(1, U64_MAX))).toEqual(id(2, 0));
+    expect(incrID(MAX_ID)).toBeNull();
+    expect(incrID(id(0, 9007199254740991))).toEqual(id(0, 9007199254740992n));
+    expect(decrID(id(0, 9007199254740992n))).toEqual(id(0, 9007199254740991));
+    expect(decrID(id(2, 0))).toEqual(id(1, U64_MAX));
+    expect(decrID(ZERO_ID)).toBeNull();
+    expect(cmpID(id(9007199254740992n), id(9007199254740991, U64_MAX))).toBe(1);
+    expect(formatID(MAX_ID)).toBe("18446744073709551615-18446744073709551615");
+  });
+});
+
+describe("stream entries", () => {
+  it("ranges forward and backward with bounds, counts and tombstones across nodes", () => {
+    const s = filled(350);
+    expect(s.nodeCount).toBe(4);
+    expect(ids(s.range(id(99), id(102)))).toEqual(["99-0", "100-0", "101-0", "102-0"]);
+    expect(ids(s.range(id(99), id(300), false, 3))).toEqual(["99-0", "100-0", "101-0"]);
+    expect(ids(s.range(id(98), id(102), true, 2))).toEqual(["102-0", "101-0"]);
+    expect(ids(s.range(id(0), id(2, 5), true))).toEqual(["2-0", "1-0"]);
+    expect(s.range(id(400), MAX_ID)).toEqual([]);
+    expect(s.range(id(5), id(4))).toEqual([]);
+    expect(s.deleteIds([id(100), id(101), id(999)])).toBe(2);
+    expect(ids(s.range(id(99), id(103)))).toEqual(["99-0", "102-0", "103-0"]);
+    expect(ids(s.range(id(99), id(103), true))).toEqual(["103-0", "102-0", "99-0"]);
+    expect(s.maxDeletedId).toEqual(id(101));
+    expect(s.length).toBe(348);
+    expect(s.get(id(100))).toBeUndefined();
+    expect(s.get(id(102))?.fv.map(String)).toEqual(["f", "102"]);
+  });
+
+  it("keeps the recorded first ID and drops a node whose last live entry is deleted", () => {
+    const s = filled(150);
+    expect(s.firstId).toEqual(id(1));
+    s.deleteIds([id(1)]);
+    expect(s.firstId).toEqual(id(2));
+    const before = s.nodeCount;
+    const second: StreamID[] = [];
+    for (let i = 101; i <= 150; i++) second.push(id(i));
+    expect(s.deleteIds(second)).toBe(50);
+    expect(s.nodeCount).toBe(before - 1);
+    expect(s.lastValid()).toMatchObject(id(100));
+    expect(s.lastId).toEqual(id(150));
+  });
+
+  it("trims exactly by MAXLEN and MINID, approximately by whole nodes only, within LIMIT", () => {
+    let s = filled(250);
+    expect(s.trim({ kind: "maxlen", maxlen: 10 }, false, 0)).toBe(240);
+    expect(s.length).toBe(10);
+    expect(s.firstId).toEqual(id(241));
+    expect(ids(s.range(ZERO_ID, MAX_ID)).slice(0, 2)).toEqual(["241-0", "242-0"]);
+
+    s = filled(250);
+    expect(s.trim({ kind: "maxlen", maxlen: 10 }, true, 10000)).toBe(200);
+    expect(s.length).toBe(50);
+
+    s = filled(250);
+    expect(s.trim({ kind: "maxlen", maxlen: 10 }, true, 150)).toBe(100);
+
+    s = filled(250);
+    expect(s.trim({ kind: "minid", minid: id(120) }, false, 0)).toBe(119);
+    expect(s.firstId).toEqual(id(120));
+    expect(s.trim({ kind: "minid", minid: id(120) }, false, 0)).toBe(0);
+
+    s = filled(250);
+    expect(s.trim({ kind: "minid", minid: id(120) }, true, 10000)).toBe(100);
+  });
+
+  it("closes nodes by modelled listpack bytes, like Valkey's stream-node-max-bytes", () => {
+    expect(strElemBytes(Buffer.from("12"))).toBe(2);
+    expect(strElemBytes(Buffer.from("-4096"))).toBe(3);
+    expect(strElemBytes(Buffer.from("012"))).toBe(5);
+    expect(strElemBytes(Buffer.alloc(63))).toBe(65);
+    expect(strElemBytes(Buffer.alloc(64))).toBe(67);
+    expect(strElemBytes(Buffer.alloc(200))).toBe(204);
+    const s = new Stream();
+    const big = Buffer.alloc(1000, 97);
+    for (let i = 1; i <= 10; i++) s.append(id(i), [Buffer.from("f"), big], { maxBytes: 4096, maxEntries: 100 });
+    // each entry costs ~1010 bytes: four fit under 4096 with the node header
+    expect(s.nodeCount).toBe(3);
+  });
+
+  it("counts radix tree nodes like rax", () => {
+    const s = new Stream();
+    expect(s.raxNodes()).toBe(1);
+    s.append(id(1), fv("a", "1"));
+    expect(s.raxNodes()).toBe(2);
+    const t = filled(101);
+    expect(t.nodeCount).toBe(2);
+    // keys 1-0 and 101-0 differ in byte 7: compressed prefix, branch, then per key its 8 seq bytes and a leaf
+    expect(t.raxNodes()).toBe(6);
+  });
+
+  it("duplicates deeply (COPY)", () => {
+    const s = filled(3);
+    const g = new Group("g", id(2), 2);
+    s.groups.set("g", g);
+    const d = s.dup();
+    d.deleteIds([id(1)]);
+    d.groups.get("g")!.lastId = id(3);
+    expect(s.length).toBe(3);
+    expect(d.length).toBe(2);
+    expect(g.lastId).toEqual(id(2));
+  });
+});
+
+describe("consumer group counters", () => {
+  it("estimates read counters and lag as Valkey", () => {
+    const s = filled(5);
+    const g = new Group("g", ZERO_ID, INVALID_READ);
+    expect(s.estimateDistance(id(5))).toBe(5);
+    expect(s.estimateDistance(id(1))).toBe(1);
+    expect(s.estimateDistance(ZERO_ID)).toBe(0);
+    expect(s.estimateDistance(id(3))).toBe(INVALID_READ);
+    expect(s.estimateDistance(id(9))).toBe(INVALID_READ);
+    expect(s.lag(g)).toBe(5);
+    g.lastId = id(3);
+    expect(s.lag(g)).toBeNull();
+    g.entriesRead = 3;
+    expect(s.lag(g)).toBe(2);
+    s.deleteIds([id(4)]);
+    expect(s.hasTombstonesFrom(id(3))).toBe(true);
+    expect(s.lag(g)).toBeNull();
+  });
+});
+
+describe("IdIndex", () => {
+  it("keeps order through out-of-order inserts, deletes and re-inserts", () => {
+    const x = new IdIndex<string>();
+    for (let i = 1; i <= 100; i++) x.set(id(i), `v${i}`);
+    x.set(id(0, 5), "early");
+    for (let i = 1; i <= 60; i++) x.delete(id(i));
+    x.set(id(30), "back");
+    expect(x.size).toBe(42);
+    expect(x.first()).toEqual(id(0, 5));
+    expect(x.last()).toEqual(id(100));
+    expect(x.from(id(29), 3).map(([k, v]) => `${formatID(k)}=${v}`)).toEqual(["30-0=back", "61-0=v61", "62-0=v62"]);
+    expect(x.get(id(30))).toBe("back");
+    expect(x.get(id(31))).toBeUndefined();
+    expect([...x.values()].length).toBe(42);
+  });
+});
