@@ -102,6 +102,22 @@ function runTest(spec: ServiceSpec, timeoutMs: number): Promise<string | null> {
   });
 }
 
+type Subscribable<T> = { subscribe(o: { next(v: T): void; error(e: unknown): void; complete(): void }): { unsubscribe(): void } };
+
+/**
+ * `source.pipe(map(fn))` without importing rxjs (concurrently's own dependency, not ours): rxjs's Observable
+ * is the root class of whatever Subject or Observable the source is.
+ */
+function mapObservable<T, U>(source: Subscribable<T>, fn: (v: T) => U): never {
+  let proto = Object.getPrototypeOf(source) as object;
+  while (Object.getPrototypeOf(proto) !== Object.prototype) proto = Object.getPrototypeOf(proto) as object;
+  const Observable = proto.constructor as new (subscribe: (subscriber: { next(v: U): void; error(e: unknown): void; complete(): void }) => () => void) => unknown;
+  return new Observable((subscriber) => {
+    const sub = source.subscribe({ next: (v) => subscriber.next(fn(v)), error: (e) => subscriber.error(e), complete: () => subscriber.complete() });
+    return () => sub.unsubscribe();
+  }) as never;
+}
+
 function exitNumber(code: number | string): number {
   if (typeof code === "number") return code;
   const n = (constants.signals as Record<string, number>)[code];
@@ -267,11 +283,11 @@ async function run(
               return dependenciesReady(spec);
             })
             .then((reason) => {
-            if (abortController.signal.aborted) return;
-            if (reason === null) return start();
-            gateFailure ??= `${spec.name} not started: dependency failed to start: ${reason}`;
-            stopAll(gateFailure);
-          });
+              if (abortController.signal.aborted) return;
+              if (reason === null) return start();
+              gateFailure ??= `${spec.name} not started: dependency failed to start: ${reason}`;
+              stopAll(gateFailure);
+            });
         };
       }
       return { commands: cmds };
@@ -326,6 +342,19 @@ async function run(
     },
   };
 
+  // A process that dies of the signal the teardown sent it was stopped, not failed: for the success
+  // condition it exited 0 (as concurrently's KillOnSignal does for Ctrl-C). Its own exit code still counts.
+  const teardownIsNotFailure = {
+    handle(cmds: Command[]) {
+      return {
+        commands: cmds.map((c) => {
+          const close = mapObservable(c.close, (e: CloseEvent) => (e.killed && typeof e.exitCode === "string" ? { ...e, exitCode: 0 } : e));
+          return new Proxy(c, { get: (target, prop) => (prop === "close" ? close : target[prop as keyof Command]) });
+        }),
+      };
+    },
+  };
+
   const palette = [...COLORS];
   const inputs = specs.map((s) => ({
     name: s.name,
@@ -363,6 +392,7 @@ async function run(
         timeoutMs: stack.killTimeoutMs,
         abortController,
       }),
+      teardownIsNotFailure,
     ],
   });
   commands = started;
@@ -370,6 +400,12 @@ async function run(
   if (signals.caught !== null) stopAll(`${signals.caught} received while starting`);
   logger.logGlobalEvent(`valkey-bun dev: ${stack.file}; server on ${server.runtime} at ${url.replace(/\/\/:[^@]*@/, "//:***@")}`);
 
+  // Should the result never settle while the event loop empties, do not let the process exit 0.
+  const stranded = () => {
+    console.error("valkey-bun dev: internal error: every process is gone but no result came");
+    process.exitCode = 70;
+  };
+  process.once("beforeExit", stranded);
   let events: CloseEvent[];
   let success: boolean;
   try {
@@ -380,6 +416,7 @@ async function run(
     events = e as CloseEvent[];
     success = false;
   } finally {
+    process.off("beforeExit", stranded);
     for (const w of health.values()) w.stop();
   }
   if (gateFailure !== null) return 1;
