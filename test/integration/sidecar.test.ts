@@ -42,7 +42,9 @@ class Proc {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        this.child.kill("SIGKILL");
+        // SIGTERM first: `valkey-bun dev` then stops its own children instead of orphaning them.
+        this.child.kill("SIGTERM");
+        setTimeout(() => this.child.kill("SIGKILL"), 3000).unref();
         reject(new Error(`still running after ${ms}ms:\n${this.out}`));
       }, ms);
     });
@@ -163,7 +165,7 @@ for (const runtime of RUNTIMES) {
         expect(await portClosed(vport)).toBe(true);
         expect(await portClosed(wport)).toBe(true);
       } finally {
-        p.child.kill("SIGKILL");
+        p.child.kill("SIGTERM");
       }
     });
 
@@ -185,7 +187,7 @@ for (const runtime of RUNTIMES) {
         p.child.kill("SIGINT");
         expect(await p.code()).toBe(0);
       } finally {
-        p.child.kill("SIGKILL");
+        p.child.kill("SIGTERM");
       }
     });
 
