@@ -1,6 +1,6 @@
 #!/usr/bin/env sh
 # What a CI job does without a `services:` block: start valkey-bun in the background, wait until it is
-# healthy, run the tests against it, stop it. (docs/sidecar.md shows the same steps as a GitHub Actions job.)
+# healthy, run the tests against it, stop it. (README.md (Dev stack section) shows the same steps as a GitHub Actions job.)
 # Usage: examples/ci.sh <test command...>        e.g. examples/ci.sh npm test
 set -eu
 PORT="${VALKEY_PORT:-6379}"

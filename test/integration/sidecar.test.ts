@@ -1,5 +1,5 @@
 // `valkey-bun dev` (stack manifest -> server + apps under concurrently), `valkey-bun health`, and the recipes
-// of docs/sidecar.md, each run for real: processes, ports, exit codes.
+// of README.md (Dev stack section), each run for real: processes, ports, exit codes.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
@@ -301,7 +301,7 @@ for (const runtime of RUNTIMES) {
   });
 }
 
-describe("recipes (docs/sidecar.md)", () => {
+describe("recipes (README.md (Dev stack section))", () => {
   const runtime: Runtime = RUNTIMES[0] ?? "node";
 
   it("CI job without a services: block: examples/ci.sh starts the server, waits healthy, runs the tests", async () => {
