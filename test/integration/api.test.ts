@@ -67,7 +67,7 @@ describe("startServer()", () => {
     const other = await start();
     expect(await client(other.url).select(15)).toBe("OK");
     expect(other.server.param("notify-keyspace-events")).toBe("");
-    await expect(startServer({ maxclients: 0 })).rejects.toThrow("invalid option maxclients: '0' — argument must be between 1 and 2147483647 inclusive");
+    await expect(startServer({ maxclients: 0 })).rejects.toThrow("invalid option maxclients: '0' — argument must be between 1 and 4294967295 inclusive");
     await expect(startServer({ config: { "no-such-param": 1 } })).rejects.toThrow("unknown option 'no-such-param'");
   });
 
