@@ -4,7 +4,9 @@
 
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import * as z from "zod"; // namespace import: `{ z }` is undefined under vitest on Bun
+// zod/mini: the same validation as zod with a fraction of its load time (the server must answer PING within
+// milliseconds of spawn). Namespace import: `{ z }` is undefined under vitest on Bun.
+import * as z from "zod/mini";
 import { parseI64Big } from "./args.js";
 import { splitArgs } from "./resp.js";
 
@@ -663,7 +665,7 @@ export const ENV_VARS: Array<{ env: string; param: string; meaning: string }> = 
 ];
 
 const envSchema = z.object(
-  Object.fromEntries(ENV_VARS.map((v) => [v.env, z.string().optional()])) as Record<string, z.ZodOptional<z.ZodString>>,
+  Object.fromEntries(ENV_VARS.map((v) => [v.env, z.optional(z.string())])) as Record<string, z.ZodMiniOptional<z.ZodMiniString>>,
 );
 
 const PERSISTENCE = new Set(["save", "appendonly", "appendfsync", "dbfilename", "dir", "appendfilename"]);
