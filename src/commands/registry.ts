@@ -14,6 +14,7 @@ import { commands as lists } from "./lists.js";
 import { commands as zsets } from "./zsets.js";
 import { commands as geo } from "./geo.js";
 import { commands as hyperloglog } from "./hyperloglog.js";
+import { commands as sort } from "./sort.js";
 
 export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["connection", connection],
@@ -30,4 +31,5 @@ export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["sorted-set", zsets],
   ["geo", geo],
   ["hyperloglog", hyperloglog],
+  ["generic", sort],
 ];
