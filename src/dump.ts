@@ -150,6 +150,16 @@ export class RdbWriter {
     }
   }
 
+  /** rdbSaveLen of an unsigned 64-bit value (stream IDs and counters; a bigint beyond 2^53). */
+  lenU64(v: number | bigint): void {
+    if (typeof v === "number") return this.len(v);
+    if (v <= 0xffffffffn) return this.len(Number(v));
+    this.room(9);
+    this.cur[this.pos++] = RDB_64BITLEN;
+    this.cur.writeBigUInt64BE(v, this.pos);
+    this.pos += 8;
+  }
+
   /** rdbEncodeInteger: true when `v` fits an 8/16/32-bit integer encoding (and was written). */
   private tryInt(v: number): boolean {
     this.room(5);
@@ -257,6 +267,15 @@ export class RdbReader {
       return { len: Number(v), encoded: false };
     }
     return bad(`unknown length encoding ${b0}`);
+  }
+
+  /** rdbLoadLen of an unsigned 64-bit value: a number when it is a safe integer, else a bigint. */
+  lenU64(): number | bigint {
+    const b0 = this.buf[this.pos];
+    if (b0 !== RDB_64BITLEN) return this.len();
+    this.pos++;
+    const v = this.raw(8).readBigUInt64BE(0);
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   }
 
   /** rdbLoadLen (no encoded values allowed). */
