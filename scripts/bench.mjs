@@ -29,7 +29,7 @@ const opt = (name, def) => {
 };
 const flag = (name) => argv.includes(`--${name}`);
 if (flag("help")) {
-  const lines = readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 11);
+  const lines = readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 12);
   console.log(lines.map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
   process.exit(0);
 }
