@@ -15,7 +15,7 @@ describeRuntimes("dump/restore and copy of lists, sorted sets and streams", (ctx
     expect(await r.lrange("l", 0, -1)).toEqual(["a", "b", "1", "300", "-7"]);
     expect(await r.object("ENCODING", "l")).toBe("listpack");
     expect(await r.restore("z", 0, hex(Z))).toBe("OK");
-    expect(await r.zrange("z", 0, -1, "WITHSCORES")).toEqual(["c", "-3", "a", "1", "b", "2.5"]);
+    expect(await r.zrange("z", "0", "-1", "WITHSCORES")).toEqual(["c", "-3", "a", "1", "b", "2.5"]);
     expect(await r.object("ENCODING", "z")).toBe("listpack");
     // same value bytes back, with RDB version 11
     const mine = (await r.dumpBuffer("l"))!;
@@ -34,13 +34,13 @@ describeRuntimes("dump/restore and copy of lists, sorted sets and streams", (ctx
     await r.xdel("s", "3-1");
     await r.xgroup("CREATE", "s", "g", "0");
     await r.xreadgroup("GROUP", "g", "alice", "COUNT", 3, "STREAMS", "s", ">");
-    for (const [key, enc] of [["l", "quicklist"], ["z", "skiplist"], ["s", "stream"]]) {
+    for (const [key, enc] of [["l", "quicklist"], ["z", "skiplist"], ["s", "stream"]] as const) {
       const payload = (await r.dumpBuffer(key))!;
       await r.restore(`${key}2`, 0, payload);
       expect(await r.object("ENCODING", `${key}2`)).toBe(enc);
     }
     expect(await r.lrange("l2", 0, -1)).toEqual(items);
-    expect(await r.zrange("z2", 0, -1, "WITHSCORES")).toEqual(await r.zrange("z", 0, -1, "WITHSCORES"));
+    expect(await r.zrange("z2", "0", "-1", "WITHSCORES")).toEqual(await r.zrange("z", "0", "-1", "WITHSCORES"));
     expect(await r.call("XINFO", "STREAM", "s2", "FULL")).toEqual(await r.call("XINFO", "STREAM", "s", "FULL"));
     await expect(r.restore("l2", 0, (await r.dumpBuffer("l"))!)).rejects.toThrow("BUSYKEY Target key name already exists.");
   });
