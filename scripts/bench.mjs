@@ -4,6 +4,7 @@
 //
 //   npm run bench [-- --n 50000 --pn 200000 --pipeline 16 --clients 50 --tests ping,set,get,incr,mset
 //                     --runtimes node,bun --no-redis --startup-runs 5 --no-build]
+//   npm run bench:collections      (the collection set: lpush,rpop,sadd,spop,hset,zadd,zpopmin,lrange_100)
 //
 // For each target and test: throughput (requests/s as redis-benchmark reports it) and server CPU time per
 // request (utime+stime from /proc/<pid>/stat around the run). Ratios are ours / redis: throughput > 1 is
@@ -28,7 +29,7 @@ const opt = (name, def) => {
 };
 const flag = (name) => argv.includes(`--${name}`);
 if (flag("help")) {
-  const lines = readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 11);
+  const lines = readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 12);
   console.log(lines.map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
   process.exit(0);
 }

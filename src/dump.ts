@@ -150,6 +150,16 @@ export class RdbWriter {
     }
   }
 
+  /** rdbSaveLen of an unsigned 64-bit value (stream IDs and counters; a bigint beyond 2^53). */
+  lenU64(v: number | bigint): void {
+    if (typeof v === "number") return this.len(v);
+    if (v <= 0xffffffffn) return this.len(Number(v));
+    this.room(9);
+    this.cur[this.pos++] = RDB_64BITLEN;
+    this.cur.writeBigUInt64BE(v, this.pos);
+    this.pos += 8;
+  }
+
   /** rdbEncodeInteger: true when `v` fits an 8/16/32-bit integer encoding (and was written). */
   private tryInt(v: number): boolean {
     this.room(5);
@@ -257,6 +267,15 @@ export class RdbReader {
       return { len: Number(v), encoded: false };
     }
     return bad(`unknown length encoding ${b0}`);
+  }
+
+  /** rdbLoadLen of an unsigned 64-bit value: a number when it is a safe integer, else a bigint. */
+  lenU64(): number | bigint {
+    const b0 = this.buf[this.pos];
+    if (b0 !== RDB_64BITLEN) return this.len();
+    this.pos++;
+    const v = this.raw(8).readBigUInt64BE(0);
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   }
 
   /** rdbLoadLen (no encoded values allowed). */
@@ -478,10 +497,33 @@ export function intsetDecode(blob: Uint8Array): bigint[] {
 // ---------------------------------------------------------------------------------------------------------
 // Per-type registry
 
+/** Reads a numeric config parameter (list-max-listpack-size, zset-max-listpack-entries, ...). */
+export type DumpConfig = (param: string) => number;
+
+/** Valkey's defaults for the encoding parameters codecs consult (used when no server config is given). */
+const DEFAULT_PARAMS: Record<string, number> = {
+  "list-max-listpack-size": -2,
+  "zset-max-listpack-entries": 128,
+  "zset-max-listpack-value": 64,
+  "hash-max-listpack-entries": 128,
+  "hash-max-listpack-value": 64,
+  "set-max-intset-entries": 512,
+  "set-max-listpack-entries": 128,
+  "set-max-listpack-value": 64,
+  "stream-node-max-bytes": 4096,
+  "stream-node-max-entries": 100,
+};
+
+export const defaultDumpConfig: DumpConfig = (param) => {
+  const v = DEFAULT_PARAMS[param];
+  if (v === undefined) throw new Error(`no default for ${param}`);
+  return v;
+};
+
 /** Writes the RDB type byte and the value. */
-export type DumpFn = (value: any, w: RdbWriter, entry: Entry) => void;
+export type DumpFn = (value: any, w: RdbWriter, entry: Entry, cfg: DumpConfig) => void;
 /** Decodes a value of the given RDB type; throws RdbFormatError on malformed input. */
-export type RestoreFn = (rdbType: number, r: RdbReader) => { type: ValueType; value: any };
+export type RestoreFn = (rdbType: number, r: RdbReader, cfg: DumpConfig) => { type: ValueType; value: any };
 
 const dumpers = new Map<ValueType, DumpFn>();
 const restorers = new Map<number, RestoreFn>();
@@ -506,11 +548,11 @@ export function canDump(type: ValueType): boolean {
 }
 
 /** DUMP: the serialized value plus version and checksum. */
-export function createDumpPayload(entry: Entry, compress = true): Buffer {
+export function createDumpPayload(entry: Entry, compress = true, cfg: DumpConfig = defaultDumpConfig): Buffer {
   const fn = dumpers.get(entry.type);
   if (fn === undefined) throw new Error(`no DUMP codec registered for type ${entry.type}`);
   const w = new RdbWriter(compress);
-  fn(entry.value, w, entry);
+  fn(entry.value, w, entry, cfg);
   w.byte(RDB_VERSION & 0xff);
   w.byte(RDB_VERSION >> 8);
   const body = w.finish();
@@ -529,10 +571,10 @@ export function verifyDumpPayload(p: Buffer): boolean {
 }
 
 /** RESTORE: decode a verified payload's value; RdbFormatError when it is not a value we can load. */
-export function loadDumpPayload(p: Buffer): { type: ValueType; value: any } {
+export function loadDumpPayload(p: Buffer, cfg: DumpConfig = defaultDumpConfig): { type: ValueType; value: any } {
   const r = new RdbReader(p.subarray(0, p.length - 10));
   const rdbType = r.byte();
   const fn = restorers.get(rdbType);
   if (fn === undefined) bad(`unsupported RDB object type ${rdbType}`);
-  return fn(rdbType, r);
+  return fn(rdbType, r, cfg);
 }

@@ -481,7 +481,7 @@ function dump(c: Client, argv: Buffer[]): void {
   const e = c.db.read(str(argv[1]!));
   if (e === undefined) return c.w.null();
   if (!canDump(e.type)) throw E.dumpUnsupported(e.type);
-  c.w.bulk(createDumpPayload(e, c.server.param("rdbcompression") === "yes"));
+  c.w.bulk(createDumpPayload(e, c.server.param("rdbcompression") === "yes", (p) => Number(c.server.param(p))));
 }
 
 // RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]
@@ -514,7 +514,7 @@ function restore(c: Client, argv: Buffer[]): void {
   if (!verifyDumpPayload(payload)) throw E.dumpPayload;
   let loaded: { type: ValueType; value: any };
   try {
-    loaded = loadDumpPayload(payload);
+    loaded = loadDumpPayload(payload, (p) => Number(c.server.param(p)));
   } catch (err) {
     if (err instanceof RdbFormatError) throw E.badDataFormat;
     throw err;

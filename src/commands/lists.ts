@@ -8,6 +8,8 @@ import { LONG_MAX, positiveInt, rangeInt, str, int, token } from "../args.js";
 import { E, errorText, wrongArity } from "../errors.js";
 import { N } from "../store.js";
 import { Deque } from "../structures/deque.js";
+import { RDB_TYPE, RdbFormatError, listpackDecode, listpackEncode, registerDump, registerRestore } from "../dump.js";
+import { registerType } from "../values.js";
 import type { CommandEntry } from "./types.js";
 import { block, blockTimeout, canBlock } from "../blocking.js";
 
@@ -335,6 +337,14 @@ function removeRange(l: ListValue, start: number, count: number): void {
   }
   for (let i = start; i < start + count; i++) l.lpBytes -= lpEntrySize(l.get(i));
   l.removeRange(start, count);
+}
+
+/** A new list holding `items` in order, encoded as Valkey encodes a list built by pushing them (SORT STORE). */
+export function listFrom(c: Client, items: readonly string[]): ListValue {
+  const l = new ListValue(items.length);
+  convertForGrowth(c, l, items);
+  for (let i = 0; i < items.length; i++) pushOne(l, items[i]!, "right");
+  return l;
 }
 
 /** The list at `key` for writing: undefined when missing, WRONGTYPE for another type. */
@@ -753,3 +763,105 @@ function blmpop(c: Client, argv: Buffer[]): void {
   if (canBlock(c)) block(c, argv, req.keys, timeout, { type: "list", timeoutReply: "nullArray" });
   else c.w.nullArray();
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// COPY, OBJECT ENCODING, DUMP / RESTORE
+
+registerType("list", { clone: copyList, encoding: (e) => encodingOf(e.value) });
+
+const QUICKLIST_NODE_CONTAINER_PLAIN = 1;
+const QUICKLIST_NODE_CONTAINER_PACKED = 2;
+/** quicklist.c SIZE_ESTIMATE_OVERHEAD */
+const SIZE_ESTIMATE_OVERHEAD = 8;
+
+/** isLargeElement: an element stored alone in a plain node. */
+function isLargeElement(sz: number, fill: number): boolean {
+  return fill >= 0 ? sz > SIZE_SAFETY_LIMIT : sz > nodeLimit(fill)[0];
+}
+
+/**
+ * The quicklist nodes Valkey holds for these elements when they were pushed in order: a listpack list grows
+ * until one more element would overflow a node, then becomes a quicklist whose first node is that listpack;
+ * later elements fill tail nodes (_quicklistNodeAllowInsert), elements too large for a node get a plain node.
+ */
+function quicklistNodes(l: ListValue, fill: number): Array<{ plain: boolean; items: string[] }> {
+  if (!l.quicklist) return [{ plain: false, items: l.toArray() }];
+  const nodes: Array<{ plain: boolean; items: string[]; bytes: number }> = [];
+  let i = 0;
+  let bytes = LP_EMPTY_BYTES;
+  const first: string[] = [];
+  for (; i < l.length; i++) {
+    const v = l.get(i);
+    if (exceedsNode(fill, bytes + v.length, first.length + 1)) break;
+    first.push(v);
+    bytes += lpEntrySize(v);
+  }
+  if (first.length > 0) nodes.push({ plain: false, items: first, bytes });
+  for (; i < l.length; i++) {
+    const v = l.get(i);
+    if (isLargeElement(v.length, fill)) {
+      nodes.push({ plain: true, items: [v], bytes: v.length });
+      continue;
+    }
+    const tail = nodes[nodes.length - 1];
+    if (tail !== undefined && !tail.plain && !exceedsNode(fill, tail.bytes + v.length + SIZE_ESTIMATE_OVERHEAD, tail.items.length + 1)) {
+      tail.items.push(v);
+      tail.bytes += lpEntrySize(v);
+    } else nodes.push({ plain: false, items: [v], bytes: LP_EMPTY_BYTES + lpEntrySize(v) });
+  }
+  return nodes;
+}
+
+registerDump("list", (l: ListValue, w, _e, cfg) => {
+  w.byte(RDB_TYPE.LIST_QUICKLIST_2);
+  const nodes = quicklistNodes(l, cfg("list-max-listpack-size"));
+  w.len(nodes.length);
+  for (const n of nodes) {
+    w.len(n.plain ? QUICKLIST_NODE_CONTAINER_PLAIN : QUICKLIST_NODE_CONTAINER_PACKED);
+    w.string(n.plain ? Buffer.from(n.items[0]!, "latin1") : listpackEncode(n.items));
+  }
+});
+
+registerRestore([RDB_TYPE.LIST, RDB_TYPE.LIST_QUICKLIST_2], (t, r, cfg) => {
+  const l = new ListValue();
+  const fill = cfg("list-max-listpack-size");
+  let packedNodes = 0;
+  let plainNodes = 0;
+  let nodeBytes = 0;
+  const push = (b: Buffer) => {
+    const v = b.toString("latin1");
+    l.pushBack(v);
+    l.lpBytes += lpEntrySize(v);
+  };
+  const n = r.len();
+  for (let i = 0; i < n; i++) {
+    if (t === RDB_TYPE.LIST) {
+      push(r.string());
+      continue;
+    }
+    const container = r.len();
+    if (container !== QUICKLIST_NODE_CONTAINER_PLAIN && container !== QUICKLIST_NODE_CONTAINER_PACKED) throw new RdbFormatError("bad quicklist container");
+    const blob = r.string();
+    if (container === QUICKLIST_NODE_CONTAINER_PLAIN) {
+      plainNodes++;
+      push(blob);
+      continue;
+    }
+    const items = listpackDecode(blob);
+    // empty listpacks are skipped, as Valkey does
+    if (items.length === 0) continue;
+    packedNodes++;
+    nodeBytes = blob.length;
+    for (const it of items) push(it);
+  }
+  if (l.length === 0) throw new RdbFormatError("empty list");
+  if (t === RDB_TYPE.LIST) {
+    // createQuicklistObject + pushes, then listTypeTryConversion
+    l.quicklist = exceedsNode(fill, l.lpBytes, l.length);
+  } else {
+    // listTypeTryConversionRaw(LIST_CONV_AUTO): one packed node within the node limits becomes a listpack
+    const [sz, cnt] = nodeLimit(fill);
+    l.quicklist = !(packedNodes === 1 && plainNodes === 0 && nodeBytes <= sz && l.length <= cnt);
+  }
+  return { type: "list", value: l };
+});

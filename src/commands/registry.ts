@@ -13,6 +13,8 @@ import { commands as streams } from "./streams.js";
 import { commands as lists } from "./lists.js";
 import { commands as zsets } from "./zsets.js";
 import { commands as geo } from "./geo.js";
+import { commands as hyperloglog } from "./hyperloglog.js";
+import { commands as sort } from "./sort.js";
 
 export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["connection", connection],
@@ -28,4 +30,6 @@ export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["list", lists],
   ["sorted-set", zsets],
   ["geo", geo],
+  ["hyperloglog", hyperloglog],
+  ["generic", sort],
 ];

@@ -35,11 +35,13 @@ import {
   type NodeLimits,
   type Num,
   type ParsedID,
-  type StreamEntry,
+  StreamEntry,
   type StreamID,
   type TrimStrategy,
 } from "../structures/stream.js";
 import type { CommandEntry } from "./types.js";
+import { RDB_TYPE, RdbFormatError, listpackDecode, listpackEncode, registerDump, registerRestore } from "../dump.js";
+import { registerType } from "../values.js";
 import { block, canBlock, isRetrying } from "../blocking.js";
 
 const stream = ["stream"];
@@ -1231,3 +1233,195 @@ function xinfoStream(c: Client, s: Stream, argv: Buffer[]): void {
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// COPY, DUMP / RESTORE (RDB_TYPE_STREAM_LISTPACKS_3; the older 1 and 2 load too)
+
+registerType("stream", { clone: (s: Stream) => s.dup() });
+
+const STREAM_ITEM_FLAG_DELETED = 1;
+const STREAM_ITEM_FLAG_SAMEFIELDS = 2;
+
+function streamKey(id: StreamID): Buffer {
+  const b = Buffer.alloc(16);
+  b.writeBigUInt64BE(BigInt(id.ms), 0);
+  b.writeBigUInt64BE(BigInt(id.seq), 8);
+  return b;
+}
+
+function readStreamKey(b: Buffer): StreamID {
+  if (b.length !== 16) throw new RdbFormatError("stream node key is not 16 bytes");
+  return { ms: norm(b.readBigUInt64BE(0)), seq: norm(b.readBigUInt64BE(8)) };
+}
+
+const numText = (v: Num) => String(v);
+
+/** A macro node's listpack, laid out as t_stream.c builds it (master entry, then entries with ID deltas). */
+function nodeListpack(master: StreamID, masterFields: Buffer[], entries: readonly StreamEntry[], live: number, deleted: number): Buffer {
+  const items: Array<string | Buffer> = [String(live), String(deleted), String(masterFields.length), ...masterFields, "0"];
+  for (const e of entries) {
+    const nf = e.fv.length >> 1;
+    let same = nf === masterFields.length;
+    for (let i = 0; same && i < nf; i++) same = e.fv[2 * i]!.equals(masterFields[i]!);
+    const flags = (e.deleted ? STREAM_ITEM_FLAG_DELETED : 0) | (same ? STREAM_ITEM_FLAG_SAMEFIELDS : 0);
+    items.push(String(flags), numText(BigInt.asIntN(64, BigInt(e.ms) - BigInt(master.ms))), numText(BigInt.asIntN(64, BigInt(e.seq) - BigInt(master.seq))));
+    if (same) for (let i = 1; i < e.fv.length; i += 2) items.push(e.fv[i]!);
+    else {
+      items.push(String(nf));
+      for (const x of e.fv) items.push(x);
+    }
+    items.push(String(same ? nf + 3 : nf * 2 + 4));
+  }
+  return listpackEncode(items);
+}
+
+function lpInt(items: Buffer[], i: number): bigint {
+  const b = items[i];
+  if (b === undefined) throw new RdbFormatError("stream listpack truncated");
+  const v = parseI64Big(b);
+  if (v === null) throw new RdbFormatError("stream listpack integer expected");
+  return v;
+}
+
+/** Entries of a macro node listpack (streamValidateListpackIntegrity's walk). */
+function nodeEntries(master: StreamID, blob: Buffer): { fields: Buffer[]; entries: StreamEntry[] } {
+  const items = listpackDecode(blob);
+  if (items.length === 0) throw new RdbFormatError("empty listpack inside stream");
+  let p = 2;
+  const nmaster = Number(lpInt(items, p++));
+  if (nmaster < 0 || p + nmaster >= items.length) throw new RdbFormatError("bad stream master entry");
+  const fields = items.slice(p, p + nmaster);
+  p += nmaster;
+  if (lpInt(items, p++) !== 0n) throw new RdbFormatError("bad stream master terminator");
+  const entries: StreamEntry[] = [];
+  while (p < items.length) {
+    const flags = Number(lpInt(items, p++));
+    const ms = norm(BigInt.asUintN(64, BigInt(master.ms) + lpInt(items, p++)));
+    const seq = norm(BigInt.asUintN(64, BigInt(master.seq) + lpInt(items, p++)));
+    const fv: Buffer[] = [];
+    if (flags & STREAM_ITEM_FLAG_SAMEFIELDS) {
+      for (const f of fields) {
+        const v = items[p++];
+        if (v === undefined) throw new RdbFormatError("stream entry truncated");
+        fv.push(f, v);
+      }
+    } else {
+      const nf = Number(lpInt(items, p++));
+      if (nf < 0 || p + 2 * nf > items.length) throw new RdbFormatError("stream entry truncated");
+      for (let i = 0; i < 2 * nf; i++) fv.push(items[p++]!);
+    }
+    p++; // lp-count
+    if (p > items.length) throw new RdbFormatError("stream entry truncated");
+    const e = new StreamEntry(ms, seq, fv);
+    e.deleted = (flags & STREAM_ITEM_FLAG_DELETED) !== 0;
+    if (entries.length > 0 && cmpID(entries[entries.length - 1]!, e) >= 0) throw new RdbFormatError("stream entries out of order");
+    entries.push(e);
+  }
+  return { fields, entries };
+}
+
+registerDump("stream", (s: Stream, w) => {
+  w.byte(RDB_TYPE.STREAM_LISTPACKS_3);
+  const nodes = [...s.macroNodes()];
+  w.len(nodes.length);
+  for (const n of nodes) {
+    w.string(streamKey(n.master));
+    w.string(nodeListpack(n.master, n.masterFields, n.entries, n.live, n.deleted));
+  }
+  w.len(s.length);
+  for (const id of [s.lastId, s.firstId, s.maxDeletedId]) {
+    w.lenU64(id.ms);
+    w.lenU64(id.seq);
+  }
+  w.lenU64(s.entriesAdded);
+  const groups = sortedByName(s.groups);
+  w.len(groups.length);
+  for (const [name, g] of groups) {
+    w.string(Buffer.from(name, "latin1"));
+    w.lenU64(g.lastId.ms);
+    w.lenU64(g.lastId.seq);
+    w.lenU64(BigInt.asUintN(64, BigInt(g.entriesRead)));
+    w.len(g.pel.size);
+    for (const [id, nack] of g.pel.from(ZERO_ID)) {
+      w.raw(streamKey(id));
+      w.int64LE(BigInt(nack.deliveryTime));
+      w.lenU64(nack.deliveryCount);
+    }
+    const consumers = sortedByName(g.consumers);
+    w.len(consumers.length);
+    for (const [cname, c] of consumers) {
+      w.string(Buffer.from(cname, "latin1"));
+      w.int64LE(BigInt(c.seenTime));
+      w.int64LE(BigInt(c.activeTime));
+      w.len(c.pel.size);
+      for (const [id] of c.pel.from(ZERO_ID)) w.raw(streamKey(id));
+    }
+  }
+});
+
+registerRestore([RDB_TYPE.STREAM_LISTPACKS, RDB_TYPE.STREAM_LISTPACKS_2, RDB_TYPE.STREAM_LISTPACKS_3], (t, r) => {
+  const s = new Stream();
+  const nodes = r.len();
+  let last: StreamEntry | undefined;
+  for (let i = 0; i < nodes; i++) {
+    const master = readStreamKey(r.string());
+    const blob = r.string();
+    const { fields, entries } = nodeEntries(master, blob);
+    if (entries.length > 0) {
+      if (last !== undefined && cmpID(last, entries[0]!) >= 0) throw new RdbFormatError("stream nodes out of order");
+      last = entries[entries.length - 1];
+    }
+    s.loadMacroNode(master, fields, entries, blob.length);
+  }
+  s.length = r.len();
+  const readId = (): StreamID => ({ ms: r.lenU64(), seq: r.lenU64() });
+  s.lastId = readId();
+  if (t >= RDB_TYPE.STREAM_LISTPACKS_2) {
+    s.firstId = readId();
+    s.maxDeletedId = readId();
+    s.entriesAdded = r.lenU64();
+  } else {
+    const first = s.firstValid();
+    s.firstId = first === undefined ? ZERO_ID : { ms: first.ms, seq: first.seq };
+    s.entriesAdded = s.length;
+  }
+  const ngroups = r.len();
+  for (let i = 0; i < ngroups; i++) {
+    const name = r.string().toString("latin1");
+    const lastId = readId();
+    let entriesRead: Num = INVALID_READ;
+    if (t >= RDB_TYPE.STREAM_LISTPACKS_2) {
+      const v = r.lenU64();
+      entriesRead = typeof v === "bigint" ? norm(BigInt.asIntN(64, v)) : v;
+    } else entriesRead = s.estimateDistance(lastId);
+    if (s.groups.has(name)) throw new RdbFormatError("duplicated consumer group name");
+    const g = new Group(name, lastId, entriesRead);
+    s.groups.set(name, g);
+    const npel = r.len();
+    for (let j = 0; j < npel; j++) {
+      const id = readStreamKey(r.raw(16));
+      const deliveryTime = Number(r.int64LE());
+      const count = r.lenU64();
+      if (g.pel.get(id) !== undefined) throw new RdbFormatError("duplicated global PEL entry");
+      g.pel.set(id, new Nack(id, deliveryTime, count));
+    }
+    const nconsumers = r.len();
+    for (let j = 0; j < nconsumers; j++) {
+      const cname = r.string().toString("latin1");
+      const seen = Number(r.int64LE());
+      const c = new Consumer(cname, seen);
+      c.activeTime = t >= RDB_TYPE.STREAM_LISTPACKS_3 ? Number(r.int64LE()) : seen;
+      const n = r.len();
+      for (let k = 0; k < n; k++) {
+        const id = readStreamKey(r.raw(16));
+        const nack = g.pel.get(id);
+        if (nack === undefined) throw new RdbFormatError("consumer PEL entry not in the group PEL");
+        nack.consumer = c;
+        c.pel.set(id, nack);
+      }
+      g.consumers.set(cname, c);
+    }
+    for (const nack of g.pel.values()) if (nack.consumer === null) throw new RdbFormatError("group PEL entry without a consumer");
+  }
+  return { type: "stream", value: s };
+});

@@ -10,6 +10,8 @@ import { formatDouble } from "../resp.js";
 import { N } from "../store.js";
 import { globMatch } from "../glob.js";
 import { SortedSet } from "../structures/sortedset.js";
+import { RDB_TYPE, RdbFormatError, listpackDecode, listpackEncode, registerDump, registerRestore } from "../dump.js";
+import { registerType } from "../values.js";
 import type { CommandEntry } from "./types.js";
 import { block, blockTimeout, canBlock } from "../blocking.js";
 
@@ -350,7 +352,7 @@ const HEX = /^([+-]?)0[xX]((?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+))(?:[pP
 const INF = /^([+-]?)(?:infinity|inf)/i;
 const NAN = /^[+-]?nan(?:\([0-9A-Za-z_]*\))?/i;
 
-interface Strtod {
+export interface Strtod {
   value: number;
   /** Characters consumed (0: no conversion). */
   len: number;
@@ -359,7 +361,7 @@ interface Strtod {
 }
 
 /** glibc strtod without the leading-whitespace skip: the longest valid prefix of `s`. */
-function strtod(s: string): Strtod {
+export function strtod(s: string): Strtod {
   let m = HEX.exec(s);
   if (m) {
     const [int, frac = ""] = m[2]!.split(".");
@@ -1423,3 +1425,59 @@ function zscan(c: Client, argv: Buffer[]): void {
   c.w.bulk(next);
   c.w.bulks(out);
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// COPY, OBJECT ENCODING, DUMP / RESTORE
+
+registerType("zset", { clone: copyZset, encoding: (e) => encodingOf(e.value) });
+
+/** A score as zzlInsertAt stores it in a listpack: an integer when double2ll allows, else d2string's text. */
+function listpackScore(s: number): string {
+  return s === 0 ? "0" : formatDouble(s);
+}
+
+registerDump("zset", (z: SortedSet, w) => {
+  if (!z.skiplist) {
+    w.byte(RDB_TYPE.ZSET_LISTPACK);
+    const items: string[] = [];
+    for (const [m, s] of z) items.push(m, listpackScore(s));
+    w.string(listpackEncode(items));
+    return;
+  }
+  // ZSET_2: from the greatest element down, so loading appends at the head
+  w.byte(RDB_TYPE.ZSET_2);
+  w.len(z.size);
+  z.range(z.size - 1, z.size, true, (m, s) => {
+    w.string(Buffer.from(m, "latin1"));
+    w.binaryDouble(s);
+  });
+});
+
+registerRestore([RDB_TYPE.ZSET, RDB_TYPE.ZSET_2, RDB_TYPE.ZSET_LISTPACK], (t, r, cfg) => {
+  const lim = { entries: cfg("zset-max-listpack-entries"), value: cfg("zset-max-listpack-value") };
+  const z = new SortedSet();
+  let maxLen = 0;
+  if (t === RDB_TYPE.ZSET_LISTPACK) {
+    const items = listpackDecode(r.string());
+    if (items.length % 2 !== 0) throw new RdbFormatError("odd zset listpack");
+    for (let i = 0; i < items.length; i += 2) {
+      const m = items[i]!.toString("latin1");
+      const sc = strtod(items[i + 1]!.toString("latin1"));
+      if (sc.len === 0 || Number.isNaN(sc.value)) throw new RdbFormatError("bad zset score");
+      z.set(m, sc.value);
+      if (m.length > maxLen) maxLen = m.length;
+    }
+  } else {
+    const n = r.len();
+    for (let i = 0; i < n; i++) {
+      const m = r.string().toString("latin1");
+      const s = t === RDB_TYPE.ZSET_2 ? r.binaryDouble() : r.asciiDouble();
+      if (Number.isNaN(s)) throw new RdbFormatError("zset with NaN score");
+      if (!z.set(m, s)) throw new RdbFormatError("duplicate zset member");
+      if (m.length > maxLen) maxLen = m.length;
+    }
+  }
+  if (z.size === 0) throw new RdbFormatError("empty zset");
+  z.skiplist = !(z.size <= lim.entries && maxLen <= lim.value);
+  return { type: "zset", value: z };
+});

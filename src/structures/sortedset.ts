@@ -1,7 +1,7 @@
 // The sorted set: a Map member -> score for O(1) lookups plus an order-statistic B+tree over (score, member)
 // for O(log n) insert, delete and rank and O(log n + m) ranges. It plays the part of Valkey's skiplist with
 // spans, but leaves keep members and scores in plain arrays, which costs far less memory per element in a
-// JS heap than one object per node (see scripts/mem-lists-zsets.mjs).
+// JS heap than one object per node (see scripts/bench-scale.mjs).
 //
 // Order is Valkey's: by score, then by member bytes (members are latin1 strings, so JS string comparison is
 // memcmp order). Inner nodes keep, for each child but the first, a lower bound of the child's keys (its first

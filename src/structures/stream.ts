@@ -266,6 +266,8 @@ export interface NodeLimits {
   maxEntries: number;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 export const DEFAULT_LIMITS: NodeLimits = { maxBytes: 4096, maxEntries: 100 };
 
 const LISTPACK_MAX = 1 << 30;
@@ -565,6 +567,34 @@ export class Stream {
     if (g.entriesRead !== INVALID_READ && !this.hasTombstonesFrom(g.lastId)) return sub(this.entriesAdded, g.entriesRead);
     const read = this.estimateDistance(g.lastId);
     return read === INVALID_READ ? null : sub(this.entriesAdded, read);
+  }
+
+  /** The macro nodes as DUMP writes them: master ID and fields, every entry (tombstones too), counters. */
+  *macroNodes(): IterableIterator<{ master: StreamID; masterFields: Buffer[]; entries: readonly StreamEntry[]; live: number; deleted: number }> {
+    for (let i = this.head; i < this.nodes.length; i++) {
+      const n = this.nodes[i]!;
+      const masterFields: Buffer[] = [];
+      for (let j = 0; j < n.masterFv.length; j += 2) masterFields.push(n.masterFv[j]!);
+      yield { master: n.master, masterFields, entries: n.entries, live: n.live, deleted: n.deleted };
+    }
+  }
+
+  /**
+   * RESTORE: append a macro node as loaded (entries in ID order after the last node's, tombstones flagged),
+   * `lpBytes` its listpack size. The caller sets length, IDs and counters of the whole stream afterwards.
+   */
+  loadMacroNode(master: StreamID, masterFields: Buffer[], entries: StreamEntry[], lpBytes: number): void {
+    const fv: Buffer[] = [];
+    for (const f of masterFields) fv.push(f, EMPTY);
+    let live = 0;
+    for (const e of entries) if (!e.deleted) live++;
+    const deleted = entries.length - live;
+    const node = new StreamNode(master, fv, lpBytes - intElemBytes(live) - intElemBytes(deleted));
+    node.entries.push(...entries);
+    node.live = live;
+    node.deleted = deleted;
+    node.advanceFirstLive();
+    this.nodes.push(node);
   }
 
   /** Deep copy (COPY). */

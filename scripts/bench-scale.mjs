@@ -1,0 +1,213 @@
+#!/usr/bin/env node
+// Scaling and memory of the collection types, valkey-bun (Node and Bun) vs redis-server when present.
+//
+//   npm run bench:scale [-- --n 100000 --big 1000000 --calls 50000 --runtimes node,bun]
+//
+// 1. Memory: RSS growth for one N-member zset, hash and list (members "member:<i>"), bytes per element.
+// 2. Scaling: cost per call of ZADD (score update of an existing member) and ZRANK at 1k vs BIG members, and of
+//    LPUSH+RPOP (a queue holding 1k vs BIG elements), as wall time per call (pipelined, depth 500) and as
+//    server CPU time per call (utime+stime from /proc/<pid>/stat). A 1M/1k ratio near 1 means the cost does
+//    not grow with the collection (O(1) list ends); O(log n) sorted sets grow slowly.
+// Types a target does not support yet (COMMAND INFO) are skipped. Local only: every server is spawned on
+// 127.0.0.1 and stopped at the end. Numbers are only comparable within one run (ratios, not absolutes).
+
+import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { Redis } from "ioredis";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const arg = (name, def) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : def;
+};
+const N = Number(arg("--n", "100000"));
+const BIG = Number(arg("--big", "1000000"));
+const CALLS = Number(arg("--calls", "50000"));
+const RUNTIMES = arg("--runtimes", "node,bun").split(",").filter(Boolean);
+const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+
+function rssKb(pid) {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) : NaN;
+}
+
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+}
+
+async function waitPort(port) {
+  for (let i = 0; i < 150; i++) {
+    const r = new Redis({ port, host: "127.0.0.1", lazyConnect: true, retryStrategy: null, maxRetriesPerRequest: 0 });
+    r.on("error", () => {});
+    try {
+      await r.connect();
+      await r.ping();
+      return r;
+    } catch {
+      r.disconnect();
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  }
+  throw new Error(`no server on ${port}`);
+}
+
+function startServer(kind, port) {
+  if (kind === "redis") return spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  if (kind === "node") return spawn(process.execPath, [join(ROOT, "dist", "cli.js"), "--port", String(port)], { stdio: "ignore" });
+  return spawn(join(ROOT, "node_modules", ".bin", "bun"), [join(ROOT, "src", "cli.ts"), "--port", String(port)], { stdio: "ignore" });
+}
+
+async function supports(r, cmd) {
+  const info = await r.call("COMMAND", "INFO", cmd);
+  return Array.isArray(info) && info[0] != null;
+}
+
+/** Load `to - from` elements with `cmd key ...args(i)` in batches of 1000, 50 commands per pipeline. */
+async function fill(r, cmd, key, from, to, argsOf) {
+  const batch = 1000;
+  let p = r.pipeline();
+  let queued = 0;
+  for (let i = from; i < to; i += batch) {
+    const args = [];
+    for (let j = i; j < Math.min(to, i + batch); j++) args.push(...argsOf(j));
+    p.call(cmd, key, ...args);
+    if (++queued === 50) {
+      await p.exec();
+      p = r.pipeline();
+      queued = 0;
+    }
+  }
+  await p.exec();
+}
+
+const zaddArgs = (j) => [Math.floor(Math.random() * 1e9) / 1000, `member:${j}`];
+const hsetArgs = (j) => [`member:${j}`, `value:${j}`];
+const pushArgs = (j) => [`member:${j}`];
+
+/** [wall us per call, server CPU us per call] for CALLS calls made by `make(pipeline, i)`, depth 500. */
+async function perCall(r, pid, size, make) {
+  const depth = 500;
+  const cpu0 = cpuSeconds(pid);
+  const t0 = process.hrtime.bigint();
+  for (let done = 0; done < CALLS; done += depth) {
+    const p = r.pipeline();
+    for (let k = 0; k < depth; k++) make(p, Math.floor(Math.random() * size));
+    await p.exec();
+  }
+  const wall = Number(process.hrtime.bigint() - t0) / 1e3 / CALLS;
+  return [wall, ((cpuSeconds(pid) - cpu0) * 1e6) / CALLS];
+}
+
+const settle = () => new Promise((res) => setTimeout(res, 1500));
+
+async function measure(kind, port) {
+  const proc = startServer(kind, port);
+  const r = await waitPort(port);
+  const pid = proc.pid;
+  const mem = {};
+  const scale = {};
+  try {
+    await settle();
+    for (const [type, cmd, argsOf] of [
+      ["zset", "zadd", zaddArgs],
+      ["hash", "hset", hsetArgs],
+      ["list", "rpush", pushArgs],
+    ]) {
+      if (!(await supports(r, cmd))) continue;
+      const before = rssKb(pid);
+      await fill(r, cmd, `mem:${type}`, 0, N, argsOf);
+      await settle();
+      mem[type] = ((rssKb(pid) - before) * 1024) / N;
+    }
+    await r.flushall();
+    await settle();
+
+    await fill(r, "zadd", "z:small", 0, 1000, zaddArgs);
+    await fill(r, "zadd", "z:big", 0, BIG, zaddArgs);
+    const zadd = (key) => (p, i) => p.zadd(key, Math.random() * 1e6, `member:${i}`);
+    const zrank = (key) => (p, i) => p.zrank(key, `member:${i}`);
+    scale.zadd = [await perCall(r, pid, 1000, zadd("z:small")), await perCall(r, pid, BIG, zadd("z:big"))];
+    scale.zrank = [await perCall(r, pid, 1000, zrank("z:small")), await perCall(r, pid, BIG, zrank("z:big"))];
+    await r.del("z:small", "z:big");
+
+    await fill(r, "rpush", "l:small", 0, 1000, pushArgs);
+    await fill(r, "rpush", "l:big", 0, BIG, pushArgs);
+    // a queue: each call pair pushes one element at the head and pops one at the tail, size stays put
+    const queue = (key) => (p, i) => {
+      p.lpush(key, `member:${i}`);
+      p.rpop(key);
+    };
+    const half = ([wall, cpu]) => [wall / 2, cpu / 2];
+    scale["lpush+rpop"] = [half(await perCall(r, pid, 1000, queue("l:small"))), half(await perCall(r, pid, BIG, queue("l:big")))];
+  } finally {
+    r.disconnect();
+    proc.kill("SIGTERM");
+    await new Promise((res) => (proc.exitCode !== null ? res() : proc.once("exit", res)));
+  }
+  return { kind, mem, scale };
+}
+
+const kinds = [...RUNTIMES];
+if (spawnSync("redis-server", ["--version"]).status === 0) kinds.unshift("redis");
+const loadavg = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+console.log(`bench:scale n=${N} big=${BIG} calls=${CALLS}; targets ${kinds.join(", ")}; load average ${loadavg}`);
+const results = [];
+let port = 7600 + Math.floor(Math.random() * 300);
+for (const k of kinds) results.push(await measure(k, port++));
+const redis = results.find((x) => x.kind === "redis");
+const f = (x, d = 2) => (x == null || !Number.isFinite(x) ? "-" : x.toFixed(d));
+
+console.log(`\nmemory: RSS growth per element for one ${N}-element value (bytes)`);
+console.table(
+  Object.fromEntries(
+    results.map((x) => [
+      x.kind,
+      Object.fromEntries(
+        ["zset", "hash", "list"].flatMap((t) => {
+          const v = x.mem[t];
+          const cols = [[t, v == null ? "missing" : Math.round(v)]];
+          if (redis && x !== redis) cols.push([`${t}/redis`, v == null ? "-" : f(v / redis.mem[t])]);
+          return cols;
+        }),
+      ),
+    ]),
+  ),
+);
+
+console.log(`\nscaling: us per call at 1k vs ${BIG} (wall, pipelined depth 500 | server CPU); x = ${BIG}/1k ratio`);
+const rows = {};
+for (const x of results) {
+  for (const [op, [[w1, c1], [w2, c2]]] of Object.entries(x.scale)) {
+    rows[`${x.kind} ${op}`] = {
+      "wall 1k": f(w1),
+      [`wall ${BIG}`]: f(w2),
+      "wall x": f(w2 / w1),
+      "cpu 1k": f(c1),
+      [`cpu ${BIG}`]: f(c2),
+      "cpu x": f(c2 / c1),
+      ...(redis && x !== redis ? { "cpu vs redis (big)": f(c2 / redis.scale[op][1][1]) } : {}),
+    };
+  }
+}
+console.table(rows);
+
+// Live heap of the structures themselves (run with `node --expose-gc`): RSS above also holds the garbage of
+// parsing the load and the heap headroom V8/JSC keep.
+if (globalThis.gc) {
+  const { SortedSet } = await import(join(ROOT, "dist", "structures", "sortedset.js"));
+  const { ListValue } = await import(join(ROOT, "dist", "commands", "lists.js"));
+  const heap = () => (globalThis.gc(), globalThis.gc(), process.memoryUsage().heapUsed);
+  let h0 = heap();
+  const z = new SortedSet();
+  for (let i = 0; i < N; i++) z.set(`member:${i}`, Math.floor(Math.random() * 1e9) / 1000);
+  const zb = (heap() - h0) / N;
+  h0 = heap();
+  const l = new ListValue();
+  for (let i = 0; i < N; i++) l.pushBack(`member:${i}`);
+  const lb = (heap() - h0) / N;
+  console.log(`live heap per zset member ${zb.toFixed(0)} B, per list element ${lb.toFixed(0)} B (sizes ${z.size}, ${l.length})`);
+}
