@@ -13,6 +13,7 @@ import { commands as streams } from "./streams.js";
 import { commands as lists } from "./lists.js";
 import { commands as zsets } from "./zsets.js";
 import { commands as geo } from "./geo.js";
+import { commands as scripting } from "./scripting.js";
 
 export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["connection", connection],
@@ -28,4 +29,5 @@ export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["list", lists],
   ["sorted-set", zsets],
   ["geo", geo],
+  ["scripting", scripting],
 ];
