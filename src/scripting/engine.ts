@@ -352,6 +352,8 @@ export function errText(v: { err: Buffer; code?: Buffer }): string {
   return v.code !== undefined ? `${v.code.toString("latin1")} ${msg}` : msg;
 }
 
+const oneLine = (s: string): string => s.replace(/[\r\n]/g, " ");
+
 /** Write a script's result to the caller as Valkey converts Lua values (booleans follow the script's RESP). */
 export function writeResult(c: Client, v: LuaValue, resp: 2 | 3): void {
   const w = c.w;
@@ -368,8 +370,8 @@ export function writeResult(c: Client, v: LuaValue, resp: 2 | 3): void {
     for (const x of v) writeResult(c, x, resp);
     return;
   }
-  if ("err" in v) return w.error(errText(v));
-  if ("ok" in v) return w.simple(v.ok.toString("latin1"));
+  if ("err" in v) return w.error(oneLine(errText(v)));
+  if ("ok" in v) return w.simple(oneLine(v.ok.toString("latin1")));
   if ("double" in v) return w.double(v.double);
   if ("big_number" in v) return w.bigNumber(v.big_number.toString("latin1"));
   if ("verbatim_string" in v) return w.verbatim(v.verbatim_string.string, v.verbatim_string.format.toString("latin1"));
