@@ -192,7 +192,8 @@ describeRuntimes("scripting", (ctx) => {
     await r.script("FLUSH");
     expect(await rr.incrTwice("dc", 5)).toBe(12);
     // in a pipeline and in MULTI
-    const res = await r.pipeline().incrTwice("dc", 1).get("dc").exec();
+    const pipe = r.pipeline() as unknown as { incrTwice(k: string, n: number): typeof pipe; get(k: string): typeof pipe; exec(): Promise<unknown> };
+    const res = await pipe.incrTwice("dc", 1).get("dc").exec();
     expect(res).toEqual([[null, 14], [null, "14"]]);
     const tx = await (r.multi() as unknown as { incrTwice(k: string, n: number): { exec(): Promise<unknown> } }).incrTwice("dc", 1).exec();
     expect(tx).toEqual([[null, 16]]);
