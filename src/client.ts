@@ -25,6 +25,12 @@ export interface Connection {
 /** Families with per-connection state (pub/sub, tracking) register how RESET clears it. */
 export const resetHooks: Array<(c: Client) => void> = [];
 
+/**
+ * Checks that may hold a command back before it runs (the scripting family waits for its engine to load): a
+ * hook that returns true has suspended the client and will resume it.
+ */
+export const preflightHooks: Array<(c: Client, e: CommandEntry, argv: Buffer[]) => boolean> = [];
+
 export interface QueuedCommand {
   entry: CommandEntry;
   argv: Buffer[];

@@ -455,14 +455,15 @@ export class ReplyWriter {
     else this.bulk(String(n));
   }
 
-  /** RESP3 verbatim string (`=len\r\ntxt:...`), RESP2 bulk string. */
-  verbatim(s: string, format = "txt"): void {
+  /** RESP3 verbatim string (`=len\r\ntxt:...`), RESP2 bulk string; a Buffer is sent as its bytes. */
+  verbatim(s: string | Buffer, format = "txt"): void {
     if (this.proto === 3) {
-      const b = Buffer.from(s, "utf8");
+      const b = typeof s === "string" ? Buffer.from(s, "utf8") : s;
       this.ascii("=" + (b.length + 4) + "\r\n" + format + ":");
       this.raw(b);
       this.raw(CRLF);
-    } else this.text(s);
+    } else if (typeof s === "string") this.text(s);
+    else this.bulk(s);
   }
 
   // helpers shared by many commands

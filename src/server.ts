@@ -2,7 +2,7 @@
 // loop that takes parsed requests through the gate to handlers and flushes one write per read.
 
 import { randomBytes } from "node:crypto";
-import { Client, type Connection } from "./client.js";
+import { Client, type Connection, preflightHooks } from "./client.js";
 import { cfg, type Config, type LogLevel, loadConfig } from "./config.js";
 import { gate, isQueuedInMulti, replyThrown, F, type CommandEntry } from "./commands/index.js";
 import type { ParserLimits } from "./resp.js";
@@ -307,6 +307,8 @@ export class Server {
         c.suspended = true;
         c.pendingArgv = argv.map((b) => Buffer.from(b));
         this.pausedClients.push(c);
+        return;
+      } else if (preflightHooks.length !== 0 && preflightHooks.some((h) => h(c, e, argv))) {
         return;
       } else {
         this.call(c, e, argv);

@@ -15,6 +15,7 @@ import { commands as zsets } from "./zsets.js";
 import { commands as geo } from "./geo.js";
 import { commands as hyperloglog } from "./hyperloglog.js";
 import { commands as sort } from "./sort.js";
+import { commands as scripting } from "./scripting.js";
 
 export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["connection", connection],
@@ -32,4 +33,5 @@ export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["geo", geo],
   ["hyperloglog", hyperloglog],
   ["generic", sort],
+  ["scripting", scripting],
 ];
