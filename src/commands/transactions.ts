@@ -82,14 +82,16 @@ function exec(c: Client): void {
     c.w.nullArray();
     return;
   }
-  discardTransaction(c);
+  unwatchAll(c);
   const server = c.server;
   c.w.array(queue.length);
   c.inExec = true;
   try {
+    // Still in MULTI while the queue runs (CLIENT INFO inside shows flags=x), as in Valkey.
     for (const q of queue) server.call(c, q.entry, q.argv);
   } finally {
     c.inExec = false;
+    discardTransaction(c);
   }
 }
 
