@@ -16,8 +16,6 @@ function displayName(e: CommandEntry): string {
   return (e.parent ? `${e.parent.name} ${e.name}` : e.name).toUpperCase();
 }
 
-const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
-
 /** Flags worth a reader's attention (COMMAND INFO spelling); loading/stale/noscript and the like are noise here. */
 const SHOWN_FLAGS = new Set(["write", "readonly", "denyoom", "admin", "pubsub", "blocking", "fast", "no_auth", "movablekeys"]);
 
@@ -32,13 +30,13 @@ export function commandsTable(): string {
     "",
     `${rows.length} commands and subcommands.`,
     "",
-    "| Group | Command | Since | Flags | Summary |",
-    "| --- | --- | --- | --- | --- |",
+    "| Group | Command | Flags |",
+    "| --- | --- | --- |",
   ];
   for (const { e, group, name } of rows) {
-    lines.push(`| ${group} | \`${name}\` | ${e.since ?? ""} | ${replyFlags(e)
+    lines.push(`| ${group} | \`${name}\` | ${replyFlags(e)
       .filter((f) => SHOWN_FLAGS.has(f))
-      .join(", ")} | ${cell(e.summary ?? "")} |`);
+      .join(", ")} |`);
   }
   return lines.join("\n");
 }

@@ -10,7 +10,20 @@ import type { Client } from "./client.js";
 import type { Database, ValueType } from "./store.js";
 import type { CommandEntry } from "./commands/types.js";
 import type { Server } from "./server.js";
-import { ReplyError, E } from "./errors.js";
+import { ReplyError, E, errorText } from "./errors.js";
+import { parseFloatStrict } from "./args.js";
+
+/** Valkey's getTimeoutFromObjectOrReply in seconds (BLPOP & co.): milliseconds, 0 = forever. */
+export function blockTimeout(b: Buffer): number {
+  const t = parseFloatStrict(b);
+  if (t === null || Number.isNaN(t)) throw E.timeoutNotFloat;
+  if (t < 0) throw E.timeoutNegative;
+  if (t === 0) return 0;
+  const ms = t * 1000;
+  if (!Number.isFinite(ms) || ms > 9.2e18) throw errorText("ERR timeout is out of range");
+  // sub-millisecond timeouts still block for at least 1 ms, as Valkey rounds up
+  return Math.max(1, Math.ceil(ms));
+}
 
 export interface BlockState {
   db: Database;

@@ -33,10 +33,20 @@ export interface StartedServer {
   /** The store's clock: advance(ms) / set(ms) move TTLs without sleeping. */
   clock: Clock;
   server: Server;
+  /** Stop listening and drop every connection. Idempotent. */
   close(): Promise<void>;
+  /** `await using s = await startServer()` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Start a server in this process. Several servers in one process are fully isolated. */
+/**
+ * Start a server in this process (vitest/jest global setup, `bun test` preload, scripts). Each call gets its
+ * own store, clients and clock: several servers in one process stay isolated.
+ *
+ *   const s = await startServer({ port: 0 });   // s.url = "redis://127.0.0.1:<free port>"
+ *   s.clock.advance(60_000);                     // TTLs move on without sleeping
+ *   await s.close();
+ */
 export async function startServer(opts: StartOptions = {}): Promise<StartedServer> {
   const overrides: Record<string, string | number | boolean> = {
     port: opts.port ?? 0,
@@ -60,5 +70,6 @@ export async function startServer(opts: StartOptions = {}): Promise<StartedServe
     clock,
     server: running.server,
     close: () => running.close(),
+    [Symbol.asyncDispose]: () => running.close(),
   };
 }

@@ -122,7 +122,7 @@ export class RespParser {
           if (inl === undefined) continue; // blank line: look at what follows
           return inl;
         }
-        const cr = buf.indexOf(CR, pos);
+        const cr = findCR(buf, pos, len);
         if (cr < 0 || cr + 1 >= len) {
           if (cr < 0 && len - pos > PROTO_INLINE_MAX_SIZE) return this.fail("Protocol error: too big mbulk count string");
           return null;
@@ -142,7 +142,7 @@ export class RespParser {
         let pos = this.pos;
         if (this.bulkLen < 0) {
           if (pos >= len) return null;
-          const cr = buf.indexOf(CR, pos);
+          const cr = findCR(buf, pos, len);
           if (cr < 0 || cr + 1 >= len) {
             if (cr < 0 && len - pos > PROTO_INLINE_MAX_SIZE) return this.fail("Protocol error: too big bulk count string");
             return null;
@@ -202,6 +202,13 @@ export class RespParser {
     this.error = text;
     return null;
   }
+}
+
+/** Index of the next CR: a plain loop for the short header lines of RESP (cheaper than Buffer#indexOf). */
+function findCR(buf: Buffer, pos: number, len: number): number {
+  const stop = Math.min(len, pos + 24);
+  for (let i = pos; i < stop; i++) if (buf[i] === CR) return i;
+  return stop === len ? -1 : buf.indexOf(CR, stop);
 }
 
 /** Valkey's string2ll over buf[start, end): optional '-', no '+', no leading zeros, 64-bit range. */

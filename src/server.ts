@@ -160,7 +160,7 @@ export class Server {
     this.logSink = log ?? (() => {});
     const m = process.memoryUsage();
     this.startupMemory = m.heapUsed + m.external;
-    applyConfig(this, ["notify-keyspace-events"]);
+    applyConfig(this, ["notify-keyspace-events", "slowlog-log-slower-than"]);
   }
 
   get clock(): Clock {
@@ -345,11 +345,14 @@ export class Server {
     this.stats.commandsProcessed++;
     // After the call, as Valkey does: EXEC shows after its commands, SELECT with the new db, secrets redacted.
     if (this.monitors.size !== 0 && !(e.bits! & (F.SKIP_MONITOR | F.ADMIN))) this.feedMonitors(c, argv);
-    if (!(e.bits! & F.SKIP_SLOWLOG)) this.slowlogPush(c, argv, us);
+    if (us >= this.slowlogThreshold && this.slowlogThreshold >= 0 && !(e.bits! & F.SKIP_SLOWLOG)) this.slowlogPush(c, argv, us);
   }
 
+  /** slowlog-log-slower-than, cached (CONFIG SET updates it): read on every command. */
+  slowlogThreshold = 10000;
+
   private slowlogPush(c: Client, argv: Buffer[], us: number): void {
-    const threshold = Number(this.param("slowlog-log-slower-than"));
+    const threshold = this.slowlogThreshold;
     if (threshold < 0 || us < threshold) return;
     const max = Number(this.param("slowlog-max-len"));
     this.slowlog.unshift({

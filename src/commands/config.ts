@@ -189,6 +189,9 @@ export function applyConfig(server: Server, names: string[]): void {
         // unauthenticated ones may go on as soon as it stops needing one.
         if (!server.authRequired()) for (const c of server.clients.values()) c.setAuthenticated(true);
         break;
+      case "slowlog-log-slower-than":
+        server.slowlogThreshold = Number(params.get(name));
+        break;
       case "loglevel":
         break;
     }

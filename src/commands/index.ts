@@ -28,6 +28,36 @@ function register(e: CommandEntry, group: string, parent?: CommandEntry): void {
 
 for (const [group, list] of families) for (const e of list) register(e, group);
 
+/**
+ * Command name bytes -> entry without building a string: candidates are bucketed by length and lowercased
+ * first byte, then compared byte by byte, case-insensitively. (Hot path: runs for every request.)
+ */
+const byShape = new Map<number, Array<[Uint8Array, CommandEntry]>>();
+for (const e of table.values()) {
+  const bytes = Buffer.from(e.name, "latin1");
+  const k = bytes.length * 256 + bytes[0]!;
+  let list = byShape.get(k);
+  if (list === undefined) byShape.set(k, (list = []));
+  list.push([bytes, e]);
+}
+
+function lower(b: number): number {
+  return b >= 65 && b <= 90 ? b + 32 : b;
+}
+
+function lookupName(name: Buffer): CommandEntry | undefined {
+  const n = name.length;
+  if (n === 0) return undefined;
+  const list = byShape.get(n * 256 + lower(name[0]!));
+  if (list === undefined) return undefined;
+  outer: for (let j = 0; j < list.length; j++) {
+    const cand = list[j]![0];
+    for (let i = 1; i < n; i++) if (lower(name[i]!) !== cand[i]) continue outer;
+    return list[j]![1];
+  }
+  return undefined;
+}
+
 /** Every entry including subcommands, in table order. */
 export function allEntries(): CommandEntry[] {
   const out: CommandEntry[] = [];
@@ -70,14 +100,9 @@ const MULTI_IMMEDIATE = new Set(["exec", "discard", "multi", "watch", "quit", "r
  */
 export function gate(c: Client, argv: Buffer[]): CommandEntry | null {
   const a0 = argv[0]!;
-  const name = a0.toString("latin1");
-  let e = table.get(name);
+  let e = lookupName(a0);
   if (e === undefined) {
-    const lower = name.toLowerCase();
-    e = table.get(lower);
-    if (e === undefined) {
-      return reject(c, unknownCommand(name, argv.slice(1, 129).map((b) => b.toString("latin1"))));
-    }
+    return reject(c, unknownCommand(a0.toString("latin1"), argv.slice(1, 129).map((b) => b.toString("latin1"))));
   }
   // A container runs its own handler when called without a subcommand (COMMAND); otherwise it needs one.
   if (e.subcommands !== undefined && (argv.length >= 2 || e.run === undefined)) {

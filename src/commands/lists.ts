@@ -9,6 +9,7 @@ import { E, errorText, wrongArity } from "../errors.js";
 import { N } from "../store.js";
 import { Deque } from "../structures/deque.js";
 import type { CommandEntry } from "./types.js";
+import { block, blockTimeout, canBlock } from "../blocking.js";
 
 export const commands: CommandEntry[] = [
   {
@@ -152,6 +153,52 @@ export const commands: CommandEntry[] = [
     acl: ["list"],
     keys: [{ begin: 1, keynum: [0, 1, 1], flags: ["RW", "ACCESS", "DELETE"] }],
     run: lmpop,
+  },
+  {
+    name: "blpop",
+    arity: -3,
+    flags: ["write", "blocking"],
+    acl: ["list"],
+    keys: [{ begin: 1, range: [-2, 1, 0], flags: ["RW", "ACCESS", "DELETE"] }],
+    run: (c, a) => bpop(c, a, "left"),
+  },
+  {
+    name: "brpop",
+    arity: -3,
+    flags: ["write", "blocking"],
+    acl: ["list"],
+    keys: [{ begin: 1, range: [-2, 1, 0], flags: ["RW", "ACCESS", "DELETE"] }],
+    run: (c, a) => bpop(c, a, "right"),
+  },
+  {
+    name: "blmove",
+    arity: 6,
+    flags: ["write", "denyoom", "blocking"],
+    acl: ["list"],
+    keys: [
+      { begin: 1, flags: ["RW", "ACCESS", "DELETE"] },
+      { begin: 2, flags: ["RW", "INSERT"] },
+    ],
+    run: blmove,
+  },
+  {
+    name: "brpoplpush",
+    arity: 4,
+    flags: ["write", "denyoom", "blocking"],
+    acl: ["list"],
+    keys: [
+      { begin: 1, flags: ["RW", "ACCESS", "DELETE"] },
+      { begin: 2, flags: ["RW", "INSERT"] },
+    ],
+    run: brpoplpush,
+  },
+  {
+    name: "blmpop",
+    arity: -5,
+    flags: ["write", "blocking"],
+    acl: ["list"],
+    keys: [{ begin: 2, keynum: [0, 1, 1], flags: ["RW", "ACCESS", "DELETE"] }],
+    run: blmpop,
   },
 ];
 
@@ -613,8 +660,19 @@ export function moveGeneric(c: Client, src: string, dst: string, from: End, to: 
 
 // LMPOP numkeys key [key ...] <LEFT | RIGHT> [COUNT count]
 function lmpop(c: Client, argv: Buffer[]): void {
-  const numkeys = rangeInt(argv[1]!, 1n, LONG_MAX, "ERR numkeys should be greater than 0");
-  const whereIdx = 1 + numkeys + 1;
+  if (!serveMpop(c, parseMpop(argv, 1))) c.w.nullArray();
+}
+
+interface MpopRequest {
+  keys: string[];
+  where: End;
+  count: number;
+}
+
+/** LMPOP / BLMPOP arguments from argv[at] = numkeys. */
+function parseMpop(argv: Buffer[], at: number): MpopRequest {
+  const numkeys = rangeInt(argv[at]!, 1n, LONG_MAX, "ERR numkeys should be greater than 0");
+  const whereIdx = at + numkeys + 1;
   if (whereIdx >= argv.length) throw E.syntax;
   const where = whereArg(argv[whereIdx]!);
   let count = -1;
@@ -624,16 +682,74 @@ function lmpop(c: Client, argv: Buffer[]): void {
       count = rangeInt(argv[++j]!, 1n, LONG_MAX, "ERR count should be greater than 0");
     } else throw E.syntax;
   }
-  if (count === -1) count = 1;
-  for (let k = 2; k < whereIdx; k++) {
-    const key = str(argv[k]!);
+  const keys: string[] = [];
+  for (let k = at + 1; k < whereIdx; k++) keys.push(str(argv[k]!));
+  return { keys, where, count: count === -1 ? 1 : count };
+}
+
+/** Pop from the first non-empty list and reply [key, elements]; false (nothing written) if all are empty. */
+function serveMpop(c: Client, req: MpopRequest): boolean {
+  for (const key of req.keys) {
     const l = listForWrite(c, key);
     if (l === undefined || l.length === 0) continue;
-    const out = popFromList(c, key, l, where, count);
+    const out = popFromList(c, key, l, req.where, req.count);
     c.w.array(2);
     c.w.bulk(key);
     c.w.bulks(out);
-    return;
+    return true;
   }
-  c.w.nullArray();
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Blocking variants: served at once when data is there, else parked on the keys (src/blocking.ts) and run
+// again when a write makes one ready. Inside MULTI/EXEC or a script they answer like the non-blocking form.
+
+// BLPOP key [key ...] timeout  /  BRPOP key [key ...] timeout
+function bpop(c: Client, argv: Buffer[], where: End): void {
+  const timeout = blockTimeout(argv[argv.length - 1]!);
+  const keys: string[] = [];
+  for (let k = 1; k < argv.length - 1; k++) {
+    const key = str(argv[k]!);
+    const l = listForWrite(c, key);
+    if (l !== undefined && l.length > 0) {
+      const [v] = popFromList(c, key, l, where, 1);
+      c.w.array(2);
+      c.w.bulk(key);
+      c.w.bulk(v!);
+      return;
+    }
+    keys.push(key);
+  }
+  if (canBlock(c)) block(c, argv, keys, timeout, { type: "list", timeoutReply: "nullArray" });
+  else c.w.nullArray();
+}
+
+// BLMOVE source destination <LEFT | RIGHT> <LEFT | RIGHT> timeout
+function blmove(c: Client, argv: Buffer[]): void {
+  const from = whereArg(argv[3]!);
+  const to = whereArg(argv[4]!);
+  bmove(c, argv, str(argv[1]!), str(argv[2]!), from, to, argv[5]!);
+}
+
+// BRPOPLPUSH source destination timeout
+function brpoplpush(c: Client, argv: Buffer[]): void {
+  bmove(c, argv, str(argv[1]!), str(argv[2]!), "right", "left", argv[3]!);
+}
+
+function bmove(c: Client, argv: Buffer[], src: string, dst: string, from: End, to: End, timeoutArg: Buffer): void {
+  const timeout = blockTimeout(timeoutArg);
+  const l = listForWrite(c, src);
+  if (l !== undefined && l.length > 0) return moveGeneric(c, src, dst, from, to);
+  if (canBlock(c)) block(c, argv, [src], timeout, { type: "list", timeoutReply: "nullArray" });
+  else c.w.null();
+}
+
+// BLMPOP timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]
+function blmpop(c: Client, argv: Buffer[]): void {
+  const timeout = blockTimeout(argv[1]!);
+  const req = parseMpop(argv, 2);
+  if (serveMpop(c, req)) return;
+  if (canBlock(c)) block(c, argv, req.keys, timeout, { type: "list", timeoutReply: "nullArray" });
+  else c.w.nullArray();
 }

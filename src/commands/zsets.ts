@@ -11,6 +11,7 @@ import { N } from "../store.js";
 import { globMatch } from "../glob.js";
 import { SortedSet } from "../structures/sortedset.js";
 import type { CommandEntry } from "./types.js";
+import { block, blockTimeout, canBlock } from "../blocking.js";
 
 export const commands: CommandEntry[] = [
   {
@@ -196,6 +197,30 @@ export const commands: CommandEntry[] = [
     acl: ["sortedset"],
     keys: [{ begin: 1, keynum: [0, 1, 1], flags: ["RW", "ACCESS", "DELETE"] }],
     run: zmpop,
+  },
+  {
+    name: "bzpopmin",
+    arity: -3,
+    flags: ["write", "fast", "blocking"],
+    acl: ["sortedset"],
+    keys: [{ begin: 1, range: [-2, 1, 0], flags: ["RW", "ACCESS", "DELETE"] }],
+    run: (c, a) => bzpop(c, a, "min"),
+  },
+  {
+    name: "bzpopmax",
+    arity: -3,
+    flags: ["write", "fast", "blocking"],
+    acl: ["sortedset"],
+    keys: [{ begin: 1, range: [-2, 1, 0], flags: ["RW", "ACCESS", "DELETE"] }],
+    run: (c, a) => bzpop(c, a, "max"),
+  },
+  {
+    name: "bzmpop",
+    arity: -5,
+    flags: ["write", "blocking"],
+    acl: ["sortedset"],
+    keys: [{ begin: 2, keynum: [0, 1, 1], flags: ["RW", "ACCESS", "DELETE"] }],
+    run: bzmpop,
   },
   {
     name: "zrandmember",
@@ -923,8 +948,19 @@ export function zpopFrom(c: Client, key: string, z: SortedSet, where: "min" | "m
 
 // ZMPOP numkeys key [key ...] <MIN | MAX> [COUNT count]
 function zmpop(c: Client, argv: Buffer[]): void {
-  const numkeys = rangeInt(argv[1]!, 1n, LONG_MAX, "ERR numkeys should be greater than 0");
-  const whereIdx = 1 + numkeys + 1;
+  if (!serveZmpop(c, parseZmpop(argv, 1))) c.w.nullArray();
+}
+
+interface ZmpopRequest {
+  keys: string[];
+  where: "min" | "max";
+  count: number;
+}
+
+/** ZMPOP / BZMPOP arguments from argv[at] = numkeys. */
+function parseZmpop(argv: Buffer[], at: number): ZmpopRequest {
+  const numkeys = rangeInt(argv[at]!, 1n, LONG_MAX, "ERR numkeys should be greater than 0");
+  const whereIdx = at + numkeys + 1;
   if (whereIdx >= argv.length) throw E.syntax;
   const t = token(argv[whereIdx]!);
   if (t !== "min" && t !== "max") throw E.syntax;
@@ -935,23 +971,58 @@ function zmpop(c: Client, argv: Buffer[]): void {
       count = rangeInt(argv[++j]!, 1n, LONG_MAX, "ERR count should be greater than 0");
     } else throw E.syntax;
   }
-  if (count === -1) count = 1;
-  for (let k = 2; k < whereIdx; k++) {
-    const key = str(argv[k]!);
+  const keys: string[] = [];
+  for (let k = at + 1; k < whereIdx; k++) keys.push(str(argv[k]!));
+  return { keys, where: t, count: count === -1 ? 1 : count };
+}
+
+/** Pop from the first non-empty zset and reply [key, [[member, score]...]]; false if all are empty. */
+function serveZmpop(c: Client, req: ZmpopRequest): boolean {
+  for (const key of req.keys) {
     const z = zsetWrite(c, key);
     if (z === undefined) continue;
-    const popped = zpopFrom(c, key, z, t, count);
+    const popped = zpopFrom(c, key, z, req.where, req.count);
     c.w.array(2);
     c.w.bulk(key);
     c.w.array(popped.length);
-    for (const [m, s] of popped) {
+    for (const [m, sc] of popped) {
       c.w.array(2);
       c.w.bulk(m);
-      c.w.double(s);
+      c.w.double(sc);
     }
-    return;
+    return true;
   }
-  c.w.nullArray();
+  return false;
+}
+
+// BZPOPMIN key [key ...] timeout  /  BZPOPMAX key [key ...] timeout
+function bzpop(c: Client, argv: Buffer[], where: "min" | "max"): void {
+  const timeout = blockTimeout(argv[argv.length - 1]!);
+  const keys: string[] = [];
+  for (let k = 1; k < argv.length - 1; k++) {
+    const key = str(argv[k]!);
+    const z = zsetWrite(c, key);
+    if (z !== undefined) {
+      const [[m, sc]] = zpopFrom(c, key, z, where, 1) as [[string, number]];
+      c.w.array(3);
+      c.w.bulk(key);
+      c.w.bulk(m);
+      c.w.double(sc);
+      return;
+    }
+    keys.push(key);
+  }
+  if (canBlock(c)) block(c, argv, keys, timeout, { type: "zset", timeoutReply: "nullArray" });
+  else c.w.nullArray();
+}
+
+// BZMPOP timeout numkeys key [key ...] <MIN | MAX> [COUNT count]
+function bzmpop(c: Client, argv: Buffer[]): void {
+  const timeout = blockTimeout(argv[1]!);
+  const req = parseZmpop(argv, 2);
+  if (serveZmpop(c, req)) return;
+  if (canBlock(c)) block(c, argv, req.keys, timeout, { type: "zset", timeoutReply: "nullArray" });
+  else c.w.nullArray();
 }
 
 // ZRANDMEMBER key [count [WITHSCORES]]

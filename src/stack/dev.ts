@@ -1,5 +1,427 @@
-// `valkey-bun dev`: stack manifest -> concurrently. (Arrives with the sidecar issue.)
-export async function main(_argv: string[]): Promise<number> {
-  console.error("valkey-bun dev: not available yet");
-  return 1;
+// `valkey-bun dev`: read the stack manifest (config/stack.json) and the VALKEY_* environment (.env too), run
+// the server and the apps under concurrently (named, coloured prefixes), hold each app until its depends_on
+// conditions hold (compose semantics), tear everything down together, and exit with the code that matters.
+
+import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { constants } from "node:os";
+import { delimiter, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { CloseEvent, Command } from "concurrently";
+import { loadIoredis, probe, watchHealth, type HealthWatch } from "./health.js";
+import { loadManifest, ManifestError, shellQuote, type ServiceSpec, type Stack } from "./manifest.js";
+
+export const DEV_HELP = `Usage: valkey-bun dev [--manifest config/stack.json]
+
+Starts the valkey-bun server and the apps declared in the stack manifest, each app once its depends_on
+conditions hold (service_started, service_healthy, service_completed_successfully), with prefixed output.
+Ctrl-C stops everything; so does any process exiting, unless kill_others says otherwise. The exit code is
+0 when the manifest's success condition holds, otherwise the first failing process's exit code.`;
+
+const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
+/** The package root: this file is src/stack/dev.ts (Bun) or dist/stack/dev.js (Node). */
+const PKG_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const COLORS = ["cyan", "green", "yellow", "blue", "magenta", "white"];
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): { manifest: string } | "help" {
+  let manifest = "config/stack.json";
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "-h" || a === "--help") return "help";
+    if (a === "--manifest" || a === "-m") {
+      const v = argv[++i];
+      if (!v) throw new UsageError("--manifest needs a path");
+      manifest = v;
+    } else if (a.startsWith("--manifest=")) manifest = a.slice("--manifest=".length);
+    else throw new UsageError(`unknown argument '${a}'`);
+  }
+  return { manifest };
+}
+
+function onPath(name: string): string | null {
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  return null;
+}
+
+/** The server's command line for the manifest's runtime. */
+export function serverCommand(stack: Stack): { argv: string[]; runtime: "node" | "bun" } {
+  const runtime = stack.valkey.runtime === "auto" ? (isBun ? "bun" : "node") : stack.valkey.runtime;
+  if (runtime === "node") {
+    const cli = join(PKG_ROOT, "dist", "cli.js");
+    if (!existsSync(cli)) throw new UsageError(`runtime "node" runs ${cli}, which does not exist (build with: npm run build)`);
+    const node = isBun ? onPath("node") : process.execPath;
+    if (!node) throw new UsageError('runtime "node": no `node` on PATH');
+    return { argv: [node, cli, ...stack.valkey.args], runtime };
+  }
+  const cli = join(PKG_ROOT, "src", "cli.ts");
+  if (!existsSync(cli)) throw new UsageError(`runtime "bun" runs ${cli}, which does not exist`);
+  const bun = isBun
+    ? process.execPath
+    : [join(PKG_ROOT, "node_modules", ".bin", "bun"), join(PKG_ROOT, "..", ".bin", "bun")].find((p) => existsSync(p)) ?? onPath("bun");
+  if (!bun) throw new UsageError('runtime "bun": no `bun` found (install it, or use "runtime": "node")');
+  return { argv: [bun, cli, ...stack.valkey.args], runtime };
+}
+
+/** A free TCP port on the server's address, for `port: 0` (apps need the URL before the server starts). */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen({ port: 0, host }, () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
+    });
+  });
+}
+
+/** Run an app healthcheck test once: null when it exits 0, else why not. */
+function runTest(spec: ServiceSpec, timeoutMs: number): Promise<string | null> {
+  const t = spec.health!.test!;
+  return new Promise((resolve) => {
+    const child =
+      "exec" in t
+        ? spawn(t.exec[0]!, t.exec.slice(1), { cwd: spec.cwd, env: { ...process.env, ...spec.env }, stdio: "ignore" })
+        : spawn(t.shell, { cwd: spec.cwd, env: { ...process.env, ...spec.env }, stdio: "ignore", shell: true });
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      resolve(`healthcheck timed out after ${timeoutMs}ms`);
+    }, timeoutMs);
+    child.once("error", (e) => {
+      clearTimeout(timer);
+      resolve(`healthcheck could not run: ${e.message}`);
+    });
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      resolve(code === 0 ? null : `healthcheck exited with ${code ?? signal}`);
+    });
+  });
+}
+
+type Subscribable<T> = { subscribe(o: { next(v: T): void; error(e: unknown): void; complete(): void }): { unsubscribe(): void } };
+
+/**
+ * `source.pipe(map(fn))` without importing rxjs (concurrently's own dependency, not ours): rxjs's Observable
+ * is the root class of whatever Subject or Observable the source is.
+ */
+function mapObservable<T, U>(source: Subscribable<T>, fn: (v: T) => U): never {
+  let proto = Object.getPrototypeOf(source) as object;
+  while (Object.getPrototypeOf(proto) !== Object.prototype) proto = Object.getPrototypeOf(proto) as object;
+  const Observable = proto.constructor as new (subscribe: (subscriber: { next(v: U): void; error(e: unknown): void; complete(): void }) => () => void) => unknown;
+  return new Observable((subscriber) => {
+    const sub = source.subscribe({ next: (v) => subscriber.next(fn(v)), error: (e) => subscriber.error(e), complete: () => subscriber.complete() });
+    return () => sub.unsubscribe();
+  }) as never;
+}
+
+function exitNumber(code: number | string): number {
+  if (typeof code === "number") return code;
+  const n = (constants.signals as Record<string, number>)[code];
+  return n !== undefined ? 128 + n : 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const t0 = performance.now();
+  let args;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    console.error(`valkey-bun dev: ${(e as Error).message}`);
+    return 2;
+  }
+  if (args === "help") {
+    console.log(DEV_HELP);
+    return 0;
+  }
+  const dotenv = await import("dotenv");
+  dotenv.config({ quiet: true });
+
+  let stack: Stack;
+  let server: { argv: string[]; runtime: "node" | "bun" };
+  try {
+    const file = resolve(args.manifest);
+    stack = loadManifest(file, { env: process.env });
+    if (stack.valkey.port === 0) {
+      const port = await freePort(stack.valkey.connectHost);
+      stack = loadManifest(file, { env: process.env, port });
+    }
+    server = serverCommand(stack);
+  } catch (e) {
+    if (e instanceof ManifestError || e instanceof UsageError) {
+      console.error(`valkey-bun dev: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+  // Start the server before loading concurrently (rxjs is most of dev's own startup): both happen at once.
+  const early = spawnEarly(serverCommandLine(server.argv), stack.valkey);
+  const signals = { caught: null as NodeJS.Signals | null };
+  const onSignal = (s: NodeJS.Signals) => {
+    signals.caught ??= s;
+    if (!early.adopted) early.child.kill(s);
+  };
+  for (const s of SIGNALS) process.on(s, onSignal);
+  try {
+    return await run(stack, server, t0, early, signals);
+  } finally {
+    for (const s of SIGNALS) process.off(s, onSignal);
+    if (!early.adopted && early.child.exitCode === null) early.child.kill("SIGTERM");
+  }
+}
+
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/** How concurrently runs a command line: /bin/sh -c (cmd.exe on Windows). */
+function shellSpawn(command: string, options: SpawnOptions): ChildProcess {
+  if (process.platform === "win32") return spawn("cmd.exe", ["/s", "/c", `"${command}"`], { ...options, windowsVerbatimArguments: true });
+  return spawn("/bin/sh", ["-c", command], options);
+}
+
+/** `exec` so the server is the process concurrently watches and signals (its exit code, not the shell's). */
+function serverCommandLine(argv: string[]): string {
+  return `${process.platform === "win32" ? "" : "exec "}${argv.map(shellQuote).join(" ")}`;
+}
+
+interface EarlyServer {
+  command: string;
+  child: ChildProcess;
+  adopted: boolean;
+  /** close/error events that fired before concurrently listened; replayed when it adopts the child. */
+  missed: Array<[event: string, ...args: unknown[]]>;
+  spawnedAt: number;
+}
+
+function spawnEarly(command: string, spec: ServiceSpec): EarlyServer {
+  const child = shellSpawn(command, { cwd: spec.cwd, env: { ...process.env, ...spec.env }, stdio: ["pipe", "pipe", "pipe"] });
+  const early: EarlyServer = { command, child, adopted: false, missed: [], spawnedAt: performance.now() };
+  child.on("error", (e) => !early.adopted && early.missed.push(["error", e]));
+  child.on("close", (code, signal) => !early.adopted && early.missed.push(["close", code, signal]));
+  return early;
+}
+
+async function run(
+  stack: Stack,
+  server: { argv: string[]; runtime: string },
+  t0: number,
+  early: EarlyServer,
+  signals: { caught: NodeJS.Signals | null },
+): Promise<number> {
+  const cc = await import("concurrently");
+  setImmediate(loadIoredis); // load the probe's client while the server starts
+  const url = stack.valkey.url;
+  const specs: ServiceSpec[] = [stack.valkey, ...stack.apps];
+  const logger = new cc.Logger({ prefixFormat: "name", timestampFormat: "HH:mm:ss.SSS" });
+  logger.setPrefixLength(Math.max(...specs.map((s) => s.name.length)));
+  const abortController = new AbortController();
+
+  // Per-service state the gate reads.
+  const health = new Map<string, HealthWatch>();
+  const exited = new Map<string, number | string>();
+  const startedAt = new Map<string, number>([["valkey", early.spawnedAt]]);
+  let gateFailure: string | null = null;
+
+  let commands: Command[] = [];
+  const byName = (name: string) => commands.find((c) => c.name === name)!;
+
+  const stopAll = (why: string) => {
+    if (abortController.signal.aborted) return;
+    abortController.abort();
+    logger.logGlobalEvent(why);
+    for (const c of commands) if (cc.Command.canKill(c)) c.kill(stack.killSignal);
+  };
+
+  /** Resolves null when every depends_on condition of `spec` holds, else the reason it never will. */
+  const dependenciesReady = (spec: ServiceSpec): Promise<string | null> =>
+    Promise.all(
+      spec.dependsOn.map(async ({ name, condition }): Promise<string | null> => {
+        const dep = byName(name);
+        if (condition === "service_completed_successfully") {
+          const code = await new Promise<number | string>((resolve) => {
+            if (exited.has(name)) return resolve(exited.get(name)!);
+            const sub = dep.close.subscribe((e) => {
+              sub.unsubscribe();
+              resolve(e.exitCode);
+            });
+          });
+          return code === 0 ? null : `${name} exited with ${code}`;
+        }
+        if (dep.state !== "started" && !exited.has(name)) {
+          await new Promise<void>((resolve) => {
+            const sub = dep.stateChange.subscribe(() => {
+              sub.unsubscribe();
+              resolve();
+            });
+          });
+        }
+        if (condition === "service_started") return null;
+        const ok = await health.get(name)!.done;
+        if (ok) return null;
+        if (exited.has(name)) return `${name} exited with ${exited.get(name)} before it was healthy`;
+        return `${name} is unhealthy: ${health.get(name)!.lastReason}`;
+      }),
+    ).then((reasons) => reasons.find((r) => r !== null) ?? null);
+
+  // The flow controller that holds each app until its dependencies are ready (concurrently starts all
+  // commands at once; this wraps start()).
+  const dependsOn = {
+    handle(cmds: Command[]) {
+      for (const c of cmds) {
+        const spec = specs.find((s) => s.name === c.name)!;
+        const start = c.start.bind(c);
+        let first = true;
+        c.start = () => {
+          if (!first || spec.dependsOn.length === 0) return start();
+          first = false;
+          // Deferred: concurrently calls start() before it hands back the command list the gate looks in.
+          void Promise.resolve()
+            .then(() => {
+              logger.logCommandEvent(`waiting for ${spec.dependsOn.map((d) => `${d.name} (${d.condition})`).join(", ")}`, c);
+              return dependenciesReady(spec);
+            })
+            .then((reason) => {
+              if (abortController.signal.aborted) return;
+              if (reason === null) return start();
+              gateFailure ??= `${spec.name} not started: dependency failed to start: ${reason}`;
+              stopAll(gateFailure);
+            });
+        };
+      }
+      return { commands: cmds };
+    },
+  };
+
+  // Healthchecks start with their process; the server is also probed the moment it prints its ready line.
+  const healthchecks = {
+    handle(cmds: Command[]) {
+      for (const c of cmds) {
+        const spec = specs.find((s) => s.name === c.name)!;
+        c.stateChange.subscribe((state) => {
+          if (state === "started" && !startedAt.has(spec.name)) startedAt.set(spec.name, performance.now());
+          if (state !== "started" || health.has(spec.name) || spec.health === null) return;
+          const h = spec.health;
+          const check = spec === stack.valkey ? (ms: number) => probe(url, ms).then((r) => (r.ok ? null : r.reason)) : (ms: number) => runTest(spec, ms);
+          const watch = watchHealth(check, h);
+          health.set(spec.name, watch);
+          void watch.done.then((ok) => {
+            const since = Math.round(performance.now() - startedAt.get(spec.name)!);
+            if (ok) logger.logCommandEvent(`healthy ${since}ms after start (${Math.round(performance.now() - t0)}ms after \`valkey-bun dev\` began)`, c);
+            else if (watch.state === "unhealthy") logger.logCommandEvent(`unhealthy: ${watch.lastReason}`, c);
+          });
+          if (spec === stack.valkey) {
+            const sub = c.stdout.subscribe((buf) => {
+              if (!String(buf).includes("ready on redis://")) return;
+              sub.unsubscribe();
+              watch.poke();
+            });
+          }
+        });
+        c.close.subscribe((e) => {
+          exited.set(spec.name, e.exitCode);
+          health.get(spec.name)?.stop();
+        });
+      }
+      return { commands: cmds };
+    },
+  };
+
+  // concurrently's restart option is global; the manifest's restart policy is per service.
+  const restarts = {
+    handle(cmds: Command[]) {
+      const out = [...cmds];
+      for (const [i, c] of cmds.entries()) {
+        const spec = specs.find((s) => s.name === c.name)!;
+        if (spec.restartTries === 0) continue;
+        const r = new cc.RestartProcess({ logger, tries: spec.restartTries, delay: spec.restartDelayMs });
+        out[i] = r.handle([c]).commands[0]!;
+      }
+      return { commands: out };
+    },
+  };
+
+  // A process that dies of the signal the teardown sent it was stopped, not failed: for the success
+  // condition it exited 0 (as concurrently's KillOnSignal does for Ctrl-C). Its own exit code still counts.
+  const teardownIsNotFailure = {
+    handle(cmds: Command[]) {
+      return {
+        commands: cmds.map((c) => {
+          const close = mapObservable(c.close, (e: CloseEvent) => (e.killed && typeof e.exitCode === "string" ? { ...e, exitCode: 0 } : e));
+          return new Proxy(c, { get: (target, prop) => (prop === "close" ? close : target[prop as keyof Command]) });
+        }),
+      };
+    },
+  };
+
+  const palette = [...COLORS];
+  const inputs = specs.map((s) => ({
+    name: s.name,
+    command: s === stack.valkey ? early.command : s.command,
+    cwd: s.cwd,
+    env: s.env,
+    prefixColor: s.color ?? (s === stack.valkey ? "red" : palette.shift() ?? "gray"),
+  }));
+  const { result, commands: started } = cc.createConcurrently(inputs, {
+    logger,
+    outputStream: process.stdout,
+    abortSignal: abortController.signal,
+    // The server's first start adopts the process spawned early; everything else spawns as concurrently does.
+    spawn: (command: string, options: SpawnOptions) => {
+      if (early.adopted || command !== early.command) return shellSpawn(command, options);
+      early.adopted = true;
+      if (early.missed.length) setImmediate(() => early.missed.forEach(([event, ...args]) => early.child.emit(event, ...args)));
+      return early.child;
+    },
+    successCondition: stack.success as never,
+    // dependsOn and healthchecks come first: they need the bare Command objects, not the proxies later
+    // controllers wrap them in.
+    controllers: [
+      dependsOn,
+      healthchecks,
+      new cc.LogError({ logger }),
+      new cc.LogOutput({ logger }),
+      new cc.LogExit({ logger }),
+      new cc.KillOnSignal({ process, abortController }),
+      restarts,
+      new cc.KillOthers({
+        logger,
+        conditions: stack.killOthers,
+        killSignal: stack.killSignal,
+        timeoutMs: stack.killTimeoutMs,
+        abortController,
+      }),
+      teardownIsNotFailure,
+    ],
+  });
+  commands = started;
+  // A signal that came while concurrently was loading already stopped the server; stop the rest.
+  if (signals.caught !== null) stopAll(`${signals.caught} received while starting`);
+  logger.logGlobalEvent(`valkey-bun dev: ${stack.file}; server on ${server.runtime} at ${url.replace(/\/\/:[^@]*@/, "//:***@")}`);
+
+  // Should the result never settle while the event loop empties, do not let the process exit 0.
+  const stranded = () => {
+    console.error("valkey-bun dev: internal error: every process is gone but no result came");
+    process.exitCode = 70;
+  };
+  process.once("beforeExit", stranded);
+  let events: CloseEvent[];
+  let success: boolean;
+  try {
+    events = await result;
+    success = true;
+  } catch (e) {
+    if (!Array.isArray(e)) throw e;
+    events = e as CloseEvent[];
+    success = false;
+  } finally {
+    process.off("beforeExit", stranded);
+    for (const w of health.values()) w.stop();
+  }
+  if (gateFailure !== null) return 1;
+  if (signals.caught !== null && signals.caught !== "SIGINT") return exitNumber(signals.caught);
+  if (success) return 0;
+  const culprit = events.find((e) => !e.killed && e.exitCode !== 0) ?? events.find((e) => e.exitCode !== 0);
+  return culprit ? exitNumber(culprit.exitCode) || 1 : 1;
 }

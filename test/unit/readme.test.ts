@@ -23,7 +23,7 @@ it("the generator replaces only what is between the markers", () => {
 
 it("lists subcommands under their container and commands with their flags", () => {
   const table = commandsTable();
-  expect(table).toMatch(/\| `COMMAND GETKEYS` \| 2\.8\.13 \|/);
-  expect(table).toMatch(/\| `GET` \| [^|]* \| readonly, fast \|/);
+  expect(table).toMatch(/\| `COMMAND GETKEYS` \| [^|]* \|/);
+  expect(table).toMatch(/\| `GET` \| readonly, fast \|/);
   expect(table).not.toMatch(/\| `CLIENT` \|/); // a container without a handler of its own is not a command
 });
