@@ -416,7 +416,13 @@ export class Server {
     c.pendingArgv = null;
     this.store.tick();
     this.clockMark = performance.now();
-    if (argv) this.execute(c, argv);
+    if (argv) {
+      // The resumed command runs as the current client (client-side caching defers self-invalidations by it).
+      const prev = this.current;
+      this.current = c;
+      this.execute(c, argv);
+      this.current = prev;
+    }
     if (!c.suspended) this.processInput(c);
     else c.flush();
   }
