@@ -202,13 +202,6 @@ export class Database {
     return true;
   }
 
-  /** The key exists and its TTL has not passed (no side effects). */
-  alive(key: string): boolean {
-    if (!this.keys.has(key)) return false;
-    const at = this.expires.size === 0 ? undefined : this.expires.get(key);
-    return at === undefined || at > this.store.now;
-  }
-
   expireKey(key: string): void {
     this.keys.delete(key);
     this.expires.delete(key);
