@@ -5,6 +5,7 @@ import { RespParser, ReplyWriter } from "./resp.js";
 import type { Database, Watcher } from "./store.js";
 import type { Server } from "./server.js";
 import type { CommandEntry } from "./commands/types.js";
+import type { TrackingState } from "./commands/tracking.js";
 
 /** What a transport gives the core for one connection. */
 export interface Connection {
@@ -36,7 +37,7 @@ export interface QueuedCommand {
   argv: Buffer[];
 }
 
-export class Client implements Watcher {
+export class Client {
   readonly id: number;
   readonly w = new ReplyWriter();
   readonly parser: RespParser;
@@ -54,8 +55,8 @@ export class Client implements Watcher {
   multiError = false;
   /** Set by the key-modified signal when a WATCHed key changes. */
   dirtyCas = false;
-  /** WATCHed keys as [db, key]. */
-  watching: Array<[Database, string]> = [];
+  /** WATCHed keys (one record per db and key, also held in the db's `watched` map). */
+  watching: Array<Watcher & { readonly db: Database; readonly key: string }> = [];
   /** Pub/sub subscriptions (latin1 channel names). */
   readonly channels = new Set<string>();
   readonly patterns = new Set<string>();
@@ -74,6 +75,8 @@ export class Client implements Watcher {
   pendingArgv: Buffer[] | null = null;
   /** Blocking state owned by the blocking module. */
   blocked: unknown = null;
+  /** Client-side caching state owned by commands/tracking.ts; null until CLIENT TRACKING is first used. */
+  tracking: TrackingState | null = null;
   /** Running inside EXEC (commands see the frozen transaction state). */
   inExec = false;
   /** Running inside a script (blocking commands act non-blocking, noscript commands refused). */

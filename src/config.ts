@@ -48,6 +48,13 @@ export interface ParamDef {
   parse?: (v: string, current: string) => string;
   /** Multi-argument parameters (save, bind, client-output-buffer-limit) take the rest of a config line. */
   multi?: boolean;
+  /** What CONFIG GET / REWRITE show when it differs from the stored form (notify-keyspace-events). */
+  show?: (stored: string) => string;
+}
+
+/** The value CONFIG GET and CONFIG REWRITE show for a stored parameter value. */
+export function shownValue(p: ParamDef, stored: string): string {
+  return p.show ? p.show(stored) : stored;
 }
 
 const INT_MIN = -2147483648n;
@@ -213,10 +220,12 @@ function parseObufLimits(v: string, current: string): string {
   return OBUF_CLASSES.map((c) => `${c === "replica" ? "slave" : c} ${table[c]!.join(" ")}`).join(" ");
 }
 
+/** Stored losslessly: Valkey shows "KEAn" as "AKE" yet still fires "new" events, so 'n' is kept after 'A'. */
 function parseNotify(v: string): string {
   const f = parseNotifyFlags(v);
   if (f === null) throw new ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
-  return notifyFlagsToString(f);
+  const shown = notifyFlagsToString(f);
+  return (f & NOTIFY_ALL) === NOTIFY_ALL && f & NOTIFY.n! ? shown + "n" : shown;
 }
 
 function parseBind(v: string): string {
@@ -354,7 +363,7 @@ export const PARAMS: ParamDef[] = [
   int("hz", 10, 0n, INT_MAX),
   int("active-expire-effort", 1, 1n, 10n, { inert: true }),
   // events, slowlog, latency, scripts, tracking
-  special("notify-keyspace-events", "", parseNotify),
+  special("notify-keyspace-events", "", parseNotify, { show: (v) => notifyFlagsToString(parseNotifyFlags(v)!) }),
   int("slowlog-log-slower-than", 10000, -1n, LONG_MAX),
   int("slowlog-max-len", 128, 0n, LONG_MAX),
   int("latency-monitor-threshold", 0, 0n, LONG_MAX, { inert: true }),
@@ -504,7 +513,8 @@ export function repr(s: string): string {
  * even when the option is not in the file yet (Valkey writes values that differ from the default).
  * `lines: null` means "drop the option from the file".
  */
-export function rewriteLines(p: ParamDef, value: string): { lines: string[] | null; force: boolean } {
+export function rewriteLines(p: ParamDef, stored: string): { lines: string[] | null; force: boolean } {
+  const value = shownValue(p, stored);
   const force = value !== p.default;
   switch (p.name) {
     case "save":

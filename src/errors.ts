@@ -42,10 +42,8 @@ export const E = {
   invalidExpire: (cmd: string) => err(`ERR invalid expire time in '${cmd}' command`),
   nxXxGtLt: err("ERR NX and XX, GT or LT options at the same time are not compatible"),
   gtLtNx: err("ERR GT, LT, and/or NX options at the same time are not compatible"),
-  multiNested: err("ERR MULTI calls can not be nested"),
   execWithoutMulti: err("ERR EXEC without MULTI"),
   discardWithoutMulti: err("ERR DISCARD without MULTI"),
-  watchInMulti: err("ERR WATCH inside MULTI is not allowed"),
   execAbort: err("EXECABORT Transaction discarded because of previous errors."),
   persistence: (cmd: string) =>
     err(`ERR ${cmd} is not supported: valkey-bun keeps data in memory only and never writes it to disk`),

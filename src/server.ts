@@ -10,6 +10,7 @@ import { Clock, Store } from "./store.js";
 import { unwatchAll } from "./commands/transactions.js";
 import { keyspaceNotifier } from "./commands/pubsub.js";
 import { forgetBlocked, serveReady } from "./blocking.js";
+import { afterCommand as trackingAfterCommand, rememberKeys } from "./commands/tracking.js";
 import type { Database } from "./store.js";
 import { applyConfig } from "./commands/config.js";
 import { VERSION, REDIS_COMPAT_VERSION } from "./version.js";
@@ -320,6 +321,8 @@ export class Server {
       if (c.replyMode === "skip") c.replyMode = "on";
       else if (c.replyMode === "skip-next") c.replyMode = "skip";
     }
+    // Client-side caching: CLIENT CACHING lapses, self-invalidations follow the reply (pushes survive CLIENT REPLY).
+    if (c.tracking !== null) trackingAfterCommand(c, e);
   }
 
   /** Run a handler with stats, slowlog and MONITOR feed. Used by the loop and by EXEC. */
@@ -335,6 +338,7 @@ export class Server {
     } catch (err) {
       replyThrown(c, err, e);
     }
+    if (c.tracking !== null) rememberKeys(c, e, argv);
     const t1 = (this.clockMark = performance.now());
     const us = Math.round((t1 - t0) * 1000);
     e.calls!++;
@@ -414,7 +418,13 @@ export class Server {
     c.pendingArgv = null;
     this.store.tick();
     this.clockMark = performance.now();
-    if (argv) this.execute(c, argv);
+    if (argv) {
+      // The resumed command runs as the current client (client-side caching defers self-invalidations by it).
+      const prev = this.current;
+      this.current = c;
+      this.execute(c, argv);
+      this.current = prev;
+    }
     if (!c.suspended) this.processInput(c);
     else c.flush();
   }

@@ -54,9 +54,12 @@ export class Clock {
   }
 }
 
-/** Something that is told when a key it watches changes (WATCH). */
+/** One client's WATCH of one key (Valkey's watchedKey), told when the key changes. */
 export interface Watcher {
-  dirtyCas: boolean;
+  /** The key's TTL had already passed (key not yet deleted) at WATCH time: its deletion is no logical change. */
+  expired: boolean;
+  /** Fail the watching client's next EXEC. */
+  touch(): void;
 }
 
 export interface StoreHooks {
@@ -64,6 +67,10 @@ export interface StoreHooks {
   notify?: (db: number, event: string, key: string, cls: number) => void;
   /** A key some client is blocked on may be ready; served after the current command. */
   keyReady?: (db: Database, key: string) => void;
+  /** Client-side caching: a key was modified (set once some client enables CLIENT TRACKING). */
+  invalidate?: (db: Database, key: string) => void;
+  /** FLUSHDB / FLUSHALL ran (client-side caching sends a null invalidation). */
+  flushed?: () => void;
 }
 
 export class Database {
@@ -145,7 +152,7 @@ export class Database {
     const e = new Entry(type, value, this.store.now);
     const n = this.keys.size;
     this.keys.set(key, e);
-    if (this.scanLog !== null && this.keys.size !== n) this.scanLog.added(key);
+    if (this.keys.size !== n) this.added(key);
     if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
     return e;
   }
@@ -154,8 +161,14 @@ export class Database {
   put(key: string, e: Entry): void {
     const n = this.keys.size;
     this.keys.set(key, e);
-    if (this.scanLog !== null && this.keys.size !== n) this.scanLog.added(key);
+    if (this.keys.size !== n) this.added(key);
     if (this.expires.size !== 0) this.expires.delete(key);
+  }
+
+  /** A key was created (Valkey's dbAdd): SCAN's log hears of it, and the "new" event fires before the command's own. */
+  private added(key: string): void {
+    if (this.scanLog !== null) this.scanLog.added(key);
+    if (this.store.notifyFlags & N.NEW) this.store.notify(this.id, "new", key, N.NEW);
   }
 
   /** Remove a key. Does not signal: callers call changed(). */
@@ -189,13 +202,6 @@ export class Database {
     return true;
   }
 
-  /** The key exists and its TTL has not passed (no side effects). */
-  alive(key: string): boolean {
-    if (!this.keys.has(key)) return false;
-    const at = this.expires.size === 0 ? undefined : this.expires.get(key);
-    return at === undefined || at > this.store.now;
-  }
-
   expireKey(key: string): void {
     this.keys.delete(key);
     this.expires.delete(key);
@@ -211,11 +217,18 @@ export class Database {
     const s = this.store;
     s.dirty++;
     if (this.watched.size !== 0) {
-      const w = this.watched.get(key);
-      if (w !== undefined) for (const c of w) c.dirtyCas = true;
+      const set = this.watched.get(key);
+      if (set !== undefined) {
+        for (const w of set) {
+          // A key that was already stale at WATCH time and is now gone: logically nothing changed.
+          if (w.expired && !this.keys.has(key)) w.expired = false;
+          else w.touch();
+        }
+      }
     }
     if (this.blocking.size !== 0 && this.blocking.has(key)) s.hooks.keyReady?.(this, key);
     if (s.notifyFlags & cls) s.notify(this.id, event, key, cls);
+    if (s.hooks.invalidate !== undefined) s.hooks.invalidate(this, key);
   }
 
   /** Wake clients blocked on `key` without a keyspace change (Valkey's signalKeyAsReady alone: XGROUP DESTROY). */
@@ -229,19 +242,47 @@ export class Database {
     if (s.notifyFlags & cls) s.notify(this.id, event, key, cls);
   }
 
+  /** The key is present but its TTL has passed (Valkey's keyIsExpired; no side effects). */
+  stale(key: string): boolean {
+    if (!this.keys.has(key)) return false;
+    const at = this.expires.size === 0 ? undefined : this.expires.get(key);
+    return at !== undefined && at <= this.store.now;
+  }
+
   /**
-   * Mark the watchers of every watched key that exists here or in `alsoIn` (FLUSHDB, SWAPDB). A key whose TTL
-   * has passed does not count: dropping or swapping a stale key changes nothing logically (Valkey's
+   * This db is emptied (FLUSHDB) or gets `replacedWith`'s contents (SWAPDB): touch the watchers of every watched
+   * key that exists in either. Dropping or swapping a stale key changes nothing logically (Valkey's
    * touchAllWatchedKeysInDb).
    */
-  touchAllWatched(alsoIn?: Database): void {
+  touchAllWatched(replacedWith?: Database): void {
     for (const [key, set] of this.watched) {
-      if (this.alive(key) || (alsoIn && alsoIn.alive(key))) for (const c of set) c.dirtyCas = true;
+      const here = this.keys.has(key);
+      const there = replacedWith !== undefined && replacedWith.keys.has(key);
+      if (!here && !there) continue;
+      for (const w of [...set]) {
+        if (w.expired) {
+          if (!there) {
+            w.expired = false; // the stale key is gone
+            continue;
+          }
+          if (replacedWith!.stale(key)) continue; // stale before, stale after
+        } else if (!here && replacedWith!.stale(key)) {
+          w.expired = true; // nothing replaced by a stale key
+          continue;
+        }
+        w.touch();
+      }
     }
   }
 
-  /** Drop every key (FLUSHDB / FLUSHALL). */
+  /** Drop every key (FLUSHDB). */
   clear(): void {
+    this.drop();
+    this.store.hooks.flushed?.();
+  }
+
+  /** Drop every key without the flush signal (each db of FLUSHALL, which signals once). */
+  drop(): void {
     this.touchAllWatched();
     this.keys.clear();
     this.expires.clear();
@@ -342,7 +383,8 @@ export class Store {
   }
 
   flushAll(): void {
-    for (const db of this.dbs) db.clear();
+    for (const db of this.dbs) db.drop();
+    this.hooks.flushed?.();
   }
 
   /** SWAPDB: exchange contents, keeping watchers and blocked clients attached to their db index. */

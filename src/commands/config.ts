@@ -4,7 +4,7 @@
 import type { Client } from "../client.js";
 import { str } from "../args.js";
 import { E, errorText } from "../errors.js";
-import { allParamNames, ConfigError, findParam, parseNotifyFlags, rewriteConfigText, validateParam, writeFileAtomic, type ParamDef } from "../config.js";
+import { allParamNames, ConfigError, findParam, parseNotifyFlags, rewriteConfigText, shownValue, validateParam, writeFileAtomic, type ParamDef } from "../config.js";
 import { redactArg, type Server } from "../server.js";
 import { N } from "../store.js";
 import { stringMatch } from "../stringmatch.js";
@@ -69,7 +69,7 @@ function configGet(c: Client, argv: Buffer[]): void {
   c.w.map(matches.size);
   for (const [name, p] of matches) {
     c.w.bulk(name);
-    c.w.text(params.get(p.name)!);
+    c.w.text(shownValue(p, params.get(p.name)!));
   }
 }
 

@@ -10,6 +10,7 @@ import type { CommandEntry } from "./types.js";
 import { replyHelp } from "./config.js";
 import { unwatchAll } from "./transactions.js";
 import { unblockClient } from "../blocking.js";
+import { clientCaching, clientGetredir, clientTracking, clientTrackingInfo, trackingFlags, trackingRedirect } from "./tracking.js";
 
 export const commands: CommandEntry[] = [
   { name: "ping", arity: -1, flags: ["fast", "sentinel"], acl: ["connection"], tips: ["request_policy:all_shards", "response_policy:all_succeeded"], run: ping },
@@ -65,6 +66,10 @@ export const commands: CommandEntry[] = [
       { name: "unpause", arity: 2, flags: ["admin", "noscript", "loading", "stale", "sentinel"], acl: ["connection"], run: (c) => (c.server.unpause(), c.w.ok()) },
       { name: "unblock", arity: -3, flags: ["admin", "noscript", "loading", "stale", "sentinel"], acl: ["connection"], run: clientUnblock },
       { name: "capa", arity: -3, flags: ["noscript", "loading", "stale"], acl: ["connection"], run: clientCapa },
+      { name: "tracking", arity: -3, flags: ["noscript", "loading", "stale", "sentinel"], acl: ["connection"], run: clientTracking },
+      { name: "caching", arity: 3, flags: ["noscript", "loading", "stale", "sentinel"], acl: ["connection"], run: clientCaching },
+      { name: "getredir", arity: 2, flags: ["noscript", "loading", "stale", "sentinel"], acl: ["connection"], run: clientGetredir },
+      { name: "trackinginfo", arity: 2, flags: ["noscript", "loading", "stale", "sentinel"], acl: ["connection"], run: clientTrackingInfo },
       { name: "help", arity: 2, flags: ["loading", "stale", "sentinel"], acl: ["connection"], run: clientHelp },
     ],
   },
@@ -301,6 +306,7 @@ export function clientInfoLine(c: Client): string {
   if (c.subscriptionCount > 0) flags += "P";
   if (c.multi !== null) flags += "x";
   if (c.blocked !== null || c.suspended) flags += "b";
+  flags += trackingFlags(c);
   if (c.dirtyCas) flags += "d";
   if (c.closing) flags += "c";
   if (c.noEvict) flags += "e";
@@ -315,7 +321,7 @@ export function clientInfoLine(c: Client): string {
     ` flags=${flags} capa=${capaRedirect.has(c) ? "r" : ""} db=${c.db.id} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size}` +
     ` multi=${c.multi === null ? -1 : c.multi.length} watch=${c.watching.length} qbuf=${qbuf} qbuf-free=${Math.max(0, 20474 - qbuf)}` +
     ` argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=${omem} tot-mem=${22400 + qbuf + omem} events=r` +
-    ` cmd=${c.lastCmd.toLowerCase()} user=${c.user} redir=-1 resp=${c.w.proto} lib-name=${c.libName} lib-ver=${c.libVer}` +
+    ` cmd=${c.lastCmd.toLowerCase()} user=${c.user} redir=${trackingRedirect(c)} resp=${c.w.proto} lib-name=${c.libName} lib-ver=${c.libVer}` +
     ` tot-net-in=${c.netIn} tot-net-out=${c.netOut} tot-cmds=${c.commandsProcessed}`
   );
 }

@@ -5,6 +5,7 @@ import type { Client } from "../client.js";
 import { ReplyError, E, unknownCommand, unknownSubcommand, wrongArity, errorText } from "../errors.js";
 import { F, flagBits, type CommandEntry } from "./types.js";
 import { families } from "./registry.js";
+import { discardTransaction } from "./transactions.js";
 
 export type { CommandEntry, KeySpec, Handler } from "./types.js";
 export { F } from "./types.js";
@@ -136,9 +137,14 @@ export function isQueuedInMulti(c: Client, e: CommandEntry): boolean {
 function reject(c: Client, err: ReplyError, e?: CommandEntry): null {
   if (e) e.rejectedCalls!++;
   c.server.stats.rejectedCalls++;
-  c.server.stats.errorReply(err.reply);
-  if (c.multi !== null) c.multiError = true;
-  c.w.error(err.reply);
+  let text = err.reply;
+  if (e !== undefined && e.name === "exec" && e.parent === undefined) {
+    // A refused EXEC ends the transaction and says why, in or out of MULTI (Valkey's execCommandAbort).
+    discardTransaction(c);
+    text = `EXECABORT Transaction discarded because of: ${text.startsWith("ERR ") ? text.slice(4) : text}`;
+  } else if (c.multi !== null) c.multiError = true;
+  c.server.stats.errorReply(text);
+  c.w.error(text);
   return null;
 }
 

@@ -7,6 +7,7 @@ import type { Client } from "../client.js";
 import type { Server } from "../server.js";
 import { REDIS_COMPAT_VERSION, VALKEY_VERSION, VERSION } from "../version.js";
 import { allEntries } from "./index.js";
+import { trackingStats } from "./tracking.js";
 
 const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
 
@@ -179,7 +180,7 @@ export function infoText(server: Server, sections: Set<string>): string {
       `client_recent_max_input_buffer:${maxIn}`,
       `client_recent_max_output_buffer:${maxOut}`,
       `blocked_clients:${blocked}`,
-      "tracking_clients:0",
+      `tracking_clients:${trackingStats(server).clients}`,
       `pubsub_clients:${pubsub}`,
       `watching_clients:${watching}`,
       `clients_in_timeout_table:${inTimeout}`,
@@ -288,6 +289,7 @@ export function infoText(server: Server, sections: Set<string>): string {
   if (has("stats")) {
     const st = server.stats;
     const ss = server.store.stats;
+    const tracking = trackingStats(server);
     const channels = new Set<string>();
     const patterns = new Set<string>();
     const shard = new Set<string>();
@@ -338,9 +340,9 @@ export function infoText(server: Server, sections: Set<string>): string {
       "active_defrag_key_misses:0",
       "total_active_defrag_time:0",
       "current_active_defrag_time:0",
-      "tracking_total_keys:0",
-      "tracking_total_items:0",
-      "tracking_total_prefixes:0",
+      `tracking_total_keys:${tracking.keys}`,
+      `tracking_total_items:${tracking.items}`,
+      `tracking_total_prefixes:${tracking.prefixes}`,
       "unexpected_error_replies:0",
       `total_error_replies:${st.totalErrorReplies}`,
       "dump_payload_sanitizations:0",

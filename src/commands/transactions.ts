@@ -4,6 +4,7 @@
 import type { Client } from "../client.js";
 import { E } from "../errors.js";
 import { str } from "../args.js";
+import type { Database, Watcher } from "../store.js";
 import type { CommandEntry } from "./types.js";
 
 export const commands: CommandEntry[] = [
@@ -21,45 +22,63 @@ export const commands: CommandEntry[] = [
   { name: "unwatch", arity: 1, flags: ["noscript", "loading", "stale", "fast", "allow_busy"], acl: ["transaction"], run: unwatch },
 ];
 
-// MULTI
+// MULTI   (MULTI inside MULTI never gets here: the gate refuses no_multi commands and flags the transaction)
 function multi(c: Client): void {
-  if (c.multi !== null) throw E.multiNested;
   c.multi = [];
   c.multiError = false;
   c.w.ok();
 }
 
-/** Forget WATCHed keys (EXEC, DISCARD, UNWATCH, RESET, disconnect). */
-export function unwatchAll(c: Client): void {
-  for (const [db, key] of c.watching) {
-    const set = db.watched.get(key);
+/** One client's WATCH of one key: the store touches it when the key changes (Database.changed). */
+class WatchedKey implements Watcher {
+  constructor(
+    readonly client: Client,
+    readonly db: Database,
+    readonly key: string,
+    public expired: boolean,
+  ) {}
+  touch(): void {
+    this.client.dirtyCas = true;
+    // The next EXEC fails whatever else changes: stop watching now (Valkey's touchWatchedKey).
+    unlinkWatches(this.client);
+  }
+}
+
+function unlinkWatches(c: Client): void {
+  for (const wk of c.watching) {
+    const set = wk.db.watched.get(wk.key);
     if (set) {
-      set.delete(c);
-      if (set.size === 0) db.watched.delete(key);
+      set.delete(wk);
+      if (set.size === 0) wk.db.watched.delete(wk.key);
     }
   }
   c.watching = [];
+}
+
+/** Forget WATCHed keys and the dirty flag (EXEC, DISCARD, UNWATCH, RESET, disconnect). */
+export function unwatchAll(c: Client): void {
+  unlinkWatches(c);
   c.dirtyCas = false;
+}
+
+/** End the transaction state: queue, error flag, watches (Valkey's discardTransaction). */
+export function discardTransaction(c: Client): void {
+  c.multi = null;
+  c.multiError = false;
+  unwatchAll(c);
 }
 
 // EXEC
 function exec(c: Client): void {
   const queue = c.multi;
   if (queue === null) throw E.execWithoutMulti;
-  c.multi = null;
-  if (c.multiError) {
-    c.multiError = false;
-    unwatchAll(c);
-    throw E.execAbort;
-  }
-  // A WATCHed key whose TTL passed since WATCH counts as modified, even if nobody touched it yet.
-  const now = c.server.store.now;
-  for (const [db, key] of c.watching) {
-    const at = db.getExpire(key);
-    if (at !== undefined && at <= now) c.dirtyCas = true;
-  }
-  if (c.dirtyCas) {
-    unwatchAll(c);
+  // A WATCHed key whose TTL passed since WATCH counts as modified, even if nobody touched it yet; one that was
+  // already stale when WATCHed does not.
+  for (const wk of c.watching) if (!wk.expired && wk.db.stale(wk.key)) c.dirtyCas = true;
+  if (c.multiError || c.dirtyCas) {
+    const aborted = c.multiError;
+    discardTransaction(c);
+    if (aborted) throw E.execAbort;
     c.w.nullArray();
     return;
   }
@@ -68,32 +87,35 @@ function exec(c: Client): void {
   c.w.array(queue.length);
   c.inExec = true;
   try {
+    // Still in MULTI while the queue runs (CLIENT INFO inside shows flags=x), as in Valkey.
     for (const q of queue) server.call(c, q.entry, q.argv);
   } finally {
     c.inExec = false;
+    discardTransaction(c);
   }
 }
 
 // DISCARD
 function discard(c: Client): void {
   if (c.multi === null) throw E.discardWithoutMulti;
-  c.multi = null;
-  c.multiError = false;
-  unwatchAll(c);
+  discardTransaction(c);
   c.w.ok();
 }
 
-// WATCH key [key ...]
+// WATCH key [key ...]   (inside MULTI the gate refuses it: WATCH is no_multi)
 function watch(c: Client, argv: Buffer[]): void {
-  if (c.multi !== null) throw E.watchInMulti;
-  for (let i = 1; i < argv.length; i++) {
-    const key = str(argv[i]!);
+  // No point in watching once the next EXEC is bound to fail.
+  if (!c.dirtyCas) {
     const db = c.db;
-    if (c.watching.some(([d, k]) => d === db && k === key)) continue;
-    let set = db.watched.get(key);
-    if (!set) db.watched.set(key, (set = new Set()));
-    set.add(c);
-    c.watching.push([db, key]);
+    for (let i = 1; i < argv.length; i++) {
+      const key = str(argv[i]!);
+      if (c.watching.some((w) => w.db === db && w.key === key)) continue;
+      const wk = new WatchedKey(c, db, key, db.stale(key));
+      let set = db.watched.get(key);
+      if (!set) db.watched.set(key, (set = new Set()));
+      set.add(wk);
+      c.watching.push(wk);
+    }
   }
   c.w.ok();
 }

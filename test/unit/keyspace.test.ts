@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { Server } from "../../src/server.js";
 import { loadConfig } from "../../src/config.js";
-import { Clock } from "../../src/store.js";
+import { Clock, N } from "../../src/store.js";
+import { registerType } from "../../src/values.js";
 
 function encode(args: Array<string | Buffer | number>): Buffer {
   const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
@@ -33,7 +34,8 @@ function start(overrides: Record<string, string | number> = {}) {
   const clock = new FrozenClock();
   const server = new Server(config, clock);
   const events: string[] = [];
-  server.store.notifyFlags = 0xffff;
+  // every class but "new" (its own tests are in test/integration/notifications.test.ts)
+  server.store.notifyFlags = 0xffff & ~N.NEW;
   server.store.hooks.notify = (db, event, key) => events.push(`${db}:${event}:${key}`);
   const connect = () => {
     const out: Buffer[] = [];

@@ -42,8 +42,17 @@ const str = (db: Database, key: string, v: string, ttlMs?: number) => {
   if (ttlMs !== undefined) db.setExpire(key, db.store.now + ttlMs);
 };
 
-function watch(db: Database, key: string): Watcher {
-  const w: Watcher = { dirtyCas: false };
+type TestWatcher = Watcher & { dirtyCas: boolean };
+
+/** A WATCH as transactions.ts records it: stale-at-WATCH keys are flagged. */
+function watch(db: Database, key: string): TestWatcher {
+  const w: TestWatcher = {
+    dirtyCas: false,
+    expired: db.stale(key),
+    touch() {
+      w.dirtyCas = true;
+    },
+  };
   let set = db.watched.get(key);
   if (!set) db.watched.set(key, (set = new Set()));
   set.add(w);
@@ -203,18 +212,36 @@ describe("the key-modified signal", () => {
 });
 
 describe("FLUSHDB and SWAPDB", () => {
-  it("FLUSHDB touches watchers of keys that exist, not of missing or stale keys", () => {
+  it("FLUSHDB touches watchers of keys that exist, not of missing keys or keys already stale at WATCH", () => {
     const { db0, later } = setup();
     str(db0, "live", "v");
-    str(db0, "stale", "v", 10);
+    str(db0, "later", "v", 10);
+    str(db0, "stale", "v", 5);
+    later(5);
     const wLive = watch(db0, "live");
     const wMissing = watch(db0, "missing");
-    const wStale = watch(db0, "stale");
+    const wLater = watch(db0, "later"); // goes stale after WATCH: that is a change, as in Valkey
+    const wStale = watch(db0, "stale"); // already stale at WATCH: dropping it changes nothing
     later(10);
     db0.clear();
     expect(db0.size).toBe(0);
     expect(db0.expires.size).toBe(0);
-    expect([wLive.dirtyCas, wMissing.dirtyCas, wStale.dirtyCas]).toEqual([true, false, false]);
+    expect([wLive.dirtyCas, wMissing.dirtyCas, wLater.dirtyCas, wStale.dirtyCas]).toEqual([true, false, true, false]);
+    expect(wStale.expired).toBe(false);
+  });
+
+  it("a key stale at WATCH time: its expiry is no change, writing it again is", () => {
+    const { db0, later } = setup();
+    str(db0, "k", "v", 1);
+    later(2);
+    const w = watch(db0, "k");
+    expect(w.expired).toBe(true);
+    expect(db0.peek("k")).toBeUndefined(); // lazy expiry deletes it: "expired" signal
+    expect(w.dirtyCas).toBe(false);
+    expect(w.expired).toBe(false);
+    str(db0, "k", "again");
+    db0.changed("k", "set", N.STRING);
+    expect(w.dirtyCas).toBe(true);
   });
 
   it("SWAPDB exchanges keys and TTLs; watchers stay with their database index", () => {

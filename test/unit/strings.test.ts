@@ -44,7 +44,7 @@ function harness(params: Record<string, string> = {}): Harness {
   };
   const client = server.accept(conn)!;
   const events: string[] = [];
-  server.store.notifyFlags = 0xffff & ~N.KEY_MISS;
+  server.store.notifyFlags = 0xffff & ~N.KEY_MISS & ~N.NEW;
   server.store.hooks.notify = (_db, event, key, cls) => {
     const name = Object.entries(N).find(([, v]) => v === cls)?.[0] ?? String(cls);
     events.push(`${name}:${event}:${key}`);
