@@ -1,7 +1,7 @@
 // Scripting: EVAL EVALSHA EVAL_RO EVALSHA_RO, SCRIPT LOAD/EXISTS/FLUSH/KILL/SHOW/HELP, FUNCTION LOAD/LIST/DELETE/
 // FLUSH/DUMP/RESTORE/STATS/KILL/HELP, FCALL FCALL_RO. The Lua engine (lua-redis-wasm) is loaded on the first
 // command that needs it: the client waits (suspended, like CLIENT PAUSE) until it is ready, so a server that
-// never runs a script never loads it. Scripts run on the server's thread, atomically; see docs/scripting.md.
+// never runs a script never loads it. Scripts run on the server's thread, atomically; see the README (Lua scripting).
 
 import { createHash } from "node:crypto";
 import { type Client, preflightHooks } from "../client.js";
