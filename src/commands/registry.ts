@@ -5,6 +5,8 @@ import { commands as server } from "./server.js";
 import { commands as strings } from "./strings.js";
 import { commands as keys } from "./keys.js";
 import { commands as transactions } from "./transactions.js";
+import { commands as hashes } from "./hashes.js";
+import { commands as sets } from "./sets.js";
 
 export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["connection", connection],
@@ -12,4 +14,6 @@ export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["string", strings],
   ["generic", keys],
   ["transactions", transactions],
+  ["hash", hashes],
+  ["set", sets],
 ];
