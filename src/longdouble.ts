@@ -125,15 +125,6 @@ function clampExp(s: string | undefined): number {
   return Math.max(-1e6, Math.min(1e6, n));
 }
 
-export function isInfinite(v: LongDouble): boolean {
-  return v.inf;
-}
-
-export function fromBigInt(n: bigint): LongDouble {
-  const neg = n < 0n;
-  return round(neg, neg ? -n : n, 0, false);
-}
-
 /** a + b, rounded to nearest even. Infinite operands give an infinite result (NaN is not representable). */
 export function addLongDouble(a: LongDouble, b: LongDouble): LongDouble {
   if (a.inf || b.inf) return infinity(a.inf ? a.neg : b.neg);

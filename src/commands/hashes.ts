@@ -6,7 +6,7 @@ import { I64_MAX, I64_MIN, parseI64Big, str, token } from "../args.js";
 import { E, wrongArity } from "../errors.js";
 import { addLongDouble, formatLongDoubleHuman, parseLongDouble, type LongDouble } from "../longdouble.js";
 import { N } from "../store.js";
-import { HASHTABLE, HashValue, LISTPACK, adoptHash, hashEncoding, hashLimits, type HashLimits } from "../structures/hash.js";
+import { HASHTABLE, HashValue, LISTPACK, adoptHash, dupHash, hashEncoding, hashLimits, type HashLimits } from "../structures/hash.js";
 import { globMatch, parseCursor, sampleInOrder, sampleShuffled } from "../structures/scannable.js";
 import type { CommandEntry } from "./types.js";
 
@@ -35,6 +35,11 @@ export const commands: CommandEntry[] = [
 /** OBJECT ENCODING for a hash value ("listpack" | "hashtable"); `params` is the server's config params. */
 export function encodingOf(value: Map<string, Buffer>, params: ReadonlyMap<string, string>): string {
   return hashEncoding(value, hashLimits((n) => params.get(n)));
+}
+
+/** A copy of a hash value with the same encoding (COPY). */
+export function copyValue(value: Map<string, Buffer>, params: ReadonlyMap<string, string>): HashValue {
+  return dupHash(value, hashLimits((n) => params.get(n)));
 }
 
 /**
@@ -87,7 +92,7 @@ function setPairs(c: Client, argv: Buffer[], name: string): number {
   let created = 0;
   for (let i = 2; i < argv.length; i += 2) {
     const n = h.size;
-    h.set(str(argv[i]!), Buffer.from(argv[i + 1]!));
+    h.set(str(argv[i]!), str(argv[i + 1]!));
     if (h.size !== n) created++;
   }
   h.checkSize(lim);
@@ -106,7 +111,7 @@ function hsetnx(c: Client, argv: Buffer[]): void {
   const h = found ?? new HashValue();
   if (lim.entries < 1) h.enc = HASHTABLE;
   h.checkLengths(field.length, argv[3]!.length, lim);
-  h.set(field, Buffer.from(argv[3]!));
+  h.set(field, str(argv[3]!));
   h.checkSize(lim);
   if (found === undefined) c.db.set(key, "hash", h);
   c.db.changed(key, "hset", N.HASH);
@@ -114,7 +119,7 @@ function hsetnx(c: Client, argv: Buffer[]): void {
 }
 
 /** Store a computed value (HINCRBY*), creating the hash if needed. */
-function storeField(c: Client, key: string, found: HashValue | undefined, field: string, value: Buffer, lim: HashLimits): void {
+function storeField(c: Client, key: string, found: HashValue | undefined, field: string, value: string, lim: HashLimits): void {
   const h = found ?? new HashValue();
   h.checkLengths(field.length, value.length, lim);
   h.set(field, value);
@@ -125,14 +130,14 @@ function storeField(c: Client, key: string, found: HashValue | undefined, field:
 // HGET key field
 function hget(c: Client, argv: Buffer[]): void {
   const h = readHash(c, str(argv[1]!));
-  c.w.bulkOrNull(h?.get(str(argv[2]!)));
+  c.w.bulkOrNull(h?.getRaw(str(argv[2]!)));
 }
 
 // HMGET key field [field ...]
 function hmget(c: Client, argv: Buffer[]): void {
   const h = readHash(c, str(argv[1]!));
   c.w.array(argv.length - 2);
-  for (let i = 2; i < argv.length; i++) c.w.bulkOrNull(h?.get(str(argv[i]!)));
+  for (let i = 2; i < argv.length; i++) c.w.bulkOrNull(h?.getRaw(str(argv[i]!)));
 }
 
 // HGETALL key
@@ -140,7 +145,7 @@ function hgetall(c: Client, argv: Buffer[]): void {
   const h = readHash(c, str(argv[1]!));
   if (h === undefined) return c.w.map(0);
   c.w.map(h.size);
-  for (const [f, v] of h) {
+  for (const [f, v] of h.rawEntries()) {
     c.w.bulk(f);
     c.w.bulk(v);
   }
@@ -159,7 +164,7 @@ function hvals(c: Client, argv: Buffer[]): void {
   const h = readHash(c, str(argv[1]!));
   if (h === undefined) return c.w.array(0);
   c.w.array(h.size);
-  for (const v of h.values()) c.w.bulk(v);
+  for (const v of h.rawValues()) c.w.bulk(v);
 }
 
 // HDEL key field [field ...]
@@ -200,7 +205,7 @@ function hlen(c: Client, argv: Buffer[]): void {
 // HSTRLEN key field
 function hstrlen(c: Client, argv: Buffer[]): void {
   const h = readHash(c, str(argv[1]!));
-  c.w.integer(h?.get(str(argv[2]!))?.length ?? 0);
+  c.w.integer(h?.getRaw(str(argv[2]!))?.length ?? 0);
 }
 
 // HINCRBY key field increment
@@ -211,7 +216,7 @@ function hincrby(c: Client, argv: Buffer[]): void {
   const field = str(argv[2]!);
   const lim = limits(c);
   const h = writeHash(c, key, lim);
-  const cur = h?.get(field);
+  const cur = h?.getRaw(field);
   let value = 0n;
   if (cur !== undefined) {
     const v = parseI64Big(cur);
@@ -220,7 +225,7 @@ function hincrby(c: Client, argv: Buffer[]): void {
   }
   if ((incr < 0n && value < 0n && incr < I64_MIN - value) || (incr > 0n && value > 0n && incr > I64_MAX - value)) throw E.overflow;
   value += incr;
-  storeField(c, key, h, field, Buffer.from(value.toString(), "latin1"), lim);
+  storeField(c, key, h, field, value.toString(), lim);
   c.db.changed(key, "hincrby", N.HASH);
   c.w.integer(value);
 }
@@ -234,7 +239,7 @@ function hincrbyfloat(c: Client, argv: Buffer[]): void {
   const field = str(argv[2]!);
   const lim = limits(c);
   const h = writeHash(c, key, lim);
-  const cur = h?.get(field);
+  const cur = h?.getRaw(field);
   let value: LongDouble = { neg: false, m: 0n, e: 0, inf: false };
   if (cur !== undefined) {
     const v = parseLongDouble(cur);
@@ -244,7 +249,7 @@ function hincrbyfloat(c: Client, argv: Buffer[]): void {
   const sum = addLongDouble(value, incr);
   if (sum.inf) throw E.incrNanOrInf;
   const text = formatLongDoubleHuman(sum);
-  storeField(c, key, h, field, Buffer.from(text, "latin1"), lim);
+  storeField(c, key, h, field, text, lim);
   c.db.changed(key, "hincrbyfloat", N.HASH);
   c.w.bulk(text);
 }
@@ -276,7 +281,7 @@ function hrandfield(c: Client, argv: Buffer[]): void {
   const emit = (f: string) => {
     if (pairs) c.w.array(2);
     c.w.bulk(f);
-    if (withValues) c.w.bulk(h.get(f)!);
+    if (withValues) c.w.bulk(h.getRaw(f)!);
   };
   const header = (n: number) => c.w.array(withValues && !pairs ? n * 2 : n);
 
@@ -322,7 +327,7 @@ function hscan(c: Client, argv: Buffer[]): void {
   c.w.array(opts.noValues ? out.length : out.length * 2);
   for (const f of out) {
     c.w.bulk(f);
-    if (!opts.noValues) c.w.bulk(h.get(f)!);
+    if (!opts.noValues) c.w.bulk(h.getRaw(f)!);
   }
 }
 

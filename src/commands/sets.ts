@@ -14,6 +14,7 @@ import {
   SetValue,
   adoptSet,
   createSet,
+  dupSet,
   isInt64,
   setEncoding,
   setLimits,
@@ -62,6 +63,11 @@ export const commands: CommandEntry[] = [
 /** OBJECT ENCODING for a set value ("intset" | "listpack" | "hashtable"); `params` is the server's config params. */
 export function encodingOf(value: Set<string>, params: ReadonlyMap<string, string>): string {
   return setEncoding(value, setLimits((n) => params.get(n)));
+}
+
+/** A copy of a set value with the same encoding and order (COPY). */
+export function copyValue(value: Set<string>, params: ReadonlyMap<string, string>): SetValue {
+  return dupSet(value, setLimits((n) => params.get(n)));
 }
 
 function limits(c: Client): SetLimits {

@@ -27,13 +27,37 @@ export function hashLimits(param: (name: string) => string | undefined): HashLim
   };
 }
 
+/**
+ * Values are kept as latin1 strings: on V8 a small Buffer costs about 140 bytes, a short string about 30,
+ * and a hash is mostly small values. Code outside this family still sees a Map<string, Buffer> (get,
+ * iteration and forEach hand out Buffers); the family's own hot paths use the `raw` accessors.
+ */
 export class HashValue extends Map<string, Buffer> {
   enc: 0 | 1 = LISTPACK;
   idx: ScanIndex | null = null;
 
-  override set(field: string, value: Buffer): this {
+  /** The value as a latin1 string (no copy). */
+  getRaw(field: string): string | undefined {
+    return baseGet.call(this, field) as string | undefined;
+  }
+
+  /** [field, value] pairs with values as latin1 strings. */
+  rawEntries(): IterableIterator<[string, string]> {
+    return baseEntries.call(this) as IterableIterator<[string, string]>;
+  }
+
+  rawValues(): IterableIterator<string> {
+    return baseValues.call(this) as IterableIterator<string>;
+  }
+
+  override get(field: string): Buffer | undefined {
+    const v = this.getRaw(field);
+    return v === undefined ? undefined : Buffer.from(v, "latin1");
+  }
+
+  override set(field: string, value: Buffer | string): this {
     const n = this.size;
-    super.set(field, value);
+    baseSet.call(this, field, typeof value === "string" ? value : value.toString("latin1"));
     if (this.size !== n && this.idx !== null) this.idx.added(field);
     return this;
   }
@@ -47,6 +71,22 @@ export class HashValue extends Map<string, Buffer> {
   override clear(): void {
     super.clear();
     this.idx?.cleared();
+  }
+
+  override *entries(): MapIterator<[string, Buffer]> {
+    for (const [f, v] of this.rawEntries()) yield [f, Buffer.from(v, "latin1")];
+  }
+
+  override *values(): MapIterator<Buffer> {
+    for (const v of this.rawValues()) yield Buffer.from(v, "latin1");
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, Buffer]> {
+    return this.entries();
+  }
+
+  override forEach(fn: (value: Buffer, key: string, map: Map<string, Buffer>) => void, thisArg?: unknown): void {
+    for (const [f, v] of this.entries()) fn.call(thisArg, v, f, this);
   }
 
   /** The index, built on first use. */
@@ -73,12 +113,17 @@ export class HashValue extends Map<string, Buffer> {
   }
 }
 
+const baseGet = Map.prototype.get;
+const baseSet = Map.prototype.set;
+const baseEntries = Map.prototype.entries;
+const baseValues = Map.prototype.values;
+
 /** Wrap a plain Map written by other code (RESTORE, COPY...) so it gets an encoding and an index. */
 export function adoptHash(v: Map<string, Buffer>, lim: HashLimits): HashValue {
   if (v instanceof HashValue) return v;
   const h = new HashValue();
   for (const [k, val] of v) {
-    Map.prototype.set.call(h, k, val);
+    h.set(k, val);
     h.checkLengths(k.length, val.length, lim);
   }
   h.checkSize(lim);
@@ -89,7 +134,7 @@ export function adoptHash(v: Map<string, Buffer>, lim: HashLimits): HashValue {
 export function dupHash(v: Map<string, Buffer>, lim: HashLimits): HashValue {
   const src = adoptHash(v, lim);
   const h = new HashValue();
-  for (const [k, val] of src) Map.prototype.set.call(h, k, Buffer.from(val));
+  for (const [k, val] of src.rawEntries()) h.set(k, val);
   h.enc = src.enc;
   return h;
 }

@@ -189,7 +189,7 @@ describeRuntimes("hashes", (ctx) => {
     expect(calls).toBeGreaterThan(10);
 
     const [, matched] = await r.hscan("h", 0, "MATCH", "f1?", "COUNT", 100000);
-    expect(matched.filter((_, i) => i % 2 === 0).every((f) => /^f1\d$/.test(f))).toBe(true);
+    expect(matched.filter((_: string, i: number) => i % 2 === 0).every((f: string) => /^f1\d$/.test(f))).toBe(true);
     const [, keysOnly] = await r.call("HSCAN", "h", "0", "COUNT", "100000", "NOVALUES") as [string, string[]];
     expect(keysOnly.length).toBe(await r.hlen("h"));
   });

@@ -201,7 +201,7 @@ describeRuntimes("sets", (ctx) => {
     expect(calls).toBeGreaterThan(10);
     const [, matched] = await r.sscan("s", 0, "MATCH", "m1?", "COUNT", 100000);
     expect(matched.length).toBeGreaterThan(0);
-    expect(matched.every((m) => /^m1\d$/.test(m))).toBe(true);
+    expect(matched.every((m: string) => /^m1\d$/.test(m))).toBe(true);
     // a small set is returned whole with cursor 0, in its own order
     await r.sadd("small", "3", "1", "2");
     expect(await r.sscan("small", 0, "COUNT", 1)).toEqual(["0", ["1", "2", "3"]]);

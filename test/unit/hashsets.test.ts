@@ -4,8 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { Server } from "../../src/server.js";
 import { loadConfig } from "../../src/config.js";
-import { encodingOf as hashEncodingOf } from "../../src/commands/hashes.js";
-import { encodingOf as setEncodingOf } from "../../src/commands/sets.js";
+import { copyValue as copyHash, encodingOf as hashEncodingOf } from "../../src/commands/hashes.js";
+import { copyValue as copySet, encodingOf as setEncodingOf } from "../../src/commands/sets.js";
 import { HashValue } from "../../src/structures/hash.js";
 import { SetValue } from "../../src/structures/set.js";
 
@@ -248,6 +248,33 @@ describe("keyspace events", () => {
   });
 });
 
+describe("HashValue as a Map<string, Buffer>", () => {
+  it("hands out Buffers to code outside the family and keeps the index in step", () => {
+    const h = new HashValue();
+    h.set("a", Buffer.from([0, 255]));
+    h.set("b", "xy");
+    expect(h.get("a")).toEqual(Buffer.from([0, 255]));
+    expect(h.get("zz")).toBeUndefined();
+    expect([...h]).toEqual([
+      ["a", Buffer.from([0, 255])],
+      ["b", Buffer.from("xy")],
+    ]);
+    expect([...h.values()]).toEqual([Buffer.from([0, 255]), Buffer.from("xy")]);
+    const seen: string[] = [];
+    h.forEach((v, k, m) => {
+      expect(m).toBe(h);
+      seen.push(`${k}=${v.toString("hex")}`);
+    });
+    expect(seen).toEqual(["a=00ff", "b=7879"]);
+    const idx = h.index();
+    h.set("c", "1");
+    h.delete("a");
+    const scanned: string[] = [];
+    idx.scan(0, 10, (k) => scanned.push(k));
+    expect(scanned).toEqual(["b", "c"]);
+  });
+});
+
 describe("values written by other code", () => {
   it("a plain Map / Set in the store is adopted", () => {
     const t = harness();
@@ -261,5 +288,21 @@ describe("values written by other code", () => {
     expect(t.c.db.peek("s")!.value).toBeInstanceOf(SetValue);
     t.c.db.set("big", "set", new Set(["a", "b", "c", "d", "e"]));
     expect(t.enc("big")).toBe("hashtable");
+  });
+
+  it("copies keep the encoding and the order", () => {
+    const t = harness();
+    t.call("HSET", "h", "a", "1", "b", "2", "c", "3", "d", "4", "e", "5");
+    t.call("HDEL", "h", "a", "b", "c");
+    const h = copyHash(t.c.db.peek("h")!.value, t.server.config.params);
+    expect(h).not.toBe(t.c.db.peek("h")!.value);
+    t.c.db.set("h2", "hash", h);
+    expect(t.enc("h2")).toBe("hashtable");
+    expect(t.items("HGETALL", "h2")).toEqual(["d", "4", "e", "5"]);
+    t.call("SADD", "s", "9", "1");
+    t.call("SADD", "s", "x");
+    t.c.db.set("s2", "set", copySet(t.c.db.peek("s")!.value, t.server.config.params));
+    expect(t.enc("s2")).toBe("listpack");
+    expect(t.items("SMEMBERS", "s2")).toEqual(["1", "9", "x"]);
   });
 });
