@@ -3,7 +3,7 @@
 // Every setting is a Valkey config parameter: the same table answers CONFIG GET/SET and validates flags.
 
 import { readFileSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod"; // namespace import: the named `z` export is undefined under vitest on Bun
 
 export type LogLevel = "debug" | "verbose" | "notice" | "warning" | "nothing";
 

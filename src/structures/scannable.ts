@@ -44,10 +44,17 @@ export class ScanIndex {
     private readonly owner: Membership,
     initial: Iterable<string>,
   ) {
+    // sized up front: building a large index by push() would leave its discarded backing stores behind
+    const n = owner.size;
+    const keys: string[] = new Array(n);
+    const seqs: number[] = new Array(n);
+    let i = 0;
     for (const k of initial) {
-      this.keys.push(k);
-      this.seqs.push(++globalSeq);
+      keys[i] = k;
+      seqs[i++] = ++globalSeq;
     }
+    this.keys = keys;
+    this.seqs = seqs;
   }
 
   /** Number of slots (live + dead), for tests. */
