@@ -28,6 +28,7 @@
 
 export interface Membership {
   has(key: string): boolean;
+  keys(): Iterable<string>;
   readonly size: number;
 }
 
@@ -115,9 +116,16 @@ export class ScanIndex {
   random(): string {
     for (let tries = 0; ; tries++) {
       if (tries === 64) this.compact();
+      // only reachable if the collection was changed behind the index's back: start over from it
+      if (tries === 128) this.rebuild();
       const i = Math.floor(Math.random() * this.keys.length);
       if (this.live(i)) return this.keys[i]!;
     }
+  }
+
+  private rebuild(): void {
+    this.cleared();
+    for (const k of this.owner.keys()) this.added(k);
   }
 
   /**
