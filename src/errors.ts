@@ -73,6 +73,18 @@ export const E = {
   lfuSelected: err(
     "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
   ),
+  // hashes, sets, SCAN family
+  hashNotInteger: err("ERR hash value is not an integer"),
+  hashNotFloat: err("ERR hash value is not a float"),
+  nanOrInfinity: err("ERR value is NaN or Infinity"),
+  outOfRange: err("ERR value is out of range"),
+  outOfRangePositive: err("ERR value is out of range, must be positive"),
+  outOfRangeLong: err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"),
+  numkeysPositive: err("ERR numkeys should be greater than 0"),
+  numkeysTooMany: err("ERR Number of keys can't be greater than number of args"),
+  limitNegative: err("ERR LIMIT can't be negative"),
+  novaluesOnlyHscan: err("ERR NOVALUES option can only be used in HSCAN"),
+  noscoresOnlyZscan: err("ERR NOSCORES option can only be used in ZSCAN"),
 } as const;
 
 export function unknownCommand(name: string, args: string[]): ReplyError {

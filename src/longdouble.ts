@@ -76,9 +76,9 @@ function clampExp(s: string | undefined): number {
  * Valkey's string2ld: strtold over the whole argument; refuses empty or too long input, leading space,
  * trailing garbage, NaN, and overflow or underflow to zero. Returns null when refused.
  */
-export function parseLongDouble(b: Buffer): LongDouble | null {
+export function parseLongDouble(b: Buffer | string): LongDouble | null {
   if (b.length === 0 || b.length >= MAX_CHARS) return null;
-  const s = b.toString("latin1");
+  const s = typeof b === "string" ? b : b.toString("latin1");
   const c0 = s.charCodeAt(0);
   if (c0 === 32 || (c0 >= 9 && c0 <= 13)) return null;
   let m = DEC_RE.exec(s);

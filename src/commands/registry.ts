@@ -16,6 +16,8 @@ import { commands as geo } from "./geo.js";
 import { commands as hyperloglog } from "./hyperloglog.js";
 import { commands as sort } from "./sort.js";
 import { commands as scripting } from "./scripting.js";
+import { commands as hashes } from "./hashes.js";
+import { commands as sets } from "./sets.js";
 
 export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["connection", connection],
@@ -34,4 +36,6 @@ export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["hyperloglog", hyperloglog],
   ["generic", sort],
   ["scripting", scripting],
+  ["hash", hashes],
+  ["set", sets],
 ];

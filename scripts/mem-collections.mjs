@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+// Memory per element of a 100k-member hash and set: valkey-bun on Node and on Bun against redis-server.
+// Each measurement runs in a fresh server process that first holds one such key (so allocator arenas and the
+// JS young generation have reached their working size); RSS is read from /proc/<pid>/status before and after
+// filling a second key, then again after HRANDFIELD/SRANDMEMBER and a first HSCAN/SSCAN step (which build the
+// random-access/scan index on large collections). The JS servers are measured twice: as the CLI runs
+// (RSS still holds request garbage the collector has not returned yet), and "settled": the same server
+// started in-process with a full GC every 250 ms, which shows what the data itself costs.
+//
+//   npm run build && node scripts/mem-collections.mjs [--n 100000] [--targets redis,node,bun,node-gc,bun-gc]
+//                                                     [--redis-server /usr/bin/redis-server]
+//
+// Linux only (reads /proc). Needs redis-server on PATH for the comparison column.
+
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Redis from "ioredis";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : def;
+};
+const N = Number(opt("--n", 100000));
+const REDIS = opt("--redis-server", "redis-server");
+const TARGETS = opt("--targets", "redis,node,bun,node-gc,bun-gc").split(",");
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function rssOf(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return Number(m[1]) * 1024;
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function start(target) {
+  const port = await freePort();
+  const BUN = join(ROOT, "node_modules", ".bin", "bun");
+  const settled = (gc, entry) =>
+    `const m = await import(${JSON.stringify(entry)}); await m.startServer({ port: ${port} }); setInterval(() => ${gc}, 250);`;
+  const cmds = {
+    node: [process.execPath, [join(ROOT, "dist", "cli.js"), "--port", String(port)]],
+    bun: [BUN, [join(ROOT, "src", "cli.ts"), "--port", String(port)]],
+    "node-gc": [process.execPath, ["--expose-gc", "--input-type=module", "-e", settled("globalThis.gc()", join(ROOT, "dist", "index.js"))]],
+    "bun-gc": [BUN, ["-e", settled("Bun.gc(true)", join(ROOT, "src", "index.ts"))]],
+    redis: [REDIS, ["--port", String(port), "--save", "", "--appendonly", "no", "--maxmemory", "2gb"]],
+  };
+  const cmd = cmds[target];
+  const proc = spawn(cmd[0], cmd[1], { stdio: "ignore" });
+  const r = new Redis({ port, lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
+  r.on("error", () => {});
+  for (let i = 0; i < 100; i++) {
+    try {
+      await r.connect();
+      break;
+    } catch {
+      await sleep(100);
+    }
+  }
+  await r.ping();
+  return { proc, r };
+}
+
+async function fill(r, key, kind) {
+  for (let i = 0; i < N; i += 1000) {
+    const p = r.pipeline();
+    for (let j = i; j < Math.min(N, i + 1000); j++) {
+      if (kind === "hash") p.hset(key, `field:${j}`, `value:${j}`);
+      else p.sadd(key, `member:${j}`);
+    }
+    await p.exec();
+  }
+}
+
+/**
+ * Marginal cost: fill a first key of N elements (so allocator arenas and the JS young generation have
+ * grown to their working size), then measure what a second key of N elements adds.
+ */
+async function measure(target, kind) {
+  const { proc, r } = await start(target);
+  try {
+    await fill(r, "first", kind);
+    await sleep(1500);
+    const before = rssOf(proc.pid);
+    await fill(r, "k", kind);
+    await sleep(1500);
+    const filled = rssOf(proc.pid);
+    if (kind === "hash") {
+      await r.hrandfield("k");
+      await r.hscan("k", 0);
+    } else {
+      await r.srandmember("k");
+      await r.sscan("k", 0);
+    }
+    await sleep(1500);
+    const indexed = rssOf(proc.pid);
+    return { plain: (filled - before) / N, indexed: (indexed - before) / N };
+  } finally {
+    r.disconnect();
+    proc.kill("SIGKILL");
+  }
+}
+
+const rows = [];
+for (const kind of ["hash", "set"]) {
+  const row = { kind };
+  for (const target of TARGETS) {
+    try {
+      row[target] = await measure(target, kind);
+    } catch (e) {
+      row[target] = { error: String(e) };
+    }
+  }
+  rows.push(row);
+}
+
+const fmt = (m) => (m?.plain === undefined ? "n/a" : `${m.plain.toFixed(0)} / ${m.indexed.toFixed(0)}`);
+console.log(`bytes per element of a second ${N}-element key (RSS delta: filled / after random+scan index)`);
+const targets = TARGETS;
+console.log(["kind".padEnd(6), ...targets.map((t) => t.padEnd(13))].join(" "));
+for (const r of rows) console.log([r.kind.padEnd(6), ...targets.map((t) => fmt(r[t]).padEnd(13))].join(" "));
+console.log("ratio to redis-server (after index)");
+for (const r of rows) {
+  const ratio = (t) => (r.redis?.indexed && r[t]?.indexed ? (r[t].indexed / r.redis.indexed).toFixed(2) : "n/a");
+  console.log([r.kind.padEnd(6), ...targets.slice(1).map((t) => `${t} ${ratio(t)}`.padEnd(13))].join(" "));
+}
