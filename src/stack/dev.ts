@@ -20,8 +20,13 @@ Ctrl-C stops everything; so does any process exiting, unless kill_others says ot
 0 when the manifest's success condition holds, otherwise the first failing process's exit code.`;
 
 const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
-/** The package root: this file is src/stack/dev.ts (Bun) or dist/stack/dev.js (Node). */
-const PKG_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** The package root: the nearest folder above this file holding package.json (src/stack/, dist/stack/, or the
+ *  bundled dist/ chunk this file ends up in). */
+const PKG_ROOT = ((): string => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
 const COLORS = ["cyan", "green", "yellow", "blue", "magenta", "white"];
 
 class UsageError extends Error {}
