@@ -7,7 +7,7 @@ import { E, errorText } from "../errors.js";
 import { allParamNames, ConfigError, findParam, parseNotifyFlags, rewriteConfigText, shownValue, validateParam, writeFileAtomic, type ParamDef } from "../config.js";
 import { redactArg, type Server } from "../server.js";
 import { N } from "../store.js";
-import { stringMatch } from "../stringmatch.js";
+import { globMatch } from "../glob.js";
 import { allEntries } from "./index.js";
 import type { CommandEntry } from "./types.js";
 
@@ -60,7 +60,7 @@ function configGet(c: Client, argv: Buffer[]): void {
     for (const [name, p] of allParamNames()) {
       // aliases are entries of their own, as in Valkey's config dictionary
       if (matches.has(name)) continue;
-      if (stringMatch(pattern, name, true)) {
+      if (globMatch(pattern, name, true)) {
         matches.set(name, p);
       }
     }

@@ -7,7 +7,8 @@ import { E, wrongArity } from "../errors.js";
 import { addLongDouble, formatLongDouble, parseLongDouble, type LongDouble } from "../longdouble.js";
 import { N } from "../store.js";
 import { HASHTABLE, HashValue, LISTPACK, adoptHash, dupHash, hashEncoding, hashLimits, type HashLimits } from "../structures/hash.js";
-import { globMatch, parseCursor, sampleInOrder, sampleShuffled } from "../structures/scannable.js";
+import { parseCursor, sampleInOrder, sampleShuffled } from "../structures/scannable.js";
+import { globMatch } from "../glob.js";
 import type { CommandEntry } from "./types.js";
 
 const RW = (f: string) => [{ begin: 1, flags: ["RW", ...f.split(" ")] }];

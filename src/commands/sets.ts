@@ -6,7 +6,8 @@ import type { Client } from "../client.js";
 import { I64_MAX, parseI64Big, str, token } from "../args.js";
 import { E } from "../errors.js";
 import { N, type Entry } from "../store.js";
-import { globMatch, parseCursor, sampleInOrder, sampleShuffled } from "../structures/scannable.js";
+import { parseCursor, sampleInOrder, sampleShuffled } from "../structures/scannable.js";
+import { globMatch } from "../glob.js";
 import {
   HASHTABLE,
   INTSET,

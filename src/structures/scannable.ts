@@ -172,78 +172,7 @@ export function parseCursor(b: Buffer): number | null {
   return Number(v);
 }
 
-/** Valkey's stringmatchlen (case-sensitive glob: * ? [abc] [^a-z] \x), over latin1 strings. */
-export function globMatch(pattern: string, str: string): boolean {
-  const skip = { longer: false };
-  return matchImpl(pattern, 0, str, 0, skip, 0);
-}
 
-/** C `char` is signed on the platforms Valkey ships for: ranges compare bytes >= 0x80 as negative. */
-function sc(code: number): number {
-  return code > 127 ? code - 256 : code;
-}
-
-function matchImpl(p: string, pi: number, s: string, si: number, skip: { longer: boolean }, nesting: number): boolean {
-  if (nesting > 1000) return false;
-  const pn = p.length;
-  const sn = s.length;
-  while (pi < pn && si < sn) {
-    const pc = p.charCodeAt(pi);
-    if (pc === 42 /* * */) {
-      while (pi + 1 < pn && p.charCodeAt(pi + 1) === 42) pi++;
-      if (pi + 1 === pn) return true;
-      while (si < sn) {
-        if (matchImpl(p, pi + 1, s, si, skip, nesting + 1)) return true;
-        if (skip.longer) return false;
-        si++;
-      }
-      skip.longer = true;
-      return false;
-    } else if (pc === 63 /* ? */) {
-      si++;
-    } else if (pc === 91 /* [ */) {
-      pi++;
-      const not = pi < pn && p.charCodeAt(pi) === 94; /* ^ */
-      if (not) pi++;
-      let match = false;
-      const c = s.charCodeAt(si);
-      for (;;) {
-        if (pi < pn && p.charCodeAt(pi) === 92 /* \ */ && pn - pi >= 2) {
-          pi++;
-          if (p.charCodeAt(pi) === c) match = true;
-        } else if (pi < pn && p.charCodeAt(pi) === 93 /* ] */) {
-          break;
-        } else if (pi >= pn) {
-          pi--;
-          break;
-        } else if (pn - pi >= 3 && p.charCodeAt(pi + 1) === 45 /* - */) {
-          let start = sc(p.charCodeAt(pi));
-          let end = sc(p.charCodeAt(pi + 2));
-          if (start > end) [start, end] = [end, start];
-          pi += 2;
-          const cc = sc(c);
-          if (cc >= start && cc <= end) match = true;
-        } else if (p.charCodeAt(pi) === c) {
-          match = true;
-        }
-        pi++;
-      }
-      if (not) match = !match;
-      if (!match) return false;
-      si++;
-    } else {
-      if (pc === 92 /* \ */ && pn - pi >= 2) pi++;
-      if (p.charCodeAt(pi) !== s.charCodeAt(si)) return false;
-      si++;
-    }
-    pi++;
-    if (si === sn) {
-      while (pi < pn && p.charCodeAt(pi) === 42) pi++;
-      break;
-    }
-  }
-  return pi === pn && si === sn;
-}
 
 /** k distinct members chosen uniformly, listed in iteration order (Knuth's selection sampling). */
 export function sampleInOrder<T>(items: Iterable<T>, size: number, k: number): T[] {

@@ -18,7 +18,7 @@ import {
 } from "../../src/config.js";
 
 import { isLoopback } from "../../src/server.js";
-import { stringMatch } from "../../src/stringmatch.js";
+import { globMatch as stringMatch } from "../../src/glob.js";
 
 const v = (name: string, raw: string, current?: string) => validateParam(findParam(name)!, raw, current);
 const reason = (name: string, raw: string) => {

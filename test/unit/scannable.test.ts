@@ -1,7 +1,8 @@
 // ScanIndex (stable cursors, uniform O(1) picks), Valkey's glob matcher and SCAN cursor parsing.
 
 import { describe, expect, it } from "vitest";
-import { globMatch, parseCursor, sampleInOrder } from "../../src/structures/scannable.js";
+import { parseCursor, sampleInOrder } from "../../src/structures/scannable.js";
+import { globMatch } from "../../src/glob.js";
 import { HashValue } from "../../src/structures/hash.js";
 import { SetValue } from "../../src/structures/set.js";
 
