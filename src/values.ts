@@ -16,8 +16,8 @@ import { parseI64 } from "./args.js";
 export type EncodingConfig = (param: string) => number;
 
 export interface TypeHooks {
-  /** A deep copy sharing nothing mutable with `value`. */
-  clone?: (value: any) => any;
+  /** A deep copy sharing nothing mutable with `value`; `cfg` is given when the copy's encoding depends on config. */
+  clone?: (value: any, cfg?: EncodingConfig) => any;
   /** Valkey's encoding name for this entry: listpack, hashtable, quicklist, skiplist, intset, stream... */
   encoding?: (entry: Entry, cfg: EncodingConfig) => string;
 }
@@ -54,9 +54,9 @@ export function deepClone(v: any): any {
 }
 
 /** COPY's deep copy of a value. */
-export function cloneValue(type: ValueType, value: any): any {
+export function cloneValue(type: ValueType, value: any, cfg?: EncodingConfig): any {
   const h = hooks.get(type)?.clone;
-  return h !== undefined ? h(value) : deepClone(value);
+  return h !== undefined ? h(value, cfg) : deepClone(value);
 }
 
 const EMBSTR_SIZE_LIMIT = 44;

@@ -9,6 +9,8 @@ import { N } from "../store.js";
 import { HASHTABLE, HashValue, LISTPACK, adoptHash, dupHash, hashEncoding, hashLimits, type HashLimits } from "../structures/hash.js";
 import { parseCursor, sampleInOrder, sampleShuffled } from "../structures/scannable.js";
 import { globMatch } from "../glob.js";
+import { RDB_TYPE, RdbFormatError, listpackDecode, listpackEncode, registerDump, registerRestore } from "../dump.js";
+import { registerType, type EncodingConfig } from "../values.js";
 import type { CommandEntry } from "./types.js";
 
 const RW = (f: string) => [{ begin: 1, flags: ["RW", ...f.split(" ")] }];
@@ -33,13 +35,23 @@ export const commands: CommandEntry[] = [
   { name: "hscan", arity: -3, flags: ["readonly"], acl: ["hash"], keys: RO("ACCESS"), tips: ["nondeterministic_output"], run: hscan },
 ];
 
+/** Config parameters by name (a ReadonlyMap of the server's params, or cfgParams' view of a numeric config). */
+export interface Params {
+  get(name: string): string | undefined;
+}
+
+/** The Params view of the numeric config the value hooks and codecs receive; defaults without one. */
+export function cfgParams(cfg: EncodingConfig | undefined): Params {
+  return { get: (n) => (cfg === undefined ? undefined : String(cfg(n))) };
+}
+
 /** OBJECT ENCODING for a hash value ("listpack" | "hashtable"); `params` is the server's config params. */
-export function encodingOf(value: Map<string, Buffer>, params: ReadonlyMap<string, string>): string {
+export function encodingOf(value: Map<string, Buffer>, params: Params): string {
   return hashEncoding(value, hashLimits((n) => params.get(n)));
 }
 
 /** A copy of a hash value with the same encoding (COPY). */
-export function copyValue(value: Map<string, Buffer>, params: ReadonlyMap<string, string>): HashValue {
+export function copyValue(value: Map<string, Buffer>, params: Params): HashValue {
   return dupHash(value, hashLimits((n) => params.get(n)));
 }
 
@@ -373,3 +385,56 @@ export function scanOptions(argv: Buffer[], type: "hash" | "set" | "zset"): Scan
   }
   return o;
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// COPY, OBJECT ENCODING, DUMP / RESTORE
+
+registerType("hash", {
+  clone: (v, cfg) => copyValue(v, cfgParams(cfg)),
+  encoding: (e, cfg) => encodingOf(e.value, cfgParams(cfg)),
+});
+
+registerDump("hash", (value: Map<string, Buffer>, w, _e, cfg) => {
+  const h = adoptHash(value, hashLimits((n) => String(cfg(n))));
+  if (h.enc === LISTPACK) {
+    w.byte(RDB_TYPE.HASH_LISTPACK);
+    const items: string[] = [];
+    for (const [f, v] of h.rawEntries()) items.push(f, v);
+    w.string(listpackEncode(items));
+    return;
+  }
+  w.byte(RDB_TYPE.HASH);
+  w.len(h.size);
+  for (const [f, v] of h.rawEntries()) {
+    w.string(Buffer.from(f, "latin1"));
+    w.string(Buffer.from(v, "latin1"));
+  }
+});
+
+// Loaded as Valkey's rdbLoadObject does: a listpack in payload order unless it has too many entries or
+// (HASH only: a HASH_LISTPACK keeps long values) a field/value exceeds hash-max-listpack-value. Duplicate
+// fields are refused (Valkey checks them only under sanitize-dump-payload, but a Map cannot hold them).
+registerRestore([RDB_TYPE.HASH, RDB_TYPE.HASH_LISTPACK], (t, r, cfg) => {
+  const lim = hashLimits((n) => String(cfg(n)));
+  const h = new HashValue();
+  const add = (f: Buffer, v: Buffer) => {
+    const k = f.toString("latin1");
+    if (h.has(k)) throw new RdbFormatError("duplicate hash field");
+    h.set(k, v);
+    if (t === RDB_TYPE.HASH) h.checkLengths(f.length, v.length, lim);
+  };
+  if (t === RDB_TYPE.HASH_LISTPACK) {
+    const items = listpackDecode(r.string());
+    if (items.length % 2 !== 0) throw new RdbFormatError("odd hash listpack");
+    for (let i = 0; i < items.length; i += 2) add(items[i]!, items[i + 1]!);
+  } else {
+    const n = r.len();
+    for (let i = 0; i < n; i++) {
+      const f = r.string();
+      add(f, r.string());
+    }
+  }
+  if (h.size === 0) throw new RdbFormatError("empty hash");
+  h.checkSize(lim);
+  return { type: "hash", value: h };
+});

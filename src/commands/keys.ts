@@ -264,7 +264,7 @@ function copy(c: Client, argv: Buffer[]): void {
     c.w.integer(0);
     return;
   }
-  const value = cloneValue(e.type, e.value);
+  const value = cloneValue(e.type, e.value, (p) => Number(c.server.param(p)));
   if (exists) dst.delete(newkey);
   const ne = dst.set(newkey, e.type, value);
   ne.raw = e.raw;

@@ -21,7 +21,9 @@ import {
   setLimits,
   type SetLimits,
 } from "../structures/set.js";
-import { MAX_RANDOM_COUNT, emptyScan, scanOptions } from "./hashes.js";
+import { MAX_RANDOM_COUNT, cfgParams, emptyScan, scanOptions, type Params } from "./hashes.js";
+import { RDB_TYPE, RdbFormatError, intsetDecode, intsetEncode, listpackDecode, listpackEncode, registerDump, registerRestore } from "../dump.js";
+import { registerType } from "../values.js";
 import type { CommandEntry, KeySpec } from "./types.js";
 
 const one = (...f: string[]): KeySpec[] => [{ begin: 1, flags: f }];
@@ -62,12 +64,12 @@ export const commands: CommandEntry[] = [
 ];
 
 /** OBJECT ENCODING for a set value ("intset" | "listpack" | "hashtable"); `params` is the server's config params. */
-export function encodingOf(value: Set<string>, params: ReadonlyMap<string, string>): string {
+export function encodingOf(value: Set<string>, params: Params): string {
   return setEncoding(value, setLimits((n) => params.get(n)));
 }
 
 /** A copy of a set value with the same encoding and order (COPY). */
-export function copyValue(value: Set<string>, params: ReadonlyMap<string, string>): SetValue {
+export function copyValue(value: Set<string>, params: Params): SetValue {
   return dupSet(value, setLimits((n) => params.get(n)));
 }
 
@@ -477,3 +479,53 @@ function sscan(c: Client, argv: Buffer[]): void {
   c.w.array(out.length);
   for (const m of out) c.w.bulk(m);
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// COPY, OBJECT ENCODING, DUMP / RESTORE
+
+registerType("set", {
+  clone: (v, cfg) => copyValue(v, cfgParams(cfg)),
+  encoding: (e, cfg) => encodingOf(e.value, cfgParams(cfg)),
+});
+
+registerDump("set", (value: Set<string>, w, _e, cfg) => {
+  const s = adoptSet(value, setLimits((n) => String(cfg(n))));
+  if (s.enc === INTSET) {
+    w.byte(RDB_TYPE.SET_INTSET);
+    w.string(intsetEncode([...s].map((m) => BigInt(m))));
+  } else if (s.enc === LISTPACK) {
+    w.byte(RDB_TYPE.SET_LISTPACK);
+    w.string(listpackEncode(s.members()));
+  } else {
+    w.byte(RDB_TYPE.SET);
+    w.len(s.size);
+    for (const m of s) w.string(Buffer.from(m, "latin1"));
+  }
+});
+
+// Loaded as Valkey's rdbLoadObject does. SET: an intset while the length allows, members added one by one
+// with setTypeAdd's conversions; SET_INTSET / SET_LISTPACK: kept unless over the entry limit. Duplicate
+// members are refused.
+registerRestore([RDB_TYPE.SET, RDB_TYPE.SET_INTSET, RDB_TYPE.SET_LISTPACK], (t, r, cfg) => {
+  const lim = setLimits((n) => String(cfg(n)));
+  const s = new SetValue();
+  const dup = () => new RdbFormatError("duplicate set member");
+  if (t === RDB_TYPE.SET) {
+    const n = r.len();
+    if (n > Math.min(lim.intset, 1 << 30)) s.enc = HASHTABLE;
+    for (let i = 0; i < n; i++) if (!s.addMember(r.string().toString("latin1"), lim)) throw dup();
+  } else if (t === RDB_TYPE.SET_INTSET) {
+    for (const v of intsetDecode(r.string())) s.add(String(v));
+    if (s.size > lim.intset) s.enc = HASHTABLE;
+  } else {
+    s.enc = LISTPACK;
+    for (const m of listpackDecode(r.string())) {
+      const k = m.toString("latin1");
+      if (s.has(k)) throw dup();
+      s.add(k);
+    }
+    if (s.size > lim.entries) s.enc = HASHTABLE;
+  }
+  if (s.size === 0) throw new RdbFormatError("empty set");
+  return { type: "set", value: s };
+});

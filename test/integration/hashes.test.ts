@@ -258,4 +258,61 @@ describeRuntimes("hashes", (ctx) => {
     expect(await raw.call("HINCRBYFLOAT", "nokey", "f", "inf")).toBe("-ERR value is NaN or Infinity\r\n");
     expect(await r.dbsize()).toBe(2);
   });
+
+  it("OBJECT ENCODING goes listpack -> hashtable for good, and COPY is deep with the same encoding", async () => {
+    const r = ctx.ioredis();
+    const raw = await ctx.raw();
+    await r.config("SET", "hash-max-listpack-entries", "3");
+    try {
+      await r.hset("h", "a", "1", "b", "2", "c", "3");
+      expect(await raw.call("OBJECT", "ENCODING", "h")).toBe("$8\r\nlistpack\r\n");
+      expect(await r.copy("h", "small")).toBe(1);
+      expect(await r.object("ENCODING", "small")).toBe("listpack");
+      await r.hset("h", "d", "4");
+      expect(await r.object("ENCODING", "h")).toBe("hashtable");
+      // Valkey never converts back when the hash shrinks
+      await r.hdel("h", "c", "d");
+      expect(await raw.call("OBJECT", "ENCODING", "h")).toBe("$9\r\nhashtable\r\n");
+      expect(await r.copy("h", "big")).toBe(1);
+      expect(await r.object("ENCODING", "big")).toBe("hashtable");
+      await r.hset("long", "f", "x".repeat(64));
+      expect(await r.object("ENCODING", "long")).toBe("listpack");
+      await r.hset("long", "g", "x".repeat(65));
+      expect(await r.object("ENCODING", "long")).toBe("hashtable");
+
+      // changing either copy leaves its source as it was
+      await r.hset("small", "a", "changed", "z", "26");
+      await r.hdel("small", "b");
+      await r.hincrby("big", "a", 10);
+      await r.hset("big", "new", "x");
+      expect(await r.hgetall("h")).toEqual({ a: "1", b: "2" });
+      expect(await r.hkeys("small")).toEqual(["a", "c", "z"]);
+      expect(await r.hgetall("small")).toEqual({ a: "changed", c: "3", z: "26" });
+      expect(await r.hgetall("big")).toEqual({ a: "11", b: "2", new: "x" });
+    } finally {
+      await r.config("SET", "hash-max-listpack-entries", "128");
+    }
+  });
+
+  it("DUMP and RESTORE round-trip listpack and hashtable hashes, and load redis-server's payload", async () => {
+    const r = ctx.ioredis();
+    await r.hset("small", "a", "1", "b", "hello", "c", "-7", "d", Buffer.from([0, 255, 13, 10]));
+    await r.hset("big", ...Array.from({ length: 200 }, (_, i) => [`f${i}`, i % 3 ? `v${i}` : String(i * 1000)]).flat());
+    for (const [key, type, enc] of [
+      ["small", 16, "listpack"],
+      ["big", 4, "hashtable"],
+    ] as const) {
+      const p = await r.dumpBuffer(key);
+      expect(p[0]).toBe(type);
+      expect(await r.restore(`${key}:copy`, 0, p)).toBe("OK");
+      expect(await r.hgetallBuffer(`${key}:copy`)).toEqual(await r.hgetallBuffer(key));
+      expect(await r.object("ENCODING", `${key}:copy`)).toBe(enc);
+    }
+    expect(await r.hkeys("small:copy")).toEqual(["a", "b", "c", "d"]);
+    // DUMP of HSET h a 1 b 2 c hello on redis-server 7.0
+    const fromRedis = Buffer.from("101b1b0000000600816102010181620202018163028568656c6c6f06ff0a00be10ed0842772901", "hex");
+    expect(await r.restore("r", 0, fromRedis)).toBe("OK");
+    expect(await r.hgetall("r")).toEqual({ a: "1", b: "2", c: "hello" });
+    expect(await r.type("r")).toBe("hash");
+  });
 });

@@ -206,6 +206,90 @@ describeRuntimes(
       expect(await events("Elg", (r) => seq(r, ["RPUSH", "l", "a"], ["LPOP", "l"]))).toEqual([E("rpush", "l"), E("lpop", "l"), E("del", "l")]);
     });
 
+    it("h: hash commands (and the del of an emptied hash is generic)", async () => {
+      const cmds: Array<Array<string>> = [
+        ["HSET", "h", "a", "1", "b", "2"],
+        ["HSET", "h", "a", "1"],
+        ["HSETNX", "h", "a", "x"],
+        ["HSETNX", "h", "c", "3"],
+        ["HMSET", "h", "d", "4"],
+        ["HINCRBY", "h", "n", "5"],
+        ["HINCRBYFLOAT", "h", "f", "1.5"],
+        ["HDEL", "h", "zz"],
+        ["HDEL", "h", "a", "b"],
+      ];
+      expect(await events("Eh", (r) => seq(r, ...cmds))).toEqual([
+        E("hset", "h"),
+        E("hset", "h"),
+        E("hset", "h"),
+        E("hset", "h"),
+        E("hincrby", "h"),
+        E("hincrbyfloat", "h"),
+        E("hdel", "h"),
+      ]);
+      expect(await events("KEhg", (r) => seq(r, ["HSET", "h", "x", "1"], ["HDEL", "h", "x"]))).toEqual([
+        K("h", "hset"),
+        E("hset", "h"),
+        K("h", "hdel"),
+        E("hdel", "h"),
+        K("h", "del"),
+        E("del", "h"),
+      ]);
+    });
+
+    it("s: set commands (SMOVE is srem + sadd; emptied or empty STORE results are a generic del)", async () => {
+      const cmds: Array<Array<string>> = [
+        ["SADD", "s", "a", "b", "c", "d"],
+        ["SADD", "s", "a"],
+        ["SREM", "s", "zz"],
+        ["SREM", "s", "a"],
+        ["SPOP", "s"],
+        ["SPOP", "s", "1"],
+        ["SADD", "t", "x", "y"],
+        ["SMOVE", "t", "s", "x"],
+        ["SMOVE", "t", "s", "nope"],
+        ["SMOVE", "s", "s", "x"],
+        ["SMOVE", "t", "u", "y"],
+        ["SADD", "a1", "1", "2", "3"],
+        ["SADD", "a2", "2", "3", "4"],
+        ["SINTERSTORE", "si", "a1", "a2"],
+        ["SUNIONSTORE", "su", "a1", "a2"],
+        ["SDIFFSTORE", "sd", "a1", "a2"],
+        ["SDIFFSTORE", "sd", "a1", "a1"],
+        ["SINTERSTORE", "none", "a1", "nokey"],
+        ["SUNIONSTORE", "si", "nokey"],
+        ["SPOP", "su", "10"],
+        ["SADD", "p", "1"],
+        ["SPOP", "p"],
+      ];
+      const s = [
+        E("sadd", "s"),
+        E("srem", "s"),
+        E("spop", "s"),
+        E("spop", "s"),
+        E("sadd", "t"),
+        E("srem", "t"),
+        E("sadd", "s"),
+        E("srem", "t"),
+        E("sadd", "u"),
+        E("sadd", "a1"),
+        E("sadd", "a2"),
+        E("sinterstore", "si"),
+        E("sunionstore", "su"),
+        E("sdiffstore", "sd"),
+        E("spop", "su"),
+        E("sadd", "p"),
+        E("spop", "p"),
+      ];
+      expect(await events("Es", (r) => seq(r, ...cmds))).toEqual(s);
+      const withDel = [...s];
+      withDel.splice(withDel.indexOf(E("sadd", "u")), 0, E("del", "t"));
+      withDel.splice(withDel.indexOf(E("spop", "su")), 0, E("del", "sd"), E("del", "si"));
+      withDel.splice(withDel.indexOf(E("sadd", "p")), 0, E("del", "su"));
+      withDel.push(E("del", "p"));
+      expect(await events("Esg", (r) => seq(r, ...cmds))).toEqual(withDel);
+    });
+
     it("z: sorted-set and geo commands", async () => {
       const got = await events("Ez", (r) =>
         seq(
@@ -357,15 +441,34 @@ describeRuntimes(
       expect(await events("KEAn", (r) => seq(r, ["SET", "z", "1"]))).toEqual([K("z", "new"), E("new", "z"), K("z", "set"), E("set", "z")]);
     });
 
-    it("A: g$lshzxetd together; e, d and h/s classes fire nothing here (no eviction, modules, hashes or sets)", async () => {
+    it("A: g$lshzxetd together; e and d fire nothing here (no eviction, modules), nor h/s for other types", async () => {
       const got = await events("EA", async (r) => {
         await r.call("DEBUG", "SET-ACTIVE-EXPIRE", "0");
-        await seq(r, ["SET", "s", "v", "PX", "10"], ["RPUSH", "l", "a"], ["ZADD", "z", "1", "m"], ["XADD", "x", "1-0", "f", "v"], ["DEL", "l"]);
+        await seq(
+          r,
+          ["SET", "s", "v", "PX", "10"],
+          ["RPUSH", "l", "a"],
+          ["ZADD", "z", "1", "m"],
+          ["XADD", "x", "1-0", "f", "v"],
+          ["HSET", "h", "f", "v"],
+          ["SADD", "st", "m"],
+          ["DEL", "l"],
+        );
         await r.call("DEBUG", "CLOCK", "ADVANCE", "20");
         await r.call("GET", "s");
         await r.call("DEBUG", "SET-ACTIVE-EXPIRE", "1");
       });
-      expect(got).toEqual([E("set", "s"), E("expire", "s"), E("rpush", "l"), E("zadd", "z"), E("xadd", "x"), E("del", "l"), E("expired", "s")]);
+      expect(got).toEqual([
+        E("set", "s"),
+        E("expire", "s"),
+        E("rpush", "l"),
+        E("zadd", "z"),
+        E("xadd", "x"),
+        E("hset", "h"),
+        E("sadd", "st"),
+        E("del", "l"),
+        E("expired", "s"),
+      ]);
       const none = await events("Eedhs", (r) => seq(r, ["SET", "s", "v"], ["RPUSH", "l", "a"], ["DEL", "s", "l"], ["GET", "s"]));
       expect(none).toEqual([]);
     });

@@ -271,4 +271,78 @@ describeRuntimes("sets", (ctx) => {
     expect(await raw.call("SMOVE", "nokey", "str", "a")).toBe(":0\r\n");
     expect(await raw.call("SSCAN", "nokey", "0", "BADOPT")).toBe("*2\r\n$1\r\n0\r\n*0\r\n");
   });
+
+  it("OBJECT ENCODING goes intset -> listpack -> hashtable, and COPY is deep with the same encoding", async () => {
+    const r = ctx.ioredis();
+    const raw = await ctx.raw();
+    await r.config("SET", "set-max-intset-entries", "3");
+    await r.config("SET", "set-max-listpack-entries", "4");
+    try {
+      await r.sadd("ints", 3, 1, 2);
+      expect(await raw.call("OBJECT", "ENCODING", "ints")).toBe("$6\r\nintset\r\n");
+      expect(await r.copy("ints", "ints2")).toBe(1);
+      expect(await r.object("ENCODING", "ints2")).toBe("intset");
+      await r.sadd("ints", 4);
+      expect(await r.object("ENCODING", "ints")).toBe("hashtable");
+
+      await r.sadd("s", 2, 1);
+      expect(await r.object("ENCODING", "s")).toBe("intset");
+      await r.sadd("s", "a");
+      expect(await raw.call("OBJECT", "ENCODING", "s")).toBe("$8\r\nlistpack\r\n");
+      expect(await r.smembers("s")).toEqual(["1", "2", "a"]);
+      expect(await r.copy("s", "lp")).toBe(1);
+      expect(await r.object("ENCODING", "lp")).toBe("listpack");
+      await r.sadd("s", "b", "c");
+      expect(await r.object("ENCODING", "s")).toBe("hashtable");
+      await r.srem("s", "a", "b", "c");
+      expect(await r.object("ENCODING", "s")).toBe("hashtable");
+      expect(await r.copy("s", "ht")).toBe(1);
+      expect(await r.object("ENCODING", "ht")).toBe("hashtable");
+      await r.sadd("long", "x".repeat(65));
+      expect(await r.object("ENCODING", "long")).toBe("hashtable");
+
+      // changing either copy leaves its source as it was
+      await r.srem("ints2", 1);
+      await r.sadd("ints2", 9);
+      await r.sadd("lp", "z");
+      await r.srem("lp", "a");
+      await r.sadd("ht", "new");
+      expect(await r.smembers("ints")).toEqual(expect.arrayContaining(["1", "2", "3", "4"]));
+      expect(await r.scard("ints")).toBe(4);
+      expect(await r.smembers("ints2")).toEqual(["2", "3", "9"]);
+      expect(await r.object("ENCODING", "ints2")).toBe("intset");
+      expect(await r.smembers("lp")).toEqual(["1", "2", "z"]);
+      expect(sorted(await r.smembers("s"))).toEqual(["1", "2"]);
+      expect(sorted(await r.smembers("ht"))).toEqual(["1", "2", "new"]);
+    } finally {
+      await r.config("SET", "set-max-intset-entries", "512");
+      await r.config("SET", "set-max-listpack-entries", "128");
+    }
+  });
+
+  it("DUMP and RESTORE round-trip intset, listpack and hashtable sets, and load redis-server's payloads", async () => {
+    const r = ctx.ioredis();
+    await r.sadd("ints", 5, -3, 100000, -5000000000);
+    await r.sadd("small", "b", "a", 7, Buffer.from([0, 255, 13, 10]));
+    await r.sadd("big", ...Array.from({ length: 300 }, (_, i) => `m${i}`));
+    for (const [key, type, enc] of [
+      ["ints", 11, "intset"],
+      ["small", 20, "listpack"],
+      ["big", 2, "hashtable"],
+    ] as const) {
+      const p = await r.dumpBuffer(key);
+      expect(p[0]).toBe(type);
+      expect(await r.restore(`${key}:copy`, 0, p)).toBe("OK");
+      const members = async (k: string) => (await r.smembersBuffer(k)).map((b) => b.toString("hex")).sort();
+      expect(await members(`${key}:copy`)).toEqual(await members(key));
+      expect(await r.object("ENCODING", `${key}:copy`)).toBe(enc);
+    }
+    expect(await r.smembers("ints:copy")).toEqual(["-5000000000", "-3", "5", "100000"]);
+    // DUMP on redis-server 7.0 of SADD si 5 -3 100000 (intset) and SADD s a b c (a hashtable there)
+    expect(await r.restore("ri", 0, Buffer.from("0b140400000003000000fdffffff05000000a08601000a006d306c6cccb96cee", "hex"))).toBe("OK");
+    expect(await r.smembers("ri")).toEqual(["-3", "5", "100000"]);
+    expect(await r.restore("rs", 0, Buffer.from("02030163016201610a005ea67e5623750bab", "hex"))).toBe("OK");
+    expect(await r.smembers("rs")).toEqual(["c", "b", "a"]);
+    expect(await r.object("ENCODING", "rs")).toBe("listpack");
+  });
 });

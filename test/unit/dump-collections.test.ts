@@ -2,11 +2,15 @@
 // written by redis-server 7.0. A separate file from dump.test.ts, which registers throw-away codecs of its own.
 
 import { describe, expect, it } from "vitest";
-import { RDB_TYPE, RdbReader, RdbWriter, createDumpPayload, listpackEncode, loadDumpPayload } from "../../src/dump.js";
+import { RDB_TYPE, RdbFormatError, RdbReader, RdbWriter, createDumpPayload, intsetEncode, listpackEncode, loadDumpPayload } from "../../src/dump.js";
 import { Entry } from "../../src/store.js";
 import { ListValue } from "../../src/commands/lists.js";
 import "../../src/commands/zsets.js";
 import "../../src/commands/streams.js";
+import "../../src/commands/hashes.js";
+import "../../src/commands/sets.js";
+import { HASHTABLE, HashValue, LISTPACK } from "../../src/structures/hash.js";
+import { INTSET, LISTPACK as SET_LP, HASHTABLE as SET_HT, SetValue } from "../../src/structures/set.js";
 
 const hex = (h: string) => Buffer.from(h, "hex");
 
@@ -137,5 +141,115 @@ describe("stream codec", () => {
     const at = bad.length - 10 - 1;
     bad[at] = 9;
     expect(() => loadDumpPayload(bad)).toThrow();
+  });
+});
+
+describe("hash and set codecs", () => {
+  const valueHex = (p: Buffer) => p.subarray(0, p.length - 10).toString("hex");
+  const payload = (w: RdbWriter) => Buffer.concat([w.finish(), Buffer.alloc(10)]);
+  const cfgWith = (over: Record<string, number>) => (p: string) =>
+    over[p] ?? ({ "hash-max-listpack-entries": 128, "hash-max-listpack-value": 64, "set-max-intset-entries": 512, "set-max-listpack-entries": 128, "set-max-listpack-value": 64 } as Record<string, number>)[p]!;
+
+  // DUMP on redis-server 7.0.15 after: HSET h a 1 b 2 c hello / the same as hb with hash-max-listpack-entries 2 /
+  // SADD si 5 -3 100000 / SADD sw 1 -5000000000 7 / SADD s a b c (a hashtable: 7.0 has no listpack sets)
+  const H = "101b1b0000000600816102010181620202018163028568656c6c6f06ff0a00be10ed0842772901";
+  const HB = "040301630568656c6c6f0162c0020161c0010a00adb381bc410b5c5e";
+  const SI = "0b140400000003000000fdffffff05000000a08601000a006d306c6cccb96cee";
+  const SW = "0b200800000003000000000efad5feffffff010000000000000007000000000000000a00d03929227272b2f0";
+  const S = "02030163016201610a005ea67e5623750bab";
+
+  it("loads redis-server's listpack hash and writes the same bytes", () => {
+    const h = loadDumpPayload(hex(H));
+    expect(h.type).toBe("hash");
+    expect(h.value).toBeInstanceOf(HashValue);
+    expect([...h.value.rawEntries()]).toEqual([["a", "1"], ["b", "2"], ["c", "hello"]]);
+    expect(h.value.enc).toBe(LISTPACK);
+    expect(valueHex(createDumpPayload(new Entry("hash", h.value, 0)))).toBe(H.slice(0, -20));
+  });
+
+  it("loads a HASH as a listpack when it fits, a hashtable otherwise, and writes HASH for a hashtable", () => {
+    const small = loadDumpPayload(hex(HB));
+    expect([...small.value.rawEntries()]).toEqual([["c", "hello"], ["b", "2"], ["a", "1"]]);
+    expect(small.value.enc).toBe(LISTPACK);
+    const big = loadDumpPayload(hex(HB), cfgWith({ "hash-max-listpack-entries": 2 }));
+    expect(big.value.enc).toBe(HASHTABLE);
+    expect(valueHex(createDumpPayload(new Entry("hash", big.value, 0)))).toBe(HB.slice(0, -20));
+    expect(loadDumpPayload(hex(HB), cfgWith({ "hash-max-listpack-value": 4 })).value.enc).toBe(HASHTABLE);
+    // a HASH_LISTPACK is converted on its entry count only, as Valkey does
+    expect(loadDumpPayload(hex(H), cfgWith({ "hash-max-listpack-value": 4 })).value.enc).toBe(LISTPACK);
+    expect(loadDumpPayload(hex(H), cfgWith({ "hash-max-listpack-entries": 2 })).value.enc).toBe(HASHTABLE);
+  });
+
+  it("loads redis-server's intsets (16 and 64 bit) and writes the same bytes", () => {
+    for (const [p, members] of [
+      [SI, ["-3", "5", "100000"]],
+      [SW, ["-5000000000", "1", "7"]],
+    ] as const) {
+      const s = loadDumpPayload(hex(p));
+      expect(s.type).toBe("set");
+      expect(s.value).toBeInstanceOf(SetValue);
+      expect(s.value.enc).toBe(INTSET);
+      expect([...s.value.members()]).toEqual(members);
+      expect(valueHex(createDumpPayload(new Entry("set", s.value, 0)))).toBe(p.slice(0, -20));
+    }
+    expect(loadDumpPayload(hex(SI), cfgWith({ "set-max-intset-entries": 2 })).value.enc).toBe(SET_HT);
+  });
+
+  it("loads a SET with setTypeAdd's conversions and writes SET_LISTPACK / SET by encoding", () => {
+    const s = loadDumpPayload(hex(S));
+    expect(s.value.enc).toBe(SET_LP);
+    expect([...s.value.members()]).toEqual(["c", "b", "a"]);
+    const lp = createDumpPayload(new Entry("set", s.value, 0));
+    expect(lp[0]).toBe(RDB_TYPE.SET_LISTPACK);
+    expect(valueHex(lp)).toBe("14" + "10" + listpackEncode(["c", "b", "a"]).toString("hex"));
+    expect([...loadDumpPayload(lp).value.members()]).toEqual(["c", "b", "a"]);
+
+    const ht = loadDumpPayload(hex(S), cfgWith({ "set-max-listpack-entries": 2 }));
+    expect(ht.value.enc).toBe(SET_HT);
+    expect(valueHex(createDumpPayload(new Entry("set", ht.value, 0)))).toBe(S.slice(0, -20));
+    expect(loadDumpPayload(createDumpPayload(new Entry("set", ht.value, 0)), cfgWith({ "set-max-listpack-entries": 2 })).value.enc).toBe(SET_HT);
+
+    // integers first: an intset, converted to a listpack (ascending order kept) at the first non-integer
+    const w = new RdbWriter();
+    w.byte(RDB_TYPE.SET);
+    w.len(3);
+    for (const m of ["9", "2", "x"]) w.string(Buffer.from(m));
+    const mixed = loadDumpPayload(payload(w));
+    expect(mixed.value.enc).toBe(SET_LP);
+    expect([...mixed.value.members()]).toEqual(["2", "9", "x"]);
+    // a SET_LISTPACK of integers stays a listpack; one over set-max-listpack-entries becomes a hashtable
+    const li = new RdbWriter();
+    li.byte(RDB_TYPE.SET_LISTPACK);
+    li.string(listpackEncode(["3", "1"]));
+    expect(loadDumpPayload(payload(li)).value.enc).toBe(SET_LP);
+    const li2 = new RdbWriter();
+    li2.byte(RDB_TYPE.SET_LISTPACK);
+    li2.string(listpackEncode(["3", "1"]));
+    expect(loadDumpPayload(payload(li2), cfgWith({ "set-max-listpack-entries": 1 })).value.enc).toBe(SET_HT);
+  });
+
+  it("refuses empty, duplicate, odd and unsupported hash and set payloads", () => {
+    const cases: Array<(w: RdbWriter) => void> = [
+      (w) => (w.byte(RDB_TYPE.HASH_LISTPACK), w.string(listpackEncode([]))),
+      (w) => (w.byte(RDB_TYPE.HASH_LISTPACK), w.string(listpackEncode(["a", "1", "b"]))),
+      (w) => (w.byte(RDB_TYPE.HASH_LISTPACK), w.string(listpackEncode(["a", "1", "a", "2"]))),
+      (w) => (w.byte(RDB_TYPE.HASH), w.len(0)),
+      (w) => (w.byte(RDB_TYPE.HASH), w.len(2), ["f", "1", "f", "2"].forEach((x) => w.string(Buffer.from(x)))),
+      (w) => (w.byte(RDB_TYPE.SET), w.len(0)),
+      (w) => (w.byte(RDB_TYPE.SET), w.len(2), w.string(Buffer.from("a")), w.string(Buffer.from("a"))),
+      (w) => (w.byte(RDB_TYPE.SET), w.len(2), w.string(Buffer.from("7")), w.string(Buffer.from("7"))),
+      (w) => (w.byte(RDB_TYPE.SET_INTSET), w.string(intsetEncode([]))),
+      (w) => (w.byte(RDB_TYPE.SET_INTSET), w.string(Buffer.from("020000000200000005000300", "hex"))),
+      (w) => (w.byte(RDB_TYPE.SET_LISTPACK), w.string(listpackEncode([]))),
+      (w) => (w.byte(RDB_TYPE.SET_LISTPACK), w.string(listpackEncode(["a", "a"]))),
+      // ziplist encodings (Redis < 7) are not loaded
+      (w) => (w.byte(RDB_TYPE.HASH_ZIPLIST), w.string(Buffer.alloc(11))),
+      (w) => (w.byte(RDB_TYPE.ZSET_ZIPLIST), w.string(Buffer.alloc(11))),
+    ];
+    for (const build of cases) {
+      const w = new RdbWriter();
+      build(w);
+      expect(() => loadDumpPayload(payload(w))).toThrow(RdbFormatError);
+    }
   });
 });
