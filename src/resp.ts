@@ -362,7 +362,30 @@ export class ReplyWriter {
   }
 
   private header(prefix: string, n: number): void {
-    this.ascii(prefix + n + "\r\n");
+    this.intLine(prefix.charCodeAt(0), n);
+  }
+
+  /** `<prefix><n>\r\n` for a safe integer, digits written straight into the slab (hot: every header). */
+  private intLine(prefix: number, n: number): void {
+    this.ensure(24);
+    const b = this.slab;
+    let p = this.pos;
+    b[p++] = prefix;
+    if (n < 0) {
+      b[p++] = 45;
+      n = -n;
+    }
+    let len = 1;
+    for (let t = n; t >= 10; t = Math.floor(t / 10)) len++;
+    let q = p + len;
+    p = q;
+    do {
+      b[--q] = 48 + (n % 10);
+      n = Math.floor(n / 10);
+    } while (n > 0);
+    b[p++] = CR;
+    b[p++] = LF;
+    this.pos = p;
   }
 
   ok(): void {
@@ -379,20 +402,22 @@ export class ReplyWriter {
   }
 
   integer(n: number | bigint): void {
-    if (typeof n === "number" && n >= 0 && n <= 1024 && Number.isInteger(n)) this.raw(SMALL_INTS[n]!);
-    else this.ascii(":" + n + "\r\n");
+    if (typeof n === "number" && Number.isSafeInteger(n)) {
+      if (n >= 0 && n <= 1024) this.raw(SMALL_INTS[n]!);
+      else this.intLine(58, n);
+    } else this.ascii(":" + n + "\r\n");
   }
 
   /** Binary-safe bulk string; strings are latin1 (keys, fields, members). */
   bulk(v: Buffer | Uint8Array | string): void {
     if (typeof v === "string") {
       const n = v.length;
-      this.ascii("$" + n + "\r\n");
+      this.intLine(36, n);
       this.ensure(n + 2);
       this.pos += this.slab.write(v, this.pos, "latin1");
     } else {
       const n = v.length;
-      this.ascii("$" + n + "\r\n");
+      this.intLine(36, n);
       this.ensure(n + 2);
       this.slab.set(v, this.pos);
       this.pos += n;
