@@ -493,6 +493,15 @@ export class ReplyWriter {
 
   // helpers shared by many commands
 
+  /** Valkey's `<CMD> HELP` reply: the header line, the command's lines, then HELP itself. */
+  help(cmd: string, lines: string[]): void {
+    this.array(lines.length + 3);
+    this.simple(`${cmd} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`);
+    for (const l of lines) this.simple(l);
+    this.simple("HELP");
+    this.simple("    Print this help.");
+  }
+
   /** n scored elements (ZRANGE ... WITHSCORES and kin): RESP2 one flat array of 2n, RESP3 n nested pairs. */
   scoredArray(n: number): void {
     this.array(this.proto === 3 ? n : n * 2);

@@ -396,8 +396,7 @@ function getKeysReply(c: Client, argv: Buffer[], withFlags: boolean): void {
 
 // COMMAND HELP
 function commandHelp(c: Client, argv: Buffer[]): void {
-  const lines = [
-    `${str(argv[0]!).toUpperCase()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`,
+  c.w.help(str(argv[0]!).toUpperCase(), [
     "(no subcommand)",
     "    Return details about all commands.",
     "COUNT",
@@ -416,9 +415,5 @@ function commandHelp(c: Client, argv: Buffer[]): void {
     "    Return the keys from a full command.",
     "GETKEYSANDFLAGS <full-command>",
     "    Return the keys and the access flags from a full command.",
-    "HELP",
-    "    Print this help.",
-  ];
-  c.w.array(lines.length);
-  for (const l of lines) c.w.simple(l);
+  ]);
 }

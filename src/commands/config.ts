@@ -242,7 +242,7 @@ function errnoText(e: NodeJS.ErrnoException): string {
 
 // CONFIG HELP
 function configHelp(c: Client): void {
-  replyHelp(c, "CONFIG", [
+  c.w.help("CONFIG", [
     "GET <pattern>",
     "    Return parameters matching the glob-like <pattern> and their values.",
     "SET <directive> <value>",
@@ -254,11 +254,3 @@ function configHelp(c: Client): void {
   ]);
 }
 
-/** Valkey's addReplyHelp: a header line, the entries, then HELP. */
-export function replyHelp(c: Client, cmd: string, lines: string[]): void {
-  c.w.array(lines.length + 3);
-  c.w.simple(`${cmd} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`);
-  for (const l of lines) c.w.simple(l);
-  c.w.simple("HELP");
-  c.w.simple("    Print this help.");
-}

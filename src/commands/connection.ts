@@ -7,7 +7,6 @@ import { clientAddr, formatAddr, redactArg } from "../server.js";
 import { cfg } from "../config.js";
 import { VALKEY_VERSION, REDIS_COMPAT_VERSION } from "../version.js";
 import type { CommandEntry } from "./types.js";
-import { replyHelp } from "./config.js";
 import { unwatchAll } from "./transactions.js";
 import { unblockClient } from "../blocking.js";
 import { clientCaching, clientGetredir, clientTracking, clientTrackingInfo, trackingFlags, trackingRedirect } from "./tracking.js";
@@ -448,7 +447,7 @@ function clientUnblock(c: Client, argv: Buffer[]): void {
 
 // CLIENT HELP
 function clientHelp(c: Client): void {
-  replyHelp(c, "CLIENT", [
+  c.w.help("CLIENT", [
     "CACHING (YES|NO)",
     "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
     "CAPA <option> [options...]",

@@ -262,8 +262,7 @@ function numsub(c: Client, argv: Buffer[], kind: Kind): void {
 }
 
 function pubsubHelp(c: Client): void {
-  const lines = [
-    "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  c.w.help("PUBSUB", [
     "CHANNELS [<pattern>]",
     "    Return the currently active channels matching a <pattern> (default: '*').",
     "NUMPAT",
@@ -275,11 +274,7 @@ function pubsubHelp(c: Client): void {
     "    Return the currently active shard level channels matching a <pattern> (default: '*').",
     "SHARDNUMSUB [<shardchannel> ...]",
     "    Return the number of subscribers for the specified shard level channel(s)",
-    "HELP",
-    "    Print this help.",
-  ];
-  c.w.array(lines.length);
-  for (const l of lines) c.w.simple(l);
+  ]);
 }
 
 /** Keyspace notifications: `__keyspace@<db>__:<key>` -> event and `__keyevent@<db>__:<event>` -> key. */

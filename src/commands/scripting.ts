@@ -10,7 +10,6 @@ import type { CommandEntry } from "./types.js";
 import { E, ReplyError, errorText, sanitize } from "../errors.js";
 import { parseI64, str } from "../args.js";
 import { globMatch } from "../glob.js";
-import { replyHelp } from "./config.js";
 import { RdbReader, RdbWriter, RDB_VERSION, crc64, verifyDumpPayload } from "../dump.js";
 import {
   engineReady,
@@ -313,7 +312,7 @@ function scriptShow(c: Client, argv: Buffer[]): void {
 
 // SCRIPT HELP
 function scriptHelp(c: Client): void {
-  replyHelp(c, "SCRIPT", [
+  c.w.help("SCRIPT", [
     "DEBUG (YES|SYNC|NO)",
     "    Set the debug mode for subsequent scripts executed.",
     "EXISTS <sha1> [<sha1> ...]",
@@ -572,7 +571,7 @@ function functionStats(c: Client): void {
 
 // FUNCTION HELP
 function functionHelp(c: Client): void {
-  replyHelp(c, "FUNCTION", [
+  c.w.help("FUNCTION", [
     "LOAD [REPLACE] <FUNCTION CODE>",
     "    Create a new library with the given library name and code.",
     "DELETE <LIBRARY NAME>",

@@ -5,7 +5,7 @@ import type { Client } from "../client.js";
 import { parseI64, parseI64Big, str, token } from "../args.js";
 import { E, errorText, unknownSubcommandOrWrongArity } from "../errors.js";
 import type { Entry } from "../store.js";
-import { allowProtected, replyHelp } from "./config.js";
+import { allowProtected } from "./config.js";
 import { bytesToHuman, memoryFigures, replyInfo, usedMemory } from "./info.js";
 import type { CommandEntry } from "./types.js";
 
@@ -296,7 +296,7 @@ function slowlogReset(c: Client): void {
 
 // SLOWLOG HELP
 function slowlogHelp(c: Client): void {
-  replyHelp(c, "SLOWLOG", [
+  c.w.help("SLOWLOG", [
     "GET [<count>]",
     "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
     "    Entries are made of:",
@@ -367,7 +367,7 @@ function debugClock(c: Client, argv: Buffer[]): void {
 }
 
 function debugHelp(c: Client): void {
-  replyHelp(c, "DEBUG", [
+  c.w.help("DEBUG", [
     "CLOCK GET",
     "    Return the server clock (milliseconds) that drives key expiry.",
     "CLOCK ADVANCE <milliseconds>",
@@ -522,7 +522,7 @@ function memoryPurge(c: Client): void {
 
 // MEMORY HELP
 function memoryHelp(c: Client): void {
-  replyHelp(c, "MEMORY", [
+  c.w.help("MEMORY", [
     "DOCTOR",
     "    Return memory problems reports.",
     "MALLOC-STATS",

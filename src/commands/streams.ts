@@ -269,11 +269,7 @@ function writeItems(w: ReplyWriter, items: ReadItem[]): void {
 }
 
 function writeHelp(c: Client, argv: Buffer[], lines: string[]): void {
-  c.w.array(lines.length + 3);
-  c.w.simple(`${str(argv[0]!).toUpperCase()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`);
-  for (const l of lines) c.w.simple(l);
-  c.w.simple("HELP");
-  c.w.simple("    Print this help.");
+  c.w.help(str(argv[0]!).toUpperCase(), lines);
 }
 
 /** streamCreateConsumer: a new consumer signals xgroup-createconsumer and counts as a change. */
