@@ -123,7 +123,10 @@ export function infoText(server: Server, sections: Set<string>): string {
       "redis_git_sha1:00000000",
       "redis_git_dirty:0",
       `redis_build_id:${BUILD_ID}`,
-      `${compat ? "redis" : "server"}_mode:standalone`,
+      // Valkey 8 says server_mode (redis_mode only with extended-redis-compatibility); tools written for
+      // Redis read redis_mode, so both are printed.
+      ...(compat ? [] : ["server_mode:standalone"]),
+      "redis_mode:standalone",
       `os:${type()} ${release()} ${typeof machine === "function" ? machine() : arch()}`,
       `arch_bits:${/64/.test(arch()) ? 64 : 32}`,
       "monotonic_clock:POSIX clock_gettime",

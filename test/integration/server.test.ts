@@ -61,6 +61,7 @@ describeRuntimes(
       expect(f.server_name).toBe("valkey");
       expect(f.valkey_version).toBe("8.0.2");
       expect(f.server_mode).toBe("standalone");
+      expect(f.redis_mode).toBe("standalone");
       expect(f.tcp_port).toBe(String(ctx.port));
       expect(f.process_id).toBe(String(ctx.server.proc.pid));
       expect(f.run_id).toMatch(/^[0-9a-f]{40}$/);
