@@ -2,8 +2,7 @@
 // keyspace events, and values written by other code (plain Map/Set) being adopted.
 
 import { describe, expect, it } from "vitest";
-import { Server } from "../../src/server.js";
-import { loadConfig } from "../../src/config.js";
+import { inProcess } from "../helpers/inproc.js";
 import { copyValue as copyHash, encodingOf as hashEncodingOf } from "../../src/commands/hashes.js";
 import { copyValue as copySet, encodingOf as setEncodingOf } from "../../src/commands/sets.js";
 import { HashValue } from "../../src/structures/hash.js";
@@ -17,39 +16,11 @@ const SMALL = {
   "set-max-listpack-value": 8,
 };
 
-function encode(args: Array<string | number>): Buffer {
-  let s = `*${args.length}\r\n`;
-  for (const a of args) {
-    const b = Buffer.from(String(a), "latin1");
-    s += `$${b.length}\r\n${b.toString("latin1")}\r\n`;
-  }
-  return Buffer.from(s, "latin1");
-}
-
 function harness(overrides: Record<string, number> = SMALL) {
-  const server = new Server(loadConfig({ overrides }));
-  const out: Buffer[] = [];
-  const conn = {
-    write: (d: Buffer) => void out.push(Buffer.from(d)),
-    end() {},
-    destroy() {},
-    pendingBytes: () => 0,
-    remoteAddress: "127.0.0.1",
-    remotePort: 1,
-    localAddress: "127.0.0.1",
-    localPort: 2,
-    fd: -1,
-  };
-  const c = server.accept(conn)!;
+  const { server, client: c, run: call } = inProcess(overrides);
   const events: string[] = [];
   server.store.notifyFlags = 0xffff & ~(1 << 11) & ~(1 << 14); // everything but key-miss and new-key
   server.store.hooks.notify = (_db, ev, key) => void events.push(`${ev} ${key}`);
-  const call = (...args: Array<string | number>): string => {
-    c.onData(encode(args));
-    const r = Buffer.concat(out).toString("latin1");
-    out.length = 0;
-    return r;
-  };
   const enc = (key: string): string => {
     const e = c.db.peek(key)!;
     return e.type === "hash" ? hashEncodingOf(e.value, server.config.params) : setEncodingOf(e.value, server.config.params);

@@ -1,61 +1,18 @@
 // The generic keyspace family driven in-process through a real Server and Client (no sockets), so the
 // store's clock can be moved instead of sleeping and keyspace events / WATCH / stats can be observed.
+import { inProcess, FrozenClock } from "../helpers/inproc.js";
 import { describe, expect, it } from "vitest";
-import { Server } from "../../src/server.js";
-import { loadConfig } from "../../src/config.js";
-import { Clock, N } from "../../src/store.js";
+import { N } from "../../src/store.js";
 import { registerType } from "../../src/values.js";
 
-function encode(args: Array<string | Buffer | number>): Buffer {
-  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
-  for (const a of args) {
-    const b = Buffer.isBuffer(a) ? a : Buffer.from(String(a));
-    parts.push(Buffer.from(`$${b.length}\r\n`), b, Buffer.from("\r\n"));
-  }
-  return Buffer.concat(parts);
-}
-
-/** A clock that only moves when told (the real Clock follows wall time plus an offset). */
-class FrozenClock extends Clock {
-  private t = 1_700_000_000_000;
-  override now(): number {
-    return this.t;
-  }
-  override advance(ms: number): void {
-    this.t += ms;
-  }
-  override set(ms: number): void {
-    this.t = ms;
-  }
-}
-
 function start(overrides: Record<string, string | number> = {}) {
-  const config = loadConfig({ env: {}, overrides: { port: 0, ...overrides } });
-  const clock = new FrozenClock();
-  const server = new Server(config, clock);
+  const h = inProcess(overrides, new FrozenClock());
+  const { server, clock } = h;
   const events: string[] = [];
   // every class but "new" (its own tests are in test/integration/notifications.test.ts)
   server.store.notifyFlags = 0xffff & ~N.NEW;
   server.store.hooks.notify = (db, event, key) => events.push(`${db}:${event}:${key}`);
-  const connect = () => {
-    const out: Buffer[] = [];
-    const c = server.accept({
-      write: (d: Buffer) => out.push(Buffer.from(d)),
-      end: () => {},
-      destroy: () => {},
-      pendingBytes: () => 0,
-      remoteAddress: "127.0.0.1",
-      remotePort: 40000,
-      localAddress: "127.0.0.1",
-      localPort: 6379,
-      fd: -1,
-    })!;
-    return (...args: Array<string | Buffer | number>): string => {
-      out.length = 0;
-      c.onData(encode(args));
-      return Buffer.concat(out).toString("latin1");
-    };
-  };
+  const connect = () => h.connect().run;
   const call = connect();
   const take = () => events.splice(0);
   return { server, clock, call, connect, events, take, db: (i = 0) => server.store.dbs[i]! };

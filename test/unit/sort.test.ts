@@ -1,44 +1,12 @@
 // SORT over the value shapes other families store: sets (any iterable of members with a size) and hashes
 // (anything with get(field)), driven in-process with hand-made entries so SORT is ready when those types land.
 
+import { inProcess } from "../helpers/inproc.js";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
-import { Server } from "../../src/server.js";
-import { Clock } from "../../src/store.js";
-import type { Connection } from "../../src/client.js";
-
-function encode(args: string[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
-  for (const a of args) {
-    const b = Buffer.from(a, "latin1");
-    parts.push(Buffer.from(`$${b.length}\r\n`), b, Buffer.from("\r\n"));
-  }
-  return Buffer.concat(parts);
-}
 
 function harness() {
-  const server = new Server(loadConfig({ env: {}, overrides: {} }), new Clock());
-  let out = "";
-  const conn: Connection = {
-    write: (d) => (out += d.toString("latin1")),
-    end: () => {},
-    destroy: () => {},
-    pendingBytes: () => 0,
-    remoteAddress: "127.0.0.1",
-    remotePort: 40000,
-    localAddress: "127.0.0.1",
-    localPort: 6379,
-    fd: -1,
-  };
-  const client = server.accept(conn)!;
-  return {
-    db: client.db,
-    run(...args: string[]): string {
-      out = "";
-      client.onData(encode(args));
-      return out;
-    },
-  };
+  const { client, run } = inProcess();
+  return { db: client.db, run };
 }
 
 const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;

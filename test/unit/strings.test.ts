@@ -2,21 +2,12 @@
 // WRONGTYPE against hand-made non-string entries, proto-max-bulk-len limits, and the long double emulation
 // behind INCRBYFLOAT.
 
+import { inProcess } from "../helpers/inproc.js";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
-import { Server } from "../../src/server.js";
-import { Clock, N } from "../../src/store.js";
-import type { Client, Connection } from "../../src/client.js";
+import type { Server } from "../../src/server.js";
+import { type Clock, N } from "../../src/store.js";
+import type { Client } from "../../src/client.js";
 import { addLongDouble, formatLongDouble, parseLongDouble } from "../../src/longdouble.js";
-
-function encode(args: Array<string | Buffer>): Buffer {
-  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
-  for (const a of args) {
-    const b = Buffer.isBuffer(a) ? a : Buffer.from(a, "latin1");
-    parts.push(Buffer.from(`$${b.length}\r\n`), b, Buffer.from("\r\n"));
-  }
-  return Buffer.concat(parts);
-}
 
 interface Harness {
   server: Server;
@@ -28,38 +19,14 @@ interface Harness {
 }
 
 function harness(params: Record<string, string> = {}): Harness {
-  const clock = new Clock();
-  const server = new Server(loadConfig({ env: {}, overrides: params }), clock);
-  let out = "";
-  const conn: Connection = {
-    write: (d) => (out += d.toString("latin1")),
-    end: () => {},
-    destroy: () => {},
-    pendingBytes: () => 0,
-    remoteAddress: "127.0.0.1",
-    remotePort: 40000,
-    localAddress: "127.0.0.1",
-    localPort: 6379,
-    fd: -1,
-  };
-  const client = server.accept(conn)!;
+  const { server, clock, client, run } = inProcess(params);
   const events: string[] = [];
   server.store.notifyFlags = 0xffff & ~N.KEY_MISS & ~N.NEW;
   server.store.hooks.notify = (_db, event, key, cls) => {
     const name = Object.entries(N).find(([, v]) => v === cls)?.[0] ?? String(cls);
     events.push(`${name}:${event}:${key}`);
   };
-  return {
-    server,
-    clock,
-    client,
-    events,
-    run(...args) {
-      out = "";
-      client.onData(encode(args));
-      return out;
-    },
-  };
+  return { server, clock, client, events, run };
 }
 
 describe("keyspace events of string commands", () => {
