@@ -73,11 +73,19 @@ function normal(k: KeySpec): KeySpec {
   return out;
 }
 
-it("finds the shared command specs", () => {
-  expect(existsSync(join(SPECS, "get.json")), `missing ${SPECS}`).toBe(true);
+// The specs are Valkey's reference data, kept beside the checkout (never committed). CI always has them and
+// fails without them; a clone outside this workplace has no ../shared, and there the comparison is skipped
+// (with this reason) rather than failing a newcomer's `npm test`.
+const HAVE_SPECS = existsSync(join(SPECS, "get.json"));
+const skipWhy = HAVE_SPECS || process.env.CI ? null : `Valkey command specs not found at ${SPECS}: table comparison skipped`;
+if (skipWhy) console.warn(skipWhy);
+
+it("finds the shared command specs (required in CI)", () => {
+  if (skipWhy) return;
+  expect(HAVE_SPECS, `missing ${SPECS}`).toBe(true);
 });
 
-describe("command table matches ../shared/valkey-commands", () => {
+describe.skipIf(skipWhy !== null)("command table matches ../shared/valkey-commands", () => {
   for (const e of allEntries()) {
     it(e.fullname!, () => {
       expect(existsSync(specFile(e)), `no Valkey spec for '${e.fullname}' (${specFile(e)})`).toBe(true);
