@@ -196,32 +196,10 @@ export class HllBuf {
     const d = Buffer.alloc(HLL_DENSE_SIZE);
     this.b.copy(d, 0, 0, HLL_HDR_SIZE);
     d[4] = HLL_DENSE;
-    const s = this.b;
-    let idx = 0;
-    let p = HLL_HDR_SIZE;
-    const end = this.len;
-    while (p < end) {
-      const op = s[p]!;
-      let run: number;
-      if ((op & 0xc0) === 0) {
-        run = (op & 0x3f) + 1;
-        if (idx + run > HLL_REGISTERS) return false;
-        idx += run;
-        p++;
-      } else if ((op & 0xc0) === 0x40) {
-        run = (((op & 0x3f) << 8) | (s[p + 1] ?? 0)) + 1;
-        if (idx + run > HLL_REGISTERS) return false;
-        idx += run;
-        p += 2;
-      } else {
-        run = (op & 3) + 1;
-        const val = ((op >>> 2) & 0x1f) + 1;
-        if (idx + run > HLL_REGISTERS) return false;
-        while (run--) denseSet(d, HLL_HDR_SIZE, idx++, val);
-        p++;
-      }
-    }
-    if (idx !== HLL_REGISTERS) return false;
+    const ok = walkSparse(this.b, this.len, (idx, run, val) => {
+      if (val !== 0) for (let i = idx; i < idx + run; i++) denseSet(d, HLL_HDR_SIZE, i, val);
+    });
+    if (!ok) return false;
     this.b = d;
     this.len = d.length;
     return true;
@@ -415,34 +393,9 @@ export function mergeInto(max: Uint8Array, v: Buffer): boolean {
     }
     return true;
   }
-  let i = 0;
-  let p = HLL_HDR_SIZE;
-  const end = v.length;
-  while (p < end) {
-    const op = v[p]!;
-    let run: number;
-    if ((op & 0xc0) === 0) {
-      run = (op & 0x3f) + 1;
-      if (i + run > HLL_REGISTERS) return false;
-      i += run;
-      p++;
-    } else if ((op & 0xc0) === 0x40) {
-      run = (((op & 0x3f) << 8) | (v[p + 1] ?? 0)) + 1;
-      if (i + run > HLL_REGISTERS) return false;
-      i += run;
-      p += 2;
-    } else {
-      run = (op & 3) + 1;
-      const val = ((op >>> 2) & 0x1f) + 1;
-      if (i + run > HLL_REGISTERS) return false;
-      while (run--) {
-        if (val > max[i]!) max[i] = val;
-        i++;
-      }
-      p++;
-    }
-  }
-  return i === HLL_REGISTERS;
+  return walkSparse(v, v.length, (idx, run, val) => {
+    if (val !== 0) for (let i = idx; i < idx + run; i++) if (val > max[i]!) max[i] = val;
+  });
 }
 
 /** hllDenseCompress: write raw registers into a dense value's register area. */
@@ -466,33 +419,10 @@ function histogram(v: Buffer): Int32Array | null {
     denseHisto(v, histo);
     return histo;
   }
-  let idx = 0;
-  let p = HLL_HDR_SIZE;
-  const end = v.length;
-  while (p < end) {
-    const op = v[p]!;
-    let run: number;
-    if ((op & 0xc0) === 0) {
-      run = (op & 0x3f) + 1;
-      if (idx + run > HLL_REGISTERS) return null;
-      idx += run;
-      histo[0]! += run;
-      p++;
-    } else if ((op & 0xc0) === 0x40) {
-      run = (((op & 0x3f) << 8) | (v[p + 1] ?? 0)) + 1;
-      if (idx + run > HLL_REGISTERS) return null;
-      idx += run;
-      histo[0]! += run;
-      p += 2;
-    } else {
-      run = (op & 3) + 1;
-      if (idx + run > HLL_REGISTERS) return null;
-      idx += run;
-      histo[((op >>> 2) & 0x1f) + 1]! += run;
-      p++;
-    }
-  }
-  return idx === HLL_REGISTERS ? histo : null;
+  const ok = walkSparse(v, v.length, (_idx, run, val) => {
+    histo[val]! += run;
+  });
+  return ok ? histo : null;
 }
 
 function rawHistogram(max: Uint8Array): Int32Array {
@@ -550,6 +480,36 @@ export function hllCount(v: Buffer): number {
 /** hllCount of raw registers (one byte each). */
 export function rawCount(max: Uint8Array): number {
   return estimate(rawHistogram(max));
+}
+
+/**
+ * Walk a sparse value's opcodes (ZERO, XZERO, VAL) up to `end`, calling visit(first register, run length,
+ * value) for each run (value 0 for the zero runs). False when the runs overflow the register count or do not
+ * cover it exactly: a corrupt value, as Valkey's sparse readers decide.
+ */
+function walkSparse(s: Uint8Array, end: number, visit: (idx: number, run: number, val: number) => void): boolean {
+  let idx = 0;
+  let p = HLL_HDR_SIZE;
+  while (p < end) {
+    const op = s[p]!;
+    let run: number;
+    let val = 0;
+    if ((op & 0xc0) === 0) {
+      run = (op & 0x3f) + 1;
+      p++;
+    } else if ((op & 0xc0) === 0x40) {
+      run = (((op & 0x3f) << 8) | (s[p + 1] ?? 0)) + 1;
+      p += 2;
+    } else {
+      run = (op & 3) + 1;
+      val = ((op >>> 2) & 0x1f) + 1;
+      p++;
+    }
+    if (idx + run > HLL_REGISTERS) return false;
+    visit(idx, run, val);
+    idx += run;
+  }
+  return idx === HLL_REGISTERS;
 }
 
 /** PFDEBUG DECODE: the sparse opcodes as text. */
