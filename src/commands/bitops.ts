@@ -147,6 +147,28 @@ function bitUnit(b: Buffer): boolean {
   throw E.syntax;
 }
 
+/**
+ * BITCOUNT / BITPOS range: negative indexes from the end, clamped to the value; with BIT units, byte bounds
+ * plus the masks that cut the first and last byte to the requested bits.
+ */
+function byteRange(start: number, end: number, totalBytes: number, isbit: boolean) {
+  const total = isbit ? totalBytes * 8 : totalBytes;
+  let firstMask = 0;
+  let lastMask = 0;
+  if (start < 0) start = total + start;
+  if (end < 0) end = total + end;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= total) end = total - 1;
+  if (isbit && start <= end) {
+    firstMask = ~((1 << (8 - (start % 8))) - 1) & 0xff;
+    lastMask = (1 << (7 - (end % 8))) - 1;
+    start = Math.floor(start / 8);
+    end = Math.floor(end / 8);
+  }
+  return { start, end, firstMask, lastMask };
+}
+
 // BITCOUNT key [start [end [BYTE | BIT]]]
 function bitcount(c: Client, argv: Buffer[]): void {
   const argc = argv.length;
@@ -164,24 +186,13 @@ function bitcount(c: Client, argv: Buffer[]): void {
   let firstMask = 0;
   let lastMask = 0;
   if (argc >= 3) {
-    let total = strlen;
+    const total = strlen;
     if (argc < 4) end = total - 1;
     if (start < 0 && end < 0 && start > end) {
       c.w.integer(0);
       return;
     }
-    if (isbit) total *= 8;
-    if (start < 0) start = total + start;
-    if (end < 0) end = total + end;
-    if (start < 0) start = 0;
-    if (end < 0) end = 0;
-    if (end >= total) end = total - 1;
-    if (isbit && start <= end) {
-      firstMask = ~((1 << (8 - (start % 8))) - 1) & 0xff;
-      lastMask = (1 << (7 - (end % 8))) - 1;
-      start = Math.floor(start / 8);
-      end = Math.floor(end / 8);
-    }
+    ({ start, end, firstMask, lastMask } = byteRange(start, end, total, isbit));
   } else end = strlen - 1;
   if (v === undefined || start > end) {
     c.w.integer(0);
@@ -228,20 +239,9 @@ function bitpos(c: Client, argv: Buffer[]): void {
   let firstMask = 0;
   let lastMask = 0;
   if (argc >= 4) {
-    let total = strlen;
+    const total = strlen;
     if (argc < 5) end = total - 1;
-    if (isbit) total *= 8;
-    if (start < 0) start = total + start;
-    if (end < 0) end = total + end;
-    if (start < 0) start = 0;
-    if (end < 0) end = 0;
-    if (end >= total) end = total - 1;
-    if (isbit && start <= end) {
-      firstMask = ~((1 << (8 - (start % 8))) - 1) & 0xff;
-      lastMask = (1 << (7 - (end % 8))) - 1;
-      start = Math.floor(start / 8);
-      end = Math.floor(end / 8);
-    }
+    ({ start, end, firstMask, lastMask } = byteRange(start, end, total, isbit));
   } else end = strlen - 1;
   if (v === undefined) {
     c.w.integer(bit ? -1 : 0);
