@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { Client, type Connection, preflightHooks } from "./client.js";
 import { cfg, type Config, type LogLevel, loadConfig } from "./config.js";
 import { gate, isQueuedInMulti, replyThrown, F, type CommandEntry } from "./commands/index.js";
+import { E } from "./errors.js";
 import type { ParserLimits } from "./resp.js";
 import { Clock, Store } from "./store.js";
 import { unwatchAll } from "./commands/transactions.js";
@@ -195,13 +196,13 @@ export class Server {
     const c = new Client(this, conn, this.nextClientId++);
     if (this.clients.size >= cfg.maxclients(this.config)) {
       this.stats.rejectedConnections++;
-      c.closeWithError("ERR max number of clients reached");
+      c.closeWithError(E.maxClients.reply);
       c.flush();
       return null;
     }
     if (cfg.protectedMode(this.config) && !this.authRequired() && !isLoopback(conn.remoteAddress)) {
       this.stats.rejectedConnections++;
-      c.closeWithError(PROTECTED_MODE_TEXT);
+      c.closeWithError(E.protectedMode.reply);
       c.flush();
       return null;
     }
@@ -532,8 +533,6 @@ function mayReplicate(e: CommandEntry): boolean {
   return (e.bits! & F.WRITE) !== 0 || e.flags.includes("may_replicate");
 }
 
-export const PROTECTED_MODE_TEXT =
-  "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.";
 
 export function isLoopback(addr: string): boolean {
   return addr === "::1" || addr.startsWith("127.") || addr.startsWith("::ffff:127.") || addr === "" || addr === "unix";

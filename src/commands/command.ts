@@ -7,7 +7,7 @@ import { str, token } from "../args.js";
 import { globMatch } from "../glob.js";
 import type { ReplyWriter } from "../resp.js";
 import type { CommandEntry, KeySpec } from "./types.js";
-import { table } from "./index.js";
+import { lookupCommand, table } from "./index.js";
 import { doesCommandHaveKeys, getKeysFromCommand, keyFlagNames, legacyRange } from "./keyspecs.js";
 
 const META = ["loading", "stale", "sentinel"];
@@ -168,14 +168,6 @@ export function lookupByFullName(name: string): CommandEntry | undefined {
   if (parts.length === 1) return base;
   if (base.subcommands === undefined) return undefined;
   const sub = parts[1]!.toLowerCase();
-  return base.subcommands.find((s) => s.name === sub);
-}
-
-/** Valkey's lookupCommand over an argv (COMMAND GETKEYS): a container's subcommand when one is given. */
-function lookupByArgv(argv: Buffer[]): CommandEntry | undefined {
-  const base = table.get(str(argv[0]!).toLowerCase());
-  if (base === undefined || argv.length === 1 || base.subcommands === undefined) return base;
-  const sub = str(argv[1]!).toLowerCase();
   return base.subcommands.find((s) => s.name === sub);
 }
 
@@ -376,7 +368,7 @@ function commandList(c: Client, argv: Buffer[]): void {
 // COMMAND GETKEYS command [arg [arg ...]]  /  COMMAND GETKEYSANDFLAGS command [arg [arg ...]]
 function getKeysReply(c: Client, argv: Buffer[], withFlags: boolean): void {
   const cmdArgv = argv.slice(2);
-  const e = lookupByArgv(cmdArgv);
+  const e = lookupCommand(cmdArgv);
   if (e === undefined) throw errorText("ERR Invalid command specified");
   if (!doesCommandHaveKeys(e)) throw errorText("ERR The command has no key arguments");
   const argc = cmdArgv.length;

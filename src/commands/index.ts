@@ -68,14 +68,15 @@ export function allEntries(): CommandEntry[] {
   return out;
 }
 
+/**
+ * Valkey's lookupCommand over an argv, for COMMAND GETKEYS and redis.call: the entry, or a container's
+ * subcommand when one is given (undefined for an unknown one). The gate has its own faster path.
+ */
 export function lookupCommand(argv: Buffer[]): CommandEntry | undefined {
-  const name = argv[0]!.toString("latin1");
-  let e = table.get(name) ?? table.get(name.toLowerCase());
-  if (e?.subcommands && argv.length >= 2) {
-    const sub = argv[1]!.toString("latin1").toLowerCase();
-    e = e.subcommands.find((s) => s.name === sub) ?? e;
-  }
-  return e;
+  const base = lookupName(argv[0]!);
+  if (base === undefined || argv.length === 1 || base.subcommands === undefined) return base;
+  const sub = argv[1]!.toString("latin1").toLowerCase();
+  return base.subcommands.find((s) => s.name === sub);
 }
 
 /** Commands allowed in RESP2 subscribed mode. */

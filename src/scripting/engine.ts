@@ -6,7 +6,7 @@
 import type { Client } from "../client.js";
 import { Client as ClientClass, type Connection } from "../client.js";
 import type { Server } from "../server.js";
-import { table, F, type CommandEntry } from "../commands/index.js";
+import { lookupCommand, F } from "../commands/index.js";
 import { REDIS_COMPAT_VERSION, VALKEY_VERSION } from "../version.js";
 import { HOT, COLD } from "./driver.js";
 
@@ -226,23 +226,11 @@ const latin1 = (b: Buffer): string => b.toString("latin1");
 
 const errValue = (text: string): LuaValue => ({ err: Buffer.from(text, "latin1") });
 
-function lookup(argv: Buffer[]): CommandEntry | undefined {
-  const name = argv[0]!.toString("latin1").toLowerCase();
-  const e = table.get(name);
-  if (e === undefined) return undefined;
-  if (e.subcommands !== undefined && (argv.length >= 2 || e.run === undefined)) {
-    if (argv.length < 2) return e;
-    const sub = argv[1]!.toString("latin1").toLowerCase();
-    return e.subcommands.find((s) => s.name === sub);
-  }
-  return e;
-}
-
 function hostCall(args: Buffer[]): LuaValue {
   const ctx = current;
   const server = currentServer;
   if (ctx === null || server === null) return errValue("ERR redis.call is not available here");
-  const e = lookup(args);
+  const e = lookupCommand(args);
   if (e === undefined) return errValue("ERR Unknown Valkey command called from script");
   if (e.run === undefined || (e.arity > 0 && args.length !== e.arity) || args.length < -e.arity) {
     return errValue("ERR Wrong number of args calling Valkey command from script");
