@@ -310,7 +310,7 @@ export class Server {
         c.pendingArgv = argv.map((b) => Buffer.from(b));
         this.pausedClients.push(c);
         return;
-      } else if (preflightHooks.length !== 0 && preflightHooks.some((h) => h(c, e, argv))) {
+      } else if (preflightHooks.length !== 0 && this.preflight(c, e, argv)) {
         return;
       } else {
         this.call(c, e, argv);
@@ -324,6 +324,12 @@ export class Server {
     }
     // Client-side caching: CLIENT CACHING lapses, self-invalidations follow the reply (pushes survive CLIENT REPLY).
     if (c.tracking !== null) trackingAfterCommand(c, e);
+  }
+
+  /** A family may hold a command back before it runs (scripting, while its engine loads). */
+  private preflight(c: Client, e: CommandEntry, argv: Buffer[]): boolean {
+    for (let i = 0; i < preflightHooks.length; i++) if (preflightHooks[i]!(c, e, argv)) return true;
+    return false;
   }
 
   /** Run a handler with stats, slowlog and MONITOR feed. Used by the loop and by EXEC. */

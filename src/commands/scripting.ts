@@ -122,8 +122,13 @@ function needsEngine(e: CommandEntry): boolean {
   return NEEDS_ENGINE.has(e.fullname!);
 }
 
-preflightHooks.push((c, e, argv) => {
-  if (engineReady()) return false;
+// Until the engine is loaded, hold commands that need it; once loaded the hook takes itself off the hot path.
+const holdForEngine = (c: Client, e: CommandEntry, argv: Buffer[]): boolean => {
+  if (engineReady()) {
+    const i = preflightHooks.indexOf(holdForEngine);
+    if (i >= 0) preflightHooks.splice(i, 1);
+    return false;
+  }
   const wait =
     needsEngine(e) || ((e.parent ?? e).name === "exec" && c.multi !== null && c.multi.some((q) => needsEngine(q.entry)));
   if (!wait) return false;
@@ -132,7 +137,8 @@ preflightHooks.push((c, e, argv) => {
   const resume = () => c.server.resume(c);
   loadEngine().then(resume, resume);
   return true;
-});
+};
+preflightHooks.push(holdForEngine);
 
 function requireEngine(): void {
   if (!engineReady()) {
