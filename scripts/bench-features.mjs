@@ -14,25 +14,10 @@
 
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import net from "node:net";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
+import { ROOT, cpuSeconds, freePort, options, serverCommand, sleep, which } from "./lib/bench-common.mjs";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const BUN = join(ROOT, "node_modules", ".bin", "bun");
-
-const argv = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : def;
-};
-const flag = (name) => argv.includes(`--${name}`);
-if (flag("help")) {
-  const lines = readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 14);
-  console.log(lines.map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
-  process.exit(0);
-}
+const { opt, flag } = options(import.meta.url, [1, 14]);
 const SCALE = Number(opt("scale", "1"));
 const RUNTIMES = opt("runtimes", "node,bun").split(",").filter(Boolean);
 const TESTS = new Set(opt("tests", "pubsub,stream,blpop,evalsha").split(",").filter(Boolean));
@@ -46,15 +31,11 @@ const EVALSHA_CALLS = n(10000);
 const WARMUP = !flag("no-warmup");
 const BATCH = 1000; // pipeline depth per exec()
 const STEP_TIMEOUT_MS = 30000;
-const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
-
-const which = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" }).stdout.trim() || null;
 const REDIS_SERVER = flag("no-redis") ? null : which("redis-server");
 
 // ---------------------------------------------------------------------------------------------------------
 // processes
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const spawned = new Set();
 
 function killAll() {
@@ -63,36 +44,7 @@ function killAll() {
 process.on("exit", killAll);
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => process.exit(130));
 
-const usedPorts = new Set();
-function portFree(port) {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once("error", () => resolve(false));
-    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
-  });
-}
-async function freePort() {
-  for (let i = 0; i < 200; i++) {
-    const port = 7800 + Math.floor(Math.random() * 200);
-    if (!usedPorts.has(port) && (await portFree(port))) {
-      usedPorts.add(port);
-      return port;
-    }
-  }
-  throw new Error("no free port in 7800-7999");
-}
-
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-}
-
-function targetCommand(kind, port) {
-  if (kind === "node") return [process.execPath, [join(ROOT, "dist", "cli.js"), "--port", String(port), "--save", ""]];
-  if (kind === "bun") return [BUN, [join(ROOT, "src", "cli.ts"), "--port", String(port)]];
-  return [REDIS_SERVER, ["--port", String(port), "--save", "", "--appendonly", "no"]];
-}
+const targetCommand = (kind, port) => serverCommand(kind, port, [], REDIS_SERVER);
 
 async function startTarget(kind) {
   const port = await freePort();

@@ -13,11 +13,10 @@
 
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { Redis } from "ioredis";
+import { ROOT, cpuSeconds, rssBytes, serverCommand } from "./lib/bench-common.mjs";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const arg = (name, def) => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : def;
@@ -26,18 +25,7 @@ const N = Number(arg("--n", "100000"));
 const BIG = Number(arg("--big", "1000000"));
 const CALLS = Number(arg("--calls", "50000"));
 const RUNTIMES = arg("--runtimes", "node,bun").split(",").filter(Boolean);
-const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
-
-function rssKb(pid) {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) : NaN;
-}
-
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-}
+const rssKb = (pid) => rssBytes(pid) / 1024;
 
 async function waitPort(port) {
   for (let i = 0; i < 150; i++) {
@@ -56,9 +44,8 @@ async function waitPort(port) {
 }
 
 function startServer(kind, port) {
-  if (kind === "redis") return spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  if (kind === "node") return spawn(process.execPath, [join(ROOT, "dist", "cli.js"), "--port", String(port)], { stdio: "ignore" });
-  return spawn(join(ROOT, "node_modules", ".bin", "bun"), [join(ROOT, "src", "cli.ts"), "--port", String(port)], { stdio: "ignore" });
+  const [cmd, args] = serverCommand(kind, port);
+  return spawn(cmd, args, { stdio: "ignore" });
 }
 
 async function supports(r, cmd) {

@@ -10,29 +10,17 @@
 // request (utime+stime from /proc/<pid>/stat around the run). Ratios are ours / redis: throughput > 1 is
 // faster than redis, CPU > 1 costs more CPU per request. Numbers are only comparable within one run.
 
-import { spawn, spawnSync, execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { spawn, execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import net from "node:net";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { ROOT, cpuSeconds, freePort, options, serverCommand, sleep, which } from "./lib/bench-common.mjs";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const BUN = join(ROOT, "node_modules", ".bin", "bun");
 
 // ---------------------------------------------------------------------------------------------------------
 // options
 
-const argv = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : def;
-};
-const flag = (name) => argv.includes(`--${name}`);
-if (flag("help")) {
-  const lines = readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 12);
-  console.log(lines.map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
-  process.exit(0);
-}
+const { opt, flag } = options(import.meta.url, [1, 12]);
 const N = Number(opt("n", "50000"));
 // pipelined runs are ~10x faster: more requests keep the CPU reading (10 ms ticks) meaningful
 const PN = Number(opt("pn", String(N * 4)));
@@ -43,30 +31,16 @@ const RUNTIMES = opt("runtimes", "node,bun").split(",").filter(Boolean);
 const STARTUP_RUNS = Number(opt("startup-runs", "5"));
 const RUN_TIMEOUT_MS = Number(opt("timeout", "60")) * 1000;
 
-const which = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" }).stdout.trim() || null;
 const REDIS_SERVER = flag("no-redis") ? null : which("redis-server");
 const REDIS_BENCHMARK = which("redis-benchmark");
 if (!REDIS_BENCHMARK) {
   console.error("bench: redis-benchmark is not installed (Debian/Ubuntu: apt-get install redis-tools)");
   process.exit(1);
 }
-const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
 
 // ---------------------------------------------------------------------------------------------------------
 // helpers
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** One request over a fresh connection; resolves with the raw reply text, rejects on connect errors. */
 function ask(port, payload, timeoutMs = 1000) {
@@ -95,19 +69,7 @@ function ask(port, payload, timeoutMs = 1000) {
 
 const command = (...args) => `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("");
 
-/** utime + stime of a process, in seconds. */
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-}
-
-function targetCommand(kind, port) {
-  const common = ["--port", String(port), "--loglevel", "warning"];
-  if (kind === "node") return [process.execPath, [join(ROOT, "dist", "cli.js"), ...common]];
-  if (kind === "bun") return [BUN, [join(ROOT, "src", "cli.ts"), ...common]];
-  return [REDIS_SERVER, [...common, "--save", "", "--appendonly", "no"]];
-}
+const targetCommand = (kind, port) => serverCommand(kind, port, ["--loglevel", "warning"], REDIS_SERVER);
 
 /** Poll with PING until +PONG; returns ms since `t0`. */
 async function waitPong(kind, proc, port, t0, errText = () => "") {
@@ -203,6 +165,7 @@ async function main() {
   if (!flag("no-build") && RUNTIMES.includes("node")) {
     const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
     execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: ROOT, stdio: "inherit" });
+    execFileSync(process.execPath, [join(ROOT, "scripts", "bundle.mjs")], { cwd: ROOT, stdio: "inherit" });
   }
   if (RUNTIMES.includes("node") && !existsSync(join(ROOT, "dist", "cli.js"))) throw new Error("dist/cli.js missing: npm run build");
   const kinds = [...RUNTIMES, ...(REDIS_SERVER ? ["redis"] : [])];

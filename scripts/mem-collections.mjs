@@ -13,13 +13,9 @@
 // Linux only (reads /proc). Needs redis-server on PATH for the comparison column.
 
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import Redis from "ioredis";
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+import { BUN, ROOT, freePort, rssBytes as rssOf, sleep } from "./lib/bench-common.mjs";
 const args = process.argv.slice(2);
 const opt = (name, def) => {
   const i = args.indexOf(name);
@@ -29,25 +25,9 @@ const N = Number(opt("--n", 100000));
 const REDIS = opt("--redis-server", "redis-server");
 const TARGETS = opt("--targets", "redis,node,bun,node-gc,bun-gc").split(",");
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function rssOf(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return Number(m[1]) * 1024;
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function start(target) {
   const port = await freePort();
-  const BUN = join(ROOT, "node_modules", ".bin", "bun");
   const settled = (gc, entry) =>
     `const m = await import(${JSON.stringify(entry)}); await m.startServer({ port: ${port} }); setInterval(() => ${gc}, 250);`;
   const cmds = {

@@ -1,0 +1,68 @@
+// What the bench scripts share: paths, options, process CPU/RSS readings, free ports, and the command line
+// that starts each target (this server on Node from dist/, on Bun from src/, or a throw-away redis-server).
+
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import net from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const BUN = join(ROOT, "node_modules", ".bin", "bun");
+export const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+
+/**
+ * `--name value` options and `--flag` switches of the current process. With --help, prints the leading
+ * comment lines [from, to) of the calling script (its usage text) and exits.
+ */
+export function options(scriptUrl, helpLines = [1, 14]) {
+  const argv = process.argv.slice(2);
+  const opt = (name, def) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : def;
+  };
+  const flag = (name) => argv.includes(`--${name}`);
+  if (flag("help")) {
+    const lines = readFileSync(fileURLToPath(scriptUrl), "utf8").split("\n").slice(helpLines[0], helpLines[1]);
+    console.log(lines.map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
+    process.exit(0);
+  }
+  return { opt, flag };
+}
+
+export const which = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" }).stdout.trim() || null;
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A port the OS says is free now. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** utime + stime of a process, in seconds. */
+export function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+}
+
+/** Resident set size of a process, in bytes. */
+export function rssBytes(pid) {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** [command, args] starting a target on `port`: "node", "bun", or "redis" (redis-server at `redisServer`). */
+export function serverCommand(kind, port, extra = [], redisServer = "redis-server") {
+  const common = ["--port", String(port), ...extra];
+  if (kind === "node") return [process.execPath, [join(ROOT, "dist", "cli.js"), ...common]];
+  if (kind === "bun") return [BUN, [join(ROOT, "src", "cli.ts"), ...common]];
+  return [redisServer, [...common, "--save", "", "--appendonly", "no"]];
+}
