@@ -142,6 +142,9 @@ export class Server {
   addresses: string[] = [];
   shuttingDown = false;
   onShutdown: (() => void) | null = null;
+  /** A script ran past busy-reply-threshold: other clients get BUSY (see gate) until it ends or is killed. */
+  busyScript: "eval" | "function" | null = null;
+  private closeHooks: Array<() => void> = [];
   lastSave = Math.floor(Date.now() / 1000);
   readonly logSink: (line: string) => void;
 
@@ -518,9 +521,15 @@ export class Server {
   lastBind = "";
 
   /** Stop listening, close every client, stop timers. */
+  /** Run `fn` when the server closes (a family's own resources, e.g. the Lua engine's thread). */
+  onClose(fn: () => void): void {
+    this.closeHooks.push(fn);
+  }
+
   async close(): Promise<void> {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
+    for (const fn of this.closeHooks) fn();
     for (const t of this.timers) clearInterval(t);
     if (this.pauseTimer) clearTimeout(this.pauseTimer);
     for (const c of this.clients.values()) {

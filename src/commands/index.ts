@@ -128,6 +128,9 @@ export function gate(c: Client, argv: Buffer[]): CommandEntry | null {
       e,
     );
   }
+  // A script past busy-reply-threshold (scripting/engine.ts): only allow_busy commands run meanwhile.
+  const busy = c.server.busyScript;
+  if (busy !== null && !(bits & F.ALLOW_BUSY)) return reject(c, busy === "eval" ? E.busyEval : E.busyFunction, e);
   return e;
 }
 

@@ -11,7 +11,10 @@ import { E, ReplyError, errorText, sanitize } from "../errors.js";
 import { parseI64, str } from "../args.js";
 import { globMatch } from "../glob.js";
 import { RdbReader, RdbWriter, RDB_VERSION, crc64, verifyDumpPayload } from "../dump.js";
+import { serveReady } from "../blocking.js";
 import {
+  busyRun,
+  killRun,
   engineReady,
   loadEngine,
   engineLoadError,
@@ -122,27 +125,22 @@ function needsEngine(e: CommandEntry): boolean {
   return NEEDS_ENGINE.has(e.fullname!);
 }
 
-// Until the engine is loaded, hold commands that need it; once loaded the hook takes itself off the hot path.
+// Until the server's engine thread is up, hold commands that need it (also after SCRIPT KILL replaced it).
 const holdForEngine = (c: Client, e: CommandEntry, argv: Buffer[]): boolean => {
-  if (engineReady()) {
-    const i = preflightHooks.indexOf(holdForEngine);
-    if (i >= 0) preflightHooks.splice(i, 1);
-    return false;
-  }
   const wait =
     needsEngine(e) || ((e.parent ?? e).name === "exec" && c.multi !== null && c.multi.some((q) => needsEngine(q.entry)));
-  if (!wait) return false;
+  if (!wait || engineReady(c.server) || engineLoadError(c.server) !== null) return false;
   c.suspended = true;
   c.pendingArgv = argv.map((b) => Buffer.from(b));
   const resume = () => c.server.resume(c);
-  loadEngine().then(resume, resume);
+  loadEngine(c.server).then(resume, resume);
   return true;
 };
 preflightHooks.push(holdForEngine);
 
-function requireEngine(): void {
-  if (!engineReady()) {
-    const e = engineLoadError();
+function requireEngine(c: Client): void {
+  if (!engineReady(c.server)) {
+    const e = engineLoadError(c.server);
     throw errorText(sanitize(`ERR Lua engine unavailable: ${e instanceof Error ? e.message : String(e)}`));
   }
 }
@@ -182,7 +180,7 @@ function loadScript(c: Client, source: Buffer): string {
   const sha = sha1(source);
   if (st.scripts.has(sha)) return sha;
   const s = parseScript(Buffer.from(source));
-  const r = run(c.server, "c", s.body, [], [], "", null);
+  const r = run(c.server, "c", s.body, [], [], "", null)!;
   if (r.kind === "compile-error") throw errorText(sanitize(`ERR Error compiling script (new function): ${r.message}`));
   st.scripts.set(sha, s);
   return sha;
@@ -199,7 +197,7 @@ function numKeys(argv: Buffer[], badText: string): number {
 
 // EVAL script numkeys [key ...] [arg ...]   (EVALSHA sha1 ..., EVAL_RO, EVALSHA_RO)
 function evalCmd(c: Client, argv: Buffer[], ro: boolean, bySha: boolean): void {
-  requireEngine();
+  requireEngine(c);
   const nk = numKeys(argv, E.notInteger.reply);
   const st = state(c.server);
   let sha: string;
@@ -216,11 +214,12 @@ function evalCmd(c: Client, argv: Buffer[], ro: boolean, bySha: boolean): void {
   const readOnly = ro || (script.shebang && script.flags.has("no-writes"));
   const keys = argv.slice(3, 3 + nk);
   const args = argv.slice(3 + nk);
-  execute(c, "e", script.body, keys, args, "", readOnly, "eval", sha, "user_script");
+  execute(c, argv, "e", script.body, keys, args, "", readOnly, "eval", sha, "user_script");
 }
 
 function execute(
   c: Client,
+  argv: Buffer[],
   mode: "e" | "f",
   body: Buffer,
   keys: Buffer[],
@@ -231,9 +230,37 @@ function execute(
   label: string,
   chunk: string,
 ): void {
-  const ctx: RunContext = { caller: c, readOnly, dirty: false, resp: 2, startedAt: Date.now(), kind };
+  const ctx: RunContext = {
+    caller: c,
+    readOnly,
+    dirty: false,
+    kind,
+    name: label,
+    command: argv,
+    startedAt: Date.now(),
+    // EXEC runs its queue in one go and cannot wait for a script that turned asynchronous.
+    mayYield: !c.inExec,
+    onDone: null,
+  };
   const r = run(c.server, mode, body, keys, args, fname, ctx);
-  reply(c, r, label, chunk);
+  if (r !== null) return reply(c, r, label, chunk);
+  // Past busy-reply-threshold: the caller waits for the result; other clients get BUSY meanwhile.
+  ctx.command = argv.map((b) => Buffer.from(b));
+  c.suspended = true;
+  ctx.onDone = (res) => {
+    const server = c.server;
+    if (!c.closed) {
+      try {
+        reply(c, res, label, chunk);
+      } catch (err) {
+        if (!(err instanceof ReplyError)) throw err;
+        server.stats.errorReply(err.reply);
+        c.w.error(err.reply);
+      }
+    }
+    if (server.readyKeys.length !== 0) serveReady(server);
+    server.resume(c);
+  };
 }
 
 function reply(c: Client, r: RunResult, label: string, chunk: string): void {
@@ -250,6 +277,9 @@ function reply(c: Client, r: RunResult, label: string, chunk: string): void {
       const { message, line } = raisedError(r.value, chunk);
       throw errorText(sanitize(`${message} script: ${label}, on @${chunk}:${line}.`));
     }
+    case "killed":
+      // The line the script was on is not known once its thread is gone (Valkey names it); this says line 1.
+      throw errorText(`ERR Script killed by user with SCRIPT KILL... script: ${label}, on @${chunk}:1.`);
     case "compile-error":
       throw errorText(sanitize(`ERR Error compiling script (new function): ${r.message}`));
     default:
@@ -262,7 +292,7 @@ function reply(c: Client, r: RunResult, label: string, chunk: string): void {
 
 // SCRIPT LOAD script
 function scriptLoad(c: Client, argv: Buffer[]): void {
-  requireEngine();
+  requireEngine(c);
   c.w.bulk(loadScript(c, argv[2]!));
 }
 
@@ -304,9 +334,19 @@ function functionKill(c: Client): void {
   killRunning(c, "function");
 }
 
-/** Scripts run on the server's thread: a command is only read when no script is running. */
-function killRunning(_c: Client, _kind: "eval" | "function"): void {
-  throw errorText(NOTBUSY);
+/** Stop the script that is past busy-reply-threshold, unless it wrote or is of the other kind. */
+function killRunning(c: Client, kind: "eval" | "function"): void {
+  const ctx = busyRun(c.server);
+  if (ctx === null) throw errorText(NOTBUSY);
+  if (ctx.dirty) {
+    throw errorText(
+      "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.",
+    );
+  }
+  if (ctx.kind !== kind) throw ctx.kind === "eval" ? E.busyEval : E.busyFunction;
+  c.server.log("notice", "Lua script killed by user with SCRIPT KILL.");
+  killRun(c.server);
+  c.w.ok();
 }
 
 // SCRIPT SHOW sha1
@@ -343,7 +383,7 @@ function scriptHelp(c: Client): void {
 
 // FCALL function numkeys [key ...] [arg ...]   (FCALL_RO)
 function fcall(c: Client, argv: Buffer[], ro: boolean): void {
-  requireEngine();
+  requireEngine(c);
   const st = state(c.server);
   const name = str(argv[1]!);
   const nk = numKeys(argv, "ERR Bad number of keys provided");
@@ -353,7 +393,7 @@ function fcall(c: Client, argv: Buffer[], ro: boolean): void {
   if (ro && !noWrites) throw errorText("ERR Can not execute a script with write flag using *_ro command.");
   const keys = argv.slice(3, 3 + nk);
   const args = argv.slice(3 + nk);
-  execute(c, "f", fn.library.body, keys, args, name, ro || noWrites, "function", name, "user_function");
+  execute(c, argv, "f", fn.library.body, keys, args, name, ro || noWrites, "function", name, "user_function");
 }
 
 const NAME_RE = /^[A-Za-z0-9_]+$/;
@@ -376,7 +416,8 @@ function createLibrary(c: Client, code: Buffer): Library {
     throw errorText("ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long");
   }
   const body = Buffer.from(code.subarray(nl));
-  const r = run(c.server, "l", body, [], [], "", null);
+  const r = run(c.server, "l", body, [], [], "", null)!;
+  if (r.kind === "load-timeout") throw errorText("ERR Error registering functions: ERR FUNCTION LOAD timeout");
   if (r.kind === "compile-error") throw errorText(sanitize(`ERR Error compiling function: ${r.message}`));
   if (r.kind === "error") {
     const { message } = raisedError(r.value, "user_function");
@@ -424,7 +465,7 @@ function removeLibrary(st: State, name: string): void {
 
 // FUNCTION LOAD [REPLACE] function-code
 function functionLoad(c: Client, argv: Buffer[]): void {
-  requireEngine();
+  requireEngine(c);
   let replace = false;
   for (let i = 2; i < argv.length - 1; i++) {
     const a = argv[i]!.toString("latin1");
@@ -523,7 +564,7 @@ function functionDump(c: Client): void {
 
 // FUNCTION RESTORE serialized-value [FLUSH|APPEND|REPLACE]
 function functionRestore(c: Client, argv: Buffer[]): void {
-  requireEngine();
+  requireEngine(c);
   if (argv.length > 4) throw errorText("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
   let policy = "append";
   if (argv.length === 4) {
@@ -561,10 +602,22 @@ function functionRestore(c: Client, argv: Buffer[]): void {
 // FUNCTION STATS
 function functionStats(c: Client): void {
   const st = state(c.server);
+  const running = busyRun(c.server);
+  if (running !== null && running.kind === "eval") throw E.busyEval;
   const w = c.w;
   w.map(2);
   w.bulk("running_script");
-  w.nullArray();
+  if (running === null) w.null();
+  else {
+    w.map(3);
+    w.bulk("name");
+    w.bulk(running.name);
+    w.bulk("command");
+    w.array(running.command.length);
+    for (const a of running.command) w.bulk(a);
+    w.bulk("duration_ms");
+    w.integer(Date.now() - running.startedAt);
+  }
   w.bulk("engines");
   w.map(1);
   w.bulk("LUA");

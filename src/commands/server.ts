@@ -244,6 +244,8 @@ function shutdown(c: Client, argv: Buffer[]): void {
   if (abort) throw errorText("ERR No shutdown in progress.");
   if (save) throw E.persistence("SHUTDOWN SAVE");
   const server = c.server;
+  // Past busy-reply-threshold only SHUTDOWN NOSAVE may stop the server.
+  if (server.busyScript !== null && !nosave) throw server.busyScript === "eval" ? E.busyEval : E.busyFunction;
   server.log("warning", "User requested shutdown...");
   server.log("notice", "valkey-bun keeps data in memory only: nothing to save. Exiting.");
   if (server.onShutdown) server.onShutdown();

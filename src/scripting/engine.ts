@@ -1,14 +1,22 @@
-// Engine glue: loads lua-redis-wasm on first use, runs the driver (driver.ts) for EVAL / FCALL / FUNCTION LOAD,
-// and carries redis.call through the same command path as a client: a "script client" that shares the caller's
-// db and protocol runs each command through server.call(), and what its ReplyWriter wrote is read back into
-// Lua values (parseReply). Script results are written to the caller with its ReplyWriter (writeResult).
+// Engine glue. lua-redis-wasm runs on a thread of its own (worker.ts), one per server, started by the first
+// command that needs it; there it runs the driver (driver.ts) for EVAL / FCALL / FUNCTION LOAD. While a script
+// runs, the server thread does nothing but serve the script's redis.call requests, so the script is atomic: each
+// request runs through the same command path as a client's (a "script client" sharing the caller's db runs it
+// with server.call()) and its RESP reply goes back to the engine.
+// A script still running after busy-reply-threshold ms turns asynchronous: the caller waits (suspended), the
+// server thread goes back to its event loop between short slices of serving the script, other clients get BUSY
+// (the gate checks server.busyScript), and SCRIPT KILL / FUNCTION KILL stop it by terminating the thread.
+// Script results are written to the caller with its ReplyWriter (writeResult).
 
+import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import { createRequire } from "node:module";
 import type { Client } from "../client.js";
 import { Client as ClientClass, type Connection } from "../client.js";
 import type { Server } from "../server.js";
 import { lookupCommand, F } from "../commands/index.js";
 import { REDIS_COMPAT_VERSION, VALKEY_VERSION } from "../version.js";
 import { HOT, COLD } from "./driver.js";
+import { WORKER_SOURCE, SPIN } from "./worker.js";
 
 // The subset of lua-redis-wasm's ReplyValue this glue produces and consumes.
 export type LuaValue =
@@ -26,16 +34,6 @@ export type LuaValue =
   | { set: LuaValue[] }
   | LuaValue[];
 
-interface RawEngine {
-  exports: {
-    HEAPU8: Uint8Array;
-    _alloc(n: number): number;
-    _free_mem(p: number): void;
-  };
-  callEvalWithArgs(sp: number, sl: number, ap: number, al: number, nkeys: number): unknown;
-  decodeResult(r: unknown, sha: string): LuaValue;
-}
-
 /** What a command called from a script needs to know about the script running it. */
 export interface RunContext {
   caller: Client;
@@ -43,78 +41,152 @@ export interface RunContext {
   readOnly: boolean;
   /** A write command ran (SCRIPT KILL then answers UNKILLABLE). */
   dirty: boolean;
-  /** The protocol redis.call replies are converted from (redis.setresp). */
-  resp: 2 | 3;
-  startedAt: number;
   /** "eval" or "function": which KILL may stop it, and the BUSY text. */
   kind: "eval" | "function";
+  /** The script's name in FUNCTION STATS (the function name, or the sha for EVAL). */
+  name: string;
+  /** The command that started it, for FUNCTION STATS. */
+  command: Buffer[];
+  startedAt: number;
+  /** May turn asynchronous past busy-reply-threshold. Not inside EXEC, whose loop cannot wait. */
+  mayYield: boolean;
+  /** Called once with the result when the run turned asynchronous (run() returned null). */
+  onDone: ((r: RunResult) => void) | null;
 }
 
-const HOT_BUF = Buffer.from(HOT, "latin1");
+export type RunResult =
+  | { kind: "value"; resp: 2 | 3; value: LuaValue }
+  | { kind: "compile-error"; message: string }
+  | { kind: "error"; value: Extract<LuaValue, { err: Buffer }> }
+  | { kind: "library"; functions: Array<{ name: string; flags: string[]; description: string | null }> }
+  | { kind: "no-function" }
+  /** Stopped by SCRIPT KILL / FUNCTION KILL. */
+  | { kind: "killed" }
+  /** FUNCTION LOAD's library body ran past its time limit. */
+  | { kind: "load-timeout" };
+
+/** Valkey stops a library's registration code after this long (function_lua.c). */
+const LOAD_TIMEOUT_MS = 500;
+/** In the asynchronous phase, how long the server thread serves the script before it reads sockets again. */
+const SLICE_MS = 20;
+
 const COLD_BUF = Buffer.from(COLD, "latin1");
-const EMPTY = Buffer.alloc(0);
 
-let engine: RawEngine | null = null;
-let loading: Promise<void> | null = null;
-let loadError: unknown = null;
-/** The run in progress (scripts never nest: EVAL is noscript). */
-let current: RunContext | null = null;
-let currentServer: Server | null = null;
+interface Run {
+  mode: "c" | "e" | "l" | "f";
+  ctx: RunContext | null;
+  /** Store time at the start: the script sees one instant, so keys do not expire under it. */
+  now: number;
+  /** In the asynchronous phase. */
+  busy: boolean;
+  /** expiryPaused as it was before the asynchronous phase paused active expiry. */
+  expiryWasPaused: boolean;
+  timer: ReturnType<typeof setImmediate> | null;
+}
+
+interface Host {
+  worker: Worker;
+  port: MessagePort;
+  /** [0]: bumped by the engine thread after each message to us; [1]: by us after each message to it. */
+  ctrl: Int32Array;
+  ready: boolean;
+  loading: Promise<void>;
+  error: unknown;
+  run: Run | null;
+  /** Terminated on purpose (KILL, crash, server closed). */
+  gone: boolean;
+}
+
+interface Message {
+  t: "call" | "log" | "done" | "crash";
+  a?: Uint8Array;
+  r?: 2 | 3;
+  l?: number;
+  m?: Uint8Array | string;
+  v?: unknown;
+}
+
+const hosts = new WeakMap<Server, Host>();
 const scriptClients = new WeakMap<Server, Client>();
+let enginePath: string | null = null;
 
-export function engineReady(): boolean {
-  return engine !== null;
+export function engineReady(server: Server): boolean {
+  return hosts.get(server)?.ready === true;
 }
 
-export function runningScript(): RunContext | null {
-  return current;
+/** Start the server's engine thread (once); resolves when it can run scripts. */
+export function loadEngine(server: Server): Promise<void> {
+  let h = hosts.get(server);
+  if (h === undefined || h.gone) {
+    h = spawn(server);
+    hosts.set(server, h);
+  }
+  return h.loading;
 }
 
-/** Start loading the engine (once); resolves when it can run scripts. */
-export function loadEngine(): Promise<void> {
-  if (engine !== null) return Promise.resolve();
-  if (loading !== null) return loading;
-  loading = (async () => {
-    try {
-      const mod = (await import("lua-redis-wasm")) as unknown as {
-        LuaWasmEngine: { create(o: unknown): Promise<{ engine: RawEngine }> };
-      };
-      const vk = VALKEY_VERSION.split(".").map(Number);
-      const rd = REDIS_COMPAT_VERSION.split(".").map(Number);
-      const created = await mod.LuaWasmEngine.create({
-        host: {
-          redisCall: () => ({ err: Buffer.from("ERR redis.call is routed through redis.pcall") }),
-          redisPcall: (args: Buffer[]) => hostCall(args),
-          log: (level: number, msg: Buffer) => hostLog(level, msg),
-          onSetResp: (v: 2 | 3) => {
-            if (current !== null) current.resp = v;
-          },
-        },
-        // The engine counts instructions and aborts a script past this budget (its only guard against a
-        // runaway script, since the server cannot answer SCRIPT KILL while the script holds the thread).
-        limits: { maxFuel: 0xffffffff },
-        profile: "valkey-8.0",
-        redisProps: {
-          REDIS_VERSION: { value: REDIS_COMPAT_VERSION },
-          REDIS_VERSION_NUM: { value: (rd[0]! << 16) | (rd[1]! << 8) | rd[2]! },
-          VALKEY_VERSION: { value: VALKEY_VERSION },
-          VALKEY_VERSION_NUM: { value: (vk[0]! << 16) | (vk[1]! << 8) | vk[2]! },
-          SERVER_NAME: { value: "valkey" },
-        },
-      });
-      engine = created.engine;
-    } catch (e) {
-      loadError = e;
-      throw e;
-    } finally {
-      loading = null;
-    }
-  })();
-  return loading;
+export function engineLoadError(server: Server): unknown {
+  return hosts.get(server)?.error ?? null;
 }
 
-export function engineLoadError(): unknown {
-  return loadError;
+function engineOptions(): unknown {
+  const vk = VALKEY_VERSION.split(".").map(Number);
+  const rd = REDIS_COMPAT_VERSION.split(".").map(Number);
+  return {
+    // No instruction budget (-1 turns the engine's off; leaving it unset keeps a small default): a long script
+    // gets BUSY and SCRIPT KILL, as in Valkey.
+    limits: { maxFuel: -1 },
+    profile: "valkey-8.0",
+    redisProps: {
+      REDIS_VERSION: { value: REDIS_COMPAT_VERSION },
+      REDIS_VERSION_NUM: { value: (rd[0]! << 16) | (rd[1]! << 8) | rd[2]! },
+      VALKEY_VERSION: { value: VALKEY_VERSION },
+      VALKEY_VERSION_NUM: { value: (vk[0]! << 16) | (vk[1]! << 8) | vk[2]! },
+      SERVER_NAME: { value: "valkey" },
+    },
+  };
+}
+
+function spawn(server: Server): Host {
+  enginePath ??= createRequire(import.meta.url).resolve("lua-redis-wasm");
+  const sab = new SharedArrayBuffer(8);
+  const { port1, port2 } = new MessageChannel();
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { sab, port: port2, enginePath, hot: HOT, options: engineOptions() },
+    transferList: [port2],
+  });
+  worker.unref();
+  const h: Host = { worker, port: port1, ctrl: new Int32Array(sab), ready: false, loading: Promise.resolve(), error: null, run: null, gone: false };
+  h.loading = new Promise<void>((resolve, reject) => {
+    worker.once("message", (m: unknown) => {
+      if (m === "ready") {
+        h.ready = true;
+        resolve();
+      } else {
+        h.error = new Error((m as { fail?: string }).fail ?? String(m));
+        reject(h.error);
+      }
+    });
+    worker.once("error", (e) => {
+      h.error ??= e;
+      reject(e);
+    });
+  });
+  h.loading.catch(() => {});
+  worker.once("exit", () => {
+    if (h.gone) return;
+    // An engine thread that died on its own: the next script starts a new one.
+    h.gone = true;
+    h.ready = false;
+    if (hosts.get(server) === h) hosts.delete(server);
+    const r = h.run;
+    if (r !== null && r.busy) finishAsync(server, h, r, crashResult("the Lua engine thread exited"));
+  });
+  server.onClose(() => {
+    h.gone = true;
+    void worker.terminate();
+  });
+  return h;
 }
 
 function scriptClient(server: Server): Client {
@@ -140,16 +212,67 @@ function scriptClient(server: Server): Client {
   return fc;
 }
 
-export type RunResult =
-  | { kind: "value"; resp: 2 | 3; value: LuaValue }
-  | { kind: "compile-error"; message: string }
-  | { kind: "error"; value: Extract<LuaValue, { err: Buffer }> }
-  | { kind: "library"; functions: Array<{ name: string; flags: string[]; description: string | null }> }
-  | { kind: "no-function" };
+/** Length-prefixed list in an exact-size buffer (see worker.ts on why exact). */
+function pack(list: Buffer[]): Buffer {
+  let n = 4;
+  for (const b of list) n += 4 + b.length;
+  const out = Buffer.from(new ArrayBuffer(n));
+  let o = out.writeUInt32LE(list.length, 0);
+  for (const b of list) {
+    o = out.writeUInt32LE(b.length, o);
+    o += b.copy(out, o);
+  }
+  return out;
+}
+
+function unpack(u: Uint8Array): Buffer[] {
+  const b = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+  const n = b.readUInt32LE(0);
+  const out: Buffer[] = new Array(n);
+  let o = 4;
+  for (let i = 0; i < n; i++) {
+    const len = b.readUInt32LE(o);
+    o += 4;
+    out[i] = Buffer.from(b.subarray(o, o + len));
+    o += len;
+  }
+  return out;
+}
+
+/** Structured clone turned the engine's Buffers into Uint8Arrays; turn them back. */
+function rebuffer(v: unknown): LuaValue {
+  if (v === null || typeof v !== "object") return v as LuaValue;
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  if (Array.isArray(v)) return v.map(rebuffer);
+  const o: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) o[k] = rebuffer((v as Record<string, unknown>)[k]);
+  return o as LuaValue;
+}
+
+function post(h: Host, m: unknown, transfer: ArrayBuffer[]): void {
+  h.port.postMessage(m, transfer);
+  Atomics.add(h.ctrl, 1, 1);
+  Atomics.notify(h.ctrl, 1);
+}
+
+/** The engine thread's next message, or undefined once `deadline` (performance.now()) has passed. */
+function nextMessage(h: Host, deadline: number): Message | undefined {
+  const ctrl = h.ctrl;
+  for (;;) {
+    const s = Atomics.load(ctrl, 0);
+    const r = receiveMessageOnPort(h.port);
+    if (r !== undefined) return r.message as Message;
+    const left = deadline - performance.now();
+    if (left <= 0) return undefined;
+    let i = 0;
+    while (i++ < SPIN && Atomics.load(ctrl, 0) === s);
+    if (Atomics.load(ctrl, 0) === s) Atomics.wait(ctrl, 0, s, left);
+  }
+}
 
 /**
  * Run the driver. mode: "c" compile check, "e" EVAL, "l" FUNCTION LOAD, "f" FCALL. `ctx` is null for "c" and
- * "l" (no command may run).
+ * "l" (no command may run). Returns null when the run turned asynchronous: ctx.onDone gets the result.
  */
 export function run(
   server: Server,
@@ -159,45 +282,112 @@ export function run(
   args: Buffer[],
   fname: string,
   ctx: RunContext | null,
-): RunResult {
-  const eng = engine;
-  if (eng === null) throw new Error("Lua engine not loaded");
-  const all = [...keys, ...args, Buffer.from(mode), source, Buffer.from(fname, "latin1"), COLD_BUF];
-  let total = 4;
-  for (const b of all) total += 4 + b.length;
-  const argBuf = Buffer.allocUnsafe(total);
-  let o = argBuf.writeUInt32LE(all.length, 0);
-  for (const b of all) {
-    o = argBuf.writeUInt32LE(b.length, o);
-    o += b.copy(argBuf, o);
+): RunResult | null {
+  const h = hosts.get(server);
+  if (h === undefined || !h.ready || h.gone) throw new Error("Lua engine not loaded");
+  if (h.run !== null) throw new Error("a script is already running");
+  const a = pack([...keys, ...args, Buffer.from(mode), source, Buffer.from(fname, "latin1"), COLD_BUF]);
+  const r: Run = { mode, ctx, now: server.store.now, busy: false, expiryWasPaused: false, timer: null };
+  h.run = r;
+  // The script's commands run in the caller's db (a SELECT inside the script stays inside it).
+  if (ctx !== null) scriptClient(server).db = ctx.caller.db;
+  post(h, { a, k: keys.length }, [a.buffer as ArrayBuffer]);
+  const limit = mode === "l" ? LOAD_TIMEOUT_MS : ctx?.mayYield ? Number(server.param("busy-reply-threshold")) : Infinity;
+  const out = drive(server, h, r, performance.now() + limit);
+  if (out !== null) return out;
+  if (mode === "l" || ctx === null) {
+    stop(server, h);
+    return { kind: "load-timeout" };
   }
-  const ex = eng.exports;
-  const sp = ex._alloc(HOT_BUF.length);
-  const ap = ex._alloc(argBuf.length);
-  ex.HEAPU8.set(HOT_BUF, sp);
-  ex.HEAPU8.set(argBuf, ap);
-  const prevCtx = current;
-  const prevServer = currentServer;
-  current = ctx;
-  currentServer = server;
-  let fc: Client | null = null;
-  let savedDb = null;
-  if (ctx !== null) {
-    fc = scriptClient(server);
-    savedDb = fc.db;
-    fc.db = ctx.caller.db;
-    fc.user = ctx.caller.user;
+  r.busy = true;
+  r.expiryWasPaused = server.store.expiryPaused;
+  server.busyScript = ctx.kind;
+  server.log("warning", `Slow script detected: still in execution after ${Date.now() - ctx.startedAt} milliseconds. You can try killing the script using the ${ctx.kind === "eval" ? "SCRIPT KILL" : "FUNCTION KILL"} command. Script name is: ${ctx.name}.`);
+  r.timer = setImmediate(() => pump(server, h, r));
+  return null;
+}
+
+/** Serve the engine thread until the run ends (its result) or `deadline` passes (null). */
+function drive(server: Server, h: Host, r: Run, deadline: number): RunResult | null {
+  for (;;) {
+    const m = nextMessage(h, deadline);
+    if (m === undefined) return null;
+    switch (m.t) {
+      case "call": {
+        const out = hostCall(server, r, unpack(m.a!), m.r!);
+        const u = new Uint8Array(out.length);
+        u.set(out);
+        post(h, { r: u }, [u.buffer]);
+        break;
+      }
+      case "log":
+        hostLog(server, m.l!, m.m as Uint8Array);
+        break;
+      case "done":
+        h.run = null;
+        return decode(rebuffer(m.v), r.mode);
+      default: {
+        // A trap inside the engine: this thread is finished; the next script starts a new one.
+        h.run = null;
+        stop(server, h);
+        server.log("warning", `Lua engine failure: ${String(m.m)}`);
+        return crashResult("the Lua engine failed");
+      }
+    }
   }
-  let out: LuaValue;
-  try {
-    out = eng.decodeResult(eng.callEvalWithArgs(sp, HOT_BUF.length, ap, argBuf.length, keys.length), "");
-  } finally {
-    ex._free_mem(sp);
-    ex._free_mem(ap);
-    current = prevCtx;
-    currentServer = prevServer;
-    if (fc !== null && savedDb !== null) fc.db = savedDb;
+}
+
+const crashResult = (why: string): RunResult => ({ kind: "error", value: { err: Buffer.from(`ERR ${why} while running the script`) } });
+
+/** Asynchronous phase: serve the script for a slice, then let the event loop run (BUSY replies, KILL). */
+function pump(server: Server, h: Host, r: Run): void {
+  r.timer = null;
+  if (h.run !== r) return;
+  server.store.expiryPaused = true;
+  const out = drive(server, h, r, performance.now() + SLICE_MS);
+  if (out === null) {
+    r.timer = setImmediate(() => pump(server, h, r));
+    return;
   }
+  finishAsync(server, h, r, out);
+}
+
+function finishAsync(server: Server, h: Host, r: Run, out: RunResult): void {
+  if (r.timer !== null) clearImmediate(r.timer);
+  r.timer = null;
+  if (h.run === r) h.run = null;
+  server.busyScript = null;
+  server.store.expiryPaused = r.expiryWasPaused;
+  r.ctx!.onDone?.(out);
+}
+
+/** Terminate the engine thread; a new one starts for the next script. */
+function stop(server: Server, h: Host): void {
+  h.gone = true;
+  h.ready = false;
+  if (hosts.get(server) === h) hosts.delete(server);
+  h.port.close();
+  void h.worker.terminate();
+}
+
+/** The script running asynchronously (past busy-reply-threshold), if any. */
+export function busyRun(server: Server): RunContext | null {
+  const r = hosts.get(server)?.run;
+  return r !== undefined && r !== null && r.busy ? r.ctx : null;
+}
+
+/** SCRIPT KILL / FUNCTION KILL: stop the asynchronous run; its caller gets the "killed" result. */
+export function killRun(server: Server): void {
+  const h = hosts.get(server);
+  const r = h?.run;
+  if (h === undefined || r === null || r === undefined || !r.busy) return;
+  stop(server, h);
+  finishAsync(server, h, r, { kind: "killed" });
+  // Start the next engine thread now, so the next script does not wait for it.
+  void loadEngine(server).catch(() => {});
+}
+
+function decode(out: LuaValue, mode: Run["mode"]): RunResult {
   if (Array.isArray(out)) {
     const tag = out[0];
     if (tag === -1) return { kind: "compile-error", message: latin1(out[1] as Buffer) };
@@ -224,111 +414,38 @@ const latin1 = (b: Buffer): string => b.toString("latin1");
 // ---------------------------------------------------------------------------------------------------------
 // redis.call
 
-const errValue = (text: string): LuaValue => ({ err: Buffer.from(text, "latin1") });
+const errReply = (text: string): Buffer => Buffer.from(`-${text}\r\n`, "latin1");
+const EMPTY = Buffer.alloc(0);
 
-function hostCall(args: Buffer[]): LuaValue {
-  const ctx = current;
-  const server = currentServer;
-  if (ctx === null || server === null) return errValue("ERR redis.call is not available here");
+/** Run one redis.call for the script; returns the RESP reply the engine converts to a Lua value. */
+function hostCall(server: Server, r: Run, args: Buffer[], resp: 2 | 3): Buffer {
+  const ctx = r.ctx;
+  if (ctx === null) return errReply("ERR redis.call is not available here");
   const e = lookupCommand(args);
-  if (e === undefined) return errValue("ERR Unknown Valkey command called from script");
+  if (e === undefined) return errReply("ERR Unknown Valkey command called from script");
   if (e.run === undefined || (e.arity > 0 && args.length !== e.arity) || args.length < -e.arity) {
-    return errValue("ERR Wrong number of args calling Valkey command from script");
+    return errReply("ERR Wrong number of args calling Valkey command from script");
   }
   const bits = e.bits!;
-  if (bits & F.NOSCRIPT) return errValue("ERR This Valkey command is not allowed from script");
+  if (bits & F.NOSCRIPT) return errReply("ERR This Valkey command is not allowed from script");
   const mayWrite = (bits & F.WRITE) !== 0 || e.flags.includes("may_replicate");
-  if (ctx.readOnly && mayWrite) return errValue("ERR Write commands are not allowed from read-only scripts.");
+  if (ctx.readOnly && mayWrite) return errReply("ERR Write commands are not allowed from read-only scripts.");
   const fc = scriptClient(server);
-  fc.w.proto = ctx.resp;
-  fc.w.take();
   // The script's commands run as the caller would run them: same db (SELECT inside the script stays inside it).
-  server.call(fc, e, args.map((b) => Buffer.from(b)));
+  if (fc.w.proto !== resp) fc.w.proto = resp;
+  fc.user = ctx.caller.user;
+  fc.w.take();
+  // One instant for the whole script, also while other clients' commands run between asynchronous slices.
+  server.store.now = r.now;
+  server.call(fc, e, args);
   if (bits & F.WRITE) ctx.dirty = true;
-  const out = fc.w.take();
-  if (out === null) return null;
-  return parseReply(out, { pos: 0 });
+  return fc.w.take() ?? EMPTY;
 }
 
 const LOG_LEVELS = ["debug", "verbose", "notice", "warning"] as const;
 
-function hostLog(level: number, msg: Buffer): void {
-  const server = currentServer;
-  if (server === null) return;
-  server.log(LOG_LEVELS[level] ?? "warning", msg.toString("utf8"));
-}
-
-/** RESP (2 or 3) bytes written by a handler -> the value redis.call hands to Lua. */
-export function parseReply(b: Buffer, st: { pos: number }): LuaValue {
-  const t = b[st.pos]!;
-  const eol = b.indexOf(13, st.pos);
-  const line = b.toString("latin1", st.pos + 1, eol);
-  st.pos = eol + 2;
-  switch (t) {
-    case 43: // +
-      return { ok: Buffer.from(line, "latin1") };
-    case 45: // -
-      return { err: Buffer.from(line, "latin1") };
-    case 58: {
-      // :
-      const n = Number(line);
-      return Number.isSafeInteger(n) ? n : BigInt(line);
-    }
-    case 36: {
-      // $
-      const n = Number(line);
-      if (n < 0) return null;
-      const v = Buffer.from(b.subarray(st.pos, st.pos + n));
-      st.pos += n + 2;
-      return v;
-    }
-    case 42: // *
-    case 62: {
-      // >
-      const n = Number(line);
-      if (n < 0) return null;
-      const out: LuaValue[] = [];
-      for (let i = 0; i < n; i++) out.push(parseReply(b, st));
-      return out;
-    }
-    case 37: {
-      // %
-      const n = Number(line);
-      const pairs: [LuaValue, LuaValue][] = [];
-      for (let i = 0; i < n; i++) pairs.push([parseReply(b, st), parseReply(b, st)]);
-      return { map: pairs };
-    }
-    case 126: {
-      // ~
-      const n = Number(line);
-      const items: LuaValue[] = [];
-      for (let i = 0; i < n; i++) items.push(parseReply(b, st));
-      return { set: items };
-    }
-    case 95: // _
-      return null;
-    case 35: // #
-      return line === "t";
-    case 44: // ,
-      return { double: line === "inf" ? Infinity : line === "-inf" ? -Infinity : line === "nan" ? NaN : Number(line) };
-    case 40: // (
-      return { big_number: Buffer.from(line, "latin1") };
-    case 61: {
-      // =
-      const n = Number(line);
-      const v = b.subarray(st.pos, st.pos + n);
-      st.pos += n + 2;
-      return { verbatim_string: { format: Buffer.from(v.subarray(0, 3)), string: Buffer.from(v.subarray(4)) } };
-    }
-    case 124: {
-      // | attribute: skipped, the value follows
-      const n = Number(line);
-      for (let i = 0; i < n * 2; i++) parseReply(b, st);
-      return parseReply(b, st);
-    }
-    default:
-      throw new Error(`unexpected reply byte ${t}`);
-  }
+function hostLog(server: Server, level: number, msg: Uint8Array): void {
+  server.log(LOG_LEVELS[level] ?? "warning", Buffer.from(msg.buffer, msg.byteOffset, msg.byteLength).toString("utf8"));
 }
 
 // ---------------------------------------------------------------------------------------------------------

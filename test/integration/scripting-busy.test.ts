@@ -1,0 +1,129 @@
+// Long scripts: past busy-reply-threshold other clients get BUSY, SCRIPT KILL / FUNCTION KILL stop read-only
+// scripts, SHUTDOWN NOSAVE stops the server anyway. Texts as Valkey 8 sends them (checked against redis-server,
+// which says "Redis" where Valkey says "Valkey").
+import { expect, it } from "vitest";
+import { describeRuntimes, spawnServer, RawClient, type Ctx } from "../helpers/server.js";
+
+const BUSY_EVAL = "-BUSY Valkey is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n";
+const BUSY_FN = "-BUSY Valkey is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.\r\n";
+const UNKILLABLE =
+  "-UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.\r\n";
+const LOOP = "local x = 0 while true do x = x + 1 end";
+const LOOP_SHA = "a4b06be0450445212e9fd4f39433dde148f611e0";
+
+/** Poll with PING until the server answers BUSY (the script passed the threshold). */
+async function untilBusy(r: RawClient, text = BUSY_EVAL): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const rep = await r.call("PING");
+    if (rep === text) return;
+    expect(rep).toBe("+PONG\r\n");
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  throw new Error("server never became busy");
+}
+
+describeRuntimes(
+  "scripting: busy scripts",
+  (ctx: Ctx) => {
+    it("a read-only script past the threshold gets BUSY for others and is stopped by SCRIPT KILL", async () => {
+      const runner = await ctx.raw();
+      const other = await ctx.raw();
+      runner.send("EVAL", LOOP, "0");
+      await untilBusy(other);
+      expect(await other.call("GET", "k")).toBe(BUSY_EVAL);
+      expect(await other.call("INFO")).toBe(BUSY_EVAL);
+      expect(await other.call("SHUTDOWN")).toBe(BUSY_EVAL);
+      // The other kind's KILL and FUNCTION STATS name the kind that is running.
+      expect(await other.call("FUNCTION", "KILL")).toBe(BUSY_EVAL);
+      expect(await other.call("FUNCTION", "STATS")).toBe(BUSY_EVAL);
+      // MULTI is allowed; what is queued meanwhile is refused, so EXEC aborts.
+      expect(await other.call("MULTI")).toBe("+OK\r\n");
+      expect(await other.call("SET", "k", "v")).toBe(BUSY_EVAL);
+      expect(await other.call("DISCARD")).toBe("+OK\r\n");
+      expect(await other.call("SCRIPT", "KILL")).toBe("+OK\r\n");
+      expect(await runner.read()).toBe(`-ERR Script killed by user with SCRIPT KILL... script: ${LOOP_SHA}, on @user_script:1.\r\n`);
+      expect(await other.call("PING")).toBe("+PONG\r\n");
+      expect(await other.call("SCRIPT", "KILL")).toBe("-NOTBUSY No scripts in execution right now.\r\n");
+      // The engine comes back for the next script, and the killed script stays cached.
+      expect(await runner.call("EVAL", "return redis.call('ping')", "0")).toBe("+PONG\r\n");
+      expect(await runner.call("SCRIPT", "EXISTS", LOOP_SHA)).toBe("*1\r\n:1\r\n");
+    });
+
+    it("a script calling redis in a loop is killable, pcall does not keep it alive, and its link stays usable", async () => {
+      const runner = await ctx.raw();
+      const other = await ctx.raw();
+      runner.send("EVAL", "local f = function() while 1 do redis.call('ping') end end while 1 do pcall(f) end", "0");
+      runner.send("PING");
+      await untilBusy(other);
+      expect(await other.call("SCRIPT", "KILL")).toBe("+OK\r\n");
+      expect(await runner.read()).toMatch(/^-ERR Script killed by user with SCRIPT KILL\.\.\. script: [0-9a-f]{40}, on @user_script:1\.\r\n$/);
+      // The command pipelined behind the script runs after it, on the same connection.
+      expect(await runner.read()).toBe("+PONG\r\n");
+    });
+
+    it("a long script with many calls finishes with the right result; blocked clients are served after it", async () => {
+      await ctx.flush();
+      const runner = await ctx.raw();
+      const other = await ctx.raw();
+      const blocked = await ctx.raw();
+      blocked.send("BLPOP", "q", "0");
+      expect(await blocked.silent(100)).toBe(true);
+      runner.send("EVAL", "redis.call('rpush', KEYS[1], 'a') for i=1,30000 do redis.call('incr', KEYS[2]) end return redis.call('get', KEYS[2])", "2", "q", "n");
+      const seen = await runner.read(20_000).then((r) => r);
+      expect(seen).toBe("$5\r\n30000\r\n");
+      expect(await blocked.read()).toBe("*2\r\n$1\r\nq\r\n$1\r\na\r\n");
+      expect(await other.call("GET", "n")).toBe("$5\r\n30000\r\n");
+    });
+
+    it("a script that wrote cannot be killed; it ends on its own and its writes stay", async () => {
+      await ctx.flush();
+      const runner = await ctx.raw();
+      const other = await ctx.raw();
+      runner.send("EVAL", "redis.call('set', KEYS[1], 'y') local t = redis.call('time') local s = t[1] * 1000000 + t[2] while true do local n = redis.call('time') if n[1] * 1000000 + n[2] - s > 600000 then break end end return 'done'", "1", "w");
+      await untilBusy(other);
+      expect(await other.call("SCRIPT", "KILL")).toBe(UNKILLABLE);
+      expect(await other.call("FUNCTION", "KILL")).toBe(UNKILLABLE);
+      expect(await runner.read()).toBe("$4\r\ndone\r\n");
+      expect(await other.call("GET", "w")).toBe("$1\r\ny\r\n");
+    });
+
+    it("a function past the threshold: FUNCTION STATS shows it, SCRIPT KILL refuses, FUNCTION KILL stops it", async () => {
+      const runner = await ctx.raw();
+      const other = await ctx.raw();
+      expect(await runner.call("FUNCTION", "LOAD", "REPLACE", "#!lua name=spin\nredis.register_function('spin', function(keys, args)\n  while true do end\nend)")).toBe("$4\r\nspin\r\n");
+      runner.send("FCALL", "spin", "0");
+      await untilBusy(other, BUSY_FN);
+      expect(await other.call("SCRIPT", "KILL")).toBe(BUSY_FN);
+      const stats = await other.call("FUNCTION", "STATS");
+      expect(stats).toMatch(/^\*4\r\n\$14\r\nrunning_script\r\n\*6\r\n\$4\r\nname\r\n\$4\r\nspin\r\n\$7\r\ncommand\r\n\*3\r\n\$5\r\nFCALL\r\n\$4\r\nspin\r\n\$1\r\n0\r\n\$11\r\nduration_ms\r\n:\d+\r\n/);
+      expect(await other.call("FUNCTION", "KILL")).toBe("+OK\r\n");
+      expect(await runner.read()).toBe("-ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:1.\r\n");
+      expect(await runner.call("FUNCTION", "DELETE", "spin")).toBe("+OK\r\n");
+    });
+
+    it("FUNCTION LOAD stops a library body that runs too long", async () => {
+      const r = await ctx.raw();
+      expect(await r.call("FUNCTION", "LOAD", "#!lua name=forever\nwhile true do end")).toBe("-ERR Error registering functions: ERR FUNCTION LOAD timeout\r\n");
+      expect(await r.call("FUNCTION", "LOAD", "#!lua name=fine\nredis.register_function('f', function() return 1 end)")).toBe("$4\r\nfine\r\n");
+      expect(await r.call("FCALL", "f", "0")).toBe(":1\r\n");
+    });
+
+    it("SHUTDOWN NOSAVE stops the server while a script that wrote is running", async () => {
+      const s = await spawnServer(ctx.runtime, ["--busy-reply-threshold", "50"]);
+      try {
+        const runner = await RawClient.connect(s.port);
+        const other = await RawClient.connect(s.port);
+        runner.send("EVAL", "redis.call('set', 'x', '1') while true do end", "0");
+        await untilBusy(other);
+        expect(await other.call("SCRIPT", "KILL")).toBe(UNKILLABLE);
+        other.send("SHUTDOWN", "NOSAVE");
+        await other.waitClosed(5000);
+        await runner.waitClosed(5000);
+        expect(await s.stop()).not.toBeNull();
+      } finally {
+        await s.stop("SIGKILL");
+      }
+    });
+  },
+  ["--busy-reply-threshold", "50"],
+);
