@@ -96,6 +96,8 @@ interface LuaFunction {
 
 interface Library {
   name: string;
+  /** What the engine's driver loop keeps the compiled library under (sha1 of the body). */
+  id: string;
   code: Buffer;
   body: Buffer;
   functions: Map<string, LuaFunction>;
@@ -180,7 +182,7 @@ function loadScript(c: Client, source: Buffer): string {
   const sha = sha1(source);
   if (st.scripts.has(sha)) return sha;
   const s = parseScript(Buffer.from(source));
-  const r = run(c.server, "c", s.body, [], [], "", null)!;
+  const r = run(c.server, "c", sha, s.body, [], [], "", null)!;
   if (r.kind === "compile-error") throw errorText(sanitize(`ERR Error compiling script (new function): ${r.message}`));
   st.scripts.set(sha, s);
   return sha;
@@ -214,13 +216,14 @@ function evalCmd(c: Client, argv: Buffer[], ro: boolean, bySha: boolean): void {
   const readOnly = ro || (script.shebang && script.flags.has("no-writes"));
   const keys = argv.slice(3, 3 + nk);
   const args = argv.slice(3 + nk);
-  execute(c, argv, "e", script.body, keys, args, "", readOnly, "eval", sha, "user_script");
+  execute(c, argv, "e", sha, script.body, keys, args, "", readOnly, "eval", sha, "user_script");
 }
 
 function execute(
   c: Client,
   argv: Buffer[],
   mode: "e" | "f",
+  id: string,
   body: Buffer,
   keys: Buffer[],
   args: Buffer[],
@@ -242,7 +245,7 @@ function execute(
     mayYield: !c.inExec,
     onDone: null,
   };
-  const r = run(c.server, mode, body, keys, args, fname, ctx);
+  const r = run(c.server, mode, id, body, keys, args, fname, ctx);
   if (r !== null) return reply(c, r, label, chunk);
   // Past busy-reply-threshold: the caller waits for the result; other clients get BUSY meanwhile.
   ctx.command = argv.map((b) => Buffer.from(b));
@@ -393,7 +396,7 @@ function fcall(c: Client, argv: Buffer[], ro: boolean): void {
   if (ro && !noWrites) throw errorText("ERR Can not execute a script with write flag using *_ro command.");
   const keys = argv.slice(3, 3 + nk);
   const args = argv.slice(3 + nk);
-  execute(c, argv, "f", fn.library.body, keys, args, name, ro || noWrites, "function", name, "user_function");
+  execute(c, argv, "f", fn.library.id, fn.library.body, keys, args, name, ro || noWrites, "function", name, "user_function");
 }
 
 const NAME_RE = /^[A-Za-z0-9_]+$/;
@@ -416,7 +419,7 @@ function createLibrary(c: Client, code: Buffer): Library {
     throw errorText("ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long");
   }
   const body = Buffer.from(code.subarray(nl));
-  const r = run(c.server, "l", body, [], [], "", null)!;
+  const r = run(c.server, "l", "", body, [], [], "", null)!;
   if (r.kind === "load-timeout") throw errorText("ERR Error registering functions: ERR FUNCTION LOAD timeout");
   if (r.kind === "compile-error") throw errorText(sanitize(`ERR Error compiling function: ${r.message}`));
   if (r.kind === "error") {
@@ -425,7 +428,7 @@ function createLibrary(c: Client, code: Buffer): Library {
   }
   if (r.kind !== "library") throw errorText("ERR Error registering functions");
   if (r.functions.length === 0) throw errorText("ERR No functions registered");
-  const lib: Library = { name, code: Buffer.from(code), body, functions: new Map() };
+  const lib: Library = { name, id: sha1(body), code: Buffer.from(code), body, functions: new Map() };
   for (const f of r.functions) lib.functions.set(f.name, { name: f.name, library: lib, flags: f.flags, description: f.description });
   return lib;
 }

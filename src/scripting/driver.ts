@@ -1,7 +1,15 @@
-// The Lua side of the engine glue. lua-redis-wasm runs one chunk per call in a shared, locked-down Lua 5.1
-// state; this driver chunk is what it runs. The user's script (or function library) arrives as data in ARGV
-// and is compiled with loadstring under Valkey's chunk name, with a one-line prelude (no newline, so line
-// numbers stay the user's) that binds `redis`/`server`, `pcall`, `xpcall` and `error` to the wrappers below.
+// The Lua side of the engine glue. lua-redis-wasm runs chunks in a shared, locked-down Lua 5.1 state where no
+// script can keep anything between calls. So the driver chunk (HOT) is started once and never returns: it loops,
+// taking jobs from the engine thread (worker.ts) and reporting results through a host call, and keeps what it
+// compiled in its own locals. A script is compiled once per engine thread, not once per call.
+// A host call whose first argument is the loop's token (T, random per thread) is the loop's own: it reports the
+// job's outcome ("v" value, "k" compiled, "c" compile error, "l" library list, "n" no such function, "m" source
+// needed) and its reply is the next job {mode, id, source, function name, numkeys, keys..., args...}. The first
+// host call of a loop receives {T, COLD, first job...}. An error raised by a script ends the loop: the engine reports
+// it with the script's line as for any chunk, and the engine thread starts a new loop (its cache starts empty).
+// The user's script (or function library) is compiled with loadstring under Valkey's chunk name, with a one-line
+// prelude (no newline, so line numbers stay the user's) that binds `redis`/`server`, `pcall`, `xpcall`, `error`,
+// KEYS and ARGV to the wrappers and the job's values.
 // The wrappers give Valkey's behaviour where the engine's own differs:
 //  - numbers passed to redis.call are formatted as Valkey does (integers exactly, others shortest round-trip),
 //    not with Lua's lossy "%.14g" (BullMQ's delayed-job scores need all 16 digits);
@@ -12,20 +20,18 @@
 //    pcall/xpcall strip the tag so scripts catch the plain message, as Valkey's pcall does;
 //  - redis.error_reply / status_reply / setresp / set_repl / log / breakpoint / debug / replicate_commands /
 //    acl_check_cmd and the REPL_* constants follow Valkey's argument checks and texts;
-//  - the result is returned as {resp, value} after switching the encoder to RESP3, so typed tables ({double=},
-//    {map=}, ...) convert at any protocol level and the host knows which protocol the script chose.
-// Lua compiles slowly inside the wasm engine and nothing survives between calls, so the chunk compiled on
-// every call (HOT) is kept small; the rarely used helpers and the function-library code (COLD) travel as data
-// in ARGV and are compiled only when a script touches them.
-// Modes (ARGV tail: mode, source, function name, COLD): "c" compile only, "e" EVAL, "l" FUNCTION LOAD (collect the
-// registered functions), "f" FCALL (run the library body, then the named function with KEYS, ARGV).
+//  - results are encoded to RESP3 here (enc), by Valkey's rules in script_lua.c (luaReplyToRedisReply): typed
+//    tables ({double=}, {map=}, ...) at any protocol level, numbers cast as x86-64 casts them, functions as nil.
+// The rarely used helpers and the function-library code (COLD) are compiled only when a script touches them.
 
 export const HOT = String.raw`
-local A=ARGV local n=#A local M,S,F,C=A[n-3],A[n-2],A[n-1],A[n] A[n]=nil A[n-1]=nil A[n-2]=nil A[n-3]=nil
 local R=redis local rp,rs=R.pcall,R.setresp
-local er,pc,xp,ty,se,up,tn,rg=error,pcall,xpcall,type,select,unpack,tonumber,rawget
-local sf,fl,fd,sb=string.format,math.floor,string.find,string.sub
+local er,pc,xp,ty,se,up,tn,rg,nx=error,pcall,xpcall,type,select,unpack,tonumber,rawget,next
+local sf,fl,fd,sb,gs,cc=string.format,math.floor,string.find,string.sub,string.gsub,table.concat
 local E='\1' local resp=2
+local j=rp('')
+local T,C=j[1],j[2] local N=T..'nil'
+local function nl(r) if ty(r)=='table' and rg(r,'ok')==N then return nil end return r end
 local function num(v)
 if v==fl(v) and v>=-4611686018427387904 and v<=4611686018427387904 then if v==0 then return '0' end return sf('%.0f',v) end
 if v~=v then return 'nan' end if v==1/0 then return 'inf' end if v==-1/0 then return '-inf' end
@@ -38,11 +44,11 @@ local CM={} local cw,cy=coroutine.wrap,coroutine.yield
 local function pk(...) return {...},se('#',...) end
 local function mk() CM.__call=cw(function(...) local p,c=pk(...) while true do
 local t,k=cv(up(p,2,c)) if not t then mk() er(E..k,0) end
-local r=rp(up(t,1,k)) if ty(r)=='table' then local e=rg(r,'err') if e~=nil then mk() er(E..e,0) end end
+local r=nl(rp(up(t,1,k))) if ty(r)=='table' then local e=rg(r,'err') if e~=nil then mk() er(E..e,0) end end
 p,c=pk(cy(r)) end end) end
 mk()
 local call=setmetatable({},CM)
-local function pcall_(...) local t,c=cv(...) if not t then return {err=c} end return rp(up(t,1,c)) end
+local function pcall_(...) local t,c=cv(...) if not t then return {err=c} end return nl(rp(up(t,1,c))) end
 local function fx(e) if ty(e)=='string' then local p=fd(e,E,1,true) if p then return sb(e,p+1) end end return e end
 local function pr(o,...) if o then return true,... end return false,fx((...)) end
 local P=function(f,...) return pr(pc(f,...)) end
@@ -54,17 +60,59 @@ local W={call=call,pcall=pcall_}
 W.setresp=function(...) if se('#',...)~=1 then er(E..'ERR redis.setresp() requires one argument.',2) end
 local v=tn((...)) or 0 v=v>=0 and fl(v) or -fl(-v) if v~=2 and v~=3 then er(E..'ERR RESP version must be 2 or 3.',2) end resp=v rs(v) end
 local K
-local function cold() if not K then K=loadstring(C)(W,R,E,cv,ro,P,X,Er,function() return resp end) end return K end
+local function cold() if not K then K=loadstring(C)(W,R,E,cv,ro,P,X,Er) end return K end
 setmetatable(W,{__newindex=ro,__index=function(_,k) local v=cold()[k] if v==nil then return R[k] end return v end})
-if M=='l' or M=='f' then return cold().run(M,S,F) end
-local f,e=loadstring('local redis,server,pcall,xpcall,error=...;'..S,'@user_script')
-if not f then return {-1,e} end
-if M=='c' then return {0} end
-local v=f(W,W,P,X,Er) local u=resp rs(3) return {u,v}
+local function int(v)
+if v~=v or v>=9223372036854775807 or v<-9223372036854775808 then return '-9223372036854775808' end
+if v>=0 then v=fl(v) else v=-fl(-v) end if v==0 then return '0' end return sf('%.0f',v) end
+local function cl(s) return (gs(s,'[\r\n]',' ')) end
+local enc
+enc=function(v,o)
+local t=ty(v)
+if t=='string' then o[#o+1]='$'..#v..'\r\n'..v..'\r\n' return end
+if t=='number' then o[#o+1]=':'..int(v)..'\r\n' return end
+if t=='boolean' then o[#o+1]=v and '#t\r\n' or '#f\r\n' return end
+if t~='table' then o[#o+1]='_\r\n' return end
+local x=rg(v,'err') if ty(x)=='string' then o[#o+1]='-'..cl(x)..'\r\n' return end
+x=rg(v,'ok') if ty(x)=='string' then o[#o+1]='+'..cl(x)..'\r\n' return end
+x=rg(v,'double') if ty(x)=='number' then o[#o+1]=','..num(x)..'\r\n' return end
+x=rg(v,'big_number') if ty(x)=='string' then o[#o+1]='('..cl(x)..'\r\n' return end
+x=rg(v,'verbatim_string') if ty(x)=='table' then local f,s=rg(x,'format'),rg(x,'string')
+if ty(f)=='string' and ty(s)=='string' then o[#o+1]='='..(#s+4)..'\r\n'..sb(f..'   ',1,3)..':'..s..'\r\n' return end end
+local h=#o+1 o[h]='' local c=0
+x=rg(v,'map') if ty(x)=='table' then for k,y in nx,x do enc(k,o) enc(y,o) c=c+1 end o[h]='%'..c..'\r\n' return end
+x=rg(v,'set') if ty(x)=='table' then for k in nx,x do enc(k,o) c=c+1 end o[h]='~'..c..'\r\n' return end
+while true do local y=rg(v,c+1) if y==nil then break end enc(y,o) c=c+1 end o[h]='*'..c..'\r\n' end
+local cache,cn={},0
+local function keep(id,f) if cn>=1000 then cache,cn={},0 end cache[id]=f cn=cn+1 end
+local function out(v) local o={} enc(v,o) return cc(o) end
+local function job(M,id,S,F,Kt,At)
+if M=='e' or M=='c' then
+local f=cache[id]
+if not f then
+if S=='' then return 'm','' end
+local e f,e=loadstring('local redis,server,pcall,xpcall,error,KEYS,ARGV=...;'..S,'@user_script')
+if not f then return 'c',e end keep(id,f) end
+if M=='c' then return 'k','' end
+return 'v',out(f(W,W,P,X,Er,Kt,At)) end
+if M=='l' then local l,e=cold().library('l',S) if not l then return 'c',e end return 'l',out(l) end
+local L=cache[id]
+if not L then if S=='' then return 'm','' end local e L,e=cold().library('f',S) if not L then return 'c',e end keep(id,L) end
+local fn=L[F] if not fn then return 'n','' end
+return 'v',out(fn(Kt,At)) end
+local o=3
+while true do
+local nk=j[o+4] local Kt,At={},{}
+for i=1,nk do Kt[i]=j[o+4+i] end
+for i=o+5+nk,#j do At[#At+1]=j[i] end
+resp=2 rs(2)
+local k,b=job(j[o],j[o+1],j[o+2],j[o+3],Kt,At)
+j=rp(T,k,resp==3 and '3' or '2',b) o=1
+end
 `;
 
 export const COLD = String.raw`
-local W,R,E,cv,ro,P,X,Er,getresp=...
+local W,R,E,cv,ro,P,X,Er=...
 local er,ty,se,tn,ts,pairs,fl,fd,sb,gs=error,type,select,tonumber,tostring,pairs,math.floor,string.find,string.sub,string.gsub
 local K={}
 K.set_repl=function(...)
@@ -125,9 +173,11 @@ end
 K.REPL_NONE,K.REPL_AOF,K.REPL_SLAVE,K.REPL_REPLICA,K.REPL_ALL=0,1,2,2,3
 
 local FLAGS={['no-writes']=true,['allow-oom']=true,['allow-stale']=true,['no-cluster']=true,['allow-cross-slot-keys']=true}
-function K.run(M,S,F)
+-- Compile a library and run its body: M 'l' (FUNCTION LOAD) returns the registered list, M 'f' the functions by
+-- name. A compile error returns nil, message.
+local function library(M,S)
   local f,e=loadstring('local redis,server,pcall,xpcall,error=...;'..S,'@user_function')
-  if not f then return {-1,e} end
+  if not f then return nil,e end
   local fns,list={},{}
   local loading=true
   local function bad(m) er(E..'ERR '..m,3) end
@@ -186,17 +236,13 @@ function K.run(M,S,F)
       er("Script attempted to access nonexistent global variable '"..ts(k).."'",2)
     end})
     f(L,L,P,X,Er)
-    return {-2,list}
+    return list
   end
   local WF=setmetatable({register_function=reg},{__index=W,__newindex=ro})
   f(WF,WF,P,X,Er)
   loading=false
-  local fn=fns[F]
-  if not fn then return {-3} end
-  local v=fn(KEYS,ARGV)
-  local u=getresp()
-  R.setresp(3)
-  return {u,v}
+  return fns
 end
+K.library=library
 return K
 `;

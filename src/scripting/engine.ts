@@ -17,6 +17,8 @@ import { lookupCommand, F } from "../commands/index.js";
 import { REDIS_COMPAT_VERSION, VALKEY_VERSION } from "../version.js";
 import { HOT, COLD } from "./driver.js";
 import { WORKER_SOURCE, SPIN } from "./worker.js";
+import { parseReply } from "./resp-value.js";
+import { rememberKeys } from "../commands/tracking.js";
 
 // The subset of lua-redis-wasm's ReplyValue this glue produces and consumes.
 export type LuaValue =
@@ -70,7 +72,6 @@ const LOAD_TIMEOUT_MS = 500;
 /** In the asynchronous phase, how long the server thread serves the script before it reads sockets again. */
 const SLICE_MS = 20;
 
-const COLD_BUF = Buffer.from(COLD, "latin1");
 
 interface Run {
   mode: "c" | "e" | "l" | "f";
@@ -100,7 +101,10 @@ interface Host {
 interface Message {
   t: "call" | "log" | "done" | "crash";
   a?: Uint8Array;
+  /** call: the script's protocol; done: the protocol the script ended with. */
   r?: 2 | 3;
+  k?: string;
+  b?: Uint8Array;
   l?: number;
   m?: Uint8Array | string;
   v?: unknown;
@@ -152,7 +156,7 @@ function spawn(server: Server): Host {
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { sab, port: port2, enginePath, hot: HOT, options: engineOptions() },
+    workerData: { sab, port: port2, enginePath, hot: HOT, cold: COLD, options: engineOptions() },
     transferList: [port2],
   });
   worker.unref();
@@ -271,12 +275,14 @@ function nextMessage(h: Host, deadline: number): Message | undefined {
 }
 
 /**
- * Run the driver. mode: "c" compile check, "e" EVAL, "l" FUNCTION LOAD, "f" FCALL. `ctx` is null for "c" and
- * "l" (no command may run). Returns null when the run turned asynchronous: ctx.onDone gets the result.
+ * Run a job in the driver loop. mode: "c" compile check, "e" EVAL, "l" FUNCTION LOAD, "f" FCALL. `id` names the
+ * compiled code the loop keeps (the script's sha, the library's code sha; "" for FUNCTION LOAD). `ctx` is null
+ * for "c" and "l" (no command may run). Returns null when the run turned asynchronous: ctx.onDone gets the result.
  */
 export function run(
   server: Server,
   mode: "c" | "e" | "l" | "f",
+  id: string,
   source: Buffer,
   keys: Buffer[],
   args: Buffer[],
@@ -286,7 +292,7 @@ export function run(
   const h = hosts.get(server);
   if (h === undefined || !h.ready || h.gone) throw new Error("Lua engine not loaded");
   if (h.run !== null) throw new Error("a script is already running");
-  const a = pack([...keys, ...args, Buffer.from(mode), source, Buffer.from(fname, "latin1"), COLD_BUF]);
+  const a = pack([Buffer.from(mode), Buffer.from(id, "latin1"), source, Buffer.from(fname, "latin1"), ...keys, ...args]);
   const r: Run = { mode, ctx, now: server.store.now, busy: false, expiryWasPaused: false, timer: null };
   h.run = r;
   // The script's commands run in the caller's db (a SELECT inside the script stays inside it).
@@ -325,7 +331,7 @@ function drive(server: Server, h: Host, r: Run, deadline: number): RunResult | n
         break;
       case "done":
         h.run = null;
-        return decode(rebuffer(m.v), r.mode);
+        return m.k !== undefined ? report(m.k, m.r!, m.b!) : decode(rebuffer(m.v), r.mode);
       default: {
         // A trap inside the engine: this thread is finished; the next script starts a new one.
         h.run = null;
@@ -387,20 +393,41 @@ export function killRun(server: Server): void {
   void loadEngine(server).catch(() => {});
 }
 
+/** A job the driver loop finished: its kind and RESP3 bytes (see driver.ts). */
+function report(kind: string, resp: 2 | 3, bytes: Uint8Array): RunResult {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  switch (kind) {
+    case "v":
+      return { kind: "value", resp, value: parseReply(b, { pos: 0 }) };
+    case "k":
+      return { kind: "value", resp: 2, value: null };
+    case "c":
+      return { kind: "compile-error", message: latin1(b) };
+    case "l":
+      return library(parseReply(b, { pos: 0 }) as LuaValue[]);
+    case "n":
+      return { kind: "no-function" };
+    default:
+      throw new Error(`unexpected driver report ${kind}`);
+  }
+}
+
+function library(list: LuaValue[]): RunResult {
+  return {
+    kind: "library",
+    functions: list.map((e) => {
+      const [n, fl, d] = e as [Buffer, Buffer[], Buffer | boolean];
+      return { name: latin1(n), flags: (fl ?? []).map(latin1), description: Buffer.isBuffer(d) ? latin1(d) : null };
+    }),
+  };
+}
+
+/** The value an ended driver loop returned: the error a script raised (or, from older paths, a result). */
 function decode(out: LuaValue, mode: Run["mode"]): RunResult {
   if (Array.isArray(out)) {
     const tag = out[0];
     if (tag === -1) return { kind: "compile-error", message: latin1(out[1] as Buffer) };
-    if (tag === -2) {
-      const list = (out[1] ?? []) as LuaValue[];
-      return {
-        kind: "library",
-        functions: list.map((e) => {
-          const [n, fl, d] = e as [Buffer, Buffer[], Buffer | boolean];
-          return { name: latin1(n), flags: (fl ?? []).map(latin1), description: Buffer.isBuffer(d) ? latin1(d) : null };
-        }),
-      };
-    }
+    if (tag === -2) return library((out[1] ?? []) as LuaValue[]);
     if (tag === -3) return { kind: "no-function" };
     if (tag === 0 && out.length === 1 && mode === "c") return { kind: "value", resp: 2, value: null };
     return { kind: "value", resp: tag === 3 ? 3 : 2, value: out.length > 1 ? out[1]! : null };
@@ -439,6 +466,8 @@ function hostCall(server: Server, r: Run, args: Buffer[], resp: 2 | 3): Buffer {
   server.store.now = r.now;
   server.call(fc, e, args);
   if (bits & F.WRITE) ctx.dirty = true;
+  // Keys the script reads are tracked for the caller's client-side cache, as Valkey's call() does.
+  if (ctx.caller.tracking !== null) rememberKeys(ctx.caller, e, args);
   return fc.w.take() ?? EMPTY;
 }
 

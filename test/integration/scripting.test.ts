@@ -62,6 +62,60 @@ describeRuntimes("scripting", (ctx) => {
     expect(await r.eval("return redis.pcall('INCR', 's').err", 0)).toBe("ERR value is not an integer or out of range");
   });
 
+  it("Lua to RESP edge cases follow Valkey's rules (checked against redis-server on x86-64)", async () => {
+    const raw = await ctx.raw();
+    const cases: Array<[string, string]> = [
+      // only string err/ok fields make error/status replies; other tables are arrays
+      ["return {err=5}", "*0\r\n"],
+      ["return {ok=5}", "*0\r\n"],
+      ["return {err='x', ok='y'}", "-x\r\n"],
+      ["return {err='a\\r\\nb'}", "-a  b\r\n"],
+      ["return {double='1.5'}", "*0\r\n"],
+      ["return {big_number=123}", "*0\r\n"],
+      // functions convert to nil, also inside arrays
+      ["return function() end", "$-1\r\n"],
+      ["return {1, function() end, 3}", "*3\r\n:1\r\n$-1\r\n:3\r\n"],
+      // (long long) casts as x86-64 does them
+      ["return 0/0", ":-9223372036854775808\r\n"],
+      ["return 1e20", ":-9223372036854775808\r\n"],
+      ["return -1e20", ":-9223372036854775808\r\n"],
+      ["return 2^53", ":9007199254740992\r\n"],
+      ["return {map={[1]=2}, 5}", "*2\r\n:1\r\n:2\r\n"],
+    ];
+    for (const [script, want] of cases) expect(await raw.call("EVAL", script, "0"), script).toBe(want);
+    await raw.call("HELLO", "3");
+    expect(await raw.call("EVAL", "redis.setresp(3) return {verbatim_string={format='tx',string='hi'}}", "0")).toBe("=6\r\ntx :hi\r\n");
+    expect(await raw.call("EVAL", "return {verbatim_string={format='txtx',string='hi'}}", "0")).toBe("=6\r\ntxt:hi\r\n");
+    expect(await raw.call("EVAL", "return {double=0/0}", "0")).toBe(",nan\r\n");
+    // RESP3 null reaches Lua as nil once the script speaks RESP3 (as false before)
+    expect(await raw.call("EVAL", "redis.setresp(3) return type(redis.call('GET', 'nokey'))", "0")).toBe("$3\r\nnil\r\n");
+    expect(await raw.call("EVAL", "redis.setresp(3) return type(redis.pcall('GET', 'nokey'))", "0")).toBe("$3\r\nnil\r\n");
+    expect(await raw.call("EVAL", "return type(redis.call('GET', 'nokey'))", "0")).toBe("$7\r\nboolean\r\n");
+  });
+
+  it("compiled scripts are kept between calls and survive a script error", async () => {
+    const r = ctx.ioredis();
+    await r.del("c1");
+    const inc = "return redis.call('INCR', KEYS[1])";
+    for (let i = 1; i <= 5; i++) expect(await r.eval(inc, 1, "c1")).toBe(i);
+    await expect(r.eval("return redis.call('nosuch')", 0)).rejects.toThrow(/Unknown Valkey command/);
+    expect(await r.eval(inc, 1, "c1")).toBe(6);
+    // the same source under different KEYS/ARGV, and two scripts interleaved
+    expect(await r.eval("return {KEYS[1], ARGV[1]}", 1, "a", "b")).toEqual(["a", "b"]);
+    expect(await r.eval("return {KEYS[1], ARGV[1]}", 1, "c", "d")).toEqual(["c", "d"]);
+    expect(await r.eval("return #KEYS + #ARGV", 0)).toBe(0);
+  });
+
+  it("keys a script reads are tracked for the caller's client-side cache", async () => {
+    const raw = await ctx.raw();
+    const other = ctx.ioredis();
+    await raw.call("HELLO", "3");
+    expect(await raw.call("CLIENT", "TRACKING", "ON")).toBe("+OK\r\n");
+    expect(await raw.call("EVAL", "return redis.call('GET', KEYS[1])", "1", "tracked:k")).toBe("_\r\n");
+    await other.set("tracked:k", "v");
+    expect(await raw.read()).toBe(">2\r\n$10\r\ninvalidate\r\n*1\r\n$9\r\ntracked:k\r\n");
+  });
+
   it("numbers passed to redis.call keep their precision (integers exact, doubles shortest round-trip)", async () => {
     const r = ctx.ioredis();
     await r.eval("redis.call('SET', 'n1', 7000000000000123) redis.call('SET', 'n2', 0.1) redis.call('SET', 'n3', 3.0) redis.call('SET', 'n4', 1e15)", 0);
