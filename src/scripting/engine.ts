@@ -16,7 +16,8 @@ import type { Server } from "../server.js";
 import { lookupCommand, F } from "../commands/index.js";
 import { REDIS_COMPAT_VERSION, VALKEY_VERSION } from "../version.js";
 import { HOT, COLD } from "./driver.js";
-import { WORKER_SOURCE, SPIN } from "./worker.js";
+import { WORKER_SOURCE, SPIN, CAP, M, J } from "./worker.js";
+import { Channel, type Incoming } from "./channel.js";
 import { parseReply } from "./resp-value.js";
 import { rememberKeys } from "../commands/tracking.js";
 
@@ -88,26 +89,13 @@ interface Run {
 interface Host {
   worker: Worker;
   port: MessagePort;
-  /** [0]: bumped by the engine thread after each message to us; [1]: by us after each message to it. */
-  ctrl: Int32Array;
+  ch: Channel;
   ready: boolean;
   loading: Promise<void>;
   error: unknown;
   run: Run | null;
   /** Terminated on purpose (KILL, crash, server closed). */
   gone: boolean;
-}
-
-interface Message {
-  t: "call" | "log" | "done" | "crash";
-  a?: Uint8Array;
-  /** call: the script's protocol; done: the protocol the script ended with. */
-  r?: 2 | 3;
-  k?: string;
-  b?: Uint8Array;
-  l?: number;
-  m?: Uint8Array | string;
-  v?: unknown;
 }
 
 const hosts = new WeakMap<Server, Host>();
@@ -152,15 +140,16 @@ function engineOptions(): unknown {
 
 function spawn(server: Server): Host {
   enginePath ??= createRequire(import.meta.url).resolve("lua-redis-wasm");
-  const sab = new SharedArrayBuffer(8);
+  const sab = Channel.create(CAP);
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { sab, port: port2, enginePath, hot: HOT, cold: COLD, options: engineOptions() },
+    workerData: { sab, port: port2, enginePath, hot: HOT, cold: COLD, options: engineOptions(), cap: CAP },
     transferList: [port2],
   });
   worker.unref();
-  const h: Host = { worker, port: port1, ctrl: new Int32Array(sab), ready: false, loading: Promise.resolve(), error: null, run: null, gone: false };
+  const ch = new Channel(sab, port1, receiveMessageOnPort as (p: unknown) => { message: unknown } | undefined, 0, CAP, SPIN);
+  const h: Host = { worker, port: port1, ch, ready: false, loading: Promise.resolve(), error: null, run: null, gone: false };
   h.loading = new Promise<void>((resolve, reject) => {
     worker.once("message", (m: unknown) => {
       if (m === "ready") {
@@ -216,33 +205,6 @@ function scriptClient(server: Server): Client {
   return fc;
 }
 
-/** Length-prefixed list in an exact-size buffer (see worker.ts on why exact). */
-function pack(list: Buffer[]): Buffer {
-  let n = 4;
-  for (const b of list) n += 4 + b.length;
-  const out = Buffer.from(new ArrayBuffer(n));
-  let o = out.writeUInt32LE(list.length, 0);
-  for (const b of list) {
-    o = out.writeUInt32LE(b.length, o);
-    o += b.copy(out, o);
-  }
-  return out;
-}
-
-function unpack(u: Uint8Array): Buffer[] {
-  const b = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-  const n = b.readUInt32LE(0);
-  const out: Buffer[] = new Array(n);
-  let o = 4;
-  for (let i = 0; i < n; i++) {
-    const len = b.readUInt32LE(o);
-    o += 4;
-    out[i] = Buffer.from(b.subarray(o, o + len));
-    o += len;
-  }
-  return out;
-}
-
 /** Structured clone turned the engine's Buffers into Uint8Arrays; turn them back. */
 function rebuffer(v: unknown): LuaValue {
   if (v === null || typeof v !== "object") return v as LuaValue;
@@ -251,27 +213,6 @@ function rebuffer(v: unknown): LuaValue {
   const o: Record<string, unknown> = {};
   for (const k of Object.keys(v)) o[k] = rebuffer((v as Record<string, unknown>)[k]);
   return o as LuaValue;
-}
-
-function post(h: Host, m: unknown, transfer: ArrayBuffer[]): void {
-  h.port.postMessage(m, transfer);
-  Atomics.add(h.ctrl, 1, 1);
-  Atomics.notify(h.ctrl, 1);
-}
-
-/** The engine thread's next message, or undefined once `deadline` (performance.now()) has passed. */
-function nextMessage(h: Host, deadline: number): Message | undefined {
-  const ctrl = h.ctrl;
-  for (;;) {
-    const s = Atomics.load(ctrl, 0);
-    const r = receiveMessageOnPort(h.port);
-    if (r !== undefined) return r.message as Message;
-    const left = deadline - performance.now();
-    if (left <= 0) return undefined;
-    let i = 0;
-    while (i++ < SPIN && Atomics.load(ctrl, 0) === s);
-    if (Atomics.load(ctrl, 0) === s) Atomics.wait(ctrl, 0, s, left);
-  }
 }
 
 /**
@@ -292,12 +233,15 @@ export function run(
   const h = hosts.get(server);
   if (h === undefined || !h.ready || h.gone) throw new Error("Lua engine not loaded");
   if (h.run !== null) throw new Error("a script is already running");
-  const a = pack([Buffer.from(mode), Buffer.from(id, "latin1"), source, Buffer.from(fname, "latin1"), ...keys, ...args]);
+  const list = [Buffer.from(mode), Buffer.from(id, "latin1"), source, Buffer.from(fname, "latin1"), ...keys, ...args];
   const r: Run = { mode, ctx, now: server.store.now, busy: false, expiryWasPaused: false, timer: null };
   h.run = r;
   // The script's commands run in the caller's db (a SELECT inside the script stays inside it).
   if (ctx !== null) scriptClient(server).db = ctx.caller.db;
-  post(h, { a, k: keys.length }, [a.buffer as ArrayBuffer]);
+  h.ch.send(J.JOB, 4 + Channel.packedSize(list), (b) => {
+    b.writeUInt32LE(keys.length, 0);
+    Channel.pack(b, 4, list);
+  });
   const limit = mode === "l" ? LOAD_TIMEOUT_MS : ctx?.mayYield ? Number(server.param("busy-reply-threshold")) : Infinity;
   const out = drive(server, h, r, performance.now() + limit);
   if (out !== null) return out;
@@ -315,28 +259,32 @@ export function run(
 
 /** Serve the engine thread until the run ends (its result) or `deadline` passes (null). */
 function drive(server: Server, h: Host, r: Run, deadline: number): RunResult | null {
+  const ch = h.ch;
   for (;;) {
-    const m = nextMessage(h, deadline);
+    const m: Incoming | undefined = ch.recv(deadline);
     if (m === undefined) return null;
-    switch (m.t) {
-      case "call": {
-        const out = hostCall(server, r, unpack(m.a!), m.r!);
-        const u = new Uint8Array(out.length);
-        u.set(out);
-        post(h, { r: u }, [u.buffer]);
+    const d = m.data;
+    switch (m.type) {
+      case M.CALL: {
+        const out = hostCall(server, r, Channel.unpack(d, 1, true), d[0] === 3 ? 3 : 2);
+        ch.send(J.REPLY, out.length, (b) => b.set(out, 0));
         break;
       }
-      case "log":
-        hostLog(server, m.l!, m.m as Uint8Array);
+      case M.LOG:
+        hostLog(server, d[0]!, d.subarray(1));
+        ch.send(J.ACK, 0, () => {});
         break;
-      case "done":
+      case M.REPORT:
         h.run = null;
-        return m.k !== undefined ? report(m.k, m.r!, m.b!) : decode(rebuffer(m.v), r.mode);
+        return report(String.fromCharCode(d[0]!), d[1] === 3 ? 3 : 2, d.subarray(2));
+      case M.VALUE:
+        h.run = null;
+        return decode(rebuffer(m.value), r.mode);
       default: {
         // A trap inside the engine: this thread is finished; the next script starts a new one.
         h.run = null;
         stop(server, h);
-        server.log("warning", `Lua engine failure: ${String(m.m)}`);
+        server.log("warning", `Lua engine failure: ${String(m.value)}`);
         return crashResult("the Lua engine failed");
       }
     }
@@ -394,8 +342,7 @@ export function killRun(server: Server): void {
 }
 
 /** A job the driver loop finished: its kind and RESP3 bytes (see driver.ts). */
-function report(kind: string, resp: 2 | 3, bytes: Uint8Array): RunResult {
-  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+function report(kind: string, resp: 2 | 3, b: Buffer): RunResult {
   switch (kind) {
     case "v":
       return { kind: "value", resp, value: parseReply(b, { pos: 0 }) };
@@ -473,8 +420,8 @@ function hostCall(server: Server, r: Run, args: Buffer[], resp: 2 | 3): Buffer {
 
 const LOG_LEVELS = ["debug", "verbose", "notice", "warning"] as const;
 
-function hostLog(server: Server, level: number, msg: Uint8Array): void {
-  server.log(LOG_LEVELS[level] ?? "warning", Buffer.from(msg.buffer, msg.byteOffset, msg.byteLength).toString("utf8"));
+function hostLog(server: Server, level: number, msg: Buffer): void {
+  server.log(LOG_LEVELS[level] ?? "warning", msg.toString("utf8"));
 }
 
 // ---------------------------------------------------------------------------------------------------------

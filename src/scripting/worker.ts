@@ -1,61 +1,41 @@
 // The Lua engine's thread. Scripts run here, not on the server's thread, so that a long script can be answered
 // with BUSY and stopped with SCRIPT KILL / FUNCTION KILL (terminating this thread is the only way to stop a
 // wasm loop). The code is a string run with `new Worker(src, { eval: true })`: one source that works the same
-// from src/ under Bun or vitest and from the esbuild bundle, with no worker file to locate on disk.
+// from src/ under Bun or vitest and from the esbuild bundle, with no worker file to locate on disk. The
+// functions it shares with the server thread (Channel, parseReply) are copied in as source.
 //
-// Traffic with the server thread goes through one MessagePort read synchronously on both sides
-// (receiveMessageOnPort), with two counters in a SharedArrayBuffer to wake the reader: ctrl[0] is bumped after
-// each message to the server thread, ctrl[1] after each message to this one. Each side spins briefly before
-// sleeping in Atomics.wait: a redis.call is a round trip, and a futex wake-up costs tens of µs on small VMs.
-//
-// Messages to the server:  {t:"call", a: argv packed, r: resp}  {t:"log", l, m}  {t:"crash", m}
-//                          {t:"done", k: kind, r: resp, b: RESP3 bytes} (a job the driver loop finished)
-//                          {t:"done", v} (the loop ended with an error: the engine's error value)
-// Messages from the server: {a: [mode, id, source, function name, keys..., args...] packed, k: numkeys} (a job)
-//                           {r: RESP bytes} (a redis.call reply)
-//
-// Payloads are exact-size Uint8Arrays: structured clone copies a view's whole ArrayBuffer, and small Buffers
-// share an 8 KiB pool. The driver loop (driver.ts) keeps compiled scripts; `known` mirrors which ids it has,
-// so their source is not copied into Lua again.
+// Traffic goes through a Channel (channel.ts). Messages to the server thread (M.*):
+//   CALL   [resp][argv packed]                  a redis.call; answered with REPLY [RESP bytes]
+//   LOG    [level][message]                     redis.log; answered with ACK
+//   REPORT [kind][resp][RESP3 bytes]            the driver loop finished a job (kinds in driver.ts)
+//   VALUE  (structured)                         the loop ended with an error: the engine's error value
+//   CRASH  (string)                             the engine trapped; this thread is done
+// Messages to this thread (J.*): JOB [numkeys u32][mode, id, source, function name, keys..., args... packed].
+// The driver loop keeps compiled scripts; `known` mirrors which ids it has, so their source is not copied into
+// Lua again.
 
 import { parseReply } from "./resp-value.js";
+import { Channel } from "./channel.js";
+
+/** Message types to the server thread. */
+export const M = { CALL: 1, LOG: 2, REPORT: 3, VALUE: 4, CRASH: 5 } as const;
+/** Message types to the engine thread. */
+export const J = { JOB: 1, REPLY: 2, ACK: 3 } as const;
+/** Bytes per direction in the shared channel; larger messages go through the port. */
+export const CAP = 512 * 1024;
 
 export const SPIN = 20000;
 
 export const WORKER_SOURCE = String.raw`
 "use strict";
 const { workerData, parentPort, receiveMessageOnPort } = require("node:worker_threads");
-const { sab, port, enginePath, hot, cold, options } = workerData;
-const ctrl = new Int32Array(sab);
-const SPIN = ${SPIN};
+const { sab, port, enginePath, hot, cold, options, cap } = workerData;
+const Channel = ${Channel.toString()};
 const parseReply = ${parseReply.toString()};
-function send(m, transfer) {
-  port.postMessage(m, transfer);
-  Atomics.add(ctrl, 0, 1);
-  Atomics.notify(ctrl, 0);
-}
-function recv() {
-  for (;;) {
-    const s = Atomics.load(ctrl, 1);
-    const r = receiveMessageOnPort(port);
-    if (r !== undefined) return r.message;
-    let i = 0;
-    while (i++ < SPIN && Atomics.load(ctrl, 1) === s);
-    if (Atomics.load(ctrl, 1) === s) Atomics.wait(ctrl, 1, s);
-  }
-}
-function pack(list) {
-  let n = 4;
-  for (const b of list) n += 4 + b.length;
-  const out = Buffer.from(new ArrayBuffer(n));
-  let o = out.writeUInt32LE(list.length, 0);
-  for (const b of list) {
-    o = out.writeUInt32LE(b.length, o);
-    o += b.copy(out, o);
-  }
-  return out;
-}
-// Buffers in a result become exact copies (see above); the server thread turns them back into Buffers.
+const M = ${JSON.stringify(M)};
+const ch = new Channel(sab, port, receiveMessageOnPort, 1, cap, ${SPIN});
+// Buffers in an error value become exact copies: structured clone copies a view's whole ArrayBuffer, and small
+// Buffers share an 8 KiB pool. The server thread turns them back into Buffers.
 function detach(v) {
   if (v === null || typeof v !== "object") return v;
   if (v instanceof Uint8Array) return new Uint8Array(v);
@@ -72,30 +52,19 @@ const EMPTY = Buffer.alloc(0);
 const known = new Set();
 const NIL_MARK = { ok: Buffer.from(TOKEN + "nil", "latin1") };
 let fresh = false;
+// The job in hand. Its bytes stay valid in the channel until this thread sends its report.
 let current = null;
-function unpack(u) {
-  const b = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-  const n = b.readUInt32LE(0);
-  const out = new Array(n);
-  let o = 4;
-  for (let i = 0; i < n; i++) {
-    const len = b.readUInt32LE(o);
-    o += 4;
-    out[i] = b.subarray(o, o + len);
-    o += len;
-  }
-  return out;
-}
 // A job as the driver loop reads it: mode, id, source ("" when the loop has it), function name, numkeys, ...
-function jobValue(job, head) {
-  const p = unpack(job.a);
+function jobValue(head) {
+  const d = current.data;
+  const p = Channel.unpack(d, 4, false);
   const id = p[1].toString("latin1");
   let src = p[2];
-  if (id !== "" && (p[0][0] === 0x65 || p[0][0] === 0x63 || p[0][0] === 0x66)) {
+  if (id !== "" && p[0][0] !== 0x6c) {
     if (known.has(id)) src = EMPTY;
     else known.add(id);
   }
-  return [...head, p[0], p[1], src, p[3], job.k, ...p.slice(4)];
+  return [...head, p[0], p[1], src, p[3], d.readUInt32LE(0), ...p.slice(4)];
 }
 const { LuaWasmEngine } = require(enginePath);
 LuaWasmEngine.create({
@@ -106,31 +75,40 @@ LuaWasmEngine.create({
       if (fresh) {
         // The loop's first call: its token, the COLD chunk and the job that started it.
         fresh = false;
-        return jobValue(current, [TOKEN_BUF, COLD_BUF]);
+        return jobValue([TOKEN_BUF, COLD_BUF]);
       }
       if (args.length === 4 && args[0].length === TOKEN_BUF.length && args[0].equals(TOKEN_BUF)) {
-        const kind = args[1].toString("latin1");
-        if (kind === "m") {
-          // The loop dropped its cache: send the source again.
+        const kind = args[1][0];
+        if (kind === 0x6d) {
+          // "m": the loop dropped its cache; send the source again.
           known.clear();
-          return jobValue(current, []);
+          return jobValue([]);
         }
-        const b = new Uint8Array(args[3]);
-        send({ t: "done", k: kind, r: args[2][0] === 0x33 ? 3 : 2, b }, [b.buffer]);
-        current = recv();
-        return jobValue(current, []);
+        const bytes = args[3];
+        ch.send(M.REPORT, 2 + bytes.length, (b) => {
+          b[0] = kind;
+          b[1] = args[2][0] === 0x33 ? 3 : 2;
+          b.set(bytes, 2);
+        });
+        current = ch.recv();
+        return jobValue([]);
       }
-      const a = pack(args);
-      send({ t: "call", a, r: resp }, [a.buffer]);
-      const m = recv();
-      const b = Buffer.from(m.r.buffer, m.r.byteOffset, m.r.byteLength);
-      const v = b.length === 0 ? null : parseReply(b, { pos: 0 });
+      ch.send(M.CALL, 1 + Channel.packedSize(args), (b) => {
+        b[0] = resp;
+        Channel.pack(b, 1, args);
+      });
+      const d = ch.recv().data;
+      const v = d.length === 0 ? null : parseReply(d, { pos: 0 });
       // The engine hands every null to Lua as false; under RESP3 Valkey gives nil, so the driver turns this
       // marker into nil (top-level replies only).
       return v === null && resp === 3 ? NIL_MARK : v;
     },
     log(level, msg) {
-      send({ t: "log", l: level, m: new Uint8Array(msg) });
+      ch.send(M.LOG, 1 + msg.length, (b) => {
+        b[0] = level;
+        b.set(msg, 1);
+      });
+      ch.recv();
     },
     onSetResp(v) {
       resp = v;
@@ -141,7 +119,7 @@ LuaWasmEngine.create({
     const HOT = Buffer.from(hot, "latin1");
     const ex = engine.exports;
     parentPort.postMessage("ready");
-    current = recv();
+    current = ch.recv();
     for (;;) {
       // Start a driver loop with the job in hand; it returns only when a script raised an error (or on a bug).
       fresh = true;
@@ -161,11 +139,11 @@ LuaWasmEngine.create({
         }
       } catch (e) {
         // The wasm instance may be in any state after a trap: report it and let the server start a new thread.
-        send({ t: "crash", m: String((e && e.stack) || e) });
+        ch.sendValue(M.CRASH, String((e && e.stack) || e));
         return;
       }
-      send({ t: "done", v: detach(out) });
-      current = recv();
+      ch.sendValue(M.VALUE, detach(out));
+      current = ch.recv();
     }
   },
   (e) => parentPort.postMessage({ fail: String((e && e.message) || e) }),
