@@ -20,6 +20,7 @@ import {
   engineLoadError,
   run,
   writeResult,
+  transcode,
   errText,
   raisedError,
   type RunContext,
@@ -276,6 +277,11 @@ function reply(c: Client, r: RunResult, label: string, chunk: string): void {
       writeResult(c, v, r.resp);
       return;
     }
+    case "resp":
+      // A top-level error reply is the command's error (counted as one).
+      if (r.bytes[0] === 0x2d) throw errorText(sanitize(r.bytes.toString("latin1", 1, r.bytes.indexOf(13))));
+      transcode(c, r.bytes, r.resp);
+      return;
     case "error": {
       const { message, line } = raisedError(r.value, chunk);
       throw errorText(sanitize(`${message} script: ${label}, on @${chunk}:${line}.`));

@@ -66,8 +66,11 @@ local function int(v)
 if v~=v or v>=9223372036854775807 or v<-9223372036854775808 then return '-9223372036854775808' end
 if v>=0 then v=fl(v) else v=-fl(-v) end if v==0 then return '0' end return sf('%.0f',v) end
 local function cl(s) return (gs(s,'[\r\n]',' ')) end
+-- d: the Lua stack depth Valkey's C converter would be at; past its 8000-slot limit a value becomes an error,
+-- as in Valkey (a table that contains itself gives nested arrays that end in that error).
 local enc
-enc=function(v,o)
+enc=function(v,o,d)
+if d>7996 then o[#o+1]='-ERR reached lua stack limit\r\n' return end
 local t=ty(v)
 if t=='string' then o[#o+1]='$'..#v..'\r\n'..v..'\r\n' return end
 if t=='number' then o[#o+1]=':'..int(v)..'\r\n' return end
@@ -80,12 +83,12 @@ x=rg(v,'big_number') if ty(x)=='string' then o[#o+1]='('..cl(x)..'\r\n' return e
 x=rg(v,'verbatim_string') if ty(x)=='table' then local f,s=rg(x,'format'),rg(x,'string')
 if ty(f)=='string' and ty(s)=='string' then o[#o+1]='='..(#s+4)..'\r\n'..sb(f..'   ',1,3)..':'..s..'\r\n' return end end
 local h=#o+1 o[h]='' local c=0
-x=rg(v,'map') if ty(x)=='table' then for k,y in nx,x do enc(k,o) enc(y,o) c=c+1 end o[h]='%'..c..'\r\n' return end
-x=rg(v,'set') if ty(x)=='table' then for k in nx,x do enc(k,o) c=c+1 end o[h]='~'..c..'\r\n' return end
-while true do local y=rg(v,c+1) if y==nil then break end enc(y,o) c=c+1 end o[h]='*'..c..'\r\n' end
+x=rg(v,'map') if ty(x)=='table' then for k,y in nx,x do enc(k,o,d+4) enc(y,o,d+3) c=c+1 end o[h]='%'..c..'\r\n' return end
+x=rg(v,'set') if ty(x)=='table' then for k in nx,x do enc(k,o,d+3) c=c+1 end o[h]='~'..c..'\r\n' return end
+while true do local y=rg(v,c+1) if y==nil then break end enc(y,o,d+1) c=c+1 end o[h]='*'..c..'\r\n' end
 local cache,cn={},0
 local function keep(id,f) if cn>=1000 then cache,cn={},0 end cache[id]=f cn=cn+1 end
-local function out(v) local o={} enc(v,o) return cc(o) end
+local function out(v) local o={} enc(v,o,2) return cc(o) end
 local function job(M,id,S,F,Kt,At)
 if M=='e' or M=='c' then
 local f=cache[id]

@@ -59,6 +59,8 @@ export interface RunContext {
 
 export type RunResult =
   | { kind: "value"; resp: 2 | 3; value: LuaValue }
+  /** A script's result as the driver encoded it (RESP3 bytes; see transcode). */
+  | { kind: "resp"; resp: 2 | 3; bytes: Buffer }
   | { kind: "compile-error"; message: string }
   | { kind: "error"; value: Extract<LuaValue, { err: Buffer }> }
   | { kind: "library"; functions: Array<{ name: string; flags: string[]; description: string | null }> }
@@ -345,7 +347,7 @@ export function killRun(server: Server): void {
 function report(kind: string, resp: 2 | 3, b: Buffer): RunResult {
   switch (kind) {
     case "v":
-      return { kind: "value", resp, value: parseReply(b, { pos: 0 }) };
+      return { kind: "resp", resp, bytes: Buffer.from(b) };
     case "k":
       return { kind: "value", resp: 2, value: null };
     case "c":
@@ -434,6 +436,74 @@ export function errText(v: { err: Buffer; code?: Buffer }): string {
 }
 
 const oneLine = (s: string): string => s.replace(/[\r\n]/g, " ");
+
+/**
+ * Write a script's result, RESP3 as the driver encoded it, to the caller in its protocol (booleans follow the
+ * script's RESP). One pass over the bytes, no recursion: a result can nest thousands of levels deep.
+ */
+export function transcode(c: Client, b: Buffer, resp: 2 | 3): void {
+  const w = c.w;
+  let pos = 0;
+  while (pos < b.length) {
+    const t = b[pos]!;
+    const eol = b.indexOf(13, pos);
+    const line = b.toString("latin1", pos + 1, eol);
+    pos = eol + 2;
+    switch (t) {
+      case 36: {
+        // $
+        const n = Number(line);
+        w.bulk(b.subarray(pos, pos + n));
+        pos += n + 2;
+        break;
+      }
+      case 58: {
+        // :
+        const n = Number(line);
+        w.integer(Number.isSafeInteger(n) ? n : BigInt(line));
+        break;
+      }
+      case 42: // *
+        w.array(Number(line));
+        break;
+      case 37: // %
+        w.map(Number(line));
+        break;
+      case 126: // ~
+        w.set(Number(line));
+        break;
+      case 35: // #
+        if (resp === 3) w.bool(line === "t");
+        else if (line === "t") w.integer(1);
+        else w.null();
+        break;
+      case 95: // _
+        w.null();
+        break;
+      case 45: // -
+        w.error(line);
+        break;
+      case 43: // +
+        w.simple(line);
+        break;
+      case 44: // ,
+        w.double(line === "inf" ? Infinity : line === "-inf" ? -Infinity : line === "nan" ? NaN : Number(line));
+        break;
+      case 40: // (
+        w.bigNumber(line);
+        break;
+      case 61: {
+        // =
+        const n = Number(line);
+        w.verbatim(b.subarray(pos + 4, pos + n), b.toString("latin1", pos, pos + 3));
+        pos += n + 2;
+        break;
+      }
+      default:
+        throw new Error(`unexpected result byte ${t}`);
+    }
+  }
+}
 
 /** Write a script's result to the caller as Valkey converts Lua values (booleans follow the script's RESP). */
 export function writeResult(c: Client, v: LuaValue, resp: 2 | 3): void {

@@ -93,6 +93,19 @@ describeRuntimes("scripting", (ctx) => {
     expect(await raw.call("EVAL", "return type(redis.call('GET', 'nokey'))", "0")).toBe("$7\r\nboolean\r\n");
   });
 
+  it("a table that contains itself nests until Valkey's Lua stack limit, then the connection goes on", async () => {
+    const { connect } = await import("node:net");
+    const sock = connect(ctx.port, "127.0.0.1");
+    let got = "";
+    sock.on("data", (d) => (got += d.toString("latin1")));
+    const script = "local a = {}; local b = {a}; a[1] = b; return a";
+    sock.write(`*3\r\n$4\r\nEVAL\r\n$${script.length}\r\n${script}\r\n$1\r\n0\r\n*1\r\n$4\r\nPING\r\n`);
+    for (let i = 0; i < 100 && !got.endsWith("+PONG\r\n"); i++) await new Promise((r) => setTimeout(r, 20));
+    sock.destroy();
+    // redis-server: 7995 levels of *1, the innermost element an error, and the next reply as usual
+    expect(got).toBe("*1\r\n".repeat(7995) + "-ERR reached lua stack limit\r\n+PONG\r\n");
+  });
+
   it("compiled scripts are kept between calls and survive a script error", async () => {
     const r = ctx.ioredis();
     await r.del("c1");
