@@ -8,6 +8,7 @@ import type { Server } from "../server.js";
 import { REDIS_COMPAT_VERSION, VALKEY_VERSION, VERSION } from "../version.js";
 import { allEntries } from "./index.js";
 import { trackingStats } from "./tracking.js";
+import { scriptingMemory } from "./scripting.js";
 
 const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
 
@@ -195,6 +196,7 @@ export function infoText(server: Server, sections: Set<string>): string {
 
   if (has("memory")) {
     const m = memoryFigures(server);
+    const sm = scriptingMemory(server);
     const sys = totalmem();
     const maxmemory = Number(p("maxmemory"));
     add("Memory", [
@@ -215,19 +217,19 @@ export function infoText(server: Server, sections: Set<string>): string {
       "allocator_muzzy:0",
       `total_system_memory:${sys}`,
       `total_system_memory_human:${bytesToHuman(sys)}`,
-      "used_memory_lua:0",
-      "used_memory_vm_eval:0",
-      "used_memory_lua_human:0B",
-      "used_memory_scripts_eval:0",
-      "number_of_cached_scripts:0",
-      "number_of_functions:0",
-      "number_of_libraries:0",
+      `used_memory_lua:${sm.vmEval}`,
+      `used_memory_vm_eval:${sm.vmEval}`,
+      `used_memory_lua_human:${bytesToHuman(sm.vmEval)}`,
+      `used_memory_scripts_eval:${sm.scriptsEval}`,
+      `number_of_cached_scripts:${sm.cachedScripts}`,
+      `number_of_functions:${sm.functions}`,
+      `number_of_libraries:${sm.libraries}`,
       "used_memory_vm_functions:0",
-      "used_memory_vm_total:0",
-      "used_memory_vm_total_human:0B",
-      "used_memory_functions:0",
-      "used_memory_scripts:0",
-      "used_memory_scripts_human:0B",
+      `used_memory_vm_total:${sm.vmEval}`,
+      `used_memory_vm_total_human:${bytesToHuman(sm.vmEval)}`,
+      `used_memory_functions:${sm.functionsMemory}`,
+      `used_memory_scripts:${sm.scriptsEval + sm.functionsMemory}`,
+      `used_memory_scripts_human:${bytesToHuman(sm.scriptsEval + sm.functionsMemory)}`,
       `maxmemory:${maxmemory}`,
       `maxmemory_human:${bytesToHuman(maxmemory)}`,
       `maxmemory_policy:${p("maxmemory-policy")}`,

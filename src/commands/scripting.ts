@@ -15,6 +15,7 @@ import { serveReady } from "../blocking.js";
 import {
   busyRun,
   killRun,
+  luaMemory,
   engineReady,
   loadEngine,
   engineLoadError,
@@ -119,6 +120,31 @@ function state(server: Server): State {
     states.set(server, s);
   }
   return s;
+}
+
+/** INFO memory's scripting figures (the engine's one Lua heap serves EVAL and functions: counted as eval). */
+export function scriptingMemory(server: Server): {
+  vmEval: number;
+  scriptsEval: number;
+  cachedScripts: number;
+  functions: number;
+  libraries: number;
+  functionsMemory: number;
+} {
+  const st = state(server);
+  let scriptsEval = 0;
+  for (const [sha, s] of st.scripts) scriptsEval += sha.length + s.source.length;
+  let functionsMemory = 0;
+  for (const lib of st.libraries.values()) functionsMemory += lib.name.length + lib.code.length;
+  for (const f of st.functions.keys()) functionsMemory += f.length;
+  return {
+    vmEval: luaMemory(server),
+    scriptsEval,
+    cachedScripts: st.scripts.size,
+    functions: st.functions.size,
+    libraries: st.libraries.size,
+    functionsMemory,
+  };
 }
 
 /** Commands that need the Lua engine; the first one waits for it to load. */

@@ -4,7 +4,8 @@
 // compiled in its own locals. A script is compiled once per engine thread, not once per call.
 // A host call whose first argument is the loop's token (T, random per thread) is the loop's own: it reports the
 // job's outcome ("v" value, "k" compiled, "c" compile error, "l" library list, "n" no such function, "m" source
-// needed) and its reply is the next job {mode, id, source, function name, numkeys, keys..., args...}. The first
+// needed), the protocol the script ended with, the result's RESP3 bytes and the Lua heap size (INFO
+// used_memory_lua), and its reply is the next job {mode, id, source, function name, numkeys, keys..., args...}. The first
 // host call of a loop receives {T, COLD, first job...}. An error raised by a script ends the loop: the engine reports
 // it with the script's line as for any chunk, and the engine thread starts a new loop (its cache starts empty).
 // The user's script (or function library) is compiled with loadstring under Valkey's chunk name, with a one-line
@@ -27,7 +28,7 @@
 export const HOT = String.raw`
 local R=redis local rp,rs=R.pcall,R.setresp
 local er,pc,xp,ty,se,up,tn,rg,nx=error,pcall,xpcall,type,select,unpack,tonumber,rawget,next
-local sf,fl,fd,sb,gs,cc=string.format,math.floor,string.find,string.sub,string.gsub,table.concat
+local sf,fl,fd,sb,gs,cc,gc=string.format,math.floor,string.find,string.sub,string.gsub,table.concat,collectgarbage
 local E='\1' local resp=2
 local j=rp('')
 local T,C=j[1],j[2] local N=T..'nil'
@@ -110,7 +111,7 @@ for i=1,nk do Kt[i]=j[o+4+i] end
 for i=o+5+nk,#j do At[#At+1]=j[i] end
 resp=2 rs(2)
 local k,b=job(j[o],j[o+1],j[o+2],j[o+3],Kt,At)
-j=rp(T,k,resp==3 and '3' or '2',b) o=1
+j=rp(T,k,resp==3 and '3' or '2',b,sf('%.0f',gc('count')*1024)) o=1
 end
 `;
 
@@ -178,8 +179,13 @@ K.REPL_NONE,K.REPL_AOF,K.REPL_SLAVE,K.REPL_REPLICA,K.REPL_ALL=0,1,2,2,3
 local FLAGS={['no-writes']=true,['allow-oom']=true,['allow-stale']=true,['no-cluster']=true,['allow-cross-slot-keys']=true}
 -- Compile a library and run its body: M 'l' (FUNCTION LOAD) returns the registered list, M 'f' the functions by
 -- name. A compile error returns nil, message.
+-- KEYS and ARGV do not exist for library code (functions get them as arguments): indexing them fails as a
+-- nonexistent global does.
+local function nog(n) return setmetatable({},{__newindex=ro,__index=function()
+  er("Script attempted to access nonexistent global variable '"..n.."'",2) end}) end
+local NK,NA=nog('KEYS'),nog('ARGV')
 local function library(M,S)
-  local f,e=loadstring('local redis,server,pcall,xpcall,error=...;'..S,'@user_function')
+  local f,e=loadstring('local redis,server,pcall,xpcall,error,KEYS,ARGV=...;'..S,'@user_function')
   if not f then return nil,e end
   local fns,list={},{}
   local loading=true
@@ -238,11 +244,11 @@ local function library(M,S)
     setmetatable(L,{__newindex=ro,__index=function(_,k)
       er("Script attempted to access nonexistent global variable '"..ts(k).."'",2)
     end})
-    f(L,L,P,X,Er)
+    f(L,L,P,X,Er,NK,NA)
     return list
   end
   local WF=setmetatable({register_function=reg},{__index=W,__newindex=ro})
-  f(WF,WF,P,X,Er)
+  f(WF,WF,P,X,Er,NK,NA)
   loading=false
   return fns
 end

@@ -98,6 +98,8 @@ interface Host {
   run: Run | null;
   /** Terminated on purpose (KILL, crash, server closed). */
   gone: boolean;
+  /** The Lua heap after the last job, in bytes (INFO used_memory_lua). */
+  luaMemory: number;
 }
 
 const hosts = new WeakMap<Server, Host>();
@@ -116,6 +118,11 @@ export function loadEngine(server: Server): Promise<void> {
     hosts.set(server, h);
   }
   return h.loading;
+}
+
+/** Bytes the Lua heap held after the last job; 0 until a script has run. */
+export function luaMemory(server: Server): number {
+  return hosts.get(server)?.luaMemory ?? 0;
 }
 
 export function engineLoadError(server: Server): unknown {
@@ -151,7 +158,7 @@ function spawn(server: Server): Host {
   });
   worker.unref();
   const ch = new Channel(sab, port1, receiveMessageOnPort as (p: unknown) => { message: unknown } | undefined, 0, CAP, SPIN);
-  const h: Host = { worker, port: port1, ch, ready: false, loading: Promise.resolve(), error: null, run: null, gone: false };
+  const h: Host = { worker, port: port1, ch, ready: false, loading: Promise.resolve(), error: null, run: null, gone: false, luaMemory: 0 };
   h.loading = new Promise<void>((resolve, reject) => {
     worker.once("message", (m: unknown) => {
       if (m === "ready") {
@@ -278,7 +285,8 @@ function drive(server: Server, h: Host, r: Run, deadline: number): RunResult | n
         break;
       case M.REPORT:
         h.run = null;
-        return report(String.fromCharCode(d[0]!), d[1] === 3 ? 3 : 2, d.subarray(2));
+        h.luaMemory = d.readUInt32LE(2);
+        return report(String.fromCharCode(d[0]!), d[1] === 3 ? 3 : 2, d.subarray(6));
       case M.VALUE:
         h.run = null;
         return decode(rebuffer(m.value), r.mode);

@@ -7,7 +7,7 @@
 // Traffic goes through a Channel (channel.ts). Messages to the server thread (M.*):
 //   CALL   [resp][argv packed]                  a redis.call; answered with REPLY [RESP bytes]
 //   LOG    [level][message]                     redis.log; answered with ACK
-//   REPORT [kind][resp][RESP3 bytes]            the driver loop finished a job (kinds in driver.ts)
+//   REPORT [kind][resp][lua heap u32][RESP3 bytes]  the driver loop finished a job (kinds in driver.ts)
 //   VALUE  (structured)                         the loop ended with an error: the engine's error value
 //   CRASH  (string)                             the engine trapped; this thread is done
 // Messages to this thread (J.*): JOB [numkeys u32][mode, id, source, function name, keys..., args... packed].
@@ -77,7 +77,7 @@ LuaWasmEngine.create({
         fresh = false;
         return jobValue([TOKEN_BUF, COLD_BUF]);
       }
-      if (args.length === 4 && args[0].length === TOKEN_BUF.length && args[0].equals(TOKEN_BUF)) {
+      if (args.length === 5 && args[0].length === TOKEN_BUF.length && args[0].equals(TOKEN_BUF)) {
         const kind = args[1][0];
         if (kind === 0x6d) {
           // "m": the loop dropped its cache; send the source again.
@@ -85,10 +85,11 @@ LuaWasmEngine.create({
           return jobValue([]);
         }
         const bytes = args[3];
-        ch.send(M.REPORT, 2 + bytes.length, (b) => {
+        ch.send(M.REPORT, 6 + bytes.length, (b) => {
           b[0] = kind;
           b[1] = args[2][0] === 0x33 ? 3 : 2;
-          b.set(bytes, 2);
+          b.writeUInt32LE(Math.min(Number(args[4].toString("latin1")) || 0, 0xffffffff), 2);
+          b.set(bytes, 6);
         });
         current = ch.recv();
         return jobValue([]);

@@ -105,6 +105,29 @@ describeRuntimes("functions", (ctx) => {
     expect(help).toContain("+RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]\r\n");
   });
 
+  it("KEYS/ARGV are not globals in libraries; INFO counts scripts, functions and the Lua heap", async () => {
+    const raw = await ctx.raw();
+    await raw.call("FUNCTION", "FLUSH");
+    await raw.call("SCRIPT", "FLUSH");
+    expect(await raw.call("FUNCTION", "LOAD", "#!lua name=g\nlocal x = KEYS[1]")).toBe(
+      "-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'KEYS'\r\n",
+    );
+    expect(await raw.call("FUNCTION", "LOAD", "#!lua name=g2\nredis.register_function('g2', function() return ARGV[1] end)")).toBe("$2\r\ng2\r\n");
+    expect(await raw.call("FCALL", "g2", "0", "a")).toBe(
+      "-ERR user_function:2: Script attempted to access nonexistent global variable 'ARGV' script: g2, on @user_function:2.\r\n",
+    );
+    for (let i = 0; i < 3; i++) await raw.call("SCRIPT", "LOAD", `return ${i}`);
+    const info = await raw.call("INFO", "memory");
+    expect(info).toMatch(/number_of_cached_scripts:3\r\n/);
+    expect(info).toMatch(/number_of_functions:1\r\n/);
+    expect(info).toMatch(/number_of_libraries:1\r\n/);
+    expect(Number(/used_memory_lua:(\d+)/.exec(info)![1])).toBeGreaterThan(1000);
+    expect(Number(/used_memory_scripts_eval:(\d+)/.exec(info)![1])).toBe(3 * (40 + "return 0".length));
+    await raw.call("SCRIPT", "FLUSH", "ASYNC");
+    expect(await raw.call("INFO", "memory")).toMatch(/number_of_cached_scripts:0\r\n/);
+    expect(await raw.call("FUNCTION", "DELETE", "g2")).toBe("+OK\r\n");
+  });
+
   it("functions return RESP3 values and KEYS/ARGV arrive as arguments", async () => {
     const r = ctx.ioredis();
     await r.function(
