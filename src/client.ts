@@ -79,6 +79,8 @@ export class Client {
   tracking: TrackingState | null = null;
   /** Running inside EXEC (commands see the frozen transaction state). */
   inExec = false;
+  /** EXEC waiting for a script in its queue that turned asynchronous: runs the rest of the queue. */
+  execResume: (() => void) | null = null;
   /** Running inside a script (blocking commands act non-blocking, noscript commands refused). */
   inScript = false;
   /** Output bytes accounted for client-output-buffer-limit soft limit tracking. */

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { type Client, preflightHooks } from "../client.js";
 import type { Server } from "../server.js";
 import type { CommandEntry } from "./types.js";
+import { lookupCommand } from "./index.js";
 import { E, ReplyError, errorText, sanitize } from "../errors.js";
 import { parseI64, str } from "../args.js";
 import { globMatch } from "../glob.js";
@@ -167,11 +168,38 @@ const holdForEngine = (c: Client, e: CommandEntry, argv: Buffer[]): boolean => {
 };
 preflightHooks.push(holdForEngine);
 
-function requireEngine(c: Client): void {
-  if (!engineReady(c.server)) {
-    const e = engineLoadError(c.server);
-    throw errorText(sanitize(`ERR Lua engine unavailable: ${e instanceof Error ? e.message : String(e)}`));
-  }
+/**
+ * The engine must be up for this command. Before the command runs, holdForEngine waits for it; inside EXEC's
+ * queue (after SCRIPT KILL replaced the engine thread mid-transaction) the client is suspended here and the
+ * command runs again once the engine is up. Returns true when it suspended the client.
+ */
+function awaitEngine(c: Client, argv: Buffer[]): boolean {
+  if (engineReady(c.server)) return false;
+  const e = engineLoadError(c.server);
+  if (e !== null) throw errorText(sanitize(`ERR Lua engine unavailable: ${e instanceof Error ? e.message : String(e)}`));
+  const entry = lookupCommand(argv)!;
+  const copy = argv.map((b) => Buffer.from(b));
+  c.suspended = true;
+  const again = () => {
+    c.suspended = false;
+    if (c.closed) return;
+    c.server.call(c, entry, copy);
+    if (!c.suspended) afterSuspension(c);
+  };
+  loadEngine(c.server).then(again, again);
+  return true;
+}
+
+/** A suspended client goes on: the rest of its EXEC queue, blocked clients the wait made ready, its input. */
+function afterSuspension(c: Client): void {
+  const server = c.server;
+  const rest = c.execResume;
+  c.execResume = null;
+  c.suspended = false;
+  if (rest !== null && !c.closed) rest();
+  if (c.suspended) return;
+  if (server.readyKeys.length !== 0) serveReady(server);
+  server.resume(c);
 }
 
 const sha1 = (b: Buffer): string => createHash("sha1").update(b).digest("hex");
@@ -226,7 +254,7 @@ function numKeys(argv: Buffer[], badText: string): number {
 
 // EVAL script numkeys [key ...] [arg ...]   (EVALSHA sha1 ..., EVAL_RO, EVALSHA_RO)
 function evalCmd(c: Client, argv: Buffer[], ro: boolean, bySha: boolean): void {
-  requireEngine(c);
+  if (awaitEngine(c, argv)) return;
   const nk = numKeys(argv, E.notInteger.reply);
   const st = state(c.server);
   let sha: string;
@@ -268,8 +296,6 @@ function execute(
     name: label,
     command: argv,
     startedAt: Date.now(),
-    // EXEC runs its queue in one go and cannot wait for a script that turned asynchronous.
-    mayYield: !c.inExec,
     onDone: null,
   };
   const r = run(c.server, mode, id, body, keys, args, fname, ctx);
@@ -288,8 +314,7 @@ function execute(
         c.w.error(err.reply);
       }
     }
-    if (server.readyKeys.length !== 0) serveReady(server);
-    server.resume(c);
+    afterSuspension(c);
   };
 }
 
@@ -327,7 +352,7 @@ function reply(c: Client, r: RunResult, label: string, chunk: string): void {
 
 // SCRIPT LOAD script
 function scriptLoad(c: Client, argv: Buffer[]): void {
-  requireEngine(c);
+  if (awaitEngine(c, argv)) return;
   c.w.bulk(loadScript(c, argv[2]!));
 }
 
@@ -418,7 +443,7 @@ function scriptHelp(c: Client): void {
 
 // FCALL function numkeys [key ...] [arg ...]   (FCALL_RO)
 function fcall(c: Client, argv: Buffer[], ro: boolean): void {
-  requireEngine(c);
+  if (awaitEngine(c, argv)) return;
   const st = state(c.server);
   const name = str(argv[1]!);
   const nk = numKeys(argv, "ERR Bad number of keys provided");
@@ -500,7 +525,7 @@ function removeLibrary(st: State, name: string): void {
 
 // FUNCTION LOAD [REPLACE] function-code
 function functionLoad(c: Client, argv: Buffer[]): void {
-  requireEngine(c);
+  if (awaitEngine(c, argv)) return;
   let replace = false;
   for (let i = 2; i < argv.length - 1; i++) {
     const a = argv[i]!.toString("latin1");
@@ -599,7 +624,7 @@ function functionDump(c: Client): void {
 
 // FUNCTION RESTORE serialized-value [FLUSH|APPEND|REPLACE]
 function functionRestore(c: Client, argv: Buffer[]): void {
-  requireEngine(c);
+  if (awaitEngine(c, argv)) return;
   if (argv.length > 4) throw errorText("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
   let policy = "append";
   if (argv.length === 4) {

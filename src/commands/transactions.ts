@@ -83,15 +83,32 @@ function exec(c: Client): void {
     return;
   }
   unwatchAll(c);
-  const server = c.server;
   c.w.array(queue.length);
+  runQueue(c, queue, 0);
+}
+
+/**
+ * Run the queue from `from`. Still in MULTI while it runs (CLIENT INFO inside shows flags=x), as in Valkey. A
+ * script that runs past busy-reply-threshold suspends the client; the rest of the queue runs when it is done.
+ */
+function runQueue(c: Client, queue: NonNullable<Client["multi"]>, from: number): void {
+  const server = c.server;
   c.inExec = true;
+  let i = from;
   try {
-    // Still in MULTI while the queue runs (CLIENT INFO inside shows flags=x), as in Valkey.
-    for (const q of queue) server.call(c, q.entry, q.argv);
+    while (i < queue.length) {
+      const q = queue[i++]!;
+      server.call(c, q.entry, q.argv);
+      if (c.suspended) {
+        c.execResume = () => runQueue(c, queue, i);
+        return;
+      }
+    }
   } finally {
-    c.inExec = false;
-    discardTransaction(c);
+    if (!c.suspended) {
+      c.inExec = false;
+      discardTransaction(c);
+    }
   }
 }
 

@@ -51,8 +51,6 @@ export interface RunContext {
   /** The command that started it, for FUNCTION STATS. */
   command: Buffer[];
   startedAt: number;
-  /** May turn asynchronous past busy-reply-threshold. Not inside EXEC, whose loop cannot wait. */
-  mayYield: boolean;
   /** Called once with the result when the run turned asynchronous (run() returned null). */
   onDone: ((r: RunResult) => void) | null;
 }
@@ -251,7 +249,7 @@ export function run(
     b.writeUInt32LE(keys.length, 0);
     Channel.pack(b, 4, list);
   });
-  const limit = mode === "l" ? LOAD_TIMEOUT_MS : ctx?.mayYield ? Number(server.param("busy-reply-threshold")) : Infinity;
+  const limit = mode === "l" ? LOAD_TIMEOUT_MS : ctx !== null ? Number(server.param("busy-reply-threshold")) : Infinity;
   const out = drive(server, h, r, performance.now() + limit);
   if (out !== null) return out;
   if (mode === "l" || ctx === null) {

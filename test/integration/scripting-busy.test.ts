@@ -101,6 +101,30 @@ describeRuntimes(
       expect(await runner.call("FUNCTION", "DELETE", "spin")).toBe("+OK\r\n");
     });
 
+    it("inside EXEC a long script gets BUSY for others and can be killed; the rest of the queue still runs", async () => {
+      await ctx.flush();
+      const runner = await ctx.raw();
+      const other = await ctx.raw();
+      expect(await runner.call("MULTI")).toBe("+OK\r\n");
+      expect(await runner.call("SET", "before", "1")).toBe("+QUEUED\r\n");
+      expect(await runner.call("EVAL", LOOP, "0")).toBe("+QUEUED\r\n");
+      expect(await runner.call("INCR", "after")).toBe("+QUEUED\r\n");
+      expect(await runner.call("EVAL", "return redis.call('GET', 'after')", "0")).toBe("+QUEUED\r\n");
+      runner.send("EXEC");
+      runner.send("PING");
+      await untilBusy(other);
+      expect(await other.call("SCRIPT", "KILL")).toBe("+OK\r\n");
+      expect(await runner.read()).toBe(
+        `*4\r\n+OK\r\n-ERR Script killed by user with SCRIPT KILL... script: ${LOOP_SHA}, on @user_script:1.\r\n:1\r\n$1\r\n1\r\n`,
+      );
+      expect(await runner.read()).toBe("+PONG\r\n");
+      expect(await runner.call("GET", "before")).toBe("$1\r\n1\r\n");
+      // The transaction is over: a new MULTI works, and so does EXEC with a script that finishes in time.
+      expect(await runner.call("MULTI")).toBe("+OK\r\n");
+      expect(await runner.call("EVAL", "return 7", "0")).toBe("+QUEUED\r\n");
+      expect(await runner.call("EXEC")).toBe("*1\r\n:7\r\n");
+    });
+
     it("FUNCTION LOAD stops a library body that runs too long", async () => {
       const r = await ctx.raw();
       expect(await r.call("FUNCTION", "LOAD", "#!lua name=forever\nwhile true do end")).toBe("-ERR Error registering functions: ERR FUNCTION LOAD timeout\r\n");
