@@ -16,6 +16,7 @@ import { serveReady } from "../blocking.js";
 import {
   busyRun,
   killRun,
+  dropCompiled,
   luaMemory,
   engineReady,
   loadEngine,
@@ -379,6 +380,7 @@ function scriptFlush(c: Client, argv: Buffer[]): void {
     if (m !== "sync" && m !== "async") throw errorText("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
   }
   state(c.server).scripts.clear();
+  dropCompiled(c.server);
   c.w.ok();
 }
 
@@ -600,6 +602,7 @@ function functionFlush(c: Client, argv: Buffer[]): void {
   const st = state(c.server);
   st.libraries.clear();
   st.functions.clear();
+  dropCompiled(c.server);
   c.server.store.dirty++;
   c.w.ok();
 }

@@ -8,6 +8,7 @@
 // used_memory_lua), and its reply is the next job {mode, id, source, function name, numkeys, keys..., args...}. The first
 // host call of a loop receives {T, COLD, first job...}. An error raised by a script ends the loop: the engine reports
 // it with the script's line as for any chunk, and the engine thread starts a new loop (its cache starts empty).
+// Mode "x" (SCRIPT FLUSH, FUNCTION FLUSH) drops what the loop compiled.
 // The user's script (or function library) is compiled with loadstring under Valkey's chunk name, with a one-line
 // prelude (no newline, so line numbers stay the user's) that binds `redis`/`server`, `pcall`, `xpcall`, `error`,
 // KEYS and ARGV to the wrappers and the job's values.
@@ -91,6 +92,7 @@ local cache,cn={},0
 local function keep(id,f) if cn>=1000 then cache,cn={},0 end cache[id]=f cn=cn+1 end
 local function out(v) local o={} enc(v,o,2) return cc(o) end
 local function job(M,id,S,F,Kt,At)
+if M=='x' then cache,cn={},0 gc('collect') return 'k','' end
 if M=='e' or M=='c' then
 local f=cache[id]
 if not f then

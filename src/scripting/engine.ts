@@ -75,7 +75,7 @@ const SLICE_MS = 20;
 
 
 interface Run {
-  mode: "c" | "e" | "l" | "f";
+  mode: "c" | "e" | "l" | "f" | "x";
   ctx: RunContext | null;
   /** Store time at the start: the script sees one instant, so keys do not expire under it. */
   now: number;
@@ -101,6 +101,7 @@ interface Host {
 }
 
 const hosts = new WeakMap<Server, Host>();
+const closeHooked = new WeakSet<Server>();
 const scriptClients = new WeakMap<Server, Client>();
 let enginePath: string | null = null;
 
@@ -182,10 +183,13 @@ function spawn(server: Server): Host {
     const r = h.run;
     if (r !== null && r.busy) finishAsync(server, h, r, crashResult("the Lua engine thread exited"));
   });
-  server.onClose(() => {
-    h.gone = true;
-    void worker.terminate();
-  });
+  if (!closeHooked.has(server)) {
+    closeHooked.add(server);
+    server.onClose(() => {
+      const cur = hosts.get(server);
+      if (cur !== undefined) stop(server, cur);
+    });
+  }
   return h;
 }
 
@@ -223,13 +227,14 @@ function rebuffer(v: unknown): LuaValue {
 }
 
 /**
- * Run a job in the driver loop. mode: "c" compile check, "e" EVAL, "l" FUNCTION LOAD, "f" FCALL. `id` names the
+ * Run a job in the driver loop. mode: "c" compile check, "e" EVAL, "l" FUNCTION LOAD, "f" FCALL, "x" drop what
+ * the loop compiled. `id` names the
  * compiled code the loop keeps (the script's sha, the library's code sha; "" for FUNCTION LOAD). `ctx` is null
  * for "c" and "l" (no command may run). Returns null when the run turned asynchronous: ctx.onDone gets the result.
  */
 export function run(
   server: Server,
-  mode: "c" | "e" | "l" | "f",
+  mode: "c" | "e" | "l" | "f" | "x",
   id: string,
   source: Buffer,
   keys: Buffer[],
@@ -330,6 +335,12 @@ function stop(server: Server, h: Host): void {
   if (hosts.get(server) === h) hosts.delete(server);
   h.port.close();
   void h.worker.terminate();
+}
+
+/** SCRIPT FLUSH / FUNCTION FLUSH: the engine drops what it compiled (and its heap shrinks, as in Valkey). */
+export function dropCompiled(server: Server): void {
+  const h = hosts.get(server);
+  if (h !== undefined && h.ready && !h.gone && h.run === null) run(server, "x", "", Buffer.alloc(0), [], [], "", null);
 }
 
 /** The script running asynchronously (past busy-reply-threshold), if any. */

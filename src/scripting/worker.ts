@@ -59,6 +59,7 @@ function jobValue(head) {
   const d = current.data;
   const p = Channel.unpack(d, 4, false);
   const id = p[1].toString("latin1");
+  if (p[0][0] === 0x78) known.clear();
   let src = p[2];
   if (id !== "" && p[0][0] !== 0x6c) {
     if (known.has(id)) src = EMPTY;
