@@ -73,9 +73,10 @@ export class Channel {
     this.wake(d);
   }
 
+  /** Bump the reader's counter; notify only a reader that sleeps (ctrl[6 + side] is set around its wait). */
   private wake(d: number): void {
     Atomics.add(this.ctrl, d, 1);
-    Atomics.notify(this.ctrl, d);
+    if (Atomics.load(this.ctrl, 6 + d) !== 0) Atomics.notify(this.ctrl, d);
   }
 
   /** The next message, or undefined once `deadline` (performance.now()) has passed. */
@@ -92,7 +93,13 @@ export class Channel {
       if (left <= 0) return undefined;
       let n = 0;
       while (n++ < this.spin && Atomics.load(ctrl, i) === s);
-      if (Atomics.load(ctrl, i) === s) Atomics.wait(ctrl, i, s, left);
+      if (Atomics.load(ctrl, i) === s) {
+        // Flag first, then wait on the counter: a writer that saw no flag bumped the counter before we set it,
+        // so the wait returns at once.
+        Atomics.store(ctrl, 6 + i, 1);
+        Atomics.wait(ctrl, i, s, left);
+        Atomics.store(ctrl, 6 + i, 0);
+      }
     }
     const type = Atomics.load(ctrl, 3 + 2 * i);
     if ((type & Channel.PORT) === 0) return { type, data: this.inbox.subarray(0, Atomics.load(ctrl, 2 + 2 * i)), value: null };

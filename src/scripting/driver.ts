@@ -33,7 +33,8 @@ local sf,fl,fd,sb,gs,cc,gc=string.format,math.floor,string.find,string.sub,strin
 local E='\1' local resp=2
 local j=rp('')
 local T,C=j[1],j[2] local N=T..'nil'
-local function nl(r) if ty(r)=='table' and rg(r,'ok')==N then return nil end return r end
+local function um(t) for k,v in nx,t do if ty(v)=='table' then if rg(v,'ok')==N then t[k]=nil else um(v) end end end end
+local function nl(r) if ty(r)=='table' then if rg(r,'ok')==N then return nil end if resp==3 then um(r) end end return r end
 local function num(v)
 if v==fl(v) and v>=-4611686018427387904 and v<=4611686018427387904 then if v==0 then return '0' end return sf('%.0f',v) end
 if v~=v then return 'nan' end if v==1/0 then return 'inf' end if v==-1/0 then return '-inf' end

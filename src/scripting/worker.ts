@@ -51,6 +51,15 @@ const COLD_BUF = Buffer.from(cold, "latin1");
 const EMPTY = Buffer.alloc(0);
 const known = new Set();
 const NIL_MARK = { ok: Buffer.from(TOKEN + "nil", "latin1") };
+function markNulls(v) {
+  if (v === null) return NIL_MARK;
+  if (Array.isArray(v)) return v.map(markNulls);
+  if (v !== null && typeof v === "object" && !Buffer.isBuffer(v)) {
+    if (Array.isArray(v.map)) return { map: v.map.map(([k, x]) => [markNulls(k), markNulls(x)]) };
+    if (Array.isArray(v.set)) return { set: v.set.map(markNulls) };
+  }
+  return v;
+}
 let fresh = false;
 // The job in hand. Its bytes stay valid in the channel until this thread sends its report.
 let current = null;
@@ -101,9 +110,9 @@ LuaWasmEngine.create({
       });
       const d = ch.recv().data;
       const v = d.length === 0 ? null : parseReply(d, { pos: 0 });
-      // The engine hands every null to Lua as false; under RESP3 Valkey gives nil, so the driver turns this
-      // marker into nil (top-level replies only).
-      return v === null && resp === 3 ? NIL_MARK : v;
+      // The engine hands every null to Lua as false; under RESP3 Valkey gives nil, so nulls travel as a marker
+      // the driver turns into nil.
+      return resp === 3 ? markNulls(v) : v;
     },
     log(level, msg) {
       ch.send(M.LOG, 1 + msg.length, (b) => {

@@ -91,6 +91,14 @@ describeRuntimes("scripting", (ctx) => {
     expect(await raw.call("EVAL", "redis.setresp(3) return type(redis.call('GET', 'nokey'))", "0")).toBe("$3\r\nnil\r\n");
     expect(await raw.call("EVAL", "redis.setresp(3) return type(redis.pcall('GET', 'nokey'))", "0")).toBe("$3\r\nnil\r\n");
     expect(await raw.call("EVAL", "return type(redis.call('GET', 'nokey'))", "0")).toBe("$7\r\nboolean\r\n");
+    // nested ones too: MGET leaves a hole, a map loses the key
+    await raw.call("SET", "mg:b", "v");
+    expect(await raw.call("EVAL", "redis.setresp(3) local r = redis.call('MGET', 'mg:a', 'mg:b') return {type(r[1]), r[2]}", "0")).toBe(
+      "*2\r\n$3\r\nnil\r\n$1\r\nv\r\n",
+    );
+    expect(await raw.call("EVAL", "local r = redis.call('MGET', 'mg:a', 'mg:b') return {type(r[1]), r[2]}", "0")).toBe(
+      "*2\r\n$7\r\nboolean\r\n$1\r\nv\r\n",
+    );
   });
 
   it("a table that contains itself nests until Valkey's Lua stack limit, then the connection goes on", async () => {
