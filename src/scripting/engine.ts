@@ -228,9 +228,9 @@ function rebuffer(v: unknown): LuaValue {
 
 /**
  * Run a job in the driver loop. mode: "c" compile check, "e" EVAL, "l" FUNCTION LOAD, "f" FCALL, "x" drop what
- * the loop compiled. `id` names the
- * compiled code the loop keeps (the script's sha, the library's code sha; "" for FUNCTION LOAD). `ctx` is null
- * for "c" and "l" (no command may run). Returns null when the run turned asynchronous: ctx.onDone gets the result.
+ * the loop compiled. `id` names the compiled code the loop keeps (the script's sha, the library's code sha; ""
+ * otherwise). `ctx` is null for "c", "l" and "x" (no command may run). Returns null when the run turned
+ * asynchronous: ctx.onDone gets the result.
  */
 export function run(
   server: Server,
