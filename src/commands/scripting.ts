@@ -240,6 +240,7 @@ function loadScript(c: Client, source: Buffer): string {
   const s = parseScript(Buffer.from(source));
   const r = run(c.server, "c", sha, s.body, [], [], "", null)!;
   if (r.kind === "compile-error") throw errorText(sanitize(`ERR Error compiling script (new function): ${r.message}`));
+  if (r.kind === "error") throw errorText(sanitize(errText(r.value)));
   st.scripts.set(sha, s);
   return sha;
 }

@@ -70,6 +70,8 @@ export type RunResult =
 
 /** Valkey stops a library's registration code after this long (function_lua.c). */
 const LOAD_TIMEOUT_MS = 500;
+/** A job that runs no script (compile check, flush) answers well within this, or the engine thread is gone. */
+const SILENT_MS = 60_000;
 /** In the asynchronous phase, how long the server thread serves the script before it reads sockets again. */
 const SLICE_MS = 20;
 
@@ -254,12 +256,15 @@ export function run(
     b.writeUInt32LE(keys.length, 0);
     Channel.pack(b, 4, list);
   });
-  const limit = mode === "l" ? LOAD_TIMEOUT_MS : ctx !== null ? Number(server.param("busy-reply-threshold")) : Infinity;
+  const limit = mode === "l" ? LOAD_TIMEOUT_MS : ctx !== null ? Number(server.param("busy-reply-threshold")) : SILENT_MS;
   const out = drive(server, h, r, performance.now() + limit);
   if (out !== null) return out;
-  if (mode === "l" || ctx === null) {
+  if (ctx === null) {
+    h.run = null;
     stop(server, h);
-    return { kind: "load-timeout" };
+    if (mode === "l") return { kind: "load-timeout" };
+    // A compile check or flush never takes this long: the thread is gone (its exit cannot be seen from here).
+    return crashResult("the Lua engine did not answer");
   }
   r.busy = true;
   r.expiryWasPaused = server.store.expiryPaused;
