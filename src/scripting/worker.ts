@@ -24,6 +24,7 @@ export const J = { JOB: 1, REPLY: 2, ACK: 3 } as const;
 /** Bytes per direction in the shared channel; larger messages go through the port. */
 export const CAP = 512 * 1024;
 
+/** Loads of the counter before sleeping: futex wake-ups cost 2-3x more CPU per EVALSHA on a 2-core VM. */
 export const SPIN = 10000;
 
 export const WORKER_SOURCE = String.raw`
