@@ -114,6 +114,22 @@ describeRuntimes("scripting", (ctx) => {
     expect(got).toBe("*1\r\n".repeat(7995) + "-ERR reached lua stack limit\r\n+PONG\r\n");
   });
 
+  it("payloads larger than the engine channel's shared slot (512 KiB) travel whole, both ways", async () => {
+    const r = ctx.ioredis();
+    const big = Buffer.alloc(1_500_000, "x");
+    big.write("head", 0);
+    big.write("tail", big.length - 4);
+    await r.set("big:in", big);
+    // a redis.call reply, a redis.call argument, a script result and a script source, each over the slot
+    expect(await r.eval("local v = redis.call('GET', KEYS[1]) redis.call('SET', KEYS[2], v .. v) return #v", 2, "big:in", "big:out")).toBe(big.length);
+    expect(await r.strlen("big:out")).toBe(2 * big.length);
+    const back = (await r.evalBuffer("return redis.call('GET', KEYS[1])", 1, "big:in")) as Buffer;
+    expect(back.equals(big)).toBe(true);
+    const longScript = `local s = '${"y".repeat(600_000)}' return #s`;
+    expect(await r.eval(longScript, 0)).toBe(600_000);
+    expect(await r.eval(longScript, 0)).toBe(600_000);
+  });
+
   it("compiled scripts are kept between calls and survive a script error", async () => {
     const r = ctx.ioredis();
     await r.del("c1");
