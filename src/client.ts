@@ -21,6 +21,8 @@ export interface Connection {
   localAddress: string;
   localPort: number;
   fd: number;
+  /** Accepted on the unix socket (CLIENT LIST flag U; protected mode does not apply). */
+  unix?: boolean;
 }
 
 /** Families with per-connection state (pub/sub, tracking) register how RESET clears it. */

@@ -125,6 +125,11 @@ const en = (name: string, def: string, values: string[], extra: Partial<ParamDef
   ...extra,
 });
 const strp = (name: string, def: string, extra: Partial<ParamDef> = {}): ParamDef => ({ name, kind: "string", default: def, ...extra });
+
+function parseOctalPerm(v: string): string {
+  if (!/^[0-7]+$/.test(v) || parseInt(v, 8) > 0o777) throw new ConfigError("argument must be an octal number between 0 and 0777");
+  return parseInt(v, 8).toString(8);
+}
 const special = (name: string, def: string, parse: ParamDef["parse"], extra: Partial<ParamDef> = {}): ParamDef => ({
   name,
   kind: "special",
@@ -283,7 +288,9 @@ export const PARAMS: ParamDef[] = [
   int("timeout", 0, 0n, INT_MAX),
   int("tcp-keepalive", 300, 0n, INT_MAX),
   int("tcp-backlog", 511, 0n, INT_MAX, { immutable: true, inert: true }),
-  strp("unixsocket", "", { immutable: true, inert: true, emptyIsNull: true }),
+  strp("unixsocket", "", { immutable: true, emptyIsNull: true }),
+  // Valkey's OCTAL_CONFIG: given and shown in octal (0 leaves the socket file's mode to the umask).
+  strp("unixsocketperm", "0", { immutable: true, parse: parseOctalPerm }),
   strp("requirepass", "", { sensitive: true, emptyIsNull: true }),
   strp("primaryauth", "", { alias: "masterauth", sensitive: true, emptyIsNull: true, inert: true }),
   strp("primaryuser", "", { alias: "masteruser", sensitive: true, emptyIsNull: true, inert: true }),
@@ -662,6 +669,8 @@ export const cfg = {
   maxclients: (c: Config) => Number(c.params.get("maxclients")),
   loglevel: (c: Config) => c.params.get("loglevel") as LogLevel,
   protectedMode: (c: Config) => c.params.get("protected-mode") === "yes",
+  unixsocket: (c: Config) => c.params.get("unixsocket") || null,
+  unixsocketperm: (c: Config) => parseInt(c.params.get("unixsocketperm") ?? "0", 8),
 };
 
 /** VALKEY_* environment variables and the parameter each sets. */

@@ -142,6 +142,8 @@ export class Server {
   addresses: string[] = [];
   shuttingDown = false;
   onShutdown: (() => void) | null = null;
+  /** The unixsocket listener, if configured (CONFIG SET bind/port leave it alone). */
+  unixListener: Listener | null = null;
   /** A script ran past busy-reply-threshold: other clients get BUSY (see gate) until it ends or is killed. */
   busyScript: "eval" | "function" | null = null;
   private closeHooks: Array<() => void> = [];
@@ -203,7 +205,7 @@ export class Server {
       c.flush();
       return null;
     }
-    if (cfg.protectedMode(this.config) && !this.authRequired() && !isLoopback(conn.remoteAddress)) {
+    if (cfg.protectedMode(this.config) && !this.authRequired() && !conn.unix && !isLoopback(conn.remoteAddress)) {
       this.stats.rejectedConnections++;
       c.closeWithError(E.protectedMode.reply);
       c.flush();
@@ -538,6 +540,8 @@ export class Server {
     }
     for (const l of this.listeners) l.close(true);
     this.listeners = [];
+    this.unixListener?.close(true);
+    this.unixListener = null;
   }
 }
 
@@ -639,13 +643,45 @@ export async function listen(opts: ListenOptions): Promise<RunningServer> {
   server.lastBind = cfg.bind(opts.config);
   server.port = port;
   server.config.params.set("port", String(port));
+  const path = cfg.unixsocket(opts.config);
+  if (path !== null) {
+    try {
+      server.unixListener = await listenUnix(server, path, cfg.unixsocketperm(opts.config));
+    } catch (e) {
+      await server.close();
+      throw e;
+    }
+  }
   server.startTimers();
   return { server, port, close: () => server.close() };
 }
 
+/** The unix socket listener: a stale socket file is replaced, as Valkey does, and unixsocketperm applied. */
+async function listenUnix(server: Server, path: string, perm: number): Promise<Listener> {
+  const fs = await import("node:fs");
+  try {
+    fs.unlinkSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+  const l = await (isBun ? listenBun(server, "", 0, path) : listenNode(server, "", 0, path));
+  if (perm !== 0) fs.chmodSync(path, perm);
+  return {
+    host: path,
+    port: 0,
+    close: (force) => {
+      l.close(force);
+      try {
+        fs.unlinkSync(path);
+      } catch {}
+    },
+  };
+}
+
 class PortInUseError extends Error {}
 
-async function listenNode(server: Server, host: string, port: number): Promise<Listener> {
+/** A TCP listener on host:port, or with `path` a unix socket listener (host and port are then unused). */
+async function listenNode(server: Server, host: string, port: number, path?: string): Promise<Listener> {
   const net = await import("node:net");
   const srv = net.createServer({ noDelay: true }, (sock) => {
     const conn: Connection = {
@@ -657,15 +693,18 @@ async function listenNode(server: Server, host: string, port: number): Promise<L
       end: () => sock.end(),
       destroy: () => sock.destroy(),
       pendingBytes: () => sock.writableLength,
-      remoteAddress: sock.remoteAddress ?? "",
-      remotePort: sock.remotePort ?? 0,
-      localAddress: sock.localAddress ?? "",
-      localPort: sock.localPort ?? 0,
+      remoteAddress: path ?? sock.remoteAddress ?? "",
+      remotePort: path !== undefined ? 0 : (sock.remotePort ?? 0),
+      localAddress: path ?? sock.localAddress ?? "",
+      localPort: path !== undefined ? 0 : (sock.localPort ?? 0),
       fd: (sock as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1,
+      unix: path !== undefined,
     };
-    sock.setNoDelay(true);
-    const keepalive = Number(server.param("tcp-keepalive"));
-    sock.setKeepAlive(keepalive > 0, keepalive * 1000);
+    if (path === undefined) {
+      sock.setNoDelay(true);
+      const keepalive = Number(server.param("tcp-keepalive"));
+      sock.setKeepAlive(keepalive > 0, keepalive * 1000);
+    }
     const c = server.accept(conn);
     if (c === null) return;
     sock.on("data", (d: Buffer) => {
@@ -680,10 +719,10 @@ async function listenNode(server: Server, host: string, port: number): Promise<L
     srv.once("error", (e: NodeJS.ErrnoException) =>
       reject(e.code === "EADDRINUSE" ? new PortInUseError(`port ${port} is already in use (${host})`) : e),
     );
-    srv.listen({ host, port, ipv6Only: host === "::" }, () => resolve());
+    srv.listen(path !== undefined ? { path } : { host, port, ipv6Only: host === "::" }, () => resolve());
   });
   const a = srv.address();
-  return { host, port: typeof a === "object" && a ? a.port : port, close: () => srv.close() };
+  return { host: path ?? host, port: typeof a === "object" && a ? a.port : 0, close: () => srv.close() };
 }
 
 interface BunSock {
@@ -706,7 +745,7 @@ interface BunState {
   ending: boolean;
 }
 
-async function listenBun(server: Server, host: string, port: number): Promise<Listener> {
+async function listenBun(server: Server, host: string, port: number, path?: string): Promise<Listener> {
   const Bun = (globalThis as unknown as { Bun: any }).Bun;
   const flushQueue = (s: BunSock): void => {
     const st = s.data;
@@ -731,13 +770,14 @@ async function listenBun(server: Server, host: string, port: number): Promise<Li
   let l: { port: number; stop(force?: boolean): void };
   try {
     l = Bun.listen({
-      hostname: host,
-      port,
+      ...(path !== undefined ? { unix: path } : { hostname: host, port }),
       socket: {
         open(s: BunSock) {
-          s.setNoDelay?.(true);
-          const keepalive = Number(server.param("tcp-keepalive"));
-          s.setKeepAlive?.(keepalive > 0, keepalive * 1000);
+          if (path === undefined) {
+            s.setNoDelay?.(true);
+            const keepalive = Number(server.param("tcp-keepalive"));
+            s.setKeepAlive?.(keepalive > 0, keepalive * 1000);
+          }
           const st: BunState = { client: null, queue: [], queued: 0, ending: false };
           s.data = st;
           const conn: Connection = {
@@ -766,11 +806,12 @@ async function listenBun(server: Server, host: string, port: number): Promise<Li
               s.terminate();
             },
             pendingBytes: () => st.queued,
-            remoteAddress: s.remoteAddress ?? "",
-            remotePort: s.remotePort ?? 0,
-            localAddress: s.localAddress ?? host,
-            localPort: s.localPort ?? port,
+            remoteAddress: path ?? s.remoteAddress ?? "",
+            remotePort: path !== undefined ? 0 : (s.remotePort ?? 0),
+            localAddress: path ?? s.localAddress ?? host,
+            localPort: path !== undefined ? 0 : (s.localPort ?? port),
             fd: -1,
+            unix: path !== undefined,
           };
           st.client = server.accept(conn);
         },
@@ -798,7 +839,7 @@ async function listenBun(server: Server, host: string, port: number): Promise<Li
     }
     throw e;
   }
-  return { host, port: l.port, close: (force) => l.stop(force) };
+  return { host: path ?? host, port: path !== undefined ? 0 : l.port, close: (force) => l.stop(force) };
 }
 
 export { PortInUseError, loadConfig, VERSION, REDIS_COMPAT_VERSION };

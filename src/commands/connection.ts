@@ -308,6 +308,7 @@ export function clientInfoLine(c: Client): string {
   flags += trackingFlags(c);
   if (c.dirtyCas) flags += "d";
   if (c.closing) flags += "c";
+  if (c.conn.unix) flags += "U";
   if (c.noEvict) flags += "e";
   if (c.noTouch) flags += "T";
   if (flags === "") flags = "N";

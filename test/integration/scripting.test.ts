@@ -123,7 +123,7 @@ describeRuntimes("scripting", (ctx) => {
     // a redis.call reply, a redis.call argument, a script result and a script source, each over the slot
     expect(await r.eval("local v = redis.call('GET', KEYS[1]) redis.call('SET', KEYS[2], v .. v) return #v", 2, "big:in", "big:out")).toBe(big.length);
     expect(await r.strlen("big:out")).toBe(2 * big.length);
-    const back = (await r.evalBuffer("return redis.call('GET', KEYS[1])", 1, "big:in")) as Buffer;
+    const back = (await r.callBuffer("EVAL", "return redis.call('GET', KEYS[1])", "1", "big:in")) as Buffer;
     expect(back.equals(big)).toBe(true);
     const longScript = `local s = '${"y".repeat(600_000)}' return #s`;
     expect(await r.eval(longScript, 0)).toBe(600_000);
