@@ -75,7 +75,10 @@ async function serve(argv: string[]): Promise<number> {
   const shown = host === "*" || host === "0.0.0.0" || host === "::*" ? "127.0.0.1" : host;
   const runtime = typeof (globalThis as { Bun?: { version: string } }).Bun !== "undefined" ? `bun ${(globalThis as unknown as { Bun: { version: string } }).Bun.version}` : `node ${process.version}`;
   if (cfg.loglevel(config) !== "nothing") {
-    console.log(`valkey-bun ${VERSION} ready on redis://${shown}:${running.port} (${runtime}, pid ${process.pid})`);
+    const unix = cfg.unixsocket(config);
+    console.log(
+      `valkey-bun ${VERSION} ready on redis://${shown}:${running.port}${unix !== null ? ` and unix socket ${unix}` : ""} (${runtime}, pid ${process.pid})`,
+    );
   }
   return new Promise<number>((resolve) => {
     let stopping = false;
