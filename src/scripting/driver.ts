@@ -59,12 +59,19 @@ local X=function(f,h) return xp(f,function(e) return h(fx(e)) end) end
 local Er=function(e,l) if ty(e)=='table' then local m=rg(e,'err') local y=ty(m) if y=='string' or y=='number' then er(E..m,2) end er(e,0) end
 l=tn(l) or 1 if l>0 then l=l+1 end er(e,l) end
 local function ro() er('Attempt to modify a readonly table',2) end
-local W={call=call,pcall=pcall_}
-W.setresp=function(...) if se('#',...)~=1 then er(E..'ERR redis.setresp() requires one argument.',2) end
+CM.__newindex=ro CM.__metatable=false
+local WI={call=call,pcall=pcall_}
+WI.setresp=function(...) if se('#',...)~=1 then er(E..'ERR redis.setresp() requires one argument.',2) end
 local v=tn((...)) or 0 v=v>=0 and fl(v) or -fl(-v) if v~=2 and v~=3 then er(E..'ERR RESP version must be 2 or 3.',2) end resp=v rs(v) end
-local K
+local K,W
 local function cold() if not K then K=loadstring(C)(W,R,E,cv,ro,P,X,Er) end return K end
-setmetatable(W,{__newindex=ro,__index=function(_,k) local v=cold()[k] if v==nil then return R[k] end return v end})
+setmetatable(WI,{__index=function(_,k) local v=cold()[k] if v==nil then return R[k] end return v end})
+local function lock(t) return setmetatable({},{__index=t,__newindex=ro,__metatable=false}) end
+W=lock(WI)
+local SI={} for k,v in pairs(string) do SI[k]=v end
+SI.format=function(...) local r=cold().format(...) return r end
+local SP=lock(SI)
+local TN=function(v,b) if b==nil then return tn(v) end local r=cold().tonumber(v,b) return r end
 local function int(v)
 if v~=v or v>=9223372036854775807 or v<-9223372036854775808 then return '-9223372036854775808' end
 if v>=0 then v=fl(v) else v=-fl(-v) end if v==0 then return '0' end return sf('%.0f',v) end
@@ -98,13 +105,13 @@ if M=='e' or M=='c' then
 local f=cache[id]
 if not f then
 if S=='' then return 'm','' end
-local e f,e=loadstring('local redis,server,pcall,xpcall,error,KEYS,ARGV=...;'..S,'@user_script')
+local e f,e=loadstring('local redis,server,pcall,xpcall,error,KEYS,ARGV,string,tonumber=...;'..S,'@user_script')
 if not f then return 'c',e end keep(id,f) end
 if M=='c' then return 'k','' end
-return 'v',out(f(W,W,P,X,Er,Kt,At)) end
-if M=='l' then local l,e=cold().library('l',S) if not l then return 'c',e end return 'l',out(l) end
+return 'v',out(f(W,W,P,X,Er,Kt,At,SP,TN)) end
+if M=='l' then local l,e=cold().library('l',S,SP,TN) if not l then return 'c',e end return 'l',out(l) end
 local L=cache[id]
-if not L then if S=='' then return 'm','' end local e L,e=cold().library('f',S) if not L then return 'c',e end keep(id,L) end
+if not L then if S=='' then return 'm','' end local e L,e=cold().library('f',S,SP,TN) if not L then return 'c',e end keep(id,L) end
 local fn=L[F] if not fn then return 'n','' end
 return 'v',out(fn(Kt,At)) end
 local o=3
@@ -187,8 +194,8 @@ local FLAGS={['no-writes']=true,['allow-oom']=true,['allow-stale']=true,['no-clu
 local function nog(n) return setmetatable({},{__newindex=ro,__index=function()
   er("Script attempted to access nonexistent global variable '"..n.."'",2) end}) end
 local NK,NA=nog('KEYS'),nog('ARGV')
-local function library(M,S)
-  local f,e=loadstring('local redis,server,pcall,xpcall,error,KEYS,ARGV=...;'..S,'@user_function')
+local function library(M,S,SP,TN)
+  local f,e=loadstring('local redis,server,pcall,xpcall,error,KEYS,ARGV,string,tonumber=...;'..S,'@user_function')
   if not f then return nil,e end
   local fns,list={},{}
   local loading=true
@@ -241,20 +248,132 @@ local function library(M,S)
     list[#list+1]={name,fl2,desc or false}
   end
   if M=='l' then
-    local L={register_function=reg,log=K.log,setresp=W.setresp,LOG_DEBUG=0,LOG_VERBOSE=1,LOG_NOTICE=2,LOG_WARNING=3,
+    local LI={register_function=reg,log=K.log,setresp=W.setresp,LOG_DEBUG=0,LOG_VERBOSE=1,LOG_NOTICE=2,LOG_WARNING=3,
       REDIS_VERSION=R.REDIS_VERSION,REDIS_VERSION_NUM=R.REDIS_VERSION_NUM,VALKEY_VERSION=R.VALKEY_VERSION,
       VALKEY_VERSION_NUM=R.VALKEY_VERSION_NUM,SERVER_NAME=R.SERVER_NAME}
-    setmetatable(L,{__newindex=ro,__index=function(_,k)
+    local L=setmetatable({},{__newindex=ro,__metatable=false,__index=function(_,k)
+      local v=LI[k] if v~=nil then return v end
       er("Script attempted to access nonexistent global variable '"..ts(k).."'",2)
     end})
-    f(L,L,P,X,Er,NK,NA)
+    f(L,L,P,X,Er,NK,NA,SP,TN)
     return list
   end
-  local WF=setmetatable({register_function=reg},{__index=W,__newindex=ro})
-  f(WF,WF,P,X,Er,NK,NA)
+  local WF=setmetatable({},{__index=setmetatable({register_function=reg},{__index=W}),__newindex=ro,__metatable=false})
+  f(WF,WF,P,X,Er,NK,NA,SP,TN)
   loading=false
   return fns
 end
 K.library=library
+
+-- lua-redis-wasm is a 32-bit build: string.format's integer conversions and tonumber(s, base) go through a C
+-- long of 32 bits, where Valkey on x86-64 has 64. These give Valkey's results for values past 32 bits, including
+-- x86-64's cast of NaN and out-of-range numbers to -2^63 (scripts reach them through the string and tonumber
+-- the prelude binds; ('%d'):format(x) still goes to the engine's own).
+local sfmt,rev,cat,up,ln=string.format,string.reverse,table.concat,unpack,string.len
+local P32=4294967296
+local DIG='0123456789abcdef'
+-- hi*2^32+lo (both in [0, 2^32)) in base b, by long division: every step is exact in a double.
+local function limbs(hi,lo,b)
+  if hi==0 and lo==0 then return '0' end
+  local t={}
+  while hi>0 or lo>0 do
+    local rh=hi%b hi=(hi-rh)/b
+    local cur=rh*P32+lo
+    local r=cur%b lo=(cur-r)/b
+    t[#t+1]=sb(DIG,r+1,r+1)
+  end
+  return rev(cat(t))
+end
+-- The int64 a C cast gives on x86-64 (truncation; NaN and out of range become -2^63), as hi/lo of its two's
+-- complement, and its sign.
+local function int64(v)
+  if v~=v or v>=9223372036854775808 or v<-9223372036854775808 then v=-9223372036854775808
+  elseif v>=0 then v=fl(v) else v=-fl(-v) end
+  local hi=fl(v/P32) local lo=v-hi*P32
+  if hi<0 then hi=hi+P32 end
+  return hi,lo,v<0
+end
+local function conv(flags,width,dot,prec,c,v)
+  local hi,lo,neg=int64(v)
+  local body,sign,pre='','',''
+  if c=='d' or c=='i' then
+    if neg then
+      -- magnitude of a negative int64: two's complement back
+      local mh,ml=P32-1-hi,P32-lo if ml==P32 then ml=0 mh=mh+1 end
+      body=limbs(mh,ml,10) sign='-'
+    else
+      body=limbs(hi,lo,10)
+      if fd(flags,'+',1,true) then sign='+' elseif fd(flags,' ',1,true) then sign=' ' end
+    end
+  else
+    body=limbs(hi,lo,(c=='x' or c=='X') and 16 or c=='o' and 8 or 10)
+    if c=='X' then body=string.upper(body) end
+    if fd(flags,'#',1,true) and body~='0' then
+      if c=='x' then pre='0x' elseif c=='X' then pre='0X' elseif c=='o' then body='0'..body end
+    end
+  end
+  local p=tn(prec)
+  if dot~='' then
+    p=p or 0
+    if p==0 and body=='0' then body='' end
+    if ln(body)<p then body=string.rep('0',p-ln(body))..body end
+  end
+  local w=tn(width) or 0
+  local n=ln(sign)+ln(pre)+ln(body)
+  if n<w then
+    if fd(flags,'-',1,true) then body=body..string.rep(' ',w-n)
+    elseif fd(flags,'0',1,true) and dot=='' then body=string.rep('0',w-n)..body
+    else sign=string.rep(' ',w-n)..sign end
+  end
+  return sign..pre..body
+end
+-- The engine's own function, with its errors raised at the script's line under the script's name for it. Level 4:
+-- native, K.format / K.tonumber, the HOT stub, the script (none of them tail calls, which would hide a level).
+local function native(fn,name,...)
+  local r={pcall(fn,...)}
+  if r[1] then return up(r,2,table.maxn(r)) end
+  local m=gs(ts(r[2]),"to '%?'","to '"..name.."'",1)
+  er(m,4)
+end
+K.format=function(f,...)
+  if (ty(f)~='string' and ty(f)~='number') or not fd(f,'%%[-+ #0]*%d*%.?%d*[diouxX]') then local r=native(sfmt,'format',f,...) return r end
+  f=ts(f)
+  local a,n={...},se('#',...)
+  local out,i,ai,changed={},1,0,false
+  while true do
+    local s,e,flags,width,dot,prec,c=fd(f,'%%([-+ #0]*)(%d*)(%.?)(%d*)(.)',i)
+    if not s then break end
+    if c~='%' then
+      ai=ai+1
+      local v=tn(a[ai])
+      if v and fd('diouxX',c,1,true) and (v~=v or v<0 and c~='d' and c~='i' or v>=2147483648 or v<-2147483648) then
+        out[#out+1]=sb(f,i,s-1) out[#out+1]='%s'
+        a[ai]=conv(flags,width,dot,prec,c,v) changed=true
+        i=e+1
+      else
+        out[#out+1]=sb(f,i,e) i=e+1
+      end
+    else
+      out[#out+1]=sb(f,i,e) i=e+1
+    end
+  end
+  local r
+  if changed then out[#out+1]=sb(f,i) r=native(sfmt,'format',cat(out),up(a,1,n)) else r=native(sfmt,'format',f,...) end
+  return r
+end
+K.tonumber=function(v,b)
+  local r=native(tn,'tonumber',v,b)
+  if r==nil or r<4294967295 then return r end
+  -- strtoul of 32 bits saturated: parse again in a double, as a 64-bit strtoul would
+  local s=string.lower(string.match(ts(v),'^%s*(.-)%s*$'))
+  b=tn(b)
+  local n=0
+  for k=1,ln(s) do
+    local d=fd(DIG,sb(s,k,k),1,true)
+    if not d or d>b then return nil end
+    n=n*b+d-1
+  end
+  return n
+end
 return K
 `;

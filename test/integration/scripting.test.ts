@@ -130,6 +130,35 @@ describeRuntimes("scripting", (ctx) => {
     expect(await r.eval(longScript, 0)).toBe(600_000);
   });
 
+  it("string.format and tonumber(s, base) have 64-bit integers, as Valkey on x86-64 (the engine is 32-bit)", async () => {
+    const raw = await ctx.raw();
+    const cases: Array<[string, string]> = [
+      ["return string.format('%d', 2^40)", "1099511627776"],
+      ["return string.format('%i|%d', 1700000000123, -2^40)", "1700000000123|-1099511627776"],
+      ["return string.format('%x|%X|%#x|%#o|%o|%u', -1, -255, 2^40, 2^40, -8, -1)", "ffffffffffffffff|FFFFFFFFFFFFFF01|0x10000000000|020000000000000|1777777777777777777770|18446744073709551615"],
+      ["return string.format('%.5d|%8.5d|%-8.5d|%08d|%+d|% d|%+.0d', 2^40, 2^40, 2^40, -2^40, 2^40, 2^40, 0)", "1099511627776|1099511627776|1099511627776|-1099511627776|+1099511627776| 1099511627776|+"],
+      ["return string.format('%20d|%-20d|%020d', 2^40, 2^40, -2^40)", "       1099511627776|1099511627776       |-0000001099511627776"],
+      ["return string.format('%d|%d|%d|%x', 0/0, 1/0, -1/0, 0/0)", "-9223372036854775808|-9223372036854775808|-9223372036854775808|8000000000000000"],
+      ["return string.format('100%% %s %d %5.2f %d', 'x', 2^40, 3.14159, 7)", "100% x 1099511627776  3.14 7"],
+      ["return string.format('%d', '1099511627776')", "1099511627776"],
+      ["return tostring(tonumber('ffffffffff', 16))", "1099511627775"],
+      ["return tostring(tonumber('fg', 16))", "nil"],
+    ];
+    for (const [script, want] of cases) expect(await raw.call("EVAL", script, "0"), script).toBe(`$${want.length}\r\n${want}\r\n`);
+    // errors keep the engine's text and the script's line
+    expect(await raw.call("EVAL", "local x = 1\nlocal s = string.format('%d', {})\nreturn s", "0")).toBe(
+      `-ERR user_script:2: bad argument #2 to 'format' (number expected, got table)${suffix("local x = 1\nlocal s = string.format('%d', {})\nreturn s", 2)}\r\n`,
+    );
+  });
+
+  it("the redis table, redis.call and string cannot be changed by a script (nothing leaks into the next one)", async () => {
+    const raw = await ctx.raw();
+    for (const script of ["redis.call = function() return 1 end", "redis.call.x = 1", "string.format = nil", "redis.newfield = 1", "setmetatable(redis.call, {})"]) {
+      expect(await raw.call("EVAL", script, "0"), script).toMatch(/^-ERR user_script:1: (Attempt to modify a readonly table|cannot change a protected metatable)/);
+    }
+    expect(await raw.call("EVAL", "return {type(redis.call.x), redis.call('ping')}", "0")).toBe("*2\r\n$3\r\nnil\r\n+PONG\r\n");
+  });
+
   it("compiled scripts are kept between calls and survive a script error", async () => {
     const r = ctx.ioredis();
     await r.del("c1");
