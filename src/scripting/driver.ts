@@ -119,7 +119,7 @@ while true do
 local nk=j[o+4] local Kt,At={},{}
 for i=1,nk do Kt[i]=j[o+4+i] end
 for i=o+5+nk,#j do At[#At+1]=j[i] end
-resp=2 rs(2)
+if resp~=2 then resp=2 rs(2) end
 local k,b=job(j[o],j[o+1],j[o+2],j[o+3],Kt,At)
 j=rp(T,k,resp==3 and '3' or '2',b,sf('%.0f',gc('count')*1024)) o=1
 end
