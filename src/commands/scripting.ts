@@ -339,9 +339,12 @@ function reply(c: Client, r: RunResult, label: string, chunk: string): void {
       const { message, line } = raisedError(r.value, chunk);
       throw errorText(sanitize(`${message} script: ${label}, on @${chunk}:${line}.`));
     }
-    case "killed":
-      // The line the script was on is not known once its thread is gone (Valkey names it); this says line 1.
-      throw errorText(`ERR Script killed by user with SCRIPT KILL... script: ${label}, on @${chunk}:1.`);
+    case "killed": {
+      // Valkey 8's text (Redis 7 said "SCRIPT KILL..." for both kinds). The line the script was on is not known
+      // once its thread is gone (Valkey names it); this says line 1.
+      const how = chunk === "user_function" ? "FUNCTION KILL" : "SCRIPT KILL";
+      throw errorText(`ERR Script killed by user with ${how}. script: ${label}, on @${chunk}:1.`);
+    }
     case "compile-error":
       throw errorText(sanitize(`ERR Error compiling script (new function): ${r.message}`));
     default:
@@ -407,7 +410,7 @@ function killRunning(c: Client, kind: "eval" | "function"): void {
     );
   }
   if (ctx.kind !== kind) throw ctx.kind === "eval" ? E.busyEval : E.busyFunction;
-  c.server.log("notice", "Lua script killed by user with SCRIPT KILL.");
+  c.server.log("notice", `Script killed by user with ${kind === "eval" ? "SCRIPT KILL" : "FUNCTION KILL"}.`);
   killRun(c.server);
   c.w.ok();
 }
