@@ -57,6 +57,7 @@ export const commands: CommandEntry[] = [
       { name: "flush", arity: -2, flags: ["noscript"], acl: ["scripting"], tips: ["request_policy:all_nodes", "response_policy:all_succeeded"], run: scriptFlush },
       { name: "kill", arity: 2, flags: ["noscript", "allow_busy"], acl: ["scripting"], tips: ["request_policy:all_shards", "response_policy:one_succeeded"], run: scriptKill },
       { name: "show", arity: 3, flags: ["noscript"], acl: ["scripting"], run: scriptShow },
+      { name: "debug", arity: 3, flags: ["noscript"], acl: ["scripting"], run: scriptDebug },
       { name: "help", arity: 2, flags: ["loading", "stale"], acl: ["scripting"], run: scriptHelp },
     ],
   },
@@ -413,6 +414,15 @@ function killRunning(c: Client, kind: "eval" | "function"): void {
   c.server.log("notice", `Script killed by user with ${kind === "eval" ? "SCRIPT KILL" : "FUNCTION KILL"}.`);
   killRun(c.server);
   c.w.ok();
+}
+
+// SCRIPT DEBUG YES|SYNC|NO: debugging off is the only mode here; the Lua debugger (LDB) is not implemented.
+function scriptDebug(c: Client, argv: Buffer[]): void {
+  if (c.inExec) throw errorText("ERR SCRIPT DEBUG must be called outside MULTI");
+  const mode = argv[2]!.toString("latin1").toLowerCase();
+  if (mode === "no") return c.w.ok();
+  if (mode === "yes" || mode === "sync") throw errorText("ERR SCRIPT DEBUG YES|SYNC: the Lua debugger is not supported by valkey-bun");
+  throw errorText("ERR Use SCRIPT DEBUG YES/SYNC/NO");
 }
 
 // SCRIPT SHOW sha1

@@ -304,6 +304,16 @@ describeRuntimes("scripting", (ctx) => {
     expect(help).toContain("+LOAD <script>\r\n");
   });
 
+  it("SCRIPT DEBUG: NO is accepted, the debugger itself is not available", async () => {
+    const raw = await ctx.raw();
+    expect(await raw.call("SCRIPT", "DEBUG", "no")).toBe("+OK\r\n");
+    expect(await raw.call("SCRIPT", "DEBUG", "maybe")).toBe("-ERR Use SCRIPT DEBUG YES/SYNC/NO\r\n");
+    expect(await raw.call("SCRIPT", "DEBUG", "YES")).toMatch(/^-ERR SCRIPT DEBUG YES\|SYNC: the Lua debugger is not supported/);
+    expect(await raw.call("MULTI")).toBe("+OK\r\n");
+    expect(await raw.call("SCRIPT", "DEBUG", "NO")).toBe("+QUEUED\r\n");
+    expect(await raw.call("EXEC")).toBe("*1\r\n-ERR SCRIPT DEBUG must be called outside MULTI\r\n");
+  });
+
   it("ioredis defineCommand works through EVALSHA with its NOSCRIPT fallback", async () => {
     const r = ctx.ioredis();
     r.defineCommand("incrTwice", { numberOfKeys: 1, lua: "redis.call('INCR', KEYS[1]) return redis.call('INCRBY', KEYS[1], ARGV[1])" });
