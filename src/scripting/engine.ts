@@ -6,7 +6,8 @@
 // A script still running after busy-reply-threshold ms turns asynchronous: the caller waits (suspended), the
 // server thread goes back to its event loop between short slices of serving the script, other clients get BUSY
 // (the gate checks server.busyScript), and SCRIPT KILL / FUNCTION KILL stop it by terminating the thread.
-// Script results are written to the caller with its ReplyWriter (writeResult).
+// Script results arrive as RESP3 bytes encoded by the driver and are written to the caller in its protocol
+// (transcode); writeResult writes the few results that arrive as values (errors, compile checks).
 
 import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { createRequire } from "node:module";
