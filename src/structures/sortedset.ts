@@ -286,18 +286,24 @@ export class SortedSet {
     if (node.members.length > LEAF_MAX) this.splitUp(path, node, path.map((p) => p.children.length - 1));
   }
 
-  private treeInsert(s: number, m: string): void {
-    const path: Inner[] = [];
-    const idxs: number[] = [];
+  /**
+   * Walk from the root to the leaf where (s, m) belongs, adding `delta` to the subtree sizes on the way and
+   * recording the path (for splits and merges). Returns the leaf; leafIndex finds the position in it.
+   */
+  private descend(s: number, m: string, delta: 1 | -1, path: Inner[], idxs: number[]): Leaf {
     let node = this.root;
     while (node instanceof Inner) {
       const i = SortedSet.childFor(node, s, m);
       path.push(node);
       idxs.push(i);
-      node.sizes[i]!++;
+      node.sizes[i]! += delta;
       node = node.children[i]!;
     }
-    const leaf = node;
+    return node;
+  }
+
+  /** First position in the leaf whose key is not below (s, m). */
+  private static leafIndex(leaf: Leaf, s: number, m: string): number {
     let lo = 0;
     let hi = leaf.members.length;
     while (lo < hi) {
@@ -305,6 +311,14 @@ export class SortedSet {
       if (compareKeys(leaf.scores[mid]!, leaf.members[mid]!, s, m) < 0) lo = mid + 1;
       else hi = mid;
     }
+    return lo;
+  }
+
+  private treeInsert(s: number, m: string): void {
+    const path: Inner[] = [];
+    const idxs: number[] = [];
+    const leaf = this.descend(s, m, 1, path, idxs);
+    const lo = SortedSet.leafIndex(leaf, s, m);
     if (lo === leaf.members.length) {
       leaf.members.push(m);
       leaf.scores.push(s);
@@ -377,22 +391,8 @@ export class SortedSet {
   private treeRemove(s: number, m: string): void {
     const path: Inner[] = [];
     const idxs: number[] = [];
-    let node = this.root;
-    while (node instanceof Inner) {
-      const i = SortedSet.childFor(node, s, m);
-      path.push(node);
-      idxs.push(i);
-      node.sizes[i]!--;
-      node = node.children[i]!;
-    }
-    const leaf = node;
-    let lo = 0;
-    let hi = leaf.members.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (compareKeys(leaf.scores[mid]!, leaf.members[mid]!, s, m) < 0) lo = mid + 1;
-      else hi = mid;
-    }
+    const leaf = this.descend(s, m, -1, path, idxs);
+    const lo = SortedSet.leafIndex(leaf, s, m);
     if (lo >= leaf.members.length || leaf.members[lo] !== m) throw new Error("sorted set corrupt: member not in tree");
     if (lo === leaf.members.length - 1) {
       leaf.members.pop();
