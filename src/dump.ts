@@ -347,6 +347,26 @@ function lpBacklenSize(l: number): number {
   return 5;
 }
 
+/**
+ * Bytes one listpack entry takes, back-length included: the size model of the encodings listpackEncode writes,
+ * used by lists and streams to decide where a node ends. Integers (a canonical int64) take 7- to 64-bit forms.
+ */
+export function lpIntEntryBytes(v: number | bigint): number {
+  if (typeof v === "bigint") return v >= -2147483648n && v <= 2147483647n ? lpIntEntryBytes(Number(v)) : 10;
+  if (v >= 0 && v <= 127) return 2;
+  if (v >= -4096 && v <= 4095) return 3;
+  if (v >= -32768 && v <= 32767) return 4;
+  if (v >= -8388608 && v <= 8388607) return 5;
+  if (v >= -2147483648 && v <= 2147483647) return 6;
+  return 10;
+}
+
+/** Bytes of a listpack string entry of `n` bytes: a 1-, 2- or 5-byte header, the bytes, the back-length. */
+export function lpStrEntryBytes(n: number): number {
+  const enc = n < 64 ? 1 + n : n < 4096 ? 2 + n : 5 + n;
+  return enc + lpBacklenSize(enc);
+}
+
 function lpWriteBacklen(out: number[], l: number): void {
   const n = lpBacklenSize(l);
   if (n === 1) out.push(l);

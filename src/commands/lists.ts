@@ -8,7 +8,16 @@ import { LONG_MAX, positiveInt, rangeInt, str, int, token } from "../args.js";
 import { E, errorText, wrongArity } from "../errors.js";
 import { N } from "../store.js";
 import { Deque } from "../structures/deque.js";
-import { RDB_TYPE, RdbFormatError, listpackDecode, listpackEncode, registerDump, registerRestore } from "../dump.js";
+import {
+  RDB_TYPE,
+  RdbFormatError,
+  listpackDecode,
+  listpackEncode,
+  lpIntEntryBytes,
+  lpStrEntryBytes,
+  registerDump,
+  registerRestore,
+} from "../dump.js";
 import { registerType } from "../values.js";
 import type { CommandEntry } from "./types.js";
 import { block, blockTimeout, canBlock } from "../blocking.js";
@@ -233,22 +242,14 @@ export function copyList(v: ListValue): ListValue {
   return c;
 }
 
-/** Bytes one element takes in a listpack: integers in 7..64-bit forms, strings with a 1/2/5-byte header, plus backlen. */
+/** Bytes one element takes in a listpack (an integer when it is a canonical int64). */
 export function lpEntrySize(s: string): number {
   const n = s.length;
   if (n > 0 && n <= 20) {
     const v = smallInt(s);
-    if (v !== null) {
-      if (v >= 0 && v <= 127) return 2;
-      if (v >= -4096 && v <= 4095) return 3;
-      if (v >= -32768 && v <= 32767) return 4;
-      if (v >= -8388608 && v <= 8388607) return 5;
-      if (v >= -2147483648 && v <= 2147483647) return 6;
-      return 10;
-    }
+    if (v !== null) return lpIntEntryBytes(v);
   }
-  const enc = n < 64 ? 1 + n : n < 4096 ? 2 + n : 5 + n;
-  return enc + (enc <= 127 ? 1 : enc < 16383 ? 2 : enc < 2097151 ? 3 : enc < 268435455 ? 4 : 5);
+  return lpStrEntryBytes(n);
 }
 
 /** string2ll on a latin1 string: the value when it is a canonical int64 (a double is enough to classify it). */

@@ -9,6 +9,8 @@
 // ID parts are exact u64: a JS number while <= 2^53-1, a bigint above (never both forms for one value, so
 // `===` is equality and `<` compares across the two forms).
 
+import { lpIntEntryBytes, lpStrEntryBytes } from "../dump.js";
+
 export type Num = number | bigint;
 
 export interface StreamID {
@@ -144,20 +146,7 @@ export function parseStreamID(arg: string, missingSeq: Num, strict: boolean, seq
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Listpack size model (listpack.c encodings), used only to decide where a macro node ends.
-
-function intElemBytes(v: Num): number {
-  if (typeof v === "bigint") {
-    if (v >= -2147483648n && v <= 2147483647n) return intElemBytes(Number(v));
-    return 10;
-  }
-  if (v >= 0 && v <= 127) return 2;
-  if (v >= -4096 && v <= 4095) return 3;
-  if (v >= -32768 && v <= 32767) return 4;
-  if (v >= -8388608 && v <= 8388607) return 5;
-  if (v >= -2147483648 && v <= 2147483647) return 6;
-  return 10;
-}
+// Listpack size model (listpack.c encodings, sizes from dump.ts), used only to decide where a macro node ends.
 
 const INT64_MAX_DIGITS = "9223372036854775807";
 const INT64_MIN_DIGITS = "9223372036854775808";
@@ -167,10 +156,9 @@ export function strElemBytes(b: Buffer): number {
   const n = b.length;
   if (n > 0 && n <= 20) {
     const v = lpInt(b);
-    if (v !== null) return intElemBytes(v);
+    if (v !== null) return lpIntEntryBytes(v);
   }
-  const enc = n < 64 ? 1 + n : n < 4096 ? 2 + n : 5 + n;
-  return enc + (enc <= 127 ? 1 : enc < 16383 ? 2 : enc < 2097151 ? 3 : enc < 268435455 ? 4 : 5);
+  return lpStrEntryBytes(n);
 }
 
 /** lpStringToInt64: canonical decimal int64 or null. Values past 2^31 only need their size class. */
@@ -237,7 +225,7 @@ class StreamNode {
   ) {}
 
   get lpBytes(): number {
-    return this.body + intElemBytes(this.live) + intElemBytes(this.deleted);
+    return this.body + lpIntEntryBytes(this.live) + lpIntEntryBytes(this.deleted);
   }
 
   /** Index of the first entry with id >= `id` (from `from`). */
@@ -318,18 +306,18 @@ export class Stream {
       let fields = 0;
       for (let i = 0; i < fv.length; i += 2) fields += strElemBytes(fv[i]!);
       // header+EOF, master entry (numfields, fields, 0), then the first entry (flags, 0, 0, values, lp-count)
-      const body = 7 + intElemBytes(nf) + fields + 2 + (2 + 2 + 2 + values + intElemBytes(nf + 3));
+      const body = 7 + lpIntEntryBytes(nf) + fields + 2 + (2 + 2 + 2 + values + lpIntEntryBytes(nf + 3));
       node = new StreamNode(id, fv, body);
       this.nodes.push(node);
     } else {
       const m = node.masterFv;
       let same = m.length === fv.length;
       for (let i = 0; same && i < fv.length; i += 2) same = m[i]!.equals(fv[i]!);
-      let bytes = 2 + intElemBytes(delta(id.ms, node.master.ms)) + intElemBytes(delta(id.seq, node.master.seq)) + values;
-      if (same) bytes += intElemBytes(nf + 3);
+      let bytes = 2 + lpIntEntryBytes(delta(id.ms, node.master.ms)) + lpIntEntryBytes(delta(id.seq, node.master.seq)) + values;
+      if (same) bytes += lpIntEntryBytes(nf + 3);
       else {
         for (let i = 0; i < fv.length; i += 2) bytes += strElemBytes(fv[i]!);
-        bytes += intElemBytes(nf) + intElemBytes(nf * 2 + 4);
+        bytes += lpIntEntryBytes(nf) + lpIntEntryBytes(nf * 2 + 4);
       }
       node.body += bytes;
     }
@@ -589,7 +577,7 @@ export class Stream {
     let live = 0;
     for (const e of entries) if (!e.deleted) live++;
     const deleted = entries.length - live;
-    const node = new StreamNode(master, fv, lpBytes - intElemBytes(live) - intElemBytes(deleted));
+    const node = new StreamNode(master, fv, lpBytes - lpIntEntryBytes(live) - lpIntEntryBytes(deleted));
     node.entries.push(...entries);
     node.live = live;
     node.deleted = deleted;
