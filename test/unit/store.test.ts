@@ -2,24 +2,12 @@
 // key-modified signal (WATCH, blocked clients, notifications, dirty), FLUSHDB and SWAPDB.
 
 import { describe, expect, it } from "vitest";
-import { Clock, Database, N, Store, type Watcher } from "../../src/store.js";
+import { Database, N, Store, type Watcher } from "../../src/store.js";
+import { FrozenClock } from "../helpers/inproc.js";
 
-/** A clock that only moves when told to. */
-class ManualClock extends Clock {
-  t = 1_700_000_000_000;
-  override now(): number {
-    return this.t;
-  }
-  override advance(ms: number): void {
-    this.t += ms;
-  }
-  override set(ms: number): void {
-    this.t = ms;
-  }
-}
 
 function setup(dbs = 2) {
-  const clock = new ManualClock();
+  const clock = new FrozenClock();
   const store = new Store(dbs, clock);
   const events: Array<[number, string, string, number]> = [];
   const ready: Array<[number, string]> = [];
