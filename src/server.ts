@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { Client, type Connection, preflightHooks } from "./client.js";
 import { cfg, type Config, type LogLevel, loadConfig } from "./config.js";
-import { gate, isQueuedInMulti, replyThrown, F, type CommandEntry } from "./commands/index.js";
+import { gate, isQueuedInMulti, replyThrown, F, mayReplicate, type CommandEntry } from "./commands/index.js";
 import { E } from "./errors.js";
 import type { ParserLimits } from "./resp.js";
 import { Clock, Store } from "./store.js";
@@ -546,11 +546,6 @@ export class Server {
 }
 
 const QUEUED = Buffer.from("+QUEUED\r\n");
-
-/** Commands a WRITE pause holds back: writes and those flagged may_replicate (PUBLISH, EVAL, ...). */
-function mayReplicate(e: CommandEntry): boolean {
-  return (e.bits! & F.WRITE) !== 0 || e.flags.includes("may_replicate");
-}
 
 
 export function isLoopback(addr: string): boolean {

@@ -8,7 +8,7 @@ import { families } from "./registry.js";
 import { discardTransaction } from "./transactions.js";
 
 export type { CommandEntry, KeySpec, Handler } from "./types.js";
-export { F } from "./types.js";
+export { F, mayReplicate } from "./types.js";
 
 /** name (lowercase) -> entry */
 export const table = new Map<string, CommandEntry>();

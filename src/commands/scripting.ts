@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { type Client, preflightHooks } from "../client.js";
 import type { Server } from "../server.js";
 import type { CommandEntry } from "./types.js";
-import { lookupCommand } from "./index.js";
+import { lookupCommand, replyThrown } from "./index.js";
 import { E, ReplyError, errorText, sanitize } from "../errors.js";
 import { parseI64, str } from "../args.js";
 import { globMatch } from "../glob.js";
@@ -181,11 +181,21 @@ function awaitEngine(c: Client, argv: Buffer[]): boolean {
   if (e !== null) throw errorText(sanitize(`ERR Lua engine unavailable: ${e instanceof Error ? e.message : String(e)}`));
   const entry = lookupCommand(argv)!;
   const copy = argv.map((b) => Buffer.from(b));
+  const server = c.server;
   c.suspended = true;
+  // The transaction is still running: other clients wait with BUSY rather than run in the middle of it.
+  const holding = server.busyScript === null;
+  if (holding) server.busyScript = "eval";
   const again = () => {
+    if (holding) server.busyScript = null;
     c.suspended = false;
     if (c.closed) return;
-    c.server.call(c, entry, copy);
+    // The command was counted (stats, MONITOR) when it first ran; now it only does its work.
+    try {
+      entry.run!(c, copy);
+    } catch (err) {
+      replyThrown(c, err, entry);
+    }
     if (!c.suspended) afterSuspension(c);
   };
   loadEngine(c.server).then(again, again);
@@ -204,6 +214,7 @@ function afterSuspension(c: Client): void {
   server.resume(c);
 }
 
+const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
 const sha1 = (b: Buffer): string => createHash("sha1").update(b).digest("hex");
 
 // ---------------------------------------------------------------------------------------------------------
@@ -263,7 +274,7 @@ function evalCmd(c: Client, argv: Buffer[], ro: boolean, bySha: boolean): void {
   let sha: string;
   if (bySha) {
     sha = argv[1]!.toString("latin1").toLowerCase();
-    if (!st.scripts.has(sha)) throw errorText("NOSCRIPT No matching script. Please use EVAL.");
+    if (!st.scripts.has(sha)) throw errorText(NOSCRIPT);
   } else {
     sha = loadScript(c, argv[1]!);
   }
@@ -428,7 +439,7 @@ function scriptDebug(c: Client, argv: Buffer[]): void {
 // SCRIPT SHOW sha1
 function scriptShow(c: Client, argv: Buffer[]): void {
   const s = state(c.server).scripts.get(argv[2]!.toString("latin1").toLowerCase());
-  if (s === undefined) throw errorText("NOSCRIPT No matching script. Please use EVAL.");
+  if (s === undefined) throw errorText(NOSCRIPT);
   c.w.bulk(s.source);
 }
 

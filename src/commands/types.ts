@@ -71,6 +71,12 @@ export const F = {
   ALLOW_BUSY: 1 << 14,
 } as const;
 
+/** Writes and commands flagged may_replicate (PUBLISH, EVAL, ...): what a WRITE pause holds back and what a
+ * read-only script may not call. */
+export function mayReplicate(e: CommandEntry): boolean {
+  return (e.bits! & F.WRITE) !== 0 || e.flags.includes("may_replicate");
+}
+
 export function flagBits(flags: string[]): number {
   let b = 0;
   for (const f of flags) {

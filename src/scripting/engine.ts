@@ -14,7 +14,7 @@ import { createRequire } from "node:module";
 import type { Client } from "../client.js";
 import { Client as ClientClass, type Connection } from "../client.js";
 import type { Server } from "../server.js";
-import { lookupCommand, F } from "../commands/index.js";
+import { lookupCommand, F, mayReplicate } from "../commands/index.js";
 import { REDIS_COMPAT_VERSION, VALKEY_VERSION } from "../version.js";
 import { HOT, COLD } from "./driver.js";
 import { WORKER_SOURCE, SPIN, CAP, M, J } from "./worker.js";
@@ -427,8 +427,7 @@ function hostCall(server: Server, r: Run, args: Buffer[], resp: 2 | 3): Buffer {
   }
   const bits = e.bits!;
   if (bits & F.NOSCRIPT) return errReply("ERR This Valkey command is not allowed from script");
-  const mayWrite = (bits & F.WRITE) !== 0 || e.flags.includes("may_replicate");
-  if (ctx.readOnly && mayWrite) return errReply("ERR Write commands are not allowed from read-only scripts.");
+  if (ctx.readOnly && mayReplicate(e)) return errReply("ERR Write commands are not allowed from read-only scripts.");
   const fc = scriptClient(server);
   // The script's commands run as the caller would run them: same db (SELECT inside the script stays inside it).
   if (fc.w.proto !== resp) fc.w.proto = resp;
