@@ -22,7 +22,6 @@ import {
   loadEngine,
   engineLoadError,
   run,
-  writeResult,
   transcode,
   errText,
   raisedError,
@@ -334,14 +333,6 @@ function execute(
 
 function reply(c: Client, r: RunResult, label: string, chunk: string): void {
   switch (r.kind) {
-    case "value": {
-      const v = r.value;
-      if (v !== null && typeof v === "object" && !Buffer.isBuffer(v) && !Array.isArray(v) && "err" in v) {
-        throw errorText(sanitize(errText(v)));
-      }
-      writeResult(c, v, r.resp);
-      return;
-    }
     case "resp":
       // A top-level error reply is the command's error (counted as one).
       if (r.bytes[0] === 0x2d) throw errorText(sanitize(r.bytes.toString("latin1", 1, r.bytes.indexOf(13))));

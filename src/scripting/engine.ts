@@ -7,7 +7,7 @@
 // server thread goes back to its event loop between short slices of serving the script, other clients get BUSY
 // (the gate checks server.busyScript), and SCRIPT KILL / FUNCTION KILL stop it by terminating the thread.
 // Script results arrive as RESP3 bytes encoded by the driver and are written to the caller in its protocol
-// (transcode); writeResult writes the few results that arrive as values (errors, compile checks).
+// (transcode).
 
 import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { createRequire } from "node:module";
@@ -57,7 +57,8 @@ export interface RunContext {
 }
 
 export type RunResult =
-  | { kind: "value"; resp: 2 | 3; value: LuaValue }
+  /** A compile check or flush done. */
+  | { kind: "ok" }
   /** A script's result as the driver encoded it (RESP3 bytes; see transcode). */
   | { kind: "resp"; resp: 2 | 3; bytes: Buffer }
   | { kind: "compile-error"; message: string }
@@ -298,7 +299,7 @@ function drive(server: Server, h: Host, r: Run, deadline: number): RunResult | n
         return report(String.fromCharCode(d[0]!), d[1] === 3 ? 3 : 2, d.subarray(6));
       case M.VALUE:
         h.run = null;
-        return decode(rebuffer(m.value), r.mode);
+        return decode(rebuffer(m.value));
       default: {
         // A trap inside the engine: this thread is finished; the next script starts a new one.
         h.run = null;
@@ -372,7 +373,7 @@ function report(kind: string, resp: 2 | 3, b: Buffer): RunResult {
     case "v":
       return { kind: "resp", resp, bytes: Buffer.from(b) };
     case "k":
-      return { kind: "value", resp: 2, value: null };
+      return { kind: "ok" };
     case "c":
       return { kind: "compile-error", message: latin1(b) };
     case "l":
@@ -394,17 +395,11 @@ function library(list: LuaValue[]): RunResult {
   };
 }
 
-/** The value an ended driver loop returned: the error a script raised (or, from older paths, a result). */
-function decode(out: LuaValue, mode: Run["mode"]): RunResult {
-  if (Array.isArray(out)) {
-    const tag = out[0];
-    if (tag === -1) return { kind: "compile-error", message: latin1(out[1] as Buffer) };
-    if (tag === -2) return library((out[1] ?? []) as LuaValue[]);
-    if (tag === -3) return { kind: "no-function" };
-    if (tag === 0 && out.length === 1 && mode === "c") return { kind: "value", resp: 2, value: null };
-    return { kind: "value", resp: tag === 3 ? 3 : 2, value: out.length > 1 ? out[1]! : null };
+/** What an ended driver loop returned: the error a script raised (the loop ends no other way). */
+function decode(out: LuaValue): RunResult {
+  if (out !== null && typeof out === "object" && !Array.isArray(out) && !Buffer.isBuffer(out) && "err" in out) {
+    return { kind: "error", value: out };
   }
-  if (out !== null && typeof out === "object" && "err" in out) return { kind: "error", value: out };
   throw new Error("unexpected driver result");
 }
 
@@ -457,7 +452,6 @@ export function errText(v: { err: Buffer; code?: Buffer }): string {
   return v.code !== undefined ? `${v.code.toString("latin1")} ${msg}` : msg;
 }
 
-const oneLine = (s: string): string => s.replace(/[\r\n]/g, " ");
 
 /**
  * Write a script's result, RESP3 as the driver encoded it, to the caller in its protocol (booleans follow the
@@ -525,43 +519,6 @@ export function transcode(c: Client, b: Buffer, resp: 2 | 3): void {
         throw new Error(`unexpected result byte ${t}`);
     }
   }
-}
-
-/** Write a script's result to the caller as Valkey converts Lua values (booleans follow the script's RESP). */
-export function writeResult(c: Client, v: LuaValue, resp: 2 | 3): void {
-  const w = c.w;
-  if (v === null) return w.null();
-  if (typeof v === "number" || typeof v === "bigint") return w.integer(v);
-  if (typeof v === "boolean") {
-    if (resp === 3) return w.bool(v);
-    if (v) return w.integer(1);
-    return w.null();
-  }
-  if (Buffer.isBuffer(v)) return w.bulk(v);
-  if (Array.isArray(v)) {
-    w.array(v.length);
-    for (const x of v) writeResult(c, x, resp);
-    return;
-  }
-  if ("err" in v) return w.error(oneLine(errText(v)));
-  if ("ok" in v) return w.simple(oneLine(v.ok.toString("latin1")));
-  if ("double" in v) return w.double(v.double);
-  if ("big_number" in v) return w.bigNumber(v.big_number.toString("latin1"));
-  if ("verbatim_string" in v) return w.verbatim(v.verbatim_string.string, v.verbatim_string.format.toString("latin1"));
-  if ("map" in v) {
-    w.map(v.map.length);
-    for (const [k, x] of v.map) {
-      writeResult(c, k, resp);
-      writeResult(c, x, resp);
-    }
-    return;
-  }
-  if ("set" in v) {
-    w.set(v.set.length);
-    for (const x of v.set) writeResult(c, x, resp);
-    return;
-  }
-  w.null();
 }
 
 const POS = /(?:user_script|user_function):(\d+): $/;
