@@ -452,7 +452,6 @@ export function errText(v: { err: Buffer; code?: Buffer }): string {
   return v.code !== undefined ? `${v.code.toString("latin1")} ${msg}` : msg;
 }
 
-
 /**
  * Write a script's result, RESP3 as the driver encoded it, to the caller in its protocol (booleans follow the
  * script's RESP). One pass over the bytes, no recursion: a result can nest thousands of levels deep.
