@@ -6,6 +6,7 @@ import type { Database, Watcher } from "./store.js";
 import type { Server } from "./server.js";
 import type { CommandEntry } from "./commands/types.js";
 import type { TrackingState } from "./commands/tracking.js";
+import type { User } from "./acl/user.js";
 
 /** What a transport gives the core for one connection. */
 export interface Connection {
@@ -45,7 +46,8 @@ export class Client {
   readonly parser: RespParser;
   db: Database;
   authenticated: boolean;
-  user = "default";
+  /** The ACL user this connection runs as (the default user until AUTH / HELLO AUTH). */
+  user: User;
   name = "";
   libName = "";
   libVer = "";
@@ -100,6 +102,7 @@ export class Client {
     this.id = id;
     this.parser = new RespParser(server.parserLimits());
     this.db = server.store.dbs[0]!;
+    this.user = server.defaultUser();
     this.authenticated = !server.authRequired();
     this.parser.unauthenticated = !this.authenticated;
     this.createdAt = this.lastInteraction = Date.now();

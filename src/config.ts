@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import * as z from "zod/mini";
 import { parseI64Big } from "./args.js";
 import { splitArgs } from "./resp.js";
+import { parseUserList } from "./acl/users-env.js";
 
 export type LogLevel = "debug" | "verbose" | "notice" | "warning" | "nothing";
 
@@ -311,9 +312,9 @@ export const PARAMS: ParamDef[] = [
   mem("maxmemory-clients", 0n, -100n, LONG_MAX, { percent: true, inert: true }),
   int("max-new-connections-per-cycle", 10, 1n, 1000n, { inert: true }),
   int("max-new-tls-connections-per-cycle", 1, 1n, 1000n, { inert: true }),
-  int("acllog-max-len", 128, 0n, LONG_MAX, { inert: true }),
-  strp("aclfile", "", { immutable: true, inert: true }),
-  en("acl-pubsub-default", "resetchannels", ["allchannels", "resetchannels"], { inert: true }),
+  int("acllog-max-len", 128, 0n, LONG_MAX),
+  strp("aclfile", "", { immutable: true }),
+  en("acl-pubsub-default", "resetchannels", ["allchannels", "resetchannels"]),
   en("enable-protected-configs", "no", PROTECTED_ACTION, { immutable: true }),
   // Valkey's default is "no"; a dev/test server allows DEBUG (SLEEP, SET-ACTIVE-EXPIRE, CLOCK) out of the box.
   en("enable-debug-command", "yes", PROTECTED_ACTION, { immutable: true }),
@@ -658,6 +659,8 @@ export interface Config {
   testClock: boolean;
   /** Persistence directives seen at startup (warned about once). */
   persistenceDirectives: string[];
+  /** ACL users from `user` lines / --user flags and VALKEY_USERS: [name, ...rules] each (src/acl/state.ts). */
+  users?: string[][];
 }
 
 /** Typed accessors for the settings the core reads. */
@@ -699,8 +702,9 @@ export interface LoadOptions {
 }
 
 /** Parse redis-server style flags: `[config-file] --name value [value...] ...` into [name, value] pairs. */
-export function parseFlags(argv: string[]): { file: string | null; pairs: Array<[string, string]>; testClock: boolean } {
+export function parseFlags(argv: string[]): { file: string | null; pairs: Array<[string, string]>; testClock: boolean; users: string[][] } {
   const pairs: Array<[string, string]> = [];
+  const users: string[][] = [];
   let file: string | null = null;
   let testClock = false;
   let i = 0;
@@ -719,6 +723,11 @@ export function parseFlags(argv: string[]): { file: string | null; pairs: Array<
       testClock = value.length === 0 || value[0] === "yes";
       continue;
     }
+    if (name === "user") {
+      // redis-server joins a flag's words into one config line: --user "app on >secret ~app:* +@all"
+      users.push(value.join(" ").split(" ").filter((w) => w !== ""));
+      continue;
+    }
     const p = findParam(name);
     if (!p) throw new ConfigError(`unknown flag --${name}`);
     if (value.length === 0) {
@@ -728,11 +737,11 @@ export function parseFlags(argv: string[]): { file: string | null; pairs: Array<
     }
     pairs.push([p.name, value.join(" ")]);
   }
-  return { file, pairs, testClock };
+  return { file, pairs, testClock, users };
 }
 
 /** Parse a redis.conf file into [name, value] pairs (Valkey's line grammar: quotes, escapes, comments). */
-export function parseConfFile(path: string): Array<[string, string]> {
+export function parseConfFile(path: string, users: string[][] = []): Array<[string, string]> {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -747,6 +756,11 @@ export function parseConfFile(path: string): Array<[string, string]> {
     const args = splitArgs(b, 0, b.length)?.map((x) => x.toString("utf8"));
     if (!args) throw new ConfigError(`${path}:${n + 1}: Unbalanced quotes in configuration line`);
     if (args.length === 0) return;
+    if (args[0]!.toLowerCase() === "user") {
+      if (args.length < 2) throw new ConfigError(`${path}:${n + 1}: Bad directive or wrong number of arguments: 'user'`);
+      users.push(args.slice(1));
+      return;
+    }
     const p = findParam(args[0]!);
     if (!p) throw new ConfigError(`${path}:${n + 1}: Bad directive or wrong number of arguments: '${args[0]}'`);
     if (!p.multi && args.length !== 2) throw new ConfigError(`${path}:${n + 1}: wrong number of arguments for '${args[0]}'`);
@@ -778,8 +792,10 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     if (v.env === "VALKEY_HOST") value = raw.replace(/,/g, " ");
     apply(findParam(v.param)!, value, `${v.env}`);
   }
-  const { file, pairs, testClock } = parseFlags(opts.argv ?? []);
-  const all = file ? [...parseConfFile(file), ...pairs] : pairs;
+  const { file, pairs, testClock, users: flagUsers } = parseFlags(opts.argv ?? []);
+  const users: string[][] = [];
+  const all = file ? [...parseConfFile(file, users), ...pairs] : pairs;
+  users.push(...flagUsers, ...parseUserList(envAll.VALKEY_USERS ?? ""));
   for (const [name, value] of all) {
     const p = findParam(name)!;
     if (PERSISTENCE.has(p.name)) persistence.push(`${p.name} ${value}`);
@@ -790,5 +806,5 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     if (!p) throw new ConfigError(`unknown option '${name}'`);
     apply(p, typeof value === "boolean" ? (value ? "yes" : "no") : String(value), `option ${name}`);
   }
-  return { params, configFile: file ? resolve(file) : null, testClock, persistenceDirectives: persistence };
+  return { params, configFile: file ? resolve(file) : null, testClock, persistenceDirectives: persistence, users };
 }

@@ -15,6 +15,8 @@ import { afterCommand as trackingAfterCommand, rememberKeys } from "./commands/t
 import type { Database } from "./store.js";
 import { applyConfig } from "./commands/config.js";
 import { VERSION, REDIS_COMPAT_VERSION } from "./version.js";
+import { defaultNeedsAuth, defaultUser, initAcl } from "./acl/state.js";
+import type { User } from "./acl/user.js";
 
 const LEVELS: Record<LogLevel, number> = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 };
 
@@ -35,6 +37,10 @@ export class ServerStats {
   qbufLimitDisconnections = 0;
   /** Failed AUTH / HELLO AUTH attempts (INFO acl_access_denied_auth). */
   authFailures = 0;
+  /** Commands, keys and channels refused by ACL rules (INFO acl_access_denied_cmd/key/channel). */
+  aclDeniedCmd = 0;
+  aclDeniedKey = 0;
+  aclDeniedChannel = 0;
   /** Time spent in the active expiry cycle, microseconds. */
   expireCycleUs = 0;
   /** Time spent handling reads (the event loop's work), microseconds, and how many. */
@@ -76,6 +82,7 @@ export class ServerStats {
     this.connectionsReceived = this.rejectedConnections = this.commandsProcessed = 0;
     this.rejectedCalls = this.failedCalls = this.netInputBytes = this.netOutputBytes = this.totalErrorReplies = 0;
     this.readsProcessed = this.writesProcessed = this.qbufLimitDisconnections = this.authFailures = 0;
+    this.aclDeniedCmd = this.aclDeniedKey = this.aclDeniedChannel = 0;
     this.expireCycleUs = this.eventLoopUs = this.eventLoopCycles = this.peakMemory = 0;
     this.errorCodes.clear();
     this.samples = [];
@@ -167,6 +174,7 @@ export class Server {
     const m = process.memoryUsage();
     this.startupMemory = m.heapUsed + m.external;
     applyConfig(this, ["notify-keyspace-events", "slowlog-log-slower-than"]);
+    initAcl(this);
   }
 
   get clock(): Clock {
@@ -178,7 +186,12 @@ export class Server {
   }
 
   authRequired(): boolean {
-    return cfg.password(this.config) !== null;
+    return defaultNeedsAuth(this);
+  }
+
+  /** The ACL user new connections start as (src/acl/state.ts). */
+  defaultUser(): User {
+    return defaultUser(this);
   }
 
   parserLimits(): ParserLimits {

@@ -10,6 +10,7 @@ import { N } from "../store.js";
 import { globMatch } from "../glob.js";
 import { allEntries } from "./index.js";
 import type { CommandEntry } from "./types.js";
+import { setDefaultPassword } from "../acl/state.js";
 
 export const commands: CommandEntry[] = [
   {
@@ -187,7 +188,7 @@ export function applyConfig(server: Server, names: string[]): void {
       case "requirepass":
         // Valkey: clients are authenticated at connect time when the default user needs no password, and
         // unauthenticated ones may go on as soon as it stops needing one.
-        if (!server.authRequired()) for (const c of server.clients.values()) c.setAuthenticated(true);
+        setDefaultPassword(server, params.get(name) || null);
         break;
       case "slowlog-log-slower-than":
         server.slowlogThreshold = Number(params.get(name));

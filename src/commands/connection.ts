@@ -4,11 +4,12 @@ import { type Client, resetHooks } from "../client.js";
 import { E, errorText, unknownSubcommandOrWrongArity } from "../errors.js";
 import { str, token, parseI64, parseI64Big } from "../args.js";
 import { clientAddr, formatAddr, redactArg } from "../server.js";
-import { cfg } from "../config.js";
 import { VALKEY_VERSION, REDIS_COMPAT_VERSION } from "../version.js";
 import type { CommandEntry } from "./types.js";
 import { unwatchAll } from "./transactions.js";
 import { unblockClient } from "../blocking.js";
+import { aclOf, authenticate, defaultUser, resetUser } from "../acl/state.js";
+import type { User } from "../acl/user.js";
 import { clientCaching, clientGetredir, clientTracking, clientTrackingInfo, trackingFlags, trackingRedirect } from "./tracking.js";
 
 export const commands: CommandEntry[] = [
@@ -94,13 +95,6 @@ function echo(c: Client, argv: Buffer[]): void {
   c.w.bulk(argv[1]!);
 }
 
-function checkPassword(c: Client, user: string, pass: Buffer): boolean {
-  const want = cfg.password(c.server.config);
-  if (user !== "default") return false;
-  if (want === null) return true; // the default user has nopass
-  return str(pass) === want || pass.toString("utf8") === want;
-}
-
 // HELLO [protover [AUTH username password] [SETNAME clientname]]
 function hello(c: Client, argv: Buffer[]): void {
   let proto: 2 | 3 | null = null;
@@ -129,13 +123,7 @@ function hello(c: Client, argv: Buffer[]): void {
       i += 1;
     } else throw errorText(`ERR Syntax error in HELLO option '${str(argv[i]!)}'`);
   }
-  if (authUser !== null) {
-    if (!checkPassword(c, authUser, authPass!)) {
-      c.server.stats.authFailures++;
-      throw E.wrongPass;
-    }
-    c.setAuthenticated(true);
-  }
+  if (authUser !== null) authenticate(c, authUser, authPass!, argv[0]!);
   if (!c.authenticated) {
     throw errorText(
       "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
@@ -172,13 +160,13 @@ function auth(c: Client, argv: Buffer[]): void {
   const pass = argv[argv.length - 1]!;
   redactArg(argv, 1);
   redactArg(argv, 2);
-  if (argv.length === 2 && cfg.password(c.server.config) === null) throw E.authNotConfigured;
-  if (!checkPassword(c, user, pass)) {
-    c.server.stats.authFailures++;
+  if (argv.length === 2 && defaultUser(c.server).nopass) throw E.authNotConfigured;
+  try {
+    authenticate(c, user, pass, argv[0]!);
+  } catch (e) {
     c.server.log("verbose", `AUTH failed for client ${clientAddr(c)}`);
-    throw E.wrongPass;
+    throw e;
   }
-  c.setAuthenticated(true);
   c.w.ok();
 }
 
@@ -215,7 +203,7 @@ function reset(c: Client): void {
     c.monitor = false;
     c.server.monitors.delete(c);
   }
-  c.setAuthenticated(!c.server.authRequired());
+  resetUser(c);
   c.w.simple("RESET");
 }
 
@@ -321,7 +309,7 @@ export function clientInfoLine(c: Client): string {
     ` flags=${flags} capa=${capaRedirect.has(c) ? "r" : ""} db=${c.db.id} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size}` +
     ` multi=${c.multi === null ? -1 : c.multi.length} watch=${c.watching.length} qbuf=${qbuf} qbuf-free=${Math.max(0, 20474 - qbuf)}` +
     ` argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=${omem} tot-mem=${22400 + qbuf + omem} events=r` +
-    ` cmd=${c.lastCmd.toLowerCase()} user=${c.user} redir=${trackingRedirect(c)} resp=${c.w.proto} lib-name=${c.libName} lib-ver=${c.libVer}` +
+    ` cmd=${c.lastCmd.toLowerCase()} user=${c.user.name} redir=${trackingRedirect(c)} resp=${c.w.proto} lib-name=${c.libName} lib-ver=${c.libVer}` +
     ` tot-net-in=${c.netIn} tot-net-out=${c.netOut} tot-cmds=${c.commandsProcessed}`
   );
 }
@@ -391,6 +379,7 @@ function clientKill(c: Client, argv: Buffer[]): void {
   let laddr: string | null = null;
   let skipme = true;
   let maxage = 0;
+  let user: User | null = null;
   for (let i = 2; i < argv.length; i += 2) {
     const opt = token(argv[i]!);
     if (i + 1 >= argv.length) throw E.syntax;
@@ -410,7 +399,8 @@ function clientKill(c: Client, argv: Buffer[]): void {
     } else if (opt === "addr") addr = str(v);
     else if (opt === "laddr") laddr = str(v);
     else if (opt === "user") {
-      if (str(v) !== "default") throw errorText(`ERR No such user '${str(v)}'`);
+      user = aclOf(c.server).users.get(str(v)) ?? null;
+      if (user === null) throw errorText(`ERR No such user '${str(v)}'`);
     } else if (opt === "skipme") {
       const s = token(v);
       if (s !== "yes" && s !== "no") throw E.syntax;
@@ -424,6 +414,7 @@ function clientKill(c: Client, argv: Buffer[]): void {
     if (laddr !== null && formatAddr(x.conn.localAddress, x.conn.localPort) !== laddr) continue;
     if (type !== null && clientType(x) !== type) continue;
     if (id !== null && x.id !== id) continue;
+    if (user !== null && x.user !== user) continue;
     if (skipme && x === c) continue;
     if (maxage !== 0 && Math.floor((now - x.createdAt) / 1000) < maxage) continue;
     c.server.kill(x);

@@ -365,9 +365,9 @@ export function infoText(server: Server, sections: Set<string>): string {
       `instantaneous_eventloop_cycles_per_sec:${Math.round(st.instantaneous(3))}`,
       `instantaneous_eventloop_duration_usec:${st.instantaneous(3) > 0 ? Math.round(st.instantaneous(4) / st.instantaneous(3)) : 0}`,
       `acl_access_denied_auth:${st.authFailures}`,
-      "acl_access_denied_cmd:0",
-      "acl_access_denied_key:0",
-      "acl_access_denied_channel:0",
+      `acl_access_denied_cmd:${st.aclDeniedCmd}`,
+      `acl_access_denied_key:${st.aclDeniedKey}`,
+      `acl_access_denied_channel:${st.aclDeniedChannel}`,
     ]);
   }
 

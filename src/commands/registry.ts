@@ -4,6 +4,7 @@ import { commands as connection } from "./connection.js";
 import { commands as server } from "./server.js";
 import { commands as command } from "./command.js";
 import { commands as config } from "./config.js";
+import { commands as acl } from "./acl.js";
 import { commands as strings } from "./strings.js";
 import { commands as bitops } from "./bitops.js";
 import { commands as keys } from "./keys.js";
@@ -24,6 +25,7 @@ export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["server", server],
   ["server", command],
   ["server", config],
+  ["server", acl],
   ["string", strings],
   ["bitmap", bitops],
   ["generic", keys],

@@ -6,6 +6,7 @@ import { E } from "../errors.js";
 import { str } from "../args.js";
 import type { Database, Watcher } from "../store.js";
 import type { CommandEntry } from "./types.js";
+import { aclDeniedInExec } from "../acl/state.js";
 
 export const commands: CommandEntry[] = [
   { name: "multi", arity: 1, flags: ["noscript", "loading", "stale", "fast", "no_multi", "allow_busy"], acl: ["transaction"], run: multi },
@@ -98,6 +99,13 @@ function runQueue(c: Client, queue: NonNullable<Client["multi"]>, from: number):
   try {
     while (i < queue.length) {
       const q = queue[i++]!;
+      // ACL rules may have changed since the command was queued.
+      const denied = c.user.restricted ? aclDeniedInExec(c, q.entry, q.argv) : null;
+      if (denied !== null) {
+        c.w.error(denied);
+        server.stats.errorReply(denied);
+        continue;
+      }
       server.call(c, q.entry, q.argv);
       if (c.suspended) {
         c.execResume = () => runQueue(c, queue, i);

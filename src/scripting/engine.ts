@@ -21,6 +21,7 @@ import { WORKER_SOURCE, SPIN, CAP, M, J } from "./worker.js";
 import { Channel, type Incoming } from "./channel.js";
 import { parseReply } from "./resp-value.js";
 import { rememberKeys } from "../commands/tracking.js";
+import { aclDeniedInScript } from "../acl/state.js";
 
 // The subset of lua-redis-wasm's ReplyValue this glue produces and consumes.
 export type LuaValue =
@@ -422,6 +423,8 @@ function hostCall(server: Server, r: Run, args: Buffer[], resp: 2 | 3): Buffer {
   }
   const bits = e.bits!;
   if (bits & F.NOSCRIPT) return errReply("ERR This Valkey command is not allowed from script");
+  const denied = aclDeniedInScript(ctx.caller, e, args);
+  if (denied !== null) return errReply(denied);
   if (ctx.readOnly && mayReplicate(e)) return errReply("ERR Write commands are not allowed from read-only scripts.");
   const fc = scriptClient(server);
   // The script's commands run as the caller would run them: same db (SELECT inside the script stays inside it).

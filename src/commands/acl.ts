@@ -1,0 +1,246 @@
+// ACL family: ACL SETUSER GETUSER DELUSER USERS LIST WHOAMI CAT GENPASS DRYRUN LOG LOAD SAVE HELP.
+// The rules and checks live in src/acl/; this file parses arguments and writes Valkey's replies.
+
+import { randomBytes } from "node:crypto";
+import type { Client } from "../client.js";
+import { E, errorText, unknownSubcommandOrWrongArity } from "../errors.js";
+import { parseI64, str } from "../args.js";
+import { redactArg } from "../server.js";
+import type { CommandEntry } from "./types.js";
+import { ACL_CATEGORIES, aclCategories } from "./command.js";
+import { table, lookupCommand } from "./index.js";
+import { aclOf, denialText, loadAclFile } from "../acl/state.js";
+import { DENIED_AUTH, DENIED_CMD, DENIED_KEY, hasSpaces, type Selector } from "../acl/user.js";
+
+const ADMIN = ["admin", "noscript", "loading", "stale", "sentinel"];
+const PLAIN = ["noscript", "loading", "stale", "sentinel"];
+const ALL_NODES = ["request_policy:all_nodes", "response_policy:all_succeeded"];
+
+export const commands: CommandEntry[] = [
+  {
+    name: "acl",
+    arity: -2,
+    flags: ["sentinel"],
+    subcommands: [
+      { name: "cat", arity: -2, flags: PLAIN, run: aclCat },
+      { name: "deluser", arity: -3, flags: ADMIN, tips: ALL_NODES, run: aclDeluser },
+      { name: "dryrun", arity: -4, flags: ADMIN, run: aclDryrun },
+      { name: "genpass", arity: -2, flags: PLAIN, run: aclGenpass },
+      { name: "getuser", arity: 3, flags: ADMIN, run: aclGetuser },
+      { name: "help", arity: 2, flags: ["loading", "stale", "sentinel"], run: aclHelp },
+      { name: "list", arity: 2, flags: ADMIN, run: (c) => aclList(c, false) },
+      { name: "load", arity: 2, flags: ADMIN, run: aclLoad },
+      { name: "log", arity: -2, flags: ADMIN, run: aclLog },
+      { name: "save", arity: 2, flags: ADMIN, tips: ALL_NODES, run: aclSave },
+      { name: "setuser", arity: -3, flags: ADMIN, tips: ALL_NODES, run: aclSetuser },
+      { name: "users", arity: 2, flags: ADMIN, run: (c) => aclList(c, true) },
+      { name: "whoami", arity: 2, flags: PLAIN, run: (c) => c.w.bulk(c.user.name) },
+    ],
+  },
+];
+
+// ACL SETUSER username [rule [rule ...]]
+function aclSetuser(c: Client, argv: Buffer[]): void {
+  const name = str(argv[2]!);
+  const ops = argv.slice(3).map(str);
+  // Rules carry passwords: SLOWLOG and MONITOR never see them.
+  for (let i = 2; i < argv.length; i++) redactArg(argv, i);
+  if (hasSpaces(name)) throw errorText("ERR Usernames can't contain spaces or null characters");
+  const err = aclOf(c.server).setUser(name, ops);
+  if (err !== null) throw errorText("ERR " + err.replace(/[\r\n]/g, " "));
+  c.w.ok();
+}
+
+// ACL DELUSER username [username ...]
+function aclDeluser(c: Client, argv: Buffer[]): void {
+  const names = argv.slice(2).map(str);
+  if (names.includes("default")) throw errorText("ERR The 'default' user cannot be removed");
+  const acl = aclOf(c.server);
+  let n = 0;
+  for (const name of names) if (acl.deleteUser(name)) n++;
+  c.w.integer(n);
+}
+
+// ACL GETUSER username
+function aclGetuser(c: Client, argv: Buffer[]): void {
+  const u = aclOf(c.server).users.get(str(argv[2]!));
+  if (u === undefined) return c.w.null();
+  const w = c.w;
+  w.map(6);
+  w.bulk("flags");
+  const flags = u.flagNames();
+  w.set(flags.length);
+  for (const f of flags) w.bulk(f);
+  w.bulk("passwords");
+  w.array(u.passwords.length);
+  for (const p of u.passwords) w.bulk(p);
+  describeSelector(c, u.root);
+  w.bulk("selectors");
+  w.array(u.selectors.length - 1);
+  for (let i = 1; i < u.selectors.length; i++) {
+    w.map(3);
+    describeSelector(c, u.selectors[i]!);
+  }
+}
+
+function describeSelector(c: Client, s: Selector): void {
+  c.w.bulk("commands");
+  c.w.bulk(s.commandRules());
+  c.w.bulk("keys");
+  c.w.bulk(s.keysText());
+  c.w.bulk("channels");
+  c.w.bulk(s.channelsText());
+}
+
+// ACL USERS | ACL LIST
+function aclList(c: Client, namesOnly: boolean): void {
+  const users = aclOf(c.server).sorted();
+  c.w.array(users.length);
+  for (const u of users) c.w.bulk(namesOnly ? u.name : `user ${u.name} ${u.describe()}`);
+}
+
+// ACL CAT [category]
+function aclCat(c: Client, argv: Buffer[]): void {
+  if (argv.length > 3) throw unknownSubcommandOrWrongArity("acl", str(argv[1]!));
+  if (argv.length === 2) {
+    c.w.array(ACL_CATEGORIES.length);
+    for (const cat of ACL_CATEGORIES) c.w.bulk(cat);
+    return;
+  }
+  const cat = str(argv[2]!).toLowerCase();
+  if (!ACL_CATEGORIES.includes(cat)) throw errorText(`ERR Unknown category '${str(argv[2]!).slice(0, 128)}'`);
+  const names: string[] = [];
+  const walk = (list: Iterable<CommandEntry>) => {
+    for (const e of list) {
+      if (aclCategories(e).includes(cat)) names.push(e.fullname!);
+      if (e.subcommands) walk(e.subcommands);
+    }
+  };
+  walk(table.values());
+  c.w.array(names.length);
+  for (const n of names) c.w.bulk(n);
+}
+
+// ACL GENPASS [bits]
+function aclGenpass(c: Client, argv: Buffer[]): void {
+  if (argv.length > 3) throw unknownSubcommandOrWrongArity("acl", str(argv[1]!));
+  let bits = 256;
+  if (argv.length === 3) {
+    const v = parseI64(argv[2]!);
+    if (v === null) throw E.notInteger;
+    bits = v;
+  }
+  if (bits <= 0 || bits > 4096) {
+    throw errorText("ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096");
+  }
+  const chars = Math.floor((bits + 3) / 4);
+  c.w.bulk(randomBytes(Math.ceil(chars / 2)).toString("hex").slice(0, chars));
+}
+
+// ACL DRYRUN username command [arg [arg ...]]
+function aclDryrun(c: Client, argv: Buffer[]): void {
+  const u = aclOf(c.server).users.get(str(argv[2]!));
+  if (u === undefined) throw errorText(`ERR User '${str(argv[2]!)}' not found`);
+  const cmdArgv = argv.slice(3);
+  const e = lookupCommand(cmdArgv);
+  if (e === undefined) throw errorText(`ERR Command '${str(argv[3]!)}' not found`);
+  if ((e.arity > 0 && e.arity !== cmdArgv.length) || cmdArgv.length < -e.arity) throw errorText(`ERR wrong number of arguments for '${e.fullname}' command`);
+  const d = u.check(e, cmdArgv);
+  if (d === null) return c.w.ok();
+  c.w.bulk(denialText(d, u, e, cmdArgv, true));
+}
+
+const REASONS: Record<number, string> = { [DENIED_CMD]: "command", [DENIED_KEY]: "key", [DENIED_AUTH]: "auth" };
+
+// ACL LOG [count | RESET]
+function aclLog(c: Client, argv: Buffer[]): void {
+  if (argv.length > 3) throw unknownSubcommandOrWrongArity("acl", str(argv[1]!));
+  const acl = aclOf(c.server);
+  let count = 10;
+  if (argv.length === 3) {
+    if (str(argv[2]!).toLowerCase() === "reset") {
+      acl.log = [];
+      return c.w.ok();
+    }
+    const v = parseI64(argv[2]!);
+    if (v === null) throw E.notInteger;
+    count = Math.max(0, v);
+  }
+  const list = acl.log.slice(0, count);
+  const now = Date.now();
+  const w = c.w;
+  w.array(list.length);
+  for (const le of list) {
+    w.map(10);
+    w.bulk("count");
+    w.integer(le.count);
+    w.bulk("reason");
+    w.bulk(REASONS[le.reason] ?? "channel");
+    w.bulk("context");
+    w.bulk(le.context);
+    w.bulk("object");
+    w.bulk(le.object);
+    w.bulk("username");
+    w.bulk(le.username);
+    w.bulk("age-seconds");
+    w.double((now - le.ctime) / 1000);
+    w.bulk("client-info");
+    w.bulk(le.cinfo);
+    w.bulk("entry-id");
+    w.integer(le.entryId);
+    w.bulk("timestamp-created");
+    w.integer(le.created);
+    w.bulk("timestamp-last-updated");
+    w.integer(le.ctime);
+  }
+}
+
+const NO_ACLFILE = errorText(
+  "ERR This instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a configuration file set) in order to store users in the configuration.",
+);
+
+// ACL LOAD
+function aclLoad(c: Client): void {
+  if (c.server.param("aclfile") === "") throw NO_ACLFILE;
+  const err = loadAclFile(c.server);
+  if (err !== null) throw errorText("ERR " + err.replace(/[\r\n]/g, " "));
+  c.w.ok();
+}
+
+// ACL SAVE: this server never writes to disk, so it says so instead of pretending.
+function aclSave(c: Client): void {
+  if (c.server.param("aclfile") === "") throw NO_ACLFILE;
+  throw E.persistence("ACL SAVE");
+}
+
+// ACL HELP
+function aclHelp(c: Client): void {
+  c.w.help("ACL", [
+    "CAT [<category>]",
+    "    List all commands that belong to <category>, or all command categories",
+    "    when no category is specified.",
+    "DELUSER <username> [<username> ...]",
+    "    Delete a list of users.",
+    "DRYRUN <username> <command> [<arg> ...]",
+    "    Returns whether the user can execute the given command without executing the command.",
+    "GETUSER <username>",
+    "    Get the user's details.",
+    "GENPASS [<bits>]",
+    "    Generate a secure 256-bit user password. The optional `bits` argument can",
+    "    be used to specify a different size.",
+    "LIST",
+    "    Show users details in config file format.",
+    "LOAD",
+    "    Reload users from the ACL file.",
+    "LOG [<count> | RESET]",
+    "    Show the ACL log entries.",
+    "SAVE",
+    "    Save the current config to the ACL file.",
+    "SETUSER <username> <attribute> [<attribute> ...]",
+    "    Create or modify a user with the specified attributes.",
+    "USERS",
+    "    List all the registered usernames.",
+    "WHOAMI",
+    "    Return the current connection username.",
+  ]);
+}
