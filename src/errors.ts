@@ -123,3 +123,53 @@ function trunc(s: string): string {
 export function sanitize(s: string): string {
   return s.replace(/[\r\n]/g, " ");
 }
+
+/** ACL texts (src/acl/, src/commands/acl.ts): Valkey's acl.c wording. */
+export const ACL_TEXT = {
+  // ACLSetUserStringError: the reason after "Error in ACL SETUSER modifier '...': "
+  syntax: "Syntax error",
+  unknownRule: "Unknown command or category name in ACL",
+  afterAllKeys:
+    "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does not have any effect. Try 'resetkeys' to start with an empty list of patterns",
+  afterAllChannels:
+    "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not have any effect. Try 'resetchannels' to start with an empty list of channels",
+  noSuchPassword: "The password you are trying to remove from the user does not exist",
+  badHash: "The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters",
+  firstArgOfSubcommand: "Allowing first-arg of a subcommand is not supported",
+  badModifier: (op: string, why: string) => `Error in ACL SETUSER modifier '${op}': ${why}`,
+  unmatchedParen: (op: string) => `Unmatched parenthesis in acl selector starting at '${op}'.`,
+  // getAclErrorMessage
+  noCommand: (user: string, cmd: string) => `User ${user} has no permissions to run the '${cmd}' command`,
+  noAccess: (user: string, obj: string, what: "key" | "channel") => `User ${user} has no permissions to access the '${obj}' ${what}`,
+  noAccessShort: (what: "key" | "channel") => `No permissions to access a ${what}`,
+  execChanged: (why: string) =>
+    `NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: ${why}`,
+  execWhy: {
+    1: "no permission to execute the command or subcommand",
+    2: "no permission to touch the specified keys",
+    4: "no permission to access one of the channels used as arguments",
+  } as Record<number, string>,
+  inScript: (msg: string) => `ERR ACL failure in script: ${msg}`,
+  // ACL LOAD (ACLLoadFromFile)
+  loadOpen: (file: string, why: string) => `Error loading ACLs, opening file '${file}': ${why}`,
+  loadNotUser: (where: string) => `${where} should start with user keyword followed by the username. `,
+  loadBadName: (where: string, name: string) => `'${where}: username '${name}' contains invalid characters. `,
+  loadDuplicate: (name: string, line: string) => `WARNING: Duplicate user '${name}' found on line ${line}. `,
+  loadUnmatched: (where: string) => `${where}: Unmatched parenthesis in selector definition.`,
+  loadUnknown: (where: string, op: string, why: string) => `${where}: Error in applying operation '${op}': ${why}. `,
+  loadOther: (where: string, why: string) => `${where}: ${why}. `,
+  loadAborted: "WARNING: ACL errors detected, no change to the previously active ACL rules was performed",
+};
+
+export const ACL_E = {
+  spacesInName: err("ERR Usernames can't contain spaces or null characters"),
+  deleteDefault: err("ERR The 'default' user cannot be removed"),
+  unknownCategory: (cat: string) => err(sanitize(`ERR Unknown category '${trunc(cat)}'`)),
+  genpass: err("ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096"),
+  noUser: (name: string) => err(sanitize(`ERR User '${name}' not found`)),
+  noCommand: (name: string) => err(sanitize(`ERR Command '${name}' not found`)),
+  noAclFile: err(
+    "ERR This instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a configuration file set) in order to store users in the configuration.",
+  ),
+  noSuchUser: (name: string) => err(sanitize(`ERR No such user '${name}'`)),
+};

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import type { Client } from "../client.js";
 import type { Server } from "../server.js";
 import type { CommandEntry } from "../commands/types.js";
-import { E, ReplyError, errorText } from "../errors.js";
+import { ACL_TEXT as T, E, ReplyError, errorText } from "../errors.js";
 import { clientInfoLine } from "../commands/connection.js";
 import { channelAllowed, DENIED_AUTH, DENIED_CHANNEL, DENIED_CMD, DENIED_KEY, hasSpaces, mergeSelectorArgs, RuleError, User, type Denial } from "./user.js";
 
@@ -49,14 +49,14 @@ export class AclState {
    */
   setUser(name: string, ops: string[]): string | null {
     const merged = mergeSelectorArgs(ops);
-    if (!Array.isArray(merged)) return `Unmatched parenthesis in acl selector starting at '${ops[merged.unmatched]}'.`;
+    if (!Array.isArray(merged)) return T.unmatchedParen(ops[merged.unmatched]!);
     const existing = this.users.get(name);
     const temp = existing ? existing.clone() : new User(name, this.pubsubAll);
     for (const op of merged) {
       try {
         temp.apply(op, this.pubsubAll);
       } catch (e) {
-        if (e instanceof RuleError) return `Error in ACL SETUSER modifier '${op}': ${e.message}`;
+        if (e instanceof RuleError) return T.badModifier(op, e.message);
         throw e;
       }
     }
@@ -110,23 +110,27 @@ export class AclState {
   }
 
   /** Replace every user with the given definitions ("name rule rule ..."), all or nothing (ACL LOAD). */
-  replaceUsers(defs: Array<{ name: string; ops: string[]; where: string }>): string | null {
+  replaceUsers(defs: Array<{ name: string; ops: string[]; where: string } | { error: string }>): string | null {
     let errors = "";
     const fresh = new Map<string, User>();
     for (const d of defs) {
+      if ("error" in d) {
+        errors += d.error;
+        continue;
+      }
       if (hasSpaces(d.name)) {
-        errors += `'${d.where}: username '${d.name}' contains invalid characters. `;
+        errors += T.loadBadName(d.where, d.name);
         continue;
       }
       if (fresh.has(d.name)) {
-        errors += `WARNING: Duplicate user '${d.name}' found on line ${d.where.split(":").pop()}. `;
+        errors += T.loadDuplicate(d.name, d.where.split(":").pop()!);
         continue;
       }
       const u = new User(d.name, this.pubsubAll);
       fresh.set(d.name, u);
       const merged = mergeSelectorArgs(d.ops);
       if (!Array.isArray(merged)) {
-        errors += `${d.where}: Unmatched parenthesis in selector definition.`;
+        errors += T.loadUnmatched(d.where);
         continue;
       }
       let syntax = false;
@@ -135,16 +139,16 @@ export class AclState {
           u.apply(op.trim(), this.pubsubAll);
         } catch (e) {
           if (!(e instanceof RuleError)) throw e;
-          if (e.message.startsWith("Unknown command")) errors += `${d.where}: Error in applying operation '${op}': ${e.message}. `;
+          if (e.message === T.unknownRule) errors += T.loadUnknown(d.where, op, e.message);
           else if (!syntax) {
-            errors += `${d.where}: ${e.message}. `;
+            errors += T.loadOther(d.where, e.message);
             syntax = true;
           }
         }
       }
       u.refresh();
     }
-    if (errors !== "") return errors + "WARNING: ACL errors detected, no change to the previously active ACL rules was performed";
+    if (errors !== "") return errors + T.loadAborted;
     const newDefault = fresh.get("default") ?? createDefaultUser();
     // Connections keep the default user object; everyone else's user is gone (and so are their connections).
     const old = [...this.users.keys()].filter((n) => n !== "default");
@@ -220,10 +224,9 @@ function killRevokedSubscribers(server: Server, next: User, original: User): voi
 
 /** getAclErrorMessage */
 export function denialText(d: Denial, u: User, e: CommandEntry, argv: Buffer[], verbose: boolean): string {
-  if (d.reason === DENIED_CMD) return `User ${u.name} has no permissions to run the '${e.fullname}' command`;
+  if (d.reason === DENIED_CMD) return T.noCommand(u.name, e.fullname!);
   const what = d.reason === DENIED_KEY ? "key" : "channel";
-  if (verbose) return `User ${u.name} has no permissions to access the '${argv[d.pos]!.toString("latin1")}' ${what}`;
-  return `No permissions to access a ${what}`;
+  return verbose ? T.noAccess(u.name, argv[d.pos]!.toString("latin1"), what) : T.noAccessShort(what);
 }
 
 function logDenial(c: Client, d: Denial, e: CommandEntry, argv: Buffer[], context: LogEntry["context"]): void {
@@ -242,18 +245,12 @@ export function aclDenied(c: Client, e: CommandEntry, argv: Buffer[]): ReplyErro
   return errorText(`NOPERM ${denialText(d, c.user, e, argv, false)}`);
 }
 
-const EXEC_REASONS: Record<number, string> = {
-  [DENIED_CMD]: "no permission to execute the command or subcommand",
-  [DENIED_KEY]: "no permission to touch the specified keys",
-  [DENIED_CHANNEL]: "no permission to access one of the channels used as arguments",
-};
-
 /** EXEC re-checks each queued command: the rules may have changed since it was queued. */
 export function aclDeniedInExec(c: Client, e: CommandEntry, argv: Buffer[]): string | null {
   const d = c.user.check(e, argv);
   if (d === null) return null;
   logDenial(c, d, e, argv, "multi");
-  return `NOPERM ACLs rules changed between the moment the transaction was accumulated and its execution. The user is ${c.user.name} and the command was blocked because ${EXEC_REASONS[d.reason]}`;
+  return T.execChanged(T.execWhy[d.reason]!);
 }
 
 /** redis.call / server.call from a script runs with the caller's permissions. */
@@ -262,7 +259,7 @@ export function aclDeniedInScript(caller: Client, e: CommandEntry, argv: Buffer[
   const d = caller.user.check(e, argv);
   if (d === null) return null;
   logDenial(caller, d, e, argv, "lua");
-  return `ERR ACL failure in script: ${denialText(d, caller.user, e, argv, false)}`;
+  return T.inScript(denialText(d, caller.user, e, argv, false));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -322,22 +319,20 @@ export function loadAclFile(server: Server): string | null {
   try {
     text = readFileSync(file, "latin1");
   } catch (e) {
-    return `Error loading ACLs, opening file '${file}': ${errnoText(e as NodeJS.ErrnoException)}`;
+    return T.loadOpen(file, errnoText(e as NodeJS.ErrnoException));
   }
-  const defs: Array<{ name: string; ops: string[]; where: string }> = [];
-  let errors = "";
+  const defs: Parameters<AclState["replaceUsers"]>[0] = [];
   text.split("\n").forEach((raw, i) => {
     const line = raw.trim();
     if (line === "") return;
     const argv = line.split(" ").filter((a) => a !== "");
     if (argv.length === 0) return;
     if (argv[0] !== "user" || argv.length < 2) {
-      errors += `${file}:${i + 1} should start with user keyword followed by the username. `;
+      defs.push({ error: T.loadNotUser(`${file}:${i + 1}`) });
       return;
     }
     defs.push({ name: argv[1]!, ops: argv.slice(2), where: `${file}:${i + 1}` });
   });
-  if (errors !== "") return errors + "WARNING: ACL errors detected, no change to the previously active ACL rules was performed";
   return aclOf(server).replaceUsers(defs);
 }
 

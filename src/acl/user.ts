@@ -10,6 +10,7 @@ import { aclCategories, ACL_CATEGORIES, lookupByFullName } from "../commands/com
 import { allEntries, table } from "../commands/index.js";
 import { doesCommandHaveKeys, getKeysFromCommand } from "../commands/keyspecs.js";
 import { globMatch } from "../glob.js";
+import { ACL_TEXT } from "../errors.js";
 
 /** Why a command was refused; the order is Valkey's (ACL_DENIED_*), used to pick one error among selectors. */
 export const DENIED_CMD = 1;
@@ -34,15 +35,7 @@ interface KeyPattern {
 /** Why a rule was refused: the text after "Error in ACL SETUSER modifier '...': ". */
 export class RuleError extends Error {}
 
-const E_SYNTAX = "Syntax error";
-const E_UNKNOWN = "Unknown command or category name in ACL";
-const E_ALLKEYS =
-  "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does not have any effect. Try 'resetkeys' to start with an empty list of patterns";
-const E_ALLCHANNELS =
-  "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not have any effect. Try 'resetchannels' to start with an empty list of channels";
-const E_NOPASS = "The password you are trying to remove from the user does not exist";
-const E_HASH = "The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters";
-const E_CHILD = "Allowing first-arg of a subcommand is not supported";
+const T = ACL_TEXT;
 
 /** Category -> the entries Valkey gives it (containers and subcommands alike), computed once. */
 let categoryCache: Map<CommandEntry, Set<string>> | null = null;
@@ -130,28 +123,28 @@ export class Selector {
     } else if (op[0] === "~" || op[0] === "%") {
       this.addKeyPattern(op);
     } else if (op[0] === "&") {
-      if (this.allChannels) throw new RuleError(E_ALLCHANNELS);
+      if (this.allChannels) throw new RuleError(T.afterAllChannels);
       const pat = op.slice(1);
-      if (hasSpaces(pat)) throw new RuleError(E_SYNTAX);
+      if (hasSpaces(pat)) throw new RuleError(T.syntax);
       if (!this.channels.includes(pat)) this.channels.push(pat);
       this.allChannels = false;
     } else if (op[0] === "+" && op[1] !== "@") {
       this.allowCommand(op.slice(1));
     } else if (op[0] === "-" && op[1] !== "@") {
       const e = lookupByFullName(op.slice(1));
-      if (e === undefined) throw new RuleError(E_UNKNOWN);
+      if (e === undefined) throw new RuleError(T.unknownRule);
       this.changePerm(e, false);
       this.updateRules(e.fullname!, false);
     } else if ((op[0] === "+" || op[0] === "-") && op[1] === "@") {
       const cat = low.slice(2);
-      if (!isCategory(cat)) throw new RuleError(E_UNKNOWN);
+      if (!isCategory(cat)) throw new RuleError(T.unknownRule);
       this.updateRules("@" + cat, op[0] === "+");
       this.setCategory(cat, op[0] === "+");
-    } else throw new RuleError(E_SYNTAX);
+    } else throw new RuleError(T.syntax);
   }
 
   private addKeyPattern(op: string): void {
-    if (this.allKeys) throw new RuleError(E_ALLKEYS);
+    if (this.allKeys) throw new RuleError(T.afterAllKeys);
     let flags = 0;
     let offset = 1;
     if (op[0] === "%") {
@@ -168,10 +161,10 @@ export class Selector {
           break;
         }
       }
-      if (!flags || !ok) throw new RuleError(E_SYNTAX);
+      if (!flags || !ok) throw new RuleError(T.syntax);
     } else flags = READ | WRITE;
     const pattern = op.slice(offset);
-    if (hasSpaces(pattern)) throw new RuleError(E_SYNTAX);
+    if (hasSpaces(pattern)) throw new RuleError(T.syntax);
     const found = this.keys.find((k) => k.pattern === pattern);
     if (found) found.flags |= flags;
     else this.keys.push({ flags, pattern });
@@ -182,19 +175,19 @@ export class Selector {
     const bar = name.lastIndexOf("|");
     if (bar < 0) {
       const e = lookupByFullName(name);
-      if (e === undefined) throw new RuleError(E_UNKNOWN);
+      if (e === undefined) throw new RuleError(T.unknownRule);
       this.changePerm(e, true);
       this.updateRules(e.fullname!, true);
       return;
     }
     const base = lookupByFullName(name.slice(0, bar));
-    if (base === undefined) throw new RuleError(E_UNKNOWN);
-    if (base.parent !== undefined) throw new RuleError(E_CHILD);
+    if (base === undefined) throw new RuleError(T.unknownRule);
+    if (base.parent !== undefined) throw new RuleError(T.firstArgOfSubcommand);
     const sub = name.slice(bar + 1);
-    if (sub.length === 0) throw new RuleError(E_SYNTAX);
+    if (sub.length === 0) throw new RuleError(T.syntax);
     if (base.subcommands !== undefined) {
       const e = lookupByFullName(name);
-      if (e === undefined) throw new RuleError(E_UNKNOWN);
+      if (e === undefined) throw new RuleError(T.unknownRule);
       this.changePerm(e, true);
     } else {
       // SELECT|0-style first-arg rules (deprecated in Valkey, still honoured).
@@ -413,7 +406,7 @@ export class User {
     } else if (op[0] === "<" || op[0] === "!") {
       const h = op[0] === "<" ? hashPassword(Buffer.from(op.slice(1), "latin1")) : checkHash(op.slice(1));
       const i = this.passwords.indexOf(h);
-      if (i < 0) throw new RuleError(E_NOPASS);
+      if (i < 0) throw new RuleError(T.noSuchPassword);
       this.passwords.splice(i, 1);
     } else if (op[0] === "(" && op[op.length - 1] === ")") {
       const s = new Selector(false, pubsubAll);
@@ -486,6 +479,6 @@ export class User {
 }
 
 function checkHash(h: string): string {
-  if (!/^[0-9a-f]{64}$/.test(h)) throw new RuleError(E_HASH);
+  if (!/^[0-9a-f]{64}$/.test(h)) throw new RuleError(T.badHash);
   return h;
 }

@@ -3,7 +3,7 @@
 
 import { randomBytes } from "node:crypto";
 import type { Client } from "../client.js";
-import { E, errorText, unknownSubcommandOrWrongArity } from "../errors.js";
+import { ACL_E, E, errorText, unknownSubcommandOrWrongArity, wrongArity } from "../errors.js";
 import { parseI64, str } from "../args.js";
 import { redactArg } from "../server.js";
 import type { CommandEntry } from "./types.js";
@@ -45,7 +45,7 @@ function aclSetuser(c: Client, argv: Buffer[]): void {
   const ops = argv.slice(3).map(str);
   // Rules carry passwords: SLOWLOG and MONITOR never see them.
   for (let i = 2; i < argv.length; i++) redactArg(argv, i);
-  if (hasSpaces(name)) throw errorText("ERR Usernames can't contain spaces or null characters");
+  if (hasSpaces(name)) throw ACL_E.spacesInName;
   const err = aclOf(c.server).setUser(name, ops);
   if (err !== null) throw errorText("ERR " + err.replace(/[\r\n]/g, " "));
   c.w.ok();
@@ -54,7 +54,7 @@ function aclSetuser(c: Client, argv: Buffer[]): void {
 // ACL DELUSER username [username ...]
 function aclDeluser(c: Client, argv: Buffer[]): void {
   const names = argv.slice(2).map(str);
-  if (names.includes("default")) throw errorText("ERR The 'default' user cannot be removed");
+  if (names.includes("default")) throw ACL_E.deleteDefault;
   const acl = aclOf(c.server);
   let n = 0;
   for (const name of names) if (acl.deleteUser(name)) n++;
@@ -108,7 +108,7 @@ function aclCat(c: Client, argv: Buffer[]): void {
     return;
   }
   const cat = str(argv[2]!).toLowerCase();
-  if (!ACL_CATEGORIES.includes(cat)) throw errorText(`ERR Unknown category '${str(argv[2]!).slice(0, 128)}'`);
+  if (!ACL_CATEGORIES.includes(cat)) throw ACL_E.unknownCategory(str(argv[2]!));
   const names: string[] = [];
   const walk = (list: Iterable<CommandEntry>) => {
     for (const e of list) {
@@ -131,7 +131,7 @@ function aclGenpass(c: Client, argv: Buffer[]): void {
     bits = v;
   }
   if (bits <= 0 || bits > 4096) {
-    throw errorText("ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096");
+    throw ACL_E.genpass;
   }
   const chars = Math.floor((bits + 3) / 4);
   c.w.bulk(randomBytes(Math.ceil(chars / 2)).toString("hex").slice(0, chars));
@@ -140,11 +140,11 @@ function aclGenpass(c: Client, argv: Buffer[]): void {
 // ACL DRYRUN username command [arg [arg ...]]
 function aclDryrun(c: Client, argv: Buffer[]): void {
   const u = aclOf(c.server).users.get(str(argv[2]!));
-  if (u === undefined) throw errorText(`ERR User '${str(argv[2]!)}' not found`);
+  if (u === undefined) throw ACL_E.noUser(str(argv[2]!));
   const cmdArgv = argv.slice(3);
   const e = lookupCommand(cmdArgv);
-  if (e === undefined) throw errorText(`ERR Command '${str(argv[3]!)}' not found`);
-  if ((e.arity > 0 && e.arity !== cmdArgv.length) || cmdArgv.length < -e.arity) throw errorText(`ERR wrong number of arguments for '${e.fullname}' command`);
+  if (e === undefined) throw ACL_E.noCommand(str(argv[3]!));
+  if ((e.arity > 0 && e.arity !== cmdArgv.length) || cmdArgv.length < -e.arity) throw wrongArity(e.fullname!);
   const d = u.check(e, cmdArgv);
   if (d === null) return c.w.ok();
   c.w.bulk(denialText(d, u, e, cmdArgv, true));
@@ -195,13 +195,9 @@ function aclLog(c: Client, argv: Buffer[]): void {
   }
 }
 
-const NO_ACLFILE = errorText(
-  "ERR This instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a configuration file set) in order to store users in the configuration.",
-);
-
 // ACL LOAD
 function aclLoad(c: Client): void {
-  if (c.server.param("aclfile") === "") throw NO_ACLFILE;
+  if (c.server.param("aclfile") === "") throw ACL_E.noAclFile;
   const err = loadAclFile(c.server);
   if (err !== null) throw errorText("ERR " + err.replace(/[\r\n]/g, " "));
   c.w.ok();
@@ -209,7 +205,7 @@ function aclLoad(c: Client): void {
 
 // ACL SAVE: this server never writes to disk, so it says so instead of pretending.
 function aclSave(c: Client): void {
-  if (c.server.param("aclfile") === "") throw NO_ACLFILE;
+  if (c.server.param("aclfile") === "") throw ACL_E.noAclFile;
   throw E.persistence("ACL SAVE");
 }
 

@@ -1,7 +1,7 @@
 // Connection family: PING ECHO HELLO AUTH SELECT QUIT RESET CLIENT ...
 
 import { type Client, resetHooks } from "../client.js";
-import { E, errorText, unknownSubcommandOrWrongArity } from "../errors.js";
+import { ACL_E, E, errorText, unknownSubcommandOrWrongArity } from "../errors.js";
 import { str, token, parseI64, parseI64Big } from "../args.js";
 import { clientAddr, formatAddr, redactArg } from "../server.js";
 import { VALKEY_VERSION, REDIS_COMPAT_VERSION } from "../version.js";
@@ -400,7 +400,7 @@ function clientKill(c: Client, argv: Buffer[]): void {
     else if (opt === "laddr") laddr = str(v);
     else if (opt === "user") {
       user = aclOf(c.server).users.get(str(v)) ?? null;
-      if (user === null) throw errorText(`ERR No such user '${str(v)}'`);
+      if (user === null) throw ACL_E.noSuchUser(str(v));
     } else if (opt === "skipme") {
       const s = token(v);
       if (s !== "yes" && s !== "no") throw E.syntax;
