@@ -9,7 +9,7 @@ import { F } from "../commands/types.js";
 import { aclCategories, ACL_CATEGORIES, lookupByFullName } from "../commands/command.js";
 import { allEntries, table } from "../commands/index.js";
 import { doesCommandHaveKeys, getKeysFromCommand } from "../commands/keyspecs.js";
-import { globMatch } from "../glob.js";
+import { globMatch, globMatcher } from "../glob.js";
 import { ACL_TEXT } from "../errors.js";
 
 /** Why a command was refused; the order is Valkey's (ACL_DENIED_*), used to pick one error among selectors. */
@@ -30,6 +30,8 @@ const WRITE = 2;
 interface KeyPattern {
   flags: number;
   pattern: string;
+  /** The pattern compiled once (keys are checked on every command of a restricted user). */
+  match: (key: Buffer) => boolean;
 }
 
 /** Why a rule was refused: the text after "Error in ACL SETUSER modifier '...': ". */
@@ -167,7 +169,7 @@ export class Selector {
     if (hasSpaces(pattern)) throw new RuleError(T.syntax);
     const found = this.keys.find((k) => k.pattern === pattern);
     if (found) found.flags |= flags;
-    else this.keys.push({ flags, pattern });
+    else this.keys.push({ flags, pattern, match: globMatcher(pattern) });
     this.allKeys = false;
   }
 
@@ -294,7 +296,7 @@ export class Selector {
       if (f === "ACCESS") need |= READ;
       else if (f === "INSERT" || f === "DELETE" || f === "UPDATE") need |= WRITE;
     }
-    for (const p of this.keys) if ((p.flags & need) === need && globMatch(p.pattern, key)) return true;
+    for (const p of this.keys) if ((p.flags & need) === need && p.match(key)) return true;
     return false;
   }
 }

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import * as z from "zod";
 import { ConfigError, findParam, loadConfig, validateParam } from "../config.js";
+import { parseUserList } from "../acl/users-env.js";
 
 // ---------------------------------------------------------------------------------------------------------
 // Durations (compose / Go syntax: "500ms", "2s", "1m30s", "1.5s")
@@ -128,6 +129,14 @@ const valkeyService = z
     maxclients: z.number().int().min(1).meta({ description: "Maximum simultaneous clients (default VALKEY_MAXCLIENTS or 10000)." }).optional(),
     loglevel: z.enum(["debug", "verbose", "notice", "warning", "nothing"]).optional(),
     test_clock: z.boolean().meta({ description: "Start with --test-clock: DEBUG CLOCK GET | ADVANCE ms | SET ms move the server's clock." }).optional(),
+    users: z
+      .record(z.string().regex(/^\S+$/, { error: "user names have no spaces" }), z.string())
+      .meta({
+        description:
+          'ACL users, name -> rules as in ACL SETUSER / a `user` line (default VALKEY_USERS). An app with "user" gets them in ${VALKEY_URL}. See docs/acl.md.',
+        examples: [{ app: "on >secret ~app:* &app:* +@all -@dangerous" }],
+      })
+      .optional(),
     flags: z
       .record(z.string().regex(/^[a-z][a-z0-9-]*$/, { error: "flag names are Valkey config parameters, lowercase, without leading --" }), envValue)
       .meta({
@@ -148,6 +157,11 @@ const appService = z.strictObject({
   env: z
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "environment variable names use letters, digits and '_'" }), envValue)
     .meta({ description: 'Extra environment, e.g. { "REDIS_URL": "${VALKEY_URL}" }.', examples: [{ REDIS_URL: "${VALKEY_URL}" }] })
+    .optional(),
+  user: z
+    .string()
+    .min(1)
+    .meta({ description: "Connect as this ACL user (one of valkey.users, with a >password rule): ${VALKEY_URL} carries its name and password." })
     .optional(),
   depends_on: dependsOn.optional(),
   restart: restart.optional(),
@@ -430,12 +444,16 @@ export function resolveManifest(input: unknown, opts: ResolveOptions = {}): Stac
     }
   }
   if (v.password !== undefined && /[\s]/.test(v.password)) problems.push("valkey.password: must not contain whitespace");
+  // ACL users travel to the server in VALKEY_USERS (out of `ps`, like the password); apps may connect as one.
+  const userLines = v.users !== undefined ? Object.entries(v.users).map(([n, rules]) => `${n} ${rules}`).join("; ") : (env.VALKEY_USERS ?? "");
+  const userRules = new Map(parseUserList(userLines).map(([n, ...rules]) => [n!, rules]));
 
   let config;
   try {
     const envForServer = { ...env };
     if (v.host === undefined && !envForServer.VALKEY_HOST) envForServer.VALKEY_HOST = "127.0.0.1";
     if (v.password !== undefined) envForServer.VALKEY_PASSWORD = v.password;
+    envForServer.VALKEY_USERS = userLines;
     config = loadConfig({ env: envForServer, argv: problems.length ? [] : flagPairs.flatMap(([, n, val]) => [`--${n}`, val]) });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
@@ -448,7 +466,8 @@ export function resolveManifest(input: unknown, opts: ResolveOptions = {}): Stac
   const firstAddr = host.split(/\s+/)[0]!.replace(/^-/, "");
   const connectHost = firstAddr === "*" || firstAddr === "0.0.0.0" ? "127.0.0.1" : firstAddr === "::*" || firstAddr === "::" ? "::1" : firstAddr;
 
-  const url = `redis://${password ? `:${encodeURIComponent(password)}@` : ""}${connectHost.includes(":") ? `[${connectHost}]` : connectHost}:${port}`;
+  const hostPort = `${connectHost.includes(":") ? `[${connectHost}]` : connectHost}:${port}`;
+  const url = `redis://${password ? `:${encodeURIComponent(password)}@` : ""}${hostPort}`;
 
   // Every effective setting travels as a flag, so the child's own .env/VALKEY_* reading cannot disagree.
   const args = ["--port", String(port), "--bind", ...host.split(/\s+/)];
@@ -464,7 +483,7 @@ export function resolveManifest(input: unknown, opts: ResolveOptions = {}): Stac
     name: "valkey",
     command: "",
     cwd: root,
-    env: { VALKEY_PASSWORD: password ?? "" },
+    env: { VALKEY_PASSWORD: password ?? "", VALKEY_USERS: userLines },
     dependsOn: [],
     restartTries: restartTries(v.restart),
     restartDelayMs: v.restart_delay ? parseDuration(v.restart_delay)! : 0,
@@ -480,9 +499,17 @@ export function resolveManifest(input: unknown, opts: ResolveOptions = {}): Stac
   };
 
   const specs: ServiceSpec[] = [];
+  const appUrls = new Map<string, { url: string; user: string }>();
   for (const [name, a] of Object.entries(apps)) {
     if (name === "valkey") continue;
     const base = formatPath(["apps", name]);
+    if (a.user !== undefined) {
+      const rules = userRules.get(a.user);
+      const pw = rules?.find((r) => r.startsWith(">"))?.slice(1);
+      if (rules === undefined) problems.push(`${base}.user: no user "${a.user}" in valkey.users (users: ${[...userRules.keys()].join(", ") || "none"})`);
+      else if (pw === undefined) problems.push(`${base}.user: user "${a.user}" needs a >password rule to be put in \${VALKEY_URL}`);
+      else appUrls.set(name, { url: `redis://${encodeURIComponent(a.user)}:${encodeURIComponent(pw)}@${hostPort}`, user: a.user });
+    }
     const deps: Array<{ name: string; condition: Condition }> =
       a.depends_on === undefined
         ? [{ name: "valkey", condition: "service_healthy" }]
@@ -544,7 +571,7 @@ export function resolveManifest(input: unknown, opts: ResolveOptions = {}): Stac
   if (target !== undefined && !names.has(target) && !/^\d+$/.test(target)) problems.push(`success: unknown service "${target}"`);
 
   // Interpolation, now that the URL is known.
-  const vars: Record<string, string | undefined> = {
+  const allVars: Record<string, string | undefined> = {
     ...env,
     VALKEY_URL: url,
     VALKEY_HOST: connectHost,
@@ -553,6 +580,8 @@ export function resolveManifest(input: unknown, opts: ResolveOptions = {}): Stac
   };
   for (const s of specs) {
     const base = formatPath(["apps", s.name]);
+    const own = appUrls.get(s.name);
+    const vars = own === undefined ? allVars : { ...allVars, VALKEY_URL: own.url, VALKEY_USER: own.user };
     s.command = interpolate(s.command, vars, `${base}.command`, problems);
     s.cwd = resolve(root, interpolate(s.cwd, vars, `${base}.cwd`, problems));
     for (const k of Object.keys(s.env)) s.env[k] = interpolate(s.env[k]!, vars, formatPath(["apps", s.name, "env", k]), problems);

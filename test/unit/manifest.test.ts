@@ -73,7 +73,7 @@ describe("resolving a manifest", () => {
       "--notify-keyspace-events", "KEA", "--maxmemory", "100mb", "--protected-mode", "no", "--test-clock",
     ]);
     expect(s.valkey.args.join(" ")).not.toContain("p@ss");
-    expect(s.valkey.env).toEqual({ VALKEY_PASSWORD: "p@ssword!" });
+    expect(s.valkey.env).toEqual({ VALKEY_PASSWORD: "p@ssword!", VALKEY_USERS: "" });
     expect(s.valkey.connectHost).toBe("127.0.0.1");
   });
 
@@ -106,6 +106,24 @@ describe("resolving a manifest", () => {
     expect(web.command).toBe("node server.js --port 3000 --redis 127.0.0.1:7300 --cost $5");
     expect(web.cwd).toBe("/project/apps/web");
     expect(web.env).toEqual({ REDIS_URL: "redis://:a%2Fb%3Ac@127.0.0.1:7300", PW: "a/b:c", N: "3", FLAG: "true", HOME_COPY: "/home/me" });
+  });
+
+  it("valkey.users travel in VALKEY_USERS; an app with `user` gets that user in ${VALKEY_URL}", () => {
+    const s = ok({
+      valkey: { port: 7400, password: "root", users: { app: "on >s3cr/t ~app:* +@all", worker: "on >w ~bull:* +@all" } },
+      apps: { web: { command: "x", user: "app", env: { REDIS_URL: "${VALKEY_URL}", WHO: "${VALKEY_USER}" } }, admin: { command: "y", env: { REDIS_URL: "${VALKEY_URL}" } } },
+    });
+    expect(s.valkey.env).toEqual({ VALKEY_PASSWORD: "root", VALKEY_USERS: "app on >s3cr/t ~app:* +@all; worker on >w ~bull:* +@all" });
+    expect(s.valkey.args.join(" ")).not.toContain("s3cr");
+    expect(s.apps[0]!.env).toEqual({ REDIS_URL: "redis://app:s3cr%2Ft@127.0.0.1:7400", WHO: "app" });
+    expect(s.apps[1]!.env.REDIS_URL).toBe("redis://:root@127.0.0.1:7400");
+    // VALKEY_USERS from the environment when the manifest has none
+    const e = ok({ valkey: { port: 7401 }, apps: { w: { command: "x", user: "worker", env: { U: "${VALKEY_URL}" } } } }, { VALKEY_USERS: "worker on >pw +@all" });
+    expect(e.apps[0]!.env.U).toBe("redis://worker:pw@127.0.0.1:7401");
+    expect(problems({ valkey: { users: { app: "on nopass +@all" } }, apps: { a: { command: "x", user: "app" }, b: { command: "x", user: "nobody" } } })).toEqual([
+      'apps.a.user: user "app" needs a >password rule to be put in ${VALKEY_URL}',
+      'apps.b.user: no user "nobody" in valkey.users (users: app)',
+    ]);
   });
 
   it("interpolate: ${X:-d} covers unset and empty, ${X-d} only unset", () => {
