@@ -253,6 +253,11 @@ export function aclDeniedInExec(c: Client, e: CommandEntry, argv: Buffer[]): str
   return T.execChanged(T.execWhy[d.reason]!);
 }
 
+/** redis.acl_check_cmd: whether the user may run this command line (nothing is logged). */
+export function aclAllows(u: User, e: CommandEntry, argv: Buffer[]): boolean {
+  return !u.restricted || u.check(e, argv) === null;
+}
+
 /** redis.call / server.call from a script runs with the caller's permissions. */
 export function aclDeniedInScript(caller: Client, e: CommandEntry, argv: Buffer[]): string | null {
   if (!caller.user.restricted) return null;

@@ -178,11 +178,12 @@ K.status_reply=function(...)
   return {ok=(...)}
 end
 K.acl_check_cmd=function(...)
+  if se('#',...)==0 then er(E..'ERR Please specify at least one argument for this call',2) end
   local t,c=cv(...)
   if not t then er(E..c,2) end
-  local r=R.pcall('COMMAND','INFO',t[1])
-  if ty(r)~='table' or not r[1] then er(E..'ERR Invalid command passed to redis.acl_check_cmd()',2) end
-  return true
+  local r=R.pcall('\1acl_check_cmd',unpack(t,1,c))
+  if ty(r)=='table' then er(E..'ERR Invalid command passed to server.acl_check_cmd()',2) end
+  return r==1
 end
 K.REPL_NONE,K.REPL_AOF,K.REPL_SLAVE,K.REPL_REPLICA,K.REPL_ALL=0,1,2,2,3
 

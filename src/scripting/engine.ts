@@ -21,7 +21,7 @@ import { WORKER_SOURCE, SPIN, CAP, M, J } from "./worker.js";
 import { Channel, type Incoming } from "./channel.js";
 import { parseReply } from "./resp-value.js";
 import { rememberKeys } from "../commands/tracking.js";
-import { aclDeniedInScript } from "../acl/state.js";
+import { aclAllows, aclDeniedInScript } from "../acl/state.js";
 
 // The subset of lua-redis-wasm's ReplyValue this glue produces and consumes.
 export type LuaValue =
@@ -410,12 +410,20 @@ const latin1 = (b: Buffer): string => b.toString("latin1");
 // redis.call
 
 const errReply = (text: string): Buffer => Buffer.from(`-${text}\r\n`, "latin1");
+const ACL_CHECK = Buffer.from("\x01acl_check_cmd", "latin1");
+const ONE = Buffer.from(":1\r\n");
+const ZERO = Buffer.from(":0\r\n");
 const EMPTY = Buffer.alloc(0);
 
 /** Run one redis.call for the script; returns the RESP reply the engine converts to a Lua value. */
 function hostCall(server: Server, r: Run, args: Buffer[], resp: 2 | 3): Buffer {
   const ctx = r.ctx;
   if (ctx === null) return errReply("ERR redis.call is not available here");
+  // redis.acl_check_cmd(...): may the caller run this command line? (the driver's private call)
+  if (args[0]!.equals(ACL_CHECK)) {
+    const target = lookupCommand(args.slice(1));
+    return target === undefined ? errReply("ERR") : aclAllows(ctx.caller.user, target, args.slice(1)) ? ONE : ZERO;
+  }
   const e = lookupCommand(args);
   if (e === undefined) return errReply("ERR Unknown Valkey command called from script");
   if (e.run === undefined || (e.arity > 0 && args.length !== e.arity) || args.length < -e.arity) {

@@ -285,6 +285,11 @@ describeRuntimes("acl", (ctx) => {
     expect(await r.call("EVAL", "return redis.call('get','other')", "0")).toMatch(
       /^-ERR ACL failure in script: No permissions to access a key script: [0-9a-f]{40}, on @user_script:1\.\r\n$/,
     );
+    // redis.acl_check_cmd answers for the caller, without running anything.
+    expect(await r.call("EVAL", "return redis.acl_check_cmd('get','lua:1')", "0")).toBe(":1\r\n");
+    expect(await r.call("EVAL", "return redis.acl_check_cmd('get','other')", "0")).toBe("$-1\r\n");
+    expect(await r.call("EVAL", "return redis.acl_check_cmd('flushall')", "0")).toBe("$-1\r\n");
+    expect(await r.call("EVAL", "return redis.acl_check_cmd('nosuch')", "0")).toMatch(/^-ERR Invalid command passed to server.acl_check_cmd\(\) script: /);
     // Keys passed to the script are checked before it runs.
     expect(await r.call("EVAL", "return 1", "1", "other")).toBe(NOPERM_KEY);
     expect(
