@@ -6,7 +6,8 @@ import { createHash } from "node:crypto";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { Queue, QueueEvents, Worker, type Job } from "bullmq";
-import { describeRuntimes, RawClient, RUNTIMES, spawnServer, type Spawned } from "../helpers/server.js";
+import { spawn } from "node:child_process";
+import { cliCommand, describeRuntimes, RawClient, ROOT, RUNTIMES, spawnServer, type Spawned } from "../helpers/server.js";
 
 // ACL users as Valkey 8 has them: rules, named users over client URLs, NOPERM with exact texts and ACL LOG
 // entries, connections closed when their user goes away, scripts running with the caller's permissions, and
@@ -429,6 +430,46 @@ for (const runtime of RUNTIMES) {
         app.close();
       }
     });
+
+    it("valkey-bun dev: valkey.users start with the server and an app with `user` connects as that user", async () => {
+      const app = join(dir, "app.cjs");
+      writeFileSync(
+        app,
+        `const { Redis } = require(${JSON.stringify(join(ROOT, "node_modules", "ioredis"))});
+const r = new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: 1 });
+(async () => {
+  console.log("whoami=" + (await r.call("ACL", "WHOAMI")));
+  await r.set("app:1", "x");
+  console.log("other=" + (await r.set("other", "1").catch((e) => e.message)));
+  r.disconnect();
+})();
+`,
+      );
+      const manifest = join(dir, "stack.json");
+      writeFileSync(
+        manifest,
+        JSON.stringify({
+          valkey: { port: 0, users: { app: "on >app-pw ~app:* +@all" } },
+          apps: { web: { command: `node ${app}`, user: "app", env: { REDIS_URL: "\${VALKEY_URL}" } } },
+        }),
+      );
+      const [cmd, pre] = cliCommand(runtime);
+      const child = spawn(cmd, [...pre, "dev", "--manifest", manifest], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: "" }, stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      child.stdout!.on("data", (d) => (out += d));
+      child.stderr!.on("data", (d) => (out += d));
+      const code = await new Promise<number | null>((resolve) => {
+        const t = setTimeout(() => child.kill("SIGTERM"), 25_000);
+        child.once("close", (c) => {
+          clearTimeout(t);
+          resolve(c);
+        });
+      });
+      expect(out).toContain("whoami=app");
+      expect(out).toContain("other=NOPERM No permissions to access a key");
+      expect(out).not.toContain("app-pw");
+      expect(code).toBe(0);
+    }, 30_000);
 
     it("a bad user line stops the server from starting, as in Valkey", async () => {
       await expect(spawnServer(runtime, ["--user", "bad on +nosuch"])).rejects.toThrow(/Unknown command or category name in ACL/);
