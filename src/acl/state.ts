@@ -349,6 +349,14 @@ function errnoText(e: NodeJS.ErrnoException): string {
 }
 
 
+/** CONFIG REWRITE's `user` lines: every user, unless an aclfile holds them (then none: the lines go). */
+export function configUserLines(server: Server): string[] {
+  if (server.param("aclfile") !== "") return [];
+  return aclOf(server)
+    .sorted()
+    .map((u) => `user ${u.name} ${u.describe()}`);
+}
+
 /** Build the server's users at startup: requirepass, then `user` lines / VALKEY_USERS, then the aclfile. */
 export function initAcl(server: Server): void {
   const pass = server.param("requirepass");

@@ -10,7 +10,7 @@ import { N } from "../store.js";
 import { globMatch } from "../glob.js";
 import { allEntries } from "./index.js";
 import type { CommandEntry } from "./types.js";
-import { setDefaultPassword } from "../acl/state.js";
+import { configUserLines, setDefaultPassword } from "../acl/state.js";
 
 export const commands: CommandEntry[] = [
   {
@@ -218,7 +218,7 @@ function configRewrite(c: Client): void {
   const file = c.server.config.configFile;
   if (file === null) throw errorText("ERR The server is running without a config file");
   try {
-    writeFileAtomic(file, rewriteConfigText(file, c.server.config.params));
+    writeFileAtomic(file, rewriteConfigText(file, c.server.config.params, configUserLines(c.server)));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     c.server.log("warning", `CONFIG REWRITE failed: ${err.message}`);
