@@ -8,6 +8,7 @@ import type { Server } from "../server.js";
 import type { CommandEntry } from "../commands/types.js";
 import { ACL_TEXT as T, E, ReplyError, errorText } from "../errors.js";
 import { clientInfoLine } from "../commands/connection.js";
+import { errnoText } from "../commands/config.js";
 import { channelAllowed, DENIED_AUTH, DENIED_CHANNEL, DENIED_CMD, DENIED_KEY, hasSpaces, mergeSelectorArgs, RuleError, User, type Denial } from "./user.js";
 
 export interface LogEntry {
@@ -340,14 +341,6 @@ export function loadAclFile(server: Server): string | null {
   });
   return aclOf(server).replaceUsers(defs);
 }
-
-function errnoText(e: NodeJS.ErrnoException): string {
-  if (e.code === "ENOENT") return "No such file or directory";
-  if (e.code === "EACCES") return "Permission denied";
-  if (e.code === "EISDIR") return "Is a directory";
-  return e.message;
-}
-
 
 /** CONFIG REWRITE's `user` lines: every user, unless an aclfile holds them (then none: the lines go). */
 export function configUserLines(server: Server): string[] {

@@ -237,7 +237,8 @@ const ERRNO_TEXT: Record<string, string> = {
   ENOSPC: "No space left on device",
 };
 
-function errnoText(e: NodeJS.ErrnoException): string {
+/** strerror() text for a file error, as Valkey prints it. */
+export function errnoText(e: NodeJS.ErrnoException): string {
   return (e.code && ERRNO_TEXT[e.code]) || e.message;
 }
 
