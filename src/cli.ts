@@ -64,7 +64,7 @@ async function serve(argv: string[]): Promise<number> {
   try {
     running = await listen({ config, log });
   } catch (e) {
-    if (e instanceof PortInUseError) {
+    if (e instanceof PortInUseError || e instanceof ConfigError) {
       console.error(`valkey-bun: ${e.message}`);
       return 1;
     }

@@ -9,6 +9,7 @@ import type { CommandEntry } from "../commands/types.js";
 import { ACL_TEXT as T, E, ReplyError, errorText } from "../errors.js";
 import { clientInfoLine } from "../commands/connection.js";
 import { errnoText } from "../commands/config.js";
+import { ConfigError } from "../config.js";
 import { channelAllowed, DENIED_AUTH, DENIED_CHANNEL, DENIED_CMD, DENIED_KEY, hasSpaces, mergeSelectorArgs, RuleError, User, type Denial } from "./user.js";
 
 export interface LogEntry {
@@ -300,21 +301,21 @@ export function loadUsersAtStartup(server: Server, lines: string[][]): void {
   const acl = aclOf(server);
   const file = server.param("aclfile");
   if (file !== "" && lines.length > 0) {
-    throw new Error(
+    throw new ConfigError(
       "Configuring users in the config (user lines or VALKEY_USERS) and at the same time an ACL file is invalid: define users in one place",
     );
   }
   for (const line of lines) {
     const [name, ...ops] = line;
     if (name === undefined) continue;
-    if (hasSpaces(name)) throw new Error("Spaces not allowed in ACL usernames");
+    if (hasSpaces(name)) throw new ConfigError("Spaces not allowed in ACL usernames");
     if (name === "default") acl.defaultUser.apply("reset", acl.pubsubAll);
     const err = acl.setUser(name, ops);
-    if (err !== null) throw new Error(`Error loading ACL rule for the user named '${name}': ${err}`);
+    if (err !== null) throw new ConfigError(`Error loading ACL rule for the user named '${name}': ${err}`);
   }
   if (file !== "") {
     const err = loadAclFile(server);
-    if (err !== null) throw new Error(`Aborting startup because of ACL errors: ${err}`);
+    if (err !== null) throw new ConfigError(`Aborting startup because of ACL errors: ${err}`);
   }
 }
 
