@@ -3,6 +3,7 @@
 import { loadConfig, type Config, ConfigError } from "./config.js";
 import { listen, type Server } from "./server.js";
 import { Clock } from "./store.js";
+import { parseUserList } from "./acl/users-env.js";
 
 export { loadConfig, ConfigError, Clock };
 export type { Config, Server };
@@ -17,6 +18,8 @@ export interface StartOptions {
   databases?: number;
   maxclients?: number;
   loglevel?: "debug" | "verbose" | "notice" | "warning" | "nothing";
+  /** ACL users, one "name rules..." each, e.g. ["app on >secret ~app:* +@all"] (docs/acl.md). */
+  users?: string[];
   /** Any other Valkey config parameter, e.g. { "notify-keyspace-events": "KEA" }. */
   config?: Record<string, string | number | boolean>;
   /** Expose the test clock over the protocol (DEBUG CLOCK ...). */
@@ -59,6 +62,7 @@ export async function startServer(opts: StartOptions = {}): Promise<StartedServe
   };
   const config: Config = loadConfig({ env: {}, overrides });
   config.testClock = opts.testClock ?? false;
+  if (opts.users !== undefined) config.users = [...(config.users ?? []), ...parseUserList(opts.users.join("\n"))];
   const clock = new Clock();
   const running = await listen({ config, clock, log: opts.log });
   const host = running.server.addresses[0] === "0.0.0.0" ? "127.0.0.1" : running.server.addresses[0]!;

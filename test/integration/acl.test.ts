@@ -362,6 +362,19 @@ describeRuntimes("acl", (ctx) => {
   }, 30000);
 });
 
+it("startServer({ users }) in-process: a test suite's own restricted user", async () => {
+  const { startServer } = await import("../../src/index.js");
+  const s = await startServer({ users: ["app on >pw ~app:* +@all"] });
+  const io = new Redis(`redis://app:pw@127.0.0.1:${s.port}`, { maxRetriesPerRequest: 1 });
+  try {
+    expect(await io.set("app:1", "x")).toBe("OK");
+    await expect(io.get("other")).rejects.toThrow("NOPERM No permissions to access a key");
+  } finally {
+    io.disconnect();
+    await s.close();
+  }
+});
+
 // Users from outside the protocol: `--user` flags / redis.conf lines, VALKEY_USERS, and an aclfile.
 for (const runtime of RUNTIMES) {
   describe(`acl users at startup [${runtime}]`, () => {
