@@ -172,4 +172,5 @@ export const ACL_E = {
     "ERR This instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a configuration file set) in order to store users in the configuration.",
   ),
   noSuchUser: (name: string) => err(sanitize(`ERR No such user '${name}'`)),
+  sortOption: (opt: "BY" | "GET") => err(`ERR ${opt} option of SORT denied due to insufficient ACL permissions.`),
 };

@@ -255,6 +255,12 @@ export function aclDeniedInExec(c: Client, e: CommandEntry, argv: Buffer[]): str
   return T.execChanged(T.execWhy[d.reason]!);
 }
 
+/** SORT's BY pattern / GET: only for a user who may read every key (Valkey's sortCommandGeneric). */
+export function aclReadsAllKeys(c: Client, argv: Buffer[]): boolean {
+  const e = c.server.currentEntry;
+  return !c.user.restricted || e === null || c.user.readsAllKeys(e, argv);
+}
+
 /** redis.acl_check_cmd: whether the user may run this command line (nothing is logged). */
 export function aclAllows(u: User, e: CommandEntry, argv: Buffer[]): boolean {
   return !u.restricted || u.check(e, argv) === null;

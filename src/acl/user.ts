@@ -467,6 +467,17 @@ export class User {
     return { reason, pos };
   }
 
+  /** ACLUserCheckCmdWithUnrestrictedKeyAccess(CMD_KEY_ACCESS): one selector allows the command and reads every key. */
+  readsAllKeys(e: CommandEntry, argv: Buffer[]): boolean {
+    let cached: Array<{ pos: number; flags: string[] }> | null = null;
+    const keys = () => (cached ??= getKeysFromCommand(e, argv));
+    for (const s of this.selectors) {
+      if (s.check(e, argv, keys) !== null) continue;
+      if (s.allKeys || s.keys.some((k) => k.flags & READ && k.pattern === "*")) return true;
+    }
+    return false;
+  }
+
   checkPassword(pass: Buffer): boolean {
     if (!this.enabled) return false;
     if (this.nopass) return true;

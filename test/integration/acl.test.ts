@@ -126,6 +126,18 @@ describeRuntimes("acl", (ctx) => {
     expect(await admin.call("ACL", "LOG")).toBe("*0\r\n");
   });
 
+  it("SORT BY pattern / GET need read access to every key, as in Valkey", async () => {
+    await setuser("sorter", "on", ">p", "~s*", "+@all");
+    await setuser("reader", "on", ">p", "%R~*", "~s*", "+@all");
+    await admin.call("RPUSH", "s1", "3", "1", "2");
+    const r = await authed("sorter", "p");
+    expect(await r.call("SORT", "s1", "BY", "nosort")).toBe("*3\r\n$1\r\n3\r\n$1\r\n1\r\n$1\r\n2\r\n");
+    expect(await r.call("SORT", "s1", "BY", "w_*")).toBe("-ERR BY option of SORT denied due to insufficient ACL permissions.\r\n");
+    expect(await r.call("SORT", "s1", "GET", "#")).toBe("-ERR GET option of SORT denied due to insufficient ACL permissions.\r\n");
+    const full = await authed("reader", "p");
+    expect(await full.call("SORT", "s1", "GET", "#")).toBe("*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n");
+  });
+
   it("bad rules get Valkey's errors and leave the user unchanged", async () => {
     const cases: Array<[string[], string]> = [
       [["foo"], "-ERR Error in ACL SETUSER modifier 'foo': Syntax error\r\n"],
