@@ -218,7 +218,7 @@ export class Server {
       c.flush();
       return null;
     }
-    if (cfg.protectedMode(this.config) && !this.authRequired() && !conn.unix && !isLoopback(conn.remoteAddress)) {
+    if (cfg.protectedMode(this.config) && this.defaultUser().nopass && !conn.unix && !isLoopback(conn.remoteAddress)) {
       this.stats.rejectedConnections++;
       c.closeWithError(E.protectedMode.reply);
       c.flush();
