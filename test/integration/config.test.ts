@@ -367,6 +367,8 @@ for (const runtime of RUNTIMES) {
           "latency-tracking-info-percentiles 50 99 99.9",
           'save ""',
           `dir ${JSON.stringify(ROOT)}`,
+          // ACL users are config lines too: Valkey's rewrite writes every user, the default one included
+          "user default on nopass sanitize-payload ~* &* +@all",
           "",
         ].join("\n"),
       );
