@@ -16,25 +16,29 @@ const ADMIN = ["admin", "noscript", "loading", "stale", "sentinel"];
 const PLAIN = ["noscript", "loading", "stale", "sentinel"];
 const ALL_NODES = ["request_policy:all_nodes", "response_policy:all_succeeded"];
 
+/** COMMAND DOCS fields, as in the specs (the command-table unit test compares them). */
+const doc = (summary: string, complexity: string, since = "6.0.0") => ({ summary, complexity, since });
+
 export const commands: CommandEntry[] = [
   {
     name: "acl",
     arity: -2,
     flags: ["sentinel"],
+    ...doc("A container for Access List Control commands.", "Depends on subcommand."),
     subcommands: [
-      { name: "cat", arity: -2, flags: PLAIN, run: aclCat },
-      { name: "deluser", arity: -3, flags: ADMIN, tips: ALL_NODES, run: aclDeluser },
-      { name: "dryrun", arity: -4, flags: ADMIN, run: aclDryrun },
-      { name: "genpass", arity: -2, flags: PLAIN, run: aclGenpass },
-      { name: "getuser", arity: 3, flags: ADMIN, run: aclGetuser },
-      { name: "help", arity: 2, flags: ["loading", "stale", "sentinel"], run: aclHelp },
-      { name: "list", arity: 2, flags: ADMIN, run: (c) => aclList(c, false) },
-      { name: "load", arity: 2, flags: ADMIN, run: aclLoad },
-      { name: "log", arity: -2, flags: ADMIN, run: aclLog },
-      { name: "save", arity: 2, flags: ADMIN, tips: ALL_NODES, run: aclSave },
-      { name: "setuser", arity: -3, flags: ADMIN, tips: ALL_NODES, run: aclSetuser },
-      { name: "users", arity: 2, flags: ADMIN, run: (c) => aclList(c, true) },
-      { name: "whoami", arity: 2, flags: PLAIN, run: (c) => c.w.bulk(c.user.name) },
+      { name: "cat", ...doc("Lists the ACL categories, or the commands inside a category.", "O(1) since the categories and commands are a fixed set."), arity: -2, flags: PLAIN, run: aclCat },
+      { name: "deluser", ...doc("Deletes ACL users, and terminates their connections.", "O(1) amortized time considering the typical user."), arity: -3, flags: ADMIN, tips: ALL_NODES, run: aclDeluser },
+      { name: "dryrun", ...doc("Simulates the execution of a command by a user, without executing the command.", "O(1).", "7.0.0"), arity: -4, flags: ADMIN, run: aclDryrun },
+      { name: "genpass", ...doc("Generates a pseudorandom, secure password that can be used to identify ACL users.", "O(1)"), arity: -2, flags: PLAIN, run: aclGenpass },
+      { name: "getuser", ...doc("Lists the ACL rules of a user.", "O(N). Where N is the number of password, command and pattern rules that the user has."), arity: 3, flags: ADMIN, run: aclGetuser },
+      { name: "help", ...doc("Returns helpful text about the different subcommands.", "O(1)"), arity: 2, flags: ["loading", "stale", "sentinel"], run: aclHelp },
+      { name: "list", ...doc("Dumps the effective rules in ACL file format.", "O(N). Where N is the number of configured users."), arity: 2, flags: ADMIN, run: (c) => aclList(c, false) },
+      { name: "load", ...doc("Reloads the rules from the configured ACL file.", "O(N). Where N is the number of configured users."), arity: 2, flags: ADMIN, run: aclLoad },
+      { name: "log", ...doc("Lists recent security events generated due to ACL rules.", "O(N) with N being the number of entries shown."), arity: -2, flags: ADMIN, run: aclLog },
+      { name: "save", ...doc("Saves the effective ACL rules in the configured ACL file.", "O(N). Where N is the number of configured users."), arity: 2, flags: ADMIN, tips: ALL_NODES, run: aclSave },
+      { name: "setuser", ...doc("Creates and modifies an ACL user and its rules.", "O(N). Where N is the number of rules provided."), arity: -3, flags: ADMIN, tips: ALL_NODES, run: aclSetuser },
+      { name: "users", ...doc("Lists all ACL users.", "O(N). Where N is the number of configured users."), arity: 2, flags: ADMIN, run: (c) => aclList(c, true) },
+      { name: "whoami", ...doc("Returns the authenticated username of the current connection.", "O(1)"), arity: 2, flags: PLAIN, run: (c) => c.w.bulk(c.user.name) },
     ],
   },
 ];
