@@ -362,6 +362,11 @@ export class User {
     this.selectors = [new Selector(true, pubsubAll)];
   }
 
+  /** The name, so `${c.user}` reads as it did when Client.user was the name string. */
+  toString(): string {
+    return this.name;
+  }
+
   get root(): Selector {
     return this.selectors[0]!;
   }
