@@ -7,8 +7,9 @@ import { createHash } from "node:crypto";
 import { type Client, preflightHooks } from "../client.js";
 import type { Server } from "../server.js";
 import type { CommandEntry } from "./types.js";
-import { lookupCommand, replyThrown } from "./index.js";
-import { E, ReplyError, errorText, sanitize } from "../errors.js";
+import { lookupCommand, replyThrown, reject } from "./index.js";
+import { writesRefused } from "./replicas.js";
+import { E, NOREPLICAS, ReplyError, errorText, sanitize } from "../errors.js";
 import { parseI64, str } from "../args.js";
 import { globMatch } from "../glob.js";
 import { RdbReader, RdbWriter, RDB_VERSION, crc64, verifyDumpPayload } from "../dump.js";
@@ -169,6 +170,33 @@ const holdForEngine = (c: Client, e: CommandEntry, argv: Buffer[]): boolean => {
 };
 preflightHooks.push(holdForEngine);
 
+// min-replicas-to-write refuses a script that may write (a shebang without no-writes, a function without it)
+// before it runs, as the gate refuses a write command; a script without a shebang is refused at its first write.
+const refuseScriptWrites = (c: Client, e: CommandEntry, argv: Buffer[]): boolean => {
+  const name = e.name;
+  if ((name !== "eval" && name !== "evalsha" && name !== "fcall") || !writesRefused(c.server) || !mayWrite(c, name, argv)) return false;
+  reject(c, NOREPLICAS, e);
+  return true;
+};
+preflightHooks.push(refuseScriptWrites);
+
+function mayWrite(c: Client, name: string, argv: Buffer[]): boolean {
+  const st = state(c.server);
+  if (name === "fcall") {
+    const fn = st.functions.get(str(argv[1]!));
+    return fn !== undefined && !fn.flags.includes("no-writes");
+  }
+  let s = st.scripts.get(name === "evalsha" ? argv[1]!.toString("latin1").toLowerCase() : sha1(argv[1]!));
+  if (s === undefined && name === "eval") {
+    try {
+      s = parseScript(argv[1]!);
+    } catch {
+      return false;
+    }
+  }
+  return s !== undefined && s.shebang && !s.flags.has("no-writes");
+}
+
 /**
  * The engine must be up for this command. Before the command runs, holdForEngine waits for it; inside EXEC's
  * queue (after SCRIPT KILL replaced the engine thread mid-transaction) the client is suspended here and the
@@ -211,6 +239,11 @@ function afterSuspension(c: Client): void {
   if (c.suspended) return;
   if (server.readyKeys.length !== 0) serveReady(server);
   server.resume(c);
+}
+
+/** EVAL and FCALL are flagged skip_monitor: they show in MONITOR here, before the commands their script runs. */
+function feedMonitors(c: Client, argv: Buffer[]): void {
+  if (c.server.monitors.size !== 0) c.server.feedMonitors(c, argv);
 }
 
 const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
@@ -268,6 +301,7 @@ function numKeys(argv: Buffer[], badText: string): number {
 // EVAL script numkeys [key ...] [arg ...]   (EVALSHA sha1 ..., EVAL_RO, EVALSHA_RO)
 function evalCmd(c: Client, argv: Buffer[], ro: boolean, bySha: boolean): void {
   if (awaitEngine(c, argv)) return;
+  feedMonitors(c, argv);
   const nk = numKeys(argv, E.notInteger.reply);
   const st = state(c.server);
   let sha: string;
@@ -310,37 +344,52 @@ function execute(
     command: argv,
     startedAt: Date.now(),
     onDone: null,
+    counted: new Set(),
   };
   const r = run(c.server, mode, id, body, keys, args, fname, ctx);
-  if (r !== null) return reply(c, r, label, chunk);
+  if (r !== null) return finish(c, argv, ctx, r, label, chunk, false);
   // Past busy-reply-threshold: the caller waits for the result; other clients get BUSY meanwhile.
   ctx.command = argv.map((b) => Buffer.from(b));
   c.suspended = true;
   ctx.onDone = (res) => {
-    const server = c.server;
-    if (!c.closed) {
-      try {
-        reply(c, res, label, chunk);
-      } catch (err) {
-        if (!(err instanceof ReplyError)) throw err;
-        server.stats.errorReply(err.reply);
-        c.w.error(err.reply);
-      }
-    }
+    if (!c.closed) finish(c, ctx.command, ctx, res, label, chunk, true);
     afterSuspension(c);
   };
 }
 
-function reply(c: Client, r: RunResult, label: string, chunk: string): void {
+/** An error a redis.call inside the script already counted in errorstats, as the script's own error. */
+class CountedError extends ReplyError {}
+
+/**
+ * Write the script's result. Its error is the command's failure (failed_calls, errorstats) as for any command;
+ * the gate counts it, except after the asynchronous phase (the command has returned) and for an error that
+ * redis.call counted already (Valkey flags those ERR_REPLY_FLAG_NO_STATS_UPDATE).
+ */
+function finish(c: Client, argv: Buffer[], ctx: RunContext, r: RunResult, label: string, chunk: string, async: boolean): void {
+  try {
+    reply(c, r, label, chunk, ctx.counted);
+  } catch (err) {
+    if (!(err instanceof ReplyError) || (!async && !(err instanceof CountedError))) throw err;
+    const e = lookupCommand(argv);
+    if (e !== undefined) e.failedCalls!++;
+    c.server.stats.failedCalls++;
+    if (!(err instanceof CountedError)) c.server.stats.errorReply(err.reply);
+    c.w.error(err.reply);
+  }
+}
+
+function reply(c: Client, r: RunResult, label: string, chunk: string, counted: Set<string>): void {
   switch (r.kind) {
-    case "resp":
+    case "resp": {
       // A top-level error reply is the command's error (counted as one).
-      if (r.bytes[0] === 0x2d) throw errorText(sanitize(r.bytes.toString("latin1", 1, r.bytes.indexOf(13))));
-      transcode(c, r.bytes, r.resp);
-      return;
+      if (r.bytes[0] !== 0x2d) return transcode(c, r.bytes, r.resp);
+      const text = sanitize(r.bytes.toString("latin1", 1, r.bytes.indexOf(13)));
+      throw counted.has(text) ? new CountedError(text) : errorText(text);
+    }
     case "error": {
       const { message, line } = raisedError(r.value, chunk);
-      throw errorText(sanitize(`${message} script: ${label}, on @${chunk}:${line}.`));
+      const text = sanitize(`${message} script: ${label}, on @${chunk}:${line}.`);
+      throw counted.has(message) ? new CountedError(text) : errorText(text);
     }
     case "killed": {
       // Valkey 8's text (Redis 7 said "SCRIPT KILL..." for both kinds). The line the script was on is not known
@@ -462,6 +511,7 @@ function scriptHelp(c: Client): void {
 // FCALL function numkeys [key ...] [arg ...]   (FCALL_RO)
 function fcall(c: Client, argv: Buffer[], ro: boolean): void {
   if (awaitEngine(c, argv)) return;
+  feedMonitors(c, argv);
   const st = state(c.server);
   const name = str(argv[1]!);
   const nk = numKeys(argv, "ERR Bad number of keys provided");

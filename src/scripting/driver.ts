@@ -28,7 +28,7 @@
 
 export const HOT = String.raw`
 local R=redis local rp,rs=R.pcall,R.setresp
-local er,pc,xp,ty,se,up,tn,rg,nx=error,pcall,xpcall,type,select,unpack,tonumber,rawget,next
+local er,pc,xp,ty,se,up,tn,rg,nx,ts=error,pcall,xpcall,type,select,unpack,tonumber,rawget,next,tostring
 local sf,fl,fd,sb,gs,cc,gc=string.format,math.floor,string.find,string.sub,string.gsub,table.concat,collectgarbage
 local E='\1' local resp=2
 local j=rp('')
@@ -40,8 +40,8 @@ if v==fl(v) and v>=-4611686018427387904 and v<=4611686018427387904 then if v==0 
 if v~=v then return 'nan' end if v==1/0 then return 'inf' end if v==-1/0 then return '-inf' end
 for p=15,17 do local s=sf('%.'..p..'g',v) if tn(s)==v then return s end end return sf('%.17g',v) end
 local function cv(...)
-local c=se('#',...) if c==0 then return nil,'ERR Please specify at least one argument for this redis lib call' end
-local t={...} for i=1,c do local y=ty(t[i]) if y=='number' then t[i]=num(t[i]) elseif y~='string' then return nil,'ERR Lua redis lib command arguments must be strings or integers' end end
+local c=se('#',...) if c==0 then return nil,'ERR Please specify at least one argument for this call' end
+local t={...} for i=1,c do local y=ty(t[i]) if y=='number' then t[i]=num(t[i]) elseif y~='string' then return nil,'ERR Command arguments must be strings or integers' end end
 return t,c end
 local CM={} local cw,cy=coroutine.wrap,coroutine.yield
 local function pk(...) return {...},se('#',...) end
@@ -52,11 +52,18 @@ p,c=pk(cy(r)) end end) end
 mk()
 local call=setmetatable({},CM)
 local function pcall_(...) local t,c=cv(...) if not t then return {err=c} end return nl(rp(up(t,1,c))) end
-local function fx(e) if ty(e)=='string' then local p=fd(e,E,1,true) if p then return sb(e,p+1) end end return e end
+-- fx: what pcall / xpcall hand the script: the tag dropped (error(nil) / error(true) travel as \2 and their
+-- text, and come back as the value), the engine's marker for a nonexistent global in Valkey's words; xpcall's
+-- handler gets the error table ({err=...}) of a failed redis.call or error({err=...}), as Valkey's does.
+local function fx(e,t) if ty(e)=='string' then local p=fd(e,E,1,true)
+if p then e=sb(e,p+1) if sb(e,1,1)=='\2' then if e=='\2true' then return true elseif e=='\2false' then return false end return nil end
+if t then return {err=e} end return e end
+if fd(e,'__RLUA_E__:',1,true) then e=gs(gs(e,'__RLUA_E__:global%-read:(.*)$',"Script attempted to access nonexistent global variable '%1'"),'__RLUA_E__:command%-arg%-type','Command arguments must be strings or integers') end end return e end
 local function pr(o,...) if o then return true,... end return false,fx((...)) end
 local P=function(f,...) return pr(pc(f,...)) end
-local X=function(f,h) return xp(f,function(e) return h(fx(e)) end) end
-local Er=function(e,l) if ty(e)=='table' then local m=rg(e,'err') local y=ty(m) if y=='string' or y=='number' then er(E..m,2) end er(e,0) end
+local X=function(f,h) return xp(f,function(e) return h(fx(e,true)) end) end
+local Er=function(e,l) local y=ty(e) if y=='table' then local m=rg(e,'err') y=ty(m) if y=='string' or y=='number' then er(E..m,2) end er(e,0) end
+if y=='nil' or y=='boolean' then er(E..'\2'..ts(e),2) end
 l=tn(l) or 1 if l>0 then l=l+1 end er(e,l) end
 local function ro() er('Attempt to modify a readonly table',2) end
 CM.__newindex=ro CM.__metatable=false

@@ -164,7 +164,7 @@ describeRuntimes("scripting", (ctx) => {
     await r.del("c1");
     const inc = "return redis.call('INCR', KEYS[1])";
     for (let i = 1; i <= 5; i++) expect(await r.eval(inc, 1, "c1")).toBe(i);
-    await expect(r.eval("return redis.call('nosuch')", 0)).rejects.toThrow(/Unknown Valkey command/);
+    await expect(r.eval("return redis.call('nosuch')", 0)).rejects.toThrow(/Unknown command/);
     expect(await r.eval(inc, 1, "c1")).toBe(6);
     // the same source under different KEYS/ARGV, and two scripts interleaved
     expect(await r.eval("return {KEYS[1], ARGV[1]}", 1, "a", "b")).toEqual(["a", "b"]);
@@ -204,11 +204,11 @@ describeRuntimes("scripting", (ctx) => {
       ["x = 5", "ERR user_script:1: Attempt to modify a readonly table" + suffix("x = 5", 1)],
       ["return undefinedvar", "ERR user_script:1: Script attempted to access nonexistent global variable 'undefinedvar'" + suffix("return undefinedvar", 1)],
       ["local t = nil\nreturn t.x", "ERR user_script:2: attempt to index local 't' (a nil value)" + suffix("local t = nil\nreturn t.x", 2)],
-      ["return redis.call('nosuchcmd')", "ERR Unknown Valkey command called from script" + suffix("return redis.call('nosuchcmd')", 1)],
-      ["return redis.call('GET')", "ERR Wrong number of args calling Valkey command from script" + suffix("return redis.call('GET')", 1)],
-      ["return redis.call('MULTI')", "ERR This Valkey command is not allowed from script" + suffix("return redis.call('MULTI')", 1)],
-      ["return redis.call()", "ERR Please specify at least one argument for this redis lib call" + suffix("return redis.call()", 1)],
-      ["return redis.call('GET', {})", "ERR Lua redis lib command arguments must be strings or integers" + suffix("return redis.call('GET', {})", 1)],
+      ["return redis.call('nosuchcmd')", "ERR Unknown command called from script" + suffix("return redis.call('nosuchcmd')", 1)],
+      ["return redis.call('GET')", "ERR Wrong number of args calling command from script" + suffix("return redis.call('GET')", 1)],
+      ["return redis.call('MULTI')", "ERR This Redis command is not allowed from script" + suffix("return redis.call('MULTI')", 1)],
+      ["return redis.call()", "ERR Please specify at least one argument for this call" + suffix("return redis.call()", 1)],
+      ["return redis.call('GET', {})", "ERR Command arguments must be strings or integers" + suffix("return redis.call('GET', {})", 1)],
       ["return redis.setresp(4)", "ERR RESP version must be 2 or 3." + suffix("return redis.setresp(4)", 1)],
       ["return cjson.decode('x')", "ERR user_script:1: Expected value but found invalid token at character 1" + suffix("return cjson.decode('x')", 1)],
     ];
