@@ -9,7 +9,7 @@ import type { Server } from "../server.js";
 import type { CommandEntry } from "./types.js";
 import { lookupCommand, replyThrown, reject } from "./index.js";
 import { writesRefused } from "./replicas.js";
-import { E, NOREPLICAS, ReplyError, errorText, sanitize } from "../errors.js";
+import { E, NOREPLICAS, ReplyError, errorText, sanitize, unknownSubcommandOrWrongArity } from "../errors.js";
 import { parseI64, str } from "../args.js";
 import { globMatch } from "../glob.js";
 import { RdbReader, RdbWriter, RDB_VERSION, crc64, verifyDumpPayload } from "../dump.js";
@@ -29,6 +29,7 @@ import {
   type RunContext,
   type RunResult,
 } from "../scripting/engine.js";
+import { guardScript, libraryChunk } from "../scripting/globals.js";
 
 const evalKeys = (flags: string[], notes?: string) => [
   { begin: 2, keynum: [0, 1, 1] as [number, number, number], flags, ...(notes ? { notes } : {}) },
@@ -282,6 +283,7 @@ function loadScript(c: Client, source: Buffer): string {
   const sha = sha1(source);
   if (st.scripts.has(sha)) return sha;
   const s = parseScript(Buffer.from(source));
+  s.body = guardScript(s.body);
   const r = run(c.server, "c", sha, s.body, [], [], "", null)!;
   if (r.kind === "compile-error") throw errorText(sanitize(`ERR Error compiling script (new function): ${r.message}`));
   if (r.kind === "error") throw errorText(sanitize(errText(r.value)));
@@ -421,7 +423,7 @@ function scriptExists(c: Client, argv: Buffer[]): void {
 }
 
 function flushMode(argv: Buffer[], what: string): void {
-  if (argv.length > 3) throw errorText(`ERR ${what} only supports SYNC|ASYNC option`);
+  if (argv.length > 3) throw unknownSubcommandOrWrongArity(argv[0]!.toString("latin1"), argv[1]!.toString("latin1"));
   if (argv.length === 3) {
     const m = argv[2]!.toString("latin1").toLowerCase();
     if (m !== "sync" && m !== "async") throw errorText(`ERR ${what} only supports SYNC|ASYNC option`);
@@ -514,9 +516,9 @@ function fcall(c: Client, argv: Buffer[], ro: boolean): void {
   feedMonitors(c, argv);
   const st = state(c.server);
   const name = str(argv[1]!);
-  const nk = numKeys(argv, "ERR Bad number of keys provided");
   const fn = st.functions.get(name);
   if (fn === undefined) throw errorText("ERR Function not found");
+  const nk = numKeys(argv, "ERR Bad number of keys provided");
   const noWrites = fn.flags.includes("no-writes");
   if (ro && !noWrites) throw errorText("ERR Can not execute a script with write flag using *_ro command.");
   const keys = argv.slice(3, 3 + nk);
@@ -536,14 +538,15 @@ function createLibrary(c: Client, code: Buffer): Library {
   if (engineName.toLowerCase() !== "lua") throw errorText(sanitize(`ERR Engine '${engineName}' not found`));
   let name: string | null = null;
   for (const p of parts.slice(1)) {
-    if (p.startsWith("name=")) name = p.slice(5);
-    else throw errorText(sanitize(`ERR Invalid metadata value given: ${p}`));
+    if (p.slice(0, 5).toLowerCase() !== "name=") throw errorText(sanitize(`ERR Invalid metadata value given: ${p}`));
+    if (name !== null) throw errorText("ERR Invalid metadata value, name argument was given multiple times");
+    name = p.slice(5);
   }
   if (name === null) throw errorText("ERR Library name was not given");
   if (!NAME_RE.test(name)) {
     throw errorText("ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long");
   }
-  const body = Buffer.from(code.subarray(nl));
+  const body = libraryChunk(code.subarray(nl));
   const r = run(c.server, "l", "", body, [], [], "", null)!;
   if (r.kind === "load-timeout") throw errorText("ERR Error registering functions: ERR FUNCTION LOAD timeout");
   if (r.kind === "compile-error") throw errorText(sanitize(`ERR Error compiling function: ${r.message}`));
@@ -615,9 +618,10 @@ function functionList(c: Client, argv: Buffer[]): void {
   for (let i = 2; i < argv.length; i++) {
     const a = argv[i]!.toString("latin1");
     const t = a.toLowerCase();
-    if (t === "withcode") {
+    // Each option once: a repeated one is an unknown argument, as in Valkey.
+    if (t === "withcode" && !withCode) {
       withCode = true;
-    } else if (t === "libraryname") {
+    } else if (t === "libraryname" && pattern === null) {
       if (i >= argv.length - 1) throw errorText("ERR library name argument was not given");
       pattern = argv[++i]!.toString("latin1");
     } else {
@@ -643,7 +647,7 @@ function functionList(c: Client, argv: Buffer[]): void {
       w.bulkOrNull(f.description);
       w.bulk("flags");
       w.set(f.flags.length);
-      for (const fl of f.flags) w.bulk(fl);
+      for (const fl of f.flags) w.simple(fl);
     }
     if (withCode) {
       w.bulk("library_code");
@@ -694,7 +698,7 @@ function functionDump(c: Client): void {
 // FUNCTION RESTORE serialized-value [FLUSH|APPEND|REPLACE]
 function functionRestore(c: Client, argv: Buffer[]): void {
   if (awaitEngine(c, argv)) return;
-  if (argv.length > 4) throw errorText("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
+  if (argv.length > 4) throw unknownSubcommandOrWrongArity(argv[0]!.toString("latin1"), argv[1]!.toString("latin1"));
   let policy = "append";
   if (argv.length === 4) {
     policy = argv[3]!.toString("latin1").toLowerCase();

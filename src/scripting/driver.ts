@@ -201,73 +201,90 @@ local FLAGS={['no-writes']=true,['allow-oom']=true,['allow-stale']=true,['no-clu
 local function nog(n) return setmetatable({},{__newindex=ro,__index=function()
   er("Script attempted to access nonexistent global variable '"..n.."'",2) end}) end
 local NK,NA=nog('KEYS'),nog('ARGV')
+-- S is the chunk globals.ts made: its global names are fields of the environment table V (first argument).
 local function library(M,S,SP,TN)
-  local f,e=loadstring('local redis,server,pcall,xpcall,error,KEYS,ARGV,string,tonumber=...;'..S,'@user_function')
+  local f,e=loadstring(S,'@user_function')
   if not f then return nil,e end
   local fns,list={},{}
   local loading=true
   local function bad(m) er(E..'ERR '..m,3) end
+  -- Valkey's luaRegisterFunction: names, keys and flags are strings or numbers (lua_isstring), keys and flags
+  -- match case-insensitively; its texts say server.register_function, and an invalid function name gets the
+  -- library-name text (functionLibCreateFunction in 8.0).
+  local function str(v) local y=ty(v) if y=='string' then return v elseif y=='number' then return ts(v) end end
   local function reg(...)
-    if not loading then er(E..'ERR redis.register_function can only be called on FUNCTION LOAD command',2) end
+    if not loading then er(E..'ERR server.register_function can only be called on FUNCTION LOAD command',2) end
     local c=se('#',...)
     local name,cb,flags,desc
     if c==1 then
       local t=...
-      if ty(t)~='table' then bad('calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).') end
+      if ty(t)~='table' then bad('calling server.register_function with a single argument is only applicable to Lua table (representing named arguments).') end
       for k,v in pairs(t) do
-        if ty(k)~='string' then bad('named argument key given to redis.register_function is not a string') end
+        k=str(k)
+        if not k then bad('named argument key given to server.register_function is not a string') end
+        k=string.lower(k)
         if k=='function_name' then
-          if ty(v)~='string' then bad('function_name argument given to redis.register_function must be a string') end
-          name=v
+          name=str(v)
+          if not name then bad('function_name argument given to server.register_function must be a string') end
         elseif k=='description' then
-          if ty(v)~='string' then bad('description argument given to redis.register_function must be a string') end
-          desc=v
+          desc=str(v)
+          if not desc then bad('description argument given to server.register_function must be a string') end
         elseif k=='callback' then
-          if ty(v)~='function' then bad('callback argument given to redis.register_function must be a function') end
+          if ty(v)~='function' then bad('callback argument given to server.register_function must be a function') end
           cb=v
         elseif k=='flags' then
-          if ty(v)~='table' then bad('flags argument to redis.register_function must be a table representing function flags') end
+          if ty(v)~='table' then bad('flags argument to server.register_function must be a table representing function flags') end
           flags=v
         else
-          bad('unknown argument given to redis.register_function')
+          bad('unknown argument given to server.register_function')
         end
       end
-      if not name then bad('redis.register_function must get a function name argument') end
-      if not cb then bad('redis.register_function must get a callback argument') end
+      if not name then bad('server.register_function must get a function name argument') end
+      if not cb then bad('server.register_function must get a callback argument') end
     elseif c==2 then
       name,cb=...
-      if ty(name)~='string' then bad('first argument to redis.register_function must be a string') end
-      if ty(cb)~='function' then bad('second argument to redis.register_function must be a function') end
+      name=str(name)
+      if not name then bad('first argument to server.register_function must be a string') end
+      if ty(cb)~='function' then bad('second argument to server.register_function must be a function') end
     else
-      bad('wrong number of arguments to redis.register_function')
+      bad('wrong number of arguments to server.register_function')
     end
     local fl2={}
     if flags then
-      for i=1,#flags do
+      local i=1
+      while true do
         local v=flags[i]
-        if ty(v)~='string' or not FLAGS[v] then bad('unknown flag given') end
+        if v==nil then break end
+        v=str(v) v=v and string.lower(v)
+        if not v or not FLAGS[v] then bad('unknown flag given') end
         fl2[#fl2+1]=v
+        i=i+1
       end
     end
-    if name=='' or fd(name,'[^%w_]') then bad('Function names can only contain letters, numbers, or underscores(_) and must be at least one character long') end
+    if name=='' or fd(name,'[^%w_]') then bad('Library names can only contain letters, numbers, or underscores(_) and must be at least one character long') end
     if fns[name] then bad('Function already exists in the library') end
     fns[name]=cb
     list[#list+1]={name,fl2,desc or false}
   end
-  if M=='l' then
-    local LI={register_function=reg,log=K.log,setresp=W.setresp,LOG_DEBUG=0,LOG_VERBOSE=1,LOG_NOTICE=2,LOG_WARNING=3,
-      REDIS_VERSION=R.REDIS_VERSION,REDIS_VERSION_NUM=R.REDIS_VERSION_NUM,VALKEY_VERSION=R.VALKEY_VERSION,
-      VALKEY_VERSION_NUM=R.VALKEY_VERSION_NUM,SERVER_NAME=R.SERVER_NAME}
-    local L=setmetatable({},{__newindex=ro,__metatable=false,__index=function(_,k)
-      local v=LI[k] if v~=nil then return v end
-      er("Script attempted to access nonexistent global variable '"..ts(k).."'",2)
-    end})
-    f(L,L,P,X,Er,NK,NA,SP,TN)
-    return list
-  end
-  local WF=setmetatable({},{__index=setmetatable({register_function=reg},{__index=W}),__newindex=ro,__metatable=false})
-  f(WF,WF,P,X,Er,NK,NA,SP,TN)
+  -- While the body runs (FUNCTION LOAD, or compiling the library for FCALL) its globals are redis and server
+  -- holding register_function, log and the version fields, as in Valkey; then they are the ordinary globals.
+  local LI={register_function=reg,log=K.log,LOG_DEBUG=0,LOG_VERBOSE=1,LOG_NOTICE=2,LOG_WARNING=3,
+    REDIS_VERSION=R.REDIS_VERSION,REDIS_VERSION_NUM=R.REDIS_VERSION_NUM,VALKEY_VERSION=R.VALKEY_VERSION,
+    VALKEY_VERSION_NUM=R.VALKEY_VERSION_NUM,SERVER_NAME=R.SERVER_NAME}
+  local function only(t) return function(_,k) local v=t[k] if v~=nil then return v end
+    er("Script attempted to access nonexistent global variable '"..ts(k).."'",2) end end
+  local L=setmetatable({},{__newindex=ro,__metatable=false,__index=only(LI)})
+  local VM={__newindex=ro,__metatable=false,__index=only({redis=L,server=L})}
+  local V=setmetatable({},VM)
+  -- Source luaparse could not parse keeps the prelude's locals (globals.ts): the old bindings.
+  local B=M=='l' and L or setmetatable({},{__index=setmetatable({register_function=reg},{__index=W}),__newindex=ro,__metatable=false})
+  f(V,B,B,P,X,Er,NK,NA,SP,TN)
   loading=false
+  -- The ordinary globals, copied (lookups stay in C), without KEYS and ARGV (functions get them as arguments).
+  local G={} for k,v in pairs(_G) do G[k]=v end
+  G.KEYS=nil G.ARGV=nil G.redis=W G.server=W G.pcall=P G.xpcall=X G.error=Er G.string=SP G.tonumber=TN
+  VM.__index=setmetatable(G,{__index=only({})})
+  if M=='l' then return list end
   return fns
 end
 K.library=library

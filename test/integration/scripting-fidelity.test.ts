@@ -194,4 +194,136 @@ describeRuntimes("scripting fidelity", (ctx) => {
     }
     expect(await raw.call("EVAL", "return redis.call('set','mr','x')", "0")).toBe("+OK\r\n");
   });
+
+  it("FUNCTION LOAD's body sees only redis / server (register_function, log, versions); functions see the globals", async () => {
+    const raw = await ctx.raw();
+    await raw.call("FUNCTION", "FLUSH");
+    const err = (m: string) => `-ERR Error registering functions: ERR user_function:2: ${m}\r\n`;
+    const missing = (n: string) => err(`Script attempted to access nonexistent global variable '${n}'`);
+    const cases: Array<[string, string]> = [
+      ["redis.register_function('f1', function() return 1 end) return math.floor(1)", missing("math")],
+      ["return type(math)", missing("type")],
+      ["return getmetatable('')", missing("getmetatable")],
+      ["redis.setresp(3)", missing("setresp")],
+      ["local x = string.format('%d', 1) redis.register_function('f1', function() return x end)", missing("string")],
+      ["local x = cjson.encode({1})", missing("cjson")],
+      ["local x = tostring(1)", missing("tostring")],
+      ["local x = pcall", missing("pcall")],
+      ["error('x')", missing("error")],
+      ["local x = _G", missing("_G")],
+      ["local x = KEYS", missing("KEYS")],
+      ["redis.call('ping')", missing("call")],
+      ["local x = redis.sha1hex", missing("sha1hex")],
+      ["local x = redis.set_repl", missing("set_repl")],
+      ["local x = redis.acl_check_cmd", missing("acl_check_cmd")],
+      ["redis.math.random()", missing("math")],
+      ["local function h() return string.format('%d', 1) end redis.register_function('h', h) h()", missing("string")],
+      ["redis.foo = 1", err("Attempt to modify a readonly table")],
+      ["foo = 1", err("Attempt to modify a readonly table")],
+      ["function foo() end", err("Attempt to modify a readonly table")],
+    ];
+    for (const [body, want] of cases) expect(await raw.call("FUNCTION", "LOAD", `#!lua name=env\n${body}`), body).toBe(want);
+    // What the body may use
+    const ok =
+      "local x = redis.LOG_DEBUG .. redis.REDIS_VERSION_NUM .. server.SERVER_NAME\n" +
+      "redis.log(redis.LOG_DEBUG, 'loading')\n" +
+      "redis.register_function('envf', function() return {x, type(math), type(cjson), type(redis.setresp), tonumber('0x10'), type(_G), type(redis.register_function), server.call('ping')} end)";
+    expect(await raw.call("FUNCTION", "LOAD", `#!lua name=env\n${ok}`)).toBe(bulk("env"));
+    expect(await raw.call("FCALL", "envf", "0")).toBe(
+      `*8\r\n${bulk("0459268valkey")}${bulk("table")}${bulk("table")}${bulk("function")}:16\r\n${bulk("table")}${bulk("nil")}+PONG\r\n`,
+    );
+    // Inside functions: globals are readonly, KEYS / ARGV do not exist, register_function is gone
+    await raw.call(
+      "FUNCTION",
+      "LOAD",
+      "REPLACE",
+      "#!lua name=env\nlocal lib = redis\n" +
+        "lib.register_function('w', function() x = 1 end)\n" +
+        "lib.register_function('k', function() return {KEYS and 1} end)\n" +
+        "lib.register_function('m', function() lib.math = math end)\n" +
+        "lib.register_function('r', function() lib.register_function('z', function() end) end)\n" +
+        "lib.register_function('n', function() return redis.register_function('z', function() end) end)",
+    );
+    expect(await raw.call("FCALL", "w", "0")).toBe("-ERR user_function:3: Attempt to modify a readonly table script: w, on @user_function:3.\r\n");
+    expect(await raw.call("FCALL", "k", "0")).toBe(
+      "-ERR user_function:4: Script attempted to access nonexistent global variable 'KEYS' script: k, on @user_function:4.\r\n",
+    );
+    expect(await raw.call("FCALL", "m", "0")).toBe("-ERR user_function:5: Attempt to modify a readonly table script: m, on @user_function:5.\r\n");
+    expect(await raw.call("FCALL", "r", "0")).toBe(
+      "-ERR server.register_function can only be called on FUNCTION LOAD command script: r, on @user_function:6.\r\n",
+    );
+    expect(await raw.call("FCALL", "n", "0")).toBe(
+      "-ERR user_function:7: attempt to call field 'register_function' (a nil value) script: n, on @user_function:7.\r\n",
+    );
+  });
+
+  it("library and function names, register_function arguments, FUNCTION / FCALL argument errors", async () => {
+    const raw = await ctx.raw();
+    await raw.call("FUNCTION", "FLUSH");
+    const reg = (m: string) => `-ERR Error registering functions: ERR ${m}\r\n`;
+    const NAMES = "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long";
+    const cases: Array<[string, string]> = [
+      ["#!lua name=lib-1\nredis.register_function('f', function() end)", `-ERR ${NAMES}\r\n`],
+      ["#!lua name=\nredis.register_function('f', function() end)", `-ERR ${NAMES}\r\n`],
+      ["#!lua name=a name=b\nredis.register_function('f', function() end)", "-ERR Invalid metadata value, name argument was given multiple times\r\n"],
+      ["#!lua name=a foo=bar\nredis.register_function('f', function() end)", "-ERR Invalid metadata value given: foo=bar\r\n"],
+      // Valkey 8.0 gives the library-name text for a bad function name
+      ["#!lua name=a\nredis.register_function('f-1', function() end)", reg(NAMES)],
+      ["#!lua name=a\nredis.register_function('', function() end)", reg(NAMES)],
+      ["#!lua name=a\nredis.register_function{function_name='f', callback=function() end, flags='no-writes'}", reg("flags argument to server.register_function must be a table representing function flags")],
+      ["#!lua name=a\nredis.register_function{function_name='f'}", reg("server.register_function must get a callback argument")],
+      ["#!lua name=a\nredis.register_function{callback=function() end}", reg("server.register_function must get a function name argument")],
+      ["#!lua name=a\nredis.register_function('f')", reg("calling server.register_function with a single argument is only applicable to Lua table (representing named arguments).")],
+      ["#!lua name=a\nredis.register_function()", reg("wrong number of arguments to server.register_function")],
+      ["#!lua name=a\nredis.register_function('f', function() end, 3)", reg("wrong number of arguments to server.register_function")],
+      ["#!lua name=a\nredis.register_function({1})", reg("unknown argument given to server.register_function")],
+      ["#!lua name=a\nredis.register_function{function_name='f', callback=function() end, [true]=1}", reg("named argument key given to server.register_function is not a string")],
+      ["#!lua name=a\nredis.register_function{function_name='f', callback=function() end, description={}}", reg("description argument given to server.register_function must be a string")],
+      ["#!lua name=a\nredis.register_function('f', 'nope')", reg("second argument to server.register_function must be a function")],
+      ["#!lua name=a\nredis.register_function({}, function() end)", reg("first argument to server.register_function must be a string")],
+    ];
+    for (const [code, want] of cases) expect(await raw.call("FUNCTION", "LOAD", code), code).toBe(want);
+    // Numbers are strings, keys and flags match in any case
+    expect(await raw.call("FUNCTION", "LOAD", "#!lua NAME=n1\nredis.register_function(55, function() return 1 end)")).toBe(bulk("n1"));
+    expect(
+      await raw.call("FUNCTION", "LOAD", "#!lua name=n2\nredis.register_function{FUNCTION_NAME='f4', Callback=function() return 1 end, flags={'NO-WRITES'}, description=5}"),
+    ).toBe(bulk("n2"));
+    expect(await raw.call("FCALL", "55", "0")).toBe(":1\r\n");
+    expect(await raw.call("FCALL_RO", "f4", "0")).toBe(":1\r\n");
+    expect(await raw.call("FUNCTION", "LIST", "LIBRARYNAME", "n2")).toBe(
+      `*1\r\n*6\r\n${bulk("library_name")}${bulk("n2")}${bulk("engine")}${bulk("LUA")}${bulk("functions")}*1\r\n*6\r\n${bulk("name")}${bulk("f4")}${bulk("description")}${bulk("5")}${bulk("flags")}*1\r\n+no-writes\r\n`,
+    );
+    const subErr = (sub: string) => `-ERR unknown subcommand or wrong number of arguments for '${sub}'. Try FUNCTION HELP.\r\n`;
+    expect(await raw.call("FUNCTION", "LIST", "withcode", "withcode")).toBe("-ERR Unknown argument withcode\r\n");
+    expect(await raw.call("FUNCTION", "LIST", "LIBRARYNAME", "a", "LIBRARYNAME", "b")).toBe("-ERR Unknown argument LIBRARYNAME\r\n");
+    expect(await raw.call("FUNCTION", "LIST", "LIBRARYNAME")).toBe("-ERR library name argument was not given\r\n");
+    expect(await raw.call("FUNCTION", "FLUSH", "sync", "async")).toBe(subErr("FLUSH"));
+    expect(await raw.call("FUNCTION", "flush", "a", "b")).toBe(subErr("flush"));
+    expect(await raw.call("FUNCTION", "FLUSH", "a")).toBe("-ERR FUNCTION FLUSH only supports SYNC|ASYNC option\r\n");
+    expect(await raw.call("FUNCTION", "RESTORE", "foo", "flush", "extra")).toBe(subErr("RESTORE"));
+    // FCALL looks the function up before it reads numkeys
+    expect(await raw.call("FCALL", "nosuch", "x")).toBe("-ERR Function not found\r\n");
+    expect(await raw.call("FCALL", "nosuch", "-1")).toBe("-ERR Function not found\r\n");
+    expect(await raw.call("FCALL", "55", "x")).toBe("-ERR Bad number of keys provided\r\n");
+    expect(await raw.call("FCALL", "55", "-1")).toBe("-ERR Number of keys can't be negative\r\n");
+    expect(await raw.call("FCALL", "55", "5")).toBe("-ERR Number of keys can't be greater than number of args\r\n");
+  });
+
+  it("globals stay readonly in EVAL, also redis, KEYS, pcall and the other names scripts use", async () => {
+    const raw = await ctx.raw();
+    const ro = (script: string, line = 1) => `-ERR user_script:${line}: Attempt to modify a readonly table${suffix(script, line)}\r\n`;
+    for (const script of ["redis = function() return 1 end", "server = 1", "KEYS = {}", "function error() end", "string = nil", "setmetatable(_G, {})"]) {
+      const want = script.startsWith("setmetatable") ? `-ERR Attempt to modify a readonly table${suffix(script, 1)}\r\n` : ro(script);
+      expect(await raw.call("EVAL", script, "0"), script).toBe(want);
+    }
+    const multi = "local a\na, pcall = 1, 2";
+    expect(await raw.call("EVAL", multi, "0")).toBe(ro(multi, 2));
+    expect(await raw.call("EVAL", "redis.call = function() return 1 end", "0")).toBe(ro("redis.call = function() return 1 end"));
+    expect(await raw.call("EVAL", "local g = getmetatable(_G) g.__index = {}", "0")).toBe(ro("local g = getmetatable(_G) g.__index = {}"));
+    // locals of those names are the script's own
+    expect(await raw.call("EVAL", "local redis = 1 redis = 2 return redis", "0")).toBe(":2\r\n");
+    expect(await raw.call("EVAL", "local function f(string) string = 3 return string end return f(1)", "0")).toBe(":3\r\n");
+    expect(await raw.call("EVAL", "local t = {redis = 1} t.redis = 5 return t.redis", "0")).toBe(":5\r\n");
+    expect(await raw.call("EVAL", "if redis == redis then return 1 end", "0")).toBe(":1\r\n");
+  });
 });
