@@ -15,8 +15,8 @@
 // The wrappers give Valkey's behaviour where the engine's own differs:
 //  - numbers passed to redis.call are formatted as Valkey does (integers exactly, others shortest round-trip),
 //    not with Lua's lossy "%.14g" (BullMQ's delayed-job scores need all 16 digits);
-//  - redis.call is a callable table whose __call is a coroutine.wrap C function, so a failing call raised from
-//    `return redis.call(...)` (a tail call) still carries the caller's line, as Valkey's C redis.call does;
+//  - a failing redis.call raises at its caller's line, as Valkey's C redis.call does (globals.ts makes
+//    `return redis.call(...)` a plain call, so that the caller's frame is still there);
 //  - errors from redis.call and redis API misuse, and error({err=...}) tables, travel as strings tagged with
 //    \1 after the caller's position, so the host can print Valkey's "<err> script: <sha>, on @user_script:N.";
 //    pcall/xpcall strip the tag so scripts catch the plain message, as Valkey's pcall does;
@@ -45,15 +45,18 @@ local function cv(...)
 local c=se('#',...) if c==0 then return nil,'ERR Please specify at least one argument for this call' end
 local t={...} for i=1,c do local y=ty(t[i]) if y=='number' then t[i]=num(t[i]) elseif y~='string' then return nil,'ERR Command arguments must be strings or integers' end end
 return t,c end
-local CM={} local cw,cy=coroutine.wrap,coroutine.yield
-local function pk(...) return {...},se('#',...) end
-local function mk() CM.__call=cw(function(...) local p,c=pk(...) while true do
-local t,k=cv(up(p,2,c)) if not t then mk() er(E..k,0) end
-local r=nl(rp(up(t,1,k))) if ty(r)=='table' then local e=rg(r,'err') if e~=nil then mk() er(E..e,0) end end
-p,c=pk(cy(r)) end end) end
-mk()
-local call=setmetatable({},CM)
-local function pcall_(...) local t,c=cv(...) if not t then return {err=c} end return nl(rp(up(t,1,c))) end
+-- redis.call / redis.pcall. Arguments go to the engine as they came (a vararg call has no C-stack limit:
+-- redis.call('lpush', k, unpack(t)) takes thousands, as in Valkey) unless a number needs formatting: the engine
+-- prints numbers with "%.14g", exact only for integers below 1e14.
+-- Errors are raised at the caller's level: its line is the script's (globals.ts keeps return redis.call(...)
+-- from being a tail call, which would lose it).
+local function rq(...)
+local c=se('#',...) if c==0 then return nil,'ERR Please specify at least one argument for this call' end
+local t,n={...},false for i=1,c do local v=t[i] local y=ty(v) if y=='number' then if v~=fl(v) or v>=1e14 or v<=-1e14 then t[i]=num(v) n=true end elseif y~='string' then return nil,'ERR Command arguments must be strings or integers' end end
+if n then return nl(rp(up(t))) end return nl(rp(...)) end
+local function call(...) local r,e=rq(...) if e then er(E..e,2) end
+if ty(r)=='table' then e=rg(r,'err') if e~=nil then er(E..e,2) end end return r end
+local function pcall_(...) local r,e=rq(...) if e then return {err=e} end return r end
 -- fx: what pcall / xpcall hand the script: the tag dropped (error(nil) / error(true) travel as \2 and their
 -- text, and come back as the value), the engine's marker for a nonexistent global in Valkey's words; xpcall's
 -- handler gets the error table ({err=...}) of a failed redis.call or error({err=...}), as Valkey's does.
@@ -68,7 +71,6 @@ local Er=function(e,l) local y=ty(e) if y=='table' then local m=rg(e,'err') y=ty
 if y=='nil' or y=='boolean' then er(E..'\2'..ts(e),2) end
 l=tn(l) or 1 if l>0 then l=l+1 end er(e,l) end
 local function ro() er('Attempt to modify a readonly table',2) end
-CM.__newindex=ro CM.__metatable=false
 local WI={call=call,pcall=pcall_}
 WI.setresp=function(...) if se('#',...)~=1 then er(E..'ERR redis.setresp() requires one argument.',2) end
 local v=tn((...)) or 0 v=v>=0 and fl(v) or -fl(-v) if v~=2 and v~=3 then er(E..'ERR RESP version must be 2 or 3.',2) end resp=v rs(v) end

@@ -8,7 +8,9 @@
 //  - EVAL: an assignment to one of the prelude's names (`redis = ...`, `function error() end`) targets `_G.name`
 //    instead, which the engine refuses with Valkey's "Attempt to modify a readonly table";
 //  - libraries: every global name `x` becomes `__vkb_G.x`, a field of a table whose lookups the driver switches
-//    from the load-time environment to the ordinary one once the body has run (and which refuses writes).
+//    from the load-time environment to the ordinary one once the body has run (and which refuses writes);
+//  - both: `return redis.call(...)` becomes `return (redis.call(...))`, so that the script's frame, whose line
+//    the error names, is still there when redis.call (a Lua function in the driver) raises.
 // Source luaparse cannot parse is left alone (Lua's own compiler reports the error). The parser is loaded on the
 // first script that needs it.
 
@@ -35,17 +37,29 @@ function parser(): Parse {
 const PRELUDE = new Set(["redis", "server", "pcall", "xpcall", "error", "KEYS", "ARGV", "string", "tonumber"]);
 /** A cheap test before parsing: the source may assign one of them. */
 const NAMES = "(?:redis|server|pcall|xpcall|error|KEYS|ARGV|string|tonumber)";
+/** ...or may return redis.call(...), directly or through an alias. */
+const TAIL_CALL = /\b(?:redis|server)\s*\.\s*call\b[^]*\breturn\b|\breturn\b[^]*\b(?:redis|server)\s*\.\s*call\b/;
 const MAY_ASSIGN = new RegExp(`\\b${NAMES}\\b\\s*(?:=(?!=)|,)|\\bfunction\\s+${NAMES}\\b`);
 
-/** Start offsets of the global-name identifiers `pick` selects, or null when the source does not parse. */
-function globalsIn(code: string, pick: (id: Node, parent: Node, key: string) => boolean): number[] | null {
+/** An insertion: text at an offset of the source (inserted in offset order, "(" first at equal offsets). */
+type Edit = [number, string];
+
+/**
+ * The edits for `code`, or null when it does not parse: `prefix` before each global name `pick` selects, and
+ * parentheses around `return redis.call(...)` (also through a local alias such as `local rcall = redis.call`):
+ * the driver's redis.call is a Lua function, and as a tail call its caller's frame, whose line Valkey names in
+ * the error, would be gone. One value either way: redis.call returns one.
+ */
+function edits(code: string, prefix: string, pick: (id: Node, parent: Node, key: string) => boolean): Edit[] | null {
   let ast: Node;
   try {
     ast = parser()(code, { scope: true, ranges: true, comments: false, luaVersion: "5.1", encodingMode: "pseudo-latin1" });
   } catch {
     return null;
   }
-  const at: number[] = [];
+  const out: Edit[] = [];
+  const aliases = new Set<string>();
+  const tails: Node[] = [];
   // Iterative walk: a script can nest deeply.
   const stack: Array<[unknown, Node | null, string]> = [[ast, null, ""]];
   while (stack.length !== 0) {
@@ -56,44 +70,74 @@ function globalsIn(code: string, pick: (id: Node, parent: Node, key: string) => 
       continue;
     }
     const node = n as Node;
-    if (node.type === "Identifier" && node.isLocal === false && parent !== null && pick(node, parent, key)) at.push(node.range![0]);
+    if (node.type === "Identifier" && node.isLocal === false && parent !== null && pick(node, parent, key)) out.push([node.range![0], prefix]);
+    else if (node.type === "LocalStatement") {
+      const vars = node.variables as Node[];
+      (node.init as Node[]).forEach((init, i) => {
+        if (isRedisCall(init) && vars[i] !== undefined) aliases.add(vars[i]!.name!);
+      });
+    } else if (node.type === "ReturnStatement") {
+      const args = node.arguments as Node[];
+      if (args.length === 1 && /^(?:String|Table)?CallExpression$/.test(args[0]!.type)) tails.push(args[0]!);
+    }
     for (const k of Object.keys(node)) {
       // Chunk.globals repeats the first occurrence of each global.
       if (k !== "range" && !(node.type === "Chunk" && k === "globals")) stack.push([node[k], node, k]);
     }
   }
-  return at.sort((a, b) => a - b);
+  for (const call of tails) {
+    const base = call.base as Node;
+    if (isRedisCall(base) || (base.type === "Identifier" && base.isLocal === true && aliases.has(base.name!))) {
+      out.push([call.range![0], "("], [call.range![1], ")"]);
+    }
+  }
+  return out.sort((a, b) => a[0] - b[0] || (a[1] === "(" ? -1 : b[1] === "(" ? 1 : 0));
 }
 
-function insertAt(code: string, at: number[], text: string): string {
+/** `redis.call` / `server.call` (the globals). */
+function isRedisCall(n: Node): boolean {
+  const base = n.base as Node | undefined;
+  return (
+    n.type === "MemberExpression" &&
+    n.indexer === "." &&
+    (n.identifier as Node).name === "call" &&
+    base !== undefined &&
+    base.type === "Identifier" &&
+    base.isLocal === false &&
+    (base.name === "redis" || base.name === "server")
+  );
+}
+
+function apply(code: string, list: Edit[]): string {
   let out = "";
   let last = 0;
-  for (const p of at) {
+  for (const [p, text] of list) {
     out += code.slice(last, p) + text;
     last = p;
   }
   return out + code.slice(last);
 }
 
-/** EVAL: assignments to the prelude's names go to the readonly globals table, as in Valkey. */
+/** EVAL: assignments to the prelude's names go to the readonly globals table, as in Valkey; see edits(). */
 export function guardScript(body: Buffer): Buffer {
   const code = body.toString("latin1");
-  if (!MAY_ASSIGN.test(code)) return body;
-  const at = globalsIn(
+  if (!MAY_ASSIGN.test(code) && !TAIL_CALL.test(code)) return body;
+  const list = edits(
     code,
+    "_G.",
     (id, parent, key) =>
       PRELUDE.has(id.name!) &&
       ((parent.type === "AssignmentStatement" && key === "variables") || (parent.type === "FunctionDeclaration" && key === "identifier")),
   );
-  return at === null || at.length === 0 ? body : Buffer.from(insertAt(code, at, "_G."), "latin1");
+  return list === null || list.length === 0 ? body : Buffer.from(apply(code, list), "latin1");
 }
 
 /** The library's chunk as the driver compiles it: the one-line prelude, then the body with globals rewritten. */
 export function libraryChunk(body: Buffer): Buffer {
   const code = body.toString("latin1");
-  const at = globalsIn(code, () => true);
+  const list = edits(code, "__vkb_G.", () => true);
   // The driver calls the chunk with (environment, redis, server, pcall, xpcall, error, KEYS, ARGV, string,
   // tonumber); unparsed source keeps the prelude's locals.
-  if (at === null) return Buffer.from(`local _,redis,server,pcall,xpcall,error,KEYS,ARGV,string,tonumber=...;${code}`, "latin1");
-  return Buffer.from(`local __vkb_G=...;${insertAt(code, at, "__vkb_G.")}`, "latin1");
+  if (list === null) return Buffer.from(`local _,redis,server,pcall,xpcall,error,KEYS,ARGV,string,tonumber=...;${code}`, "latin1");
+  return Buffer.from(`local __vkb_G=...;${apply(code, list)}`, "latin1");
 }

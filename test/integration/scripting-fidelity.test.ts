@@ -363,4 +363,45 @@ describeRuntimes("scripting fidelity", (ctx) => {
     await r.eval("return 1", 0);
     expect(await lua()).toBeLessThan(100 * 1024);
   });
+
+  it("redis.call takes thousands of arguments from unpack, as in Valkey", async () => {
+    const raw = await ctx.raw();
+    await raw.call("DEL", "l", "l2", "l3");
+    // Valkey's "Script check unpack with massive arguments"
+    const massive = "local a = {}\nfor i=1,7999 do\n  a[i] = 1\nend\nreturn redis.call(\"lpush\", \"l\", unpack(a))";
+    expect(await raw.call("EVAL", massive, "1", "l")).toBe(":7999\r\n");
+    const args = Array.from({ length: 7999 }, (_, i) => `v${i}`);
+    expect(await raw.call("EVAL", "return redis.call('rpush', KEYS[1], unpack(ARGV))", "1", "l2", ...args)).toBe(":7999\r\n");
+    expect(await raw.call("EVAL", "return redis.pcall('rpush', KEYS[1], unpack(ARGV))", "1", "l3", ...args)).toBe(":7999\r\n");
+    expect(await raw.call("LINDEX", "l2", "7998")).toBe(bulk("v7998"));
+    const tooMany = "return {unpack({1,2,3}, 0, 2147483647)}";
+    expect(await raw.call("EVAL", tooMany, "0")).toBe(`-ERR user_script:1: too many results to unpack${suffix(tooMany, 1)}\r\n`);
+    expect(await raw.call("EVAL", "return {unpack({1,2,3}, -1, -1)}", "0")).toBe("*0\r\n");
+    // numbers keep all their digits
+    expect(await raw.call("EVAL", "redis.call('set', 'n', 1712345678901.123) return redis.call('get', 'n')", "0")).toBe(bulk("1712345678901.123"));
+    expect(await raw.call("EVAL", "redis.call('set', 'n', 123456789012345678) return redis.call('get', 'n')", "0")).toBe(bulk("123456789012345680"));
+  });
+
+  it("a failing redis.call names the script's line, also from return redis.call(...) and through an alias", async () => {
+    const raw = await ctx.raw();
+    await raw.call("SET", "str", "x");
+    const WT = "WRONGTYPE Operation against a key holding the wrong kind of value";
+    const cases: Array<[string, number]> = [
+      ["local a = 1\nreturn redis.call('lpush', 'str', 'x')", 2],
+      ["local rcall = redis.call\nlocal a = 1\n\nreturn rcall('lpush', 'str', 'x')", 4],
+      ["local function f()\n  return server.call('lpush', 'str', 'x')\nend\nlocal x = 1\nreturn f()", 2],
+      ["\n\nredis.call('lpush', 'str', 'x')", 3],
+    ];
+    for (const [script, line] of cases) expect(await raw.call("EVAL", script, "0"), script).toBe(`-${WT}${suffix(script, line)}\r\n`);
+    expect(await raw.call("EVAL", "return type(redis.call)", "0")).toBe(bulk("function"));
+    await raw.call(
+      "FUNCTION",
+      "LOAD",
+      "REPLACE",
+      "#!lua name=tl\nredis.register_function('tl1', function(k)\n  local rc = redis.call\n  return rc('lpush', k[1], 'x')\nend)\n" +
+        "redis.register_function('tl2', function(k)\n\n  return redis.call('lpush', k[1], 'x')\nend)",
+    );
+    expect(await raw.call("FCALL", "tl1", "1", "str")).toBe(`-${WT} script: tl1, on @user_function:4.\r\n`);
+    expect(await raw.call("FCALL", "tl2", "1", "str")).toBe(`-${WT} script: tl2, on @user_function:8.\r\n`);
+  });
 });
