@@ -247,7 +247,8 @@ function feedMonitors(c: Client, argv: Buffer[]): void {
   if (c.server.monitors.size !== 0) c.server.feedMonitors(c, argv);
 }
 
-const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
+/** Valkey 8's text (Redis 7 added "Please use EVAL."). */
+const NOSCRIPT = "NOSCRIPT No matching script.";
 const sha1 = (b: Buffer): string => createHash("sha1").update(b).digest("hex");
 
 // ---------------------------------------------------------------------------------------------------------
@@ -304,6 +305,8 @@ function numKeys(argv: Buffer[], badText: string): number {
 function evalCmd(c: Client, argv: Buffer[], ro: boolean, bySha: boolean): void {
   if (awaitEngine(c, argv)) return;
   feedMonitors(c, argv);
+  // A sha of the wrong length cannot match: NOSCRIPT before numkeys is read, as Valkey's evalShaCommand does.
+  if (bySha && argv[1]!.length !== 40) throw errorText(NOSCRIPT);
   const nk = numKeys(argv, E.notInteger.reply);
   const st = state(c.server);
   let sha: string;

@@ -404,4 +404,19 @@ describeRuntimes("scripting fidelity", (ctx) => {
     expect(await raw.call("FCALL", "tl1", "1", "str")).toBe(`-${WT} script: tl1, on @user_function:4.\r\n`);
     expect(await raw.call("FCALL", "tl2", "1", "str")).toBe(`-${WT} script: tl2, on @user_function:8.\r\n`);
   });
+
+  it("NOSCRIPT has Valkey 8's text, and a sha of the wrong length is refused before numkeys is read", async () => {
+    const raw = await ctx.raw();
+    const zero = "0".repeat(40);
+    expect(await raw.call("EVALSHA", zero, "0")).toBe("-NOSCRIPT No matching script.\r\n");
+    expect(await raw.call("EVALSHA", zero, "x")).toBe("-ERR value is not an integer or out of range\r\n");
+    expect(await raw.call("EVALSHA", "nosuch", "x")).toBe("-NOSCRIPT No matching script.\r\n");
+    expect(await raw.call("EVALSHA_RO", "abc", "x")).toBe("-NOSCRIPT No matching script.\r\n");
+    expect(await raw.call("SCRIPT", "SHOW", zero)).toBe("-NOSCRIPT No matching script.\r\n");
+    // ioredis falls back from EVALSHA to EVAL on NOSCRIPT
+    const r = ctx.ioredis();
+    r.defineCommand("fidelityEcho", { numberOfKeys: 0, lua: "return ARGV[1] .. '!'" });
+    await r.script("FLUSH");
+    expect(await (r as unknown as { fidelityEcho(a: string): Promise<string> }).fidelityEcho("hi")).toBe("hi!");
+  });
 });

@@ -294,8 +294,8 @@ describeRuntimes("scripting", (ctx) => {
     expect(await raw.call("SCRIPT", "SHOW", sha1(src))).toBe(`$${src.length}\r\n${src}\r\n`);
     expect(await raw.call("SCRIPT", "FLUSH", "BOGUS")).toBe("-ERR SCRIPT FLUSH only support SYNC|ASYNC option\r\n");
     expect(await raw.call("SCRIPT", "FLUSH", "ASYNC")).toBe("+OK\r\n");
-    expect(await raw.call("EVALSHA", sha1(src), "0")).toBe("-NOSCRIPT No matching script. Please use EVAL.\r\n");
-    expect(await raw.call("SCRIPT", "SHOW", sha1(src))).toBe("-NOSCRIPT No matching script. Please use EVAL.\r\n");
+    expect(await raw.call("EVALSHA", sha1(src), "0")).toBe("-NOSCRIPT No matching script.\r\n");
+    expect(await raw.call("SCRIPT", "SHOW", sha1(src))).toBe("-NOSCRIPT No matching script.\r\n");
     // EVAL caches what it runs
     expect(await raw.call("EVAL", src, "0")).toBe("$6\r\ncached\r\n");
     expect(await raw.call("EVALSHA", sha1(src), "0")).toBe("$6\r\ncached\r\n");
@@ -338,7 +338,7 @@ describeRuntimes("scripting", (ctx) => {
     expect(await raw.call("EVAL", "return 1", "-1")).toBe("-ERR Number of keys can't be negative\r\n");
     expect(await raw.call("EVAL", "return 1", "3", "a")).toBe("-ERR Number of keys can't be greater than number of args\r\n");
     expect(await raw.call("EVAL", "return 1")).toBe("-ERR wrong number of arguments for 'eval' command\r\n");
-    expect(await raw.call("EVALSHA", "abc", "0")).toBe("-NOSCRIPT No matching script. Please use EVAL.\r\n");
+    expect(await raw.call("EVALSHA", "abc", "0")).toBe("-NOSCRIPT No matching script.\r\n");
   });
 
   it("read-only scripts and shebang flags", async () => {
