@@ -37,8 +37,12 @@ function parser(): Parse {
 const PRELUDE = new Set(["redis", "server", "pcall", "xpcall", "error", "KEYS", "ARGV", "string", "tonumber"]);
 /** A cheap test before parsing: the source may assign one of them. */
 const NAMES = "(?:redis|server|pcall|xpcall|error|KEYS|ARGV|string|tonumber)";
-/** ...or may return redis.call(...), directly or through an alias. */
-const TAIL_CALL = /\b(?:redis|server)\s*\.\s*call\b[^]*\breturn\b|\breturn\b[^]*\b(?:redis|server)\s*\.\s*call\b/;
+/** ...or may return redis.call(...), directly or through a local alias (`local rcall = redis.call`). */
+function mayTailCall(code: string): boolean {
+  const names = ["(?:redis|server)\\s*\\.\\s*call"];
+  for (const m of code.matchAll(/\blocal\s+([A-Za-z_]\w*)\s*=\s*(?:redis|server)\s*\.\s*call\b/g)) names.push(m[1]!);
+  return new RegExp(`\\breturn\\s*\\(?\\s*(?:${names.join("|")})\\s*[("'{\\[]`).test(code);
+}
 const MAY_ASSIGN = new RegExp(`\\b${NAMES}\\b\\s*(?:=(?!=)|,)|\\bfunction\\s+${NAMES}\\b`);
 
 /** An insertion: text at an offset of the source (inserted in offset order, "(" first at equal offsets). */
@@ -121,7 +125,7 @@ function apply(code: string, list: Edit[]): string {
 /** EVAL: assignments to the prelude's names go to the readonly globals table, as in Valkey; see edits(). */
 export function guardScript(body: Buffer): Buffer {
   const code = body.toString("latin1");
-  if (!MAY_ASSIGN.test(code) && !TAIL_CALL.test(code)) return body;
+  if (!MAY_ASSIGN.test(code) && !mayTailCall(code)) return body;
   const list = edits(
     code,
     "_G.",
