@@ -76,7 +76,9 @@ WI.setresp=function(...) if se('#',...)~=1 then er(E..'ERR redis.setresp() requi
 local v=tn((...)) or 0 v=v>=0 and fl(v) or -fl(-v) if v~=2 and v~=3 then er(E..'ERR RESP version must be 2 or 3.',2) end resp=v rs(v) end
 local K,W
 local function cold() if not K then K=loadstring(C)(W,R,E,cv,ro,P,X,Er) end return K end
-setmetatable(WI,{__index=function(_,k) local v=cold()[k] if v==nil then return R[k] end return v end})
+-- The rarely used redis.* functions, from COLD; its internals (library, format, tonumber) are not redis fields.
+local INTERNAL={library=true,format=true,tonumber=true}
+setmetatable(WI,{__index=function(_,k) if INTERNAL[k] then return R[k] end local v=cold()[k] if v==nil then return R[k] end return v end})
 local function lock(t) return setmetatable({},{__index=t,__newindex=ro,__metatable=false}) end
 W=lock(WI)
 local SI={} for k,v in pairs(string) do SI[k]=v end

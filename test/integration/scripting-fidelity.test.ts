@@ -325,6 +325,10 @@ describeRuntimes("scripting fidelity", (ctx) => {
     expect(await raw.call("EVAL", "local function f(string) string = 3 return string end return f(1)", "0")).toBe(":3\r\n");
     expect(await raw.call("EVAL", "local t = {redis = 1} t.redis = 5 return t.redis", "0")).toBe(":5\r\n");
     expect(await raw.call("EVAL", "if redis == redis then return 1 end", "0")).toBe(":1\r\n");
+    // the redis table shows Valkey's fields only
+    expect(await raw.call("EVAL", "return {type(redis.library), type(redis.format), type(redis.tonumber), type(redis.foo), type(redis.sha1hex), type(redis.REPL_ALL)}", "0")).toBe(
+      `*6\r\n${bulk("nil")}${bulk("nil")}${bulk("nil")}${bulk("nil")}${bulk("function")}${bulk("number")}`,
+    );
   });
 
   it("used_memory_lua stays flat over 10 000 EVALs and 10 000 failing or refused ones", { timeout: 120_000 }, async () => {
