@@ -72,7 +72,7 @@ if y=='nil' or y=='boolean' then er(E..'\2'..ts(e),2) end
 l=tn(l) or 1 if l>0 then l=l+1 end er(e,l) end
 local function ro() er('Attempt to modify a readonly table',2) end
 local WI={call=call,pcall=pcall_}
-WI.setresp=function(...) if se('#',...)~=1 then er(E..'ERR redis.setresp() requires one argument.',2) end
+WI.setresp=function(...) if se('#',...)~=1 then er(E..'ERR server.setresp() requires one argument.',2) end
 local v=tn((...)) or 0 v=v>=0 and fl(v) or -fl(-v) if v~=2 and v~=3 then er(E..'ERR RESP version must be 2 or 3.',2) end resp=v rs(v) end
 local K,W
 local function cold() if not K then K=loadstring(C)(W,R,E,cv,ro,P,X,Er) end return K end
@@ -147,7 +147,7 @@ local W,R,E,cv,ro,P,X,Er=...
 local er,ty,se,tn,ts,pairs,fl,fd,sb,gs=error,type,select,tonumber,tostring,pairs,math.floor,string.find,string.sub,string.gsub
 local K={}
 K.set_repl=function(...)
-  if se('#',...)~=1 then er(E..'ERR redis.set_repl() requires one argument.',2) end
+  if se('#',...)~=1 then er(E..'ERR server.set_repl() requires one argument.',2) end
   local f=tn((...)) or 0
   f=f>=0 and fl(f) or -fl(-f)
   if f<0 or f>3 then er(E..'ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.',2) end
@@ -157,11 +157,11 @@ K.breakpoint=function() return false end
 K.debug=function() end
 K.log=function(...)
   local c=se('#',...)
-  if c<2 then er(E..'ERR redis.log() requires two arguments or more.',2) end
+  if c<2 then er(E..'ERR server.log() requires two arguments or more.',2) end
   local lv=tn((...))
   if lv==nil then er(E..'ERR First argument must be a number (log level).',2) end
   lv=lv>=0 and fl(lv) or -fl(-lv)
-  if lv<0 or lv>3 then er(E..'ERR Invalid debug level.',2) end
+  if lv<0 or lv>3 then er(E..'ERR Invalid log level.',2) end
   local t={...}
   local out=''
   for j=2,c do
@@ -198,7 +198,7 @@ K.acl_check_cmd=function(...)
   local t,c=cv(...)
   if not t then er(E..c,2) end
   local r=R.pcall('COMMAND','INFO',t[1])
-  if ty(r)~='table' or not r[1] then er(E..'ERR Invalid command passed to redis.acl_check_cmd()',2) end
+  if ty(r)~='table' or not r[1] then er(E..'ERR Invalid command passed to server.acl_check_cmd()',2) end
   return true
 end
 K.REPL_NONE,K.REPL_AOF,K.REPL_SLAVE,K.REPL_REPLICA,K.REPL_ALL=0,1,2,2,3

@@ -423,4 +423,16 @@ describeRuntimes("scripting fidelity", (ctx) => {
     await r.script("FLUSH");
     expect(await (r as unknown as { fidelityEcho(a: string): Promise<string> }).fidelityEcho("hi")).toBe("hi!");
   });
+
+  it("redis API misuse errors name server.*, as Valkey 8's", async () => {
+    const raw = await ctx.raw();
+    const cases: Array<[string, string]> = [
+      ["redis.setresp()", "ERR server.setresp() requires one argument."],
+      ["redis.set_repl()", "ERR server.set_repl() requires one argument."],
+      ["redis.log(1)", "ERR server.log() requires two arguments or more."],
+      ["redis.log(9, 1)", "ERR Invalid log level."],
+      ["return redis.acl_check_cmd('nosuch')", "ERR Invalid command passed to server.acl_check_cmd()"],
+    ];
+    for (const [script, err] of cases) expect(await raw.call("EVAL", script, "0"), script).toBe(`-${err}${suffix(script, 1)}\r\n`);
+  });
 });

@@ -262,7 +262,7 @@ describeRuntimes("scripting", (ctx) => {
     await expect(r.eval("redis.set_repl(99)", 0)).rejects.toThrow(
       "ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
     );
-    await expect(r.eval("redis.log(1)", 0)).rejects.toThrow("ERR redis.log() requires two arguments or more.");
+    await expect(r.eval("redis.log(1)", 0)).rejects.toThrow("ERR server.log() requires two arguments or more.");
     expect(await r.eval("redis.log(redis.LOG_DEBUG, 'quiet') redis.set_repl(redis.REPL_ALL) redis.debug('x') return 1", 0)).toBe(1);
     expect(await r.eval("return redis.sha1hex('')", 0)).toBe("da39a3ee5e6b4b0d3255bfef95601890afd80709");
   });
