@@ -16,6 +16,6 @@ await build({
   platform: "node",
   target: "node20",
   chunkNames: "chunks/[name]-[hash]",
-  external: ["ioredis", "concurrently", "lua-redis-wasm", "dotenv"],
+  external: ["ioredis", "concurrently", "lua-redis-wasm", "luaparse", "dotenv"],
   logLevel: "warning",
 });

@@ -432,8 +432,8 @@ export const PARAMS: ParamDef[] = [
   int("repl-diskless-sync-max-replicas", 0, 0n, INT_MAX, { inert: true }),
   en("repl-diskless-load", "disabled", ["disabled", "on-empty-db", "swapdb"], { inert: true }),
   bool("repl-disable-tcp-nodelay", "no", { inert: true }),
-  int("min-replicas-to-write", 0, 0n, INT_MAX, { alias: "min-slaves-to-write", inert: true }),
-  int("min-replicas-max-lag", 10, 0n, INT_MAX, { alias: "min-slaves-max-lag", inert: true }),
+  int("min-replicas-to-write", 0, 0n, INT_MAX, { alias: "min-slaves-to-write" }),
+  int("min-replicas-max-lag", 10, 0n, INT_MAX, { alias: "min-slaves-max-lag" }),
   en("propagation-error-behavior", "ignore", ["ignore", "panic", "panic-on-replicas"], { inert: true }),
   bool("cluster-enabled", "no", { immutable: true }),
 ];

@@ -174,3 +174,15 @@ export const ACL_E = {
   noSuchUser: (name: string) => err(sanitize(`ERR No such user '${name}'`)),
   sortOption: (opt: "BY" | "GET") => err(`ERR ${opt} option of SORT denied due to insufficient ACL permissions.`),
 };
+
+/** A write refused because min-replicas-to-write asks for replicas this server never has (src/commands/replicas.ts). */
+export const NOREPLICAS = err("NOREPLICAS Not enough good replicas to write.");
+
+/** Texts of errors raised inside scripts and functions (script_lua.c, script.c, function_lua.c of Valkey 8.0). */
+export const SCRIPT_ERR = {
+  unknownCommand: "ERR Unknown command called from script",
+  wrongArity: "ERR Wrong number of args calling command from script",
+  noscript: "ERR This Redis command is not allowed from script",
+  readOnlyWrite: "ERR Write commands are not allowed from read-only scripts.",
+  globalRead: (name: string) => `Script attempted to access nonexistent global variable '${name}'`,
+} as const;

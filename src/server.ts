@@ -393,9 +393,10 @@ export class Server {
     if (this.slowlog.length > max) this.slowlog.length = max;
   }
 
-  private feedMonitors(c: Client, argv: Buffer[]): void {
+  /** Also called by EVAL / FCALL (skip_monitor) before their script runs, so its commands show after them. */
+  feedMonitors(c: Client, argv: Buffer[]): void {
     const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
-    let line = `${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, "0")} [${c.db.id} ${clientAddr(c)}]`;
+    let line = `${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, "0")} [${c.db.id} ${c.inScript ? "lua" : clientAddr(c)}]`;
     for (const a of argv) line += ` "${monitorEscape(a)}"`;
     for (const m of this.monitors) {
       m.w.simple(line);

@@ -2,11 +2,12 @@
 // ACL permissions, MULTI queueing, RESP2 subscribed mode, noscript. Handlers never repeat these checks.
 
 import type { Client } from "../client.js";
-import { ReplyError, E, unknownCommand, unknownSubcommand, wrongArity, errorText } from "../errors.js";
+import { ReplyError, E, NOREPLICAS, unknownCommand, unknownSubcommand, wrongArity, errorText } from "../errors.js";
 import { F, flagBits, type CommandEntry } from "./types.js";
 import { families } from "./registry.js";
 import { discardTransaction } from "./transactions.js";
 import { aclDenied } from "../acl/state.js";
+import { writesRefused } from "./replicas.js";
 
 export type { CommandEntry, KeySpec, Handler } from "./types.js";
 export { F, mayReplicate } from "./types.js";
@@ -137,6 +138,7 @@ export function gate(c: Client, argv: Buffer[]): CommandEntry | null {
   // A script past busy-reply-threshold (scripting/engine.ts): only allow_busy commands run meanwhile.
   const busy = c.server.busyScript;
   if (busy !== null && !(bits & F.ALLOW_BUSY)) return reject(c, busy === "eval" ? E.busyEval : E.busyFunction, e);
+  if (bits & F.WRITE && writesRefused(c.server)) return reject(c, NOREPLICAS, e);
   return e;
 }
 
@@ -144,7 +146,7 @@ export function isQueuedInMulti(c: Client, e: CommandEntry): boolean {
   return c.multi !== null && !MULTI_IMMEDIATE.has((e.parent ?? e).name);
 }
 
-function reject(c: Client, err: ReplyError, e?: CommandEntry): null {
+export function reject(c: Client, err: ReplyError, e?: CommandEntry): null {
   if (e) e.rejectedCalls!++;
   c.server.stats.rejectedCalls++;
   let text = err.reply;

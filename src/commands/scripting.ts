@@ -7,8 +7,9 @@ import { createHash } from "node:crypto";
 import { type Client, preflightHooks } from "../client.js";
 import type { Server } from "../server.js";
 import type { CommandEntry } from "./types.js";
-import { lookupCommand, replyThrown } from "./index.js";
-import { E, ReplyError, errorText, sanitize } from "../errors.js";
+import { lookupCommand, replyThrown, reject } from "./index.js";
+import { writesRefused } from "./replicas.js";
+import { E, NOREPLICAS, ReplyError, errorText, sanitize, unknownSubcommandOrWrongArity } from "../errors.js";
 import { parseI64, str } from "../args.js";
 import { globMatch } from "../glob.js";
 import { RdbReader, RdbWriter, RDB_VERSION, crc64, verifyDumpPayload } from "../dump.js";
@@ -28,6 +29,7 @@ import {
   type RunContext,
   type RunResult,
 } from "../scripting/engine.js";
+import { guardScript, libraryChunk } from "../scripting/globals.js";
 
 const evalKeys = (flags: string[], notes?: string) => [
   { begin: 2, keynum: [0, 1, 1] as [number, number, number], flags, ...(notes ? { notes } : {}) },
@@ -169,6 +171,33 @@ const holdForEngine = (c: Client, e: CommandEntry, argv: Buffer[]): boolean => {
 };
 preflightHooks.push(holdForEngine);
 
+// min-replicas-to-write refuses a script that may write (a shebang without no-writes, a function without it)
+// before it runs, as the gate refuses a write command; a script without a shebang is refused at its first write.
+const refuseScriptWrites = (c: Client, e: CommandEntry, argv: Buffer[]): boolean => {
+  const name = e.name;
+  if ((name !== "eval" && name !== "evalsha" && name !== "fcall") || !writesRefused(c.server) || !mayWrite(c, name, argv)) return false;
+  reject(c, NOREPLICAS, e);
+  return true;
+};
+preflightHooks.push(refuseScriptWrites);
+
+function mayWrite(c: Client, name: string, argv: Buffer[]): boolean {
+  const st = state(c.server);
+  if (name === "fcall") {
+    const fn = st.functions.get(str(argv[1]!));
+    return fn !== undefined && !fn.flags.includes("no-writes");
+  }
+  let s = st.scripts.get(name === "evalsha" ? argv[1]!.toString("latin1").toLowerCase() : sha1(argv[1]!));
+  if (s === undefined && name === "eval") {
+    try {
+      s = parseScript(argv[1]!);
+    } catch {
+      return false;
+    }
+  }
+  return s !== undefined && s.shebang && !s.flags.has("no-writes");
+}
+
 /**
  * The engine must be up for this command. Before the command runs, holdForEngine waits for it; inside EXEC's
  * queue (after SCRIPT KILL replaced the engine thread mid-transaction) the client is suspended here and the
@@ -213,7 +242,13 @@ function afterSuspension(c: Client): void {
   server.resume(c);
 }
 
-const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
+/** EVAL and FCALL are flagged skip_monitor: they show in MONITOR here, before the commands their script runs. */
+function feedMonitors(c: Client, argv: Buffer[]): void {
+  if (c.server.monitors.size !== 0) c.server.feedMonitors(c, argv);
+}
+
+/** Valkey 8's text (Redis 7 added "Please use EVAL."). */
+const NOSCRIPT = "NOSCRIPT No matching script.";
 const sha1 = (b: Buffer): string => createHash("sha1").update(b).digest("hex");
 
 // ---------------------------------------------------------------------------------------------------------
@@ -249,6 +284,7 @@ function loadScript(c: Client, source: Buffer): string {
   const sha = sha1(source);
   if (st.scripts.has(sha)) return sha;
   const s = parseScript(Buffer.from(source));
+  s.body = guardScript(s.body);
   const r = run(c.server, "c", sha, s.body, [], [], "", null)!;
   if (r.kind === "compile-error") throw errorText(sanitize(`ERR Error compiling script (new function): ${r.message}`));
   if (r.kind === "error") throw errorText(sanitize(errText(r.value)));
@@ -268,6 +304,9 @@ function numKeys(argv: Buffer[], badText: string): number {
 // EVAL script numkeys [key ...] [arg ...]   (EVALSHA sha1 ..., EVAL_RO, EVALSHA_RO)
 function evalCmd(c: Client, argv: Buffer[], ro: boolean, bySha: boolean): void {
   if (awaitEngine(c, argv)) return;
+  feedMonitors(c, argv);
+  // A sha of the wrong length cannot match: NOSCRIPT before numkeys is read, as Valkey's evalShaCommand does.
+  if (bySha && argv[1]!.length !== 40) throw errorText(NOSCRIPT);
   const nk = numKeys(argv, E.notInteger.reply);
   const st = state(c.server);
   let sha: string;
@@ -310,37 +349,52 @@ function execute(
     command: argv,
     startedAt: Date.now(),
     onDone: null,
+    counted: new Set(),
   };
   const r = run(c.server, mode, id, body, keys, args, fname, ctx);
-  if (r !== null) return reply(c, r, label, chunk);
+  if (r !== null) return finish(c, argv, ctx, r, label, chunk, false);
   // Past busy-reply-threshold: the caller waits for the result; other clients get BUSY meanwhile.
   ctx.command = argv.map((b) => Buffer.from(b));
   c.suspended = true;
   ctx.onDone = (res) => {
-    const server = c.server;
-    if (!c.closed) {
-      try {
-        reply(c, res, label, chunk);
-      } catch (err) {
-        if (!(err instanceof ReplyError)) throw err;
-        server.stats.errorReply(err.reply);
-        c.w.error(err.reply);
-      }
-    }
+    if (!c.closed) finish(c, ctx.command, ctx, res, label, chunk, true);
     afterSuspension(c);
   };
 }
 
-function reply(c: Client, r: RunResult, label: string, chunk: string): void {
+/** An error a redis.call inside the script already counted in errorstats, as the script's own error. */
+class CountedError extends ReplyError {}
+
+/**
+ * Write the script's result. Its error is the command's failure (failed_calls, errorstats) as for any command;
+ * the gate counts it, except after the asynchronous phase (the command has returned) and for an error that
+ * redis.call counted already (Valkey flags those ERR_REPLY_FLAG_NO_STATS_UPDATE).
+ */
+function finish(c: Client, argv: Buffer[], ctx: RunContext, r: RunResult, label: string, chunk: string, async: boolean): void {
+  try {
+    reply(c, r, label, chunk, ctx.counted);
+  } catch (err) {
+    if (!(err instanceof ReplyError) || (!async && !(err instanceof CountedError))) throw err;
+    const e = lookupCommand(argv);
+    if (e !== undefined) e.failedCalls!++;
+    c.server.stats.failedCalls++;
+    if (!(err instanceof CountedError)) c.server.stats.errorReply(err.reply);
+    c.w.error(err.reply);
+  }
+}
+
+function reply(c: Client, r: RunResult, label: string, chunk: string, counted: Set<string>): void {
   switch (r.kind) {
-    case "resp":
+    case "resp": {
       // A top-level error reply is the command's error (counted as one).
-      if (r.bytes[0] === 0x2d) throw errorText(sanitize(r.bytes.toString("latin1", 1, r.bytes.indexOf(13))));
-      transcode(c, r.bytes, r.resp);
-      return;
+      if (r.bytes[0] !== 0x2d) return transcode(c, r.bytes, r.resp);
+      const text = sanitize(r.bytes.toString("latin1", 1, r.bytes.indexOf(13)));
+      throw counted.has(text) ? new CountedError(text) : errorText(text);
+    }
     case "error": {
       const { message, line } = raisedError(r.value, chunk);
-      throw errorText(sanitize(`${message} script: ${label}, on @${chunk}:${line}.`));
+      const text = sanitize(`${message} script: ${label}, on @${chunk}:${line}.`);
+      throw counted.has(message) ? new CountedError(text) : errorText(text);
     }
     case "killed": {
       // Valkey 8's text (Redis 7 said "SCRIPT KILL..." for both kinds). The line the script was on is not known
@@ -372,7 +426,7 @@ function scriptExists(c: Client, argv: Buffer[]): void {
 }
 
 function flushMode(argv: Buffer[], what: string): void {
-  if (argv.length > 3) throw errorText(`ERR ${what} only supports SYNC|ASYNC option`);
+  if (argv.length > 3) throw unknownSubcommandOrWrongArity(argv[0]!.toString("latin1"), argv[1]!.toString("latin1"));
   if (argv.length === 3) {
     const m = argv[2]!.toString("latin1").toLowerCase();
     if (m !== "sync" && m !== "async") throw errorText(`ERR ${what} only supports SYNC|ASYNC option`);
@@ -462,11 +516,12 @@ function scriptHelp(c: Client): void {
 // FCALL function numkeys [key ...] [arg ...]   (FCALL_RO)
 function fcall(c: Client, argv: Buffer[], ro: boolean): void {
   if (awaitEngine(c, argv)) return;
+  feedMonitors(c, argv);
   const st = state(c.server);
   const name = str(argv[1]!);
-  const nk = numKeys(argv, "ERR Bad number of keys provided");
   const fn = st.functions.get(name);
   if (fn === undefined) throw errorText("ERR Function not found");
+  const nk = numKeys(argv, "ERR Bad number of keys provided");
   const noWrites = fn.flags.includes("no-writes");
   if (ro && !noWrites) throw errorText("ERR Can not execute a script with write flag using *_ro command.");
   const keys = argv.slice(3, 3 + nk);
@@ -486,14 +541,15 @@ function createLibrary(c: Client, code: Buffer): Library {
   if (engineName.toLowerCase() !== "lua") throw errorText(sanitize(`ERR Engine '${engineName}' not found`));
   let name: string | null = null;
   for (const p of parts.slice(1)) {
-    if (p.startsWith("name=")) name = p.slice(5);
-    else throw errorText(sanitize(`ERR Invalid metadata value given: ${p}`));
+    if (p.slice(0, 5).toLowerCase() !== "name=") throw errorText(sanitize(`ERR Invalid metadata value given: ${p}`));
+    if (name !== null) throw errorText("ERR Invalid metadata value, name argument was given multiple times");
+    name = p.slice(5);
   }
   if (name === null) throw errorText("ERR Library name was not given");
   if (!NAME_RE.test(name)) {
     throw errorText("ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long");
   }
-  const body = Buffer.from(code.subarray(nl));
+  const body = libraryChunk(code.subarray(nl));
   const r = run(c.server, "l", "", body, [], [], "", null)!;
   if (r.kind === "load-timeout") throw errorText("ERR Error registering functions: ERR FUNCTION LOAD timeout");
   if (r.kind === "compile-error") throw errorText(sanitize(`ERR Error compiling function: ${r.message}`));
@@ -565,9 +621,10 @@ function functionList(c: Client, argv: Buffer[]): void {
   for (let i = 2; i < argv.length; i++) {
     const a = argv[i]!.toString("latin1");
     const t = a.toLowerCase();
-    if (t === "withcode") {
+    // Each option once: a repeated one is an unknown argument, as in Valkey.
+    if (t === "withcode" && !withCode) {
       withCode = true;
-    } else if (t === "libraryname") {
+    } else if (t === "libraryname" && pattern === null) {
       if (i >= argv.length - 1) throw errorText("ERR library name argument was not given");
       pattern = argv[++i]!.toString("latin1");
     } else {
@@ -593,7 +650,7 @@ function functionList(c: Client, argv: Buffer[]): void {
       w.bulkOrNull(f.description);
       w.bulk("flags");
       w.set(f.flags.length);
-      for (const fl of f.flags) w.bulk(fl);
+      for (const fl of f.flags) w.simple(fl);
     }
     if (withCode) {
       w.bulk("library_code");
@@ -644,7 +701,7 @@ function functionDump(c: Client): void {
 // FUNCTION RESTORE serialized-value [FLUSH|APPEND|REPLACE]
 function functionRestore(c: Client, argv: Buffer[]): void {
   if (awaitEngine(c, argv)) return;
-  if (argv.length > 4) throw errorText("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
+  if (argv.length > 4) throw unknownSubcommandOrWrongArity(argv[0]!.toString("latin1"), argv[1]!.toString("latin1"));
   let policy = "append";
   if (argv.length === 4) {
     policy = argv[3]!.toString("latin1").toLowerCase();

@@ -183,10 +183,10 @@ function timeoutMs(c: Client, b: Buffer): number {
 
 /**
  * Replication acknowledgements never come (there are no replicas): reply at once when nothing is missing or
- * the client cannot block, else after the timeout (never, for 0), as Valkey does.
+ * the client cannot block (in EXEC or a script), else after the timeout (never, for 0), as Valkey does.
  */
 function waitForAcks(c: Client, satisfied: boolean, timeout: number, reply: () => void): void {
-  if (satisfied || c.inExec) {
+  if (satisfied || c.inExec || c.inScript) {
     reply();
     return;
   }

@@ -15,8 +15,8 @@
 // The wrappers give Valkey's behaviour where the engine's own differs:
 //  - numbers passed to redis.call are formatted as Valkey does (integers exactly, others shortest round-trip),
 //    not with Lua's lossy "%.14g" (BullMQ's delayed-job scores need all 16 digits);
-//  - redis.call is a callable table whose __call is a coroutine.wrap C function, so a failing call raised from
-//    `return redis.call(...)` (a tail call) still carries the caller's line, as Valkey's C redis.call does;
+//  - a failing redis.call raises at its caller's line, as Valkey's C redis.call does (globals.ts makes
+//    `return redis.call(...)` a plain call, so that the caller's frame is still there);
 //  - errors from redis.call and redis API misuse, and error({err=...}) tables, travel as strings tagged with
 //    \1 after the caller's position, so the host can print Valkey's "<err> script: <sha>, on @user_script:N.";
 //    pcall/xpcall strip the tag so scripts catch the plain message, as Valkey's pcall does;
@@ -28,9 +28,11 @@
 
 export const HOT = String.raw`
 local R=redis local rp,rs=R.pcall,R.setresp
-local er,pc,xp,ty,se,up,tn,rg,nx=error,pcall,xpcall,type,select,unpack,tonumber,rawget,next
+local er,pc,xp,ty,se,up,tn,rg,nx,ts=error,pcall,xpcall,type,select,unpack,tonumber,rawget,next,tostring
 local sf,fl,fd,sb,gs,cc,gc=string.format,math.floor,string.find,string.sub,string.gsub,table.concat,collectgarbage
 local E='\1' local resp=2
+-- A loop starts after a script raised an error: the loop before it is garbage now (see the job loop below).
+gc('step',50)
 local j=rp('')
 local T,C=j[1],j[2] local N=T..'nil'
 local function um(t) for k,v in nx,t do if ty(v)=='table' then if rg(v,'ok')==N then t[k]=nil else um(v) end end end end
@@ -40,32 +42,43 @@ if v==fl(v) and v>=-4611686018427387904 and v<=4611686018427387904 then if v==0 
 if v~=v then return 'nan' end if v==1/0 then return 'inf' end if v==-1/0 then return '-inf' end
 for p=15,17 do local s=sf('%.'..p..'g',v) if tn(s)==v then return s end end return sf('%.17g',v) end
 local function cv(...)
-local c=se('#',...) if c==0 then return nil,'ERR Please specify at least one argument for this redis lib call' end
-local t={...} for i=1,c do local y=ty(t[i]) if y=='number' then t[i]=num(t[i]) elseif y~='string' then return nil,'ERR Lua redis lib command arguments must be strings or integers' end end
+local c=se('#',...) if c==0 then return nil,'ERR Please specify at least one argument for this call' end
+local t={...} for i=1,c do local y=ty(t[i]) if y=='number' then t[i]=num(t[i]) elseif y~='string' then return nil,'ERR Command arguments must be strings or integers' end end
 return t,c end
-local CM={} local cw,cy=coroutine.wrap,coroutine.yield
-local function pk(...) return {...},se('#',...) end
-local function mk() CM.__call=cw(function(...) local p,c=pk(...) while true do
-local t,k=cv(up(p,2,c)) if not t then mk() er(E..k,0) end
-local r=nl(rp(up(t,1,k))) if ty(r)=='table' then local e=rg(r,'err') if e~=nil then mk() er(E..e,0) end end
-p,c=pk(cy(r)) end end) end
-mk()
-local call=setmetatable({},CM)
-local function pcall_(...) local t,c=cv(...) if not t then return {err=c} end return nl(rp(up(t,1,c))) end
-local function fx(e) if ty(e)=='string' then local p=fd(e,E,1,true) if p then return sb(e,p+1) end end return e end
+-- redis.call / redis.pcall. Arguments go to the engine as they came (a vararg call has no C-stack limit:
+-- redis.call('lpush', k, unpack(t)) takes thousands, as in Valkey) unless a number needs formatting: the engine
+-- prints numbers with "%.14g", exact only for integers below 1e14.
+-- Errors are raised at the caller's level: its line is the script's (globals.ts keeps return redis.call(...)
+-- from being a tail call, which would lose it).
+local function rq(...)
+local c=se('#',...) if c==0 then return nil,'ERR Please specify at least one argument for this call' end
+local t,n={...},false for i=1,c do local v=t[i] local y=ty(v) if y=='number' then if v~=fl(v) or v>=1e14 or v<=-1e14 then t[i]=num(v) n=true end elseif y~='string' then return nil,'ERR Command arguments must be strings or integers' end end
+if n then return nl(rp(up(t))) end return nl(rp(...)) end
+local function call(...) local r,e=rq(...) if e then er(E..e,2) end
+if ty(r)=='table' then e=rg(r,'err') if e~=nil then er(E..e,2) end end return r end
+local function pcall_(...) local r,e=rq(...) if e then return {err=e} end return r end
+-- fx: what pcall / xpcall hand the script: the tag dropped (error(nil) / error(true) travel as \2 and their
+-- text, and come back as the value), the engine's marker for a nonexistent global in Valkey's words; xpcall's
+-- handler gets the error table ({err=...}) of a failed redis.call or error({err=...}), as Valkey's does.
+local function fx(e,t) if ty(e)=='string' then local p=fd(e,E,1,true)
+if p then e=sb(e,p+1) if sb(e,1,1)=='\2' then if e=='\2true' then return true elseif e=='\2false' then return false end return nil end
+if t then return {err=e} end return e end
+if fd(e,'__RLUA_E__:',1,true) then e=gs(gs(e,'__RLUA_E__:global%-read:(.*)$',"Script attempted to access nonexistent global variable '%1'"),'__RLUA_E__:command%-arg%-type','Command arguments must be strings or integers') end end return e end
 local function pr(o,...) if o then return true,... end return false,fx((...)) end
 local P=function(f,...) return pr(pc(f,...)) end
-local X=function(f,h) return xp(f,function(e) return h(fx(e)) end) end
-local Er=function(e,l) if ty(e)=='table' then local m=rg(e,'err') local y=ty(m) if y=='string' or y=='number' then er(E..m,2) end er(e,0) end
+local X=function(f,h) return xp(f,function(e) return h(fx(e,true)) end) end
+local Er=function(e,l) local y=ty(e) if y=='table' then local m=rg(e,'err') y=ty(m) if y=='string' or y=='number' then er(E..m,2) end er(e,0) end
+if y=='nil' or y=='boolean' then er(E..'\2'..ts(e),2) end
 l=tn(l) or 1 if l>0 then l=l+1 end er(e,l) end
 local function ro() er('Attempt to modify a readonly table',2) end
-CM.__newindex=ro CM.__metatable=false
 local WI={call=call,pcall=pcall_}
-WI.setresp=function(...) if se('#',...)~=1 then er(E..'ERR redis.setresp() requires one argument.',2) end
+WI.setresp=function(...) if se('#',...)~=1 then er(E..'ERR server.setresp() requires one argument.',2) end
 local v=tn((...)) or 0 v=v>=0 and fl(v) or -fl(-v) if v~=2 and v~=3 then er(E..'ERR RESP version must be 2 or 3.',2) end resp=v rs(v) end
 local K,W
 local function cold() if not K then K=loadstring(C)(W,R,E,cv,ro,P,X,Er) end return K end
-setmetatable(WI,{__index=function(_,k) local v=cold()[k] if v==nil then return R[k] end return v end})
+-- The rarely used redis.* functions, from COLD; its internals (library, format, tonumber) are not redis fields.
+local INTERNAL={library=true,format=true,tonumber=true}
+setmetatable(WI,{__index=function(_,k) if INTERNAL[k] then return R[k] end local v=cold()[k] if v==nil then return R[k] end return v end})
 local function lock(t) return setmetatable({},{__index=t,__newindex=ro,__metatable=false}) end
 W=lock(WI)
 local SI={} for k,v in pairs(string) do SI[k]=v end
@@ -114,13 +127,17 @@ local L=cache[id]
 if not L then if S=='' then return 'm','' end local e L,e=cold().library('f',S,SP,TN) if not L then return 'c',e end keep(id,L) end
 local fn=L[F] if not fn then return 'n','' end
 return 'v',out(fn(Kt,At)) end
-local o=3
+-- Every 50 jobs a step of the collector, as Valkey's eval does (LUA_GC_CYCLE_PERIOD): each job leaves its
+-- tables behind, and the Lua heap (INFO used_memory_lua) stays flat over many scripts instead of growing
+-- until the collector's own pace catches up.
+local o,gn=3,0
 while true do
 local nk=j[o+4] local Kt,At={},{}
 for i=1,nk do Kt[i]=j[o+4+i] end
 for i=o+5+nk,#j do At[#At+1]=j[i] end
 if resp~=2 then resp=2 rs(2) end
 local k,b=job(j[o],j[o+1],j[o+2],j[o+3],Kt,At)
+gn=gn+1 if gn>=50 then gn=0 gc('step',50) end
 j=rp(T,k,resp==3 and '3' or '2',b,sf('%.0f',gc('count')*1024)) o=1
 end
 `;
@@ -130,7 +147,7 @@ local W,R,E,cv,ro,P,X,Er=...
 local er,ty,se,tn,ts,pairs,fl,fd,sb,gs=error,type,select,tonumber,tostring,pairs,math.floor,string.find,string.sub,string.gsub
 local K={}
 K.set_repl=function(...)
-  if se('#',...)~=1 then er(E..'ERR redis.set_repl() requires one argument.',2) end
+  if se('#',...)~=1 then er(E..'ERR server.set_repl() requires one argument.',2) end
   local f=tn((...)) or 0
   f=f>=0 and fl(f) or -fl(-f)
   if f<0 or f>3 then er(E..'ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.',2) end
@@ -140,11 +157,11 @@ K.breakpoint=function() return false end
 K.debug=function() end
 K.log=function(...)
   local c=se('#',...)
-  if c<2 then er(E..'ERR redis.log() requires two arguments or more.',2) end
+  if c<2 then er(E..'ERR server.log() requires two arguments or more.',2) end
   local lv=tn((...))
   if lv==nil then er(E..'ERR First argument must be a number (log level).',2) end
   lv=lv>=0 and fl(lv) or -fl(-lv)
-  if lv<0 or lv>3 then er(E..'ERR Invalid debug level.',2) end
+  if lv<0 or lv>3 then er(E..'ERR Invalid log level.',2) end
   local t={...}
   local out=''
   for j=2,c do
@@ -195,73 +212,90 @@ local FLAGS={['no-writes']=true,['allow-oom']=true,['allow-stale']=true,['no-clu
 local function nog(n) return setmetatable({},{__newindex=ro,__index=function()
   er("Script attempted to access nonexistent global variable '"..n.."'",2) end}) end
 local NK,NA=nog('KEYS'),nog('ARGV')
+-- S is the chunk globals.ts made: its global names are fields of the environment table V (first argument).
 local function library(M,S,SP,TN)
-  local f,e=loadstring('local redis,server,pcall,xpcall,error,KEYS,ARGV,string,tonumber=...;'..S,'@user_function')
+  local f,e=loadstring(S,'@user_function')
   if not f then return nil,e end
   local fns,list={},{}
   local loading=true
   local function bad(m) er(E..'ERR '..m,3) end
+  -- Valkey's luaRegisterFunction: names, keys and flags are strings or numbers (lua_isstring), keys and flags
+  -- match case-insensitively; its texts say server.register_function, and an invalid function name gets the
+  -- library-name text (functionLibCreateFunction in 8.0).
+  local function str(v) local y=ty(v) if y=='string' then return v elseif y=='number' then return ts(v) end end
   local function reg(...)
-    if not loading then er(E..'ERR redis.register_function can only be called on FUNCTION LOAD command',2) end
+    if not loading then er(E..'ERR server.register_function can only be called on FUNCTION LOAD command',2) end
     local c=se('#',...)
     local name,cb,flags,desc
     if c==1 then
       local t=...
-      if ty(t)~='table' then bad('calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).') end
+      if ty(t)~='table' then bad('calling server.register_function with a single argument is only applicable to Lua table (representing named arguments).') end
       for k,v in pairs(t) do
-        if ty(k)~='string' then bad('named argument key given to redis.register_function is not a string') end
+        k=str(k)
+        if not k then bad('named argument key given to server.register_function is not a string') end
+        k=string.lower(k)
         if k=='function_name' then
-          if ty(v)~='string' then bad('function_name argument given to redis.register_function must be a string') end
-          name=v
+          name=str(v)
+          if not name then bad('function_name argument given to server.register_function must be a string') end
         elseif k=='description' then
-          if ty(v)~='string' then bad('description argument given to redis.register_function must be a string') end
-          desc=v
+          desc=str(v)
+          if not desc then bad('description argument given to server.register_function must be a string') end
         elseif k=='callback' then
-          if ty(v)~='function' then bad('callback argument given to redis.register_function must be a function') end
+          if ty(v)~='function' then bad('callback argument given to server.register_function must be a function') end
           cb=v
         elseif k=='flags' then
-          if ty(v)~='table' then bad('flags argument to redis.register_function must be a table representing function flags') end
+          if ty(v)~='table' then bad('flags argument to server.register_function must be a table representing function flags') end
           flags=v
         else
-          bad('unknown argument given to redis.register_function')
+          bad('unknown argument given to server.register_function')
         end
       end
-      if not name then bad('redis.register_function must get a function name argument') end
-      if not cb then bad('redis.register_function must get a callback argument') end
+      if not name then bad('server.register_function must get a function name argument') end
+      if not cb then bad('server.register_function must get a callback argument') end
     elseif c==2 then
       name,cb=...
-      if ty(name)~='string' then bad('first argument to redis.register_function must be a string') end
-      if ty(cb)~='function' then bad('second argument to redis.register_function must be a function') end
+      name=str(name)
+      if not name then bad('first argument to server.register_function must be a string') end
+      if ty(cb)~='function' then bad('second argument to server.register_function must be a function') end
     else
-      bad('wrong number of arguments to redis.register_function')
+      bad('wrong number of arguments to server.register_function')
     end
     local fl2={}
     if flags then
-      for i=1,#flags do
+      local i=1
+      while true do
         local v=flags[i]
-        if ty(v)~='string' or not FLAGS[v] then bad('unknown flag given') end
+        if v==nil then break end
+        v=str(v) v=v and string.lower(v)
+        if not v or not FLAGS[v] then bad('unknown flag given') end
         fl2[#fl2+1]=v
+        i=i+1
       end
     end
-    if name=='' or fd(name,'[^%w_]') then bad('Function names can only contain letters, numbers, or underscores(_) and must be at least one character long') end
+    if name=='' or fd(name,'[^%w_]') then bad('Library names can only contain letters, numbers, or underscores(_) and must be at least one character long') end
     if fns[name] then bad('Function already exists in the library') end
     fns[name]=cb
     list[#list+1]={name,fl2,desc or false}
   end
-  if M=='l' then
-    local LI={register_function=reg,log=K.log,setresp=W.setresp,LOG_DEBUG=0,LOG_VERBOSE=1,LOG_NOTICE=2,LOG_WARNING=3,
-      REDIS_VERSION=R.REDIS_VERSION,REDIS_VERSION_NUM=R.REDIS_VERSION_NUM,VALKEY_VERSION=R.VALKEY_VERSION,
-      VALKEY_VERSION_NUM=R.VALKEY_VERSION_NUM,SERVER_NAME=R.SERVER_NAME}
-    local L=setmetatable({},{__newindex=ro,__metatable=false,__index=function(_,k)
-      local v=LI[k] if v~=nil then return v end
-      er("Script attempted to access nonexistent global variable '"..ts(k).."'",2)
-    end})
-    f(L,L,P,X,Er,NK,NA,SP,TN)
-    return list
-  end
-  local WF=setmetatable({},{__index=setmetatable({register_function=reg},{__index=W}),__newindex=ro,__metatable=false})
-  f(WF,WF,P,X,Er,NK,NA,SP,TN)
+  -- While the body runs (FUNCTION LOAD, or compiling the library for FCALL) its globals are redis and server
+  -- holding register_function, log and the version fields, as in Valkey; then they are the ordinary globals.
+  local LI={register_function=reg,log=K.log,LOG_DEBUG=0,LOG_VERBOSE=1,LOG_NOTICE=2,LOG_WARNING=3,
+    REDIS_VERSION=R.REDIS_VERSION,REDIS_VERSION_NUM=R.REDIS_VERSION_NUM,VALKEY_VERSION=R.VALKEY_VERSION,
+    VALKEY_VERSION_NUM=R.VALKEY_VERSION_NUM,SERVER_NAME=R.SERVER_NAME}
+  local function only(t) return function(_,k) local v=t[k] if v~=nil then return v end
+    er("Script attempted to access nonexistent global variable '"..ts(k).."'",2) end end
+  local L=setmetatable({},{__newindex=ro,__metatable=false,__index=only(LI)})
+  local VM={__newindex=ro,__metatable=false,__index=only({redis=L,server=L})}
+  local V=setmetatable({},VM)
+  -- Source luaparse could not parse keeps the prelude's locals (globals.ts): the old bindings.
+  local B=M=='l' and L or setmetatable({},{__index=setmetatable({register_function=reg},{__index=W}),__newindex=ro,__metatable=false})
+  f(V,B,B,P,X,Er,NK,NA,SP,TN)
   loading=false
+  -- The ordinary globals, copied (lookups stay in C), without KEYS and ARGV (functions get them as arguments).
+  local G={} for k,v in pairs(_G) do G[k]=v end
+  G.KEYS=nil G.ARGV=nil G.redis=W G.server=W G.pcall=P G.xpcall=X G.error=Er G.string=SP G.tonumber=TN
+  VM.__index=setmetatable(G,{__index=only({})})
+  if M=='l' then return list end
   return fns
 end
 K.library=library

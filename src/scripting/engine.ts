@@ -14,7 +14,9 @@ import { createRequire } from "node:module";
 import type { Client } from "../client.js";
 import { Client as ClientClass, type Connection } from "../client.js";
 import type { Server } from "../server.js";
-import { lookupCommand, F, mayReplicate } from "../commands/index.js";
+import { lookupCommand, F, mayReplicate, type CommandEntry } from "../commands/index.js";
+import { writesRefused } from "../commands/replicas.js";
+import { NOREPLICAS, SCRIPT_ERR } from "../errors.js";
 import { REDIS_COMPAT_VERSION, VALKEY_VERSION } from "../version.js";
 import { HOT, COLD } from "./driver.js";
 import { WORKER_SOURCE, SPIN, CAP, M, J } from "./worker.js";
@@ -55,6 +57,8 @@ export interface RunContext {
   startedAt: number;
   /** Called once with the result when the run turned asynchronous (run() returned null). */
   onDone: ((r: RunResult) => void) | null;
+  /** Error texts redis.call already counted in errorstats: the script's error reply carrying one is not counted again. */
+  counted: Set<string>;
 }
 
 export type RunResult =
@@ -425,15 +429,14 @@ function hostCall(server: Server, r: Run, args: Buffer[], resp: 2 | 3): Buffer {
     return target === undefined ? errReply("ERR") : aclAllows(ctx.caller.user, target, args.slice(1)) ? ONE : ZERO;
   }
   const e = lookupCommand(args);
-  if (e === undefined) return errReply("ERR Unknown Valkey command called from script");
-  if (e.run === undefined || (e.arity > 0 && args.length !== e.arity) || args.length < -e.arity) {
-    return errReply("ERR Wrong number of args calling Valkey command from script");
-  }
+  if (e === undefined) return refuse(server, ctx, SCRIPT_ERR.unknownCommand, undefined);
+  if (e.run === undefined || (e.arity > 0 && args.length !== e.arity) || args.length < -e.arity) return refuse(server, ctx, SCRIPT_ERR.wrongArity, e);
   const bits = e.bits!;
-  if (bits & F.NOSCRIPT) return errReply("ERR This Valkey command is not allowed from script");
+  if (bits & F.NOSCRIPT) return refuse(server, ctx, SCRIPT_ERR.noscript, e);
   const denied = aclDeniedInScript(ctx.caller, e, args);
-  if (denied !== null) return errReply(denied);
-  if (ctx.readOnly && mayReplicate(e)) return errReply("ERR Write commands are not allowed from read-only scripts.");
+  if (denied !== null) return refuse(server, ctx, denied, e);
+  if (ctx.readOnly && mayReplicate(e)) return refuse(server, ctx, SCRIPT_ERR.readOnlyWrite, e);
+  if (bits & F.WRITE && writesRefused(server)) return refuse(server, ctx, NOREPLICAS.reply, e);
   const fc = scriptClient(server);
   // The script's commands run as the caller would run them: same db (SELECT inside the script stays inside it).
   if (fc.w.proto !== resp) fc.w.proto = resp;
@@ -445,7 +448,18 @@ function hostCall(server: Server, r: Run, args: Buffer[], resp: 2 | 3): Buffer {
   if (bits & F.WRITE) ctx.dirty = true;
   // Keys the script reads are tracked for the caller's client-side cache, as Valkey's call() does.
   if (ctx.caller.tracking !== null) rememberKeys(ctx.caller, e, args);
-  return fc.w.take() ?? EMPTY;
+  const out = fc.w.take() ?? EMPTY;
+  // A failed command was counted by server.call.
+  if (out[0] === 0x2d) ctx.counted.add(out.toString("latin1", 1, out.indexOf(13)));
+  return out;
+}
+
+function refuse(server: Server, ctx: RunContext, text: string, e: CommandEntry | undefined): Buffer {
+  if (e !== undefined) e.rejectedCalls!++;
+  server.stats.rejectedCalls++;
+  server.stats.errorReply(text);
+  ctx.counted.add(text);
+  return errReply(text);
 }
 
 const LOG_LEVELS = ["debug", "verbose", "notice", "warning"] as const;
@@ -543,14 +557,16 @@ export function raisedError(v: { err: Buffer; code?: Buffer; meta?: { kind?: str
 } {
   const meta = v.meta;
   if (meta?.kind === "global-read") {
-    return { message: `ERR ${chunk}:${meta.line}: Script attempted to access nonexistent global variable '${meta.name ?? ""}'`, line: meta.line };
+    return { message: `ERR ${chunk}:${meta.line}: ${SCRIPT_ERR.globalRead(meta.name ?? "")}`, line: meta.line };
   }
   const raw = v.err.toString("latin1");
   const code = v.code?.toString("latin1");
   const mark = raw.indexOf("\x01");
   if (mark >= 0) {
     const m = POS.exec(raw.slice(0, mark));
-    return { message: raw.slice(mark + 1), line: m ? Number(m[1]) : 1 };
+    // error(nil) / error(true): the value's text (driver.ts, Er).
+    const message = raw.charCodeAt(mark + 1) === 2 ? `ERR ${raw.slice(mark + 2)}` : raw.slice(mark + 1);
+    return { message, line: m ? Number(m[1]) : 1 };
   }
   const full = code !== undefined && code !== "ERR" ? `${code} ${raw}` : raw;
   const m = /^(?:user_script|user_function):(\d+):/.exec(full);

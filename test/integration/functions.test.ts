@@ -56,7 +56,8 @@ describeRuntimes("functions", (ctx) => {
       ["#!lua name=bad-name\nredis.register_function('x', function() return 1 end)", "ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long"],
       [
         "#!lua name=l10\nredis.register_function('bad-name', function() return 1 end)",
-        "ERR Error registering functions: ERR Function names can only contain letters, numbers, or underscores(_) and must be at least one character long",
+        // Valkey 8.0's text for an invalid function name (functionLibCreateFunction) names libraries
+        "ERR Error registering functions: ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long",
       ],
     ];
     for (const [code, err] of cases) expect(await raw.call("FUNCTION", "LOAD", code), code).toBe(`-${err}\r\n`);

@@ -153,10 +153,13 @@ describeRuntimes("scripting", (ctx) => {
 
   it("the redis table, redis.call and string cannot be changed by a script (nothing leaks into the next one)", async () => {
     const raw = await ctx.raw();
-    for (const script of ["redis.call = function() return 1 end", "redis.call.x = 1", "string.format = nil", "redis.newfield = 1", "setmetatable(redis.call, {})"]) {
-      expect(await raw.call("EVAL", script, "0"), script).toMatch(/^-ERR user_script:1: (Attempt to modify a readonly table|cannot change a protected metatable)/);
+    for (const script of ["redis.call = function() return 1 end", "string.format = nil", "redis.newfield = 1"]) {
+      expect(await raw.call("EVAL", script, "0"), script).toMatch(/^-ERR user_script:1: Attempt to modify a readonly table/);
     }
-    expect(await raw.call("EVAL", "return {type(redis.call.x), redis.call('ping')}", "0")).toBe("*2\r\n$3\r\nnil\r\n+PONG\r\n");
+    // redis.call is a function, as Valkey's
+    expect(await raw.call("EVAL", "redis.call.x = 1", "0")).toMatch(/^-ERR user_script:1: attempt to index field 'call' \(a function value\)/);
+    expect(await raw.call("EVAL", "setmetatable(redis.call, {})", "0")).toMatch(/^-ERR user_script:1: bad argument #1 to 'setmetatable' \(table expected, got function\)/);
+    expect(await raw.call("EVAL", "return {type(redis.call), redis.call('ping')}", "0")).toBe("*2\r\n$8\r\nfunction\r\n+PONG\r\n");
   });
 
   it("compiled scripts are kept between calls and survive a script error", async () => {
@@ -164,7 +167,7 @@ describeRuntimes("scripting", (ctx) => {
     await r.del("c1");
     const inc = "return redis.call('INCR', KEYS[1])";
     for (let i = 1; i <= 5; i++) expect(await r.eval(inc, 1, "c1")).toBe(i);
-    await expect(r.eval("return redis.call('nosuch')", 0)).rejects.toThrow(/Unknown Valkey command/);
+    await expect(r.eval("return redis.call('nosuch')", 0)).rejects.toThrow(/Unknown command/);
     expect(await r.eval(inc, 1, "c1")).toBe(6);
     // the same source under different KEYS/ARGV, and two scripts interleaved
     expect(await r.eval("return {KEYS[1], ARGV[1]}", 1, "a", "b")).toEqual(["a", "b"]);
@@ -204,11 +207,11 @@ describeRuntimes("scripting", (ctx) => {
       ["x = 5", "ERR user_script:1: Attempt to modify a readonly table" + suffix("x = 5", 1)],
       ["return undefinedvar", "ERR user_script:1: Script attempted to access nonexistent global variable 'undefinedvar'" + suffix("return undefinedvar", 1)],
       ["local t = nil\nreturn t.x", "ERR user_script:2: attempt to index local 't' (a nil value)" + suffix("local t = nil\nreturn t.x", 2)],
-      ["return redis.call('nosuchcmd')", "ERR Unknown Valkey command called from script" + suffix("return redis.call('nosuchcmd')", 1)],
-      ["return redis.call('GET')", "ERR Wrong number of args calling Valkey command from script" + suffix("return redis.call('GET')", 1)],
-      ["return redis.call('MULTI')", "ERR This Valkey command is not allowed from script" + suffix("return redis.call('MULTI')", 1)],
-      ["return redis.call()", "ERR Please specify at least one argument for this redis lib call" + suffix("return redis.call()", 1)],
-      ["return redis.call('GET', {})", "ERR Lua redis lib command arguments must be strings or integers" + suffix("return redis.call('GET', {})", 1)],
+      ["return redis.call('nosuchcmd')", "ERR Unknown command called from script" + suffix("return redis.call('nosuchcmd')", 1)],
+      ["return redis.call('GET')", "ERR Wrong number of args calling command from script" + suffix("return redis.call('GET')", 1)],
+      ["return redis.call('MULTI')", "ERR This Redis command is not allowed from script" + suffix("return redis.call('MULTI')", 1)],
+      ["return redis.call()", "ERR Please specify at least one argument for this call" + suffix("return redis.call()", 1)],
+      ["return redis.call('GET', {})", "ERR Command arguments must be strings or integers" + suffix("return redis.call('GET', {})", 1)],
       ["return redis.setresp(4)", "ERR RESP version must be 2 or 3." + suffix("return redis.setresp(4)", 1)],
       ["return cjson.decode('x')", "ERR user_script:1: Expected value but found invalid token at character 1" + suffix("return cjson.decode('x')", 1)],
     ];
@@ -259,7 +262,7 @@ describeRuntimes("scripting", (ctx) => {
     await expect(r.eval("redis.set_repl(99)", 0)).rejects.toThrow(
       "ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
     );
-    await expect(r.eval("redis.log(1)", 0)).rejects.toThrow("ERR redis.log() requires two arguments or more.");
+    await expect(r.eval("redis.log(1)", 0)).rejects.toThrow("ERR server.log() requires two arguments or more.");
     expect(await r.eval("redis.log(redis.LOG_DEBUG, 'quiet') redis.set_repl(redis.REPL_ALL) redis.debug('x') return 1", 0)).toBe(1);
     expect(await r.eval("return redis.sha1hex('')", 0)).toBe("da39a3ee5e6b4b0d3255bfef95601890afd80709");
   });
@@ -291,8 +294,8 @@ describeRuntimes("scripting", (ctx) => {
     expect(await raw.call("SCRIPT", "SHOW", sha1(src))).toBe(`$${src.length}\r\n${src}\r\n`);
     expect(await raw.call("SCRIPT", "FLUSH", "BOGUS")).toBe("-ERR SCRIPT FLUSH only support SYNC|ASYNC option\r\n");
     expect(await raw.call("SCRIPT", "FLUSH", "ASYNC")).toBe("+OK\r\n");
-    expect(await raw.call("EVALSHA", sha1(src), "0")).toBe("-NOSCRIPT No matching script. Please use EVAL.\r\n");
-    expect(await raw.call("SCRIPT", "SHOW", sha1(src))).toBe("-NOSCRIPT No matching script. Please use EVAL.\r\n");
+    expect(await raw.call("EVALSHA", sha1(src), "0")).toBe("-NOSCRIPT No matching script.\r\n");
+    expect(await raw.call("SCRIPT", "SHOW", sha1(src))).toBe("-NOSCRIPT No matching script.\r\n");
     // EVAL caches what it runs
     expect(await raw.call("EVAL", src, "0")).toBe("$6\r\ncached\r\n");
     expect(await raw.call("EVALSHA", sha1(src), "0")).toBe("$6\r\ncached\r\n");
@@ -335,7 +338,7 @@ describeRuntimes("scripting", (ctx) => {
     expect(await raw.call("EVAL", "return 1", "-1")).toBe("-ERR Number of keys can't be negative\r\n");
     expect(await raw.call("EVAL", "return 1", "3", "a")).toBe("-ERR Number of keys can't be greater than number of args\r\n");
     expect(await raw.call("EVAL", "return 1")).toBe("-ERR wrong number of arguments for 'eval' command\r\n");
-    expect(await raw.call("EVALSHA", "abc", "0")).toBe("-NOSCRIPT No matching script. Please use EVAL.\r\n");
+    expect(await raw.call("EVALSHA", "abc", "0")).toBe("-NOSCRIPT No matching script.\r\n");
   });
 
   it("read-only scripts and shebang flags", async () => {
