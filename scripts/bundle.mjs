@@ -3,6 +3,7 @@
 // (dist/index.js) stays the plain tsc build. Packages that are only needed by `dev`, `health` or scripts
 // stay external and load on demand.
 import { build } from "esbuild";
+import { chmodSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -19,3 +20,5 @@ await build({
   external: ["ioredis", "concurrently", "lua-redis-wasm", "dotenv"],
   logLevel: "warning",
 });
+// dist/cli.js is a command too (`node dist/cli.js`, and older installs link it as the bin): keep it executable.
+chmodSync(join(ROOT, "dist", "cli.js"), 0o755);

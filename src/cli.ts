@@ -2,6 +2,7 @@
 // The `valkey-bun` command: `valkey-bun [redis-server style flags | redis.conf]`, `valkey-bun dev`,
 // `valkey-bun health`. Imports stay lazy so a sidecar answers PING within milliseconds of spawn.
 
+import { currentRuntime, delegate, runtimeLabel, RuntimeError, takeRuntimeFlag, wantedRuntime, watchParent } from "./runtime.js";
 import { VERSION } from "./version.js";
 
 const HELP = `valkey-bun ${VERSION} — a Valkey/Redis-compatible in-memory server (Bun and Node.js 20+)
@@ -12,6 +13,9 @@ Usage:
   valkey-bun health [--url redis://...] [--wait 30s]     exit 0 when a server answers PING and is not loading
   valkey-bun --help | --version
 
+--runtime bun|node|auto (or VALKEY_RUNTIME) picks the runtime that serves. auto, the default: Bun when Bun
+  runs or launched this command (bun src/cli.ts, bunx valkey-bun, bun run start), otherwise Node.
+
 Flags are redis-server's: --port 6380 --bind 127.0.0.1 --requirepass secret --databases 4
   --maxclients 100 --loglevel warning --protected-mode no --save '' --appendonly no ...
   (any Valkey config parameter works as --name value; --test-clock exposes DEBUG CLOCK for tests)
@@ -21,7 +25,26 @@ Environment (a .env file in the working directory is read too; real environment 
 
 Data lives in memory only: nothing is ever written to disk.`;
 
-async function main(argv: string[]): Promise<number> {
+/** The launcher that handed over to us (runtime.ts delegate()), whose death must stop the server. */
+let parentPid = NaN;
+
+async function main(all: string[]): Promise<number> {
+  let argv: string[];
+  try {
+    const taken = takeRuntimeFlag(all);
+    argv = taken.argv;
+    // bin/valkey-bun.js marks the installed command: only there does Bun's user agent mean "serve on Bun".
+    const target = wantedRuntime(taken.choice, process.env, (globalThis as { __valkeyBunBin?: boolean }).__valkeyBunBin === true);
+    // Consumed here: the processes this one starts (the dev stack's server and apps) choose for themselves.
+    parentPid = Number(process.env.VALKEY_BUN_PARENT_PID);
+    delete process.env.VALKEY_RUNTIME;
+    delete process.env.VALKEY_BUN_PARENT_PID;
+    if (target !== currentRuntime) return await delegate(target, argv);
+  } catch (e) {
+    if (!(e instanceof RuntimeError)) throw e;
+    console.error(`valkey-bun: ${e.message}`);
+    return 2;
+  }
   if (argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
     console.log(HELP);
     return 0;
@@ -73,26 +96,29 @@ async function serve(argv: string[]): Promise<number> {
   }
   const host = cfg.bind(config).split(/\s+/)[0]!.replace(/^-/, "");
   const shown = host === "*" || host === "0.0.0.0" || host === "::*" ? "127.0.0.1" : host;
-  const runtime = typeof (globalThis as { Bun?: { version: string } }).Bun !== "undefined" ? `bun ${(globalThis as unknown as { Bun: { version: string } }).Bun.version}` : `node ${process.version}`;
+  // Signals are handled before the ready line: whoever waits for it may stop the server the moment it appears.
+  const stopped = new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = async (why: string) => {
+      if (stopping) return;
+      stopping = true;
+      running.server.log("notice", `${why}, shutting down (nothing to save: data lives in memory only)`);
+      await running.close();
+      resolve(0);
+    };
+    process.on("SIGTERM", () => void stop("Received SIGTERM"));
+    process.on("SIGINT", () => void stop("Received SIGINT"));
+    running.server.onShutdown = () => void stop("Received SHUTDOWN");
+    watchParent(() => void stop("The process that started this server is gone"), parentPid);
+  });
+  const runtime = runtimeLabel();
   if (cfg.loglevel(config) !== "nothing") {
     const unix = cfg.unixsocket(config);
     console.log(
       `valkey-bun ${VERSION} ready on redis://${shown}:${running.port}${unix !== null ? ` and unix socket ${unix}` : ""} (${runtime}, pid ${process.pid})`,
     );
   }
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = async (sig: string) => {
-      if (stopping) return;
-      stopping = true;
-      running.server.log("notice", `Received ${sig}, shutting down (nothing to save: data lives in memory only)`);
-      await running.close();
-      resolve(0);
-    };
-    process.on("SIGTERM", () => void stop("SIGTERM"));
-    process.on("SIGINT", () => void stop("SIGINT"));
-    running.server.onShutdown = () => void stop("SHUTDOWN");
-  });
+  return stopped;
 }
 
 main(process.argv.slice(2)).then(

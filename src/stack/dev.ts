@@ -3,12 +3,11 @@
 // conditions hold (compose semantics), tear everything down together, and exit with the code that matters.
 
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
-import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { constants } from "node:os";
-import { delimiter, dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import type { CloseEvent, Command } from "concurrently";
+import { cliEntry, currentRuntime, findRuntime, PKG_ROOT, type RuntimeName } from "../runtime.js";
 import { loadIoredis, probe, watchHealth, type HealthWatch } from "./health.js";
 import { loadManifest, ManifestError, shellQuote, type ServiceSpec, type Stack } from "./manifest.js";
 
@@ -19,14 +18,6 @@ conditions hold (service_started, service_healthy, service_completed_successfull
 Ctrl-C stops everything; so does any process exiting, unless kill_others says otherwise. The exit code is
 0 when the manifest's success condition holds, otherwise the first failing process's exit code.`;
 
-const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
-/** The package root: the nearest folder above this file holding package.json (src/stack/, dist/stack/, or the
- *  bundled dist/ chunk this file ends up in). */
-const PKG_ROOT = ((): string => {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-})();
 const COLORS = ["cyan", "green", "yellow", "blue", "magenta", "white"];
 
 class UsageError extends Error {}
@@ -46,30 +37,14 @@ function parseArgs(argv: string[]): { manifest: string } | "help" {
   return { manifest };
 }
 
-function onPath(name: string): string | null {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (dir && existsSync(join(dir, name))) return join(dir, name);
-  }
-  return null;
-}
-
 /** The server's command line for the manifest's runtime. */
-export function serverCommand(stack: Stack): { argv: string[]; runtime: "node" | "bun" } {
-  const runtime = stack.valkey.runtime === "auto" ? (isBun ? "bun" : "node") : stack.valkey.runtime;
-  if (runtime === "node") {
-    const cli = join(PKG_ROOT, "dist", "cli.js");
-    if (!existsSync(cli)) throw new UsageError(`runtime "node" runs ${cli}, which does not exist (build with: npm run build)`);
-    const node = isBun ? onPath("node") : process.execPath;
-    if (!node) throw new UsageError('runtime "node": no `node` on PATH');
-    return { argv: [node, cli, ...stack.valkey.args], runtime };
-  }
-  const cli = join(PKG_ROOT, "src", "cli.ts");
-  if (!existsSync(cli)) throw new UsageError(`runtime "bun" runs ${cli}, which does not exist`);
-  const bun = isBun
-    ? process.execPath
-    : [join(PKG_ROOT, "node_modules", ".bin", "bun"), join(PKG_ROOT, "..", ".bin", "bun")].find((p) => existsSync(p)) ?? onPath("bun");
-  if (!bun) throw new UsageError('runtime "bun": no `bun` found (install it, or use "runtime": "node")');
-  return { argv: [bun, cli, ...stack.valkey.args], runtime };
+export function serverCommand(stack: Stack): { argv: string[]; runtime: RuntimeName } {
+  const runtime = stack.valkey.runtime === "auto" ? currentRuntime : stack.valkey.runtime;
+  const cli = cliEntry(runtime);
+  if (!cli) throw new UsageError(`runtime "${runtime}" runs ${join(PKG_ROOT, "dist", "cli.js")}, which does not exist (build with: npm run build)`);
+  const exe = findRuntime(runtime);
+  if (!exe) throw new UsageError(runtime === "node" ? 'runtime "node": no `node` on PATH' : 'runtime "bun": no `bun` found (install it, or use "runtime": "node")');
+  return { argv: [exe, cli, ...stack.valkey.args], runtime };
 }
 
 /** A free TCP port on the server's address, for `port: 0` (apps need the URL before the server starts). */
