@@ -3,12 +3,14 @@
 // conditions hold (compose semantics), tear everything down together, and exit with the code that matters.
 
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { Writable } from "node:stream";
 import { createServer } from "node:net";
 import { constants } from "node:os";
 import { join, resolve } from "node:path";
 import type { CloseEvent, Command } from "concurrently";
 import { cliEntry, currentRuntime, findRuntime, PKG_ROOT, type RuntimeName } from "../runtime.js";
 import { loadIoredis, probe, watchHealth, type HealthWatch } from "./health.js";
+import { startReaper, type Reaper } from "./reaper.js";
 import { loadManifest, ManifestError, shellQuote, type ServiceSpec, type Stack } from "./manifest.js";
 
 export const DEV_HELP = `Usage: valkey-bun dev [--manifest config/stack.json]
@@ -138,27 +140,36 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   // Start the server before loading concurrently (rxjs is most of dev's own startup): both happen at once.
-  const early = spawnEarly(serverCommandLine(server.argv), stack.valkey);
+  const reaper = startReaper();
+  const early = spawnEarly(serverCommandLine(server.argv), stack.valkey, reaper);
   const signals = { caught: null as NodeJS.Signals | null };
   const onSignal = (s: NodeJS.Signals) => {
     signals.caught ??= s;
     if (!early.adopted) early.child.kill(s);
   };
   for (const s of SIGNALS) process.on(s, onSignal);
+  // Our stdout closed (`valkey-bun dev | head -3`, a terminal gone): that is a hangup; stop everything as for SIGHUP.
+  const onStdoutError = (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE" && signals.caught === null) process.emit("SIGHUP" as never, "SIGHUP" as never);
+  };
+  process.stdout.on("error", onStdoutError);
   try {
-    return await run(stack, server, t0, early, signals);
+    return await run(stack, server, t0, early, signals, reaper);
   } finally {
     for (const s of SIGNALS) process.off(s, onSignal);
     if (!early.adopted && early.child.exitCode === null) early.child.kill("SIGTERM");
+    reaper.release();
   }
 }
 
 const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
-/** How concurrently runs a command line: /bin/sh -c (cmd.exe on Windows). */
-function shellSpawn(command: string, options: SpawnOptions): ChildProcess {
+/** How concurrently runs a command line: /bin/sh -c (cmd.exe on Windows), in a process group the reaper knows. */
+function shellSpawn(command: string, options: SpawnOptions, reaper: Reaper): ChildProcess {
   if (process.platform === "win32") return spawn("cmd.exe", ["/s", "/c", `"${command}"`], { ...options, windowsVerbatimArguments: true });
-  return spawn("/bin/sh", ["-c", command], options);
+  const child = spawn("/bin/sh", ["-c", command], { ...options, detached: reaper.detached });
+  reaper.add(child);
+  return child;
 }
 
 /** `exec` so the server is the process concurrently watches and signals (its exit code, not the shell's). */
@@ -175,8 +186,10 @@ interface EarlyServer {
   spawnedAt: number;
 }
 
-function spawnEarly(command: string, spec: ServiceSpec): EarlyServer {
-  const child = shellSpawn(command, { cwd: spec.cwd, env: { ...process.env, ...spec.env }, stdio: ["pipe", "pipe", "pipe"] });
+function spawnEarly(command: string, spec: ServiceSpec, reaper: Reaper): EarlyServer {
+  // VALKEY_BUN_PARENT_PID: the server also watches us itself (src/runtime.ts watchParent).
+  const env = { ...process.env, ...spec.env, VALKEY_BUN_PARENT_PID: String(process.pid) };
+  const child = shellSpawn(command, { cwd: spec.cwd, env, stdio: ["pipe", "pipe", "pipe"] }, reaper);
   const early: EarlyServer = { command, child, adopted: false, missed: [], spawnedAt: performance.now() };
   child.on("error", (e) => !early.adopted && early.missed.push(["error", e]));
   child.on("close", (code, signal) => !early.adopted && early.missed.push(["close", code, signal]));
@@ -189,6 +202,7 @@ async function run(
   t0: number,
   early: EarlyServer,
   signals: { caught: NodeJS.Signals | null },
+  reaper: Reaper,
 ): Promise<number> {
   const cc = await import("concurrently");
   setImmediate(loadIoredis); // load the probe's client while the server starts
@@ -335,6 +349,17 @@ async function run(
     },
   };
 
+  // Once a signal stops the stack (Ctrl-C, SIGTERM, stdout closed), per-process exit lines and "Sending SIGTERM to
+  // other processes.." read as failures; one "stopped" line after the teardown says what happened instead.
+  const quietWhenStopping = new Proxy(logger, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop, target) as unknown;
+      if (typeof v !== "function") return v;
+      if (prop !== "logCommandEvent" && prop !== "logGlobalEvent") return v.bind(target);
+      return (...a: unknown[]) => signals.caught === null && (v as (...x: unknown[]) => void).apply(target, a);
+    },
+  });
+
   const palette = [...COLORS];
   const inputs = specs.map((s) => ({
     name: s.name,
@@ -345,11 +370,17 @@ async function run(
   }));
   const { result, commands: started } = cc.createConcurrently(inputs, {
     logger,
-    outputStream: process.stdout,
+    // Not process.stdout itself: concurrently throws once its stream errored, and ours does when stdout closes.
+    outputStream: new Writable({
+      write(chunk, _enc, done) {
+        if (process.stdout.writable) process.stdout.write(chunk);
+        done();
+      },
+    }),
     abortSignal: abortController.signal,
     // The server's first start adopts the process spawned early; everything else spawns as concurrently does.
     spawn: (command: string, options: SpawnOptions) => {
-      if (early.adopted || command !== early.command) return shellSpawn(command, options);
+      if (early.adopted || command !== early.command) return shellSpawn(command, options, reaper);
       early.adopted = true;
       if (early.missed.length) setImmediate(() => early.missed.forEach(([event, ...args]) => early.child.emit(event, ...args)));
       return early.child;
@@ -362,11 +393,11 @@ async function run(
       healthchecks,
       new cc.LogError({ logger }),
       new cc.LogOutput({ logger }),
-      new cc.LogExit({ logger }),
+      new cc.LogExit({ logger: quietWhenStopping }),
       new cc.KillOnSignal({ process, abortController }),
       restarts,
       new cc.KillOthers({
-        logger,
+        logger: quietWhenStopping,
         conditions: stack.killOthers,
         killSignal: stack.killSignal,
         timeoutMs: stack.killTimeoutMs,
@@ -398,6 +429,10 @@ async function run(
   } finally {
     process.off("beforeExit", stranded);
     for (const w of health.values()) w.stop();
+  }
+  if (signals.caught !== null) {
+    const why = signals.caught === "SIGHUP" && !process.stdout.writable ? "stdout closed" : signals.caught;
+    logger.logGlobalEvent(`stopped (${why}) after ${((performance.now() - t0) / 1000).toFixed(1)}s: ${specs.map((s) => s.name).join(", ")}`);
   }
   if (gateFailure !== null) return 1;
   if (signals.caught !== null && signals.caught !== "SIGINT") return exitNumber(signals.caught);
