@@ -17,6 +17,8 @@ await build({
   platform: "node",
   target: "node20",
   chunkNames: "chunks/[name]-[hash]",
+  // ESM builds first: jsonc-parser's "main" is a UMD file whose dynamic require()s cannot live in an ESM bundle.
+  mainFields: ["module", "main"],
   external: ["ioredis", "concurrently", "lua-redis-wasm", "dotenv"],
   logLevel: "warning",
 });

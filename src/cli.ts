@@ -2,6 +2,7 @@
 // The `valkey-bun` command: `valkey-bun [redis-server style flags | redis.conf]`, `valkey-bun dev`,
 // `valkey-bun health`. Imports stay lazy so a sidecar answers PING within milliseconds of spawn.
 
+import { loadEnvFile } from "./envfile.js";
 import { currentRuntime, delegate, runtimeLabel, RuntimeError, takeRuntimeFlag, wantedRuntime, watchParent } from "./runtime.js";
 import { VERSION } from "./version.js";
 
@@ -65,14 +66,13 @@ async function serve(argv: string[]): Promise<number> {
     import("./config.js"),
     import("./server.js"),
   ]);
-  const dotenv = await import("dotenv");
-  dotenv.config({ quiet: true });
+  const envFile = await loadEnvFile();
   let config;
   try {
-    config = loadConfig({ argv });
+    config = loadConfig({ argv, envFile });
   } catch (e) {
     if (e instanceof ConfigError) {
-      console.error(`valkey-bun: ${e.message}`);
+      for (const line of e.message.split("\n")) console.error(`valkey-bun: ${line}`);
       return 1;
     }
     throw e;

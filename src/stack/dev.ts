@@ -8,6 +8,7 @@ import { createServer } from "node:net";
 import { constants } from "node:os";
 import { join, resolve } from "node:path";
 import type { CloseEvent, Command } from "concurrently";
+import { loadEnvFile } from "../envfile.js";
 import { cliEntry, currentRuntime, findRuntime, PKG_ROOT, type RuntimeName } from "../runtime.js";
 import { loadIoredis, probe, watchHealth, type HealthWatch } from "./health.js";
 import { startReaper, type Reaper } from "./reaper.js";
@@ -119,17 +120,16 @@ export async function main(argv: string[]): Promise<number> {
     console.log(DEV_HELP);
     return 0;
   }
-  const dotenv = await import("dotenv");
-  dotenv.config({ quiet: true });
+  const envFile = await loadEnvFile();
 
   let stack: Stack;
   let server: { argv: string[]; runtime: "node" | "bun" };
   try {
     const file = resolve(args.manifest);
-    stack = loadManifest(file, { env: process.env });
+    stack = loadManifest(file, { env: process.env, envFile });
     if (stack.valkey.port === 0) {
       const port = await freePort(stack.valkey.connectHost);
-      stack = loadManifest(file, { env: process.env, port });
+      stack = loadManifest(file, { env: process.env, envFile, port });
     }
     server = serverCommand(stack);
   } catch (e) {

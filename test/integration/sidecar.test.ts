@@ -217,14 +217,14 @@ for (const runtime of RUNTIMES) {
       expect(p.out.match(/\[flaky ?\] .* restarted/g)).toHaveLength(2);
     });
 
-    it("a bad manifest exits 1 with every problem named by its path", async () => {
+    it("a bad manifest exits 1 with every problem named by its path and line", async () => {
       const file = writeManifest({ valkey: { port: "6379" }, apps: { web: { command: "x", depends_on: { valkey: { condition: "healthy" } } } } });
       const p = cli(runtime, ["dev", "--manifest", file]);
       expect(await p.code()).toBe(1);
       expect(p.out).toBe(
         `valkey-bun dev: ${file}: invalid stack manifest\n` +
-          '  valkey.port: expected number, got string "6379"\n' +
-          '  apps.web.depends_on.valkey.condition: Invalid option: expected one of "service_started"|"service_healthy"|"service_completed_successfully"\n',
+          '  line 3: valkey.port: expected number, got string "6379"\n' +
+          '  line 10: apps.web.depends_on.valkey.condition: Invalid option: expected one of "service_started"|"service_healthy"|"service_completed_successfully"\n',
       );
       const missing = cli(runtime, ["dev"], { cwd: TMP });
       expect(await missing.code()).toBe(1);
