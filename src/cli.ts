@@ -14,6 +14,9 @@ Usage:
   valkey-bun health [--url redis://...] [--wait 30s]     exit 0 when a server answers PING and is not loading
   valkey-bun --help | --version
 
+--ui [port] also serves the key browser on http://127.0.0.1:<port>/ (a free port without one): keys, values,
+  pub/sub, MONITOR, SLOWLOG and INFO, behind the server's password.
+
 --runtime bun|node|auto (or VALKEY_RUNTIME) picks the runtime that serves. auto, the default: Bun when Bun
   runs or launched this command (bun src/cli.ts, bunx valkey-bun, bun run start), otherwise Node.
 
@@ -61,11 +64,22 @@ async function main(all: string[]): Promise<number> {
   return serve(argv);
 }
 
-async function serve(argv: string[]): Promise<number> {
+async function serve(all: string[]): Promise<number> {
   const [{ loadConfig, ConfigError, cfg }, { listen, PortInUseError }] = await Promise.all([
     import("./config.js"),
     import("./server.js"),
   ]);
+  // --ui [port]: the key browser (src/ui), not a Valkey parameter. Loaded only when asked for.
+  let argv = all;
+  let uiPort: number | null = null;
+  if (all.some((a) => a === "--ui" || a.startsWith("--ui="))) {
+    try {
+      ({ argv, port: uiPort } = (await import("./ui/server.js")).takeUiFlag(all));
+    } catch (e) {
+      console.error(`valkey-bun: ${(e as Error).message}`);
+      return 1;
+    }
+  }
   const envFile = await loadEnvFile();
   let config;
   try {
@@ -96,6 +110,17 @@ async function serve(argv: string[]): Promise<number> {
   }
   const host = cfg.bind(config).split(/\s+/)[0]!.replace(/^-/, "");
   const shown = host === "*" || host === "0.0.0.0" || host === "::*" ? "127.0.0.1" : host;
+  let ui: { url: string; close(): Promise<void> } | null = null;
+  if (uiPort !== null) {
+    try {
+      const { startUi } = await import("./ui/server.js");
+      ui = await startUi({ port: uiPort, redisHost: shown, redisPort: running.port, password: () => cfg.password(running.server.config) });
+    } catch (e) {
+      console.error(`valkey-bun: cannot start the key browser on 127.0.0.1:${uiPort}: ${(e as Error).message}`);
+      await running.close();
+      return 1;
+    }
+  }
   // Signals are handled before the ready line: whoever waits for it may stop the server the moment it appears.
   const stopped = new Promise<number>((resolve) => {
     let stopping = false;
@@ -103,6 +128,7 @@ async function serve(argv: string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       running.server.log("notice", `${why}, shutting down (nothing to save: data lives in memory only)`);
+      await ui?.close();
       await running.close();
       resolve(0);
     };
@@ -118,6 +144,7 @@ async function serve(argv: string[]): Promise<number> {
       `valkey-bun ${VERSION} ready on redis://${shown}:${running.port}${unix !== null ? ` and unix socket ${unix}` : ""} (${runtime}, pid ${process.pid})`,
     );
   }
+  if (ui) console.log(`valkey-bun key browser on ${ui.url}`);
   return stopped;
 }
 

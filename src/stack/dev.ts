@@ -311,6 +311,13 @@ async function run(
               sub.unsubscribe();
               watch.poke();
             });
+            // The key browser's URL, said once by the launcher itself so it stands out from the server's output.
+            const ui = c.stdout.subscribe((buf) => {
+              const m = /key browser on (http:\/\/\S+)/.exec(String(buf));
+              if (!m) return;
+              ui.unsubscribe();
+              logger.logGlobalEvent(`key browser: ${m[1]}`);
+            });
           }
         });
         c.close.subscribe((e) => {

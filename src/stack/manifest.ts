@@ -129,6 +129,14 @@ const valkeyService = z
     maxclients: z.number().int().min(1).meta({ description: "Maximum simultaneous clients (default VALKEY_MAXCLIENTS or 10000)." }).optional(),
     loglevel: z.enum(["debug", "verbose", "notice", "warning", "nothing"]).optional(),
     test_clock: z.boolean().meta({ description: "Start with --test-clock: DEBUG CLOCK GET | ADVANCE ms | SET ms move the server's clock." }).optional(),
+    ui: z
+      .union([z.boolean(), z.number().int().min(0).max(65535)])
+      .meta({
+        description:
+          "Serve the key browser (--ui): true for a free port, or a port number. It binds 127.0.0.1 only and asks for the server's password; `valkey-bun dev` prints its URL.",
+        examples: [true, 8001],
+      })
+      .optional(),
     flags: z
       .record(z.string().regex(/^[a-z][a-z0-9-]*$/, { error: "flag names are Valkey config parameters, lowercase, without leading --" }), envValue)
       .meta({
@@ -492,6 +500,7 @@ export function resolveManifest(input: unknown, opts: ResolveOptions = {}): Stac
   for (const name of ["databases", "maxclients", "loglevel"]) args.push(`--${name}`, config.params.get(name)!);
   for (const [, name, value] of flagPairs) if (!firstClass.has(name)) args.push(`--${name}`, value);
   if (v.test_clock) args.push("--test-clock");
+  if (v.ui !== undefined && v.ui !== false) args.push("--ui", String(v.ui === true ? 0 : v.ui));
 
   const names = new Set(["valkey", ...Object.keys(apps)]);
   if ("valkey" in apps) problems.push('apps.valkey: the name "valkey" is the server\'s; pick another name');
