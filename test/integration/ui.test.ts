@@ -176,3 +176,32 @@ for (const runtime of RUNTIMES) {
     });
   });
 }
+
+describe("valkey-bun dev with valkey.ui", () => {
+  it("starts the server with --ui and prints the key browser's URL, which answers", async () => {
+    const { spawn } = await import("node:child_process");
+    const { writeFileSync } = await import("node:fs");
+    const { cliCommand } = await import("../helpers/server.js");
+    const dir = mkdtempSync(join(tmpdir(), "valkey-bun-ui-dev-"));
+    const file = join(dir, "stack.json");
+    writeFileSync(file, JSON.stringify({ valkey: { port: 0, ui: true, password: "pw" } }));
+    const [cmd, pre] = cliCommand(RUNTIMES[0] ?? "node");
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: "", NO_COLOR: "1" };
+    for (const k of Object.keys(env)) if (k.startsWith("VALKEY_")) delete env[k];
+    const child = spawn(cmd, [...pre, "dev", "--manifest", file], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    try {
+      await expect.poll(() => /^--> key browser: (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(out)?.[1], { timeout: 20_000 }).toBeTruthy();
+      const url = /^--> key browser: (http:\S+)$/m.exec(out)![1]!;
+      expect((await fetch(url)).status).toBe(401);
+      const ok = await fetch(`${url}api/overview`, { headers: { authorization: `Basic ${Buffer.from("default:pw").toString("base64")}` } });
+      expect(ok.status).toBe(200);
+    } finally {
+      child.kill("SIGINT");
+      await new Promise((r) => child.once("exit", r));
+    }
+    expect(out).toMatch(/^--> stopped \(SIGINT\)/m);
+  }, 30_000);
+});
