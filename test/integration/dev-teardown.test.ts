@@ -3,10 +3,10 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { alive, portOpen } from "../helpers/proc.js";
 import { cliCommand, ROOT, RUNTIMES } from "../helpers/server.js";
 
 const TMP = mkdtempSync(join(tmpdir(), "valkey-bun-teardown-"));
@@ -69,26 +69,6 @@ async function stackUp(r: Run): Promise<{ pids: number[]; port: number }> {
   const app = await waitFor(r, /app pid (\d+)/);
   const grandchild = await waitFor(r, /grandchild pid (\d+)/);
   return { pids: [Number(ready[2]), Number(app[1]), Number(grandchild[1])], port: Number(ready[1]) };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, "127.0.0.1");
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
 }
 
 /** How long until every pid is gone (zombies awaiting their reaper count as gone: they hold no port). */

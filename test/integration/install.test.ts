@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { alive, until } from "../helpers/proc.js";
 import { BUN, ROOT } from "../helpers/server.js";
 
 const TMP = mkdtempSync(join(tmpdir(), "valkey-bun-install-"));
@@ -59,24 +60,6 @@ function start(cmd: string, args: string[], cwd: string, env: Record<string, str
     });
   });
   return { child, out: () => out, ready, exited };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function until(cond: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return cond();
 }
 
 const started: Started[] = [];
