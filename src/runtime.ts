@@ -4,7 +4,6 @@
 // Node, but Bun says it was Bun in npm_config_user_agent, so the CLI hands over to Bun. A direct
 // `node dist/cli.js` stays on Node (tests and tools that name their runtime get it).
 
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -89,11 +88,12 @@ export function cliEntry(name: RuntimeName): string | null {
  * Run the CLI on the other runtime with these arguments and return its exit code: stdio is shared, signals are
  * passed on, and the child learns our pid (VALKEY_BUN_PARENT_PID) so it exits when we vanish, even by SIGKILL.
  */
-export function delegate(target: RuntimeName, argv: string[]): Promise<number> {
+export async function delegate(target: RuntimeName, argv: string[]): Promise<number> {
   const exe = findRuntime(target);
   const entry = cliEntry(target);
   if (!exe) throw new RuntimeError(target === "bun" ? "runtime bun: no `bun` found (install it, or use --runtime node)" : "runtime node: no `node` on PATH");
   if (!entry) throw new RuntimeError(`runtime ${target}: ${join(PKG_ROOT, "dist", "cli.js")} does not exist (build with: npm run build)`);
+  const { spawn } = await import("node:child_process"); // only on a hand-over: the server's own start stays light
   const child = spawn(exe, [entry, ...argv], {
     stdio: "inherit",
     env: { ...process.env, VALKEY_RUNTIME: target, VALKEY_BUN_PARENT_PID: String(process.pid) },
