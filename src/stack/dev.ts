@@ -293,6 +293,15 @@ async function run(
     handle(cmds: Command[]) {
       for (const c of cmds) {
         const spec = specs.find((s) => s.name === c.name)!;
+        if (spec === stack.valkey) {
+          // The key browser's URL, said once by the launcher itself so it stands out from the server's output.
+          const ui = c.stdout.subscribe((buf) => {
+            const m = /key browser on (http:\/\/\S+)/.exec(String(buf));
+            if (!m) return;
+            ui.unsubscribe();
+            logger.logGlobalEvent(`key browser: ${m[1]}`);
+          });
+        }
         c.stateChange.subscribe((state) => {
           if (state === "started" && !startedAt.has(spec.name)) startedAt.set(spec.name, performance.now());
           if (state !== "started" || health.has(spec.name) || spec.health === null) return;
@@ -310,13 +319,6 @@ async function run(
               if (!String(buf).includes("ready on redis://")) return;
               sub.unsubscribe();
               watch.poke();
-            });
-            // The key browser's URL, said once by the launcher itself so it stands out from the server's output.
-            const ui = c.stdout.subscribe((buf) => {
-              const m = /key browser on (http:\/\/\S+)/.exec(String(buf));
-              if (!m) return;
-              ui.unsubscribe();
-              logger.logGlobalEvent(`key browser: ${m[1]}`);
             });
           }
         });
