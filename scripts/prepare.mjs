@@ -9,9 +9,11 @@ import { chmodSync, existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { restore } from "./pack-manifest.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const required = process.argv.includes("--require");
+restore(); // a pack that died between prepack and postpack left the stripped package.json behind
 
 function newest(dir) {
   let t = 0;

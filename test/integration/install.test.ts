@@ -2,8 +2,8 @@
 // prepack) and installed into throw-away apps with npm and with Bun, as a user would; the installed bin and
 // `import { startServer } from "valkey-bun"` must work with no build step in the app.
 
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -67,11 +67,20 @@ afterAll(() => {
   for (const s of started) if (s.child.exitCode === null) s.child.kill("SIGKILL");
 });
 
+let manifestBefore = "";
 beforeAll(() => {
+  manifestBefore = readFileSync(join(ROOT, "package.json"), "utf8");
   // prepack builds dist/ when src/ is newer (here it is current: the suite builds first).
   execFileSync("npm", ["pack", "--pack-destination", TMP, "--silent"], { cwd: ROOT, env: cleanEnv(), stdio: "pipe" });
   tarball = join(TMP, readdirSync(TMP).find((f) => f.endsWith(".tgz"))!);
 }, 120_000);
+
+it("packs without the prepare script (it only builds clones and git installs) and leaves package.json as it was", () => {
+  expect(readFileSync(join(ROOT, "package.json"), "utf8")).toBe(manifestBefore);
+  const packed = JSON.parse(execFileSync("tar", ["-xzOf", tarball, "package/package.json"], { encoding: "utf8" })) as { scripts: Record<string, string> };
+  expect(packed.scripts.prepare).toBeUndefined();
+  expect(packed.scripts.start).toBeDefined();
+});
 
 /**
  * The ready line names `runtime`; SIGTERM to the command the user ran stops the server (whichever process it is).
@@ -91,10 +100,17 @@ async function serves(s: Started, runtime: "node" | "bun", direct = false): Prom
 
 describe("npm install -D <packed tarball>", () => {
   let dir = "";
+  let installOutput = "";
   beforeAll(() => {
     dir = app("npm-app");
-    execFileSync("npm", ["install", "-D", "--no-audit", "--no-fund", "--prefer-offline", tarball], { cwd: dir, env: cleanEnv(), stdio: "pipe" });
+    const r = spawnSync("npm", ["install", "-D", "--no-audit", "--no-fund", "--prefer-offline", tarball], { cwd: dir, env: cleanEnv(), encoding: "utf8" });
+    installOutput = r.stdout + r.stderr;
+    expect(r.status, installOutput).toBe(0);
   }, 180_000);
+
+  it("installs without asking to approve an install script of valkey-bun's", () => {
+    expect(installOutput).not.toMatch(/valkey-bun@[^ ]* \((prepare|install|postinstall)/);
+  });
 
   it("ships dist/ and a runnable bin: the app needs no build step", () => {
     const pkg = join(dir, "node_modules", "valkey-bun");
