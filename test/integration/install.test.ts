@@ -3,7 +3,7 @@
 // `import { startServer } from "valkey-bun"` must work with no build step in the app.
 
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -162,4 +162,19 @@ describe("bun add -d <packed tarball>", () => {
     await serves(start("npx", ["--no-install", "valkey-bun"], dir), "node", true);
     expect(execFileSync(BUN, ["use.mjs"], { cwd: dir, env: cleanEnv(), encoding: "utf8" })).toMatch(/^started redis:\/\/127\.0\.0\.1:\d+ bun$/m);
   }, 60_000);
+});
+
+describe("npm install <path to a clone> (prepare runs inside the linked folder)", () => {
+  it("does not fail the install when the clone has no dev dependencies to build with; pack does", () => {
+    const clone = join(TMP, "bare-clone");
+    mkdirSync(join(clone, "scripts"), { recursive: true });
+    for (const f of ["scripts/prepare.mjs", "scripts/pack-manifest.mjs", "package.json"]) writeFileSync(join(clone, f), readFileSync(join(ROOT, f)));
+    cpSync(join(ROOT, "src"), join(clone, "src"), { recursive: true });
+    const prepare = spawnSync(process.execPath, ["scripts/prepare.mjs"], { cwd: clone, encoding: "utf8", env: cleanEnv() });
+    expect(prepare.status, prepare.stderr).toBe(0);
+    expect(prepare.stderr).toContain("valkey-bun: not building dist/ here (TypeScript and esbuild, its dev dependencies, are not installed)");
+    const pack = spawnSync(process.execPath, ["scripts/prepare.mjs", "--require"], { cwd: clone, encoding: "utf8", env: cleanEnv() });
+    expect(pack.status).toBe(1);
+    expect(pack.stderr).toContain("run `npm install` first");
+  });
 });
