@@ -3,10 +3,11 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { connect, createServer, type Server as NetServer } from "node:net";
+import { createServer, type Server as NetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { portOpen } from "../helpers/proc.js";
 import { BUN, cliCommand, ROOT, RUNTIMES, spawnServer, type Runtime } from "../helpers/server.js";
 
 const TMP = mkdtempSync(join(tmpdir(), "valkey-bun-sidecar-"));
@@ -76,16 +77,7 @@ function freePort(): Promise<number> {
 }
 
 /** True when nothing listens on the port any more. */
-function portClosed(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, "127.0.0.1");
-    s.once("connect", () => {
-      s.destroy();
-      resolve(false);
-    });
-    s.once("error", () => resolve(true));
-  });
-}
+const portClosed = async (port: number): Promise<boolean> => !(await portOpen(port));
 
 function writeManifest(m: unknown): string {
   const file = join(TMP, `stack-${++tmpN}.json`);
