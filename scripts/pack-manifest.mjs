@@ -24,7 +24,9 @@ export function strip() {
   mkdirSync(dirname(BACKUP), { recursive: true });
   writeFileSync(BACKUP, text);
   delete pkg.scripts.prepare;
-  writeFileSync(MANIFEST, JSON.stringify(pkg, null, 2) + "\n");
+  // Written aside and renamed, so whatever reads package.json meanwhile (a test run, an editor) sees a whole file.
+  writeFileSync(`${BACKUP}.stripped`, JSON.stringify(pkg, null, 2) + "\n");
+  renameSync(`${BACKUP}.stripped`, MANIFEST);
 }
 
 const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
