@@ -3,6 +3,7 @@
 // (dist/index.js) stays the plain tsc build. Packages that are only needed by `dev`, `health` or scripts
 // stay external and load on demand.
 import { build } from "esbuild";
+import { chmodSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -16,6 +17,10 @@ await build({
   platform: "node",
   target: "node20",
   chunkNames: "chunks/[name]-[hash]",
+  // ESM builds first: jsonc-parser's "main" is a UMD file whose dynamic require()s cannot live in an ESM bundle.
+  mainFields: ["module", "main"],
   external: ["ioredis", "concurrently", "lua-redis-wasm", "luaparse", "dotenv"],
   logLevel: "warning",
 });
+// dist/cli.js is a command too (`node dist/cli.js`, and older installs link it as the bin): keep it executable.
+chmodSync(join(ROOT, "dist", "cli.js"), 0o755);

@@ -1,6 +1,6 @@
-// Generates README.md's table of supported commands from the live command table, between the markers
-// <!-- commands:start --> and <!-- commands:end -->. Run: `npm run readme:commands` (bun scripts/gen-commands-md.ts).
-// test/unit/readme.test.ts fails when the README's table differs from what this prints.
+// Generates docs/commands.md's table of supported commands (linked from the README) from the live command table,
+// between the markers <!-- commands:start --> and <!-- commands:end -->. Run: `npm run readme:commands`
+// (bun scripts/gen-commands-md.ts). test/unit/readme.test.ts fails when the page's table differs from what this prints.
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -10,7 +10,7 @@ import { replyFlags } from "../src/commands/command.js";
 
 export const START = "<!-- commands:start -->";
 export const END = "<!-- commands:end -->";
-export const README = join(dirname(fileURLToPath(import.meta.url)), "..", "README.md");
+export const COMMANDS_MD = join(dirname(fileURLToPath(import.meta.url)), "..", "docs", "commands.md");
 
 function displayName(e: CommandEntry): string {
   return (e.parent ? `${e.parent.name} ${e.name}` : e.name).toUpperCase();
@@ -41,15 +41,15 @@ export function commandsTable(): string {
   return lines.join("\n");
 }
 
-/** README text with the table between the markers replaced. */
+/** The page's text with the table between the markers replaced. */
 export function withTable(readme: string, table = commandsTable()): string {
   const a = readme.indexOf(START);
   const b = readme.indexOf(END);
-  if (a < 0 || b < a) throw new Error(`README.md needs the markers ${START} and ${END}`);
+  if (a < 0 || b < a) throw new Error(`docs/commands.md needs the markers ${START} and ${END}`);
   return readme.slice(0, a + START.length) + "\n" + table + "\n" + readme.slice(b);
 }
 
-/** The table currently in the README (between the markers), or null when the markers are missing. */
+/** The table currently in the page (between the markers), or null when the markers are missing. */
 export function tableInReadme(readme: string): string | null {
   const a = readme.indexOf(START);
   const b = readme.indexOf(END);
@@ -59,8 +59,8 @@ export function tableInReadme(readme: string): string | null {
 
 const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
 if (isMain) {
-  const before = readFileSync(README, "utf8");
+  const before = readFileSync(COMMANDS_MD, "utf8");
   const after = withTable(before);
-  if (after !== before) writeFileSync(README, after);
-  process.stdout.write(after === before ? "README.md command table is up to date\n" : "README.md command table updated\n");
+  if (after !== before) writeFileSync(COMMANDS_MD, after);
+  process.stdout.write(after === before ? "docs/commands.md command table is up to date\n" : "docs/commands.md command table updated\n");
 }

@@ -2,6 +2,8 @@
 // The `valkey-bun` command: `valkey-bun [redis-server style flags | redis.conf]`, `valkey-bun dev`,
 // `valkey-bun health`. Imports stay lazy so a sidecar answers PING within milliseconds of spawn.
 
+import { loadEnvFile } from "./envfile.js";
+import { currentRuntime, delegate, runtimeLabel, RuntimeError, takeRuntimeFlag, wantedRuntime, watchParent } from "./runtime.js";
 import { VERSION } from "./version.js";
 
 const HELP = `valkey-bun ${VERSION} — a Valkey/Redis-compatible in-memory server (Bun and Node.js 20+)
@@ -12,6 +14,12 @@ Usage:
   valkey-bun health [--url redis://...] [--wait 30s]     exit 0 when a server answers PING and is not loading
   valkey-bun --help | --version
 
+--ui [port] also serves the key browser on http://127.0.0.1:<port>/ (a free port without one): keys, values,
+  pub/sub, MONITOR, SLOWLOG and INFO, behind the server's password.
+
+--runtime bun|node|auto (or VALKEY_RUNTIME) picks the runtime that serves. auto, the default: Bun when Bun
+  runs or launched this command (bun src/cli.ts, bunx valkey-bun, bun run start), otherwise Node.
+
 Flags are redis-server's: --port 6380 --bind 127.0.0.1 --requirepass secret --databases 4
   --maxclients 100 --loglevel warning --protected-mode no --save '' --appendonly no ...
   (any Valkey config parameter works as --name value; --test-clock exposes DEBUG CLOCK for tests)
@@ -21,7 +29,26 @@ Environment (a .env file in the working directory is read too; real environment 
 
 Data lives in memory only: nothing is ever written to disk.`;
 
-async function main(argv: string[]): Promise<number> {
+/** The launcher that handed over to us (runtime.ts delegate()), whose death must stop the server. */
+let parentPid = NaN;
+
+async function main(all: string[]): Promise<number> {
+  let argv: string[];
+  try {
+    const taken = takeRuntimeFlag(all);
+    argv = taken.argv;
+    // bin/valkey-bun.js marks the installed command: only there does Bun's user agent mean "serve on Bun".
+    const target = wantedRuntime(taken.choice, process.env, (globalThis as { __valkeyBunBin?: boolean }).__valkeyBunBin === true);
+    // Consumed here: the processes this one starts (the dev stack's server and apps) choose for themselves.
+    parentPid = Number(process.env.VALKEY_BUN_PARENT_PID);
+    delete process.env.VALKEY_RUNTIME;
+    delete process.env.VALKEY_BUN_PARENT_PID;
+    if (target !== currentRuntime) return await delegate(target, argv);
+  } catch (e) {
+    if (!(e instanceof RuntimeError)) throw e;
+    console.error(`valkey-bun: ${e.message}`);
+    return 2;
+  }
   if (argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
     console.log(HELP);
     return 0;
@@ -37,19 +64,29 @@ async function main(argv: string[]): Promise<number> {
   return serve(argv);
 }
 
-async function serve(argv: string[]): Promise<number> {
+async function serve(all: string[]): Promise<number> {
   const [{ loadConfig, ConfigError, cfg }, { listen, PortInUseError }] = await Promise.all([
     import("./config.js"),
     import("./server.js"),
   ]);
-  const dotenv = await import("dotenv");
-  dotenv.config({ quiet: true });
+  // --ui [port]: the key browser (src/ui), not a Valkey parameter. Loaded only when asked for.
+  let argv = all;
+  let uiPort: number | null = null;
+  if (all.some((a) => a === "--ui" || a.startsWith("--ui="))) {
+    try {
+      ({ argv, port: uiPort } = (await import("./ui/server.js")).takeUiFlag(all));
+    } catch (e) {
+      console.error(`valkey-bun: ${(e as Error).message}`);
+      return 1;
+    }
+  }
+  const envFile = await loadEnvFile();
   let config;
   try {
-    config = loadConfig({ argv });
+    config = loadConfig({ argv, envFile });
   } catch (e) {
     if (e instanceof ConfigError) {
-      console.error(`valkey-bun: ${e.message}`);
+      for (const line of e.message.split("\n")) console.error(`valkey-bun: ${line}`);
       return 1;
     }
     throw e;
@@ -73,26 +110,42 @@ async function serve(argv: string[]): Promise<number> {
   }
   const host = cfg.bind(config).split(/\s+/)[0]!.replace(/^-/, "");
   const shown = host === "*" || host === "0.0.0.0" || host === "::*" ? "127.0.0.1" : host;
-  const runtime = typeof (globalThis as { Bun?: { version: string } }).Bun !== "undefined" ? `bun ${(globalThis as unknown as { Bun: { version: string } }).Bun.version}` : `node ${process.version}`;
+  let ui: { url: string; close(): Promise<void> } | null = null;
+  if (uiPort !== null) {
+    try {
+      const { startUi } = await import("./ui/server.js");
+      ui = await startUi({ port: uiPort, redisHost: shown, redisPort: running.port, password: () => cfg.password(running.server.config) });
+    } catch (e) {
+      console.error(`valkey-bun: cannot start the key browser on 127.0.0.1:${uiPort}: ${(e as Error).message}`);
+      await running.close();
+      return 1;
+    }
+  }
+  // Signals are handled before the ready line: whoever waits for it may stop the server the moment it appears.
+  const stopped = new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = async (why: string) => {
+      if (stopping) return;
+      stopping = true;
+      running.server.log("notice", `${why}, shutting down (nothing to save: data lives in memory only)`);
+      await ui?.close();
+      await running.close();
+      resolve(0);
+    };
+    process.on("SIGTERM", () => void stop("Received SIGTERM"));
+    process.on("SIGINT", () => void stop("Received SIGINT"));
+    running.server.onShutdown = () => void stop("Received SHUTDOWN");
+    watchParent(() => void stop("The process that started this server is gone"), parentPid);
+  });
+  const runtime = runtimeLabel();
   if (cfg.loglevel(config) !== "nothing") {
     const unix = cfg.unixsocket(config);
     console.log(
       `valkey-bun ${VERSION} ready on redis://${shown}:${running.port}${unix !== null ? ` and unix socket ${unix}` : ""} (${runtime}, pid ${process.pid})`,
     );
   }
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = async (sig: string) => {
-      if (stopping) return;
-      stopping = true;
-      running.server.log("notice", `Received ${sig}, shutting down (nothing to save: data lives in memory only)`);
-      await running.close();
-      resolve(0);
-    };
-    process.on("SIGTERM", () => void stop("SIGTERM"));
-    process.on("SIGINT", () => void stop("SIGINT"));
-    running.server.onShutdown = () => void stop("SHUTDOWN");
-  });
+  if (ui) console.log(`valkey-bun key browser on ${ui.url}`);
+  return stopped;
 }
 
 main(process.argv.slice(2)).then(

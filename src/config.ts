@@ -705,12 +705,17 @@ export interface LoadOptions {
   env?: Record<string, string | undefined>;
   /** Load `.env` from cwd with dotenv (the CLI does; the in-process API does not). */
   dotenv?: boolean;
+  /** Names of the variables in `env` that came from a .env file (see envfile.ts), for messages. */
+  envFile?: ReadonlySet<string>;
   /** Direct overrides (in-process API), highest priority. */
   overrides?: Record<string, string | number | boolean>;
 }
 
 /** Parse redis-server style flags: `[config-file] --name value [value...] ...` into [name, value] pairs. */
-export function parseFlags(argv: string[]): { file: string | null; pairs: Array<[string, string]>; testClock: boolean; users: string[][] } {
+export function parseFlags(
+  argv: string[],
+  problems?: string[],
+): { file: string | null; pairs: Array<[string, string]>; testClock: boolean; users: string[][] } {
   const pairs: Array<[string, string]> = [];
   const users: string[][] = [];
   let file: string | null = null;
@@ -737,19 +742,20 @@ export function parseFlags(argv: string[]): { file: string | null; pairs: Array<
       continue;
     }
     const p = findParam(name);
-    if (!p) throw new ConfigError(`unknown flag --${name}`);
-    if (value.length === 0) {
-      if (p.kind === "bool") value = ["yes"];
-      else if (p.name === "save") value = [""];
-      else throw new ConfigError(`flag --${name} needs a value`);
+    const problem = !p ? `unknown flag --${name}` : value.length === 0 && p.kind !== "bool" && p.name !== "save" ? `flag --${name} needs a value` : null;
+    if (problem !== null) {
+      if (!problems) throw new ConfigError(problem);
+      problems.push(problem);
+      continue;
     }
-    pairs.push([p.name, value.join(" ")]);
+    if (value.length === 0) value = [p!.kind === "bool" ? "yes" : ""];
+    pairs.push([p!.name, value.join(" ")]);
   }
   return { file, pairs, testClock, users };
 }
 
 /** Parse a redis.conf file into [name, value] pairs (Valkey's line grammar: quotes, escapes, comments). */
-export function parseConfFile(path: string, users: string[][] = []): Array<[string, string]> {
+export function parseConfFile(path: string, problems?: string[], lines?: number[], users: string[][] = []): Array<[string, string]> {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -762,22 +768,31 @@ export function parseConfFile(path: string, users: string[][] = []): Array<[stri
     if (t === "" || t.startsWith("#")) return;
     const b = Buffer.from(t, "utf8");
     const args = splitArgs(b, 0, b.length)?.map((x) => x.toString("utf8"));
-    if (!args) throw new ConfigError(`${path}:${n + 1}: Unbalanced quotes in configuration line`);
+    const fail = (why: string) => {
+      if (!problems) throw new ConfigError(`${path}:${n + 1}: ${why}`);
+      problems.push(`${path}:${n + 1}: ${why}`);
+    };
+    if (!args) return fail("Unbalanced quotes in configuration line");
     if (args.length === 0) return;
     if (args[0]!.toLowerCase() === "user") {
-      if (args.length < 2) throw new ConfigError(`${path}:${n + 1}: Bad directive or wrong number of arguments: 'user'`);
+      if (args.length < 2) return fail("Bad directive or wrong number of arguments: 'user'");
       users.push(args.slice(1));
       return;
     }
     const p = findParam(args[0]!);
-    if (!p) throw new ConfigError(`${path}:${n + 1}: Bad directive or wrong number of arguments: '${args[0]}'`);
-    if (!p.multi && args.length !== 2) throw new ConfigError(`${path}:${n + 1}: wrong number of arguments for '${args[0]}'`);
+    if (!p) return fail(`Bad directive or wrong number of arguments: '${args[0]}'`);
+    if (!p.multi && args.length !== 2) return fail(`wrong number of arguments for '${args[0]}'`);
     pairs.push([p.name, args.slice(1).join(" ")]);
+    lines?.push(n + 1);
   });
   return pairs;
 }
 
-/** Build the Config. Throws ConfigError naming the variable or flag at fault. */
+/**
+ * Build the Config. Throws one ConfigError listing every problem, one line each, naming where the value came from:
+ * the environment (`VALKEY_PORT`), `.env` (names in `opts.envFile`), a flag (`--port`), a config file line.
+ * A VALKEY_* variable that a flag or the config file overrides is not read at all.
+ */
 export function loadConfig(opts: LoadOptions = {}): Config {
   const envAll = opts.env ?? process.env;
   const env = envSchema.parse(Object.fromEntries(ENV_VARS.map((v) => [v.env, envAll[v.env]])));
@@ -785,34 +800,43 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   // Defaults in canonical form too ("512mb" -> "536870912"), as CONFIG GET shows them and the core reads them.
   for (const p of PARAMS) params.set(p.name, p.kind === "memory" ? String(parseMemory(p.default)) : p.default);
   const persistence: string[] = [];
+  const problems: string[] = [];
   const apply = (p: ParamDef, raw: string, source: string) => {
     try {
       params.set(p.name, validateParam(p, raw, params.get(p.name)));
     } catch (e) {
-      if (e instanceof ConfigError) throw new ConfigError(`invalid ${source}: '${raw}' — ${e.message}`);
-      throw e;
+      if (!(e instanceof ConfigError)) throw e;
+      problems.push(`invalid ${source}: '${raw}' — ${e.message}`);
     }
   };
+  const { file, pairs, testClock, users: flagUsers } = parseFlags(opts.argv ?? [], problems);
+  const lines: number[] = [];
+  const users: string[][] = [];
+  const fromFile = file ? parseConfFile(file, problems, lines, users) : [];
+  const overridden = new Set([...fromFile, ...pairs].map(([name]) => name));
+  for (const name of Object.keys(opts.overrides ?? {})) overridden.add(findParam(name)?.name ?? name);
   for (const v of ENV_VARS) {
     const raw = env[v.env];
-    if (raw === undefined || raw === "") continue;
+    if (raw === undefined || raw === "" || overridden.has(v.param)) continue;
     let value = raw;
     if (v.env === "VALKEY_HOST") value = raw.replace(/,/g, " ");
-    apply(findParam(v.param)!, value, `${v.env}`);
+    apply(findParam(v.param)!, value, opts.envFile?.has(v.env) ? `${v.env} in .env` : v.env);
   }
-  const { file, pairs, testClock, users: flagUsers } = parseFlags(opts.argv ?? []);
-  const users: string[][] = [];
-  const all = file ? [...parseConfFile(file, users), ...pairs] : pairs;
   users.push(...flagUsers, ...parseUserList(envAll.VALKEY_USERS ?? ""));
-  for (const [name, value] of all) {
-    const p = findParam(name)!;
-    if (PERSISTENCE.has(p.name)) persistence.push(`${p.name} ${value}`);
-    apply(p, value, `--${name}`);
+  const all = [...fromFile.map(([n, val], i) => [n, val, `'${n}' at ${file}:${lines[i]}`]), ...pairs.map(([n, val]) => [n, val, `--${n}`])];
+  for (const [name, value, source] of all) {
+    const p = findParam(name!)!;
+    if (PERSISTENCE.has(p.name)) persistence.push(value === "" ? `${p.name} ""` : `${p.name} ${value}`);
+    apply(p, value!, source!);
   }
   for (const [name, value] of Object.entries(opts.overrides ?? {})) {
     const p = findParam(name);
-    if (!p) throw new ConfigError(`unknown option '${name}'`);
+    if (!p) {
+      problems.push(`unknown option '${name}'`);
+      continue;
+    }
     apply(p, typeof value === "boolean" ? (value ? "yes" : "no") : String(value), `option ${name}`);
   }
+  if (problems.length) throw new ConfigError(problems.join("\n"));
   return { params, configFile: file ? resolve(file) : null, testClock, persistenceDirectives: persistence, users };
 }

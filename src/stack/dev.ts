@@ -3,13 +3,15 @@
 // conditions hold (compose semantics), tear everything down together, and exit with the code that matters.
 
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
-import { existsSync } from "node:fs";
+import { Writable } from "node:stream";
 import { createServer } from "node:net";
 import { constants } from "node:os";
-import { delimiter, dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import type { CloseEvent, Command } from "concurrently";
+import { loadEnvFile } from "../envfile.js";
+import { cliEntry, currentRuntime, findRuntime, PKG_ROOT, type RuntimeName } from "../runtime.js";
 import { loadIoredis, probe, watchHealth, type HealthWatch } from "./health.js";
+import { startReaper, type Reaper } from "./reaper.js";
 import { loadManifest, ManifestError, shellQuote, type ServiceSpec, type Stack } from "./manifest.js";
 
 export const DEV_HELP = `Usage: valkey-bun dev [--manifest config/stack.json]
@@ -19,14 +21,6 @@ conditions hold (service_started, service_healthy, service_completed_successfull
 Ctrl-C stops everything; so does any process exiting, unless kill_others says otherwise. The exit code is
 0 when the manifest's success condition holds, otherwise the first failing process's exit code.`;
 
-const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
-/** The package root: the nearest folder above this file holding package.json (src/stack/, dist/stack/, or the
- *  bundled dist/ chunk this file ends up in). */
-const PKG_ROOT = ((): string => {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-})();
 const COLORS = ["cyan", "green", "yellow", "blue", "magenta", "white"];
 
 class UsageError extends Error {}
@@ -46,30 +40,14 @@ function parseArgs(argv: string[]): { manifest: string } | "help" {
   return { manifest };
 }
 
-function onPath(name: string): string | null {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (dir && existsSync(join(dir, name))) return join(dir, name);
-  }
-  return null;
-}
-
 /** The server's command line for the manifest's runtime. */
-export function serverCommand(stack: Stack): { argv: string[]; runtime: "node" | "bun" } {
-  const runtime = stack.valkey.runtime === "auto" ? (isBun ? "bun" : "node") : stack.valkey.runtime;
-  if (runtime === "node") {
-    const cli = join(PKG_ROOT, "dist", "cli.js");
-    if (!existsSync(cli)) throw new UsageError(`runtime "node" runs ${cli}, which does not exist (build with: npm run build)`);
-    const node = isBun ? onPath("node") : process.execPath;
-    if (!node) throw new UsageError('runtime "node": no `node` on PATH');
-    return { argv: [node, cli, ...stack.valkey.args], runtime };
-  }
-  const cli = join(PKG_ROOT, "src", "cli.ts");
-  if (!existsSync(cli)) throw new UsageError(`runtime "bun" runs ${cli}, which does not exist`);
-  const bun = isBun
-    ? process.execPath
-    : [join(PKG_ROOT, "node_modules", ".bin", "bun"), join(PKG_ROOT, "..", ".bin", "bun")].find((p) => existsSync(p)) ?? onPath("bun");
-  if (!bun) throw new UsageError('runtime "bun": no `bun` found (install it, or use "runtime": "node")');
-  return { argv: [bun, cli, ...stack.valkey.args], runtime };
+export function serverCommand(stack: Stack): { argv: string[]; runtime: RuntimeName } {
+  const runtime = stack.valkey.runtime === "auto" ? currentRuntime : stack.valkey.runtime;
+  const cli = cliEntry(runtime);
+  if (!cli) throw new UsageError(`runtime "${runtime}" runs ${join(PKG_ROOT, "dist", "cli.js")}, which does not exist (build with: npm run build)`);
+  const exe = findRuntime(runtime);
+  if (!exe) throw new UsageError(runtime === "node" ? 'runtime "node": no `node` on PATH' : 'runtime "bun": no `bun` found (install it, or use "runtime": "node")');
+  return { argv: [exe, cli, ...stack.valkey.args], runtime };
 }
 
 /** A free TCP port on the server's address, for `port: 0` (apps need the URL before the server starts). */
@@ -142,17 +120,16 @@ export async function main(argv: string[]): Promise<number> {
     console.log(DEV_HELP);
     return 0;
   }
-  const dotenv = await import("dotenv");
-  dotenv.config({ quiet: true });
+  const envFile = await loadEnvFile();
 
   let stack: Stack;
   let server: { argv: string[]; runtime: "node" | "bun" };
   try {
     const file = resolve(args.manifest);
-    stack = loadManifest(file, { env: process.env });
+    stack = loadManifest(file, { env: process.env, envFile });
     if (stack.valkey.port === 0) {
       const port = await freePort(stack.valkey.connectHost);
-      stack = loadManifest(file, { env: process.env, port });
+      stack = loadManifest(file, { env: process.env, envFile, port });
     }
     server = serverCommand(stack);
   } catch (e) {
@@ -163,27 +140,36 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   // Start the server before loading concurrently (rxjs is most of dev's own startup): both happen at once.
-  const early = spawnEarly(serverCommandLine(server.argv), stack.valkey);
+  const reaper = startReaper();
+  const early = spawnEarly(serverCommandLine(server.argv), stack.valkey, reaper);
   const signals = { caught: null as NodeJS.Signals | null };
   const onSignal = (s: NodeJS.Signals) => {
     signals.caught ??= s;
     if (!early.adopted) early.child.kill(s);
   };
   for (const s of SIGNALS) process.on(s, onSignal);
+  // Our stdout closed (`valkey-bun dev | head -3`, a terminal gone): that is a hangup; stop everything as for SIGHUP.
+  const onStdoutError = (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE" && signals.caught === null) process.emit("SIGHUP" as never, "SIGHUP" as never);
+  };
+  process.stdout.on("error", onStdoutError);
   try {
-    return await run(stack, server, t0, early, signals);
+    return await run(stack, server, t0, early, signals, reaper);
   } finally {
     for (const s of SIGNALS) process.off(s, onSignal);
     if (!early.adopted && early.child.exitCode === null) early.child.kill("SIGTERM");
+    reaper.release();
   }
 }
 
 const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
-/** How concurrently runs a command line: /bin/sh -c (cmd.exe on Windows). */
-function shellSpawn(command: string, options: SpawnOptions): ChildProcess {
+/** How concurrently runs a command line: /bin/sh -c (cmd.exe on Windows), in a process group the reaper knows. */
+function shellSpawn(command: string, options: SpawnOptions, reaper: Reaper): ChildProcess {
   if (process.platform === "win32") return spawn("cmd.exe", ["/s", "/c", `"${command}"`], { ...options, windowsVerbatimArguments: true });
-  return spawn("/bin/sh", ["-c", command], options);
+  const child = spawn("/bin/sh", ["-c", command], { ...options, detached: reaper.detached });
+  reaper.add(child);
+  return child;
 }
 
 /** `exec` so the server is the process concurrently watches and signals (its exit code, not the shell's). */
@@ -200,8 +186,10 @@ interface EarlyServer {
   spawnedAt: number;
 }
 
-function spawnEarly(command: string, spec: ServiceSpec): EarlyServer {
-  const child = shellSpawn(command, { cwd: spec.cwd, env: { ...process.env, ...spec.env }, stdio: ["pipe", "pipe", "pipe"] });
+function spawnEarly(command: string, spec: ServiceSpec, reaper: Reaper): EarlyServer {
+  // VALKEY_BUN_PARENT_PID: the server also watches us itself (src/runtime.ts watchParent).
+  const env = { ...process.env, ...spec.env, VALKEY_BUN_PARENT_PID: String(process.pid) };
+  const child = shellSpawn(command, { cwd: spec.cwd, env, stdio: ["pipe", "pipe", "pipe"] }, reaper);
   const early: EarlyServer = { command, child, adopted: false, missed: [], spawnedAt: performance.now() };
   child.on("error", (e) => !early.adopted && early.missed.push(["error", e]));
   child.on("close", (code, signal) => !early.adopted && early.missed.push(["close", code, signal]));
@@ -214,6 +202,7 @@ async function run(
   t0: number,
   early: EarlyServer,
   signals: { caught: NodeJS.Signals | null },
+  reaper: Reaper,
 ): Promise<number> {
   const cc = await import("concurrently");
   setImmediate(loadIoredis); // load the probe's client while the server starts
@@ -304,6 +293,15 @@ async function run(
     handle(cmds: Command[]) {
       for (const c of cmds) {
         const spec = specs.find((s) => s.name === c.name)!;
+        if (spec === stack.valkey) {
+          // The key browser's URL, said once by the launcher itself so it stands out from the server's output.
+          const ui = c.stdout.subscribe((buf) => {
+            const m = /key browser on (http:\/\/\S+)/.exec(String(buf));
+            if (!m) return;
+            ui.unsubscribe();
+            logger.logGlobalEvent(`key browser: ${m[1]}`);
+          });
+        }
         c.stateChange.subscribe((state) => {
           if (state === "started" && !startedAt.has(spec.name)) startedAt.set(spec.name, performance.now());
           if (state !== "started" || health.has(spec.name) || spec.health === null) return;
@@ -360,6 +358,17 @@ async function run(
     },
   };
 
+  // Once a signal stops the stack (Ctrl-C, SIGTERM, stdout closed), per-process exit lines and "Sending SIGTERM to
+  // other processes.." read as failures; one "stopped" line after the teardown says what happened instead.
+  const quietWhenStopping = new Proxy(logger, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop, target) as unknown;
+      if (typeof v !== "function") return v;
+      if (prop !== "logCommandEvent" && prop !== "logGlobalEvent") return v.bind(target);
+      return (...a: unknown[]) => signals.caught === null && (v as (...x: unknown[]) => void).apply(target, a);
+    },
+  });
+
   const palette = [...COLORS];
   const inputs = specs.map((s) => ({
     name: s.name,
@@ -370,11 +379,17 @@ async function run(
   }));
   const { result, commands: started } = cc.createConcurrently(inputs, {
     logger,
-    outputStream: process.stdout,
+    // Not process.stdout itself: concurrently throws once its stream errored, and ours does when stdout closes.
+    outputStream: new Writable({
+      write(chunk, _enc, done) {
+        if (process.stdout.writable) process.stdout.write(chunk);
+        done();
+      },
+    }),
     abortSignal: abortController.signal,
     // The server's first start adopts the process spawned early; everything else spawns as concurrently does.
     spawn: (command: string, options: SpawnOptions) => {
-      if (early.adopted || command !== early.command) return shellSpawn(command, options);
+      if (early.adopted || command !== early.command) return shellSpawn(command, options, reaper);
       early.adopted = true;
       if (early.missed.length) setImmediate(() => early.missed.forEach(([event, ...args]) => early.child.emit(event, ...args)));
       return early.child;
@@ -387,11 +402,11 @@ async function run(
       healthchecks,
       new cc.LogError({ logger }),
       new cc.LogOutput({ logger }),
-      new cc.LogExit({ logger }),
+      new cc.LogExit({ logger: quietWhenStopping }),
       new cc.KillOnSignal({ process, abortController }),
       restarts,
       new cc.KillOthers({
-        logger,
+        logger: quietWhenStopping,
         conditions: stack.killOthers,
         killSignal: stack.killSignal,
         timeoutMs: stack.killTimeoutMs,
@@ -423,6 +438,10 @@ async function run(
   } finally {
     process.off("beforeExit", stranded);
     for (const w of health.values()) w.stop();
+  }
+  if (signals.caught !== null) {
+    const why = signals.caught === "SIGHUP" && !process.stdout.writable ? "stdout closed" : signals.caught;
+    logger.logGlobalEvent(`stopped (${why}) after ${((performance.now() - t0) / 1000).toFixed(1)}s: ${specs.map((s) => s.name).join(", ")}`);
   }
   if (gateFailure !== null) return 1;
   if (signals.caught !== null && signals.caught !== "SIGINT") return exitNumber(signals.caught);

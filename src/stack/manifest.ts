@@ -4,6 +4,7 @@
 
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import * as jsonc from "jsonc-parser";
 import * as z from "zod";
 import { ConfigError, findParam, loadConfig, validateParam } from "../config.js";
 import { parseUserList } from "../acl/users-env.js";
@@ -135,6 +136,14 @@ const valkeyService = z
         description:
           'ACL users, name -> rules as in ACL SETUSER / a `user` line (default VALKEY_USERS). An app with "user" gets them in ${VALKEY_URL}. See docs/acl.md.',
         examples: [{ app: "on >secret ~app:* &app:* +@all -@dangerous" }],
+      })
+      .optional(),
+    ui: z
+      .union([z.boolean(), z.number().int().min(0).max(65535)])
+      .meta({
+        description:
+          "Serve the key browser (--ui): true for a free port, or a port number. It binds 127.0.0.1 only and asks for the server's password; `valkey-bun dev` prints its URL.",
+        examples: [true, 8001],
       })
       .optional(),
     flags: z
@@ -367,6 +376,8 @@ export interface ResolveOptions {
   root?: string;
   /** The port to use when the manifest asks for port 0 (the caller found a free one). */
   port?: number;
+  /** Names of the variables in `env` that came from a .env file (reported as `.env`, not `environment`). */
+  envFile?: ReadonlySet<string>;
 }
 
 /** Quote one argument for /bin/sh (or cmd.exe). */
@@ -393,6 +404,36 @@ export function interpolate(text: string, vars: Record<string, string | undefine
   });
 }
 
+/**
+ * The problems a schema failure hides: drop every value the schema refused and resolve what is left, so that one
+ * run lists the dependency, flag and environment problems too. Problems about the dropped values themselves (a
+ * field now missing) are the schema's, already reported.
+ */
+function problemsBeyond(input: unknown, schemaProblems: string[], opts: ResolveOptions): string[] {
+  if (input === null || typeof input !== "object") return [];
+  const paths = schemaProblems.map((p) => parsePath(p.slice(0, Math.max(0, p.indexOf(": ")))));
+  if (paths.some((p) => p === null)) return [];
+  const rest = structuredClone(input) as Record<PropertyKey, unknown>;
+  const dropped: string[] = [];
+  // Deepest first, so that array indices still point where they did.
+  for (const path of (paths as Array<Array<string | number>>).sort((a, b) => b.length - a.length)) {
+    const parent = valueAt(rest, path.slice(0, -1));
+    const key = path.at(-1)!;
+    if (parent === null || typeof parent !== "object" || !(key in parent)) return [];
+    if (Array.isArray(parent)) parent.splice(Number(key), 1);
+    else delete (parent as Record<PropertyKey, unknown>)[key];
+    dropped.push(formatPath(path));
+  }
+  try {
+    resolveManifest(rest, opts);
+  } catch (e) {
+    if (!(e instanceof ManifestError)) throw e;
+    const about = (problem: string, path: string) => problem.startsWith(`${path}:`) || problem.startsWith(`${path}.`) || problem.startsWith(`${path}[`);
+    return e.problems.filter((p) => !dropped.some((d) => about(p, d)));
+  }
+  return [];
+}
+
 /** Validate a parsed manifest object and resolve it into a Stack. Throws ManifestError listing every problem. */
 export function resolveManifest(input: unknown, opts: ResolveOptions = {}): Stack {
   const file = opts.file ?? "stack manifest";
@@ -400,7 +441,7 @@ export function resolveManifest(input: unknown, opts: ResolveOptions = {}): Stac
   if (!parsed.success) {
     const problems: string[] = [];
     flattenIssues(parsed.error.issues, [], input, problems);
-    throw new ManifestError(file, problems);
+    throw new ManifestError(file, [...problems, ...problemsBeyond(input, problems, opts)]);
   }
   const m = parsed.data;
   const env = opts.env ?? process.env;
@@ -435,9 +476,11 @@ export function resolveManifest(input: unknown, opts: ResolveOptions = {}): Stac
     }
     field(path, p.name, value);
   }
+  const validFlags: string[] = [];
   for (const [path, name, value] of flagPairs) {
     try {
       validateParam(findParam(name)!, value);
+      validFlags.push(`--${name}`, value);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       problems.push(`${path}: ${e.message}`);
@@ -454,15 +497,17 @@ export function resolveManifest(input: unknown, opts: ResolveOptions = {}): Stac
     if (v.host === undefined && !envForServer.VALKEY_HOST) envForServer.VALKEY_HOST = "127.0.0.1";
     if (v.password !== undefined) envForServer.VALKEY_PASSWORD = v.password;
     envForServer.VALKEY_USERS = userLines;
-    config = loadConfig({ env: envForServer, argv: problems.length ? [] : flagPairs.flatMap(([, n, val]) => [`--${n}`, val]) });
+    // The manifest's valid settings go in as flags, so a VALKEY_* variable they override is not even read.
+    config = loadConfig({ env: envForServer, argv: validFlags, ...(opts.envFile ? { envFile: opts.envFile } : {}) });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    problems.push(`environment: ${e.message}`);
+    for (const line of e.message.split("\n")) problems.push(`${/^invalid \S+ in \.env:/.test(line) ? ".env" : "environment"}: ${line}`);
+    // Go on with the defaults, so the apps' problems are listed in this run too.
+    config = loadConfig({ env: { VALKEY_HOST: "127.0.0.1" } });
   }
-  if (problems.length) throw new ManifestError(file, problems);
-  const host = config!.params.get("bind")!;
-  const port = Number(config!.params.get("port")) || opts.port || 0;
-  const password = config!.params.get("requirepass") || null;
+  const host = config.params.get("bind")!;
+  const port = Number(config.params.get("port")) || opts.port || 0;
+  const password = config.params.get("requirepass") || null;
   const firstAddr = host.split(/\s+/)[0]!.replace(/^-/, "");
   const connectHost = firstAddr === "*" || firstAddr === "0.0.0.0" ? "127.0.0.1" : firstAddr === "::*" || firstAddr === "::" ? "::1" : firstAddr;
 
@@ -471,9 +516,10 @@ export function resolveManifest(input: unknown, opts: ResolveOptions = {}): Stac
 
   // Every effective setting travels as a flag, so the child's own .env/VALKEY_* reading cannot disagree.
   const args = ["--port", String(port), "--bind", ...host.split(/\s+/)];
-  for (const name of ["databases", "maxclients", "loglevel"]) args.push(`--${name}`, config!.params.get(name)!);
+  for (const name of ["databases", "maxclients", "loglevel"]) args.push(`--${name}`, config.params.get(name)!);
   for (const [, name, value] of flagPairs) if (!firstClass.has(name)) args.push(`--${name}`, value);
   if (v.test_clock) args.push("--test-clock");
+  if (v.ui !== undefined && v.ui !== false) args.push("--ui", String(v.ui === true ? 0 : v.ui));
 
   const names = new Set(["valkey", ...Object.keys(apps)]);
   if ("valkey" in apps) problems.push('apps.valkey: the name "valkey" is the server\'s; pick another name');
@@ -633,7 +679,30 @@ function defaultRoot(file: string): string {
   return /[\\/]config$/.test(dir) ? dirname(dir) : dir;
 }
 
-/** Read, parse and resolve a manifest file. JSON syntax errors name the line and column. */
+/** `apps.web.env.REDIS_URL`, `apps["my app"]`, `healthcheck.test[0]` back into a path (formatPath's inverse). */
+function parsePath(text: string): Array<string | number> | null {
+  const path: Array<string | number> = [];
+  const re = /\.?([A-Za-z_$][A-Za-z0-9_$-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/gy;
+  let m: RegExpExecArray | null;
+  while (re.lastIndex < text.length && (m = re.exec(text)) !== null) path.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : (JSON.parse(m[3]!) as string)));
+  return re.lastIndex === text.length && path.length > 0 ? path : null;
+}
+
+/** "line N: problem" for a problem that names a field (or the nearest field around it that exists in the file). */
+function withLine(problem: string, tree: jsonc.Node, text: string): string {
+  const colon = problem.indexOf(": ");
+  let path = colon > 0 ? parsePath(problem.slice(0, colon)) : null;
+  if (!path) return problem;
+  for (; path.length > 0; path = path.slice(0, -1)) {
+    const node = jsonc.findNodeAtLocation(tree, path);
+    if (!node) continue;
+    const at = node.parent?.type === "property" ? node.parent.offset : node.offset;
+    return `line ${text.slice(0, at).split("\n").length}: ${problem}`;
+  }
+  return problem;
+}
+
+/** Read, parse and resolve a manifest file. JSON syntax errors name the line and column; other problems their line. */
 export function loadManifest(file: string, opts: Omit<ResolveOptions, "file"> = {}): Stack {
   let text: string;
   try {
@@ -641,19 +710,25 @@ export function loadManifest(file: string, opts: Omit<ResolveOptions, "file"> = 
   } catch (e) {
     throw new ManifestError(file, [`cannot read: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`]);
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    const msg = (e as Error).message;
-    const pos = /position (\d+)/.exec(msg);
-    let where = "";
-    if (pos) {
-      const before = text.slice(0, Number(pos[1]));
-      const line = before.split("\n").length;
-      where = ` at line ${line}, column ${before.length - before.lastIndexOf("\n")}`;
-    }
-    throw new ManifestError(file, [`not valid JSON${where}: ${msg.replace(/ in JSON at position \d+.*$/, "")}`]);
+  // jsonc-parser rather than JSON.parse: it says where a syntax error is on every runtime, and where each field is.
+  const errors: jsonc.ParseError[] = [];
+  const tree = jsonc.parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
+  if (errors.length > 0 || !tree) {
+    throw new ManifestError(
+      file,
+      // The first error: the ones after it follow from it.
+      errors.slice(0, 1).map((e) => {
+        const before = text.slice(0, e.offset);
+        return `not valid JSON at line ${before.split("\n").length}, column ${before.length - before.lastIndexOf("\n")}: ${jsonc.printParseErrorCode(e.error)}`;
+      }),
+    );
   }
-  return resolveManifest(data, { ...opts, file });
+  try {
+    return resolveManifest(jsonc.getNodeValue(tree), { ...opts, file });
+  } catch (e) {
+    if (!(e instanceof ManifestError)) throw e;
+    // In file order; what comes from the environment after.
+    const line = (p: string) => Number(/^line (\d+): /.exec(p)?.[1] ?? Infinity);
+    throw new ManifestError(file, e.problems.map((p) => withLine(p, tree, text)).sort((a, b) => line(a) - line(b)));
+  }
 }

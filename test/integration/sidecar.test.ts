@@ -3,10 +3,11 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { connect, createServer, type Server as NetServer } from "node:net";
+import { createServer, type Server as NetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { portOpen } from "../helpers/proc.js";
 import { BUN, cliCommand, ROOT, RUNTIMES, spawnServer, type Runtime } from "../helpers/server.js";
 
 const TMP = mkdtempSync(join(tmpdir(), "valkey-bun-sidecar-"));
@@ -76,16 +77,7 @@ function freePort(): Promise<number> {
 }
 
 /** True when nothing listens on the port any more. */
-function portClosed(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, "127.0.0.1");
-    s.once("connect", () => {
-      s.destroy();
-      resolve(false);
-    });
-    s.once("error", () => resolve(true));
-  });
-}
+const portClosed = async (port: number): Promise<boolean> => !(await portOpen(port));
 
 function writeManifest(m: unknown): string {
   const file = join(TMP, `stack-${++tmpN}.json`);
@@ -217,14 +209,14 @@ for (const runtime of RUNTIMES) {
       expect(p.out.match(/\[flaky ?\] .* restarted/g)).toHaveLength(2);
     });
 
-    it("a bad manifest exits 1 with every problem named by its path", async () => {
+    it("a bad manifest exits 1 with every problem named by its path and line", async () => {
       const file = writeManifest({ valkey: { port: "6379" }, apps: { web: { command: "x", depends_on: { valkey: { condition: "healthy" } } } } });
       const p = cli(runtime, ["dev", "--manifest", file]);
       expect(await p.code()).toBe(1);
       expect(p.out).toBe(
         `valkey-bun dev: ${file}: invalid stack manifest\n` +
-          '  valkey.port: expected number, got string "6379"\n' +
-          '  apps.web.depends_on.valkey.condition: Invalid option: expected one of "service_started"|"service_healthy"|"service_completed_successfully"\n',
+          '  line 3: valkey.port: expected number, got string "6379"\n' +
+          '  line 10: apps.web.depends_on.valkey.condition: Invalid option: expected one of "service_started"|"service_healthy"|"service_completed_successfully"\n',
       );
       const missing = cli(runtime, ["dev"], { cwd: TMP });
       expect(await missing.code()).toBe(1);

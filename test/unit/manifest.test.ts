@@ -225,6 +225,9 @@ describe("manifest errors name the path of the bad field", () => {
   it("server flags are checked against the server's parameter table", () => {
     expect(problems({ valkey: { flags: { "no-such-flag": 1, maxmemory: "lots", port: 1, "--hz": 5, "notify-keyspace-events": "KEA" } } })).toEqual([
       'valkey.flags["--hz"]: flag names are Valkey config parameters, lowercase, without leading --',
+      "valkey.flags.no-such-flag: unknown server flag --no-such-flag",
+      "valkey.flags.port: set this with valkey.port",
+      "valkey.flags.maxmemory: argument must be a memory value",
     ]);
     expect(problems({ valkey: { flags: { "no-such-flag": 1, maxmemory: "lots", port: 1, requirepass: "x", hz: 0.5 } } })).toEqual([
       "valkey.flags.no-such-flag: unknown server flag --no-such-flag",
@@ -235,8 +238,24 @@ describe("manifest errors name the path of the bad field", () => {
     ]);
   });
 
-  it("a bad VALKEY_* variable is named", () => {
+  it("a bad VALKEY_* variable is named, with its source; every one is reported; one the manifest overrides is not read", () => {
     expect(problems({}, { VALKEY_PORT: "http" })).toEqual(["environment: invalid VALKEY_PORT: 'http' — argument couldn't be parsed into an integer"]);
+    const envFile = new Set(["VALKEY_DBCOUNT"]);
+    const both = (input: unknown) => {
+      try {
+        resolveManifest(input, { env: { VALKEY_PORT: "abc", VALKEY_DBCOUNT: "lots", VALKEY_LOGLEVEL: "loud" }, envFile, file: "stack.json", root: "/project" });
+      } catch (e) {
+        return (e as ManifestError).problems;
+      }
+      return [];
+    };
+    expect(both({ valkey: { databases: 0 } })).toEqual([
+      "valkey.databases: Too small: expected number to be >=1",
+      "environment: invalid VALKEY_PORT: 'abc' — argument couldn't be parsed into an integer",
+      ".env: invalid VALKEY_DBCOUNT in .env: 'lots' — argument couldn't be parsed into an integer",
+      "environment: invalid VALKEY_LOGLEVEL: 'loud' — argument(s) must be one of the following: debug, verbose, notice, warning, nothing",
+    ]);
+    expect(both({ valkey: { port: 7000, databases: 2, loglevel: "warning" } })).toEqual([]);
   });
 
   it("dependencies must exist, hold no cycle, and have what their condition needs", () => {
@@ -276,7 +295,12 @@ describe("manifest errors name the path of the bad field", () => {
         },
       }),
     ).toEqual([
+      // The schema's problem first; the checks it would have hidden still run on what is left, in the same run.
       "apps.e.healthcheck.test: Too small: expected array to have >=1 items",
+      'apps.a.healthcheck.test: expected ["CMD", ...], ["CMD-SHELL", "..."] or ["NONE"], got "CURL" first',
+      'apps.b.healthcheck.test: ["CMD", ...] needs a program',
+      'apps.c.healthcheck.test: ["CMD-SHELL", ...] takes exactly one shell command',
+      "apps.d.healthcheck.test: required (or set disable: true)",
     ]);
     expect(
       problems({
@@ -310,9 +334,7 @@ describe("manifest errors name the path of the bad field", () => {
     try {
       loadManifest(bad);
     } catch (e) {
-      // Node's JSON.parse says where; Bun's does not.
-      const where = process.versions.bun ? "" : " at line 2, column 29";
-      expect((e as ManifestError).message).toMatch(new RegExp(`^${bad}: invalid stack manifest\\n  not valid JSON${where}: \\S`));
+      expect((e as ManifestError).message).toMatch(new RegExp(`^${bad}: invalid stack manifest\\n  not valid JSON at line 2, column 29: \\S`));
     }
     try {
       loadManifest(join(dir, "missing.json"));

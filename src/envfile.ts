@@ -1,0 +1,12 @@
+// `.env` in the working directory, loaded with dotenv (the real environment wins), remembering which variables it
+// set, so that a bad value can be reported as coming from `.env` rather than from the environment.
+
+/** Load ./.env into process.env; the names it set (those the environment did not already have). */
+export async function loadEnvFile(): Promise<Set<string>> {
+  const before = new Set(Object.keys(process.env));
+  const dotenv = await import("dotenv");
+  const { parsed = {} } = dotenv.config({ quiet: true });
+  // Bun loads .env by itself before any code runs: there, a variable holding exactly the file's value came from it.
+  const bunLoaded = (k: string) => typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" && process.env[k] === parsed[k];
+  return new Set(Object.keys(parsed).filter((k) => !before.has(k) || bunLoaded(k)));
+}

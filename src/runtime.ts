@@ -1,0 +1,130 @@
+// Which runtime serves: the one the user asked for. `--runtime bun|node|auto` (or VALKEY_RUNTIME) decides; `auto`
+// means the runtime the user launched us with: Bun when we already run on Bun (`bun src/cli.ts`, `bunx --bun`),
+// and also when Bun launched the installed bin (`bun run start`, `bunx valkey-bun`): the bin's `node` shebang starts
+// Node, but Bun says it was Bun in npm_config_user_agent, so the CLI hands over to Bun. A direct
+// `node dist/cli.js` stays on Node (tests and tools that name their runtime get it).
+
+import { existsSync } from "node:fs";
+import { delimiter, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export type RuntimeName = "node" | "bun";
+export type RuntimeChoice = RuntimeName | "auto";
+
+export const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
+export const currentRuntime: RuntimeName = isBun ? "bun" : "node";
+
+/** "bun 1.4.5" / "node v20.20.2", as the ready line shows it. */
+export function runtimeLabel(): string {
+  return isBun ? `bun ${(globalThis as unknown as { Bun: { version: string } }).Bun.version}` : `node ${process.version}`;
+}
+
+/** The package root: the nearest folder above this file holding package.json (src/, dist/, or a dist/ chunk). */
+export const PKG_ROOT = ((): string => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
+
+export class RuntimeError extends Error {}
+
+function parseChoice(v: string, source: string): RuntimeChoice {
+  if (v === "bun" || v === "node" || v === "auto") return v;
+  throw new RuntimeError(`${source}: '${v}' is not a runtime (expected bun, node or auto)`);
+}
+
+/** Remove `--runtime X` / `--runtime=X` from argv (anywhere: no server flag has that name). */
+export function takeRuntimeFlag(argv: string[]): { argv: string[]; choice: RuntimeChoice | null } {
+  const rest: string[] = [];
+  let choice: RuntimeChoice | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--runtime") {
+      const v = argv[++i];
+      if (v === undefined) throw new RuntimeError("--runtime needs a value (bun, node or auto)");
+      choice = parseChoice(v, "--runtime");
+    } else if (a.startsWith("--runtime=")) choice = parseChoice(a.slice("--runtime=".length), "--runtime");
+    else rest.push(a);
+  }
+  return { argv: rest, choice };
+}
+
+/**
+ * The runtime to serve on. `viaBin`: we were started through the installed `valkey-bun` bin (bin/valkey-bun.js),
+ * the only path where Bun's user agent means "the user chose Bun".
+ */
+export function wantedRuntime(choice: RuntimeChoice | null, env: NodeJS.ProcessEnv, viaBin: boolean): RuntimeName {
+  const c = choice ?? (env.VALKEY_RUNTIME ? parseChoice(env.VALKEY_RUNTIME, "VALKEY_RUNTIME") : "auto");
+  if (c !== "auto") return c;
+  if (isBun) return "bun";
+  return viaBin && (env.npm_config_user_agent ?? "").startsWith("bun/") ? "bun" : "node";
+}
+
+export function onPath(name: string): string | null {
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  return null;
+}
+
+/** An executable of the runtime, or null. Bun: the one running us, the one that launched us, this package's, PATH's. */
+export function findRuntime(name: RuntimeName): string | null {
+  if (name === currentRuntime) return process.execPath;
+  if (name === "node") return onPath("node");
+  const launcher = process.env.npm_execpath;
+  if (launcher && (process.env.npm_config_user_agent ?? "").startsWith("bun/") && /bun(\.exe)?$/.test(launcher) && existsSync(launcher)) return launcher;
+  return [join(PKG_ROOT, "node_modules", ".bin", "bun"), join(PKG_ROOT, "..", ".bin", "bun")].find((p) => existsSync(p)) ?? onPath("bun");
+}
+
+/** The CLI entry a runtime runs: Bun the TypeScript sources (or the build when no sources ship), Node the build. */
+export function cliEntry(name: RuntimeName): string | null {
+  const src = join(PKG_ROOT, "src", "cli.ts");
+  const dist = join(PKG_ROOT, "dist", "cli.js");
+  if (name === "bun" && existsSync(src)) return src;
+  return existsSync(dist) ? dist : null;
+}
+
+/**
+ * Run the CLI on the other runtime with these arguments and return its exit code: stdio is shared, signals are
+ * passed on, and the child learns our pid (VALKEY_BUN_PARENT_PID) so it exits when we vanish, even by SIGKILL.
+ */
+export async function delegate(target: RuntimeName, argv: string[]): Promise<number> {
+  const exe = findRuntime(target);
+  const entry = cliEntry(target);
+  if (!exe) throw new RuntimeError(target === "bun" ? "runtime bun: no `bun` found (install it, or use --runtime node)" : "runtime node: no `node` on PATH");
+  if (!entry) throw new RuntimeError(`runtime ${target}: ${join(PKG_ROOT, "dist", "cli.js")} does not exist (build with: npm run build)`);
+  const { spawn } = await import("node:child_process"); // only on a hand-over: the server's own start stays light
+  const child = spawn(exe, [entry, ...argv], {
+    stdio: "inherit",
+    env: { ...process.env, VALKEY_RUNTIME: target, VALKEY_BUN_PARENT_PID: String(process.pid) },
+  });
+  const forward = (s: NodeJS.Signals) => child.kill(s);
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  for (const s of signals) process.on(s, forward);
+  // Whoever launched us (bunx, npm, a shell) may die without passing a signal on: then stop the server too.
+  watchParent(() => forward("SIGTERM"), process.ppid);
+  return new Promise((resolve) => {
+    child.once("error", (e) => {
+      console.error(`valkey-bun: cannot run ${exe}: ${e.message}`);
+      resolve(1);
+    });
+    child.once("exit", (code, signal) => {
+      for (const s of signals) process.off(s, forward);
+      resolve(code ?? 128 + (signal === "SIGINT" ? 2 : signal === "SIGHUP" ? 1 : signal === "SIGKILL" ? 9 : 15));
+    });
+  });
+}
+
+/**
+ * Call `onGone` once the parent process is gone (we were re-parented), so that a launcher killed with SIGKILL
+ * leaves no server behind. NaN or 1 watches nothing.
+ */
+export function watchParent(onGone: () => void, parent: number): void {
+  if (!Number.isInteger(parent) || parent <= 1) return;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    onGone();
+  }, 250);
+  timer.unref();
+}
