@@ -10,7 +10,7 @@ import type { ParserLimits } from "./resp.js";
 import { Clock, Store } from "./store.js";
 import { unwatchAll } from "./commands/transactions.js";
 import { keyspaceNotifier } from "./commands/pubsub.js";
-import { forgetBlocked, serveReady } from "./blocking.js";
+import { blockedFor, forgetBlocked, serveReady } from "./blocking.js";
 import { afterCommand as trackingAfterCommand, rememberKeys } from "./commands/tracking.js";
 import type { Database } from "./store.js";
 import { applyConfig } from "./commands/config.js";
@@ -305,6 +305,7 @@ export class Server {
   /** One request: gate, MULTI queueing, pause, handler, stats. */
   execute(c: Client, argv: Buffer[]): void {
     const mark = c.w.pos;
+    c.argv = argv;
     const e = gate(c, argv);
     if (e !== null) {
       if (isQueuedInMulti(c, e)) {
@@ -329,6 +330,7 @@ export class Server {
     }
     // Client-side caching: CLIENT CACHING lapses, self-invalidations follow the reply (pushes survive CLIENT REPLY).
     if (c.tracking !== null) trackingAfterCommand(c, e);
+    if (c.blocked === null && !c.suspended) c.argv = null;
   }
 
   /** A family may hold a command back before it runs (scripting, while its engine loads). */
@@ -339,7 +341,6 @@ export class Server {
 
   /** Run a handler with stats, slowlog and MONITOR feed. Used by the loop and by EXEC. */
   call(c: Client, e: CommandEntry, argv: Buffer[]): void {
-    c.lastCmd = e.fullname!;
     this.currentEntry = e;
     // CLIENT NO-TOUCH: reads by this client leave LRU/LFU alone (TOUCH itself still touches).
     this.store.noTouch = c.noTouch && e.name !== "touch";
@@ -353,13 +354,23 @@ export class Server {
     if (c.tracking !== null) rememberKeys(c, e, argv);
     const t1 = (this.clockMark = performance.now());
     const us = Math.round((t1 - t0) * 1000);
+    // A command that blocked is counted once, when it is served, times out or is unblocked (blocking.ts).
+    if (c.blocked !== null) blockedFor(c, us);
+    else this.countCall(c, e, argv, us);
+    // After the call, as Valkey does: EXEC shows after its commands, SELECT with the new db, secrets redacted.
+    if (this.monitors.size !== 0 && !(e.bits! & (F.SKIP_MONITOR | F.ADMIN))) this.feedMonitors(c, argv);
+  }
+
+  /** Count a finished command: INFO commandstats, tot-cmds, total_commands_processed, SLOWLOG (Valkey's call()). */
+  countCall(c: Client, e: CommandEntry, argv: Buffer[], us: number): void {
     e.calls!++;
     e.usec! += us;
     c.commandsProcessed++;
     this.stats.commandsProcessed++;
-    // After the call, as Valkey does: EXEC shows after its commands, SELECT with the new db, secrets redacted.
-    if (this.monitors.size !== 0 && !(e.bits! & (F.SKIP_MONITOR | F.ADMIN))) this.feedMonitors(c, argv);
-    if (us >= this.slowlogThreshold && this.slowlogThreshold >= 0 && !(e.bits! & F.SKIP_SLOWLOG)) this.slowlogPush(c, argv, us);
+    if (us >= this.slowlogThreshold && this.slowlogThreshold >= 0 && !(e.bits! & F.SKIP_SLOWLOG)) {
+      // A command run by a script is logged with the calling client's address and name.
+      this.slowlogPush(c.scriptCaller ?? c, argv, us);
+    }
   }
 
   /** slowlog-log-slower-than, cached (CONFIG SET updates it): read on every command. */

@@ -103,17 +103,21 @@ export function gate(c: Client, argv: Buffer[]): CommandEntry | null {
   const a0 = argv[0]!;
   let e = lookupName(a0);
   if (e === undefined) {
+    c.lastCmd = "NULL";
     return reject(c, unknownCommand(a0.toString("latin1"), argv.slice(1, 129).map((b) => b.toString("latin1"))));
   }
   // A container runs its own handler when called without a subcommand (COMMAND); otherwise it needs one.
   if (e.subcommands !== undefined && (argv.length >= 2 || e.run === undefined)) {
     const parent = e;
+    c.lastCmd = argv.length < 2 ? parent.name : "NULL";
     if (argv.length < 2) return reject(c, wrongArity(parent.name), parent);
     const sub = argv[1]!.toString("latin1").toLowerCase();
     const s = parent.subcommands!.find((x) => x.name === sub);
     if (s === undefined) return reject(c, unknownSubcommand(argv[1]!.toString("latin1"), parent.name), parent);
     e = s;
   }
+  // Valkey's c->lastcmd (CLIENT LIST cmd=): the command looked up, whether it then runs, queues or is refused.
+  c.lastCmd = e.fullname!;
   const arity = e.arity;
   if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return reject(c, wrongArity(e.fullname!), e);
   const bits = e.bits!;
