@@ -107,6 +107,11 @@ export function wrongArity(name: string): ReplyError {
   return err(`ERR wrong number of arguments for '${name}' command`);
 }
 
+/** (P|S)UNSUBSCRIBE from a client with no subscription at all (Valkey 8's processCommand check). */
+export function notSubscribed(name: string): ReplyError {
+  return err(`NOSUB '${name}' command executed not in subscribed mode`);
+}
+
 export function unknownSubcommandOrWrongArity(cmd: string, sub: string): ReplyError {
   return err(`ERR unknown subcommand or wrong number of arguments for '${sub}'. Try ${cmd.toUpperCase()} HELP.`);
 }

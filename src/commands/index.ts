@@ -2,7 +2,7 @@
 // MULTI queueing, RESP2 subscribed mode, noscript. Handlers never repeat these checks.
 
 import type { Client } from "../client.js";
-import { ReplyError, E, unknownCommand, unknownSubcommand, wrongArity, errorText } from "../errors.js";
+import { ReplyError, E, unknownCommand, unknownSubcommand, wrongArity, errorText, notSubscribed } from "../errors.js";
 import { F, flagBits, type CommandEntry } from "./types.js";
 import { families } from "./registry.js";
 import { discardTransaction } from "./transactions.js";
@@ -92,6 +92,8 @@ const PUBSUB_ALLOWED = new Set([
   "reset",
 ]);
 
+const UNSUBSCRIBE = new Set(["unsubscribe", "punsubscribe", "sunsubscribe"]);
+
 /** Commands that run immediately inside MULTI instead of being queued. */
 const MULTI_IMMEDIATE = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);
 
@@ -132,6 +134,8 @@ export function gate(c: Client, argv: Buffer[]): CommandEntry | null {
       e,
     );
   }
+  // Valkey 8: (P|S)UNSUBSCRIBE by a client with no subscriptions is refused (also inside MULTI, both protocols).
+  if (bits & F.PUBSUB && c.subscriptionCount === 0 && UNSUBSCRIBE.has(e.name)) return reject(c, notSubscribed(e.name), e);
   // A script past busy-reply-threshold (scripting/engine.ts): only allow_busy commands run meanwhile.
   const busy = c.server.busyScript;
   if (busy !== null && !(bits & F.ALLOW_BUSY)) return reject(c, busy === "eval" ? E.busyEval : E.busyFunction, e);
