@@ -48,6 +48,8 @@ export interface ParamDef {
   parse?: (v: string, current: string) => string;
   /** Multi-argument parameters (save, bind, client-output-buffer-limit) take the rest of a config line. */
   multi?: boolean;
+  /** Valkey's HIDDEN_CONFIG: CONFIG GET returns it by its exact name only, never for a pattern. */
+  hidden?: boolean;
   /** What CONFIG GET / REWRITE show when it differs from the stored form (notify-keyspace-events). */
   show?: (stored: string) => string;
 }
@@ -435,6 +437,17 @@ export const PARAMS: ParamDef[] = [
   int("min-replicas-max-lag", 10, 0n, INT_MAX, { alias: "min-slaves-max-lag", inert: true }),
   en("propagation-error-behavior", "ignore", ["ignore", "panic", "panic-on-replicas"], { inert: true }),
   bool("cluster-enabled", "no", { immutable: true }),
+  strp("availability-zone", ""),
+  // Valkey 8.0's hidden (testing and debugging) configs: CONFIG GET shows them by exact name only.
+  int("key-load-delay", 0, INT_MIN, INT_MAX, { hidden: true, inert: true }),
+  int("loading-process-events-interval-bytes", 2097152, 1024n, INT_MAX, { hidden: true, inert: true }),
+  int("rdb-key-save-delay", 0, INT_MIN, INT_MAX, { hidden: true, inert: true }),
+  bool("aof-disable-auto-gc", "no", { hidden: true, inert: true }),
+  int("cluster-ping-interval", 0, 0n, INT_MAX, { hidden: true, inert: true }),
+  strp("debug-context", "", { hidden: true, inert: true }),
+  bool("enable-debug-assert", "no", { hidden: true, immutable: true, inert: true }),
+  bool("use-exit-on-panic", "no", { hidden: true, immutable: true, inert: true }),
+  int("watchdog-period", 0, 0n, INT_MAX, { hidden: true, inert: true }),
 ];
 
 const byName = new Map<string, ParamDef>();
@@ -451,6 +464,7 @@ export function findParam(name: string): ParamDef | undefined {
 export function allParamNames(): Array<[string, ParamDef]> {
   const out: Array<[string, ParamDef]> = [];
   for (const p of PARAMS) {
+    if (p.hidden) continue;
     out.push([p.name, p]);
     if (p.alias) out.push([p.alias, p]);
   }

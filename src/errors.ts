@@ -90,6 +90,12 @@ export const E = {
   limitNegative: err("ERR LIMIT can't be negative"),
   novaluesOnlyHscan: err("ERR NOVALUES option can only be used in HSCAN"),
   noscoresOnlyZscan: err("ERR NOSCORES option can only be used in ZSCAN"),
+  // MODULE (no module can be loaded into this server)
+  moduleCommandDenied: err(
+    'ERR MODULE command not allowed. If the enable-module-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
+  ),
+  moduleLoadFailed: err("ERR Error loading the extension. Please check the server logs."),
+  moduleUnloadNoSuch: err("ERR Error unloading module: no such module with that name"),
 } as const;
 
 export function unknownCommand(name: string, args: string[]): ReplyError {

@@ -56,3 +56,82 @@ describeRuntimes("parity: unsubscribing from what was never subscribed (Valkey 8
     await nr.unsubscribe("parity:ch");
   });
 });
+
+describeRuntimes("parity: introspection (Valkey 8)", (ctx) => {
+  it("MODULE: HELP, an empty LIST, and LOAD/LOADEX/UNLOAD refused by enable-module-command (default no)", async () => {
+    const r = await ctx.raw();
+    const help = await r.call("MODULE", "HELP");
+    expect(help.startsWith("*11\r\n+MODULE <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+LIST\r\n")).toBe(true);
+    expect(help.endsWith("+HELP\r\n+    Print this help.\r\n")).toBe(true);
+    expect(await r.call("MODULE", "LIST")).toBe("*0\r\n");
+    const denied =
+      '-ERR MODULE command not allowed. If the enable-module-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.\r\n';
+    expect(await r.call("MODULE", "LOAD", "/tmp/nonexistent-module.so")).toBe(denied);
+    expect(await r.call("MODULE", "LOADEX", "/tmp/nonexistent-module.so", "ARGS", "x")).toBe(denied);
+    expect(await r.call("MODULE", "UNLOAD", "nosuch")).toBe(denied);
+    expect(await r.call("MODULE", "NOSUCH")).toBe("-ERR unknown subcommand 'NOSUCH'. Try MODULE HELP.\r\n");
+    expect(await r.call("MODULE")).toBe("-ERR wrong number of arguments for 'module' command\r\n");
+    expect(await r.call("MODULE", "LOAD")).toBe("-ERR wrong number of arguments for 'module|load' command\r\n");
+    // node-redis and ioredis see the same
+    const io = ctx.ioredis();
+    expect(await io.call("MODULE", "LIST")).toEqual([]);
+    const nr = await ctx.nodeRedis(3);
+    expect(await nr.sendCommand(["MODULE", "LIST"])).toEqual([]);
+  });
+
+  it("every container command answers HELP with Valkey's closing lines", async () => {
+    const r = await ctx.raw();
+    const list = await r.call("COMMAND", "LIST", "FILTERBY", "PATTERN", "*|help");
+    const containers = [...list.matchAll(/\r\n([a-z-]+)\|help\r\n/g)].map((m) => m[1]!);
+    expect(containers).toEqual(expect.arrayContaining(["client", "config", "command", "function", "memory", "module", "object", "pubsub", "script", "slowlog", "xgroup", "xinfo"]));
+    for (const name of containers) {
+      const help = await r.call(name.toUpperCase(), "HELP");
+      expect(help, name).toMatch(new RegExp(`^\\*\\d+\\r\\n\\+${name.toUpperCase()} <subcommand> `));
+      expect(help.endsWith("+HELP\r\n+    Print this help.\r\n"), name).toBe(true);
+    }
+    // Texts that differed from Valkey 8.0.1
+    const fn = await r.call("FUNCTION", "HELP");
+    expect(fn.startsWith("*39\r\n")).toBe(true);
+    expect(fn).not.toContain("Library description");
+    expect(await r.call("SCRIPT", "HELP")).toContain(
+      "+    When called without the optional mode argument, the behavior is determined\r\n+     by the lazyfree-lazy-user-flush configuration directive. Valid modes are:\r\n",
+    );
+  });
+
+  it("CONFIG GET returns a hidden config by its exact name only", async () => {
+    const r = await ctx.raw();
+    expect(await r.call("CONFIG", "GET", "key-load-delay")).toBe("*2\r\n$14\r\nkey-load-delay\r\n$1\r\n0\r\n");
+    expect(await r.call("CONFIG", "GET", "loading-process-events-interval-bytes")).toBe(
+      "*2\r\n$37\r\nloading-process-events-interval-bytes\r\n$7\r\n2097152\r\n",
+    );
+    expect(await r.call("CONFIG", "GET", "KEY-LOAD-DELAY")).toBe("*2\r\n$14\r\nKEY-LOAD-DELAY\r\n$1\r\n0\r\n");
+    expect(await r.call("CONFIG", "GET", "key-load*")).toBe("*0\r\n");
+    expect(await r.call("CONFIG", "GET", "*")).not.toContain("rdb-key-save-delay");
+    expect(await r.call("CONFIG", "SET", "rdb-key-save-delay", "5")).toBe("+OK\r\n");
+    expect(await r.call("CONFIG", "GET", "rdb-key-save-delay")).toBe("*2\r\n$18\r\nrdb-key-save-delay\r\n$1\r\n5\r\n");
+    expect(await r.call("CONFIG", "SET", "rdb-key-save-delay", "0")).toBe("+OK\r\n");
+    expect(await r.call("CONFIG", "SET", "loading-process-events-interval-bytes", "10")).toBe(
+      "-ERR CONFIG SET failed (possibly related to argument 'loading-process-events-interval-bytes') - argument must be between 1024 and 2147483647 inclusive\r\n",
+    );
+  });
+
+  it("INFO server: server_mode, renamed redis_mode with extended-redis-compatibility yes; availability_zone", async () => {
+    const r = await ctx.raw();
+    const fields = async () => {
+      const text = await r.call("INFO", "server");
+      return new Set(text.split("\r\n").map((l) => l.split(":")[0]));
+    };
+    let f = await fields();
+    expect(f.has("server_mode")).toBe(true);
+    expect(f.has("redis_mode")).toBe(false);
+    expect(f.has("availability_zone")).toBe(true);
+    expect(await r.call("CONFIG", "SET", "extended-redis-compatibility", "yes")).toBe("+OK\r\n");
+    try {
+      f = await fields();
+      expect(f.has("redis_mode")).toBe(true);
+      expect(f.has("server_mode")).toBe(false);
+    } finally {
+      await r.call("CONFIG", "SET", "extended-redis-compatibility", "no");
+    }
+  });
+});
