@@ -297,13 +297,15 @@ async function replay(file, lines, resp, ref, ours) {
   };
   const diffs = [];
   let total = 0;
+  let lineNo = 0;
   const compare = (line, a, b, loose) => {
     total++;
     const [x, y] = [norm(a, loose), norm(b, loose)];
-    if (x !== y) diffs.push({ file, resp, line, valkey: x, ours: y });
+    if (x !== y) diffs.push({ file, resp, line, lineNo, valkey: x, ours: y });
     else if (verbose) console.log(`  same  ${line}`);
   };
-  for (let raw of lines) {
+  for (const raw of lines) {
+    lineNo++;
     const line = raw.trim();
     if (!line || line.startsWith("#") || line.startsWith("!resp")) continue;
     if (line.startsWith("!sleep")) {
@@ -388,13 +390,15 @@ async function main() {
   const scripts = files.map((f) => [f, readFileSync(join(DIFF_DIR, f + ".txt"), "utf8").split("\n")]);
   if (!only || only.includes("generated")) scripts.push(["generated", generated()]);
 
-  const ref = await startReference();
-  const procs = [ref.proc];
+  const procs = [];
   let unexplained = 0;
   let intendedSeen = 0;
   let checks = 0;
   try {
     for (const rt of runtimes) {
+      // A fresh pair per runtime: server-wide counters (rdb_changes_since_last_save, ids) start level.
+      const ref = await startReference();
+      procs.push(ref.proc);
       const ours = await startOurs(rt);
       procs.push(ours.proc);
       for (const [file, lines] of scripts) {
@@ -413,11 +417,12 @@ async function main() {
               continue;
             }
             unexplained++;
-            console.log(`DIFF [${rt} resp${resp} ${file}] ${d.line}\n   valkey: ${d.valkey}\n   ours:   ${d.ours}`);
+            console.log(`DIFF [${rt} resp${resp} ${file}:${d.lineNo}] ${d.line}\n   valkey: ${d.valkey}\n   ours:   ${d.ours}`);
           }
         }
       }
       ours.proc.kill();
+      ref.proc.kill();
     }
   } finally {
     for (const p of procs) p.kill();

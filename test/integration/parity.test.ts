@@ -1,7 +1,7 @@
 // Valkey 8 parity (issue 17): behaviour checked side by side with valkey-server 8.0.1, one describe per area.
 
 import { expect, it } from "vitest";
-import { describeRuntimes } from "../helpers/server.js";
+import { describeRuntimes, type RawClient } from "../helpers/server.js";
 
 describeRuntimes("parity: unsubscribing from what was never subscribed (Valkey 8)", (ctx) => {
   const NOSUB = (cmd: string) => `-NOSUB '${cmd}' command executed not in subscribed mode\r\n`;
@@ -133,5 +133,93 @@ describeRuntimes("parity: introspection (Valkey 8)", (ctx) => {
     } finally {
       await r.call("CONFIG", "SET", "extended-redis-compatibility", "no");
     }
+  });
+});
+
+describeRuntimes("parity: lists between quicklists, and the dirty counter (Valkey 8)", (ctx) => {
+  const changes = async (r: RawClient) => Number(/rdb_changes_since_last_save:(\d+)/.exec(await r.call("INFO", "persistence"))![1]);
+
+  it("RPOPLPUSH/LMOVE out of a two-node quicklist: it stays a quicklist until its tail node is gone, as in Valkey", async () => {
+    const r = await ctx.raw();
+    const el = (p: string, i: number) => String(i).padStart(3, "0") + p.repeat(57);
+    await r.call("DEL", "ql:s", "ql:d");
+    await r.call("RPUSH", "ql:s", ...Array.from({ length: 200 }, (_, i) => el("e", i)));
+    await r.call("RPUSH", "ql:d", ...Array.from({ length: 100 }, (_, i) => el("f", i)));
+    expect(await r.call("OBJECT", "ENCODING", "ql:s")).toBe("$9\r\nquicklist\r\n");
+    // 200 entries of 62 listpack bytes fill Valkey's 8 KB nodes as 131 + 69. Moving alternately from the tail and
+    // the head empties the tail node at move 137; only then is one node left, small enough to be a listpack.
+    const encodings: string[] = [];
+    for (let k = 1; k <= 140; k++) {
+      const reply = k % 2 === 1 ? await r.call("RPOPLPUSH", "ql:s", "ql:d") : await r.call("LMOVE", "ql:s", "ql:d", "LEFT", "RIGHT");
+      expect(reply).toMatch(/^\$60\r\n/);
+      encodings.push(await r.call("OBJECT", "ENCODING", "ql:s"));
+    }
+    expect(encodings.slice(0, 136).every((e) => e === "$9\r\nquicklist\r\n")).toBe(true);
+    expect(encodings.slice(136)).toEqual(Array(4).fill("$8\r\nlistpack\r\n"));
+    expect(await r.call("LLEN", "ql:s")).toBe(":60\r\n");
+    expect(await r.call("LLEN", "ql:d")).toBe(":240\r\n");
+    expect(await r.call("LINDEX", "ql:s", "0")).toBe(`$60\r\n${el("e", 70)}\r\n`);
+    expect(await r.call("LINDEX", "ql:s", "-1")).toBe(`$60\r\n${el("e", 129)}\r\n`);
+    expect(await r.call("OBJECT", "ENCODING", "ql:d")).toBe("$9\r\nquicklist\r\n");
+  });
+
+  it("LMOVE and RPOPLPUSH add 1 to rdb_changes_since_last_save; so do BLPOP/BLMOVE/BRPOPLPUSH served from the blocked state", async () => {
+    const r = await ctx.raw();
+    const b = await ctx.raw();
+    await r.call("DEL", "dc:a", "dc:b", "dc:c");
+    await r.call("RPUSH", "dc:a", "1", "2", "3");
+    let before = await changes(r);
+    expect(await r.call("LMOVE", "dc:a", "dc:b", "LEFT", "RIGHT")).toBe("$1\r\n1\r\n");
+    expect(await changes(r)).toBe(before + 1);
+    before = await changes(r);
+    expect(await r.call("RPOPLPUSH", "dc:a", "dc:a")).toBe("$1\r\n3\r\n");
+    expect(await changes(r)).toBe(before + 1);
+
+    const served = async (send: () => void, write: () => Promise<unknown>, writeChanges: number) => {
+      const start = await changes(r);
+      send();
+      for (let i = 0; i < 100 && !(await r.call("CLIENT", "LIST")).includes("flags=b"); i++) await new Promise((res) => setTimeout(res, 10));
+      await write();
+      const reply = await b.read();
+      expect(await changes(r)).toBe(start + writeChanges + 1);
+      return reply;
+    };
+    expect(await served(() => b.send("BLPOP", "dc:c", "0"), () => r.call("LPUSH", "dc:c", "x"), 1)).toBe("*2\r\n$4\r\ndc:c\r\n$1\r\nx\r\n");
+    expect(await served(() => b.send("BLMOVE", "dc:c", "dc:b", "LEFT", "RIGHT", "0"), () => r.call("RPUSH", "dc:c", "y"), 1)).toBe("$1\r\ny\r\n");
+    // served by a write inside MULTI/EXEC: the transaction's 3 changes, then the move's 1
+    expect(
+      await served(
+        () => b.send("BRPOPLPUSH", "dc:c", "dc:b", "0"),
+        async () => {
+          await r.call("MULTI");
+          await r.call("RPUSH", "dc:c", "p", "q");
+          await r.call("SET", "dc:other", "1");
+          return r.call("EXEC");
+        },
+        3,
+      ),
+    ).toBe("$1\r\nq\r\n");
+    // a wait that times out changes nothing
+    before = await changes(r);
+    expect(await b.call("BLMOVE", "dc:none", "dc:b", "LEFT", "LEFT", "0.01")).toBe("*-1\r\n");
+    expect(await changes(r)).toBe(before);
+  });
+
+  it("FLUSHALL adds the number of keys it removed (nothing when empty), as Valkey without save points", async () => {
+    const r = await ctx.raw();
+    await r.call("FLUSHALL");
+    let before = await changes(r);
+    expect(await r.call("FLUSHALL")).toBe("+OK\r\n");
+    expect(await changes(r)).toBe(before);
+    await r.call("SET", "f1", "1");
+    await r.call("SELECT", "9");
+    await r.call("SET", "f2", "2");
+    before = await changes(r);
+    expect(await r.call("FLUSHALL")).toBe("+OK\r\n");
+    expect(await changes(r)).toBe(before + 2);
+    before = await changes(r);
+    await r.call("SET", "f3", "3");
+    expect(await r.call("FLUSHDB")).toBe("+OK\r\n");
+    expect(await changes(r)).toBe(before + 2);
   });
 });
