@@ -275,7 +275,7 @@ async function alignClientIds(portA, portB) {
 }
 
 /** Replay `lines` on the reference and on ours in lockstep; returns the differences found. */
-async function replay(file, lines, resp, ref, ours) {
+async function replay(file, lines, resp, ref, ours, globalMasks) {
   const admin = [await session(ref.port, 2), await session(ours.port, 2)];
   for (const argv of RESET) {
     for (const a of admin) a.send(argv);
@@ -289,7 +289,7 @@ async function replay(file, lines, resp, ref, ours) {
     if (!pair) conns.set(name, (pair = [await session(ref.port, resp), await session(ours.port, resp)]));
     return pair;
   };
-  let masks = [];
+  let masks = [...globalMasks];
   const norm = (b, loose) => {
     let s = loose ? unordered(b) : show(b);
     for (const [re, to] of masks) s = s.replace(re, to);
@@ -318,7 +318,7 @@ async function replay(file, lines, resp, ref, ours) {
       continue;
     }
     if (line === "!unmask") {
-      masks = [];
+      masks = [...globalMasks];
       continue;
     }
     let rest = line;
@@ -381,7 +381,9 @@ async function main() {
   const runtimes = (opt("--runtimes") ?? "node,bun").split(",");
   const only = opt("--only")?.split(",");
   const protos = opt("--resp") ? [Number(opt("--resp"))] : [2, 3];
-  const intended = JSON.parse(readFileSync(join(DIFF_DIR, "intended.json"), "utf8")).differences;
+  const allowed = JSON.parse(readFileSync(join(DIFF_DIR, "intended.json"), "utf8"));
+  const intended = allowed.differences;
+  const globalMasks = (allowed.masks ?? []).map((m) => [new RegExp(m.re, "g"), m.to]);
   const files = readdirSync(DIFF_DIR)
     .filter((f) => f.endsWith(".txt"))
     .map((f) => f.replace(/\.txt$/, ""))
@@ -405,7 +407,7 @@ async function main() {
         const header = lines.find((l) => l.startsWith("!resp"));
         const ps = header ? [Number(header.split(/\s+/)[1])].filter((p) => protos.includes(p)) : protos;
         for (const resp of ps) {
-          const { diffs, total } = await replay(file, lines, resp, ref, ours);
+          const { diffs, total } = await replay(file, lines, resp, ref, ours, globalMasks);
           checks += total;
           for (const d of diffs) {
             const why = intended.find(

@@ -1,7 +1,7 @@
 // Valkey 8 parity (issue 17): behaviour checked side by side with valkey-server 8.0.1, one describe per area.
 
 import { expect, it } from "vitest";
-import { describeRuntimes, type RawClient } from "../helpers/server.js";
+import { describeRuntimes, type Ctx, type RawClient } from "../helpers/server.js";
 
 describeRuntimes("parity: unsubscribing from what was never subscribed (Valkey 8)", (ctx) => {
   const NOSUB = (cmd: string) => `-NOSUB '${cmd}' command executed not in subscribed mode\r\n`;
@@ -221,5 +221,78 @@ describeRuntimes("parity: lists between quicklists, and the dirty counter (Valke
     await r.call("SET", "f3", "3");
     expect(await r.call("FLUSHDB")).toBe("+OK\r\n");
     expect(await changes(r)).toBe(before + 2);
+  });
+});
+
+describeRuntimes("parity: SLOWLOG (Valkey 8)", (ctx) => {
+  /** SLOWLOG GET as [args, addr, name] per entry, newest first (ioredis parses the nesting). */
+  const entries = async (io: ReturnType<Ctx["ioredis"]>) =>
+    ((await io.call("SLOWLOG", "GET", "-1")) as Array<[number, number, number, string[], string, string]>).map((e) => ({
+      args: e[3],
+      addr: e[4],
+      name: e[5],
+    }));
+
+  it("a blocking command is logged once, when it is served — also when a write inside MULTI/EXEC serves it", async () => {
+    const io = ctx.ioredis();
+    const b = await ctx.raw();
+    await b.call("CLIENT", "SETNAME", "waiter");
+    await io.config("SET", "slowlog-log-slower-than", "0");
+    try {
+      await io.call("SLOWLOG", "RESET");
+      b.send("BLPOP", "sl:list", "0");
+      for (let i = 0; i < 100 && !String(await io.call("CLIENT", "LIST")).includes("flags=b"); i++) await new Promise((r) => setTimeout(r, 10));
+      // blocked, not yet served: not logged
+      expect((await entries(io)).filter((e) => e.args[0] === "BLPOP")).toEqual([]);
+      await io.lpush("sl:list", "v");
+      expect(await b.read()).toBe("*2\r\n$7\r\nsl:list\r\n$1\r\nv\r\n");
+      let logged = (await entries(io)).filter((e) => e.args[0] === "BLPOP");
+      expect(logged).toHaveLength(1);
+      expect(logged[0]!.args).toEqual(["BLPOP", "sl:list", "0"]);
+      expect(logged[0]!.name).toBe("waiter");
+
+      await io.call("SLOWLOG", "RESET");
+      b.send("blmove", "sl:src", "sl:dst", "LEFT", "RIGHT", "0");
+      for (let i = 0; i < 100 && !String(await io.call("CLIENT", "LIST")).includes("flags=b"); i++) await new Promise((r) => setTimeout(r, 10));
+      const [, ...execReplies] = (await io.multi().rpush("sl:src", "a").set("sl:x", "1").exec())!;
+      expect(execReplies).toHaveLength(1);
+      expect(await b.read()).toBe("$1\r\na\r\n");
+      logged = (await entries(io)).filter((e) => e.args[0]!.toLowerCase() === "blmove");
+      expect(logged).toHaveLength(1);
+      // the arguments exactly as the client sent them
+      expect(logged[0]!.args).toEqual(["blmove", "sl:src", "sl:dst", "LEFT", "RIGHT", "0"]);
+
+      await io.call("SLOWLOG", "RESET");
+      expect(await b.call("BRPOP", "sl:never", "0.02")).toBe("*-1\r\n");
+      expect((await entries(io)).filter((e) => e.args[0] === "BRPOP")).toHaveLength(1);
+    } finally {
+      await io.config("SET", "slowlog-log-slower-than", "10000");
+    }
+  });
+
+  it("commands run by a script or a function are logged with the calling client's address and name", async () => {
+    const io = ctx.ioredis();
+    await io.client("SETNAME", "script-caller");
+    const me = (await io.client("INFO")) as string;
+    const addr = /addr=(\S+)/.exec(me)![1];
+    await io.config("SET", "slowlog-log-slower-than", "0");
+    try {
+      await io.call("SLOWLOG", "RESET");
+      expect(await io.eval("redis.call('set', KEYS[1], 'b') return redis.call('get', KEYS[1])", 1, "sl:k")).toBe("b");
+      const got = await entries(io);
+      const set = got.find((e) => e.args[0] === "set");
+      const get = got.find((e) => e.args[0] === "get");
+      const evalEntry = got.find((e) => e.args[0] === "eval");
+      expect(set).toEqual({ args: ["set", "sl:k", "b"], addr, name: "script-caller" });
+      expect(get).toEqual({ args: ["get", "sl:k"], addr, name: "script-caller" });
+      expect(evalEntry?.addr).toBe(addr);
+      await io.call("FUNCTION", "LOAD", "REPLACE", "#!lua name=sllib\nredis.register_function('slf', function(keys) return redis.call('incr', keys[1]) end)");
+      await io.call("SLOWLOG", "RESET");
+      expect(await io.call("FCALL", "slf", "1", "sl:n")).toBe(1);
+      const incr = (await entries(io)).find((e) => e.args[0] === "incr");
+      expect(incr).toEqual({ args: ["incr", "sl:n"], addr, name: "script-caller" });
+    } finally {
+      await io.config("SET", "slowlog-log-slower-than", "10000");
+    }
   });
 });
