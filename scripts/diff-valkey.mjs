@@ -13,6 +13,7 @@
 //   ~CMD args...           compare the reply as an unordered collection (SMEMBERS, KEYS, RESP3 maps, ...)
 //   @b CMD args...         the same on connection b (opened on first use, same protocol as the file's run)
 //   @b> CMD args...        send on b without reading (a blocking command); `@b<` reads b's next reply
+//   {id:b}                 in a line: the id CLIENT ID returned on connection b (ids are aligned on both servers)
 //   !sleep MS              pause
 //   !mask REGEX [REPL]     from here on, replace REGEX (global) with REPL (default `*`) in both replies
 //                          before comparing: for values that differ by nature (ids, addresses, times)
@@ -180,6 +181,38 @@ class Conn {
       this.waiter = null;
     }
   }
+  /** A complete frame already buffered, without waiting (null when none). */
+  take() {
+    const f = frame(this.buf, 0);
+    if (!f) return null;
+    const raw = Buffer.from(this.buf.subarray(0, f.end));
+    this.buf = this.buf.subarray(f.end);
+    return raw;
+  }
+
+  /**
+   * One command's output: the RESP3 pushes that came before its reply, the reply, and the pushes already sent
+   * right behind it (same write), joined with " | " — so "invalidation before the reply" and "after the reply"
+   * read differently. A command answered by pushes only (SUBSCRIBE in RESP3) ends when no frame follows shortly.
+   */
+  async readReply() {
+    const parts = [];
+    let f = await this.read();
+    while (f[0] === 0x3e /* > */) {
+      parts.push(f);
+      const next = await this.read(150);
+      if (next.toString().startsWith("(no reply")) return Buffer.from(parts.map(show).join(" | "));
+      f = next;
+    }
+    parts.push(f);
+    while (this.buf.length > 0 && this.buf[0] === 0x3e) {
+      const p = this.take();
+      if (p === null) break;
+      parts.push(p);
+    }
+    return Buffer.concat(parts.flatMap((b, i) => (i === 0 ? [b] : [Buffer.from(" | "), b])));
+  }
+
   /** Whatever arrived and was not read (after a short settle). */
   async rest(ms = 100) {
     await new Promise((r) => setTimeout(r, ms));
@@ -215,7 +248,8 @@ async function waitUp(port) {
   throw new Error(`server on port ${port} did not come up`);
 }
 
-const SERVER_FLAGS = ["--save", "", "--appendonly", "no", "--bind", "127.0.0.1"];
+// DEBUG is enabled on both so that scripts can make expiry deterministic (DEBUG SET-ACTIVE-EXPIRE 0).
+const SERVER_FLAGS = ["--save", "", "--appendonly", "no", "--bind", "127.0.0.1", "--enable-debug-command", "yes"];
 
 async function startReference() {
   const port = await freePort();
@@ -289,6 +323,7 @@ async function replay(file, lines, resp, ref, ours, globalMasks) {
     if (!pair) conns.set(name, (pair = [await session(ref.port, resp), await session(ours.port, resp)]));
     return pair;
   };
+  const ids = new Map();
   let masks = [...globalMasks];
   const norm = (b, loose) => {
     let s = loose ? unordered(b) : show(b);
@@ -302,7 +337,7 @@ async function replay(file, lines, resp, ref, ours, globalMasks) {
     total++;
     const [x, y] = [norm(a, loose), norm(b, loose)];
     if (x !== y) diffs.push({ file, resp, line, lineNo, valkey: x, ours: y });
-    else if (verbose) console.log(`  same  ${line}`);
+    else if (verbose) console.log(`  same  ${line}  =>  ${x.slice(0, 200)}`);
   };
   for (const raw of lines) {
     lineNo++;
@@ -332,15 +367,18 @@ async function replay(file, lines, resp, ref, ours, globalMasks) {
     }
     const [a, b] = await conn(name);
     if (mode === "read") {
-      compare(line, ...(await Promise.all([a.read(), b.read()])), false);
+      compare(line, ...(await Promise.all([a.readReply(), b.readReply()])), false);
       continue;
     }
     const loose = rest.startsWith("~");
+    rest = rest.replace(/\{id:(\w+)\}/g, (_, n) => ids.get(n) ?? "0");
     const argv = splitLine(loose ? rest.slice(1) : rest);
     a.send(argv);
     b.send(argv);
     if (mode === "send") continue;
-    const [ra, rb] = await Promise.all([a.read(), b.read()]);
+    const [ra, rb] = await Promise.all([a.readReply(), b.readReply()]);
+    // CLIENT ID on a connection names its id for later lines as {id:name} (ids are aligned on both servers)
+    if (/^client\s+id$/i.test(rest)) ids.set(name, /^:(\d+)/.exec(ra.toString())?.[1] ?? "0");
     compare(line, ra, rb, loose);
   }
   for (const [name, [a, b]] of conns) {

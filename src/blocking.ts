@@ -12,6 +12,7 @@ import type { CommandEntry } from "./commands/types.js";
 import type { Server } from "./server.js";
 import { ReplyError, E, errorText } from "./errors.js";
 import { parseFloatStrict } from "./args.js";
+import { afterCommand as trackingAfterCommand } from "./commands/tracking.js";
 
 /** Valkey's getTimeoutFromObjectOrReply in seconds (BLPOP & co.): milliseconds, 0 = forever. */
 export function blockTimeout(b: Buffer): number {
@@ -197,6 +198,9 @@ function retry(server: Server, c: Client, st: BlockState): void {
   const mark = c.w.pos;
   const prevEntry = server.currentEntry;
   server.currentEntry = st.entry;
+  // The re-run is this client's command: its own writes invalidate its cache after its reply (and NOLOOP applies).
+  const prevCurrent = server.current;
+  server.current = c;
   const t0 = performance.now();
   let failed = false;
   try {
@@ -208,6 +212,7 @@ function retry(server: Server, c: Client, st: BlockState): void {
   } finally {
     retrying = null;
     server.currentEntry = prevEntry;
+    server.current = prevCurrent;
   }
   const us = Math.round((performance.now() - t0) * 1000);
   if (stillBlocked) {
@@ -219,5 +224,6 @@ function retry(server: Server, c: Client, st: BlockState): void {
   c.db = prevDb;
   detach(c);
   countUnblocked(c, st, us, failed);
+  if (c.tracking !== null) trackingAfterCommand(c, st.entry);
   resumeLater(c);
 }

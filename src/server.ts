@@ -11,7 +11,7 @@ import { Clock, Store } from "./store.js";
 import { unwatchAll } from "./commands/transactions.js";
 import { keyspaceNotifier } from "./commands/pubsub.js";
 import { blockedFor, forgetBlocked, serveReady } from "./blocking.js";
-import { afterCommand as trackingAfterCommand, rememberKeys } from "./commands/tracking.js";
+import { afterCommand as trackingAfterCommand, limitTrackingTable, rememberKeys } from "./commands/tracking.js";
 import type { Database } from "./store.js";
 import { applyConfig } from "./commands/config.js";
 import { VERSION, REDIS_COMPAT_VERSION } from "./version.js";
@@ -308,6 +308,7 @@ export class Server {
     c.argv = argv;
     const e = gate(c, argv);
     if (e !== null) {
+      if (this.trackingOn) limitTrackingTable(this);
       if (isQueuedInMulti(c, e)) {
         c.multi!.push({ entry: e, argv: argv.map((b) => Buffer.from(b)) });
         c.w.raw(QUEUED);
@@ -372,6 +373,9 @@ export class Server {
       this.slowlogPush(c.scriptCaller ?? c, argv, us);
     }
   }
+
+  /** Some client has used CLIENT TRACKING (set by commands/tracking.ts): the table limit is checked per command. */
+  trackingOn = false;
 
   /** slowlog-log-slower-than, cached (CONFIG SET updates it): read on every command. */
   slowlogThreshold = 10000;
