@@ -6,7 +6,7 @@ import { parseI64, parseI64Big, str, token } from "../args.js";
 import { E, errorText, unknownSubcommandOrWrongArity } from "../errors.js";
 import type { Entry } from "../store.js";
 import { allowProtected } from "./config.js";
-import { bytesToHuman, memoryFigures, replyInfo, usedMemory } from "./info.js";
+import { memoryFigures, replyInfo, usedMemory } from "./info.js";
 import type { CommandEntry } from "./types.js";
 
 export const commands: CommandEntry[] = [
@@ -507,9 +507,10 @@ function memoryDoctor(c: Client): void {
   let text: string;
   if (used - startup < 5 * 1024 * 1024) {
     text =
-      "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.";
+      "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n";
   } else {
-    text = `Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base. (used memory ${bytesToHuman(used)})`;
+    // Valkey's text for an instance without memory issues, newline included.
+    text = "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n";
   }
   c.w.verbatim(text);
 }
