@@ -14,6 +14,7 @@ import { blockedFor, forgetBlocked, serveReady } from "./blocking.js";
 import { afterCommand as trackingAfterCommand, limitTrackingTable, rememberKeys } from "./commands/tracking.js";
 import type { Database } from "./store.js";
 import { applyConfig } from "./commands/config.js";
+import { latencySample, recordCommandLatency } from "./commands/latency.js";
 import { VERSION, REDIS_COMPAT_VERSION } from "./version.js";
 
 const LEVELS: Record<LogLevel, number> = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 };
@@ -166,7 +167,7 @@ export class Server {
     this.logSink = log ?? (() => {});
     const m = process.memoryUsage();
     this.startupMemory = m.heapUsed + m.external;
-    applyConfig(this, ["notify-keyspace-events", "slowlog-log-slower-than"]);
+    applyConfig(this, ["notify-keyspace-events", "slowlog-log-slower-than", "latency-tracking", "latency-monitor-threshold"]);
   }
 
   get clock(): Clock {
@@ -366,6 +367,7 @@ export class Server {
   countCall(c: Client, e: CommandEntry, argv: Buffer[], us: number): void {
     e.calls!++;
     e.usec! += us;
+    if (this.latencyTracking || this.latencyThreshold > 0) recordCommandLatency(this, e, us);
     c.commandsProcessed++;
     this.stats.commandsProcessed++;
     if (us >= this.slowlogThreshold && this.slowlogThreshold >= 0 && !(e.bits! & F.SKIP_SLOWLOG)) {
@@ -376,6 +378,10 @@ export class Server {
 
   /** Some client has used CLIENT TRACKING (set by commands/tracking.ts): the table limit is checked per command. */
   trackingOn = false;
+
+  /** latency-tracking and latency-monitor-threshold, cached (CONFIG SET updates them): read on every command. */
+  latencyTracking = true;
+  latencyThreshold = 0;
 
   /** slowlog-log-slower-than, cached (CONFIG SET updates it): read on every command. */
   slowlogThreshold = 10000;
@@ -464,7 +470,9 @@ export class Server {
     const t = setInterval(() => {
       const t0 = performance.now();
       this.store.activeExpireCycle();
-      this.stats.expireCycleUs += Math.round((performance.now() - t0) * 1000);
+      const expireUs = Math.round((performance.now() - t0) * 1000);
+      this.stats.expireCycleUs += expireUs;
+      if (this.latencyThreshold > 0) latencySample(this, "expire-cycle", Math.floor(expireUs / 1000));
       this.stats.sample();
       this.checkTimeouts();
     }, Math.round(1000 / hz));

@@ -19,6 +19,7 @@ import { commands as scripting } from "./scripting.js";
 import { commands as hashes } from "./hashes.js";
 import { commands as sets } from "./sets.js";
 import { commands as modules } from "./modules.js";
+import { commands as latency } from "./latency.js";
 
 export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["connection", connection],
@@ -40,4 +41,5 @@ export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["hash", hashes],
   ["set", sets],
   ["server", modules],
+  ["server", latency],
 ];

@@ -158,4 +158,6 @@ describeRuntimes("parity: client-side caching order (Valkey 8)", (ctx) => {
     await o.set("pt:rk2", "2");
     expect(await sub.read()).toBe(msg("pt:rk2"));
   });
-});
+},
+// DEBUG SET-ACTIVE-EXPIRE makes expiry lazy (Valkey refuses DEBUG unless enabled, whatever this server's default).
+["--enable-debug-command", "yes"]);

@@ -296,3 +296,82 @@ describeRuntimes("parity: SLOWLOG (Valkey 8)", (ctx) => {
     }
   });
 });
+
+describeRuntimes(
+  "parity: LATENCY (Valkey 8)",
+  (ctx) => {
+    it("HELP, and the monitor off: DOCTOR says so, LATEST/HISTORY are empty, GRAPH has no samples", async () => {
+      const r = await ctx.raw();
+      const help = await r.call("LATENCY", "HELP");
+      expect(help.startsWith("*17\r\n+LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+DOCTOR\r\n")).toBe(true);
+      expect(await r.call("LATENCY", "DOCTOR")).toBe(
+        '$180\r\nI\'m sorry, Dave, I can\'t do that. Latency monitoring is disabled in this Valkey instance. You may use "CONFIG SET latency-monitor-threshold <milliseconds>." in order to enable it.\n\r\n',
+      );
+      expect(await r.call("LATENCY", "LATEST")).toBe("*0\r\n");
+      expect(await r.call("LATENCY", "HISTORY", "command")).toBe("*0\r\n");
+      expect(await r.call("LATENCY", "RESET")).toBe(":0\r\n");
+      expect(await r.call("LATENCY", "GRAPH", "command")).toBe("-ERR No samples available for event 'command'\r\n");
+      expect(await r.call("LATENCY", "NOSUCH")).toBe("-ERR unknown subcommand 'NOSUCH'. Try LATENCY HELP.\r\n");
+    });
+
+    it("with latency-monitor-threshold: a slow command is an event in LATEST, HISTORY, GRAPH and DOCTOR; RESET drops it", async () => {
+      const r = await ctx.raw();
+      expect(await r.call("CONFIG", "SET", "latency-monitor-threshold", "5")).toBe("+OK\r\n");
+      try {
+        expect(await r.call("DEBUG", "SLEEP", "0.02")).toBe("+OK\r\n");
+        const io = ctx.ioredis();
+        const latest = (await io.call("LATENCY", "LATEST")) as Array<[string, number, number, number]>;
+        expect(latest).toHaveLength(1);
+        const [event, time, last, max] = latest[0]!;
+        expect(event).toBe("command");
+        expect(Math.abs(time - Date.now() / 1000)).toBeLessThan(30);
+        expect(last).toBeGreaterThanOrEqual(20);
+        expect(max).toBe(last);
+        expect(await io.call("LATENCY", "HISTORY", "command")).toEqual([[time, last]]);
+        const graph = (await io.call("LATENCY", "GRAPH", "command")) as string;
+        const lines = graph.split("\n");
+        expect(lines[0]).toBe(`command - high ${last} ms, low ${last} ms (all time high ${max} ms)`);
+        expect(lines[1]).toBe("-".repeat(80));
+        // one sample: the lowest bar, a spacing row, then its "seconds ago" label written downwards
+        expect(lines.slice(2, 7)).toEqual([" ", " ", " ", "_", " "]);
+        expect(lines.slice(7, -1).join("")).toMatch(/^\d+s$/);
+        const doctor = (await io.call("LATENCY", "DOCTOR")) as string;
+        expect(doctor).toMatch(/^Latency spikes are observed in this Valkey instance\.\n\n1\. command: 1 latency spikes \(average \d+ms, mean deviation 0ms, period \d+\.\d\d sec\)\. Worst all time event \d+ms\.\n\nHere is some advice for you:\n\n/);
+        expect(await r.call("LATENCY", "RESET", "command", "nosuch")).toBe(":1\r\n");
+        expect(await r.call("LATENCY", "LATEST")).toBe("*0\r\n");
+        expect(await r.call("LATENCY", "DOCTOR")).toBe(
+          "$101\r\nNo latency spike was observed during the lifetime of this Valkey instance, not in the slightest bit.\n\r\n",
+        );
+      } finally {
+        await r.call("CONFIG", "SET", "latency-monitor-threshold", "0");
+      }
+    });
+
+    it("HISTOGRAM: calls and cumulative counts per power-of-two microsecond bucket, by command (subcommands by container)", async () => {
+      const r = await ctx.raw();
+      await r.call("CONFIG", "RESETSTAT");
+      for (let i = 0; i < 5; i++) await r.call("SET", "lat:k", String(i));
+      await r.call("CONFIG", "GET", "maxmemory");
+      const nr = await ctx.nodeRedis(3);
+      const h = (await nr.sendCommand(["LATENCY", "HISTOGRAM", "set", "config", "nosuch"])) as Record<string, Record<string, unknown>>;
+      expect(Object.keys(h).sort()).toEqual(["config|get", "config|resetstat", "set"]);
+      expect(h.set!.calls).toBe(5);
+      const buckets = h.set!.histogram_usec as Record<string, number>;
+      const counts = Object.values(buckets);
+      expect(counts[counts.length - 1]).toBe(5);
+      for (let i = 1; i < counts.length; i++) expect(counts[i]!).toBeGreaterThan(counts[i - 1]!);
+      // bucket bounds are Valkey's: 1, 2, 4, 8, 16, 33, 66, 132, 264, 528, 1056 ... microseconds
+      for (const us of Object.keys(buckets)) expect([1, 2, 4, 8, 16, 33, 66, 132, 264, 528, 1056, 2113, 4227, 8454, 16908, 33817]).toContain(Number(us));
+      expect(await r.call("LATENCY", "HISTOGRAM", "nosuch")).toBe("*0\r\n");
+      await r.call("CONFIG", "SET", "latency-tracking", "no");
+      try {
+        await r.call("CONFIG", "RESETSTAT");
+        await r.call("SET", "lat:k", "x");
+        expect(await r.call("LATENCY", "HISTOGRAM", "set")).toBe("*0\r\n");
+      } finally {
+        await r.call("CONFIG", "SET", "latency-tracking", "yes");
+      }
+    });
+  },
+  ["--enable-debug-command", "yes"],
+);
