@@ -96,6 +96,11 @@ export const E = {
   ),
   moduleLoadFailed: err("ERR Error loading the extension. Please check the server logs."),
   moduleUnloadNoSuch: err("ERR Error unloading module: no such module with that name"),
+  // MIGRATE
+  migrateKeysNeedEmptyKey: err("ERR When using MIGRATE KEYS option, the key argument must be set to the empty string"),
+  migrateConnect: err("IOERR error or timeout connecting to the client"),
+  migrateIo: (stage: "reading" | "writing") => err(`IOERR error or timeout ${stage} to target instance`),
+  migrateTarget: (reply: string) => err(sanitize(`ERR Target instance replied with error: ${reply}`)),
 } as const;
 
 export function unknownCommand(name: string, args: string[]): ReplyError {

@@ -443,6 +443,20 @@ export class Server {
     for (const c of list) this.resume(c);
   }
 
+  /**
+   * A command that suspended its client to wait for something (MIGRATE's transfer, a script's engine) is done:
+   * the rest of its EXEC queue, the blocked clients its writes made ready, then its pending input.
+   */
+  continueSuspended(c: Client): void {
+    const rest = c.execResume;
+    c.execResume = null;
+    c.suspended = false;
+    if (rest !== null && !c.closed) rest();
+    if (c.suspended) return;
+    if (this.readyKeys.length !== 0) serveReady(this);
+    this.resume(c);
+  }
+
   /** Continue a suspended client: run its pending command, then whatever else it sent meanwhile. */
   resume(c: Client): void {
     if (c.closed) return;

@@ -20,6 +20,7 @@ import { commands as hashes } from "./hashes.js";
 import { commands as sets } from "./sets.js";
 import { commands as modules } from "./modules.js";
 import { commands as latency } from "./latency.js";
+import { commands as migrate } from "./migrate.js";
 
 export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["connection", connection],
@@ -42,4 +43,5 @@ export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["set", sets],
   ["server", modules],
   ["server", latency],
+  ["generic", migrate],
 ];

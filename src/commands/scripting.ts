@@ -12,7 +12,6 @@ import { E, ReplyError, errorText, sanitize } from "../errors.js";
 import { parseI64, str } from "../args.js";
 import { globMatch } from "../glob.js";
 import { RdbReader, RdbWriter, RDB_VERSION, crc64, verifyDumpPayload } from "../dump.js";
-import { serveReady } from "../blocking.js";
 import {
   busyRun,
   killRun,
@@ -203,14 +202,7 @@ function awaitEngine(c: Client, argv: Buffer[]): boolean {
 
 /** A suspended client goes on: the rest of its EXEC queue, blocked clients the wait made ready, its input. */
 function afterSuspension(c: Client): void {
-  const server = c.server;
-  const rest = c.execResume;
-  c.execResume = null;
-  c.suspended = false;
-  if (rest !== null && !c.closed) rest();
-  if (c.suspended) return;
-  if (server.readyKeys.length !== 0) serveReady(server);
-  server.resume(c);
+  c.server.continueSuspended(c);
 }
 
 const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";

@@ -1,7 +1,7 @@
 // Valkey 8 parity (issue 17): behaviour checked side by side with valkey-server 8.0.1, one describe per area.
 
 import { expect, it } from "vitest";
-import { describeRuntimes, type Ctx, type RawClient } from "../helpers/server.js";
+import { describeRuntimes, RawClient, spawnServer, type Ctx } from "../helpers/server.js";
 
 describeRuntimes("parity: unsubscribing from what was never subscribed (Valkey 8)", (ctx) => {
   const NOSUB = (cmd: string) => `-NOSUB '${cmd}' command executed not in subscribed mode\r\n`;
@@ -375,3 +375,73 @@ describeRuntimes(
   },
   ["--enable-debug-command", "yes"],
 );
+
+describeRuntimes("parity: MIGRATE (Valkey 8)", (ctx) => {
+  it("moves keys to another server with their TTL; COPY, REPLACE, KEYS, AUTH, NOKEY and the target's errors", async () => {
+    const target = await spawnServer(ctx.runtime, ["--requirepass", "tpw"]);
+    try {
+      const t = await RawClient.connect(target.port);
+      await t.call("AUTH", "tpw");
+      const r = await ctx.raw();
+      const port = String(target.port);
+      await r.call("SET", "mg:k", "v", "EX", "100");
+      await r.call("RPUSH", "mg:l", "a", "b");
+      // the target wants a password
+      expect(await r.call("MIGRATE", "127.0.0.1", port, "mg:k", "0", "5000")).toBe(
+        "-ERR Target instance replied with error: NOAUTH Authentication required.\r\n",
+      );
+      expect(await r.call("EXISTS", "mg:k")).toBe(":1\r\n");
+      expect(await r.call("MIGRATE", "127.0.0.1", port, "mg:k", "0", "5000", "AUTH", "tpw")).toBe("+OK\r\n");
+      expect(await r.call("EXISTS", "mg:k")).toBe(":0\r\n");
+      expect(await t.call("GET", "mg:k")).toBe("$1\r\nv\r\n");
+      const ttl = Number((await t.call("TTL", "mg:k")).slice(1, -2));
+      expect(ttl).toBeGreaterThan(90);
+      expect(ttl).toBeLessThanOrEqual(100);
+      // COPY keeps the local key; without REPLACE the target refuses an existing key
+      await r.call("SET", "mg:k", "again");
+      expect(await r.call("MIGRATE", "127.0.0.1", port, "mg:k", "0", "5000", "COPY", "AUTH2", "default", "tpw")).toBe(
+        "-ERR Target instance replied with error: BUSYKEY Target key name already exists.\r\n",
+      );
+      expect(await r.call("MIGRATE", "127.0.0.1", port, "mg:k", "0", "5000", "COPY", "REPLACE", "AUTH2", "default", "tpw")).toBe("+OK\r\n");
+      expect(await r.call("GET", "mg:k")).toBe("$5\r\nagain\r\n");
+      expect(await t.call("GET", "mg:k")).toBe("$5\r\nagain\r\n");
+      // several keys into another database, missing ones skipped
+      expect(await r.call("MIGRATE", "127.0.0.1", port, "", "3", "5000", "AUTH", "tpw", "KEYS", "mg:l", "mg:none", "mg:k")).toBe("+OK\r\n");
+      expect(await r.call("EXISTS", "mg:l", "mg:k")).toBe(":0\r\n");
+      await t.call("SELECT", "3");
+      expect(await t.call("LRANGE", "mg:l", "0", "-1")).toBe("*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+      expect(await r.call("MIGRATE", "127.0.0.1", port, "", "3", "5000", "KEYS", "mg:none")).toBe("+NOKEY\r\n");
+      // inside MULTI/EXEC the reply keeps its place
+      await r.call("SET", "mg:m", "1");
+      expect(await r.call("MULTI")).toBe("+OK\r\n");
+      expect(await r.call("MIGRATE", "127.0.0.1", port, "mg:m", "3", "5000", "AUTH", "tpw")).toBe("+QUEUED\r\n");
+      expect(await r.call("EXISTS", "mg:m")).toBe("+QUEUED\r\n");
+      expect(await r.call("EXEC")).toBe("*2\r\n+OK\r\n:0\r\n");
+      expect(await t.call("GET", "mg:m")).toBe("$1\r\n1\r\n");
+      // nothing listening there
+      await r.call("SET", "mg:k", "v");
+      const closed = await spawnServer(ctx.runtime);
+      const deadPort = String(closed.port);
+      await closed.stop();
+      expect(await r.call("MIGRATE", "127.0.0.1", deadPort, "mg:k", "0", "1000")).toBe("-IOERR error or timeout writing to target instance\r\n");
+      expect(await r.call("EXISTS", "mg:k")).toBe(":1\r\n");
+      t.close();
+    } finally {
+      await target.stop();
+    }
+  });
+
+  it("COMMAND INFO marks MIGRATE movablekeys; COMMAND GETKEYS finds its keys in both forms", async () => {
+    const io = ctx.ioredis();
+    const [info] = (await io.call("COMMAND", "INFO", "migrate")) as Array<[string, number, string[], number, number, number]>;
+    expect(info!.slice(0, 6)).toEqual(["migrate", -6, ["write", "movablekeys"], 3, 3, 1]);
+    expect(await io.call("COMMAND", "GETKEYS", "migrate", "h", "6379", "", "0", "5000", "KEYS", "a", "b")).toEqual(["a", "b"]);
+    expect(await io.call("COMMAND", "GETKEYS", "migrate", "h", "6379", "k", "0", "5000", "COPY")).toEqual(["k"]);
+    const r = await ctx.raw();
+    expect(await r.call("MIGRATE", "h", "1", "k", "0", "5000", "KEYS", "a")).toBe(
+      "-ERR When using MIGRATE KEYS option, the key argument must be set to the empty string\r\n",
+    );
+    expect(await r.call("MIGRATE", "h", "1", "k", "0", "5000", "AUTH")).toBe("-ERR syntax error\r\n");
+    expect(await r.call("MIGRATE", "h", "1", "k", "x", "5000")).toBe("-ERR value is not an integer or out of range\r\n");
+  });
+});
