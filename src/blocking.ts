@@ -104,6 +104,8 @@ export function block(
     q.push(c);
   }
   c.blocked = st;
+  // CLIENT LIST's argv-mem reads the parked copy, so the socket's read chunk is not kept alive
+  c.argv = st.argv;
   c.suspended = true;
   server.blockedCount++;
   if (timeoutMs > 0) {

@@ -315,10 +315,12 @@ export class Server {
         c.w.raw(QUEUED);
       } else if (this.pause !== null && this.mustPause(c, e)) {
         c.suspended = true;
-        c.pendingArgv = argv.map((b) => Buffer.from(b));
+        c.argv = c.pendingArgv = argv.map((b) => Buffer.from(b));
         this.pausedClients.push(c);
         return;
       } else if (preflightHooks.length !== 0 && this.preflight(c, e, argv)) {
+        // (CLIENT LIST's argv-mem keeps the held copy, not the read chunk)
+        c.argv = c.pendingArgv;
         return;
       } else {
         this.call(c, e, argv);

@@ -115,9 +115,9 @@ describeRuntimes("parity: client-side caching order (Valkey 8)", (ctx) => {
     expect(await admin.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")).toBe("+OK\r\n");
     try {
       await r.call("CLIENT", "TRACKING", "ON");
-      await r.call("SET", "pt:e", "v", "PX", "30");
+      await r.call("SET", "pt:e", "v", "PX", "400");
       expect(await r.call("GET", "pt:e")).toBe("$1\r\nv\r\n");
-      await new Promise((res) => setTimeout(res, 80));
+      await new Promise((res) => setTimeout(res, 600));
       expect(await r.call("MGET", "pt:e", "pt:none")).toBe("*2\r\n_\r\n_\r\n");
       expect(await r.read()).toBe(inval3("pt:e"));
     } finally {

@@ -316,27 +316,33 @@ describeRuntimes(
 
     it("with latency-monitor-threshold: a slow command is an event in LATEST, HISTORY, GRAPH and DOCTOR; RESET drops it", async () => {
       const r = await ctx.raw();
-      expect(await r.call("CONFIG", "SET", "latency-monitor-threshold", "5")).toBe("+OK\r\n");
+      // A threshold well above what a loaded machine adds to ordinary commands, and a command well above it.
+      expect(await r.call("CONFIG", "SET", "latency-monitor-threshold", "200")).toBe("+OK\r\n");
       try {
-        expect(await r.call("DEBUG", "SLEEP", "0.02")).toBe("+OK\r\n");
+        expect(await r.call("DEBUG", "SLEEP", "0.3")).toBe("+OK\r\n");
         const io = ctx.ioredis();
         const latest = (await io.call("LATENCY", "LATEST")) as Array<[string, number, number, number]>;
         expect(latest).toHaveLength(1);
         const [event, time, last, max] = latest[0]!;
         expect(event).toBe("command");
         expect(Math.abs(time - Date.now() / 1000)).toBeLessThan(30);
-        expect(last).toBeGreaterThanOrEqual(20);
-        expect(max).toBe(last);
-        expect(await io.call("LATENCY", "HISTORY", "command")).toEqual([[time, last]]);
+        expect(last).toBeGreaterThanOrEqual(200);
+        expect(max).toBeGreaterThanOrEqual(300);
+        const history = (await io.call("LATENCY", "HISTORY", "command")) as Array<[number, number]>;
+        expect(history.length).toBeGreaterThanOrEqual(1);
+        expect(history[history.length - 1]).toEqual([time, last]);
+        const lat = history.map(([, l]) => l);
         const graph = (await io.call("LATENCY", "GRAPH", "command")) as string;
         const lines = graph.split("\n");
-        expect(lines[0]).toBe(`command - high ${last} ms, low ${last} ms (all time high ${max} ms)`);
+        expect(lines[0]).toBe(`command - high ${Math.max(...lat)} ms, low ${Math.min(...lat)} ms (all time high ${max} ms)`);
         expect(lines[1]).toBe("-".repeat(80));
-        // one sample: the lowest bar, a spacing row, then its "seconds ago" label written downwards
-        expect(lines.slice(2, 7)).toEqual([" ", " ", " ", "_", " "]);
-        expect(lines.slice(7, -1).join("")).toMatch(/^\d+s$/);
+        // four rows of bars, a spacing row, then the "seconds ago" labels written downwards
+        expect(lines.slice(2, 6).every((l) => l.length === lat.length && /^[ _o#|]+$/.test(l))).toBe(true);
+        expect(lines[6]).toBe(" ".repeat(lat.length));
         const doctor = (await io.call("LATENCY", "DOCTOR")) as string;
-        expect(doctor).toMatch(/^Latency spikes are observed in this Valkey instance\.\n\n1\. command: 1 latency spikes \(average \d+ms, mean deviation 0ms, period \d+\.\d\d sec\)\. Worst all time event \d+ms\.\n\nHere is some advice for you:\n\n/);
+        expect(doctor).toMatch(
+          /^Latency spikes are observed in this Valkey instance\.\n\n1\. command: \d+ latency spikes \(average \d+ms, mean deviation \d+ms, period \d+\.\d\d sec\)\. Worst all time event \d+ms\.\n\nHere is some advice for you:\n\n/,
+        );
         expect(await r.call("LATENCY", "RESET", "command", "nosuch")).toBe(":1\r\n");
         expect(await r.call("LATENCY", "LATEST")).toBe("*0\r\n");
         expect(await r.call("LATENCY", "DOCTOR")).toBe(
