@@ -76,9 +76,10 @@ export function recordCommandLatency(server: Server, e: CommandEntry, us: number
     if (h === undefined) s.histograms.set(e, (h = new Array<number>(BUCKETS).fill(0)));
     // LATENCY_HISTOGRAM_MIN_VALUE: 1024 ns
     const ns = Math.max(1024, us * 1000);
-    let k = 0;
+    // floor(log2(ns / 1024)), then at most a step up past the bucket's highest equivalent value
+    let k = 31 - Math.clz32(Math.floor(ns / 1024));
     while (k < BUCKETS - 1 && ns > HIGH_NS[k]!) k++;
-    h[k]!++;
+    h[Math.min(k, BUCKETS - 1)]!++;
   }
   if (server.latencyThreshold > 0) latencySample(server, e.bits! & F.FAST ? "fast-command" : "command", Math.floor(us / 1000));
 }
