@@ -12,6 +12,7 @@ import type { CommandEntry } from "./commands/types.js";
 import type { Server } from "./server.js";
 import { ReplyError, E, errorText } from "./errors.js";
 import { parseFloatStrict } from "./args.js";
+import { afterCommand as trackingAfterCommand } from "./commands/tracking.js";
 
 /** Valkey's getTimeoutFromObjectOrReply in seconds (BLPOP & co.): milliseconds, 0 = forever. */
 export function blockTimeout(b: Buffer): number {
@@ -36,6 +37,23 @@ export interface BlockState {
   wakeOnDelete: boolean;
   timeoutReply: "nullArray" | "null";
   timer: ReturnType<typeof setTimeout> | null;
+  /** Time spent running the command so far (the call that blocked and re-runs that blocked again), µs. */
+  usec: number;
+}
+
+/** The call that just ran blocked: remember its run time; it is counted once, when the wait ends. */
+export function blockedFor(c: Client, us: number): void {
+  (c.blocked as BlockState).usec += us;
+}
+
+/**
+ * The wait ended (served, timed out, unblocked): count the command once, as Valkey's updateStatsOnUnblock —
+ * calls, tot-cmds, total_commands_processed, and one SLOWLOG entry with the arguments the client sent.
+ */
+function countUnblocked(c: Client, st: BlockState, us: number, failed: boolean): void {
+  if (failed) st.entry.failedCalls!++;
+  c.argv = null;
+  c.server.countCall(c, st.entry, st.argv, st.usec + us);
 }
 
 /** Set while a parked command is being re-run: block() then only reports "still waiting". */
@@ -78,6 +96,7 @@ export function block(
     wakeOnDelete: opts.wakeOnDelete ?? false,
     timeoutReply: opts.timeoutReply,
     timer: null,
+    usec: 0,
   };
   for (const key of st.keys) {
     let q = st.db.blocking.get(key) as Client[] | undefined;
@@ -85,6 +104,8 @@ export function block(
     q.push(c);
   }
   c.blocked = st;
+  // CLIENT LIST's argv-mem reads the parked copy, so the socket's read chunk is not kept alive
+  c.argv = st.argv;
   c.suspended = true;
   server.blockedCount++;
   if (timeoutMs > 0) {
@@ -114,6 +135,7 @@ function timeout(c: Client): void {
   if (st === null) return;
   if (st.timeoutReply === "null") c.w.null();
   else c.w.nullArray();
+  countUnblocked(c, st, 0, false);
   resumeLater(c);
 }
 
@@ -134,6 +156,7 @@ export function unblockClient(c: Client, withError: boolean): boolean {
   if (withError) c.w.error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
   else if (st.timeoutReply === "null") c.w.null();
   else c.w.nullArray();
+  countUnblocked(c, st, 0, withError);
   resumeLater(c);
   return true;
 }
@@ -177,22 +200,32 @@ function retry(server: Server, c: Client, st: BlockState): void {
   const mark = c.w.pos;
   const prevEntry = server.currentEntry;
   server.currentEntry = st.entry;
+  // The re-run is this client's command: its own writes invalidate its cache after its reply (and NOLOOP applies).
+  const prevCurrent = server.current;
+  server.current = c;
+  const t0 = performance.now();
+  let failed = false;
   try {
     st.entry.run!(c, st.argv);
   } catch (err) {
+    failed = true;
     if (!(err instanceof ReplyError)) server.log("warning", `internal error re-running '${st.entry.fullname}': ${(err as Error)?.stack ?? err}`);
     c.w.error(err instanceof ReplyError ? err.reply : E.internal.reply);
   } finally {
     retrying = null;
     server.currentEntry = prevEntry;
+    server.current = prevCurrent;
   }
+  const us = Math.round((performance.now() - t0) * 1000);
   if (stillBlocked) {
+    st.usec += us;
     c.w.truncate(mark);
     c.db = prevDb;
     return;
   }
   c.db = prevDb;
   detach(c);
-  server.stats.commandsProcessed++;
+  countUnblocked(c, st, us, failed);
+  if (c.tracking !== null) trackingAfterCommand(c, st.entry);
   resumeLater(c);
 }

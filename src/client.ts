@@ -53,7 +53,12 @@ export class Client {
   libVer = "";
   readonly createdAt: number;
   lastInteraction: number;
+  /** The last command looked up for this client, as Valkey's c->lastcmd (CLIENT LIST cmd=): set by the gate. */
   lastCmd = "NULL";
+  /** The command running, blocked or paused now (CLIENT LIST argv-mem). */
+  argv: Buffer[] | null = null;
+  /** For the client that runs a script's commands: the client that called the script (SLOWLOG addr and name). */
+  scriptCaller: Client | null = null;
   /** MULTI state: null when not in a transaction. */
   multi: QueuedCommand[] | null = null;
   multiError = false;

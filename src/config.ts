@@ -49,6 +49,8 @@ export interface ParamDef {
   parse?: (v: string, current: string) => string;
   /** Multi-argument parameters (save, bind, client-output-buffer-limit) take the rest of a config line. */
   multi?: boolean;
+  /** Valkey's HIDDEN_CONFIG: CONFIG GET returns it by its exact name only, never for a pattern. */
+  hidden?: boolean;
   /** What CONFIG GET / REWRITE show when it differs from the stored form (notify-keyspace-events). */
   show?: (stored: string) => string;
 }
@@ -374,8 +376,8 @@ export const PARAMS: ParamDef[] = [
   special("notify-keyspace-events", "", parseNotify, { show: (v) => notifyFlagsToString(parseNotifyFlags(v)!) }),
   int("slowlog-log-slower-than", 10000, -1n, LONG_MAX),
   int("slowlog-max-len", 128, 0n, LONG_MAX),
-  int("latency-monitor-threshold", 0, 0n, LONG_MAX, { inert: true }),
-  bool("latency-tracking", "yes", { inert: true }),
+  int("latency-monitor-threshold", 0, 0n, LONG_MAX),
+  bool("latency-tracking", "yes"),
   special("latency-tracking-info-percentiles", "50 99 99.9", parsePercentiles, { multi: true, inert: true }),
   int("busy-reply-threshold", 5000, 0n, LONG_MAX, { alias: "lua-time-limit" }),
   int("tracking-table-max-keys", 1000000, 0n, LONG_MAX),
@@ -436,6 +438,17 @@ export const PARAMS: ParamDef[] = [
   int("min-replicas-max-lag", 10, 0n, INT_MAX, { alias: "min-slaves-max-lag" }),
   en("propagation-error-behavior", "ignore", ["ignore", "panic", "panic-on-replicas"], { inert: true }),
   bool("cluster-enabled", "no", { immutable: true }),
+  strp("availability-zone", ""),
+  // Valkey 8.0's hidden (testing and debugging) configs: CONFIG GET shows them by exact name only.
+  int("key-load-delay", 0, INT_MIN, INT_MAX, { hidden: true, inert: true }),
+  int("loading-process-events-interval-bytes", 2097152, 1024n, INT_MAX, { hidden: true, inert: true }),
+  int("rdb-key-save-delay", 0, INT_MIN, INT_MAX, { hidden: true, inert: true }),
+  bool("aof-disable-auto-gc", "no", { hidden: true, inert: true }),
+  int("cluster-ping-interval", 0, 0n, INT_MAX, { hidden: true, inert: true }),
+  strp("debug-context", "", { hidden: true, inert: true }),
+  bool("enable-debug-assert", "no", { hidden: true, immutable: true, inert: true }),
+  bool("use-exit-on-panic", "no", { hidden: true, immutable: true, inert: true }),
+  int("watchdog-period", 0, 0n, INT_MAX, { hidden: true, inert: true }),
 ];
 
 const byName = new Map<string, ParamDef>();
@@ -452,6 +465,7 @@ export function findParam(name: string): ParamDef | undefined {
 export function allParamNames(): Array<[string, ParamDef]> {
   const out: Array<[string, ParamDef]> = [];
   for (const p of PARAMS) {
+    if (p.hidden) continue;
     out.push([p.name, p]);
     if (p.alias) out.push([p.alias, p]);
   }

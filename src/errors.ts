@@ -90,6 +90,17 @@ export const E = {
   limitNegative: err("ERR LIMIT can't be negative"),
   novaluesOnlyHscan: err("ERR NOVALUES option can only be used in HSCAN"),
   noscoresOnlyZscan: err("ERR NOSCORES option can only be used in ZSCAN"),
+  // MODULE (no module can be loaded into this server)
+  moduleCommandDenied: err(
+    'ERR MODULE command not allowed. If the enable-module-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
+  ),
+  moduleLoadFailed: err("ERR Error loading the extension. Please check the server logs."),
+  moduleUnloadNoSuch: err("ERR Error unloading module: no such module with that name"),
+  // MIGRATE
+  migrateKeysNeedEmptyKey: err("ERR When using MIGRATE KEYS option, the key argument must be set to the empty string"),
+  migrateConnect: err("IOERR error or timeout connecting to the client"),
+  migrateIo: (stage: "reading" | "writing") => err(`IOERR error or timeout ${stage} to target instance`),
+  migrateTarget: (reply: string) => err(sanitize(`ERR Target instance replied with error: ${reply}`)),
 } as const;
 
 export function unknownCommand(name: string, args: string[]): ReplyError {
@@ -105,6 +116,11 @@ export function unknownSubcommand(sub: string, cmd: string): ReplyError {
 
 export function wrongArity(name: string): ReplyError {
   return err(`ERR wrong number of arguments for '${name}' command`);
+}
+
+/** (P|S)UNSUBSCRIBE from a client with no subscription at all (Valkey 8's processCommand check). */
+export function notSubscribed(name: string): ReplyError {
+  return err(`NOSUB '${name}' command executed not in subscribed mode`);
 }
 
 export function unknownSubcommandOrWrongArity(cmd: string, sub: string): ReplyError {

@@ -10,10 +10,11 @@ import type { ParserLimits } from "./resp.js";
 import { Clock, Store } from "./store.js";
 import { unwatchAll } from "./commands/transactions.js";
 import { keyspaceNotifier } from "./commands/pubsub.js";
-import { forgetBlocked, serveReady } from "./blocking.js";
-import { afterCommand as trackingAfterCommand, rememberKeys } from "./commands/tracking.js";
+import { blockedFor, forgetBlocked, serveReady } from "./blocking.js";
+import { afterCommand as trackingAfterCommand, limitTrackingTable, rememberKeys } from "./commands/tracking.js";
 import type { Database } from "./store.js";
 import { applyConfig } from "./commands/config.js";
+import { latencySample, recordCommandLatency } from "./commands/latency.js";
 import { VERSION, REDIS_COMPAT_VERSION } from "./version.js";
 import { defaultNeedsAuth, defaultUser, initAcl } from "./acl/state.js";
 import type { User } from "./acl/user.js";
@@ -173,7 +174,7 @@ export class Server {
     this.logSink = log ?? (() => {});
     const m = process.memoryUsage();
     this.startupMemory = m.heapUsed + m.external;
-    applyConfig(this, ["notify-keyspace-events", "slowlog-log-slower-than"]);
+    applyConfig(this, ["notify-keyspace-events", "slowlog-log-slower-than", "latency-tracking", "latency-monitor-threshold"]);
     initAcl(this);
   }
 
@@ -318,17 +319,21 @@ export class Server {
   /** One request: gate, MULTI queueing, pause, handler, stats. */
   execute(c: Client, argv: Buffer[]): void {
     const mark = c.w.pos;
+    c.argv = argv;
     const e = gate(c, argv);
     if (e !== null) {
+      if (this.trackingOn) limitTrackingTable(this);
       if (isQueuedInMulti(c, e)) {
         c.multi!.push({ entry: e, argv: argv.map((b) => Buffer.from(b)) });
         c.w.raw(QUEUED);
       } else if (this.pause !== null && this.mustPause(c, e)) {
         c.suspended = true;
-        c.pendingArgv = argv.map((b) => Buffer.from(b));
+        c.argv = c.pendingArgv = argv.map((b) => Buffer.from(b));
         this.pausedClients.push(c);
         return;
       } else if (preflightHooks.length !== 0 && this.preflight(c, e, argv)) {
+        // (CLIENT LIST's argv-mem keeps the held copy, not the read chunk)
+        c.argv = c.pendingArgv;
         return;
       } else {
         this.call(c, e, argv);
@@ -342,6 +347,7 @@ export class Server {
     }
     // Client-side caching: CLIENT CACHING lapses, self-invalidations follow the reply (pushes survive CLIENT REPLY).
     if (c.tracking !== null) trackingAfterCommand(c, e);
+    if (c.blocked === null && !c.suspended) c.argv = null;
   }
 
   /** A family may hold a command back before it runs (scripting, while its engine loads). */
@@ -352,7 +358,6 @@ export class Server {
 
   /** Run a handler with stats, slowlog and MONITOR feed. Used by the loop and by EXEC. */
   call(c: Client, e: CommandEntry, argv: Buffer[]): void {
-    c.lastCmd = e.fullname!;
     this.currentEntry = e;
     // CLIENT NO-TOUCH: reads by this client leave LRU/LFU alone (TOUCH itself still touches).
     this.store.noTouch = c.noTouch && e.name !== "touch";
@@ -366,14 +371,32 @@ export class Server {
     if (c.tracking !== null) rememberKeys(c, e, argv);
     const t1 = (this.clockMark = performance.now());
     const us = Math.round((t1 - t0) * 1000);
-    e.calls!++;
-    e.usec! += us;
-    c.commandsProcessed++;
-    this.stats.commandsProcessed++;
+    // A command that blocked is counted once, when it is served, times out or is unblocked (blocking.ts).
+    if (c.blocked !== null) blockedFor(c, us);
+    else this.countCall(c, e, argv, us);
     // After the call, as Valkey does: EXEC shows after its commands, SELECT with the new db, secrets redacted.
     if (this.monitors.size !== 0 && !(e.bits! & (F.SKIP_MONITOR | F.ADMIN))) this.feedMonitors(c, argv);
-    if (us >= this.slowlogThreshold && this.slowlogThreshold >= 0 && !(e.bits! & F.SKIP_SLOWLOG)) this.slowlogPush(c, argv, us);
   }
+
+  /** Count a finished command: INFO commandstats, tot-cmds, total_commands_processed, SLOWLOG (Valkey's call()). */
+  countCall(c: Client, e: CommandEntry, argv: Buffer[], us: number): void {
+    e.calls!++;
+    e.usec! += us;
+    if (this.latencyTracking || this.latencyThreshold > 0) recordCommandLatency(this, e, us);
+    c.commandsProcessed++;
+    this.stats.commandsProcessed++;
+    if (us >= this.slowlogThreshold && this.slowlogThreshold >= 0 && !(e.bits! & F.SKIP_SLOWLOG)) {
+      // A command run by a script is logged with the calling client's address and name.
+      this.slowlogPush(c.scriptCaller ?? c, argv, us);
+    }
+  }
+
+  /** Some client has used CLIENT TRACKING (set by commands/tracking.ts): the table limit is checked per command. */
+  trackingOn = false;
+
+  /** latency-tracking and latency-monitor-threshold, cached (CONFIG SET updates them): read on every command. */
+  latencyTracking = true;
+  latencyThreshold = 0;
 
   /** slowlog-log-slower-than, cached (CONFIG SET updates it): read on every command. */
   slowlogThreshold = 10000;
@@ -436,6 +459,20 @@ export class Server {
     for (const c of list) this.resume(c);
   }
 
+  /**
+   * A command that suspended its client to wait for something (MIGRATE's transfer, a script's engine) is done:
+   * the rest of its EXEC queue, the blocked clients its writes made ready, then its pending input.
+   */
+  continueSuspended(c: Client): void {
+    const rest = c.execResume;
+    c.execResume = null;
+    c.suspended = false;
+    if (rest !== null && !c.closed) rest();
+    if (c.suspended) return;
+    if (this.readyKeys.length !== 0) serveReady(this);
+    this.resume(c);
+  }
+
   /** Continue a suspended client: run its pending command, then whatever else it sent meanwhile. */
   resume(c: Client): void {
     if (c.closed) return;
@@ -463,7 +500,9 @@ export class Server {
     const t = setInterval(() => {
       const t0 = performance.now();
       this.store.activeExpireCycle();
-      this.stats.expireCycleUs += Math.round((performance.now() - t0) * 1000);
+      const expireUs = Math.round((performance.now() - t0) * 1000);
+      this.stats.expireCycleUs += expireUs;
+      if (this.latencyThreshold > 0) latencySample(this, "expire-cycle", Math.floor(expireUs / 1000));
       this.stats.sample();
       this.checkTimeouts();
     }, Math.round(1000 / hz));

@@ -431,7 +431,11 @@ function bitfieldGeneric(c: Client, argv: Buffer[], readonly: boolean): void {
     setField(v, o.offset, o.bits, BigInt.asUintN(o.bits, newv));
     if (dirty || oldv !== newv) changes++;
   }
-  if (changes > 0) c.db.changed(key, "setbit", N.STRING);
+  if (changes > 0) {
+    c.db.changed(key, "setbit", N.STRING);
+    // Valkey: server.dirty += changes (one per field written), the signal above counted one.
+    c.server.store.dirty += changes - 1;
+  }
 }
 
 /** Value an overflowing field op stores (WRAP or SAT), set by signedOverflow / unsignedOverflow. */

@@ -11,6 +11,7 @@ import { globMatch } from "../glob.js";
 import { allEntries } from "./index.js";
 import type { CommandEntry } from "./types.js";
 import { configUserLines, setDefaultPassword } from "../acl/state.js";
+import { resetLatencyHistograms } from "./latency.js";
 
 export const commands: CommandEntry[] = [
   {
@@ -193,6 +194,12 @@ export function applyConfig(server: Server, names: string[]): void {
       case "slowlog-log-slower-than":
         server.slowlogThreshold = Number(params.get(name));
         break;
+      case "latency-monitor-threshold":
+        server.latencyThreshold = Number(params.get(name));
+        break;
+      case "latency-tracking":
+        server.latencyTracking = params.get(name) === "yes";
+        break;
       case "loglevel":
         break;
     }
@@ -211,6 +218,7 @@ export function resetStats(server: Server): void {
   const s = server.store.stats;
   s.keyspaceHits = s.keyspaceMisses = s.expiredKeys = s.expiredStalePerc = 0;
   for (const e of allEntries()) e.calls = e.usec = e.failedCalls = e.rejectedCalls = 0;
+  resetLatencyHistograms(server);
 }
 
 // CONFIG REWRITE

@@ -274,7 +274,7 @@ function clientPause(c: Client, argv: Buffer[]): void {
   c.w.ok();
 }
 
-/** Clients that declared CLIENT CAPA redirect (shown as capa=r). */
+/** Clients that declared CLIENT CAPA redirect (it changes replies only on a replica; Valkey 8.0 does not list it). */
 const capaRedirect = new WeakSet<Client>();
 
 // CLIENT CAPA capability [capability ...]
@@ -303,15 +303,26 @@ export function clientInfoLine(c: Client): string {
   const qbuf = c.parser.pending;
   const omem = c.w.size + c.conn.pendingBytes();
   const conn = c.conn;
+  // Valkey 8.0's memory figures where they follow from what the client sent: argv-mem is the running (or
+  // blocked) command's argument bytes, multi-mem the queued commands' (argument bytes + a pointer per argument).
+  const argvMem = c.argv === null ? 0 : argBytes(c.argv);
+  let multiMem = 0;
+  if (c.multi !== null) for (const q of c.multi) multiMem += argBytes(q.argv) + 8 * q.argv.length;
   return (
     `id=${c.id} addr=${formatAddr(conn.remoteAddress, conn.remotePort)} laddr=${formatAddr(conn.localAddress, conn.localPort)}` +
     ` fd=${conn.fd} name=${c.name} age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)}` +
-    ` flags=${flags} capa=${capaRedirect.has(c) ? "r" : ""} db=${c.db.id} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size}` +
-    ` multi=${c.multi === null ? -1 : c.multi.length} watch=${c.watching.length} qbuf=${qbuf} qbuf-free=${Math.max(0, 20474 - qbuf)}` +
-    ` argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=${omem} tot-mem=${22400 + qbuf + omem} events=r` +
-    ` cmd=${c.lastCmd.toLowerCase()} user=${c.user.name} redir=${trackingRedirect(c)} resp=${c.w.proto} lib-name=${c.libName} lib-ver=${c.libVer}` +
+    ` flags=${flags} db=${c.db.id} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size}` +
+    ` multi=${c.multi === null ? -1 : c.multi.length} watch=${c.watching.length} qbuf=${qbuf} qbuf-free=${qbuf === 0 ? 0 : Math.max(0, 20474 - qbuf)}` +
+    ` argv-mem=${argvMem} multi-mem=${multiMem} rbs=16392 rbp=16392 obl=0 oll=0 omem=${omem} tot-mem=${17280 + qbuf + omem + argvMem + multiMem} events=r` +
+    ` cmd=${c.lastCmd} user=${c.user.name} redir=${trackingRedirect(c)} resp=${c.w.proto} lib-name=${c.libName} lib-ver=${c.libVer}` +
     ` tot-net-in=${c.netIn} tot-net-out=${c.netOut} tot-cmds=${c.commandsProcessed}`
   );
+}
+
+function argBytes(argv: Buffer[]): number {
+  let n = 0;
+  for (const a of argv) n += a.length;
+  return n;
 }
 
 function clientType(c: Client): string {

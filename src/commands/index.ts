@@ -2,7 +2,7 @@
 // ACL permissions, MULTI queueing, RESP2 subscribed mode, noscript. Handlers never repeat these checks.
 
 import type { Client } from "../client.js";
-import { ReplyError, E, NOREPLICAS, unknownCommand, unknownSubcommand, wrongArity, errorText } from "../errors.js";
+import { ReplyError, E, NOREPLICAS, unknownCommand, unknownSubcommand, wrongArity, errorText, notSubscribed } from "../errors.js";
 import { F, flagBits, type CommandEntry } from "./types.js";
 import { families } from "./registry.js";
 import { discardTransaction } from "./transactions.js";
@@ -94,6 +94,8 @@ const PUBSUB_ALLOWED = new Set([
   "reset",
 ]);
 
+const UNSUBSCRIBE = new Set(["unsubscribe", "punsubscribe", "sunsubscribe"]);
+
 /** Commands that run immediately inside MULTI instead of being queued. */
 const MULTI_IMMEDIATE = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);
 
@@ -105,17 +107,21 @@ export function gate(c: Client, argv: Buffer[]): CommandEntry | null {
   const a0 = argv[0]!;
   let e = lookupName(a0);
   if (e === undefined) {
+    c.lastCmd = "NULL";
     return reject(c, unknownCommand(a0.toString("latin1"), argv.slice(1, 129).map((b) => b.toString("latin1"))));
   }
   // A container runs its own handler when called without a subcommand (COMMAND); otherwise it needs one.
   if (e.subcommands !== undefined && (argv.length >= 2 || e.run === undefined)) {
     const parent = e;
+    c.lastCmd = argv.length < 2 ? parent.name : "NULL";
     if (argv.length < 2) return reject(c, wrongArity(parent.name), parent);
     const sub = argv[1]!.toString("latin1").toLowerCase();
     const s = parent.subcommands!.find((x) => x.name === sub);
     if (s === undefined) return reject(c, unknownSubcommand(argv[1]!.toString("latin1"), parent.name), parent);
     e = s;
   }
+  // Valkey's c->lastcmd (CLIENT LIST cmd=): the command looked up, whether it then runs, queues or is refused.
+  c.lastCmd = e.fullname!;
   const arity = e.arity;
   if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return reject(c, wrongArity(e.fullname!), e);
   const bits = e.bits!;
@@ -135,6 +141,8 @@ export function gate(c: Client, argv: Buffer[]): CommandEntry | null {
       e,
     );
   }
+  // Valkey 8: (P|S)UNSUBSCRIBE by a client with no subscriptions is refused (also inside MULTI, both protocols).
+  if (bits & F.PUBSUB && c.subscriptionCount === 0 && UNSUBSCRIBE.has(e.name)) return reject(c, notSubscribed(e.name), e);
   // A script past busy-reply-threshold (scripting/engine.ts): only allow_busy commands run meanwhile.
   const busy = c.server.busyScript;
   if (busy !== null && !(bits & F.ALLOW_BUSY)) return reject(c, busy === "eval" ? E.busyEval : E.busyFunction, e);

@@ -124,10 +124,8 @@ export function infoText(server: Server, sections: Set<string>): string {
       "redis_git_sha1:00000000",
       "redis_git_dirty:0",
       `redis_build_id:${BUILD_ID}`,
-      // Valkey 8 says server_mode (redis_mode only with extended-redis-compatibility); tools written for
-      // Redis read redis_mode, so both are printed.
-      ...(compat ? [] : ["server_mode:standalone"]),
-      "redis_mode:standalone",
+      // Valkey 8 says server_mode, renamed redis_mode with extended-redis-compatibility.
+      compat ? "redis_mode:standalone" : "server_mode:standalone",
       `os:${type()} ${release()} ${typeof machine === "function" ? machine() : arch()}`,
       `arch_bits:${/64/.test(arch()) ? 64 : 32}`,
       "monotonic_clock:POSIX clock_gettime",
@@ -146,6 +144,7 @@ export function infoText(server: Server, sections: Set<string>): string {
       `executable:${process.argv[1] ?? process.execPath}`,
       `config_file:${server.config.configFile ?? ""}`,
       "io_threads_active:0",
+      `availability_zone:${p("availability-zone")}`,
     ];
     const binds = server.lastBind.split(/\s+/).filter(Boolean);
     lines.push(`listener0:name=tcp,${binds.map((b) => `bind=${b}`).join(",")}${binds.length ? "," : ""}port=${server.port}`);

@@ -464,7 +464,7 @@ const OBJECT_HELP = [
   "    Return the number of references of the value associated with the specified",
   "    <key>.",
   "HELP",
-  "    Prints this help.",
+  "    Print this help.",
 ];
 
 // OBJECT HELP

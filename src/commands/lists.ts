@@ -219,11 +219,24 @@ export const commands: CommandEntry[] = [
 /** Listpack header (6 bytes) plus its end marker. */
 const LP_EMPTY_BYTES = 7;
 
+/** One quicklist node as Valkey would hold it: entry count, listpack bytes (or the element's for a plain node). */
+export interface QlNode {
+  count: number;
+  bytes: number;
+  plain: boolean;
+}
+
 export class ListValue extends Deque<string> {
   /** Bytes the same elements take in a listpack (Valkey's lpBytes). */
   lpBytes = LP_EMPTY_BYTES;
   /** Reported encoding: quicklist once the list outgrew one listpack node. */
   quicklist = false;
+  /**
+   * While a quicklist: the nodes Valkey would have, head to tail (their counts add up to the length). Pushes and
+   * pops at the ends follow quicklist.c exactly, so a quicklist turns back into a listpack at the same moment as in
+   * Valkey (only when a single node is left); edits in the middle keep their node, without modelling splits.
+   */
+  nodes: QlNode[] | null = null;
 }
 
 export type End = "left" | "right";
@@ -239,6 +252,7 @@ export function copyList(v: ListValue): ListValue {
   for (let i = 0; i < v.length; i++) c.pushBack(v.get(i));
   c.lpBytes = v.lpBytes;
   c.quicklist = v.quicklist;
+  c.nodes = v.nodes === null ? null : v.nodes.map((n) => ({ ...n }));
   return c;
 }
 
@@ -297,7 +311,11 @@ function convertForGrowth(c: Client, l: ListValue, adding: readonly string[]): v
   if (l.quicklist) return;
   let add = 0;
   for (let i = 0; i < adding.length; i++) add += adding[i]!.length;
-  if (exceedsNode(fillOf(c), l.lpBytes + add, l.length + adding.length)) l.quicklist = true;
+  if (exceedsNode(fillOf(c), l.lpBytes + add, l.length + adding.length)) {
+    // listTypeTryConvertListpack: the listpack so far becomes the quicklist's first node.
+    l.quicklist = true;
+    l.nodes = l.length > 0 ? [{ count: l.length, bytes: l.lpBytes, plain: false }] : [];
+  }
 }
 
 /**
@@ -309,24 +327,99 @@ function convertForShrink(c: Client, l: ListValue): void {
   let [sz, cnt] = nodeLimit(fillOf(c));
   sz = sz / 2;
   cnt = cnt === Infinity ? Infinity : Math.floor(cnt / 2);
-  if (l.lpBytes <= sz && l.length <= cnt) l.quicklist = false;
+  // listTypeTryConvertQuicklist: only a quicklist of one packed node converts.
+  const nodes = l.nodes;
+  if (nodes !== null && (nodes.length !== 1 || nodes[0]!.plain)) return;
+  if (l.lpBytes <= sz && l.length <= cnt) {
+    l.quicklist = false;
+    l.nodes = null;
+  }
 }
 
-function pushOne(l: ListValue, v: string, where: End): void {
+/** _quicklistNodeAllowInsert */
+function nodeAllowsInsert(n: QlNode | undefined, fill: number, sz: number): boolean {
+  if (n === undefined || n.plain || isLargeElement(sz, fill)) return false;
+  return !exceedsNode(fill, n.bytes + sz + SIZE_ESTIMATE_OVERHEAD, n.count + 1);
+}
+
+/** quicklistPush at one end: into the end node when it allows, else into a new node (plain when too large). */
+function nodePush(nodes: QlNode[], v: string, where: End, fill: number): void {
+  const at = where === "left" ? 0 : nodes.length - 1;
+  const n = nodes[at];
+  if (nodeAllowsInsert(n, fill, v.length)) {
+    n!.count++;
+    n!.bytes += lpEntrySize(v);
+    return;
+  }
+  const fresh = isLargeElement(v.length, fill)
+    ? { count: 1, bytes: v.length, plain: true }
+    : { count: 1, bytes: LP_EMPTY_BYTES + lpEntrySize(v), plain: false };
+  if (where === "left") nodes.unshift(fresh);
+  else nodes.push(fresh);
+}
+
+/** The node holding index i and the index of its first element. */
+function nodeAt(nodes: QlNode[], i: number): [number, number] {
+  let first = 0;
+  for (let k = 0; k < nodes.length; k++) {
+    if (i < first + nodes[k]!.count) return [k, first];
+    first += nodes[k]!.count;
+  }
+  return [nodes.length - 1, first - (nodes[nodes.length - 1]?.count ?? 0)];
+}
+
+/** Entry i (still in the list) leaves its node; an emptied node goes. */
+function nodeRemoveAt(l: ListValue, i: number): void {
+  const nodes = l.nodes!;
+  const [k] = nodeAt(nodes, i);
+  const n = nodes[k]!;
+  n.count--;
+  n.bytes -= n.plain ? n.bytes : lpEntrySize(l.get(i));
+  if (n.count === 0) nodes.splice(k, 1);
+}
+
+function pushOne(l: ListValue, v: string, where: End, fill: number): void {
   if (where === "left") l.pushFront(v);
   else l.pushBack(v);
   l.lpBytes += lpEntrySize(v);
+  if (l.nodes !== null) nodePush(l.nodes, v, where, fill);
 }
 
 function popOne(l: ListValue, where: End): string {
+  if (l.nodes !== null) nodeRemoveAt(l, where === "left" ? 0 : l.length - 1);
   const v = (where === "left" ? l.popFront() : l.popBack())!;
   l.lpBytes -= lpEntrySize(v);
   return v;
 }
 
 function replaceAt(l: ListValue, i: number, v: string): void {
-  l.lpBytes += lpEntrySize(v) - lpEntrySize(l.get(i));
+  const delta = lpEntrySize(v) - lpEntrySize(l.get(i));
+  l.lpBytes += delta;
+  if (l.nodes !== null) {
+    const n = l.nodes[nodeAt(l.nodes, i)[0]]!;
+    n.bytes = n.plain ? v.length : n.bytes + delta;
+  }
   l.set(i, v);
+}
+
+/** Insert v at index i (LINSERT): into the node there when it allows, else a node of its own beside it. */
+function insertAt(l: ListValue, i: number, v: string, fill: number): void {
+  if (l.nodes !== null && l.nodes.length > 0) {
+    const nodes = l.nodes;
+    const [k] = nodeAt(nodes, Math.min(i, l.length - 1));
+    const n = nodes[k]!;
+    if (nodeAllowsInsert(n, fill, v.length)) {
+      n.count++;
+      n.bytes += lpEntrySize(v);
+    } else {
+      const fresh = isLargeElement(v.length, fill)
+        ? { count: 1, bytes: v.length, plain: true }
+        : { count: 1, bytes: LP_EMPTY_BYTES + lpEntrySize(v), plain: false };
+      nodes.splice(i >= l.length ? k + 1 : k, 0, fresh);
+    }
+  }
+  l.insert(i, v);
+  l.lpBytes += lpEntrySize(v);
 }
 
 function removeRange(l: ListValue, start: number, count: number): void {
@@ -334,9 +427,13 @@ function removeRange(l: ListValue, start: number, count: number): void {
   if (count === l.length) {
     l.clear();
     l.lpBytes = LP_EMPTY_BYTES;
+    if (l.nodes !== null) l.nodes = [];
     return;
   }
-  for (let i = start; i < start + count; i++) l.lpBytes -= lpEntrySize(l.get(i));
+  for (let i = start + count - 1; i >= start; i--) {
+    if (l.nodes !== null) nodeRemoveAt(l, i);
+    l.lpBytes -= lpEntrySize(l.get(i));
+  }
   l.removeRange(start, count);
 }
 
@@ -344,7 +441,8 @@ function removeRange(l: ListValue, start: number, count: number): void {
 export function listFrom(c: Client, items: readonly string[]): ListValue {
   const l = new ListValue(items.length);
   convertForGrowth(c, l, items);
-  for (let i = 0; i < items.length; i++) pushOne(l, items[i]!, "right");
+  const fill = fillOf(c);
+  for (let i = 0; i < items.length; i++) pushOne(l, items[i]!, "right", fill);
   return l;
 }
 
@@ -364,7 +462,8 @@ export function pushTo(c: Client, key: string, list: ListValue | undefined, wher
     c.db.set(key, "list", l);
   }
   convertForGrowth(c, l, items);
-  for (let i = 0; i < items.length; i++) pushOne(l, items[i]!, where);
+  const fill = fillOf(c);
+  for (let i = 0; i < items.length; i++) pushOne(l, items[i]!, where, fill);
   c.db.changed(key, where === "left" ? "lpush" : "rpush", N.LIST);
   if (items.length > 1) c.server.store.dirty += items.length - 1;
   return l;
@@ -533,8 +632,7 @@ function linsert(c: Client, argv: Buffer[]): void {
   convertForGrowth(c, l, [v]);
   for (let i = 0; i < l.length; i++) {
     if (l.get(i) === pivot) {
-      l.insert(t === "after" ? i + 1 : i, v);
-      l.lpBytes += lpEntrySize(v);
+      insertAt(l, t === "after" ? i + 1 : i, v, fillOf(c));
       c.db.changed(key, "linsert", N.LIST);
       return c.w.integer(l.length);
     }
@@ -554,22 +652,27 @@ function lrem(c: Client, argv: Buffer[]): void {
   // compact in one pass, keeping the survivors' order
   const n = l.length;
   const keep: string[] = [];
+  const gone: number[] = [];
   let removed = 0;
   if (!fromTail) {
     for (let i = 0; i < n; i++) {
       const e = l.get(i);
-      if (e === v && (toRemove === 0 || removed < toRemove)) removed++;
+      if (e === v && (toRemove === 0 || removed < toRemove)) removed++, gone.push(i);
       else keep.push(e);
     }
   } else {
     for (let i = n - 1; i >= 0; i--) {
       const e = l.get(i);
-      if (e === v && (toRemove === 0 || removed < toRemove)) removed++;
+      if (e === v && (toRemove === 0 || removed < toRemove)) removed++, gone.push(i);
       else keep.push(e);
     }
     keep.reverse();
   }
   if (removed > 0) {
+    if (l.nodes !== null) {
+      gone.sort((a, b) => b - a);
+      for (const i of gone) nodeRemoveAt(l, i);
+    }
     const bytes = l.lpBytes - removed * lpEntrySize(v);
     l.clear();
     for (const e of keep) l.pushBack(e);
@@ -666,6 +769,8 @@ export function moveGeneric(c: Client, src: string, dst: string, from: End, to: 
   // Valkey pushes first (lpush/rpush on dst), then reports the pop on src
   pushTo(c, dst, src === dst ? s : d, to, [v]);
   elementsRemoved(c, src, s, from === "left" ? "lpop" : "rpop", 1);
+  // Both keys were signalled, but a move is one change for rdb_changes_since_last_save (Valkey: server.dirty++).
+  c.server.store.dirty--;
   c.w.bulk(v);
 }
 
@@ -787,6 +892,16 @@ function isLargeElement(sz: number, fill: number): boolean {
  */
 function quicklistNodes(l: ListValue, fill: number): Array<{ plain: boolean; items: string[] }> {
   if (!l.quicklist) return [{ plain: false, items: l.toArray() }];
+  if (l.nodes !== null) {
+    const out: Array<{ plain: boolean; items: string[] }> = [];
+    let i = 0;
+    for (const n of l.nodes) {
+      const items: string[] = [];
+      for (let k = 0; k < n.count; k++) items.push(l.get(i++));
+      out.push({ plain: n.plain, items });
+    }
+    return out;
+  }
   const nodes: Array<{ plain: boolean; items: string[]; bytes: number }> = [];
   let i = 0;
   let bytes = LP_EMPTY_BYTES;
@@ -813,6 +928,12 @@ function quicklistNodes(l: ListValue, fill: number): Array<{ plain: boolean; ite
   return nodes;
 }
 
+function nodeOf(plain: boolean, items: string[]): QlNode {
+  let bytes = plain ? items[0]!.length : LP_EMPTY_BYTES;
+  if (!plain) for (const v of items) bytes += lpEntrySize(v);
+  return { count: items.length, bytes, plain };
+}
+
 registerDump("list", (l: ListValue, w, _e, cfg) => {
   w.byte(RDB_TYPE.LIST_QUICKLIST_2);
   const nodes = quicklistNodes(l, cfg("list-max-listpack-size"));
@@ -834,6 +955,7 @@ registerRestore([RDB_TYPE.LIST, RDB_TYPE.LIST_QUICKLIST_2], (t, r, cfg) => {
     l.pushBack(v);
     l.lpBytes += lpEntrySize(v);
   };
+  const nodes: QlNode[] = [];
   const n = r.len();
   for (let i = 0; i < n; i++) {
     if (t === RDB_TYPE.LIST) {
@@ -846,6 +968,7 @@ registerRestore([RDB_TYPE.LIST, RDB_TYPE.LIST_QUICKLIST_2], (t, r, cfg) => {
     if (container === QUICKLIST_NODE_CONTAINER_PLAIN) {
       plainNodes++;
       push(blob);
+      nodes.push({ count: 1, bytes: blob.length, plain: true });
       continue;
     }
     const items = listpackDecode(blob);
@@ -854,15 +977,18 @@ registerRestore([RDB_TYPE.LIST, RDB_TYPE.LIST_QUICKLIST_2], (t, r, cfg) => {
     packedNodes++;
     nodeBytes = blob.length;
     for (const it of items) push(it);
+    nodes.push({ count: items.length, bytes: blob.length, plain: false });
   }
   if (l.length === 0) throw new RdbFormatError("empty list");
   if (t === RDB_TYPE.LIST) {
     // createQuicklistObject + pushes, then listTypeTryConversion
     l.quicklist = exceedsNode(fill, l.lpBytes, l.length);
+    if (l.quicklist) l.nodes = quicklistNodes(l, fill).map((q) => nodeOf(q.plain, q.items));
   } else {
     // listTypeTryConversionRaw(LIST_CONV_AUTO): one packed node within the node limits becomes a listpack
     const [sz, cnt] = nodeLimit(fill);
     l.quicklist = !(packedNodes === 1 && plainNodes === 0 && nodeBytes <= sz && l.length <= cnt);
+    if (l.quicklist) l.nodes = nodes;
   }
   return { type: "list", value: l };
 });

@@ -19,6 +19,9 @@ import { commands as sort } from "./sort.js";
 import { commands as scripting } from "./scripting.js";
 import { commands as hashes } from "./hashes.js";
 import { commands as sets } from "./sets.js";
+import { commands as modules } from "./modules.js";
+import { commands as latency } from "./latency.js";
+import { commands as migrate } from "./migrate.js";
 
 export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["connection", connection],
@@ -40,4 +43,7 @@ export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["scripting", scripting],
   ["hash", hashes],
   ["set", sets],
+  ["server", modules],
+  ["server", latency],
+  ["generic", migrate],
 ];

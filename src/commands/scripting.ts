@@ -13,7 +13,6 @@ import { E, NOREPLICAS, ReplyError, errorText, sanitize, unknownSubcommandOrWron
 import { parseI64, str } from "../args.js";
 import { globMatch } from "../glob.js";
 import { RdbReader, RdbWriter, RDB_VERSION, crc64, verifyDumpPayload } from "../dump.js";
-import { serveReady } from "../blocking.js";
 import {
   busyRun,
   killRun,
@@ -232,14 +231,7 @@ function awaitEngine(c: Client, argv: Buffer[]): boolean {
 
 /** A suspended client goes on: the rest of its EXEC queue, blocked clients the wait made ready, its input. */
 function afterSuspension(c: Client): void {
-  const server = c.server;
-  const rest = c.execResume;
-  c.execResume = null;
-  c.suspended = false;
-  if (rest !== null && !c.closed) rest();
-  if (c.suspended) return;
-  if (server.readyKeys.length !== 0) serveReady(server);
-  server.resume(c);
+  c.server.continueSuspended(c);
 }
 
 /** EVAL and FCALL are flagged skip_monitor: they show in MONITOR here, before the commands their script runs. */
@@ -497,8 +489,8 @@ function scriptHelp(c: Client): void {
     "    Return information about the existence of the scripts in the script cache.",
     "FLUSH [ASYNC|SYNC]",
     "    Flush the Lua scripts cache. Very dangerous on replicas.",
-    "    When called without the optional mode argument, the behavior is determined by the",
-    "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+    "    When called without the optional mode argument, the behavior is determined",
+    "     by the lazyfree-lazy-user-flush configuration directive. Valid modes are:",
     "    * ASYNC: Asynchronously flush the scripts cache.",
     "    * SYNC: Synchronously flush the scripts cache.",
     "KILL",
@@ -775,7 +767,6 @@ function functionHelp(c: Client): void {
     "    Return general information on all the libraries:",
     "    * Library name",
     "    * The engine used to run the Library",
-    "    * Library description",
     "    * Functions list",
     "    * Library code (if WITHCODE is given)",
     "    It also possible to get only function that matches a pattern using LIBRARYNAME argument.",

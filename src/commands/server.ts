@@ -6,7 +6,7 @@ import { parseI64, parseI64Big, str, token } from "../args.js";
 import { E, errorText, unknownSubcommandOrWrongArity } from "../errors.js";
 import type { Entry } from "../store.js";
 import { allowProtected } from "./config.js";
-import { bytesToHuman, memoryFigures, replyInfo, usedMemory } from "./info.js";
+import { memoryFigures, replyInfo, usedMemory } from "./info.js";
 import type { CommandEntry } from "./types.js";
 
 export const commands: CommandEntry[] = [
@@ -114,8 +114,9 @@ function flushall(c: Client, argv: Buffer[]): void {
   let removed = 0;
   for (const db of store.dbs) removed += db.keys.size;
   store.flushAll();
-  // Valkey counts every removed key as a change, plus the flush itself.
-  store.dirty += removed + 1;
+  // Valkey counts every removed key as a change (the flush itself only adds one where it saves an RDB, which
+  // this server never does: an empty FLUSHALL leaves rdb_changes_since_last_save as it was).
+  store.dirty += removed;
   c.w.ok();
 }
 
@@ -506,9 +507,10 @@ function memoryDoctor(c: Client): void {
   let text: string;
   if (used - startup < 5 * 1024 * 1024) {
     text =
-      "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.";
+      "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n";
   } else {
-    text = `Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base. (used memory ${bytesToHuman(used)})`;
+    // Valkey's text for an instance without memory issues, newline included.
+    text = "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n";
   }
   c.w.verbatim(text);
 }

@@ -61,6 +61,7 @@ function tracker(server: Server): Tracker {
   if (t === undefined) {
     const tr = (t = new Tracker(server));
     trackers.set(server, tr);
+    server.trackingOn = true;
     server.store.hooks.invalidate = (_db: Database, key: string) => invalidateKey(tr, key, true);
     server.store.hooks.flushed = () => invalidateOnFlush(tr);
     server.disconnectHooks.push((c) => {
@@ -95,6 +96,8 @@ export function trackingRedirect(c: Client): number {
 export function rememberKeys(c: Client, e: CommandEntry, argv: Buffer[]): void {
   const st = c.tracking!;
   if (!st.on || st.bcast || !(e.bits! & F.READONLY) || e.bits! & F.PUBSUB) return;
+  // A read-only script is not tracked itself, only the read-only commands it calls (Valkey's call()).
+  if (READONLY_SCRIPTS.has(e.name)) return;
   if ((st.optin && !st.caching) || (st.optout && st.caching)) return;
   const refs = getKeysFromCommand(e, argv);
   if (refs.length === 0) return;
@@ -108,7 +111,6 @@ export function rememberKeys(c: Client, e: CommandEntry, argv: Buffer[]): void {
       t.items++;
     }
   }
-  limitTable(t);
 }
 
 /**
@@ -131,8 +133,13 @@ export function afterCommand(c: Client, e: CommandEntry | null): void {
 
 const NULL_KEYS: string[] = [];
 
-/** The key-modified signal: tell every client that may have cached `key`, then forget them. */
-function invalidateKey(t: Tracker, key: string, bcast: boolean): void {
+const READONLY_SCRIPTS = new Set(["eval_ro", "evalsha_ro", "fcall_ro"]);
+
+/**
+ * The key-modified signal: tell every client that may have cached `key`, then forget them. A client invalidating
+ * its own key while its command runs gets the message after the reply (`deferOwn`), as Valkey's pending keys.
+ */
+function invalidateKey(t: Tracker, key: string, bcast: boolean, deferOwn = true): void {
   const server = t.server;
   const current = server.current;
   if (bcast && t.prefixes.size !== 0) rememberToBroadcast(t, key, current);
@@ -143,8 +150,7 @@ function invalidateKey(t: Tracker, key: string, bcast: boolean): void {
     const st = target?.tracking;
     if (st == null || !st.on || st.bcast) continue;
     if (st.noloop && target === current) continue;
-    // A client invalidating its own key while its command runs gets the message after the reply.
-    if (target === current) st.pending.push(key);
+    if (target === current && deferOwn) st.pending.push(key);
     else send(server, target!, [key]);
   }
   t.items -= ids.size;
@@ -166,13 +172,20 @@ function invalidateOnFlush(t: Tracker): void {
   t.items = 0;
 }
 
-/** tracking-table-max-keys: past the limit, invalidate the oldest tracked keys (Valkey picks random ones). */
-function limitTable(t: Tracker): void {
-  const max = Number(t.server.param("tracking-table-max-keys"));
+/**
+ * tracking-table-max-keys (Valkey's trackingLimitUsedSlots, run as each command is processed, before it runs):
+ * past the limit, invalidate tracked keys until it holds — the oldest first, where Valkey picks random ones. The
+ * messages go out at once, so the client whose command is about to run gets them before its reply (and, with
+ * NOLOOP, not at all, as in Valkey).
+ */
+export function limitTrackingTable(server: Server): void {
+  const t = trackers.get(server);
+  if (t === undefined || t.clients === 0 || t.table.size === 0) return;
+  const max = Number(server.param("tracking-table-max-keys"));
   if (max <= 0 || t.table.size <= max) return;
   for (const key of t.table.keys()) {
     if (t.table.size <= max) break;
-    invalidateKey(t, key, false);
+    invalidateKey(t, key, false, false);
   }
 }
 

@@ -441,6 +441,7 @@ function hostCall(server: Server, r: Run, args: Buffer[], resp: 2 | 3): Buffer {
   // The script's commands run as the caller would run them: same db (SELECT inside the script stays inside it).
   if (fc.w.proto !== resp) fc.w.proto = resp;
   fc.user = ctx.caller.user;
+  fc.scriptCaller = ctx.caller;
   fc.w.take();
   // One instant for the whole script, also while other clients' commands run between asynchronous slices.
   server.store.now = r.now;

@@ -403,7 +403,7 @@ describeRuntimes("keys", (ctx) => {
     expect(await raw.call("OBJECT")).toBe("-ERR wrong number of arguments for 'object' command\r\n");
     const help = await raw.call("OBJECT", "HELP");
     expect(help.startsWith("*15\r\n+OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+ENCODING <key>\r\n")).toBe(true);
-    expect(help.endsWith("+HELP\r\n+    Prints this help.\r\n")).toBe(true);
+    expect(help.endsWith("+HELP\r\n+    Print this help.\r\n")).toBe(true);
     await raw.call("HELLO", 3);
     expect(await raw.call("OBJECT", "ENCODING", "nokey")).toBe("_\r\n");
     expect(await raw.call("OBJECT", "ENCODING", "int")).toBe("$3\r\nint\r\n");

@@ -60,8 +60,10 @@ describeRuntimes(
       expect(f.redis_version).toBe("7.2.4");
       expect(f.server_name).toBe("valkey");
       expect(f.valkey_version).toBe("8.0.2");
+      // Valkey 8: server_mode (redis_mode only with extended-redis-compatibility yes)
       expect(f.server_mode).toBe("standalone");
-      expect(f.redis_mode).toBe("standalone");
+      expect(f.redis_mode).toBeUndefined();
+      expect(f.availability_zone).toBe("");
       expect(f.tcp_port).toBe(String(ctx.port));
       expect(f.process_id).toBe(String(ctx.server.proc.pid));
       expect(f.run_id).toMatch(/^[0-9a-f]{40}$/);
