@@ -348,7 +348,7 @@ export const PARAMS: ParamDef[] = [
     "allkeys-random",
     "noeviction",
   ]),
-  int("maxmemory-samples", 5, 1n, 64n, { inert: true }),
+  int("maxmemory-samples", 5, 1n, 64n),
   int("maxmemory-eviction-tenacity", 10, 0n, 100n, { inert: true }),
   int("lfu-log-factor", 10, 0n, INT_MAX),
   int("lfu-decay-time", 1, 0n, INT_MAX),

@@ -166,7 +166,7 @@ export class Server {
     this.logSink = log ?? (() => {});
     const m = process.memoryUsage();
     this.startupMemory = m.heapUsed + m.external;
-    applyConfig(this, ["notify-keyspace-events", "slowlog-log-slower-than"]);
+    applyConfig(this, ["notify-keyspace-events", "slowlog-log-slower-than", "maxmemory"]);
   }
 
   get clock(): Clock {

@@ -6,6 +6,7 @@ import { str } from "../args.js";
 import { E, errorText } from "../errors.js";
 import { allParamNames, ConfigError, findParam, parseNotifyFlags, rewriteConfigText, shownValue, validateParam, writeFileAtomic, type ParamDef } from "../config.js";
 import { redactArg, type Server } from "../server.js";
+import { configureEviction } from "../eviction.js";
 import { N } from "../store.js";
 import { globMatch } from "../glob.js";
 import { allEntries } from "./index.js";
@@ -193,6 +194,13 @@ export function applyConfig(server: Server, names: string[]): void {
         server.slowlogThreshold = Number(params.get(name));
         break;
       case "loglevel":
+        break;
+      case "maxmemory":
+      case "maxmemory-policy":
+      case "maxmemory-samples":
+      case "lfu-log-factor":
+      case "lfu-decay-time":
+        configureEviction(server);
         break;
     }
   }

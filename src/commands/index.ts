@@ -1,11 +1,12 @@
 // The command table and the one gate every command passes before its handler runs: existence, arity, AUTH,
-// MULTI queueing, RESP2 subscribed mode, noscript. Handlers never repeat these checks.
+// maxmemory (eviction / OOM), MULTI queueing, RESP2 subscribed mode, noscript. Handlers never repeat these checks.
 
 import type { Client } from "../client.js";
 import { ReplyError, E, unknownCommand, unknownSubcommand, wrongArity, errorText } from "../errors.js";
 import { F, flagBits, type CommandEntry } from "./types.js";
 import { families } from "./registry.js";
 import { discardTransaction } from "./transactions.js";
+import { maxmemoryRefuses } from "../eviction.js";
 
 export type { CommandEntry, KeySpec, Handler } from "./types.js";
 export { F, mayReplicate } from "./types.js";
@@ -119,6 +120,7 @@ export function gate(c: Client, argv: Buffer[]): CommandEntry | null {
   const bits = e.bits!;
   if (!c.authenticated && !(bits & F.NO_AUTH)) return reject(c, E.noAuth, e);
   if (c.multi !== null && bits & F.NO_MULTI) return reject(c, errorText("ERR Command not allowed inside a transaction"), e);
+  if (c.server.store.maxmemory !== 0 && maxmemoryRefuses(c, e, argv)) return reject(c, E.oom, e);
   if (c.inPubSubMode && !PUBSUB_ALLOWED.has((e.parent ?? e).name)) {
     return reject(
       c,

@@ -21,6 +21,8 @@ import { WORKER_SOURCE, SPIN, CAP, M, J } from "./worker.js";
 import { Channel, type Incoming } from "./channel.js";
 import { parseReply } from "./resp-value.js";
 import { rememberKeys } from "../commands/tracking.js";
+import { scriptRefusedOom } from "../eviction.js";
+import { E } from "../errors.js";
 
 // The subset of lua-redis-wasm's ReplyValue this glue produces and consumes.
 export type LuaValue =
@@ -43,6 +45,8 @@ export interface RunContext {
   caller: Client;
   /** EVAL_RO / FCALL_RO / no-writes: write commands are refused. */
   readOnly: boolean;
+  /** Flagged allow-oom: denyoom commands run even over maxmemory. */
+  allowOom: boolean;
   /** A write command ran (SCRIPT KILL then answers UNKILLABLE). */
   dirty: boolean;
   /** "eval" or "function": which KILL may stop it, and the BUSY text. */
@@ -423,6 +427,7 @@ function hostCall(server: Server, r: Run, args: Buffer[], resp: 2 | 3): Buffer {
   const bits = e.bits!;
   if (bits & F.NOSCRIPT) return errReply("ERR This Valkey command is not allowed from script");
   if (ctx.readOnly && mayReplicate(e)) return errReply("ERR Write commands are not allowed from read-only scripts.");
+  if (!ctx.allowOom && scriptRefusedOom(server, e, ctx.dirty)) return errReply(E.oom.reply);
   const fc = scriptClient(server);
   // The script's commands run as the caller would run them: same db (SELECT inside the script stays inside it).
   if (fc.w.proto !== resp) fc.w.proto = resp;

@@ -1,0 +1,229 @@
+// maxmemory, as Valkey's evict.c does it: before each command the gate calls maxmemoryRefuses(); when the
+// estimated memory (src/memory.ts: dataset + clients) is over maxmemory, keys are evicted by maxmemory-policy
+// until it is not, and a command flagged denyoom is refused with OOM when that is impossible (noeviction, or
+// nothing left to evict under a volatile-* policy).
+//
+// Choosing a victim is sampled, like Valkey's: each round takes maxmemory-samples keys from every database
+// (all keys, or the keys with a TTL for volatile-*) into a 16-entry pool ordered by "idleness" (LRU: ms since
+// last access; LFU: 255 - the decayed counter; volatile-ttl: the sooner the deadline, the idler), then evicts
+// the idlest pooled key that still exists. A JS Map has no random access, so a sample is the next keys of a
+// rotating cursor over the Map (started at a random offset), not random slots; the pool carries the best
+// candidates across rounds, as Valkey's does. The random policies take the cursor's next key.
+
+import type { Client } from "./client.js";
+import type { Server } from "./server.js";
+import { F, type CommandEntry } from "./commands/types.js";
+import { N, type Database, type Store } from "./store.js";
+import { CLIENT_BYTES, clientsBytes, memoryAccount } from "./memory.js";
+import { lfuDecayed } from "./lfu.js";
+
+type Policy = "noeviction" | "allkeys-lru" | "allkeys-lfu" | "allkeys-random" | "volatile-lru" | "volatile-lfu" | "volatile-random" | "volatile-ttl";
+
+/** EVPOOL_SIZE */
+const POOL_SIZE = 16;
+
+interface PoolEntry {
+  idle: number;
+  db: Database;
+  key: string;
+}
+
+interface State {
+  policy: Policy;
+  samples: number;
+  /** Sampling cursors over each database's keys or expires. */
+  cursors: Map<Database, Iterator<string>>;
+  /** Candidates, ascending idleness (the idlest last). */
+  pool: PoolEntry[];
+  /** Databases visited in turn by the random policies (Valkey's next_db). */
+  nextDb: number;
+  /** clientsBytes(), refreshed every CLIENT_REFRESH checks (it walks every connection). */
+  clients: number;
+  checks: number;
+  /** Valkey's server.pre_command_oom_state: the last command started over maxmemory, nothing left to evict. */
+  oom: boolean;
+}
+
+const CLIENT_REFRESH = 64;
+
+const states = new WeakMap<Server, State>();
+
+/** Read the maxmemory settings into the store and this module (CONFIG SET and startup). */
+export function configureEviction(server: Server): void {
+  const store = server.store;
+  const p = (n: string) => server.param(n);
+  const policy = p("maxmemory-policy") as Policy;
+  store.lfu = policy.endsWith("-lfu");
+  store.lfuLogFactor = Number(p("lfu-log-factor"));
+  store.lfuDecayTime = Number(p("lfu-decay-time"));
+  store.maxmemory = Number(p("maxmemory"));
+  const prev = states.get(server);
+  states.set(server, {
+    policy,
+    samples: Number(p("maxmemory-samples")),
+    cursors: prev?.cursors ?? new Map(),
+    pool: prev !== undefined && prev.policy === policy ? prev.pool : [],
+    nextDb: prev?.nextDb ?? 0,
+    clients: prev?.clients ?? 0,
+    checks: 0,
+    oom: false,
+  });
+  if (store.maxmemory !== 0) memoryAccount(store);
+}
+
+/**
+ * THE maxmemory check, called by the gate only when maxmemory is set: evict as the policy says, and answer
+ * whether this command must be refused with OOM (it is denyoom and memory is still over the limit).
+ */
+export function maxmemoryRefuses(c: Client, e: CommandEntry, argv: Buffer[]): boolean {
+  const server = c.server;
+  // A script past busy-reply-threshold is running: nothing is evicted meanwhile (Valkey's
+  // isInsideYieldingLongCommand); the gate answers BUSY next.
+  if (server.busyScript !== null) return false;
+  const oom = !performEvictions(server);
+  states.get(server)!.oom = oom;
+  return oom && isDenyOom(c, e, argv);
+}
+
+/**
+ * Valkey's scriptVerifyOOM: a script that started over maxmemory may not run a denyoom command before it has
+ * written anything (after a write it cannot stop halfway). Scripts flagged allow-oom are not asked.
+ */
+export function scriptRefusedOom(server: Server, e: CommandEntry, scriptWrote: boolean): boolean {
+  return server.store.maxmemory !== 0 && !scriptWrote && (e.bits! & F.DENYOOM) !== 0 && states.get(server)?.oom === true;
+}
+
+/** Valkey's is_denyoom_command: the command's flags as this call declares them, or for EXEC its queue's. */
+function isDenyOom(c: Client, e: CommandEntry, argv: Buffer[]): boolean {
+  if (commandFlags(c, e, argv) & F.DENYOOM) return true;
+  if (e.name === "exec" && e.parent === undefined && c.multi !== null) {
+    for (const q of c.multi) if (commandFlags(c, q.entry, q.argv) & F.DENYOOM) return true;
+  }
+  return false;
+}
+
+/** Valkey's getCommandFlags: scripts (EVAL with a shebang, FCALL) declare their own flags. */
+function commandFlags(c: Client, e: CommandEntry, argv: Buffer[]): number {
+  return e.flagsOf !== undefined ? e.flagsOf(c, argv) : e.bits!;
+}
+
+/** Bytes counted against maxmemory: the dataset and the clients (script caches are not counted). */
+function usedForEviction(server: Server, st: State): number {
+  if (st.checks++ % CLIENT_REFRESH === 0) st.clients = clientsBytes(server);
+  const clients = Math.max(st.clients, server.clients.size * CLIENT_BYTES);
+  return memoryAccount(server.store).dataset() + clients;
+}
+
+/**
+ * Evict until the estimate is at most maxmemory. Returns false when it stays over the limit (Valkey's
+ * EVICT_FAIL): the policy is noeviction, or no key is left that the policy may evict.
+ */
+export function performEvictions(server: Server): boolean {
+  const st = states.get(server)!;
+  const store = server.store;
+  const max = store.maxmemory;
+  let used = usedForEviction(server, st);
+  if (used <= max) return true;
+  if (st.policy === "noeviction") return false;
+  const acct = memoryAccount(store);
+  while (used > max) {
+    const victim = st.policy.endsWith("-random") ? randomVictim(store, st) : pooledVictim(store, st);
+    if (victim === undefined) return false;
+    const [db, key] = victim;
+    db.delete(key);
+    store.stats.evictedKeys++;
+    db.changed(key, "evicted", N.EVICTED);
+    used = acct.dataset() + st.clients;
+  }
+  return true;
+}
+
+/** The next key of a rotating cursor over `map`'s keys (undefined when empty). */
+function nextKey(st: State, db: Database, map: Map<string, unknown>): string | undefined {
+  if (map.size === 0) return undefined;
+  let it = st.cursors.get(db);
+  for (let pass = 0; pass < 2; pass++) {
+    if (it === undefined) {
+      it = map.keys();
+      // Start somewhere random, so that restarts do not always favour the oldest keys.
+      for (let skip = Math.floor(Math.random() * Math.min(map.size, 64)); skip > 0; skip--) it.next();
+      st.cursors.set(db, it);
+    }
+    const r = it.next();
+    if (!r.done) return r.value;
+    it = undefined;
+  }
+  return undefined;
+}
+
+function volatile(st: State): boolean {
+  return st.policy.startsWith("volatile-");
+}
+
+/** allkeys-random / volatile-random: one key from the next database that has any. */
+function randomVictim(store: Store, st: State): [Database, string] | undefined {
+  const dbs = store.dbs;
+  for (let i = 0; i < dbs.length; i++) {
+    const db = dbs[(st.nextDb + i) % dbs.length]!;
+    const map: Map<string, unknown> = volatile(st) ? db.expires : db.keys;
+    const key = nextKey(st, db, map);
+    if (key !== undefined && db.keys.has(key)) {
+      st.nextDb = (st.nextDb + i + 1) % dbs.length;
+      return [db, key];
+    }
+  }
+  return undefined;
+}
+
+/** How much a key deserves eviction under the policy (Valkey's evictionPoolPopulate "idle"). */
+function idleness(store: Store, st: State, db: Database, key: string): number | undefined {
+  const e = db.keys.get(key);
+  if (e === undefined) return undefined;
+  if (st.policy === "volatile-ttl") {
+    const at = db.expires.get(key);
+    return at === undefined ? undefined : -at;
+  }
+  if (store.lfu) return 255 - lfuDecayed(e.freq, e.lru, store.now, store.lfuDecayTime);
+  return store.now - e.lru;
+}
+
+/** LRU / LFU / TTL: refill the pool from every database, then take the idlest pooled key still present. */
+function pooledVictim(store: Store, st: State): [Database, string] | undefined {
+  const pool = st.pool;
+  for (let round = 0; round < 2; round++) {
+    for (const db of store.dbs) {
+      const map: Map<string, unknown> = volatile(st) ? db.expires : db.keys;
+      if (map.size === 0) continue;
+      const n = Math.min(st.samples, map.size);
+      for (let i = 0; i < n; i++) {
+        const key = nextKey(st, db, map);
+        if (key === undefined) break;
+        const idle = idleness(store, st, db, key);
+        if (idle !== undefined) poolInsert(pool, idle, db, key);
+      }
+    }
+    while (pool.length > 0) {
+      const best = pool.pop()!;
+      // The key may be gone or changed since it was pooled: only a present one with its figure still valid.
+      if (best.db.keys.has(best.key) && (!volatile(st) || best.db.expires.has(best.key))) return [best.db, best.key];
+    }
+  }
+  return undefined;
+}
+
+function poolInsert(pool: PoolEntry[], idle: number, db: Database, key: string): void {
+  for (const p of pool) {
+    if (p.db === db && p.key === key) {
+      p.idle = idle;
+      pool.sort((a, b) => a.idle - b.idle);
+      return;
+    }
+  }
+  if (pool.length >= POOL_SIZE) {
+    if (idle <= pool[0]!.idle) return;
+    pool.shift();
+  }
+  let i = pool.length;
+  while (i > 0 && pool[i - 1]!.idle > idle) i--;
+  pool.splice(i, 0, { idle, db, key });
+}
