@@ -6,9 +6,10 @@
 // Choosing a victim is sampled, like Valkey's: each round takes maxmemory-samples keys from every database
 // (all keys, or the keys with a TTL for volatile-*) into a 16-entry pool ordered by "idleness" (LRU: ms since
 // last access; LFU: 255 - the decayed counter; volatile-ttl: the sooner the deadline, the idler), then evicts
-// the idlest pooled key that still exists. A JS Map has no random access, so a sample is the next keys of a
-// rotating cursor over the Map (started at a random offset), not random slots; the pool carries the best
-// candidates across rounds, as Valkey's does. The random policies take the cursor's next key.
+// the idlest pooled key that still exists; the pool carries the best candidates across rounds, as Valkey's
+// does. A JS Map has no random access, so random keys come from the keyspace's insertion log (the array SCAN
+// uses, src/scan.ts); volatile-* with few TTL keys walks the expires with a rotating cursor instead. The
+// random policies evict one sampled key from each database in turn.
 
 import type { Client } from "./client.js";
 import type { Server } from "./server.js";
@@ -16,6 +17,7 @@ import { F, type CommandEntry } from "./commands/types.js";
 import { N, type Database, type Store } from "./store.js";
 import { CLIENT_BYTES, clientsBytes, memoryAccount } from "./memory.js";
 import { lfuDecayed } from "./lfu.js";
+import { ScanLog } from "./scan.js";
 
 type Policy = "noeviction" | "allkeys-lru" | "allkeys-lfu" | "allkeys-random" | "volatile-lru" | "volatile-lfu" | "volatile-random" | "volatile-ttl";
 
@@ -31,8 +33,8 @@ interface PoolEntry {
 interface State {
   policy: Policy;
   samples: number;
-  /** Sampling cursors over each database's keys or expires. */
-  cursors: Map<Database, Iterator<string>>;
+  /** Rotating cursors over databases' keys or expires Maps. */
+  cursors: WeakMap<Map<string, unknown>, Iterator<string>>;
   /** Candidates, ascending idleness (the idlest last). */
   pool: PoolEntry[];
   /** Databases visited in turn by the random policies (Valkey's next_db). */
@@ -61,7 +63,7 @@ export function configureEviction(server: Server): void {
   states.set(server, {
     policy,
     samples: Number(p("maxmemory-samples")),
-    cursors: prev?.cursors ?? new Map(),
+    cursors: prev?.cursors ?? new WeakMap(),
     pool: prev !== undefined && prev.policy === policy ? prev.pool : [],
     nextDb: prev?.nextDb ?? 0,
     clients: prev?.clients ?? 0,
@@ -138,16 +140,35 @@ export function performEvictions(server: Server): boolean {
   return true;
 }
 
+/**
+ * A sampled key of `db` for the policy: uniformly random through the keyspace's insertion log (src/scan.ts,
+ * the log SCAN uses, created here when missing), or, for volatile-* when few keys have a TTL, the next key of
+ * a rotating cursor over the expires. Undefined when nothing was found.
+ */
+function sampleKey(st: State, db: Database): string | undefined {
+  const vol = volatile(st);
+  if (vol && db.expires.size * 4 < db.keys.size) return nextKey(st, db.expires);
+  let log = db.scanLog;
+  if (log === null || log.target !== db.keys) log = db.scanLog = new ScanLog(db.keys, db.keys.keys(), log?.next ?? 1);
+  for (let tries = 0; tries < 8; tries++) {
+    const key = log.randomName();
+    if (key === undefined) return undefined;
+    if (vol ? db.expires.has(key) : db.keys.has(key)) return key;
+  }
+  // Mostly tombstones (the log compacts only as keys are added): walk instead.
+  return nextKey(st, vol ? db.expires : db.keys);
+}
+
 /** The next key of a rotating cursor over `map`'s keys (undefined when empty). */
-function nextKey(st: State, db: Database, map: Map<string, unknown>): string | undefined {
+function nextKey(st: State, map: Map<string, unknown>): string | undefined {
   if (map.size === 0) return undefined;
-  let it = st.cursors.get(db);
+  let it = st.cursors.get(map);
   for (let pass = 0; pass < 2; pass++) {
     if (it === undefined) {
       it = map.keys();
       // Start somewhere random, so that restarts do not always favour the oldest keys.
       for (let skip = Math.floor(Math.random() * Math.min(map.size, 64)); skip > 0; skip--) it.next();
-      st.cursors.set(db, it);
+      st.cursors.set(map, it);
     }
     const r = it.next();
     if (!r.done) return r.value;
@@ -165,9 +186,9 @@ function randomVictim(store: Store, st: State): [Database, string] | undefined {
   const dbs = store.dbs;
   for (let i = 0; i < dbs.length; i++) {
     const db = dbs[(st.nextDb + i) % dbs.length]!;
-    const map: Map<string, unknown> = volatile(st) ? db.expires : db.keys;
-    const key = nextKey(st, db, map);
-    if (key !== undefined && db.keys.has(key)) {
+    if ((volatile(st) ? db.expires : db.keys).size === 0) continue;
+    const key = sampleKey(st, db);
+    if (key !== undefined && db.keys.has(key) && (!volatile(st) || db.expires.has(key))) {
       st.nextDb = (st.nextDb + i + 1) % dbs.length;
       return [db, key];
     }
@@ -192,11 +213,11 @@ function pooledVictim(store: Store, st: State): [Database, string] | undefined {
   const pool = st.pool;
   for (let round = 0; round < 2; round++) {
     for (const db of store.dbs) {
-      const map: Map<string, unknown> = volatile(st) ? db.expires : db.keys;
-      if (map.size === 0) continue;
-      const n = Math.min(st.samples, map.size);
+      const size = (volatile(st) ? db.expires : db.keys).size;
+      if (size === 0) continue;
+      const n = Math.min(st.samples, size);
       for (let i = 0; i < n; i++) {
-        const key = nextKey(st, db, map);
+        const key = sampleKey(st, db);
         if (key === undefined) break;
         const idle = idleness(store, st, db, key);
         if (idle !== undefined) poolInsert(pool, idle, db, key);

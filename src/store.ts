@@ -162,6 +162,12 @@ export class Database {
   set(key: string, type: ValueType, value: any, keepTtl = false): Entry {
     const e = new Entry(type, value, this.store.now);
     const n = this.keys.size;
+    if (this.store.lfu) {
+      // An overwritten value keeps its access counter under LFU, as Valkey's dbSetValue does (the write
+      // lookup before it counted the access).
+      const old = this.keys.get(key);
+      if (old !== undefined) e.freq = old.freq;
+    }
     if (this.store.memory !== null) this.store.memory.put(this, key, e);
     this.keys.set(key, e);
     if (this.keys.size !== n) this.added(key);

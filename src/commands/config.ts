@@ -216,7 +216,7 @@ function configResetstat(c: Client): void {
 export function resetStats(server: Server): void {
   server.stats.reset();
   const s = server.store.stats;
-  s.keyspaceHits = s.keyspaceMisses = s.expiredKeys = s.expiredStalePerc = 0;
+  s.keyspaceHits = s.keyspaceMisses = s.expiredKeys = s.expiredStalePerc = s.evictedKeys = 0;
   for (const e of allEntries()) e.calls = e.usec = e.failedCalls = e.rejectedCalls = 0;
 }
 
