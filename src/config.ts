@@ -308,7 +308,7 @@ export const PARAMS: ParamDef[] = [
   special("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", parseObufLimits, {
     multi: true,
   }),
-  mem("maxmemory-clients", 0n, -100n, LONG_MAX, { percent: true, inert: true }),
+  mem("maxmemory-clients", 0n, -100n, LONG_MAX, { percent: true }),
   int("max-new-connections-per-cycle", 10, 1n, 1000n, { inert: true }),
   int("max-new-tls-connections-per-cycle", 1, 1n, 1000n, { inert: true }),
   int("acllog-max-len", 128, 0n, LONG_MAX, { inert: true }),

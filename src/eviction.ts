@@ -15,7 +15,8 @@ import type { Client } from "./client.js";
 import type { Server } from "./server.js";
 import { F, type CommandEntry } from "./commands/types.js";
 import { N, type Database, type Store } from "./store.js";
-import { CLIENT_BYTES, clientsBytes, memoryAccount } from "./memory.js";
+import { CLIENT_BYTES, clientBytes, clientsBytes, memoryAccount } from "./memory.js";
+import { clientInfoLine } from "./commands/connection.js";
 import { lfuDecayed } from "./lfu.js";
 import { ScanLog } from "./scan.js";
 
@@ -39,6 +40,8 @@ interface State {
   pool: PoolEntry[];
   /** Databases visited in turn by the random policies (Valkey's next_db). */
   nextDb: number;
+  /** maxmemory-clients as configured: bytes, or a negative percentage of maxmemory. */
+  clientsLimit: number;
   /** clientsBytes(), refreshed every CLIENT_REFRESH checks (it walks every connection). */
   clients: number;
   checks: number;
@@ -59,6 +62,8 @@ export function configureEviction(server: Server): void {
   store.lfuLogFactor = Number(p("lfu-log-factor"));
   store.lfuDecayTime = Number(p("lfu-decay-time"));
   store.maxmemory = Number(p("maxmemory"));
+  const clientsLimit = Number(p("maxmemory-clients"));
+  store.memoryLimited = store.maxmemory !== 0 || clientsLimit !== 0;
   const prev = states.get(server);
   states.set(server, {
     policy,
@@ -66,6 +71,7 @@ export function configureEviction(server: Server): void {
     cursors: prev?.cursors ?? new WeakMap(),
     pool: prev !== undefined && prev.policy === policy ? prev.pool : [],
     nextDb: prev?.nextDb ?? 0,
+    clientsLimit,
     clients: prev?.clients ?? 0,
     checks: 0,
     oom: false,
@@ -74,17 +80,67 @@ export function configureEviction(server: Server): void {
 }
 
 /**
- * THE maxmemory check, called by the gate only when maxmemory is set: evict as the policy says, and answer
- * whether this command must be refused with OOM (it is denyoom and memory is still over the limit).
+ * THE memory check, called by the gate only when maxmemory or maxmemory-clients is set: evict clients over
+ * maxmemory-clients, evict keys as the policy says, and answer whether this command must be refused with OOM
+ * (it is denyoom and memory is still over the limit). When `c` itself was evicted it is closing: the gate
+ * then drops the command.
  */
 export function maxmemoryRefuses(c: Client, e: CommandEntry, argv: Buffer[]): boolean {
   const server = c.server;
   // A script past busy-reply-threshold is running: nothing is evicted meanwhile (Valkey's
   // isInsideYieldingLongCommand); the gate answers BUSY next.
   if (server.busyScript !== null) return false;
+  const st = states.get(server)!;
+  // Client memory is a walk over every connection: measured on the first check after a CONFIG SET and
+  // every CLIENT_REFRESH checks after that.
+  if (st.checks++ % CLIENT_REFRESH === 0) {
+    if (st.clientsLimit !== 0) {
+      if (evictClients(server, st) && c.closing) return true;
+    } else st.clients = clientsBytes(server);
+  }
+  if (server.store.maxmemory === 0) return false;
   const oom = !performEvictions(server);
-  states.get(server)!.oom = oom;
+  st.oom = oom;
   return oom && isDenyOom(c, e, argv);
+}
+
+/** Valkey's getClientEvictionLimit: bytes, or a percentage of maxmemory; never below 128 KB. */
+function clientEvictionLimit(server: Server, st: State): number {
+  let limit: number;
+  if (st.clientsLimit < 0) {
+    if (server.store.maxmemory === 0) return 0;
+    limit = Math.floor((server.store.maxmemory * -st.clientsLimit) / 100);
+  } else limit = st.clientsLimit;
+  return Math.max(limit, 128 * 1024);
+}
+
+/**
+ * maxmemory-clients (Valkey's evictClients): while the clients together use at least the limit, disconnect
+ * the biggest one that did not ask for CLIENT NO-EVICT. Returns whether any client was evicted.
+ */
+function evictClients(server: Server, st: State): boolean {
+  const limit = clientEvictionLimit(server, st);
+  if (limit === 0) return false;
+  let total = 0;
+  const candidates: Array<[number, Client]> = [];
+  for (const c of server.clients.values()) {
+    const m = clientBytes(c);
+    total += m;
+    if (!c.noEvict && !c.closing && !c.closed) candidates.push([m, c]);
+  }
+  st.clients = total;
+  if (total < limit) return false;
+  candidates.sort((a, b) => b[0] - a[0]);
+  let evicted = false;
+  for (const [m, c] of candidates) {
+    if (total < limit) break;
+    server.log("notice", `Evicting client: ${clientInfoLine(c)}`);
+    server.kill(c);
+    server.store.stats.evictedClients++;
+    total -= m;
+    evicted = true;
+  }
+  return evicted;
 }
 
 /**
@@ -111,7 +167,6 @@ function commandFlags(c: Client, e: CommandEntry, argv: Buffer[]): number {
 
 /** Bytes counted against maxmemory: the dataset and the clients (script caches are not counted). */
 function usedForEviction(server: Server, st: State): number {
-  if (st.checks++ % CLIENT_REFRESH === 0) st.clients = clientsBytes(server);
   const clients = Math.max(st.clients, server.clients.size * CLIENT_BYTES);
   return memoryAccount(server.store).dataset() + clients;
 }

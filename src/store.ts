@@ -343,6 +343,8 @@ export interface StoreStats {
   expiredKeys: number;
   expiredStalePerc: number;
   evictedKeys: number;
+  /** Clients disconnected by maxmemory-clients (src/eviction.ts). */
+  evictedClients: number;
 }
 
 export class Store {
@@ -356,13 +358,15 @@ export class Store {
   activeExpire = true;
   /** maxmemory in bytes (0: no limit); set with the LFU settings below by src/eviction.ts from the config. */
   maxmemory = 0;
+  /** maxmemory or maxmemory-clients is set: the gate runs src/eviction.ts before each command. */
+  memoryLimited = false;
   /** An LFU maxmemory-policy is selected: reads and writes update Entry.freq. */
   lfu = false;
   lfuLogFactor = 10;
   lfuDecayTime = 1;
   /** The dataset estimate (src/memory.ts), created when first needed (INFO, MEMORY, maxmemory). */
   memory: MemoryAccount | null = null;
-  readonly stats: StoreStats = { keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, expiredStalePerc: 0, evictedKeys: 0 };
+  readonly stats: StoreStats = { keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, expiredStalePerc: 0, evictedKeys: 0, evictedClients: 0 };
   hooks: StoreHooks = {};
 
   constructor(

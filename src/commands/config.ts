@@ -196,6 +196,7 @@ export function applyConfig(server: Server, names: string[]): void {
       case "loglevel":
         break;
       case "maxmemory":
+      case "maxmemory-clients":
       case "maxmemory-policy":
       case "maxmemory-samples":
       case "lfu-log-factor":
@@ -216,7 +217,7 @@ function configResetstat(c: Client): void {
 export function resetStats(server: Server): void {
   server.stats.reset();
   const s = server.store.stats;
-  s.keyspaceHits = s.keyspaceMisses = s.expiredKeys = s.expiredStalePerc = s.evictedKeys = 0;
+  s.keyspaceHits = s.keyspaceMisses = s.expiredKeys = s.expiredStalePerc = s.evictedKeys = s.evictedClients = 0;
   for (const e of allEntries()) e.calls = e.usec = e.failedCalls = e.rejectedCalls = 0;
 }
 

@@ -120,7 +120,7 @@ export function gate(c: Client, argv: Buffer[]): CommandEntry | null {
   const bits = e.bits!;
   if (!c.authenticated && !(bits & F.NO_AUTH)) return reject(c, E.noAuth, e);
   if (c.multi !== null && bits & F.NO_MULTI) return reject(c, errorText("ERR Command not allowed inside a transaction"), e);
-  if (c.server.store.maxmemory !== 0 && maxmemoryRefuses(c, e, argv)) return reject(c, E.oom, e);
+  if (c.server.store.memoryLimited && maxmemoryRefuses(c, e, argv)) return c.closing ? null : reject(c, E.oom, e);
   if (c.inPubSubMode && !PUBSUB_ALLOWED.has((e.parent ?? e).name)) {
     return reject(
       c,

@@ -302,7 +302,7 @@ export function infoText(server: Server, sections: Set<string>): string {
       "expired_time_cap_reached_count:0",
       `expire_cycle_cpu_milliseconds:${Math.floor(st.expireCycleUs / 1000)}`,
       `evicted_keys:${ss.evictedKeys}`,
-      "evicted_clients:0",
+      `evicted_clients:${ss.evictedClients}`,
       "evicted_scripts:0",
       "total_eviction_exceeded_time:0",
       "current_eviction_exceeded_time:0",

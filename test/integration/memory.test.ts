@@ -36,7 +36,7 @@ describeRuntimes(
     let r: Redis;
     beforeEach(async () => {
       r ??= ctx.ioredis();
-      await r.config("SET", "maxmemory", "0", "maxmemory-policy", "noeviction", "notify-keyspace-events", "", "lfu-log-factor", "10", "lfu-decay-time", "1");
+      await r.config("SET", "maxmemory", "0", "maxmemory-clients", "0", "maxmemory-policy", "noeviction", "notify-keyspace-events", "", "lfu-log-factor", "10", "lfu-decay-time", "1");
       await r.flushall();
       await r.config("RESETSTAT");
     });
@@ -274,6 +274,31 @@ describeRuntimes(
         expect(Number(field(info, "used_memory_peak"))).toBeGreaterThanOrEqual(Number(field(info, "used_memory")));
         await r.config("RESETSTAT");
         expect(await num(r, "evicted_keys", "stats")).toBe(0);
+      });
+    });
+
+    describe("maxmemory-clients and CLIENT NO-EVICT", () => {
+      it("the biggest client goes when the clients pass the limit; a NO-EVICT client stays", async () => {
+        const big = await ctx.raw();
+        const protectedBig = await ctx.raw();
+        expect(await protectedBig.call("CLIENT", "NO-EVICT", "ON")).toBe("+OK\r\n");
+        const partial = "*3\r\n$3\r\nSET\r\n$1\r\nq\r\n$4000000\r\n" + "x".repeat(3_000_000);
+        big.write(partial);
+        protectedBig.write(partial.replace("$1\r\nq", "$1\r\np"));
+        await expect.poll(async () => (await r.client("LIST")).toString().match(/qbuf=\d{7}/g)?.length ?? 0).toBe(2);
+        await r.config("SET", "maxmemory-clients", "5mb");
+        await r.ping();
+        await big.waitClosed(5000);
+        expect(await num(r, "evicted_clients", "stats")).toBe(1);
+        // the protected one is still there and finishes its command
+        protectedBig.write("x".repeat(1_000_000) + "\r\n");
+        expect(await protectedBig.read()).toBe("+OK\r\n");
+        expect(await r.strlen("p")).toBe(4_000_000);
+        // a percentage of maxmemory, and 0 turns it off
+        await r.config("SET", "maxmemory-clients", "10%");
+        expect(await r.config("GET", "maxmemory-clients")).toEqual(["maxmemory-clients", "10%"]);
+        await r.config("SET", "maxmemory-clients", "0");
+        expect(await r.ping()).toBe("PONG");
       });
     });
 
