@@ -52,6 +52,17 @@ interface State {
 const CLIENT_REFRESH = 64;
 
 const states = new WeakMap<Server, State>();
+/** The last server looked up: the check runs before every command, a WeakMap lookup each time shows. */
+let lastServer: Server | null = null;
+let lastState: State | null = null;
+
+function stateOf(server: Server): State {
+  if (server !== lastServer) {
+    lastServer = server;
+    lastState = states.get(server)!;
+  }
+  return lastState!;
+}
 
 /** Read the maxmemory settings into the store and this module (CONFIG SET and startup). */
 export function configureEviction(server: Server): void {
@@ -65,6 +76,7 @@ export function configureEviction(server: Server): void {
   const clientsLimit = Number(p("maxmemory-clients"));
   store.memoryLimited = store.maxmemory !== 0 || clientsLimit !== 0;
   const prev = states.get(server);
+  lastServer = null;
   states.set(server, {
     policy,
     samples: Number(p("maxmemory-samples")),
@@ -90,7 +102,7 @@ export function maxmemoryRefuses(c: Client, e: CommandEntry, argv: Buffer[]): bo
   // A script past busy-reply-threshold is running: nothing is evicted meanwhile (Valkey's
   // isInsideYieldingLongCommand); the gate answers BUSY next.
   if (server.busyScript !== null) return false;
-  const st = states.get(server)!;
+  const st = stateOf(server);
   // Client memory is a walk over every connection: measured on the first check after a CONFIG SET and
   // every CLIENT_REFRESH checks after that.
   if (st.checks++ % CLIENT_REFRESH === 0) {
@@ -99,7 +111,7 @@ export function maxmemoryRefuses(c: Client, e: CommandEntry, argv: Buffer[]): bo
     } else st.clients = clientsBytes(server);
   }
   if (server.store.maxmemory === 0) return false;
-  const oom = !performEvictions(server);
+  const oom = !performEvictions(server, st);
   st.oom = oom;
   return oom && isDenyOom(c, e, argv);
 }
@@ -175,8 +187,7 @@ function usedForEviction(server: Server, st: State): number {
  * Evict until the estimate is at most maxmemory. Returns false when it stays over the limit (Valkey's
  * EVICT_FAIL): the policy is noeviction, or no key is left that the policy may evict.
  */
-export function performEvictions(server: Server): boolean {
-  const st = states.get(server)!;
+function performEvictions(server: Server, st: State): boolean {
   const store = server.store;
   const max = store.maxmemory;
   let used = usedForEviction(server, st);

@@ -226,9 +226,13 @@ export function keyBytes(key: string, value: unknown, samples: number): number {
 const SETTLE_AT = 4096;
 
 export class MemoryAccount {
+  /** The queue: parallel arrays, used up to `queued` (slots are emptied and reused, not shrunk: cheaper in V8). */
   private dbs: Database[] = [];
-  private keys: string[] = [];
-  private entries: Entry[] = [];
+  private keys: Array<string | null> = [];
+  private entries: Array<Entry | null> = [];
+  private queued = 0;
+  /** Sum of every database's `mem`. */
+  private total = 0;
 
   /** Starts with a full pass over every database. */
   constructor(private readonly store: Store) {
@@ -239,7 +243,14 @@ export class MemoryAccount {
         e.memDirty = false;
         db.mem += e.mem;
       }
+      this.total += db.mem;
     }
+  }
+
+  /** `db` is emptied (FLUSHDB, FLUSHALL). */
+  dropped(db: Database): void {
+    this.total -= db.mem;
+    db.mem = 0;
   }
 
   /** `e` becomes the entry of `key` (SET, RENAME, MOVE...): the entry it replaces leaves the account. */
@@ -255,6 +266,7 @@ export class MemoryAccount {
     const e = db.keys.get(key);
     if (e === undefined) return;
     db.mem -= e.mem;
+    this.total -= e.mem;
     e.mem = 0;
     e.memDirty = false;
   }
@@ -264,39 +276,46 @@ export class MemoryAccount {
     const e = db.keys.get(key);
     if (e !== undefined && !e.memDirty) this.queue(db, key, e);
     // Here, not in queue(): put() runs before the entry is in the Map.
-    if (this.keys.length >= SETTLE_AT) this.settle();
+    if (this.queued >= SETTLE_AT) this.settle();
   }
 
   private queue(db: Database, key: string, e: Entry): void {
     e.memDirty = true;
-    this.dbs.push(db);
-    this.keys.push(key);
-    this.entries.push(e);
+    const i = this.queued++;
+    this.dbs[i] = db;
+    this.keys[i] = key;
+    this.entries[i] = e;
   }
 
   /** Re-estimate every queued key that is still where it was queued. */
   settle(): void {
-    const n = this.keys.length;
+    const n = this.queued;
     if (n === 0) return;
     for (let i = 0; i < n; i++) {
       const db = this.dbs[i]!;
       const key = this.keys[i]!;
       const e = this.entries[i]!;
+      // no reference may outlive the settle: it would pin a deleted value
+      this.keys[i] = this.entries[i] = null;
       e.memDirty = false;
       if (db.keys.get(key) !== e) continue;
-      const b = keyBytes(key, e.value, ACCOUNT_SAMPLES);
+      const v = e.value;
+      // strings inline: the common case, re-estimated before every command under maxmemory
+      const b = v instanceof Uint8Array ? model.key + strBytes(key.length) + bufBytes(v.length) : keyBytes(key, v, ACCOUNT_SAMPLES);
       db.mem += b - e.mem;
+      this.total += b - e.mem;
       e.mem = b;
     }
-    this.dbs.length = this.keys.length = this.entries.length = 0;
+    this.queued = 0;
   }
 
   /** Estimated bytes of the whole dataset, expiry deadlines included. */
   dataset(): number {
     this.settle();
-    let total = 0;
-    for (const db of this.store.dbs) total += db.mem + db.expires.size * model.expire;
-    return total;
+    let expires = 0;
+    const dbs = this.store.dbs;
+    for (let i = 0; i < dbs.length; i++) expires += dbs[i]!.expires.size;
+    return this.total + expires * model.expire;
   }
 }
 

@@ -306,8 +306,8 @@ export class Database {
   /** Drop every key without the flush signal (each db of FLUSHALL, which signals once). */
   drop(): void {
     this.touchAllWatched();
+    if (this.store.memory !== null) this.store.memory.dropped(this);
     this.keys.clear();
-    this.mem = 0;
     this.expires.clear();
     this.sweep = null;
     this.scanLog?.cleared();
