@@ -7,9 +7,7 @@
 //   npm run build && node scripts/memory-calibrate.mjs [--runtime node|bun] [--scale 1]
 
 import { spawn } from "node:child_process";
-import { join } from "node:path";
-import Redis from "ioredis";
-import { BUN, ROOT, freePort, sleep } from "./lib/bench-common.mjs";
+import { connectWhenUp, freePort, serverCommand, sleep } from "./lib/bench-common.mjs";
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -43,19 +41,9 @@ const scenarios = {
 
 async function start() {
   const port = await freePort();
-  const cmd = RUNTIME === "bun" ? [BUN, [join(ROOT, "src", "cli.ts"), "--port", String(port)]] : [process.execPath, [join(ROOT, "dist", "cli.js"), "--port", String(port)]];
-  const proc = spawn(cmd[0], cmd[1], { stdio: "ignore" });
-  const r = new Redis({ port, lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
-  r.on("error", () => {});
-  for (let i = 0; i < 100; i++) {
-    try {
-      await r.connect();
-      break;
-    } catch {
-      await sleep(100);
-    }
-  }
-  return { proc, r };
+  const [cmd, cmdArgs] = serverCommand(RUNTIME, port);
+  const proc = spawn(cmd, cmdArgs, { stdio: "ignore" });
+  return { proc, r: await connectWhenUp(port) };
 }
 
 async function snapshot(r) {
