@@ -337,9 +337,14 @@ export function clientsBytes(server: Server): number {
   return n;
 }
 
-/** One connection's memory (what CLIENT NO-EVICT protects from maxmemory-clients). */
+/** One connection's memory: the fixed cost and its buffers. */
 export function clientBytes(c: Client): number {
-  return CLIENT_BYTES + c.parser.pending + c.w.size + c.conn.pendingBytes();
+  return CLIENT_BYTES + clientBuffers(c);
+}
+
+/** What a connection holds beyond an idle one: unparsed input, unsent replies. */
+export function clientBuffers(c: Client): number {
+  return c.parser.pending + c.w.size + c.conn.pendingBytes();
 }
 
 /**

@@ -295,8 +295,12 @@ describeRuntimes(
         expect(await protectedBig.read()).toBe("+OK\r\n");
         expect(await r.strlen("p")).toBe(4_000_000);
         // a percentage of maxmemory, and 0 turns it off
-        await r.config("SET", "maxmemory-clients", "10%");
+        await r.config("SET", "maxmemory", "100mb", "maxmemory-clients", "10%");
         expect(await r.config("GET", "maxmemory-clients")).toEqual(["maxmemory-clients", "10%"]);
+        // idle connections are far below 10 MB: nobody goes
+        expect(await r.ping()).toBe("PONG");
+        expect(await protectedBig.call("PING")).toBe("+PONG\r\n");
+        expect(await num(r, "evicted_clients", "stats")).toBe(1);
         await r.config("SET", "maxmemory-clients", "0");
         expect(await r.ping()).toBe("PONG");
       });
@@ -328,6 +332,9 @@ describeRuntimes(
         );
         // the default factor 10 makes high counts rare: 200 reads of a new key reach far less than 205
         await r.config("SET", "lfu-log-factor", "10");
+        // decay counts whole minutes of the clock: start just past a minute boundary
+        const now = Number(await r.call("DEBUG", "CLOCK", "GET"));
+        await r.call("DEBUG", "CLOCK", "SET", String(Math.ceil(now / 60_000) * 60_000 + 1000));
         await r.del("k");
         await r.set("k", "v2");
         for (let i = 0; i < 200; i++) await r.get("k");
@@ -335,7 +342,7 @@ describeRuntimes(
         expect(f).toBeGreaterThanOrEqual(6);
         expect(f).toBeLessThan(30);
         // one point lost per lfu-decay-time minutes without access
-        await r.call("DEBUG", "CLOCK", "ADVANCE", String(3 * 60_000 + 1000));
+        await r.call("DEBUG", "CLOCK", "ADVANCE", String(3 * 60_000));
         expect(await r.object("FREQ", "k")).toBe(f - 3);
         await r.config("SET", "lfu-decay-time", "0");
         expect(await r.object("FREQ", "k")).toBe(f);
