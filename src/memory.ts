@@ -369,6 +369,8 @@ export function memoryFigures(server: Server, scripts: number) {
     overhead,
     dataset,
     clientsNormal,
+    /** Counted in used_memory but not against maxmemory (mem_not_counted_for_evict). */
+    notCountedForEvict: scripts,
     heap,
     active: Math.max(m.heapTotal + (isBun ? 0 : m.external), heap),
     peakPerc: stats.peakMemory > 0 ? (used * 100) / stats.peakMemory : 0,

@@ -217,7 +217,7 @@ export function infoText(server: Server, sections: Set<string>): string {
       "rss_overhead_bytes:0",
       `mem_fragmentation_ratio:${fmt2(m.rss / m.used)}`,
       `mem_fragmentation_bytes:${m.rss - m.used}`,
-      "mem_not_counted_for_evict:0",
+      `mem_not_counted_for_evict:${m.notCountedForEvict}`,
       "mem_replication_backlog:0",
       "mem_total_replication_buffers:0",
       "mem_clients_slaves:0",

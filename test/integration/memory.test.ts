@@ -91,6 +91,12 @@ describeRuntimes(
         const info = await r.info("memory");
         expect(Number(field(info, "used_memory_dataset"))).toBe(usage);
         expect(Number(field(info, "used_memory"))).toBe(Number(field(info, "used_memory_dataset")) + Number(field(info, "used_memory_overhead")));
+        // script caches count in used_memory, not against maxmemory
+        await r.script("LOAD", "return 'a script of some length'");
+        const withScript = await r.info("memory");
+        expect(Number(field(withScript, "mem_not_counted_for_evict"))).toBeGreaterThan(40);
+        expect(Number(field(withScript, "mem_not_counted_for_evict"))).toBe(Number(field(withScript, "used_memory_scripts")));
+        await r.script("FLUSH");
       });
     });
 
