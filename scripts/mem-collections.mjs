@@ -14,8 +14,7 @@
 
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import Redis from "ioredis";
-import { BUN, ROOT, freePort, rssBytes as rssOf, sleep } from "./lib/bench-common.mjs";
+import { BUN, ROOT, connectWhenUp, freePort, rssBytes as rssOf, sleep } from "./lib/bench-common.mjs";
 const args = process.argv.slice(2);
 const opt = (name, def) => {
   const i = args.indexOf(name);
@@ -39,18 +38,7 @@ async function start(target) {
   };
   const cmd = cmds[target];
   const proc = spawn(cmd[0], cmd[1], { stdio: "ignore" });
-  const r = new Redis({ port, lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
-  r.on("error", () => {});
-  for (let i = 0; i < 100; i++) {
-    try {
-      await r.connect();
-      break;
-    } catch {
-      await sleep(100);
-    }
-  }
-  await r.ping();
-  return { proc, r };
+  return { proc, r: await connectWhenUp(port) };
 }
 
 async function fill(r, key, kind) {

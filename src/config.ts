@@ -311,7 +311,7 @@ export const PARAMS: ParamDef[] = [
   special("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", parseObufLimits, {
     multi: true,
   }),
-  mem("maxmemory-clients", 0n, -100n, LONG_MAX, { percent: true, inert: true }),
+  mem("maxmemory-clients", 0n, -100n, LONG_MAX, { percent: true }),
   int("max-new-connections-per-cycle", 10, 1n, 1000n, { inert: true }),
   int("max-new-tls-connections-per-cycle", 1, 1n, 1000n, { inert: true }),
   int("acllog-max-len", 128, 0n, LONG_MAX),
@@ -351,7 +351,7 @@ export const PARAMS: ParamDef[] = [
     "allkeys-random",
     "noeviction",
   ]),
-  int("maxmemory-samples", 5, 1n, 64n, { inert: true }),
+  int("maxmemory-samples", 5, 1n, 64n),
   int("maxmemory-eviction-tenacity", 10, 0n, 100n, { inert: true }),
   int("lfu-log-factor", 10, 0n, INT_MAX),
   int("lfu-decay-time", 1, 0n, INT_MAX),

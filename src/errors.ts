@@ -75,6 +75,8 @@ export const E = {
   lfuNotSelected: err(
     "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
   ),
+  /** maxmemory reached and nothing to evict (src/eviction.ts). */
+  oom: err("OOM command not allowed when used memory > 'maxmemory'."),
   lfuSelected: err(
     "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
   ),

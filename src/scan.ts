@@ -66,6 +66,12 @@ export class ScanLog {
     this.seqs.push(this.nextSeq++);
   }
 
+  /** A uniformly chosen entry, possibly a tombstone (the caller checks): random sampling for eviction. */
+  randomName(): string | undefined {
+    const n = this.names.length;
+    return n === 0 ? undefined : this.names[Math.floor(Math.random() * n)];
+  }
+
   /** A name that was absent has been inserted into the collection. */
   added(name: string): void {
     this.push(name);

@@ -174,7 +174,7 @@ export class Server {
     this.logSink = log ?? (() => {});
     const m = process.memoryUsage();
     this.startupMemory = m.heapUsed + m.external;
-    applyConfig(this, ["notify-keyspace-events", "slowlog-log-slower-than", "latency-tracking", "latency-monitor-threshold"]);
+    applyConfig(this, ["notify-keyspace-events", "slowlog-log-slower-than", "latency-tracking", "latency-monitor-threshold", "maxmemory"]);
     initAcl(this);
   }
 

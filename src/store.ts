@@ -2,6 +2,8 @@
 
 import { E } from "./errors.js";
 import type { ScanLog } from "./scan.js";
+import type { MemoryAccount } from "./memory.js";
+import { LFU_INIT, lfuAccessed } from "./lfu.js";
 
 export type ValueType = "string" | "list" | "set" | "zset" | "hash" | "stream";
 
@@ -9,8 +11,11 @@ export type ValueType = "string" | "list" | "set" | "zset" | "hash" | "stream";
 export class Entry {
   /** Last access (ms, store clock) for OBJECT IDLETIME and the LRU policy. */
   lru: number;
-  /** Access counter for OBJECT FREQ (LFU). */
-  freq = 0;
+  /** Valkey's logarithmic access counter (src/lfu.ts), kept under an LFU maxmemory-policy. */
+  freq = LFU_INIT;
+  /** Bytes this key counts in its database's `mem` (src/memory.ts), and whether a change awaits re-estimating. */
+  mem = 0;
+  memDirty = false;
   /** Family-specific encoding hint (e.g. a string made raw by APPEND). */
   raw = false;
   constructor(
@@ -86,6 +91,8 @@ export class Database {
   sweep: Iterator<[string, number]> | null = null;
   /** SCAN's insertion log over `keys` (src/scan.ts); created by the first SCAN, then told of every new key. */
   scanLog: ScanLog | null = null;
+  /** Estimated bytes of this database's keys, kept by the store's MemoryAccount once one exists. */
+  mem = 0;
 
   constructor(
     readonly store: Store,
@@ -118,8 +125,8 @@ export class Database {
     }
     s.stats.keyspaceHits++;
     if (!s.noTouch && !(flags & LOOKUP_NOTOUCH)) {
+      if (s.lfu) e.freq = lfuAccessed(e.freq, e.lru, s.now, s.lfuLogFactor, s.lfuDecayTime);
       e.lru = s.now;
-      e.freq++;
     }
     return e;
   }
@@ -127,7 +134,11 @@ export class Database {
   /** Lookup for writing: no stats. */
   write(key: string): Entry | undefined {
     const e = this.peek(key);
-    if (e !== undefined && !this.store.noTouch) e.lru = this.store.now;
+    const s = this.store;
+    if (e !== undefined && !s.noTouch) {
+      if (s.lfu) e.freq = lfuAccessed(e.freq, e.lru, s.now, s.lfuLogFactor, s.lfuDecayTime);
+      e.lru = s.now;
+    }
     return e;
   }
 
@@ -151,6 +162,13 @@ export class Database {
   set(key: string, type: ValueType, value: any, keepTtl = false): Entry {
     const e = new Entry(type, value, this.store.now);
     const n = this.keys.size;
+    if (this.store.lfu) {
+      // An overwritten value keeps its access counter under LFU, as Valkey's dbSetValue does (the write
+      // lookup before it counted the access).
+      const old = this.keys.get(key);
+      if (old !== undefined) e.freq = old.freq;
+    }
+    if (this.store.memory !== null) this.store.memory.put(this, key, e);
     this.keys.set(key, e);
     if (this.keys.size !== n) this.added(key);
     if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
@@ -160,6 +178,7 @@ export class Database {
   /** Put an existing entry (RENAME, MOVE, COPY). */
   put(key: string, e: Entry): void {
     const n = this.keys.size;
+    if (this.store.memory !== null) this.store.memory.put(this, key, e);
     this.keys.set(key, e);
     if (this.keys.size !== n) this.added(key);
     if (this.expires.size !== 0) this.expires.delete(key);
@@ -173,6 +192,7 @@ export class Database {
 
   /** Remove a key. Does not signal: callers call changed(). */
   delete(key: string): boolean {
+    if (this.store.memory !== null) this.store.memory.removed(this, key);
     if (!this.keys.delete(key)) return false;
     if (this.expires.size !== 0) this.expires.delete(key);
     return true;
@@ -203,6 +223,7 @@ export class Database {
   }
 
   expireKey(key: string): void {
+    if (this.store.memory !== null) this.store.memory.removed(this, key);
     this.keys.delete(key);
     this.expires.delete(key);
     this.store.stats.expiredKeys++;
@@ -216,6 +237,7 @@ export class Database {
   changed(key: string, event: string, cls: number): void {
     const s = this.store;
     s.dirty++;
+    if (s.memory !== null) s.memory.changed(this, key);
     if (this.watched.size !== 0) {
       const set = this.watched.get(key);
       if (set !== undefined) {
@@ -284,6 +306,7 @@ export class Database {
   /** Drop every key without the flush signal (each db of FLUSHALL, which signals once). */
   drop(): void {
     this.touchAllWatched();
+    if (this.store.memory !== null) this.store.memory.dropped(this);
     this.keys.clear();
     this.expires.clear();
     this.sweep = null;
@@ -319,6 +342,9 @@ export interface StoreStats {
   keyspaceMisses: number;
   expiredKeys: number;
   expiredStalePerc: number;
+  evictedKeys: number;
+  /** Clients disconnected by maxmemory-clients (src/eviction.ts). */
+  evictedClients: number;
 }
 
 export class Store {
@@ -330,7 +356,17 @@ export class Store {
   noTouch = false;
   expiryPaused = false;
   activeExpire = true;
-  readonly stats: StoreStats = { keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, expiredStalePerc: 0 };
+  /** maxmemory in bytes (0: no limit); set with the LFU settings below by src/eviction.ts from the config. */
+  maxmemory = 0;
+  /** maxmemory or maxmemory-clients is set: the gate runs src/eviction.ts before each command. */
+  memoryLimited = false;
+  /** An LFU maxmemory-policy is selected: reads and writes update Entry.freq. */
+  lfu = false;
+  lfuLogFactor = 10;
+  lfuDecayTime = 1;
+  /** The dataset estimate (src/memory.ts), created when first needed (INFO, MEMORY, maxmemory). */
+  memory: MemoryAccount | null = null;
+  readonly stats: StoreStats = { keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, expiredStalePerc: 0, evictedKeys: 0, evictedClients: 0 };
   hooks: StoreHooks = {};
 
   constructor(
@@ -391,6 +427,8 @@ export class Store {
   swap(a: number, b: number): void {
     const da = this.dbs[a]!;
     const dbb = this.dbs[b]!;
+    this.memory?.settle();
+    [da.mem, dbb.mem] = [dbb.mem, da.mem];
     da.touchAllWatched(dbb);
     dbb.touchAllWatched(da);
     [da.keys, dbb.keys] = [dbb.keys, da.keys];

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import net from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import Redis from "ioredis";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BUN = join(ROOT, "node_modules", ".bin", "bun");
@@ -44,6 +45,22 @@ export function freePort() {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** An ioredis client of the server starting on `port`: retries the connection for up to 10 s. */
+export async function connectWhenUp(port) {
+  const r = new Redis({ port, lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
+  r.on("error", () => {});
+  for (let i = 0; i < 100; i++) {
+    try {
+      await r.connect();
+      break;
+    } catch {
+      await sleep(100);
+    }
+  }
+  await r.ping();
+  return r;
 }
 
 /** utime + stime of a process, in seconds. */

@@ -6,6 +6,7 @@ import { str } from "../args.js";
 import { E, errorText } from "../errors.js";
 import { allParamNames, ConfigError, findParam, parseNotifyFlags, rewriteConfigText, shownValue, validateParam, writeFileAtomic, type ParamDef } from "../config.js";
 import { redactArg, type Server } from "../server.js";
+import { configureEviction } from "../eviction.js";
 import { N } from "../store.js";
 import { globMatch } from "../glob.js";
 import { allEntries } from "./index.js";
@@ -202,6 +203,14 @@ export function applyConfig(server: Server, names: string[]): void {
         break;
       case "loglevel":
         break;
+      case "maxmemory":
+      case "maxmemory-clients":
+      case "maxmemory-policy":
+      case "maxmemory-samples":
+      case "lfu-log-factor":
+      case "lfu-decay-time":
+        configureEviction(server);
+        break;
     }
   }
 }
@@ -216,7 +225,7 @@ function configResetstat(c: Client): void {
 export function resetStats(server: Server): void {
   server.stats.reset();
   const s = server.store.stats;
-  s.keyspaceHits = s.keyspaceMisses = s.expiredKeys = s.expiredStalePerc = 0;
+  s.keyspaceHits = s.keyspaceMisses = s.expiredKeys = s.expiredStalePerc = s.evictedKeys = s.evictedClients = 0;
   for (const e of allEntries()) e.calls = e.usec = e.failedCalls = e.rejectedCalls = 0;
   resetLatencyHistograms(server);
 }

@@ -1,5 +1,6 @@
 // The command table and the one gate every command passes before its handler runs: existence, arity, AUTH,
-// ACL permissions, MULTI queueing, RESP2 subscribed mode, noscript. Handlers never repeat these checks.
+// ACL permissions, maxmemory (eviction / OOM), MULTI queueing, RESP2 subscribed mode, noscript. Handlers never
+// repeat these checks.
 
 import type { Client } from "../client.js";
 import { ReplyError, E, NOREPLICAS, unknownCommand, unknownSubcommand, wrongArity, errorText, notSubscribed } from "../errors.js";
@@ -8,6 +9,7 @@ import { families } from "./registry.js";
 import { discardTransaction } from "./transactions.js";
 import { aclDenied } from "../acl/state.js";
 import { writesRefused } from "./replicas.js";
+import { maxmemoryRefuses } from "../eviction.js";
 
 export type { CommandEntry, KeySpec, Handler } from "./types.js";
 export { F, mayReplicate } from "./types.js";
@@ -132,6 +134,7 @@ export function gate(c: Client, argv: Buffer[]): CommandEntry | null {
     const denied = aclDenied(c, e, argv);
     if (denied !== null) return reject(c, denied, e);
   }
+  if (c.server.store.memoryLimited && maxmemoryRefuses(c, e, argv)) return c.closing ? null : reject(c, E.oom, e);
   if (c.inPubSubMode && !PUBSUB_ALLOWED.has((e.parent ?? e).name)) {
     return reject(
       c,

@@ -9,6 +9,7 @@ import { REDIS_COMPAT_VERSION, VALKEY_VERSION, VERSION } from "../version.js";
 import { allEntries } from "./index.js";
 import { trackingStats } from "./tracking.js";
 import { scriptingMemory } from "./scripting.js";
+import { memoryFigures as estimatedMemory } from "../memory.js";
 
 const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
 
@@ -28,12 +29,6 @@ export function infoSections(args: string[]): Set<string> {
     else out.add(a === "modules" ? "module_list" : a);
   }
   return out;
-}
-
-/** Bytes the runtime's heap and buffers hold: the server's used_memory. */
-export function usedMemory(): { used: number; rss: number; heapTotal: number } {
-  const m = process.memoryUsage();
-  return { used: m.heapUsed + m.external, rss: m.rss, heapTotal: m.heapTotal + m.external };
 }
 
 /** Valkey's bytesToHuman: 100B, 2.00K, 1.50M, ... */
@@ -66,29 +61,10 @@ function secUs(us: number): string {
   return `${Math.floor(us / 1e6)}.${String(Math.floor(us % 1e6)).padStart(6, "0")}`;
 }
 
-/** Memory accounting shared by INFO memory and MEMORY STATS. */
+/** Memory accounting shared by INFO memory and MEMORY STATS (src/memory.ts). */
 export function memoryFigures(server: Server) {
-  const m = usedMemory();
-  const stats = server.stats;
-  if (m.used > stats.peakMemory) stats.peakMemory = m.used;
-  let clientsNormal = 0;
-  for (const c of server.clients.values()) clientsNormal += c.parser.pending + c.w.size + c.conn.pendingBytes();
-  const startup = Math.min(server.startupMemory, m.used);
-  const overhead = startup + clientsNormal;
-  const dataset = Math.max(0, m.used - overhead);
-  const netOfStartup = m.used - startup;
-  return {
-    used: m.used,
-    rss: m.rss,
-    peak: stats.peakMemory,
-    startup,
-    overhead,
-    dataset,
-    clientsNormal,
-    active: Math.max(m.heapTotal, m.used),
-    peakPerc: stats.peakMemory > 0 ? (m.used * 100) / stats.peakMemory : 0,
-    datasetPerc: netOfStartup > 0 ? (dataset * 100) / netOfStartup : 0,
-  };
+  const sm = scriptingMemory(server);
+  return estimatedMemory(server, sm.scriptsEval + sm.functionsMemory);
 }
 
 function avgTtl(server: Server, db: Server["store"]["dbs"][number]): number {
@@ -210,7 +186,7 @@ export function infoText(server: Server, sections: Set<string>): string {
       `used_memory_startup:${m.startup}`,
       `used_memory_dataset:${m.dataset}`,
       `used_memory_dataset_perc:${fmt2(m.datasetPerc)}%`,
-      `allocator_allocated:${m.used}`,
+      `allocator_allocated:${m.heap}`,
       `allocator_active:${m.active}`,
       `allocator_resident:${m.rss}`,
       "allocator_muzzy:0",
@@ -232,15 +208,15 @@ export function infoText(server: Server, sections: Set<string>): string {
       `maxmemory:${maxmemory}`,
       `maxmemory_human:${bytesToHuman(maxmemory)}`,
       `maxmemory_policy:${p("maxmemory-policy")}`,
-      `allocator_frag_ratio:${fmt2(m.active / m.used)}`,
-      `allocator_frag_bytes:${m.active - m.used}`,
+      `allocator_frag_ratio:${fmt2(m.active / m.heap)}`,
+      `allocator_frag_bytes:${m.active - m.heap}`,
       `allocator_rss_ratio:${fmt2(m.rss / m.active)}`,
       `allocator_rss_bytes:${m.rss - m.active}`,
       "rss_overhead_ratio:1.00",
       "rss_overhead_bytes:0",
       `mem_fragmentation_ratio:${fmt2(m.rss / m.used)}`,
       `mem_fragmentation_bytes:${m.rss - m.used}`,
-      "mem_not_counted_for_evict:0",
+      `mem_not_counted_for_evict:${m.notCountedForEvict}`,
       "mem_replication_backlog:0",
       "mem_total_replication_buffers:0",
       "mem_clients_slaves:0",
@@ -324,8 +300,8 @@ export function infoText(server: Server, sections: Set<string>): string {
       `expired_stale_perc:${fmt2(ss.expiredStalePerc * 100)}`,
       "expired_time_cap_reached_count:0",
       `expire_cycle_cpu_milliseconds:${Math.floor(st.expireCycleUs / 1000)}`,
-      "evicted_keys:0",
-      "evicted_clients:0",
+      `evicted_keys:${ss.evictedKeys}`,
+      `evicted_clients:${ss.evictedClients}`,
       "evicted_scripts:0",
       "total_eviction_exceeded_time:0",
       "current_eviction_exceeded_time:0",

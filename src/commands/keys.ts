@@ -1,6 +1,7 @@
 // Generic keyspace family: DEL UNLINK EXISTS TYPE RENAME RENAMENX COPY MOVE KEYS SCAN RANDOMKEY TOUCH, the
 // EXPIRE/TTL family, PERSIST, OBJECT, DUMP, RESTORE.
 
+import { lfuDecayed } from "../lfu.js";
 import type { Client } from "../client.js";
 import { bigint, int, parseI64, str, token, I64_MAX, I64_MIN } from "../args.js";
 import { E } from "../errors.js";
@@ -422,7 +423,8 @@ function objectFreq(c: Client, argv: Buffer[]): void {
   const e = objectLookup(c, argv);
   if (e === undefined) return;
   if (!lfuPolicy(c)) throw E.lfuNotSelected;
-  c.w.integer(Math.min(255, e.freq));
+  const store = c.server.store;
+  c.w.integer(lfuDecayed(e.freq, e.lru, store.now, store.lfuDecayTime));
 }
 
 // OBJECT IDLETIME key

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { type Client, preflightHooks } from "../client.js";
 import type { Server } from "../server.js";
-import type { CommandEntry } from "./types.js";
+import { F, type CommandEntry } from "./types.js";
 import { lookupCommand, replyThrown, reject } from "./index.js";
 import { writesRefused } from "./replicas.js";
 import { E, NOREPLICAS, ReplyError, errorText, sanitize, unknownSubcommandOrWrongArity } from "../errors.js";
@@ -41,12 +41,12 @@ const EVAL_FLAGS = ["noscript", "skip_monitor", "may_replicate", "no_mandatory_k
 const EVAL_RO_FLAGS = ["noscript", "skip_monitor", "no_mandatory_keys", "stale", "readonly"];
 
 export const commands: CommandEntry[] = [
-  { name: "eval", arity: -3, flags: EVAL_FLAGS, acl: ["scripting"], keys: evalKeys(RW, NOTE_RW), run: (c, a) => evalCmd(c, a, false, false) },
-  { name: "evalsha", arity: -3, flags: EVAL_FLAGS, acl: ["scripting"], keys: evalKeys(RW), run: (c, a) => evalCmd(c, a, false, true) },
-  { name: "eval_ro", arity: -3, flags: EVAL_RO_FLAGS, acl: ["scripting"], keys: evalKeys(RO, NOTE_RO), run: (c, a) => evalCmd(c, a, true, false) },
-  { name: "evalsha_ro", arity: -3, flags: EVAL_RO_FLAGS, acl: ["scripting"], keys: evalKeys(RO), run: (c, a) => evalCmd(c, a, true, true) },
-  { name: "fcall", arity: -3, flags: EVAL_FLAGS, acl: ["scripting"], keys: evalKeys(RW, NOTE_RW), run: (c, a) => fcall(c, a, false) },
-  { name: "fcall_ro", arity: -3, flags: EVAL_RO_FLAGS, acl: ["scripting"], keys: evalKeys(RO, NOTE_RO), run: (c, a) => fcall(c, a, true) },
+  { name: "eval", arity: -3, flags: EVAL_FLAGS, acl: ["scripting"], keys: evalKeys(RW, NOTE_RW), run: (c, a) => evalCmd(c, a, false, false), flagsOf: (c, a) => evalFlags(c, a, false) },
+  { name: "evalsha", arity: -3, flags: EVAL_FLAGS, acl: ["scripting"], keys: evalKeys(RW), run: (c, a) => evalCmd(c, a, false, true), flagsOf: (c, a) => evalFlags(c, a, true) },
+  { name: "eval_ro", arity: -3, flags: EVAL_RO_FLAGS, acl: ["scripting"], keys: evalKeys(RO, NOTE_RO), run: (c, a) => evalCmd(c, a, true, false), flagsOf: (c, a) => evalFlags(c, a, false) },
+  { name: "evalsha_ro", arity: -3, flags: EVAL_RO_FLAGS, acl: ["scripting"], keys: evalKeys(RO), run: (c, a) => evalCmd(c, a, true, true), flagsOf: (c, a) => evalFlags(c, a, true) },
+  { name: "fcall", arity: -3, flags: EVAL_FLAGS, acl: ["scripting"], keys: evalKeys(RW, NOTE_RW), run: (c, a) => fcall(c, a, false), flagsOf: fcallFlags },
+  { name: "fcall_ro", arity: -3, flags: EVAL_RO_FLAGS, acl: ["scripting"], keys: evalKeys(RO, NOTE_RO), run: (c, a) => fcall(c, a, true), flagsOf: fcallFlags },
   {
     name: "script",
     arity: -2,
@@ -246,6 +246,40 @@ const sha1 = (b: Buffer): string => createHash("sha1").update(b).digest("hex");
 // ---------------------------------------------------------------------------------------------------------
 // EVAL
 
+/**
+ * Valkey's scriptFlagsToCmdFlags: a script that declares flags (a shebang, every function) replaces the
+ * command's write/denyoom/stale flags with its own; no-writes implies allow-oom.
+ */
+function declaredFlags(bits: number, flags: { has(f: string): boolean }): number {
+  let b = bits & ~(F.STALE | F.DENYOOM | F.WRITE);
+  if (!flags.has("allow-oom") && !flags.has("no-writes")) b |= F.DENYOOM;
+  if (!flags.has("no-writes")) b |= F.WRITE;
+  if (flags.has("allow-stale")) b |= F.STALE;
+  return b;
+}
+
+/** evalGetCommandFlags: EVAL's flags from its script's shebang (a script not cached yet is parsed). */
+function evalFlags(c: Client, argv: Buffer[], bySha: boolean): number {
+  const bits = lookupCommand([argv[0]!])!.bits!;
+  let script: Script | undefined;
+  if (bySha) script = state(c.server).scripts.get(argv[1]!.toString("latin1").toLowerCase());
+  else {
+    try {
+      script = parseScript(argv[1]!);
+    } catch {
+      return bits; // EVAL itself reports the bad shebang
+    }
+  }
+  return script === undefined || !script.shebang ? bits : declaredFlags(bits, script.flags);
+}
+
+/** fcallGetCommandFlags: a function's declared flags (an unknown function keeps FCALL's). */
+function fcallFlags(c: Client, argv: Buffer[]): number {
+  const bits = lookupCommand([argv[0]!])!.bits!;
+  const fn = state(c.server).functions.get(str(argv[1]!));
+  return fn === undefined ? bits : declaredFlags(bits, new Set(fn.flags));
+}
+
 const SCRIPT_FLAGS = new Set(["no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys"]);
 
 /** Parse an EVAL script's shebang ("#!lua flags=a,b"); the body keeps a blank first line. */
@@ -315,7 +349,7 @@ function evalCmd(c: Client, argv: Buffer[], ro: boolean, bySha: boolean): void {
   const readOnly = ro || (script.shebang && script.flags.has("no-writes"));
   const keys = argv.slice(3, 3 + nk);
   const args = argv.slice(3 + nk);
-  execute(c, argv, "e", sha, script.body, keys, args, "", readOnly, "eval", sha, "user_script");
+  execute(c, argv, "e", sha, script.body, keys, args, "", readOnly, "eval", sha, "user_script", script.flags.has("allow-oom"));
 }
 
 function execute(
@@ -331,10 +365,12 @@ function execute(
   kind: "eval" | "function",
   label: string,
   chunk: string,
+  allowOom: boolean,
 ): void {
   const ctx: RunContext = {
     caller: c,
     readOnly,
+    allowOom,
     dirty: false,
     kind,
     name: label,
@@ -518,7 +554,7 @@ function fcall(c: Client, argv: Buffer[], ro: boolean): void {
   if (ro && !noWrites) throw errorText("ERR Can not execute a script with write flag using *_ro command.");
   const keys = argv.slice(3, 3 + nk);
   const args = argv.slice(3 + nk);
-  execute(c, argv, "f", fn.library.id, fn.library.body, keys, args, name, ro || noWrites, "function", name, "user_function");
+  execute(c, argv, "f", fn.library.id, fn.library.body, keys, args, name, ro || noWrites, "function", name, "user_function", fn.flags.includes("allow-oom"));
 }
 
 const NAME_RE = /^[A-Za-z0-9_]+$/;

@@ -6,7 +6,8 @@ import { parseI64, parseI64Big, str, token } from "../args.js";
 import { E, errorText, unknownSubcommandOrWrongArity } from "../errors.js";
 import type { Entry } from "../store.js";
 import { allowProtected } from "./config.js";
-import { memoryFigures, replyInfo, usedMemory } from "./info.js";
+import { collectGarbage, keyBytes } from "../memory.js";
+import { memoryFigures, replyInfo } from "./info.js";
 import type { CommandEntry } from "./types.js";
 
 export const commands: CommandEntry[] = [
@@ -404,46 +405,7 @@ function memoryUsage(c: Client, argv: Buffer[]): void {
     c.w.null();
     return;
   }
-  c.w.integer(keyMemory(key, e, samples));
-}
-
-/** Per-key overhead: hash table entry, value object and key string headers (Valkey's own figure is similar). */
-const KEY_OVERHEAD = 48;
-
-/**
- * An estimate of a key's memory in bytes. Values may provide `memoryUsage(samples)`; otherwise strings count
- * their bytes and collections are sampled (`samples` elements, the average scaled to the element count).
- */
-export function keyMemory(key: string, e: Entry, samples: number): number {
-  return KEY_OVERHEAD + key.length + valueMemory(e.value, samples);
-}
-
-function valueMemory(v: unknown, samples: number, depth = 0): number {
-  if (v === null || v === undefined) return 0;
-  if (typeof v === "string") return v.length + 8;
-  if (typeof v === "number" || typeof v === "boolean") return 8;
-  if (typeof v === "bigint") return 16;
-  if (Buffer.isBuffer(v) || v instanceof Uint8Array) return v.length + 16;
-  if (typeof v !== "object" || depth > 8) return 8;
-  const custom = (v as { memoryUsage?: (samples: number) => number }).memoryUsage;
-  if (typeof custom === "function") return custom.call(v, samples);
-  if (v instanceof Map) return sampled(v.size, v.entries(), samples, ([k, x]) => valueMemory(k, samples, depth + 1) + valueMemory(x, samples, depth + 1) + 16);
-  if (v instanceof Set) return sampled(v.size, v.values(), samples, (x) => valueMemory(x, samples, depth + 1) + 8);
-  if (Array.isArray(v)) return sampled(v.length, v.values(), samples, (x) => valueMemory(x, samples, depth + 1) + 8);
-  let total = 16;
-  for (const x of Object.values(v as object)) total += valueMemory(x, samples, depth + 1);
-  return total;
-}
-
-function sampled<T>(size: number, it: Iterator<T>, samples: number, cost: (x: T) => number): number {
-  if (size === 0) return 32;
-  let seen = 0;
-  let sum = 0;
-  for (let r = it.next(); !r.done && seen < samples; r = it.next()) {
-    sum += cost(r.value);
-    seen++;
-  }
-  return 32 + Math.round((sum / seen) * size);
+  c.w.integer(keyBytes(key, e.value, samples));
 }
 
 // MEMORY STATS
@@ -488,12 +450,12 @@ function memoryStats(c: Client): void {
   int("dataset.bytes", m.dataset);
   dbl("dataset.percentage", m.datasetPerc);
   dbl("peak.percentage", m.peakPerc);
-  int("allocator.allocated", m.used);
+  int("allocator.allocated", m.heap);
   int("allocator.active", m.active);
   int("allocator.resident", m.rss);
   int("allocator.muzzy", 0);
-  dbl("allocator-fragmentation.ratio", m.active / m.used);
-  int("allocator-fragmentation.bytes", m.active - m.used);
+  dbl("allocator-fragmentation.ratio", m.active / m.heap);
+  int("allocator-fragmentation.bytes", m.active - m.heap);
   dbl("allocator.rss-ratio", m.rss / m.active);
   int("allocator.rss-bytes", m.rss - m.active);
   dbl("fragmentation", m.rss / m.used);
@@ -502,10 +464,9 @@ function memoryStats(c: Client): void {
 
 // MEMORY DOCTOR
 function memoryDoctor(c: Client): void {
-  const used = usedMemory().used;
-  const startup = c.server.startupMemory;
+  const used = memoryFigures(c.server).used;
   let text: string;
-  if (used - startup < 5 * 1024 * 1024) {
+  if (used < 5 * 1024 * 1024) {
     text =
       "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n";
   } else {
@@ -517,10 +478,7 @@ function memoryDoctor(c: Client): void {
 
 // MEMORY PURGE
 function memoryPurge(c: Client): void {
-  // Ask the runtime to collect when it exposes a collector (Bun always; Node with --expose-gc).
-  const g = globalThis as { gc?: () => void; Bun?: { gc?: (sync: boolean) => void } };
-  if (g.Bun?.gc) g.Bun.gc(true);
-  else g.gc?.();
+  collectGarbage();
   c.w.ok();
 }
 

@@ -228,6 +228,7 @@ function get(c: Client, argv: Buffer[]): void {
 function set(c: Client, argv: Buffer[]): void {
   const key = str(argv[1]!);
   if (argv.length === 3) {
+    if (c.server.store.lfu) c.db.write(key); // Valkey's lookupKeyWrite: an LFU access
     c.db.set(key, "string", Buffer.from(argv[2]!));
     c.db.changed(key, "set", N.STRING);
     c.w.ok();

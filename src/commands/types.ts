@@ -50,6 +50,8 @@ export interface CommandEntry {
   rejectedCalls?: number;
   /** Precomputed flag bits for the gate. */
   bits?: number;
+  /** Valkey's getCommandFlags: the flag bits of one call when they depend on it (scripts declare their own). */
+  flagsOf?: (c: Client, argv: Buffer[]) => number;
 }
 
 /** Flag bits the gate checks on every command. */

@@ -24,6 +24,8 @@ import { Channel, type Incoming } from "./channel.js";
 import { parseReply } from "./resp-value.js";
 import { rememberKeys } from "../commands/tracking.js";
 import { aclAllows, aclDeniedInScript } from "../acl/state.js";
+import { scriptRefusedOom } from "../eviction.js";
+import { E } from "../errors.js";
 
 // The subset of lua-redis-wasm's ReplyValue this glue produces and consumes.
 export type LuaValue =
@@ -46,6 +48,8 @@ export interface RunContext {
   caller: Client;
   /** EVAL_RO / FCALL_RO / no-writes: write commands are refused. */
   readOnly: boolean;
+  /** Flagged allow-oom: denyoom commands run even over maxmemory. */
+  allowOom: boolean;
   /** A write command ran (SCRIPT KILL then answers UNKILLABLE). */
   dirty: boolean;
   /** "eval" or "function": which KILL may stop it, and the BUSY text. */
@@ -437,6 +441,7 @@ function hostCall(server: Server, r: Run, args: Buffer[], resp: 2 | 3): Buffer {
   if (denied !== null) return refuse(server, ctx, denied, e);
   if (ctx.readOnly && mayReplicate(e)) return refuse(server, ctx, SCRIPT_ERR.readOnlyWrite, e);
   if (bits & F.WRITE && writesRefused(server)) return refuse(server, ctx, NOREPLICAS.reply, e);
+  if (!ctx.allowOom && scriptRefusedOom(server, e, ctx.dirty)) return refuse(server, ctx, E.oom.reply, e);
   const fc = scriptClient(server);
   // The script's commands run as the caller would run them: same db (SELECT inside the script stays inside it).
   if (fc.w.proto !== resp) fc.w.proto = resp;
