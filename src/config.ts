@@ -435,6 +435,19 @@ export const PARAMS: ParamDef[] = [
   int("min-replicas-max-lag", 10, 0n, INT_MAX, { alias: "min-slaves-max-lag", inert: true }),
   en("propagation-error-behavior", "ignore", ["ignore", "panic", "panic-on-replicas"], { inert: true }),
   bool("cluster-enabled", "no", { immutable: true }),
+  // cluster mode (--cluster-size N, src/cluster/): what addresses the nodes report, and the settings a
+  // docker-compose recipe passes that have nothing to shape here (no bus, no failover, no nodes.conf)
+  strp("cluster-announce-ip", "", { emptyIsNull: true }),
+  strp("cluster-announce-hostname", "", { emptyIsNull: true }),
+  en("cluster-preferred-endpoint-type", "ip", ["ip", "hostname", "unknown-endpoint"]),
+  strp("cluster-config-file", "nodes.conf", { immutable: true, inert: true }),
+  int("cluster-node-timeout", 15000, 0n, LONG_MAX, { inert: true }),
+  int("cluster-port", 0, 0n, 65535n, { immutable: true, inert: true }),
+  int("cluster-announce-port", 0, 0n, 65535n, { inert: true }),
+  int("cluster-announce-bus-port", 0, 0n, 65535n, { inert: true }),
+  bool("cluster-require-full-coverage", "yes", { inert: true }),
+  bool("cluster-allow-reads-when-down", "no", { inert: true }),
+  bool("cluster-allow-pubsubshard-when-down", "yes", { inert: true }),
 ];
 
 const byName = new Map<string, ParamDef>();
@@ -658,6 +671,18 @@ export interface Config {
   testClock: boolean;
   /** Persistence directives seen at startup (warned about once). */
   persistenceDirectives: string[];
+  /** Cluster mode (src/cluster/): shard count (0 = standalone) and the first shard's port when not `port`. */
+  cluster?: { size: number; portBase: number | null };
+}
+
+/** VALKEY_CLUSTER_SIZE / --cluster-size: shards of a cluster started together (0 = standalone). */
+export const CLUSTER_SIZE_MAX = 64;
+const clusterSizeSchema = z.string().check(z.regex(/^(0|[1-9][0-9]*)$/), z.refine((s) => Number(s) <= CLUSTER_SIZE_MAX));
+const portSchema = z.string().check(z.regex(/^(0|[1-9][0-9]*)$/), z.refine((s) => Number(s) <= 65535));
+
+function clusterNumber(raw: string, source: string, schema: typeof clusterSizeSchema, what: string): number {
+  if (!z.safeParse(schema, raw).success) throw new ConfigError(`invalid ${source}: '${raw}' — ${what}`);
+  return Number(raw);
 }
 
 /** Typed accessors for the settings the core reads. */
@@ -699,7 +724,13 @@ export interface LoadOptions {
 }
 
 /** Parse redis-server style flags: `[config-file] --name value [value...] ...` into [name, value] pairs. */
-export function parseFlags(argv: string[]): { file: string | null; pairs: Array<[string, string]>; testClock: boolean } {
+export function parseFlags(argv: string[]): {
+  file: string | null;
+  pairs: Array<[string, string]>;
+  testClock: boolean;
+  cluster: { "cluster-size"?: string; "cluster-port-base"?: string };
+} {
+  const cluster: { "cluster-size"?: string; "cluster-port-base"?: string } = {};
   const pairs: Array<[string, string]> = [];
   let file: string | null = null;
   let testClock = false;
@@ -719,6 +750,11 @@ export function parseFlags(argv: string[]): { file: string | null; pairs: Array<
       testClock = value.length === 0 || value[0] === "yes";
       continue;
     }
+    if (name === "cluster-size" || name === "cluster-port-base") {
+      if (value.length !== 1) throw new ConfigError(`flag --${name} needs one value`);
+      cluster[name] = value[0]!;
+      continue;
+    }
     const p = findParam(name);
     if (!p) throw new ConfigError(`unknown flag --${name}`);
     if (value.length === 0) {
@@ -728,7 +764,7 @@ export function parseFlags(argv: string[]): { file: string | null; pairs: Array<
     }
     pairs.push([p.name, value.join(" ")]);
   }
-  return { file, pairs, testClock };
+  return { file, pairs, testClock, cluster };
 }
 
 /** Parse a redis.conf file into [name, value] pairs (Valkey's line grammar: quotes, escapes, comments). */
@@ -778,7 +814,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     if (v.env === "VALKEY_HOST") value = raw.replace(/,/g, " ");
     apply(findParam(v.param)!, value, `${v.env}`);
   }
-  const { file, pairs, testClock } = parseFlags(opts.argv ?? []);
+  const { file, pairs, testClock, cluster } = parseFlags(opts.argv ?? []);
   const all = file ? [...parseConfFile(file), ...pairs] : pairs;
   for (const [name, value] of all) {
     const p = findParam(name)!;
@@ -790,5 +826,16 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     if (!p) throw new ConfigError(`unknown option '${name}'`);
     apply(p, typeof value === "boolean" ? (value ? "yes" : "no") : String(value), `option ${name}`);
   }
-  return { params, configFile: file ? resolve(file) : null, testClock, persistenceDirectives: persistence };
+  const sizeRaw = cluster["cluster-size"] ?? envAll.VALKEY_CLUSTER_SIZE;
+  const sizeSource = cluster["cluster-size"] !== undefined ? "--cluster-size" : "VALKEY_CLUSTER_SIZE";
+  const size = sizeRaw === undefined || sizeRaw === "" ? 0 : clusterNumber(sizeRaw, sizeSource, clusterSizeSchema, `must be a whole number from 0 (standalone) to ${CLUSTER_SIZE_MAX}`);
+  const baseRaw = cluster["cluster-port-base"];
+  const portBase = baseRaw === undefined ? null : clusterNumber(baseRaw, "--cluster-port-base", portSchema, "must be a port number from 0 to 65535");
+  return {
+    params,
+    configFile: file ? resolve(file) : null,
+    testClock,
+    persistenceDirectives: persistence,
+    cluster: { size, portBase },
+  };
 }

@@ -123,3 +123,41 @@ function trunc(s: string): string {
 export function sanitize(s: string): string {
   return s.replace(/[\r\n]/g, " ");
 }
+
+// Cluster mode (src/cluster/, src/commands/cluster.ts): Valkey's texts, and ours for what is out of scope.
+export const CE = {
+  crossSlot: err("CROSSSLOT Keys in request don't hash to the same slot"),
+  tryAgain: err("TRYAGAIN Multiple keys request during rehashing of slot"),
+  down: err("CLUSTERDOWN The cluster is down"),
+  unbound: err("CLUSTERDOWN Hash slot not served"),
+  moved: (slot: number, endpoint: string, port: number) => err(`MOVED ${slot} ${endpoint}:${port}`),
+  ask: (slot: number, endpoint: string, port: number) => err(`ASK ${slot} ${endpoint}:${port}`),
+  disabled: err("ERR This instance has cluster support disabled"),
+  selectNotAllowed: err("ERR SELECT is not allowed in cluster mode"),
+  sortBy: err("ERR BY option of SORT denied in Cluster mode when keys formed by the pattern may be in different slots."),
+  sortGet: err("ERR GET option of SORT denied in Cluster mode when keys formed by the pattern may be in different slots."),
+  invalidSlot: err("ERR Invalid slot"),
+  invalidSlotOrCount: err("ERR Invalid slot or number of keys"),
+  slotOutOfRange: err("ERR Invalid or out of range slot"),
+  slotBusy: (slot: number) => err(`ERR Slot ${slot} is already busy`),
+  slotUnassigned: (slot: number) => err(`ERR Slot ${slot} is already unassigned`),
+  slotSpecifiedTwice: (slot: number) => err(`ERR Slot ${slot} specified multiple times`),
+  rangeOrder: (a: number, b: number) => err(`ERR start slot number ${a} is greater than end slot number ${b}`),
+  unknownNode: (id: string) => err(sanitize(`ERR Unknown node ${id}`)),
+  dontKnowNode: (id: string) => err(sanitize(`ERR I don't know about node ${id}`)),
+  setslotSyntax: err("ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP"),
+  notOwnerMigrate: (slot: number) => err(`ERR I'm not the owner of hash slot ${slot}`),
+  alreadyOwner: (slot: number) => err(`ERR I'm already the owner of hash slot ${slot}`),
+  targetIsMe: err("ERR Target node is myself"),
+  stillHoldKeys: (slot: number) =>
+    err(`ERR Can't assign hashslot ${slot} to a different node while I still hold keys for this hash slot.`),
+  failoverOnPrimary: err("ERR You should send CLUSTER FAILOVER to a replica"),
+  replicateMyself: err("ERR Can't replicate myself"),
+  noReplicas: (what: string) =>
+    err(`ERR ${what} is not supported: valkey-bun cluster mode has primaries only (no replicas, no failover)`),
+  fixedTopology: (what: string) =>
+    err(`ERR ${what} is not supported: valkey-bun cluster mode has a fixed set of nodes started together`),
+  notPrimaryShard: err("ERR Invalid node address specified"),
+  migrateIoError: (what: string) =>
+    err(what === "connecting" ? "IOERR error or timeout connecting to the client" : `IOERR error or timeout ${what} to target instance`),
+};

@@ -15,6 +15,7 @@ import { afterCommand as trackingAfterCommand, rememberKeys } from "./commands/t
 import type { Database } from "./store.js";
 import { applyConfig } from "./commands/config.js";
 import { VERSION, REDIS_COMPAT_VERSION } from "./version.js";
+import type { ClusterState } from "./cluster/state.js";
 
 const LEVELS: Record<LogLevel, number> = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 };
 
@@ -146,6 +147,8 @@ export class Server {
   unixListener: Listener | null = null;
   /** A script ran past busy-reply-threshold: other clients get BUSY (see gate) until it ends or is killed. */
   busyScript: "eval" | "function" | null = null;
+  /** Cluster mode: this shard's view of the cluster (src/cluster/); null for a standalone server. */
+  cluster: ClusterState | null = null;
   private closeHooks: Array<() => void> = [];
   lastSave = Math.floor(Date.now() / 1000);
   readonly logSink: (line: string) => void;

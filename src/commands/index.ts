@@ -6,6 +6,7 @@ import { ReplyError, E, unknownCommand, unknownSubcommand, wrongArity, errorText
 import { F, flagBits, type CommandEntry } from "./types.js";
 import { families } from "./registry.js";
 import { discardTransaction } from "./transactions.js";
+import { clusterRedirect } from "../cluster/route.js";
 
 export type { CommandEntry, KeySpec, Handler } from "./types.js";
 export { F, mayReplicate } from "./types.js";
@@ -119,6 +120,10 @@ export function gate(c: Client, argv: Buffer[]): CommandEntry | null {
   const bits = e.bits!;
   if (!c.authenticated && !(bits & F.NO_AUTH)) return reject(c, E.noAuth, e);
   if (c.multi !== null && bits & F.NO_MULTI) return reject(c, errorText("ERR Command not allowed inside a transaction"), e);
+  if (c.server.cluster !== null) {
+    const redirect = clusterRedirect(c.server.cluster, c, e, argv);
+    if (redirect !== null) return reject(c, redirect, e, true);
+  }
   if (c.inPubSubMode && !PUBSUB_ALLOWED.has((e.parent ?? e).name)) {
     return reject(
       c,
@@ -138,14 +143,15 @@ export function isQueuedInMulti(c: Client, e: CommandEntry): boolean {
   return c.multi !== null && !MULTI_IMMEDIATE.has((e.parent ?? e).name);
 }
 
-function reject(c: Client, err: ReplyError, e?: CommandEntry): null {
+/** `plain`: a refused EXEC replies with the error itself (cluster redirections), not EXECABORT. */
+function reject(c: Client, err: ReplyError, e?: CommandEntry, plain = false): null {
   if (e) e.rejectedCalls!++;
   c.server.stats.rejectedCalls++;
   let text = err.reply;
   if (e !== undefined && e.name === "exec" && e.parent === undefined) {
     // A refused EXEC ends the transaction and says why, in or out of MULTI (Valkey's execCommandAbort).
     discardTransaction(c);
-    text = `EXECABORT Transaction discarded because of: ${text.startsWith("ERR ") ? text.slice(4) : text}`;
+    if (!plain) text = `EXECABORT Transaction discarded because of: ${text.startsWith("ERR ") ? text.slice(4) : text}`;
   } else if (c.multi !== null) c.multiError = true;
   c.server.stats.errorReply(text);
   c.w.error(text);

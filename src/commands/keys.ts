@@ -485,7 +485,7 @@ function dump(c: Client, argv: Buffer[]): void {
 }
 
 // RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]
-function restore(c: Client, argv: Buffer[]): void {
+export function restore(c: Client, argv: Buffer[]): void {
   let replace = false;
   let absttl = false;
   let idle = -1;

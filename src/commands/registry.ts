@@ -18,6 +18,7 @@ import { commands as sort } from "./sort.js";
 import { commands as scripting } from "./scripting.js";
 import { commands as hashes } from "./hashes.js";
 import { commands as sets } from "./sets.js";
+import { commands as cluster } from "./cluster.js";
 
 export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["connection", connection],
@@ -38,4 +39,5 @@ export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["scripting", scripting],
   ["hash", hashes],
   ["set", sets],
+  ["cluster", cluster],
 ];

@@ -1,0 +1,602 @@
+// Cluster family: CLUSTER <subcommand>, ASKING, READONLY, READWRITE, MIGRATE, RESTORE-ASKING. The topology
+// lives in src/cluster/state.ts; the slot check every keyed command passes is src/cluster/route.ts (the gate).
+// A standalone server answers CLUSTER and ASKING with Valkey's "cluster support disabled" error.
+// Out of scope, said in the replies: replicas, failover, adding/removing nodes, nodes.conf.
+
+import type { Client } from "../client.js";
+import { int, parseI64, str, token } from "../args.js";
+import { CE, E, errorText, wrongArity } from "../errors.js";
+import { redactArg } from "../server.js";
+import { SLOTS, keySlot, slotRanges } from "../cluster/slots.js";
+import { setAsking } from "../cluster/route.js";
+import { indexBySlot } from "../cluster/keyindex.js";
+import type { ClusterNode, ClusterState } from "../cluster/state.js";
+import { canDump, createDumpPayload } from "../dump.js";
+import { N } from "../store.js";
+import { restore } from "./keys.js";
+import type { CommandEntry } from "./types.js";
+
+const ADMIN = ["no_async_loading", "admin", "stale"];
+const sub = (name: string, arity: number, flags: string[], run: (c: Client, argv: Buffer[], cl: ClusterState) => void, tips?: string[]): CommandEntry => ({
+  name,
+  arity,
+  flags,
+  ...(tips ? { tips } : {}),
+  run: (c, argv) => run(c, argv, clusterOf(c)),
+});
+const ND = ["nondeterministic_output"];
+
+export const commands: CommandEntry[] = [
+  {
+    name: "cluster",
+    arity: -2,
+    flags: [],
+    group: "cluster",
+    subcommands: [
+      sub("addslots", -3, ADMIN, addslots),
+      sub("addslotsrange", -4, ADMIN, addslotsrange),
+      sub("bumpepoch", 2, ADMIN, bumpepoch, ND),
+      sub("count-failure-reports", 3, ["admin", "stale"], countFailureReports, ND),
+      sub("countkeysinslot", 3, ["stale"], countkeysinslot),
+      sub("delslots", -3, ADMIN, delslots),
+      sub("delslotsrange", -4, ADMIN, delslotsrange),
+      sub("failover", -2, ADMIN, failover),
+      sub("flushslots", 2, ADMIN, flushslots),
+      sub("forget", 3, ADMIN, forget),
+      sub("getkeysinslot", 4, ["stale"], getkeysinslot, ND),
+      sub("help", 2, ["loading", "stale"], help),
+      sub("info", 2, ["loading", "stale"], (c, _a, cl) => c.w.verbatim(cl.infoText()), ND),
+      sub("keyslot", 3, ["stale"], (c, a) => c.w.integer(keySlot(a[2]!))),
+      sub("links", 2, ["stale"], links, ND),
+      sub("meet", -4, ADMIN, () => {
+        throw CE.fixedTopology("CLUSTER MEET");
+      }),
+      sub("myid", 2, ["loading", "stale"], (c, _a, cl) => c.w.bulk(cl.me.id)),
+      sub("myshardid", 2, ["loading", "stale"], (c, _a, cl) => c.w.bulk(cl.me.shardId), ND),
+      sub("nodes", 2, ["loading", "stale"], (c, _a, cl) => c.w.verbatim(cl.nodesText()), ND),
+      sub("replicas", 3, ["admin", "stale"], replicas, ND),
+      sub("replicate", 3, ADMIN, replicate),
+      sub("reset", -2, ["admin", "stale", "noscript"], () => {
+        throw CE.fixedTopology("CLUSTER RESET");
+      }),
+      sub("saveconfig", 2, ADMIN, () => {
+        throw errorText("ERR CLUSTER SAVECONFIG is not supported: valkey-bun keeps the cluster configuration in memory only (no nodes.conf)");
+      }),
+      sub("set-config-epoch", 3, ADMIN, setConfigEpoch),
+      sub("setslot", -4, [...ADMIN, "may_replicate"], setslot),
+      sub("shards", 2, ["loading", "stale"], shards, ND),
+      sub("slaves", 3, ["admin", "stale"], replicas, ND),
+      sub("slots", 2, ["loading", "stale"], slots, ND),
+    ],
+  },
+  { name: "asking", arity: 1, flags: ["fast"], acl: ["connection"], group: "cluster", run: asking },
+  // Every node is a primary, so READONLY (which lets a replica serve reads) and READWRITE change nothing.
+  { name: "readonly", arity: 1, flags: ["fast", "loading", "stale"], acl: ["connection"], group: "cluster", run: (c) => c.w.ok() },
+  { name: "readwrite", arity: 1, flags: ["fast", "loading", "stale"], acl: ["connection"], group: "cluster", run: (c) => c.w.ok() },
+  {
+    name: "migrate",
+    arity: -6,
+    flags: ["write"],
+    acl: ["keyspace", "dangerous"],
+    group: "generic",
+    tips: ND,
+    keys: [
+      { begin: 3, range: [0, 1, 0], flags: ["RW", "ACCESS", "DELETE"] },
+      { begin: { keyword: "KEYS", startfrom: -2 }, range: [-1, 1, 0], flags: ["RW", "ACCESS", "DELETE", "INCOMPLETE"] },
+    ],
+    run: migrate,
+  },
+  {
+    name: "restore-asking",
+    arity: -4,
+    flags: ["write", "denyoom", "asking"],
+    acl: ["keyspace", "dangerous"],
+    group: "server",
+    keys: [{ begin: 1, range: [0, 1, 0], flags: ["OW", "UPDATE"] }],
+    run: restore,
+  },
+];
+
+function clusterOf(c: Client): ClusterState {
+  const cl = c.server.cluster;
+  if (cl === null) throw CE.disabled;
+  return cl;
+}
+
+// ASKING
+function asking(c: Client): void {
+  clusterOf(c);
+  setAsking(c);
+  c.w.ok();
+}
+
+/** getSlotOrReply: a slot number or "Invalid or out of range slot". */
+function slotArg(b: Buffer): number {
+  const v = parseI64(b);
+  if (v === null || v < 0 || v >= SLOTS) throw CE.slotOutOfRange;
+  return v;
+}
+
+function nodeArg(cl: ClusterState, b: Buffer, err: (id: string) => Error): ClusterNode {
+  const n = cl.lookup(str(b));
+  if (n === undefined) throw err(str(b));
+  return n;
+}
+
+function keysIn(c: Client, slot: number): ReadonlySet<string> {
+  return indexBySlot(c.server.store.dbs[0]!).keysInSlot(slot);
+}
+
+// CLUSTER ADDSLOTS slot [slot ...] / DELSLOTS slot [slot ...]
+function addslots(c: Client, argv: Buffer[], cl: ClusterState): void {
+  assignSlots(c, cl, argv.slice(2).map(slotArg), true);
+}
+function delslots(c: Client, argv: Buffer[], cl: ClusterState): void {
+  assignSlots(c, cl, argv.slice(2).map(slotArg), false);
+}
+
+// CLUSTER ADDSLOTSRANGE start end [start end ...] / DELSLOTSRANGE start end [start end ...]
+function addslotsrange(c: Client, argv: Buffer[], cl: ClusterState): void {
+  assignSlots(c, cl, slotRangesArg(argv), true);
+}
+function delslotsrange(c: Client, argv: Buffer[], cl: ClusterState): void {
+  assignSlots(c, cl, slotRangesArg(argv), false);
+}
+
+function slotRangesArg(argv: Buffer[]): number[] {
+  if (argv.length % 2 === 1) throw wrongArity(`cluster|${token(argv[1]!)}`);
+  const out: number[] = [];
+  for (let i = 2; i < argv.length; i += 2) {
+    const a = slotArg(argv[i]!);
+    const b = slotArg(argv[i + 1]!);
+    if (a > b) throw CE.rangeOrder(a, b);
+    for (let s = a; s <= b; s++) out.push(s);
+  }
+  return out;
+}
+
+/** Valkey's checkSlotAssignmentsOrReply, then assign to myself (gossiped) or unassign (local, as in Valkey). */
+function assignSlots(c: Client, cl: ClusterState, list: number[], add: boolean): void {
+  const seen = new Set<number>();
+  for (const s of list) {
+    if (add && cl.owner[s] !== null) throw CE.slotBusy(s);
+    if (!add && cl.owner[s] === null) throw CE.slotUnassigned(s);
+    if (seen.has(s)) throw CE.slotSpecifiedTwice(s);
+    seen.add(s);
+  }
+  for (const s of list) {
+    if (add) {
+      cl.owner[s] = cl.me;
+      // ADDSLOTS on a slot being imported closes the import (clusterAddSlot clears importing_slots_from).
+      cl.importing.delete(s);
+    } else cl.owner[s] = null;
+  }
+  if (add) cl.announce(list);
+  c.w.ok();
+}
+
+// CLUSTER FLUSHSLOTS
+function flushslots(c: Client, _argv: Buffer[], cl: ClusterState): void {
+  if (c.server.store.dbs[0]!.size !== 0) throw errorText("ERR DB must be empty to perform CLUSTER FLUSHSLOTS.");
+  for (let s = 0; s < SLOTS; s++) if (cl.owner[s] === cl.me) cl.owner[s] = null;
+  c.w.ok();
+}
+
+// CLUSTER BUMPEPOCH
+function bumpepoch(c: Client, _argv: Buffer[], cl: ClusterState): void {
+  const bumped = cl.bumpEpoch();
+  if (bumped) cl.announce(cl.slotsOf(cl.me));
+  c.w.simple(`${bumped ? "BUMPED" : "STILL"} ${cl.me.configEpoch}`);
+}
+
+// CLUSTER SET-CONFIG-EPOCH epoch
+function setConfigEpoch(_c: Client, argv: Buffer[], cl: ClusterState): void {
+  const v = int(argv[2]!);
+  if (v < 0) throw errorText(`ERR Invalid config epoch specified: ${v}`);
+  if (cl.nodes.length > 1) throw errorText("ERR The user can assign a config epoch only when the node does not know any other node.");
+  throw errorText("ERR The node already has a config epoch.");
+}
+
+// CLUSTER COUNT-FAILURE-REPORTS node-id
+function countFailureReports(c: Client, argv: Buffer[], cl: ClusterState): void {
+  nodeArg(cl, argv[2]!, CE.unknownNode);
+  c.w.integer(0);
+}
+
+// CLUSTER COUNTKEYSINSLOT slot
+function countkeysinslot(c: Client, argv: Buffer[]): void {
+  const s = int(argv[2]!);
+  if (s < 0 || s >= SLOTS) throw CE.invalidSlot;
+  c.w.integer(keysIn(c, s).size);
+}
+
+// CLUSTER GETKEYSINSLOT slot count
+function getkeysinslot(c: Client, argv: Buffer[]): void {
+  const s = int(argv[2]!);
+  const max = int(argv[3]!);
+  if (max < 0 || s < 0 || s >= SLOTS) throw CE.invalidSlotOrCount;
+  const keys = keysIn(c, s);
+  const n = Math.min(max, keys.size);
+  c.w.array(n);
+  let i = 0;
+  for (const k of keys) {
+    if (i++ >= n) break;
+    c.w.bulk(Buffer.from(k, "latin1"));
+  }
+}
+
+// CLUSTER FAILOVER [FORCE|TAKEOVER]
+function failover(_c: Client, argv: Buffer[]): void {
+  if (argv.length > 3) throw E.syntax;
+  if (argv.length === 3 && token(argv[2]!) !== "force" && token(argv[2]!) !== "takeover") throw E.syntax;
+  throw CE.failoverOnPrimary;
+}
+
+// CLUSTER FORGET node-id
+function forget(_c: Client, argv: Buffer[], cl: ClusterState): void {
+  const n = nodeArg(cl, argv[2]!, CE.unknownNode);
+  if (n === cl.me) throw errorText("ERR I tried hard but I can't forget myself...");
+  throw CE.fixedTopology("CLUSTER FORGET");
+}
+
+// CLUSTER REPLICATE node-id
+function replicate(c: Client, argv: Buffer[], cl: ClusterState): void {
+  const n = nodeArg(cl, argv[2]!, CE.unknownNode);
+  if (n === cl.me) throw CE.replicateMyself;
+  if (cl.slotsOf(cl.me).length !== 0 || c.server.store.dbs[0]!.size !== 0) {
+    throw errorText("ERR To set a master the node must be empty and without assigned slots.");
+  }
+  throw CE.noReplicas("CLUSTER REPLICATE");
+}
+
+// CLUSTER REPLICAS node-id / CLUSTER SLAVES node-id: every node is a primary without replicas.
+function replicas(c: Client, argv: Buffer[], cl: ClusterState): void {
+  nodeArg(cl, argv[2]!, CE.unknownNode);
+  c.w.array(0);
+}
+
+// CLUSTER SETSLOT slot IMPORTING node-id | MIGRATING node-id | NODE node-id | STABLE [TIMEOUT ms]
+function setslot(c: Client, argv: Buffer[], cl: ClusterState): void {
+  const slot = slotArg(argv[2]!);
+  const action = token(argv[3]!);
+  let n: ClusterNode | null = null;
+  let opt = 0;
+  if (action === "migrating" && argv.length >= 5) {
+    if (cl.owner[slot] !== cl.me) throw CE.notOwnerMigrate(slot);
+    n = nodeArg(cl, argv[4]!, CE.dontKnowNode);
+    opt = 5;
+  } else if (action === "importing" && argv.length >= 5) {
+    if (cl.owner[slot] === cl.me) throw CE.alreadyOwner(slot);
+    n = nodeArg(cl, argv[4]!, CE.dontKnowNode);
+    opt = 5;
+  } else if (action === "stable" && argv.length >= 4) {
+    opt = 4;
+  } else if (action === "node" && argv.length >= 5) {
+    n = nodeArg(cl, argv[4]!, CE.unknownNode);
+    if (cl.owner[slot] === cl.me && n !== cl.me && keysIn(c, slot).size !== 0) throw CE.stillHoldKeys(slot);
+    opt = 5;
+  } else throw CE.setslotSyntax;
+  for (let i = opt; i < argv.length; ) {
+    if (token(argv[i]!) !== "timeout") throw errorText("ERR Unrecognized SETSLOT option");
+    if (i + 1 >= argv.length) throw errorText("ERR Missing timeout value");
+    if (int(argv[i + 1]!) < 0) throw errorText("ERR Invalid timeout value");
+    i += 2;
+  }
+  if (action === "migrating") cl.migrating.set(slot, n!);
+  else if (action === "importing") cl.importing.set(slot, n!);
+  else if (action === "stable") {
+    cl.migrating.delete(slot);
+    cl.importing.delete(slot);
+  } else {
+    if (keysIn(c, slot).size === 0) cl.migrating.delete(slot);
+    cl.owner[slot] = n!;
+    if (n === cl.me && cl.importing.has(slot)) {
+      // A manually migrated slot gets a new config epoch so the new owner wins everywhere (Valkey does the same).
+      if (cl.bumpEpoch()) c.server.log("notice", `ConfigEpoch updated after importing slot ${slot}`);
+      cl.importing.delete(slot);
+    }
+    if (n === cl.me) cl.announce([slot]);
+  }
+  c.w.ok();
+}
+
+/** One CLUSTER SLOTS / SHARDS node entry's extra endpoint fields (Valkey's addNodeToNodeReply metadata). */
+function endpointMeta(cl: ClusterState, n: ClusterNode): Array<[string, string]> {
+  const meta: Array<[string, string]> = [];
+  if (cl.endpointType !== "ip" && n.ip !== "") meta.push(["ip", n.ip]);
+  if (cl.endpointType !== "hostname" && n.hostname !== "") meta.push(["hostname", n.hostname]);
+  return meta;
+}
+
+// CLUSTER SLOTS
+function slots(c: Client, _argv: Buffer[], cl: ClusterState): void {
+  const runs: Array<[number, number, ClusterNode]> = [];
+  for (let s = 0; s < SLOTS; s++) {
+    const n = cl.owner[s] ?? null;
+    if (n === null) continue;
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last[2] === n && last[1] === s - 1) last[1] = s;
+    else runs.push([s, s, n]);
+  }
+  const w = c.w;
+  w.array(runs.length);
+  for (const [a, b, n] of runs) {
+    w.array(3);
+    w.integer(a);
+    w.integer(b);
+    w.array(4);
+    w.bulk(cl.endpoint(n));
+    w.integer(n.port);
+    w.bulk(n.id);
+    const meta = endpointMeta(cl, n);
+    w.map(meta.length);
+    for (const [k, v] of meta) {
+      w.bulk(k);
+      w.bulk(v);
+    }
+  }
+}
+
+// CLUSTER SHARDS: one shard per node (no replicas).
+function shards(c: Client, _argv: Buffer[], cl: ClusterState): void {
+  const w = c.w;
+  w.array(cl.nodes.length);
+  for (const n of cl.nodes) {
+    w.map(2);
+    w.bulk("slots");
+    const ranges = slotRanges(cl.slotsOf(n));
+    w.array(ranges.length * 2);
+    for (const [a, b] of ranges) {
+      w.integer(a);
+      w.integer(b);
+    }
+    w.bulk("nodes");
+    w.array(1);
+    const hostname = n.hostname !== "";
+    w.map(hostname ? 8 : 7);
+    w.bulk("id");
+    w.bulk(n.id);
+    w.bulk("port");
+    w.integer(n.port);
+    w.bulk("ip");
+    w.bulk(n.ip);
+    w.bulk("endpoint");
+    w.bulk(cl.endpoint(n));
+    if (hostname) {
+      w.bulk("hostname");
+      w.bulk(n.hostname);
+    }
+    w.bulk("role");
+    w.bulk("master");
+    w.bulk("replication-offset");
+    w.integer(0);
+    w.bulk("health");
+    w.bulk("online");
+  }
+}
+
+// CLUSTER LINKS: the shards' bus is their parent process; each peer is shown with one link each way.
+function links(c: Client, _argv: Buffer[], cl: ClusterState): void {
+  const peers = cl.nodes.filter((n) => n !== cl.me);
+  const w = c.w;
+  w.array(peers.length * 2);
+  for (const n of peers) {
+    for (const direction of ["to", "from"]) {
+      w.map(6);
+      w.bulk("direction");
+      w.bulk(direction);
+      w.bulk("node");
+      w.bulk(n.id);
+      w.bulk("create-time");
+      w.integer(cl.createdAt);
+      w.bulk("events");
+      w.bulk(direction === "to" ? "r" : "r");
+      w.bulk("send-buffer-allocated");
+      w.integer(0);
+      w.bulk("send-buffer-used");
+      w.integer(0);
+    }
+  }
+}
+
+const HELP = [
+  "CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "COUNTKEYSINSLOT <slot>",
+  "    Return the number of keys in <slot>.",
+  "GETKEYSINSLOT <slot> <count>",
+  "    Return key names stored by current node in a slot.",
+  "INFO",
+  "    Return information about the cluster.",
+  "KEYSLOT <key>",
+  "    Return the hash slot for <key>.",
+  "MYID",
+  "    Return the node id.",
+  "MYSHARDID",
+  "    Return the node's shard id.",
+  "NODES",
+  "    Return cluster configuration seen by node. Output format:",
+  "    <id> <ip:port@bus-port[,hostname]> <flags> <primary> <pings> <pongs> <epoch> <link> <slot> ...",
+  "REPLICAS <node-id>",
+  "    Return <node-id> replicas.",
+  "SLOTS",
+  "    Return information about slots range mappings. Each range is made of:",
+  "    start, end, primary and replicas IP addresses, ports and ids",
+  "SHARDS",
+  "    Return information about slot range mappings and the nodes associated with them.",
+  "ADDSLOTS <slot> [<slot> ...]",
+  "    Assign slots to current node.",
+  "ADDSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
+  "    Assign slots which are between <start-slot> and <end-slot> to current node.",
+  "BUMPEPOCH",
+  "    Advance the cluster config epoch.",
+  "COUNT-FAILURE-REPORTS <node-id>",
+  "    Return number of failure reports for <node-id>.",
+  "DELSLOTS <slot> [<slot> ...]",
+  "    Delete slots information from current node.",
+  "DELSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
+  "    Delete slots information which are between <start-slot> and <end-slot> from current node.",
+  "FAILOVER [FORCE|TAKEOVER]",
+  "    Promote current replica node to being a master.",
+  "FORGET <node-id>",
+  "    Remove a node from the cluster.",
+  "FLUSHSLOTS",
+  "    Delete current node own slots information.",
+  "MEET <ip> <port> [<bus-port>]",
+  "    Connect nodes into a working cluster.",
+  "REPLICATE <node-id>",
+  "    Configure current node as replica to <node-id>.",
+  "RESET [HARD|SOFT]",
+  "    Reset current node (default: soft).",
+  "SET-CONFIG-EPOCH <epoch>",
+  "    Set config epoch of current node.",
+  "SETSLOT <slot> (IMPORTING <node-id>|MIGRATING <node-id>|STABLE|NODE <node-id>)",
+  "    Set slot state.",
+  "SAVECONFIG",
+  "    Force saving cluster configuration on disk.",
+  "LINKS",
+  "    Return information about all network links between this node and its peers.",
+  "    Output format is an array where each array element is a map containing attributes of a link",
+  "HELP",
+  "    Print this help.",
+];
+
+// CLUSTER HELP
+function help(c: Client): void {
+  c.w.array(HELP.length);
+  for (const line of HELP) c.w.simple(line);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// MIGRATE host port <key | ""> destination-db timeout [COPY] [REPLACE] [AUTH password | AUTH2 username password]
+//         [KEYS key [key ...]]
+// Moves keys to another server over real TCP with DUMP payloads and RESTORE(-ASKING), as Valkey does. The
+// client waits (suspended) while the transfer runs; the event loop keeps serving everyone else.
+
+function migrate(c: Client, argv: Buffer[]): void {
+  let copy = false;
+  let replace = false;
+  let user: string | null = null;
+  let password: string | null = null;
+  let firstKey = 3;
+  let numKeys = 1;
+  for (let j = 6; j < argv.length; j++) {
+    const more = argv.length - 1 - j;
+    const opt = token(argv[j]!);
+    if (opt === "copy") copy = true;
+    else if (opt === "replace") replace = true;
+    else if (opt === "auth") {
+      if (more < 1) throw E.syntax;
+      password = str(argv[++j]!);
+      redactArg(argv, j);
+    } else if (opt === "auth2") {
+      if (more < 2) throw E.syntax;
+      user = str(argv[++j]!);
+      redactArg(argv, j);
+      password = str(argv[++j]!);
+      redactArg(argv, j);
+    } else if (opt === "keys") {
+      if (argv[3]!.length !== 0) throw errorText("ERR When using MIGRATE KEYS option, the key argument must be set to the empty string");
+      firstKey = j + 1;
+      numKeys = argv.length - j - 1;
+      break;
+    } else throw E.syntax;
+  }
+  let timeout = int(argv[5]!);
+  const dbid = int(argv[4]!);
+  if (timeout <= 0) timeout = 1000;
+  const db = c.db;
+  const keys: string[] = [];
+  const payloads: Buffer[] = [];
+  const ttls: number[] = [];
+  const now = c.server.store.now;
+  for (let j = 0; j < numKeys; j++) {
+    const k = str(argv[firstKey + j]!);
+    const e = db.read(k);
+    if (e === undefined) continue;
+    if (!canDump(e.type)) throw E.dumpUnsupported(e.type);
+    keys.push(k);
+    payloads.push(createDumpPayload(e, c.server.param("rdbcompression") === "yes", (p) => Number(c.server.param(p))));
+    const at = db.getExpire(k);
+    ttls.push(at === undefined ? 0 : Math.max(1, at - now));
+  }
+  if (keys.length === 0) return c.w.simple("NOKEY");
+  if (c.inExec || c.inScript) throw errorText("ERR MIGRATE inside MULTI/EXEC or a script is not supported by valkey-bun");
+  const host = str(argv[1]!);
+  const port = Number(str(argv[2]!));
+  const restoreCmd = c.server.cluster !== null ? "RESTORE-ASKING" : "RESTORE";
+  const cmds: Array<Array<string | Buffer>> = [];
+  if (password !== null) cmds.push(user !== null ? ["AUTH", user, password] : ["AUTH", password]);
+  cmds.push(["SELECT", String(dbid)]);
+  for (let i = 0; i < keys.length; i++) {
+    const cmd: Array<string | Buffer> = [restoreCmd, Buffer.from(keys[i]!, "latin1"), String(ttls[i]), payloads[i]!];
+    if (replace) cmd.push("REPLACE");
+    cmds.push(cmd);
+  }
+  c.suspended = true;
+  const server = c.server;
+  void sendAll(host, port, cmds, timeout).then((res) => {
+    if (c.closed) return;
+    if (res.io !== null) c.w.error(CE.migrateIoError(res.io).reply);
+    else {
+      const replies = res.replies;
+      const skip = cmds.length - keys.length; // AUTH / SELECT replies come first
+      let failed: string | null = null;
+      for (let i = 0; i < skip; i++) if (replies[i]!.startsWith("-")) failed ??= replies[i]!.slice(1);
+      if (failed === null) {
+        for (let i = 0; i < keys.length; i++) {
+          const r = replies[skip + i]!;
+          if (r.startsWith("-")) {
+            failed ??= r.slice(1);
+            continue;
+          }
+          // The source deletes what the target accepted, unless COPY (Valkey's migrateCommand).
+          if (!copy && db.delete(keys[i]!)) db.changed(keys[i]!, "del", N.GENERIC);
+        }
+      }
+      if (failed !== null) c.w.error(`ERR Target instance replied with error: ${failed}`);
+      else c.w.ok();
+    }
+    c.suspended = false;
+    server.resume(c);
+  });
+}
+
+/** Send RESP commands on a fresh connection and read one line reply per command (all are +status / -error). */
+async function sendAll(host: string, port: number, cmds: Array<Array<string | Buffer>>, timeout: number): Promise<{ io: string | null; replies: string[] }> {
+  const net = await import("node:net");
+  return new Promise((resolve) => {
+    const replies: string[] = [];
+    let buf = "";
+    let phase = "connecting";
+    const sock = net.connect({ host, port });
+    sock.setNoDelay(true);
+    const done = (io: string | null) => {
+      clearTimeout(t);
+      sock.destroy();
+      resolve({ io, replies });
+    };
+    const t = setTimeout(() => done(phase), timeout);
+    sock.on("error", () => done(phase));
+    sock.on("connect", () => {
+      phase = "writing";
+      const parts: Buffer[] = [];
+      for (const cmd of cmds) {
+        parts.push(Buffer.from(`*${cmd.length}\r\n`));
+        for (const a of cmd) {
+          const b = typeof a === "string" ? Buffer.from(a, "utf8") : a;
+          parts.push(Buffer.from(`$${b.length}\r\n`), b, Buffer.from("\r\n"));
+        }
+      }
+      sock.write(Buffer.concat(parts), () => (phase = "reading"));
+    });
+    sock.on("data", (d: Buffer) => {
+      buf += d.toString("latin1");
+      let i: number;
+      while ((i = buf.indexOf("\r\n")) >= 0) {
+        replies.push(buf.slice(0, i));
+        buf = buf.slice(i + 2);
+        if (replies.length === cmds.length) return done(null);
+      }
+    });
+  });
+}
