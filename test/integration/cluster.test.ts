@@ -304,4 +304,30 @@ for (const runtime of RUNTIMES) {
       expect(code).toBe(0);
     }, 20_000);
   });
+
+  describe(`cluster lifecycle [${runtime}]`, () => {
+    it("a shard that dies takes the cluster down: a log line naming it and a non-zero exit", async () => {
+      const srv = await spawnServer(runtime, ["--cluster-size", "2", "--enable-debug-command", "yes"]);
+      try {
+        const port = Number([...srv.output().matchAll(/redis:\/\/127\.0\.0\.1:(\d+)/g)][1]![1]);
+        const r = await RawClient.connect(port);
+        r.send("DEBUG", "PANIC");
+        const code = await new Promise<number | null>((resolve) => {
+          if (srv.proc.exitCode !== null) return resolve(srv.proc.exitCode);
+          srv.proc.once("exit", (c) => resolve(c));
+        });
+        r.close();
+        expect(code).toBe(1);
+        expect(srv.output()).toContain(`cluster shard 1 (port ${port}) exited unexpectedly`);
+        expect(srv.output()).toContain("stopping the whole cluster");
+      } finally {
+        await srv.stop();
+      }
+    }, 20_000);
+
+    it("bad --cluster-size / VALKEY_CLUSTER_SIZE values are refused naming the setting", async () => {
+      await expect(spawnServer(runtime, ["--cluster-size", "x"])).rejects.toThrow(/invalid --cluster-size: 'x' — must be a whole number from 0 \(standalone\) to 64/);
+      await expect(spawnServer(runtime, [], { VALKEY_CLUSTER_SIZE: "-1" })).rejects.toThrow(/invalid VALKEY_CLUSTER_SIZE: '-1'/);
+    });
+  });
 }
