@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   port.on("message", (m: ToShard) => {
     if (m.t === "topology") {
       const cl = new ClusterState(m.nodes, m.myId, m.owners, m.currentEpoch, (msg) => send({ t: "bus", msg }));
-      cl.endpointType = server.param("cluster-preferred-endpoint-type") as EndpointType;
+      cl.preferredEndpoint = () => server.param("cluster-preferred-endpoint-type") as EndpointType;
       server.cluster = cl;
       send({ t: "ready" });
     } else if (m.t === "bus") {

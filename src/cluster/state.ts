@@ -39,7 +39,12 @@ export class ClusterState {
   messagesReceived = 0;
   /** Wall-clock ms of the last message from each node (CLUSTER NODES pong-recv). */
   readonly createdAt = Date.now();
-  endpointType: EndpointType = "ip";
+  /** cluster-preferred-endpoint-type, read live (CONFIG SET applies at once, as in Valkey). */
+  preferredEndpoint: () => EndpointType = () => "ip";
+
+  get endpointType(): EndpointType {
+    return this.preferredEndpoint();
+  }
 
   constructor(
     nodes: ClusterNode[],

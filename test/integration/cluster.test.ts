@@ -325,6 +325,34 @@ for (const runtime of RUNTIMES) {
       }
     }, 20_000);
 
+    it("reports addresses clients can reach: a 0.0.0.0 bind reports 127.0.0.1; announce-ip and hostname are honoured", async () => {
+      const srv = await spawnServer(runtime, ["--cluster-size", "2", "--bind", "0.0.0.0", "--cluster-announce-hostname", "valkey.test"]);
+      try {
+        const ports = [...srv.output().matchAll(/redis:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
+        expect(ports).toHaveLength(2);
+        const r = await RawClient.connect(ports[0]!);
+        const id = (await r.call("CLUSTER", "MYID")).split("\r\n")[1]!;
+        expect(await r.call("CLUSTER", "NODES")).toContain(`${id} 127.0.0.1:${ports[0]}@${ports[0]! + 10000},valkey.test myself,master`);
+        expect(await r.call("CLUSTER", "SLOTS")).toContain(`*4\r\n$9\r\n127.0.0.1\r\n:${ports[0]}\r\n$40\r\n${id}\r\n*2\r\n$8\r\nhostname\r\n$11\r\nvalkey.test\r\n`);
+        const far = keyIn(8192, 16383);
+        expect(await r.call("GET", far)).toBe(`-MOVED ${keySlot(Buffer.from(far))} 127.0.0.1:${ports[1]}\r\n`);
+        expect(await r.call("CONFIG", "SET", "cluster-preferred-endpoint-type", "hostname")).toBe("+OK\r\n");
+        expect(await r.call("GET", far)).toBe(`-MOVED ${keySlot(Buffer.from(far))} valkey.test:${ports[1]}\r\n`);
+        r.close();
+      } finally {
+        await srv.stop();
+      }
+      const other = await spawnServer(runtime, ["--cluster-size", "1", "--cluster-announce-ip", "10.1.2.3"]);
+      try {
+        expect(other.output()).toMatch(/cluster of 1 shards ready on redis:\/\/10\.1\.2\.3:\d+ /);
+        const r = await RawClient.connect(other.port);
+        expect(await r.call("CLUSTER", "NODES")).toContain(` 10.1.2.3:${other.port}@`);
+        r.close();
+      } finally {
+        await other.stop();
+      }
+    }, 30_000);
+
     it("bad --cluster-size / VALKEY_CLUSTER_SIZE values are refused naming the setting", async () => {
       await expect(spawnServer(runtime, ["--cluster-size", "x"])).rejects.toThrow(/invalid --cluster-size: 'x' — must be a whole number from 0 \(standalone\) to 64/);
       await expect(spawnServer(runtime, [], { VALKEY_CLUSTER_SIZE: "-1" })).rejects.toThrow(/invalid VALKEY_CLUSTER_SIZE: '-1'/);
