@@ -12,6 +12,7 @@ import { createCluster } from "redis";
 import { Queue, QueueEvents, Worker } from "bullmq";
 import { RUNTIMES, RawClient, spawnServer, type Spawned } from "../helpers/server.js";
 import { keySlot } from "../../src/cluster/slots.js";
+import { startServer } from "../../src/index.js";
 
 const run = promisify(execFile);
 const REDIS_CLI = spawnSync("redis-cli", ["--version"]).status === 0 ? "redis-cli" : null;
@@ -351,6 +352,31 @@ for (const runtime of RUNTIMES) {
       } finally {
         await other.stop();
       }
+    }, 30_000);
+
+    it.runIf(runtime === "node")("startServer({ clusterSize: 3, port: 0 }) returns every node's URL and close() stops them all", async () => {
+      const c = await startServer({ clusterSize: 3, port: 0, password: "pw" });
+      try {
+        expect(c.nodes).toHaveLength(3);
+        for (const u of c.nodes) expect(u).toMatch(/^redis:\/\/:pw@127\.0\.0\.1:\d+$/);
+        expect(c.url).toBe(c.nodes[0]);
+        const io = new Cluster(
+          c.nodes.map((u) => ({ host: "127.0.0.1", port: Number(new URL(u).port) })),
+          { redisOptions: { password: "pw" } },
+        );
+        io.on("error", () => {});
+        await io.set("api:a", "1");
+        await io.set("api:b", "2");
+        expect(await io.mget("{api}x", "{api}y")).toEqual([null, null]);
+        expect(await io.get("api:a")).toBe("1");
+        const info = await io.cluster("INFO");
+        expect(String(info)).toContain("cluster_state:ok");
+        io.disconnect();
+      } finally {
+        await c.close();
+      }
+      const ports = c.nodes.map((u) => Number(new URL(u).port));
+      await expect(RawClient.connect(ports[1]!)).rejects.toThrow(/ECONNREFUSED/);
     }, 30_000);
 
     it("bad --cluster-size / VALKEY_CLUSTER_SIZE values are refused naming the setting", async () => {
