@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import * as z from "zod";
-import { ConfigError, findParam, loadConfig, validateParam } from "../config.js";
+import { CLUSTER_SIZE_MAX, ConfigError, findParam, loadConfig, validateParam } from "../config.js";
 
 // ---------------------------------------------------------------------------------------------------------
 // Durations (compose / Go syntax: "500ms", "2s", "1m30s", "1.5s")
@@ -128,6 +128,16 @@ const valkeyService = z
     maxclients: z.number().int().min(1).meta({ description: "Maximum simultaneous clients (default VALKEY_MAXCLIENTS or 10000)." }).optional(),
     loglevel: z.enum(["debug", "verbose", "notice", "warning", "nothing"]).optional(),
     test_clock: z.boolean().meta({ description: "Start with --test-clock: DEBUG CLOCK GET | ADVANCE ms | SET ms move the server's clock." }).optional(),
+    cluster_size: z
+      .number()
+      .int()
+      .min(0)
+      .max(CLUSTER_SIZE_MAX)
+      .meta({
+        description:
+          "Cluster mode: N shards on ports port .. port+N-1 (docs/cluster.md). Apps get REDIS_CLUSTER_NODES (host:port,...) in their environment and ${VALKEY_CLUSTER_NODES}. 0 (default): one standalone server.",
+      })
+      .optional(),
     flags: z
       .record(z.string().regex(/^[a-z][a-z0-9-]*$/, { error: "flag names are Valkey config parameters, lowercase, without leading --" }), envValue)
       .meta({
@@ -311,6 +321,9 @@ export interface ValkeySpec extends ServiceSpec {
   connectHost: string;
   /** What apps get as ${VALKEY_URL}: redis://[:password@]connectHost:port */
   url: string;
+  /** Cluster mode: shard count (0 = standalone) and every node as host:port (REDIS_CLUSTER_NODES). */
+  clusterSize: number;
+  clusterNodes: string[];
 }
 
 export interface Stack {
@@ -455,6 +468,10 @@ export function resolveManifest(input: unknown, opts: ResolveOptions = {}): Stac
   for (const name of ["databases", "maxclients", "loglevel"]) args.push(`--${name}`, config!.params.get(name)!);
   for (const [, name, value] of flagPairs) if (!firstClass.has(name)) args.push(`--${name}`, value);
   if (v.test_clock) args.push("--test-clock");
+  const clusterSize = v.cluster_size ?? 0;
+  if (clusterSize > 0) args.push("--cluster-size", String(clusterSize));
+  const hostPort = (p: number) => `${connectHost.includes(":") ? `[${connectHost}]` : connectHost}:${p}`;
+  const clusterNodes = Array.from({ length: clusterSize }, (_, i) => hostPort(port + i));
 
   const names = new Set(["valkey", ...Object.keys(apps)]);
   if ("valkey" in apps) problems.push('apps.valkey: the name "valkey" is the server\'s; pick another name');
@@ -477,6 +494,8 @@ export function resolveManifest(input: unknown, opts: ResolveOptions = {}): Stac
     password,
     connectHost,
     url,
+    clusterSize,
+    clusterNodes,
   };
 
   const specs: ServiceSpec[] = [];
@@ -550,8 +569,11 @@ export function resolveManifest(input: unknown, opts: ResolveOptions = {}): Stac
     VALKEY_HOST: connectHost,
     VALKEY_PORT: String(port),
     VALKEY_PASSWORD: password ?? "",
+    VALKEY_CLUSTER_NODES: clusterNodes.join(","),
   };
   for (const s of specs) {
+    // A cluster's node list reaches every app beside its REDIS_URL (an app's own setting wins).
+    if (clusterSize > 0) s.env.REDIS_CLUSTER_NODES ??= "${VALKEY_CLUSTER_NODES}";
     const base = formatPath(["apps", s.name]);
     s.command = interpolate(s.command, vars, `${base}.command`, problems);
     s.cwd = resolve(root, interpolate(s.cwd, vars, `${base}.cwd`, problems));

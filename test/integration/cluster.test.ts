@@ -10,7 +10,7 @@ import { Cluster } from "ioredis";
 import { Cluster as ValkeyCluster } from "iovalkey";
 import { createCluster } from "redis";
 import { Queue, QueueEvents, Worker } from "bullmq";
-import { RUNTIMES, RawClient, spawnServer, type Spawned } from "../helpers/server.js";
+import { RUNTIMES, RawClient, cliCommand, spawnServer, type Spawned } from "../helpers/server.js";
 import { keySlot } from "../../src/cluster/slots.js";
 import { startServer } from "../../src/index.js";
 
@@ -377,6 +377,33 @@ for (const runtime of RUNTIMES) {
       }
       const ports = c.nodes.map((u) => Number(new URL(u).port));
       await expect(RawClient.connect(ports[1]!)).rejects.toThrow(/ECONNREFUSED/);
+    }, 30_000);
+
+    it("`valkey-bun health` passes only when every node answers with cluster_state:ok", async () => {
+      const srv = await spawnServer(runtime, ["--cluster-size", "3"]);
+      const [cmd, pre] = cliCommand(runtime);
+      const health = (port: number) =>
+        run(cmd, [...pre, "health", "--url", `redis://127.0.0.1:${port}`], { env: { ...process.env, NODE_OPTIONS: "" } }).then(
+          (r) => ({ code: 0, out: r.stdout + r.stderr }),
+          (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+        );
+      try {
+        const ports = [...srv.output().matchAll(/redis:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
+        expect(await health(ports[0]!)).toEqual({ code: 0, out: "PONG\n" });
+        // a slot unassigned on the last node: that node says cluster_state:fail, so the cluster is unhealthy
+        const r = await RawClient.connect(ports[2]!);
+        expect(await r.call("CLUSTER", "DELSLOTS", "16383")).toBe("+OK\r\n");
+        expect(await r.call("CLUSTER", "INFO")).toContain("cluster_state:fail\r\n");
+        const bad = await health(ports[0]!);
+        expect(bad.code).toBe(1);
+        expect(bad.out).toContain(`cluster node 127.0.0.1:${ports[2]}: cluster_state:fail`);
+        expect((await health(ports[2]!)).out).toContain("cluster_state:fail");
+        expect(await r.call("CLUSTER", "ADDSLOTS", "16383")).toBe("+OK\r\n");
+        expect((await health(ports[1]!)).code).toBe(0);
+        r.close();
+      } finally {
+        await srv.stop();
+      }
     }, 30_000);
 
     it("bad --cluster-size / VALKEY_CLUSTER_SIZE values are refused naming the setting", async () => {
