@@ -161,6 +161,9 @@ export const CE = {
   fixedTopology: (what: string) =>
     err(`ERR ${what} is not supported: valkey-bun cluster mode has a fixed set of nodes started together`),
   notPrimaryShard: err("ERR Invalid node address specified"),
+  scriptCrossSlot: (cmd: string) => err(`ERR Command '${cmd}' in script attempted to access keys that don't hash to the same slot`),
+  scriptDown: err("ERR Script attempted to execute a command while the cluster is down"),
+  scriptNonLocal: err("ERR Script attempted to access a non local key in a cluster node script"),
   migrateIoError: (what: string) =>
     err(what === "connecting" ? "IOERR error or timeout connecting to the client" : `IOERR error or timeout ${what} to target instance`),
 };

@@ -34,6 +34,18 @@ function present(c: Client, key: Buffer): boolean {
 }
 
 /**
+ * A script's redis.call in cluster mode (Valkey's scriptVerifyClusterState): keys of one call must share a slot
+ * this node serves. (Scripts without flags may touch several local slots, as in Valkey.)
+ */
+export function scriptClusterRefusal(cl: ClusterState, c: Client, e: CommandEntry, argv: Buffer[]): ReplyError | null {
+  const r = clusterRedirect(cl, c, e, argv);
+  if (r === null) return null;
+  if (r === CE.crossSlot) return CE.scriptCrossSlot(e.fullname!);
+  if (r === CE.down) return CE.scriptDown;
+  return CE.scriptNonLocal;
+}
+
+/**
  * Null when the command may run here; otherwise the redirection or error to reply with. EXEC is checked over
  * its queued commands; a command without keys always runs.
  */

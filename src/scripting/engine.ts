@@ -15,6 +15,7 @@ import type { Client } from "../client.js";
 import { Client as ClientClass, type Connection } from "../client.js";
 import type { Server } from "../server.js";
 import { lookupCommand, F, mayReplicate } from "../commands/index.js";
+import { scriptClusterRefusal } from "../cluster/route.js";
 import { REDIS_COMPAT_VERSION, VALKEY_VERSION } from "../version.js";
 import { HOT, COLD } from "./driver.js";
 import { WORKER_SOURCE, SPIN, CAP, M, J } from "./worker.js";
@@ -424,6 +425,10 @@ function hostCall(server: Server, r: Run, args: Buffer[], resp: 2 | 3): Buffer {
   if (bits & F.NOSCRIPT) return errReply("ERR This Valkey command is not allowed from script");
   if (ctx.readOnly && mayReplicate(e)) return errReply("ERR Write commands are not allowed from read-only scripts.");
   const fc = scriptClient(server);
+  if (server.cluster !== null) {
+    const refused = scriptClusterRefusal(server.cluster, fc, e, args);
+    if (refused !== null) return errReply(refused.reply);
+  }
   // The script's commands run as the caller would run them: same db (SELECT inside the script stays inside it).
   if (fc.w.proto !== resp) fc.w.proto = resp;
   fc.user = ctx.caller.user;

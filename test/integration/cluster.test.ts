@@ -123,6 +123,14 @@ for (const runtime of RUNTIMES) {
       expect(await r.call("READONLY")).toBe("+OK\r\n");
       expect(await r.call("READWRITE")).toBe("+OK\r\n");
       expect(await r.call("PING")).toBe("+PONG\r\n"); // and the connection is still fine
+      // scripts: keys a redis.call touches must be local and in one slot
+      expect(await r.call("EVAL", "return redis.call('get', ARGV[1])", "0", far)).toMatch(
+        /^-ERR Script attempted to access a non local key in a cluster node script script: \w+, on @user_script:1\.\r\n$/,
+      );
+      expect(await r.call("EVAL", "return redis.call('mget', ARGV[1], ARGV[2])", "0", a, b)).toMatch(
+        /^-ERR Command 'mget' in script attempted to access keys that don't hash to the same slot script: /,
+      );
+      expect(await r.call("EVAL", "redis.call('set', ARGV[1], 'x'); return redis.call('get', ARGV[2])", "0", a, b)).toBe("$-1\r\n");
     });
 
     it("ioredis Cluster: keys spread over every shard, hash-tag multi-key commands, pipelines and MULTI per slot", async () => {
