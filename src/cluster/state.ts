@@ -30,8 +30,10 @@ export type EndpointType = "ip" | "hostname" | "unknown-endpoint";
 export class ClusterState {
   readonly nodes: ClusterNode[];
   readonly me: ClusterNode;
-  /** Slot -> owning node (null = unassigned). */
+  /** Slot -> owning node (null = unassigned). Change it with setOwner() (keeps the served-slot count). */
   readonly owner: Array<ClusterNode | null> = new Array<ClusterNode | null>(SLOTS).fill(null);
+  /** Slots with an owner: the gate reads cluster_state on every keyed command, so it is kept, not counted. */
+  private served = 0;
   readonly migrating = new Map<number, ClusterNode>();
   readonly importing = new Map<number, ClusterNode>();
   currentEpoch: number;
@@ -59,7 +61,7 @@ export class ClusterState {
     this.currentEpoch = currentEpoch;
     for (const o of owners) {
       const n = this.byId(o.id)!;
-      for (const [a, b] of o.ranges) for (let s = a; s <= b; s++) this.owner[s] = n;
+      for (const [a, b] of o.ranges) for (let s = a; s <= b; s++) this.setOwner(s, n);
     }
   }
 
@@ -86,15 +88,20 @@ export class ClusterState {
     return out;
   }
 
+  setOwner(slot: number, n: ClusterNode | null): void {
+    const was = this.owner[slot] ?? null;
+    if (was === null && n !== null) this.served++;
+    else if (was !== null && n === null) this.served--;
+    this.owner[slot] = n;
+  }
+
   assigned(): number {
-    let k = 0;
-    for (let s = 0; s < SLOTS; s++) if (this.owner[s] !== null) k++;
-    return k;
+    return this.served;
   }
 
   /** cluster_state: ok when every slot is served (cluster-require-full-coverage yes, Valkey's default). */
   get ok(): boolean {
-    return this.assigned() === SLOTS;
+    return this.served === SLOTS;
   }
 
   /** Nodes that serve at least one slot (cluster_size). */
@@ -133,7 +140,7 @@ export class ClusterState {
       if (cur !== null && cur.configEpoch >= m.configEpoch) continue;
       // A node importing a slot keeps serving it with ASKING until it is told SETSLOT NODE itself.
       if (this.importing.has(s) && n !== this.me) continue;
-      this.owner[s] = n;
+      this.setOwner(s, n);
       if (this.migrating.get(s) === n) this.migrating.delete(s);
     }
   }

@@ -166,10 +166,10 @@ function assignSlots(c: Client, cl: ClusterState, list: number[], add: boolean):
   }
   for (const s of list) {
     if (add) {
-      cl.owner[s] = cl.me;
+      cl.setOwner(s, cl.me);
       // ADDSLOTS on a slot being imported closes the import (clusterAddSlot clears importing_slots_from).
       cl.importing.delete(s);
-    } else cl.owner[s] = null;
+    } else cl.setOwner(s, null);
   }
   if (add) cl.announce(list);
   c.w.ok();
@@ -178,7 +178,7 @@ function assignSlots(c: Client, cl: ClusterState, list: number[], add: boolean):
 // CLUSTER FLUSHSLOTS
 function flushslots(c: Client, _argv: Buffer[], cl: ClusterState): void {
   if (c.server.store.dbs[0]!.size !== 0) throw errorText("ERR DB must be empty to perform CLUSTER FLUSHSLOTS.");
-  for (let s = 0; s < SLOTS; s++) if (cl.owner[s] === cl.me) cl.owner[s] = null;
+  for (let s = 0; s < SLOTS; s++) if (cl.owner[s] === cl.me) cl.setOwner(s, null);
   c.w.ok();
 }
 
@@ -289,7 +289,7 @@ function setslot(c: Client, argv: Buffer[], cl: ClusterState): void {
     cl.importing.delete(slot);
   } else {
     if (keysIn(c, slot).size === 0) cl.migrating.delete(slot);
-    cl.owner[slot] = n!;
+    cl.setOwner(slot, n!);
     if (n === cl.me && cl.importing.has(slot)) {
       // A manually migrated slot gets a new config epoch so the new owner wins everywhere (Valkey does the same).
       if (cl.bumpEpoch()) c.server.log("notice", `ConfigEpoch updated after importing slot ${slot}`);
