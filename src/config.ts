@@ -831,6 +831,9 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const size = sizeRaw === undefined || sizeRaw === "" ? 0 : clusterNumber(sizeRaw, sizeSource, clusterSizeSchema, `must be a whole number from 0 (standalone) to ${CLUSTER_SIZE_MAX}`);
   const baseRaw = cluster["cluster-port-base"];
   const portBase = baseRaw === undefined ? null : clusterNumber(baseRaw, "--cluster-port-base", portSchema, "must be a port number from 0 to 65535");
+  if (size === 0 && params.get("cluster-enabled") === "yes") {
+    throw new ConfigError("cluster-enabled yes: a lone node cannot join a cluster here; start a whole cluster with --cluster-size N (or VALKEY_CLUSTER_SIZE)");
+  }
   return {
     params,
     configFile: file ? resolve(file) : null,

@@ -25,6 +25,22 @@ function keysOf(e: CommandEntry, argv: Buffer[]): KeyRef[] {
   return getKeysFromCommand(e, argv);
 }
 
+/** argv index of a command's one fixed-position key (GET, SET, HSET, ...), or -1: the gate's fast path. */
+const fixedKey = new WeakMap<CommandEntry, number>();
+function fixedKeyPos(e: CommandEntry): number {
+  let p = fixedKey.get(e);
+  if (p === undefined) {
+    const k = e.keys;
+    const s = k !== undefined && k.length === 1 ? k[0]! : undefined;
+    p =
+      s !== undefined && typeof s.begin === "number" && s.keynum === undefined && (s.range ?? [0])[0] === 0 && !s.flags.includes("INCOMPLETE") && !s.flags.includes("NOT_KEY")
+        ? s.begin
+        : -1;
+    fixedKey.set(e, p);
+  }
+  return p;
+}
+
 function present(c: Client, key: Buffer): boolean {
   const db = c.server.store.dbs[0]!;
   const k = key.toString("latin1");
@@ -61,6 +77,11 @@ export function clusterRedirect(cl: ClusterState, c: Client, e: CommandEntry, ar
     asking.delete(c);
   } else {
     if (e.keys === undefined || e.keys.length === 0) return null;
+    // Fast path: one key in a slot this node serves, no slot moving.
+    const pos = fixedKeyPos(e);
+    if (pos > 0 && pos < argv.length && cl.migrating.size === 0 && cl.importing.size === 0 && cl.owner[keySlot(argv[pos]!)] === cl.me && cl.ok) {
+      return null;
+    }
     cmds = [{ entry: e, argv }];
   }
   let slot = -1;

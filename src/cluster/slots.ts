@@ -29,9 +29,22 @@ export function keySlot(key: Uint8Array): number {
   return crc16(key, s + 1, e) & 0x3fff;
 }
 
-/** keySlot of a latin1 key string (the store's key form). */
+/** keySlot of a latin1 key string (the store's key form), without copying it to bytes (runs per new key). */
 export function keySlotOf(key: string): number {
-  return keySlot(Buffer.from(key, "latin1"));
+  const n = key.length;
+  let start = 0;
+  let end = n;
+  const s = key.indexOf("{");
+  if (s !== -1) {
+    const e = key.indexOf("}", s + 1);
+    if (e !== -1 && e !== s + 1) {
+      start = s + 1;
+      end = e;
+    }
+  }
+  let crc = 0;
+  for (let i = start; i < end; i++) crc = ((crc << 8) & 0xffff) ^ TABLE[((crc >> 8) ^ key.charCodeAt(i)) & 0xff]!;
+  return crc & 0x3fff;
 }
 
 /**

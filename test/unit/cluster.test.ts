@@ -2,7 +2,7 @@
 // slot split, SORT's pattern slot, the slot-indexed keyspace, config and manifest settings.
 
 import { describe, expect, it } from "vitest";
-import { crc16, keySlot, patternSlot, splitSlots } from "../../src/cluster/slots.js";
+import { crc16, keySlot, keySlotOf, patternSlot, splitSlots } from "../../src/cluster/slots.js";
 import { SlotIndexedMap } from "../../src/cluster/keyindex.js";
 import { loadConfig } from "../../src/config.js";
 import { resolveManifest } from "../../src/stack/manifest.js";
@@ -24,6 +24,13 @@ describe("key slots", () => {
     expect(keySlot(b("{}a"))).toBe(crc16(b("{}a")) & 16383); // empty tag: the whole key
     expect(keySlot(b("a{b"))).toBe(crc16(b("a{b")) & 16383); // no closing brace
     expect(keySlot(b("{a}{b}"))).toBe(keySlot(b("a"))); // first tag only
+  });
+  it("the string form (store keys, latin1) gives the same slot as the bytes", () => {
+    for (const k of ["", "a", "{a}b", "x{}y", "{", "}{a}", "caf\u00e9{\u00ff\u0000}", "\u00e9\u00e8"]) expect(keySlotOf(k)).toBe(keySlot(b(k)));
+    for (let i = 0; i < 200; i++) {
+      const k = String.fromCharCode(...Array.from({ length: i % 13 }, (_, j) => (i * 31 + j * 17) % 256));
+      expect(keySlotOf(k)).toBe(keySlot(b(k)));
+    }
   });
   it("SORT BY/GET patterns: a slot only when every key they form shares it", () => {
     expect(patternSlot(b("w_*"))).toBe(-1);
