@@ -390,7 +390,7 @@ function links(c: Client, _argv: Buffer[], cl: ClusterState): void {
       w.bulk("create-time");
       w.integer(cl.createdAt);
       w.bulk("events");
-      w.bulk(direction === "to" ? "r" : "r");
+      w.bulk("r");
       w.bulk("send-buffer-allocated");
       w.integer(0);
       w.bulk("send-buffer-used");
@@ -399,8 +399,8 @@ function links(c: Client, _argv: Buffer[], cl: ClusterState): void {
   }
 }
 
+/** CLUSTER HELP as Valkey 8 words it, less SLOT-STATS (not implemented). */
 const HELP = [
-  "CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
   "COUNTKEYSINSLOT <slot>",
   "    Return the number of keys in <slot>.",
   "GETKEYSINSLOT <slot> <count>",
@@ -456,14 +456,11 @@ const HELP = [
   "LINKS",
   "    Return information about all network links between this node and its peers.",
   "    Output format is an array where each array element is a map containing attributes of a link",
-  "HELP",
-  "    Print this help.",
 ];
 
 // CLUSTER HELP
 function help(c: Client): void {
-  c.w.array(HELP.length);
-  for (const line of HELP) c.w.simple(line);
+  c.w.help("CLUSTER", HELP);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -119,6 +119,9 @@ for (const runtime of RUNTIMES) {
       expect(await r.call("CLUSTER", "REPLICATE", "abc")).toBe("-ERR Unknown node abc\r\n");
       expect(await r.call("CLUSTER", "COUNT-FAILURE-REPORTS", "abc")).toBe("-ERR Unknown node abc\r\n");
       expect(await r.call("CLUSTER", "MEET", "127.0.0.1", "1")).toMatch(/^-ERR CLUSTER MEET is not supported: /);
+      const help = await r.call("CLUSTER", "HELP");
+      expect(help.startsWith("*58\r\n+CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+COUNTKEYSINSLOT <slot>\r\n")).toBe(true);
+      expect(help.endsWith("+LINKS\r\n+    Return information about all network links between this node and its peers.\r\n+    Output format is an array where each array element is a map containing attributes of a link\r\n+HELP\r\n+    Print this help.\r\n")).toBe(true);
       expect(await r.call("CLUSTER", "FOO")).toBe("-ERR unknown subcommand 'FOO'. Try CLUSTER HELP.\r\n");
       expect(await r.call("READONLY")).toBe("+OK\r\n");
       expect(await r.call("READWRITE")).toBe("+OK\r\n");
