@@ -352,7 +352,7 @@ for (const runtime of RUNTIMES) {
         expect(await r.call("GET", far)).toBe(`-MOVED ${keySlot(Buffer.from(far))} valkey.test:${ports[1]}\r\n`);
         r.close();
       } finally {
-        await srv.stop();
+        expect(await srv.stop("SIGTERM")).toBe(0); // SIGTERM stops every shard, exit 0
       }
       const other = await spawnServer(runtime, ["--cluster-size", "1", "--cluster-announce-ip", "10.1.2.3"]);
       try {
@@ -361,7 +361,7 @@ for (const runtime of RUNTIMES) {
         expect(await r.call("CLUSTER", "NODES")).toContain(` 10.1.2.3:${other.port}@`);
         r.close();
       } finally {
-        await other.stop();
+        expect(await other.stop("SIGINT")).toBe(0);
       }
     }, 30_000);
 
