@@ -276,11 +276,13 @@ function setslot(c: Client, argv: Buffer[], cl: ClusterState): void {
     if (cl.owner[slot] === cl.me && n !== cl.me && keysIn(c, slot).size !== 0) throw CE.stillHoldKeys(slot);
     opt = 5;
   } else throw CE.setslotSyntax;
-  for (let i = opt; i < argv.length; ) {
-    if (token(argv[i]!) !== "timeout") throw errorText("ERR Unrecognized SETSLOT option");
+  // Valkey 8.0 reads TIMEOUT and skips any other word after the action.
+  for (let i = opt; i < argv.length; i++) {
+    if (token(argv[i]!) !== "timeout") continue;
     if (i + 1 >= argv.length) throw errorText("ERR Missing timeout value");
-    if (int(argv[i + 1]!) < 0) throw errorText("ERR Invalid timeout value");
-    i += 2;
+    const t = parseI64(argv[++i]!);
+    if (t === null) throw errorText("ERR timeout is not an integer or out of range");
+    if (t < 0) throw errorText("ERR timeout is negative");
   }
   if (action === "migrating") cl.migrating.set(slot, n!);
   else if (action === "importing") cl.importing.set(slot, n!);
