@@ -6,7 +6,9 @@ import type { Client } from "../client.js";
 import type { CommandEntry } from "../commands/types.js";
 import { getKeysFromCommand, getKeysUsingKeySpecs, type KeyRef } from "../commands/keyspecs.js";
 import { CE, type ReplyError } from "../errors.js";
-import { keySlot } from "./slots.js";
+import { keySlot, keySlotOf } from "./slots.js";
+import { blockedKeys, unblockWithError } from "../blocking.js";
+import type { Server } from "../server.js";
 import type { ClusterNode, ClusterState } from "./state.js";
 
 /** Clients that sent ASKING: their next command may touch a slot this node is importing. */
@@ -47,6 +49,27 @@ function present(c: Client, key: Buffer): boolean {
   if (!db.keys.has(k)) return false;
   const at = db.expires.get(k);
   return at === undefined || at > c.server.store.now;
+}
+
+/**
+ * After slots change owner: clients blocked on a key this node no longer serves (and does not import) get
+ * -MOVED to the new owner, or -CLUSTERDOWN, instead of waiting for a write that cannot come here (Valkey's
+ * clusterRedirectBlockedClientIfNeeded).
+ */
+export function redirectBlocked(cl: ClusterState, server: Server): void {
+  if (server.blockedCount === 0) return;
+  for (const c of [...server.clients.values()]) {
+    const key = blockedKeys(c)[0];
+    if (key === undefined) continue;
+    if (!cl.ok) {
+      unblockWithError(c, CE.down.reply);
+      continue;
+    }
+    const slot = keySlotOf(key);
+    const n = cl.owner[slot] ?? null;
+    if (n === cl.me || cl.importing.has(slot)) continue;
+    unblockWithError(c, n === null ? CE.unbound.reply : CE.moved(slot, cl.endpoint(n), n.port).reply);
+  }
 }
 
 /**

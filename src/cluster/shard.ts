@@ -10,6 +10,7 @@ import { Clock } from "../store.js";
 import { publish } from "../commands/pubsub.js";
 import { ClusterState, type BusMessage, type ClusterNode, type EndpointType } from "./state.js";
 import { indexBySlot } from "./keyindex.js";
+import { redirectBlocked } from "./route.js";
 
 export interface ShardData {
   params: Array<[string, string]>;
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
     if (m.t === "topology") {
       const cl = new ClusterState(m.nodes, m.myId, m.owners, m.currentEpoch, (msg) => send({ t: "bus", msg }));
       cl.preferredEndpoint = () => server.param("cluster-preferred-endpoint-type") as EndpointType;
+      cl.onTopologyChange = () => redirectBlocked(cl, server);
       server.cluster = cl;
       send({ t: "ready" });
     } else if (m.t === "bus") {

@@ -41,6 +41,9 @@ export class ClusterState {
   messagesReceived = 0;
   /** Wall-clock ms of the last message from each node (CLUSTER NODES pong-recv). */
   readonly createdAt = Date.now();
+  /** Called after slots change owner here (the shard redirects clients blocked on keys it no longer serves). */
+  onTopologyChange: () => void = () => {};
+
   /** cluster-preferred-endpoint-type, read live (CONFIG SET applies at once, as in Valkey). */
   preferredEndpoint: () => EndpointType = () => "ip";
 
@@ -143,6 +146,7 @@ export class ClusterState {
       this.setOwner(s, n);
       if (this.migrating.get(s) === n) this.migrating.delete(s);
     }
+    this.onTopologyChange();
   }
 
   /** clusterBumpConfigEpochWithoutConsensus: a new config epoch for this node when it has not the highest. */

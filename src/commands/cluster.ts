@@ -172,6 +172,7 @@ function assignSlots(c: Client, cl: ClusterState, list: number[], add: boolean):
     } else cl.setOwner(s, null);
   }
   if (add) cl.announce(list);
+  else cl.onTopologyChange();
   c.w.ok();
 }
 
@@ -179,6 +180,7 @@ function assignSlots(c: Client, cl: ClusterState, list: number[], add: boolean):
 function flushslots(c: Client, _argv: Buffer[], cl: ClusterState): void {
   if (c.server.store.dbs[0]!.size !== 0) throw errorText("ERR DB must be empty to perform CLUSTER FLUSHSLOTS.");
   for (let s = 0; s < SLOTS; s++) if (cl.owner[s] === cl.me) cl.setOwner(s, null);
+  cl.onTopologyChange();
   c.w.ok();
 }
 
@@ -298,6 +300,7 @@ function setslot(c: Client, argv: Buffer[], cl: ClusterState): void {
       cl.importing.delete(slot);
     }
     if (n === cl.me) cl.announce([slot]);
+    else cl.onTopologyChange();
   }
   c.w.ok();
 }

@@ -216,6 +216,21 @@ for (const runtime of RUNTIMES) {
       expect(await dst.call("CLUSTER", "INFO")).toContain("cluster_my_epoch:4\r\n");
     });
 
+    it("a client blocked on a key whose slot moves away gets -MOVED to the new owner", async () => {
+      const n0 = await raw(0);
+      const n1 = await raw(1);
+      const blocked = await raw(0);
+      const id1 = (await n1.call("CLUSTER", "MYID")).split("\r\n")[1]!;
+      const key = keyIn(0, 5460, "blk");
+      const slot = keySlot(Buffer.from(key));
+      blocked.send("BLPOP", key, "0");
+      expect(await blocked.silent(150)).toBe(true);
+      expect(await n1.call("CLUSTER", "SETSLOT", String(slot), "NODE", id1)).toBe("+OK\r\n");
+      expect(await n0.call("CLUSTER", "SETSLOT", String(slot), "NODE", id1)).toBe("+OK\r\n");
+      expect(await blocked.read()).toBe(`-MOVED ${slot} 127.0.0.1:${ports[1]}\r\n`);
+      expect(await blocked.call("PING")).toBe("+PONG\r\n");
+    });
+
     it("PUBLISH reaches subscribers on every shard; SSUBSCRIBE/SPUBLISH are slot-owned", async () => {
       const sub = await raw(2);
       expect(await sub.call("SUBSCRIBE", "news")).toBe("*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n");
