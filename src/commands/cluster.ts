@@ -578,7 +578,8 @@ async function sendAll(host: string, port: number, cmds: Array<Array<string | Bu
       resolve({ io, replies });
     };
     const t = setTimeout(() => done(phase), timeout);
-    sock.on("error", () => done(phase));
+    // A refused connection shows up at the first write in Valkey (non-blocking connect); a connect timeout is its own.
+    sock.on("error", () => done(phase === "connecting" ? "writing" : phase));
     sock.on("connect", () => {
       phase = "writing";
       const parts: Buffer[] = [];

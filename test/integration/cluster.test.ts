@@ -432,6 +432,43 @@ for (const runtime of RUNTIMES) {
       }
     }, 30_000);
 
+    it("a standalone server: CLUSTER and ASKING say cluster support is disabled; MIGRATE moves keys with RESTORE", async () => {
+      const a = await spawnServer(runtime, []);
+      const b = await spawnServer(runtime, ["--requirepass", "pw"]);
+      try {
+        const r = await RawClient.connect(a.port);
+        expect(await r.call("CLUSTER", "INFO")).toBe("-ERR This instance has cluster support disabled\r\n");
+        expect(await r.call("CLUSTER", "KEYSLOT", "x")).toBe("-ERR This instance has cluster support disabled\r\n");
+        expect(await r.call("ASKING")).toBe("-ERR This instance has cluster support disabled\r\n");
+        expect(await r.call("READONLY")).toBe("+OK\r\n");
+        expect(await r.call("INFO", "cluster")).toContain("cluster_enabled:0\r\n");
+        expect(await r.call("RPUSH", "l", "a", "b")).toBe(":2\r\n");
+        expect(await r.call("SET", "s", "v", "PX", "100000")).toBe("+OK\r\n");
+        expect(await r.call("MIGRATE", "127.0.0.1", String(b.port), "", "3", "5000", "AUTH", "pw", "KEYS", "l", "s", "missing")).toBe("+OK\r\n");
+        expect(await r.call("EXISTS", "l", "s")).toBe(":0\r\n");
+        expect(await r.call("MIGRATE", "127.0.0.1", String(b.port), "l", "3", "5000")).toBe("+NOKEY\r\n");
+        expect(await r.call("SET", "x", "1")).toBe("+OK\r\n");
+        expect(await r.call("MIGRATE", "127.0.0.1", String(b.port), "x", "0", "5000")).toBe(
+          "-ERR Target instance replied with error: NOAUTH Authentication required.\r\n",
+        );
+        expect(await r.call("GET", "x")).toBe("$1\r\n1\r\n"); // kept: the target refused it
+        expect(await r.call("MIGRATE", "127.0.0.1", "1", "x", "0", "1000")).toBe("-IOERR error or timeout writing to target instance\r\n");
+        expect(await r.call("MIGRATE", "127.0.0.1", String(b.port), "x", "0", "5000", "KEYS", "x")).toBe(
+          "-ERR When using MIGRATE KEYS option, the key argument must be set to the empty string\r\n",
+        );
+        const t = await RawClient.connect(b.port);
+        expect(await t.call("AUTH", "pw")).toBe("+OK\r\n");
+        expect(await t.call("SELECT", "3")).toBe("+OK\r\n");
+        expect(await t.call("LRANGE", "l", "0", "-1")).toBe("*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+        expect(Number((await t.call("PTTL", "s")).slice(1))).toBeGreaterThan(90_000);
+        r.close();
+        t.close();
+      } finally {
+        await a.stop();
+        await b.stop();
+      }
+    }, 30_000);
+
     it("bad --cluster-size / VALKEY_CLUSTER_SIZE values are refused naming the setting", async () => {
       await expect(spawnServer(runtime, ["--cluster-size", "x"])).rejects.toThrow(/invalid --cluster-size: 'x' — must be a whole number from 0 \(standalone\) to 64/);
       await expect(spawnServer(runtime, [], { VALKEY_CLUSTER_SIZE: "-1" })).rejects.toThrow(/invalid VALKEY_CLUSTER_SIZE: '-1'/);
