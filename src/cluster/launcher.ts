@@ -124,7 +124,8 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
         waiters.get(s)!.delete(m.t);
         w(m);
       }
-      if (m.t === "bus") {
+      if (m.t === "failed") s.stopped = true; // it could not listen: startCluster reports why, not its exit
+      else if (m.t === "bus") {
         for (const o of shards) if (o !== s && !o.stopped) o.worker.postMessage({ t: "bus", msg: m.msg } satisfies ToShard);
       } else if (m.t === "log") log(m.line);
       else if (m.t === "shutdown") void stopAll(0, `SHUTDOWN on shard ${i} (port ${s.port})`);
@@ -133,8 +134,9 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       log(`valkey-bun: cluster shard ${i} (port ${s.port}) failed: ${(e as Error)?.stack ?? e}`);
     });
     worker.on("exit", (code) => {
+      const known = s.stopped;
       s.stopped = true;
-      if (stopping) return;
+      if (stopping || known) return;
       const reason = `cluster shard ${i} (port ${s.port}) exited unexpectedly (code ${code}); stopping the whole cluster`;
       log(`valkey-bun: ${reason}`);
       void stopAll(1, reason);

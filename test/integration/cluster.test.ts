@@ -5,6 +5,7 @@
 
 import { execFile, spawnSync } from "node:child_process";
 import { promisify } from "node:util";
+import { createServer, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cluster } from "ioredis";
 import { Cluster as ValkeyCluster } from "iovalkey";
@@ -468,6 +469,23 @@ for (const runtime of RUNTIMES) {
         await b.stop();
       }
     }, 30_000);
+
+    it("a shard port in use: no cluster starts, exit 1 naming the port", async () => {
+      const blocker = createServer();
+      await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
+      const taken = (blocker.address() as AddressInfo).port;
+      try {
+        const err = await spawnServer(runtime, ["--port", String(taken - 1), "--bind", "127.0.0.1", "--cluster-size", "2"]).then(
+          (s) => s.stop().then(() => "started"),
+          (e: Error) => e.message,
+        );
+        // taken - 1 may itself be busy on a shared machine; either way it is a port-in-use refusal
+        expect(err).toMatch(/exited with 1: valkey-bun: cannot start the cluster: port \d+ is already in use/);
+        expect(err).not.toContain("exited unexpectedly");
+      } finally {
+        blocker.close();
+      }
+    });
 
     it("bad --cluster-size / VALKEY_CLUSTER_SIZE values are refused naming the setting", async () => {
       await expect(spawnServer(runtime, ["--cluster-size", "x"])).rejects.toThrow(/invalid --cluster-size: 'x' — must be a whole number from 0 \(standalone\) to 64/);
