@@ -67,7 +67,10 @@ describe("slot-indexed keyspace", () => {
     const m = new SlotIndexedMap();
     const e = {} as Entry;
     m.set("{x}1", e).set("{x}2", e).set("{x}2", e).set("y", e);
-    expect([...m.keysInSlot(keySlot(b("x")))]).toEqual(["{x}1", "{x}2"]);
+    expect([...m.keysInSlot(keySlot(b("x")))]).toEqual(["{x}1", "{x}2"]); // built on first use
+    m.set("{x}3", e).set("{x}3", e);
+    expect([...m.keysInSlot(keySlot(b("x")))]).toEqual(["{x}1", "{x}2", "{x}3"]); // then kept
+    m.delete("{x}3");
     m.delete("{x}1");
     expect(m.keysInSlot(keySlot(b("x"))).size).toBe(1);
     m.clear();
