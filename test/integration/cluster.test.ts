@@ -196,9 +196,18 @@ for (const runtime of RUNTIMES) {
       expect(await dst.call("ASKING")).toBe("+OK\r\n");
       expect(await dst.call("GET", `{${tag}}a`)).toBe("$1\r\n1\r\n");
       expect(await dst.call("GET", `{${tag}}a`)).toMatch(/^-MOVED /); // ASKING lasts one command
-      // ioredis follows ASK on its own
+      // ioredis, node-redis and iovalkey follow ASK on their own (their slot maps still say the source)
       const c = ioCluster();
       expect(await c.get(`{${tag}}a`)).toBe("1");
+      const nr = createCluster({ rootNodes: [{ url: `redis://127.0.0.1:${ports[0]}` }] });
+      nr.on("error", () => {});
+      await nr.connect();
+      closers.push(() => nr.close());
+      const vk = new ValkeyCluster([{ host: "127.0.0.1", port: ports[0]! }]);
+      vk.on("error", () => {});
+      closers.push(() => vk.disconnect());
+      expect(await nr.get(`{${tag}}a`)).toBe("1");
+      expect(await vk.get(`{${tag}}a`)).toBe("1");
       expect(await src.call("MIGRATE", "127.0.0.1", String(ports[1]), `{${tag}}b`, "0", "5000", "COPY")).toBe("+OK\r\n");
       expect(await src.call("MIGRATE", "127.0.0.1", String(ports[1]), `{${tag}}b`, "0", "5000")).toBe(
         "-ERR Target instance replied with error: BUSYKEY Target key name already exists.\r\n",
@@ -213,7 +222,12 @@ for (const runtime of RUNTIMES) {
       const third = await raw(2);
       for (let i = 0; i < 50 && !(await third.call("GET", `{${tag}}a`)).includes(String(ports[1])); i++) await new Promise((r) => setTimeout(r, 20));
       expect(await third.call("GET", `{${tag}}a`)).toBe(`-MOVED ${slot} 127.0.0.1:${ports[1]}\r\n`);
+      // and MOVED after the slot changed hands: each client updates its map and reads from the new owner
       expect(await c.get(`{${tag}}b`)).toBe("2");
+      expect(await nr.get(`{${tag}}b`)).toBe("2");
+      expect(await vk.get(`{${tag}}b`)).toBe("2");
+      await nr.set(`{${tag}}c`, "3");
+      expect(await dst.call("GET", `{${tag}}c`)).toBe("$1\r\n3\r\n");
       expect(await dst.call("CLUSTER", "INFO")).toContain("cluster_my_epoch:4\r\n");
     });
 
@@ -247,6 +261,15 @@ for (const runtime of RUNTIMES) {
       const p2 = await raw(2);
       expect(await p2.call("SPUBLISH", ch, "m")).toBe(":1\r\n");
       expect(await ssub.read()).toBe(`*3\r\n$8\r\nsmessage\r\n$${ch.length}\r\n${ch}\r\n$1\r\nm\r\n`);
+      // node-redis: sharded pub/sub routed to the channel's node
+      const nr = createCluster({ rootNodes: [{ url: `redis://127.0.0.1:${ports[0]}` }] });
+      nr.on("error", () => {});
+      await nr.connect();
+      closers.push(() => nr.close());
+      const sgot = new Promise<string>((resolve) => void nr.sSubscribe(ch, (m: string) => resolve(m)));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await nr.sPublish(ch, "sharded")).toBe(2); // this subscriber and the raw one above
+      expect(await sgot).toBe("sharded");
       // ioredis Cluster: subscriber and publisher on whatever nodes it picks
       const c = ioCluster();
       const s = c.duplicate();
