@@ -108,3 +108,44 @@ describe("cluster settings", () => {
     expect(() => resolveManifest({ valkey: { cluster_size: -1 } }, { env: {}, file: "stack.json", root: "/project" })).toThrow(/cluster_size/);
   });
 });
+
+describe("cluster state: slot claims relayed between shards", async () => {
+  const { ClusterState } = await import("../../src/cluster/state.js");
+  const node = (i: number) => ({ id: `${i}`.repeat(40), shardId: "s".repeat(40), ip: "127.0.0.1", hostname: "", port: 7000 + i, cport: 17000 + i, configEpoch: i + 1 });
+  const make = () => {
+    const nodes = [node(0), node(1), node(2)];
+    const sent: unknown[] = [];
+    const owners = nodes.map((n, i) => ({ id: n.id, ranges: [splitSlots(3)[i]!] }));
+    return { cl: new ClusterState(nodes, nodes[0]!.id, owners, 3, (m) => sent.push(m)), nodes, sent };
+  };
+  it("a claim with a newer config epoch moves the slot; an older one does not", () => {
+    const { cl, nodes } = make();
+    expect(cl.ok).toBe(true);
+    cl.applyClaim({ t: "claim", owner: nodes[1]!.id, slots: [10], configEpoch: 1, currentEpoch: 3 });
+    expect(cl.owner[10]).toBe(nodes[0]); // epoch 1 is not newer than the owner's 1
+    cl.applyClaim({ t: "claim", owner: nodes[1]!.id, slots: [10], configEpoch: 4, currentEpoch: 4 });
+    expect(cl.owner[10]).toBe(nodes[1]);
+    expect(cl.currentEpoch).toBe(4);
+    expect(nodes[1]!.configEpoch).toBe(4);
+  });
+  it("a migrating slot stops migrating once its new owner claims it; an importing slot waits for SETSLOT NODE", () => {
+    const { cl, nodes } = make();
+    cl.migrating.set(20, nodes[2]!);
+    cl.applyClaim({ t: "claim", owner: nodes[2]!.id, slots: [20], configEpoch: 5, currentEpoch: 5 });
+    expect(cl.migrating.has(20)).toBe(false);
+    cl.importing.set(6000, nodes[1]!);
+    cl.applyClaim({ t: "claim", owner: nodes[2]!.id, slots: [6000], configEpoch: 9, currentEpoch: 9 });
+    expect(cl.owner[6000]).toBe(nodes[1]);
+  });
+  it("bumpEpoch gives this node the highest epoch once; announce sends its claim to the parent", () => {
+    const { cl, sent } = make();
+    expect(cl.bumpEpoch()).toBe(true);
+    expect(cl.me.configEpoch).toBe(4);
+    expect(cl.bumpEpoch()).toBe(false);
+    cl.announce([1, 2]);
+    expect(sent).toEqual([{ t: "claim", owner: cl.me.id, slots: [1, 2], configEpoch: 4, currentEpoch: 4 }]);
+    cl.setOwner(5, null);
+    expect(cl.ok).toBe(false);
+    expect(cl.infoText()).toContain("cluster_state:fail\r\ncluster_slots_assigned:16383\r\n");
+  });
+});
