@@ -9,7 +9,8 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 await build({
-  entryPoints: [join(ROOT, "src", "cli.ts")],
+  // The cluster shard is a worker thread entry of its own (dist/cluster/shard.js).
+  entryPoints: [join(ROOT, "src", "cli.ts"), join(ROOT, "src", "cluster", "shard.ts")],
   outdir: join(ROOT, "dist"),
   bundle: true,
   splitting: true,

@@ -161,6 +161,21 @@ export function unblockClient(c: Client, withError: boolean): boolean {
   return true;
 }
 
+/** End the wait with an error reply (cluster mode: the key's slot moved to another node). */
+export function unblockWithError(c: Client, text: string): boolean {
+  const st = detach(c);
+  if (st === null) return false;
+  c.w.error(text);
+  c.server.stats.errorReply(text);
+  resumeLater(c);
+  return true;
+}
+
+/** The keys a blocked client waits on (none when it is not blocked). */
+export function blockedKeys(c: Client): readonly string[] {
+  return (c.blocked as BlockState | null)?.keys ?? [];
+}
+
 /** Disconnect hook: leave no trace. */
 export function forgetBlocked(c: Client): void {
   detach(c);

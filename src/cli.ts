@@ -22,10 +22,11 @@ Usage:
 
 Flags are redis-server's: --port 6380 --bind 127.0.0.1 --requirepass secret --databases 4
   --maxclients 100 --loglevel warning --protected-mode no --save '' --appendonly no ...
+  --cluster-size N [--cluster-port-base P]   a cluster of N shards on ports P.. (default: --port) (docs/cluster.md)
   (any Valkey config parameter works as --name value; --test-clock exposes DEBUG CLOCK for tests)
 
 Environment (a .env file in the working directory is read too; real environment wins, flags win over both):
-  VALKEY_HOST VALKEY_PORT VALKEY_PASSWORD VALKEY_DBCOUNT VALKEY_MAXCLIENTS VALKEY_LOGLEVEL
+  VALKEY_HOST VALKEY_PORT VALKEY_PASSWORD VALKEY_DBCOUNT VALKEY_MAXCLIENTS VALKEY_LOGLEVEL VALKEY_CLUSTER_SIZE
 
 Data lives in memory only: nothing is ever written to disk.`;
 
@@ -97,6 +98,11 @@ async function serve(all: string[]): Promise<number> {
       `valkey-bun: persistence directive '${d}'${config.persistenceDirectives.length > 1 ? " (and others)" : ""} accepted; this server keeps data in memory only and never writes to disk`,
     );
   }
+  const runtime = runtimeLabel();
+  if ((config.cluster?.size ?? 0) > 0) {
+    const { serveCluster } = await import("./cluster/launcher.js");
+    return serveCluster(config, (urls) => `valkey-bun ${VERSION} cluster of ${urls.length} shards ready on ${urls.join(" ")} (${runtime}, pid ${process.pid})`);
+  }
   let running;
   try {
     running = await listen({ config, log });
@@ -137,7 +143,6 @@ async function serve(all: string[]): Promise<number> {
     running.server.onShutdown = () => void stop("Received SHUTDOWN");
     watchParent(() => void stop("The process that started this server is gone"), parentPid);
   });
-  const runtime = runtimeLabel();
   if (cfg.loglevel(config) !== "nothing") {
     const unix = cfg.unixsocket(config);
     console.log(

@@ -449,6 +449,19 @@ export const PARAMS: ParamDef[] = [
   bool("enable-debug-assert", "no", { hidden: true, immutable: true, inert: true }),
   bool("use-exit-on-panic", "no", { hidden: true, immutable: true, inert: true }),
   int("watchdog-period", 0, 0n, INT_MAX, { hidden: true, inert: true }),
+  // cluster mode (--cluster-size N, src/cluster/): what addresses the nodes report, and the settings a
+  // docker-compose recipe passes that have nothing to shape here (no bus, no failover, no nodes.conf)
+  strp("cluster-announce-ip", "", { emptyIsNull: true }),
+  strp("cluster-announce-hostname", "", { emptyIsNull: true }),
+  en("cluster-preferred-endpoint-type", "ip", ["ip", "hostname", "unknown-endpoint"]),
+  strp("cluster-config-file", "nodes.conf", { immutable: true, inert: true }),
+  int("cluster-node-timeout", 15000, 0n, LONG_MAX, { inert: true }),
+  int("cluster-port", 0, 0n, 65535n, { immutable: true, inert: true }),
+  int("cluster-announce-port", 0, 0n, 65535n, { inert: true }),
+  int("cluster-announce-bus-port", 0, 0n, 65535n, { inert: true }),
+  bool("cluster-require-full-coverage", "yes", { inert: true }),
+  bool("cluster-allow-reads-when-down", "no", { inert: true }),
+  bool("cluster-allow-pubsubshard-when-down", "yes", { inert: true }),
 ];
 
 const byName = new Map<string, ParamDef>();
@@ -683,6 +696,18 @@ export interface Config {
   persistenceDirectives: string[];
   /** ACL users from `user` lines / --user flags and VALKEY_USERS: [name, ...rules] each (src/acl/state.ts). */
   users?: string[][];
+  /** Cluster mode (src/cluster/): shard count (0 = standalone) and the first shard's port when not `port`. */
+  cluster?: { size: number; portBase: number | null };
+}
+
+/** VALKEY_CLUSTER_SIZE / --cluster-size: shards of a cluster started together (0 = standalone). */
+export const CLUSTER_SIZE_MAX = 64;
+const clusterSizeSchema = z.string().check(z.regex(/^(0|[1-9][0-9]*)$/), z.refine((s) => Number(s) <= CLUSTER_SIZE_MAX));
+const portSchema = z.string().check(z.regex(/^(0|[1-9][0-9]*)$/), z.refine((s) => Number(s) <= 65535));
+
+function clusterNumber(raw: string, source: string, schema: typeof clusterSizeSchema, what: string): number {
+  if (!z.safeParse(schema, raw).success) throw new ConfigError(`invalid ${source}: '${raw}' — ${what}`);
+  return Number(raw);
 }
 
 /** Typed accessors for the settings the core reads. */
@@ -729,7 +754,14 @@ export interface LoadOptions {
 export function parseFlags(
   argv: string[],
   problems?: string[],
-): { file: string | null; pairs: Array<[string, string]>; testClock: boolean; users: string[][] } {
+): {
+  file: string | null;
+  pairs: Array<[string, string]>;
+  testClock: boolean;
+  users: string[][];
+  cluster: { "cluster-size"?: string; "cluster-port-base"?: string };
+} {
+  const cluster: { "cluster-size"?: string; "cluster-port-base"?: string } = {};
   const pairs: Array<[string, string]> = [];
   const users: string[][] = [];
   let file: string | null = null;
@@ -755,6 +787,13 @@ export function parseFlags(
       users.push(value.join(" ").split(" ").filter((w) => w !== ""));
       continue;
     }
+    if (name === "cluster-size" || name === "cluster-port-base") {
+      if (value.length !== 1) {
+        if (!problems) throw new ConfigError(`flag --${name} needs one value`);
+        problems.push(`flag --${name} needs one value`);
+      } else cluster[name] = value[0]!;
+      continue;
+    }
     const p = findParam(name);
     const problem = !p ? `unknown flag --${name}` : value.length === 0 && p.kind !== "bool" && p.name !== "save" ? `flag --${name} needs a value` : null;
     if (problem !== null) {
@@ -765,7 +804,7 @@ export function parseFlags(
     if (value.length === 0) value = [p!.kind === "bool" ? "yes" : ""];
     pairs.push([p!.name, value.join(" ")]);
   }
-  return { file, pairs, testClock, users };
+  return { file, pairs, testClock, users, cluster };
 }
 
 /** Parse a redis.conf file into [name, value] pairs (Valkey's line grammar: quotes, escapes, comments). */
@@ -823,7 +862,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       problems.push(`invalid ${source}: '${raw}' — ${e.message}`);
     }
   };
-  const { file, pairs, testClock, users: flagUsers } = parseFlags(opts.argv ?? [], problems);
+  const { file, pairs, testClock, users: flagUsers, cluster } = parseFlags(opts.argv ?? [], problems);
   const lines: number[] = [];
   const users: string[][] = [];
   const fromFile = file ? parseConfFile(file, problems, lines, users) : [];
@@ -851,6 +890,28 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     }
     apply(p, typeof value === "boolean" ? (value ? "yes" : "no") : String(value), `option ${name}`);
   }
+  let size = 0;
+  let portBase: number | null = null;
+  try {
+    const sizeRaw = cluster["cluster-size"] ?? envAll.VALKEY_CLUSTER_SIZE;
+    const sizeSource = cluster["cluster-size"] !== undefined ? "--cluster-size" : "VALKEY_CLUSTER_SIZE";
+    size = sizeRaw === undefined || sizeRaw === "" ? 0 : clusterNumber(sizeRaw, sizeSource, clusterSizeSchema, `must be a whole number from 0 (standalone) to ${CLUSTER_SIZE_MAX}`);
+    const baseRaw = cluster["cluster-port-base"];
+    portBase = baseRaw === undefined ? null : clusterNumber(baseRaw, "--cluster-port-base", portSchema, "must be a port number from 0 to 65535");
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    problems.push(e.message);
+  }
+  if (size === 0 && params.get("cluster-enabled") === "yes") {
+    problems.push("cluster-enabled yes: a lone node cannot join a cluster here; start a whole cluster with --cluster-size N (or VALKEY_CLUSTER_SIZE)");
+  }
   if (problems.length) throw new ConfigError(problems.join("\n"));
-  return { params, configFile: file ? resolve(file) : null, testClock, persistenceDirectives: persistence, users };
+  return {
+    params,
+    configFile: file ? resolve(file) : null,
+    testClock,
+    persistenceDirectives: persistence,
+    users,
+    cluster: { size, portBase },
+  };
 }

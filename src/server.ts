@@ -18,6 +18,7 @@ import { latencySample, recordCommandLatency } from "./commands/latency.js";
 import { VERSION, REDIS_COMPAT_VERSION } from "./version.js";
 import { defaultNeedsAuth, defaultUser, initAcl } from "./acl/state.js";
 import type { User } from "./acl/user.js";
+import type { ClusterState } from "./cluster/state.js";
 
 const LEVELS: Record<LogLevel, number> = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 };
 
@@ -154,6 +155,8 @@ export class Server {
   unixListener: Listener | null = null;
   /** A script ran past busy-reply-threshold: other clients get BUSY (see gate) until it ends or is killed. */
   busyScript: "eval" | "function" | null = null;
+  /** Cluster mode: this shard's view of the cluster (src/cluster/); null for a standalone server. */
+  cluster: ClusterState | null = null;
   private closeHooks: Array<() => void> = [];
   lastSave = Math.floor(Date.now() / 1000);
   readonly logSink: (line: string) => void;

@@ -1,7 +1,7 @@
 // Connection family: PING ECHO HELLO AUTH SELECT QUIT RESET CLIENT ...
 
 import { type Client, resetHooks } from "../client.js";
-import { ACL_E, E, errorText, unknownSubcommandOrWrongArity } from "../errors.js";
+import { ACL_E, CE, E, errorText, unknownSubcommandOrWrongArity } from "../errors.js";
 import { str, token, parseI64, parseI64Big } from "../args.js";
 import { clientAddr, formatAddr, redactArg } from "../server.js";
 import { VALKEY_VERSION, REDIS_COMPAT_VERSION } from "../version.js";
@@ -146,7 +146,7 @@ function hello(c: Client, argv: Buffer[]): void {
   w.bulk("id");
   w.integer(c.id);
   w.bulk("mode");
-  w.bulk("standalone");
+  w.bulk(c.server.cluster !== null ? "cluster" : "standalone");
   w.bulk("role");
   w.bulk("master");
   w.bulk("modules");
@@ -175,6 +175,7 @@ function select(c: Client, argv: Buffer[]): void {
   const v = parseI64(argv[1]!);
   if (v === null) throw E.notInteger;
   if (v < -2147483648 || v > 2147483647) throw errorText("ERR value is out of range, value must between -2147483648 and 2147483647");
+  if (c.server.cluster !== null && v !== 0) throw CE.selectNotAllowed;
   if (v < 0 || v >= c.server.store.dbs.length) throw E.dbIndexOutOfRange;
   c.db = c.server.store.dbs[v]!;
   c.w.ok();

@@ -10,6 +10,7 @@ import { discardTransaction } from "./transactions.js";
 import { aclDenied } from "../acl/state.js";
 import { writesRefused } from "./replicas.js";
 import { maxmemoryRefuses } from "../eviction.js";
+import { clusterRedirect } from "../cluster/route.js";
 
 export type { CommandEntry, KeySpec, Handler } from "./types.js";
 export { F, mayReplicate } from "./types.js";
@@ -134,6 +135,11 @@ export function gate(c: Client, argv: Buffer[]): CommandEntry | null {
     const denied = aclDenied(c, e, argv);
     if (denied !== null) return reject(c, denied, e);
   }
+  // Valkey's processCommand order: ACL, cluster redirection, then maxmemory.
+  if (c.server.cluster !== null) {
+    const redirect = clusterRedirect(c.server.cluster, c, e, argv);
+    if (redirect !== null) return reject(c, redirect, e, true);
+  }
   if (c.server.store.memoryLimited && maxmemoryRefuses(c, e, argv)) return c.closing ? null : reject(c, E.oom, e);
   if (c.inPubSubMode && !PUBSUB_ALLOWED.has((e.parent ?? e).name)) {
     return reject(
@@ -157,14 +163,15 @@ export function isQueuedInMulti(c: Client, e: CommandEntry): boolean {
   return c.multi !== null && !MULTI_IMMEDIATE.has((e.parent ?? e).name);
 }
 
-export function reject(c: Client, err: ReplyError, e?: CommandEntry): null {
+/** `plain`: a refused EXEC replies with the error itself (cluster redirections), not EXECABORT. */
+export function reject(c: Client, err: ReplyError, e?: CommandEntry, plain = false): null {
   if (e) e.rejectedCalls!++;
   c.server.stats.rejectedCalls++;
   let text = err.reply;
   if (e !== undefined && e.name === "exec" && e.parent === undefined) {
     // A refused EXEC ends the transaction and says why, in or out of MULTI (Valkey's execCommandAbort).
     discardTransaction(c);
-    text = `EXECABORT Transaction discarded because of: ${text.startsWith("ERR ") ? text.slice(4) : text}`;
+    if (!plain) text = `EXECABORT Transaction discarded because of: ${text.startsWith("ERR ") ? text.slice(4) : text}`;
   } else if (c.multi !== null) c.multiError = true;
   c.server.stats.errorReply(text);
   c.w.error(text);

@@ -391,7 +391,7 @@ export function infoText(server: Server, sections: Set<string>): string {
     );
   }
 
-  if (has("cluster")) add("Cluster", ["cluster_enabled:0"]);
+  if (has("cluster")) add("Cluster", [`cluster_enabled:${server.cluster !== null ? 1 : 0}`]);
 
   if (has("keyspace")) {
     const lines: string[] = [];

@@ -4,7 +4,7 @@
 import { lfuDecayed } from "../lfu.js";
 import type { Client } from "../client.js";
 import { bigint, int, parseI64, str, token, I64_MAX, I64_MIN } from "../args.js";
-import { E } from "../errors.js";
+import { CE, E } from "../errors.js";
 import { Database, LOOKUP_NONOTIFY, LOOKUP_NOTOUCH, N, type Entry, type ValueType } from "../store.js";
 import { globMatcher } from "../glob.js";
 import { ScanLog, parseCursor, writeScanReply } from "../scan.js";
@@ -222,6 +222,7 @@ function rename(c: Client, argv: Buffer[], nx: boolean): void {
 
 // MOVE key db
 function move(c: Client, argv: Buffer[]): void {
+  if (c.server.cluster !== null) throw CE.moveNotAllowed;
   const key = str(argv[1]!);
   const dst = dbByIndex(c, int32(argv[2]!));
   const src = c.db;
@@ -253,6 +254,7 @@ function copy(c: Client, argv: Buffer[]): void {
     else throw E.syntax;
   }
   const src = c.db;
+  if (src !== dst && c.server.cluster !== null) throw CE.copyDbNotAllowed;
   if (src === dst && key === newkey) throw E.sourceDestSame;
   const e = src.read(key);
   if (e === undefined) {
@@ -487,7 +489,7 @@ function dump(c: Client, argv: Buffer[]): void {
 }
 
 // RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]
-function restore(c: Client, argv: Buffer[]): void {
+export function restore(c: Client, argv: Buffer[]): void {
   let replace = false;
   let absttl = false;
   let idle = -1;

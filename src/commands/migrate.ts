@@ -87,11 +87,13 @@ function migrate(c: Client, argv: Buffer[]): void {
   }
   if (items.length === 0) return c.w.simple("NOKEY");
 
+  // In cluster mode the target is importing the slot: RESTORE-ASKING is let in before the slot is its own.
+  const restoreCmd = Buffer.from(c.server.cluster !== null ? "RESTORE-ASKING" : "RESTORE");
   const request: Buffer[][] = [];
   if (auth !== null) request.push([Buffer.from("AUTH"), ...auth]);
   request.push([Buffer.from("SELECT"), Buffer.from(String(dbid))]);
   for (const it of items) {
-    const cmd = [Buffer.from("RESTORE"), Buffer.from(it.key, "latin1"), Buffer.from(String(it.ttl)), it.payload];
+    const cmd = [restoreCmd, Buffer.from(it.key, "latin1"), Buffer.from(String(it.ttl)), it.payload];
     if (replace) cmd.push(Buffer.from("REPLACE"));
     request.push(cmd);
   }

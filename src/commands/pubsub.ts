@@ -220,6 +220,8 @@ function pubsubLimits(server: Server): [number, number, number] {
 // PUBLISH channel message
 function publishCmd(c: Client, argv: Buffer[]): void {
   c.w.integer(publish(c.server, str(argv[1]!), Buffer.from(argv[2]!)));
+  // Cluster mode: the message reaches subscribers on every other shard too (the reply counts this shard's).
+  c.server.cluster?.publish(argv[1]!, argv[2]!);
 }
 
 // SPUBLISH shardchannel message

@@ -22,6 +22,7 @@ import { commands as sets } from "./sets.js";
 import { commands as modules } from "./modules.js";
 import { commands as latency } from "./latency.js";
 import { commands as migrate } from "./migrate.js";
+import { commands as cluster } from "./cluster.js";
 
 export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["connection", connection],
@@ -46,4 +47,5 @@ export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["server", modules],
   ["server", latency],
   ["generic", migrate],
+  ["cluster", cluster],
 ];

@@ -3,7 +3,7 @@
 
 import type { Client } from "../client.js";
 import { parseI64, parseI64Big, str, token } from "../args.js";
-import { E, errorText, unknownSubcommandOrWrongArity } from "../errors.js";
+import { CE, E, errorText, unknownSubcommandOrWrongArity } from "../errors.js";
 import type { Entry } from "../store.js";
 import { allowProtected } from "./config.js";
 import { collectGarbage, keyBytes } from "../memory.js";
@@ -142,6 +142,7 @@ function int32Or(b: Buffer, message: string): number {
 
 // SWAPDB index1 index2
 function swapdb(c: Client, argv: Buffer[]): void {
+  if (c.server.cluster !== null) throw CE.swapdbNotAllowed;
   const a = int32Or(argv[1]!, "ERR invalid first DB index");
   const b = int32Or(argv[2]!, "ERR invalid second DB index");
   const store = c.server.store;
@@ -327,6 +328,13 @@ function debug(c: Client, argv: Buffer[]): void {
     c.server.store.activeExpire = atoi(str(argv[2]!)) !== 0;
     c.w.ok();
   } else if (sub === "clock" && (n === 3 || n === 4)) debugClock(c, argv);
+  else if (sub === "panic" && n === 2) {
+    // Valkey's serverPanic: the server dies on the spot (in cluster mode the parent then stops every shard).
+    c.server.log("warning", `DEBUG PANIC called at Unix time ${Math.floor(Date.now() / 1000)}`);
+    setImmediate(() => {
+      throw new Error("DEBUG PANIC");
+    });
+  }
   else throw unknownSubcommandOrWrongArity("debug", str(argv[1]!));
 }
 
@@ -378,6 +386,8 @@ function debugHelp(c: Client): void {
     "    Move the server clock forward (or back, when negative). Needs --test-clock.",
     "CLOCK SET <unix-time-milliseconds>",
     "    Set the server clock. Needs --test-clock.",
+    "PANIC",
+    "    Crash the server simulating a panic.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the server behavior). Setting it to 1 reenables back the",

@@ -4,8 +4,9 @@
 
 import type { Client } from "../client.js";
 import { parseI64, str, token } from "../args.js";
-import { ACL_E, E, errorText } from "../errors.js";
+import { ACL_E, CE, E, errorText } from "../errors.js";
 import { aclReadsAllKeys } from "../acl/state.js";
+import { patternInKeySlot } from "../cluster/slots.js";
 import type { Database, Entry } from "../store.js";
 import { N } from "../store.js";
 import type { SortedSet } from "../structures/sortedset.js";
@@ -140,8 +141,10 @@ function sortGeneric(c: Client, argv: Buffer[], readonly: boolean): void {
     } else if (opt === "by" && left >= 1) {
       sortby = str(argv[++j]!);
       if (!sortby.includes("*")) dontsort = true;
+      else if (c.server.cluster !== null && !patternInKeySlot(argv[j]!, argv[1]!)) throw CE.sortBy;
       else if (!aclReadsAllKeys(c, argv)) throw ACL_E.sortOption("BY");
     } else if (opt === "get" && left >= 1) {
+      if (c.server.cluster !== null && !patternInKeySlot(argv[j + 1]!, argv[1]!)) throw CE.sortGet;
       if (!aclReadsAllKeys(c, argv)) throw ACL_E.sortOption("GET");
       gets.push(str(argv[++j]!));
     } else throw E.syntax;

@@ -17,6 +17,7 @@ import type { Server } from "../server.js";
 import { lookupCommand, F, mayReplicate, type CommandEntry } from "../commands/index.js";
 import { writesRefused } from "../commands/replicas.js";
 import { NOREPLICAS, SCRIPT_ERR } from "../errors.js";
+import { scriptClusterRefusal } from "../cluster/route.js";
 import { REDIS_COMPAT_VERSION, VALKEY_VERSION } from "../version.js";
 import { HOT, COLD } from "./driver.js";
 import { WORKER_SOURCE, SPIN, CAP, M, J } from "./worker.js";
@@ -443,6 +444,10 @@ function hostCall(server: Server, r: Run, args: Buffer[], resp: 2 | 3): Buffer {
   if (bits & F.WRITE && writesRefused(server)) return refuse(server, ctx, NOREPLICAS.reply, e);
   if (!ctx.allowOom && scriptRefusedOom(server, e, ctx.dirty)) return refuse(server, ctx, E.oom.reply, e);
   const fc = scriptClient(server);
+  if (server.cluster !== null) {
+    const refused = scriptClusterRefusal(server.cluster, fc, e, args);
+    if (refused !== null) return errReply(refused.reply);
+  }
   // The script's commands run as the caller would run them: same db (SELECT inside the script stays inside it).
   if (fc.w.proto !== resp) fc.w.proto = resp;
   fc.user = ctx.caller.user;

@@ -62,6 +62,25 @@ function freePort(host: string): Promise<number> {
   });
 }
 
+/**
+ * A first port with `n - 1` free ports after it (a cluster's shards listen on port .. port+n-1): the OS picks
+ * one, the rest are checked by binding them; a few tries before giving up.
+ */
+async function freePortRun(host: string, n: number, pick: (host: string) => Promise<number>): Promise<number> {
+  const canBind = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once("error", () => resolve(false));
+      s.listen({ port, host }, () => s.close(() => resolve(true)));
+    });
+  for (let tries = 0; ; tries++) {
+    const first = await pick(host);
+    let ok = first + n - 1 <= 65535;
+    for (let i = 1; ok && i < n; i++) ok = await canBind(first + i);
+    if (ok || tries >= 20) return first;
+  }
+}
+
 /** Run an app healthcheck test once: null when it exits 0, else why not. */
 function runTest(spec: ServiceSpec, timeoutMs: number): Promise<string | null> {
   const t = spec.health!.test!;
@@ -128,7 +147,7 @@ export async function main(argv: string[]): Promise<number> {
     const file = resolve(args.manifest);
     stack = loadManifest(file, { env: process.env, envFile });
     if (stack.valkey.port === 0) {
-      const port = await freePort(stack.valkey.connectHost);
+      const port = await freePortRun(stack.valkey.connectHost, stack.valkey.clusterSize || 1, freePort);
       stack = loadManifest(file, { env: process.env, envFile, port });
     }
     server = serverCommand(stack);

@@ -3,11 +3,13 @@
 // 1 unhealthy (one line on stderr says why), 2 bad usage. ioredis is imported lazily: the probe runs every second.
 
 import nodeModule from "node:module";
+import { clusterProblem } from "./cluster-health.js";
 
 export const HEALTH_HELP = `Usage: valkey-bun health [--url redis://[:password@]host:port[/db]] [--wait <duration>]
                          [--interval 100ms] [--timeout 1s] [--retries N] [--start-period 0s] [--quiet]
 
 Exit 0 when the server answers PING with PONG and INFO says loading:0; 1 otherwise, with the reason on stderr.
+A cluster node (--cluster-size) is healthy when it and every node it knows answer and say cluster_state:ok.
 Without --url: VALKEY_HOST, VALKEY_PORT, VALKEY_PASSWORD (a .env file is read too), else redis://127.0.0.1:6379.
 --wait keeps probing (every --interval, each probe limited to --timeout) until healthy or until the duration
 has passed; with --retries, it also gives up after that many consecutive failures once --start-period is over.`;
@@ -57,6 +59,14 @@ export function loadIoredis(): typeof import("ioredis") {
   return (ioredis = nodeModule.createRequire(import.meta.url)("ioredis") as typeof import("ioredis"));
 }
 
+/** The same URL (credentials, db) for another node of the cluster. */
+function peerUrl(url: string, host: string, port: number): string {
+  const u = new URL(url);
+  u.hostname = host.includes(":") ? `[${host}]` : host;
+  u.port = String(port);
+  return u.toString();
+}
+
 function oneLine(e: unknown): string {
   const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
   if (err?.code === "ECONNREFUSED") return "connection refused";
@@ -72,7 +82,7 @@ function oneLine(e: unknown): string {
  * One probe: connect, AUTH if the URL has a password, PING (expects PONG), INFO persistence (expects
  * loading:0). Never throws.
  */
-export async function probe(url: string, timeoutMs = 1000): Promise<ProbeResult> {
+export async function probe(url: string, timeoutMs = 1000, peers = true): Promise<ProbeResult> {
   const t0 = performance.now();
   let target: Target;
   try {
@@ -111,7 +121,8 @@ export async function probe(url: string, timeoutMs = 1000): Promise<ProbeResult>
     const loading = /^loading:(\d+)/m.exec(info)?.[1];
     if (loading === undefined) return "INFO persistence has no loading field";
     if (loading !== "0") return "server is loading its dataset (loading:1)";
-    return null;
+    // A cluster node is healthy when the whole cluster is: every node answers and says cluster_state:ok.
+    return clusterProblem(client, peers ? (host, port) => probe(peerUrl(url, host, port), timeoutMs, false).then((r) => (r.ok ? null : r.reason)) : null);
   };
   let reason: string | null;
   try {

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import * as jsonc from "jsonc-parser";
 import * as z from "zod";
-import { ConfigError, findParam, loadConfig, validateParam } from "../config.js";
+import { CLUSTER_SIZE_MAX, ConfigError, findParam, loadConfig, validateParam } from "../config.js";
 import { parseUserList } from "../acl/users-env.js";
 
 // ---------------------------------------------------------------------------------------------------------
@@ -144,6 +144,16 @@ const valkeyService = z
         description:
           "Serve the key browser (--ui): true for a free port, or a port number. It binds 127.0.0.1 only and asks for the server's password; `valkey-bun dev` prints its URL.",
         examples: [true, 8001],
+      })
+      .optional(),
+    cluster_size: z
+      .number()
+      .int()
+      .min(0)
+      .max(CLUSTER_SIZE_MAX)
+      .meta({
+        description:
+          "Cluster mode: N shards on ports port .. port+N-1 (docs/cluster.md). Apps get REDIS_CLUSTER_NODES (host:port,...) in their environment and ${VALKEY_CLUSTER_NODES}. 0 (default): one standalone server.",
       })
       .optional(),
     flags: z
@@ -334,6 +344,9 @@ export interface ValkeySpec extends ServiceSpec {
   connectHost: string;
   /** What apps get as ${VALKEY_URL}: redis://[:password@]connectHost:port */
   url: string;
+  /** Cluster mode: shard count (0 = standalone) and every node as host:port (REDIS_CLUSTER_NODES). */
+  clusterSize: number;
+  clusterNodes: string[];
 }
 
 export interface Stack {
@@ -511,7 +524,8 @@ export function resolveManifest(input: unknown, opts: ResolveOptions = {}): Stac
   const firstAddr = host.split(/\s+/)[0]!.replace(/^-/, "");
   const connectHost = firstAddr === "*" || firstAddr === "0.0.0.0" ? "127.0.0.1" : firstAddr === "::*" || firstAddr === "::" ? "::1" : firstAddr;
 
-  const hostPort = `${connectHost.includes(":") ? `[${connectHost}]` : connectHost}:${port}`;
+  const addrOf = (p: number) => `${connectHost.includes(":") ? `[${connectHost}]` : connectHost}:${p}`;
+  const hostPort = addrOf(port);
   const url = `redis://${password ? `:${encodeURIComponent(password)}@` : ""}${hostPort}`;
 
   // Every effective setting travels as a flag, so the child's own .env/VALKEY_* reading cannot disagree.
@@ -520,6 +534,9 @@ export function resolveManifest(input: unknown, opts: ResolveOptions = {}): Stac
   for (const [, name, value] of flagPairs) if (!firstClass.has(name)) args.push(`--${name}`, value);
   if (v.test_clock) args.push("--test-clock");
   if (v.ui !== undefined && v.ui !== false) args.push("--ui", String(v.ui === true ? 0 : v.ui));
+  const clusterSize = v.cluster_size ?? 0;
+  if (clusterSize > 0) args.push("--cluster-size", String(clusterSize));
+  const clusterNodes = Array.from({ length: clusterSize }, (_, i) => addrOf(port + i));
 
   const names = new Set(["valkey", ...Object.keys(apps)]);
   if ("valkey" in apps) problems.push('apps.valkey: the name "valkey" is the server\'s; pick another name');
@@ -542,6 +559,8 @@ export function resolveManifest(input: unknown, opts: ResolveOptions = {}): Stac
     password,
     connectHost,
     url,
+    clusterSize,
+    clusterNodes,
   };
 
   const specs: ServiceSpec[] = [];
@@ -623,8 +642,11 @@ export function resolveManifest(input: unknown, opts: ResolveOptions = {}): Stac
     VALKEY_HOST: connectHost,
     VALKEY_PORT: String(port),
     VALKEY_PASSWORD: password ?? "",
+    VALKEY_CLUSTER_NODES: clusterNodes.join(","),
   };
   for (const s of specs) {
+    // A cluster's node list reaches every app beside its REDIS_URL (an app's own setting wins).
+    if (clusterSize > 0) s.env.REDIS_CLUSTER_NODES ??= "${VALKEY_CLUSTER_NODES}";
     const base = formatPath(["apps", s.name]);
     const own = appUrls.get(s.name);
     const vars = own === undefined ? allVars : { ...allVars, VALKEY_URL: own.url, VALKEY_USER: own.user };
