@@ -275,7 +275,7 @@ export class Server {
   processInput(c: Client): void {
     const t0 = performance.now();
     this.store.tick();
-    this.clockMark = performance.now();
+    this.clockMark = t0;
     const prev = this.current;
     this.current = c;
     const p = c.parser;
