@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Benchmark valkey-bun (Node build and Bun) against a local redis-server with redis-benchmark, in the same run,
-// and report ratios. Also measures startup to first PONG. Bounded: about 1-2 minutes with the defaults.
+// and report ratios. Also measures startup to first PONG. Bounded: a few minutes with the defaults (3 repeats).
 //
 //   npm run bench [-- --n 50000 --pn 200000 --pipeline 16 --clients 50 --tests ping,set,get,incr,mset
 //                     --runtimes node,bun --no-redis --no-ceiling --repeat 3 --startup-runs 5 --no-build]
@@ -15,10 +15,9 @@
 
 import { spawn, execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import { join } from "node:path";
-import { ROOT, cpuSeconds, freePort, options, serverCommand, sleep, which } from "./lib/bench-common.mjs";
+import { ROOT, ask, cpuSeconds, freePort, options, serverCommand, sleep, which } from "./lib/bench-common.mjs";
 
 
 // ---------------------------------------------------------------------------------------------------------
@@ -49,31 +48,6 @@ if (!REDIS_BENCHMARK) {
 // ---------------------------------------------------------------------------------------------------------
 // helpers
 
-
-/** One request over a fresh connection; resolves with the raw reply text, rejects on connect errors. */
-function ask(port, payload, timeoutMs = 1000) {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, "127.0.0.1");
-    let buf = "";
-    const t = setTimeout(() => {
-      s.destroy();
-      reject(new Error("timeout"));
-    }, timeoutMs);
-    s.on("connect", () => s.write(payload));
-    s.on("data", (d) => {
-      buf += d.toString("latin1");
-      if (buf.endsWith("\r\n")) {
-        clearTimeout(t);
-        s.destroy();
-        resolve(buf);
-      }
-    });
-    s.on("error", (e) => {
-      clearTimeout(t);
-      reject(e);
-    });
-  });
-}
 
 const command = (...args) => `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("");
 

@@ -9,11 +9,9 @@
 
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import os from "node:os";
-import net from "node:net";
+import os, { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BUN, ROOT, freePort, options, sleep, which } from "./lib/bench-common.mjs";
+import { BUN, ROOT, ask, freePort, options, sleep, which } from "./lib/bench-common.mjs";
 
 const { opt, flag } = options(import.meta.url, [1, 8]);
 const RUNTIME = opt("runtime", "node");
@@ -44,23 +42,6 @@ export function topFrames(profile, n) {
   return { total, rows };
 }
 
-/** True when the server on `port` answers PING. */
-function pong(port) {
-  return new Promise((resolve) => {
-    const s = net.connect(port, "127.0.0.1");
-    let got = "";
-    s.on("connect", () => s.write("PING\r\n"));
-    s.on("data", (d) => {
-      got += d;
-      if (got.endsWith("\r\n")) {
-        s.destroy();
-        resolve(got === "+PONG\r\n");
-      }
-    });
-    s.on("error", () => resolve(false));
-  });
-}
-
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), "valkey-bun-prof-"));
   const port = await freePort();
@@ -72,7 +53,7 @@ async function main() {
   const proc = spawn(cmd, args, { cwd: ROOT, stdio: "ignore", env: { ...process.env, NODE_OPTIONS: "" } });
   const exited = new Promise((r) => proc.once("exit", r));
   try {
-    for (let i = 0; !(await pong(port)); i++) {
+    for (let i = 0; (await ask(port, "PING\r\n").catch(() => "")) !== "+PONG\r\n"; i++) {
       if (i > 200) throw new Error("server did not start");
       await sleep(50);
     }

@@ -74,3 +74,28 @@ export function serverCommand(kind, port, extra = [], redisServer = "redis-serve
   if (kind === "bun") return [BUN, [join(ROOT, "src", "cli.ts"), ...common]];
   return [redisServer, [...common, "--save", "", "--appendonly", "no"]];
 }
+
+/** One request over a fresh connection; resolves with the raw reply text, rejects on connect errors. */
+export function ask(port, payload, timeoutMs = 1000) {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, "127.0.0.1");
+    let buf = "";
+    const t = setTimeout(() => {
+      s.destroy();
+      reject(new Error("timeout"));
+    }, timeoutMs);
+    s.on("connect", () => s.write(payload));
+    s.on("data", (d) => {
+      buf += d.toString("latin1");
+      if (buf.endsWith("\r\n")) {
+        clearTimeout(t);
+        s.destroy();
+        resolve(buf);
+      }
+    });
+    s.on("error", (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
+  });
+}
