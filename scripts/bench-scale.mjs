@@ -4,10 +4,14 @@
 //   npm run bench:scale [-- --n 100000 --big 1000000 --calls 50000 --runtimes node,bun]
 //
 // 1. Memory: RSS growth for one N-member zset, hash and list (members "member:<i>"), bytes per element.
-// 2. Scaling: cost per call of ZADD (score update of an existing member) and ZRANK at 1k vs BIG members, and of
-//    LPUSH+RPOP (a queue holding 1k vs BIG elements), as wall time per call (pipelined, depth 500) and as
-//    server CPU time per call (utime+stime from /proc/<pid>/stat). A 1M/1k ratio near 1 means the cost does
-//    not grow with the collection (O(1) list ends); O(log n) sorted sets grow slowly.
+// 2. Scaling: cost per call of ZADD (score update of an existing member) and ZRANK at 1k vs BIG members, of
+//    LPUSH+RPOP (a queue holding 1k vs BIG elements), LINDEX (random index) and HGET (random field), as wall
+//    time per call (pipelined, depth 500) and as server CPU time per call (utime+stime from /proc/<pid>/stat).
+//    A 1M/1k ratio near 1 means the cost does not grow with the collection (O(1) list ends); O(log n) sorted
+//    sets grow slowly. The issue's aim: every "cpu x" <= 2.
+// 3. Expiry: BIG keys with TTLs (SET k v PXAT t, all due at the same moment) expire in the background while
+//    one client sends PING after PING: the worst and p99 round trip it saw, and how long until DBSIZE was 0.
+//    The issue's aim: no PING waits over 25 ms. (--ttl-keys N, --no-ttl to skip)
 // Types a target does not support yet (COMMAND INFO) are skipped. Local only: every server is spawned on
 // 127.0.0.1 and stopped at the end. Numbers are only comparable within one run (ratios, not absolutes).
 
@@ -15,7 +19,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { ROOT, cpuSeconds, rssBytes, serverCommand } from "./lib/bench-common.mjs";
+import { ROOT, cpuSeconds, freePort, rssBytes, serverCommand } from "./lib/bench-common.mjs";
 
 const arg = (name, def) => {
   const i = process.argv.indexOf(name);
@@ -25,6 +29,7 @@ const N = Number(arg("--n", "100000"));
 const BIG = Number(arg("--big", "1000000"));
 const CALLS = Number(arg("--calls", "50000"));
 const RUNTIMES = arg("--runtimes", "node,bun").split(",").filter(Boolean);
+const TTL_KEYS = process.argv.includes("--no-ttl") ? 0 : Number(arg("--ttl-keys", String(BIG)));
 const rssKb = (pid) => rssBytes(pid) / 1024;
 
 async function waitPort(port) {
@@ -97,6 +102,7 @@ async function measure(kind, port) {
   const pid = proc.pid;
   const mem = {};
   const scale = {};
+  let expiry = null;
   try {
     await settle();
     for (const [type, cmd, argsOf] of [
@@ -130,12 +136,74 @@ async function measure(kind, port) {
     };
     const half = ([wall, cpu]) => [wall / 2, cpu / 2];
     scale["lpush+rpop"] = [half(await perCall(r, pid, 1000, queue("l:small"))), half(await perCall(r, pid, BIG, queue("l:big")))];
+    const lindex = (key) => (p, i) => p.lindex(key, i);
+    scale.lindex = [await perCall(r, pid, 1000, lindex("l:small")), await perCall(r, pid, BIG, lindex("l:big"))];
+    await r.del("l:small", "l:big");
+
+    await fill(r, "hset", "h:small", 0, 1000, hsetArgs);
+    await fill(r, "hset", "h:big", 0, BIG, hsetArgs);
+    const hget = (key) => (p, i) => p.hget(key, `member:${i}`);
+    scale.hget = [await perCall(r, pid, 1000, hget("h:small")), await perCall(r, pid, BIG, hget("h:big"))];
+    await r.flushall();
+    if (TTL_KEYS > 0) {
+      await settle();
+      expiry = await expiryPause(r);
+    }
   } finally {
     r.disconnect();
     proc.kill("SIGTERM");
     await new Promise((res) => (proc.exitCode !== null ? res() : proc.once("exit", res)));
   }
-  return { kind, mem, scale };
+  return { kind, mem, scale, expiry };
+}
+
+/**
+ * TTL_KEYS keys all due at one moment, then PING after PING on a second connection until the keyspace is empty:
+ * { worst, p99 } round trip in ms, `clearMs` from the due time to DBSIZE 0, `loadS` seconds to load the keys.
+ */
+async function expiryPause(r) {
+  const pinger = new Redis({ port: r.options.port, host: "127.0.0.1" });
+  await pinger.ping();
+  // Due 1.5 s after the projected end of the load (its rate measured on the first 50k keys).
+  const t0 = Date.now();
+  const first = Math.min(TTL_KEYS, 50000);
+  const loadSet = async (from, to, at) => {
+    let p = r.pipeline();
+    for (let i = from; i < to; i++) {
+      p.set(`ttl:${i}`, "x", "PXAT", at);
+      if ((i + 1) % 5000 === 0) {
+        await p.exec();
+        p = r.pipeline();
+      }
+    }
+    await p.exec();
+  };
+  const far = t0 + 3600e3;
+  await loadSet(0, first, far);
+  const perKey = (Date.now() - t0) / first;
+  const due = Date.now() + Math.ceil(perKey * TTL_KEYS * 1.5) + 1500;
+  await loadSet(0, TTL_KEYS, due); // rewrites the first keys with the real due time
+  const loadS = (Date.now() - t0) / 1000;
+  if (Date.now() >= due) {
+    pinger.disconnect();
+    return { late: true, loadS };
+  }
+  while (Date.now() < due - 300) await new Promise((res) => setTimeout(res, 50));
+  const rtts = [];
+  let clearMs = null;
+  const stop = due + 60000;
+  for (let n = 0; Date.now() < stop; n++) {
+    const a = performance.now();
+    await pinger.ping();
+    rtts.push(performance.now() - a);
+    if (Date.now() > due && n % 50 === 0 && (await pinger.dbsize()) === 0) {
+      clearMs = Date.now() - due;
+      break;
+    }
+  }
+  pinger.disconnect();
+  rtts.sort((x, y) => x - y);
+  return { worst: rtts[rtts.length - 1], p99: rtts[Math.floor(rtts.length * 0.99)], pings: rtts.length, clearMs, loadS };
 }
 
 const kinds = [...RUNTIMES];
@@ -143,8 +211,7 @@ if (spawnSync("redis-server", ["--version"]).status === 0) kinds.unshift("redis"
 const loadavg = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 console.log(`bench:scale n=${N} big=${BIG} calls=${CALLS}; targets ${kinds.join(", ")}; load average ${loadavg}`);
 const results = [];
-let port = 7600 + Math.floor(Math.random() * 300);
-for (const k of kinds) results.push(await measure(k, port++));
+for (const k of kinds) results.push(await measure(k, await freePort()));
 const redis = results.find((x) => x.kind === "redis");
 const f = (x, d = 2) => (x == null || !Number.isFinite(x) ? "-" : x.toFixed(d));
 
@@ -197,4 +264,18 @@ if (globalThis.gc) {
   for (let i = 0; i < N; i++) l.pushBack(`member:${i}`);
   const lb = (heap() - h0) / N;
   console.log(`live heap per zset member ${zb.toFixed(0)} B, per list element ${lb.toFixed(0)} B (sizes ${z.size}, ${l.length})`);
+}
+
+if (TTL_KEYS > 0) {
+  console.log(`\nexpiry: ${TTL_KEYS} keys due at one moment, PING after PING meanwhile (ms); aim: worst <= 25`);
+  console.table(
+    Object.fromEntries(
+      results.map((x) => {
+        const e = x.expiry;
+        if (e == null) return [x.kind, { result: "-" }];
+        if (e.late) return [x.kind, { result: `load took ${e.loadS.toFixed(1)} s, past the due time` }];
+        return [x.kind, { "worst ping": f(e.worst, 1), "p99 ping": f(e.p99, 2), pings: e.pings, "all gone after": e.clearMs == null ? "not within 60 s" : `${e.clearMs} ms`, "load s": f(e.loadS, 1) }];
+      }),
+    ),
+  );
 }

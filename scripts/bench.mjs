@@ -1,20 +1,23 @@
 #!/usr/bin/env node
 // Benchmark valkey-bun (Node build and Bun) against a local redis-server with redis-benchmark, in the same run,
-// and report ratios. Also measures startup to first PONG. Bounded: about 1-2 minutes with the defaults.
+// and report ratios. Also measures startup to first PONG. Bounded: a few minutes with the defaults (3 repeats).
 //
 //   npm run bench [-- --n 50000 --pn 200000 --pipeline 16 --clients 50 --tests ping,set,get,incr,mset
-//                     --runtimes node,bun --no-redis --startup-runs 5 --no-build]
+//                     --runtimes node,bun --no-redis --no-ceiling --repeat 3 --startup-runs 5 --no-build]
 //   npm run bench:collections      (the collection set: lpush,rpop,sadd,spop,hset,zadd,zpopmin,lrange_100)
 //
 // For each target and test: throughput (requests/s as redis-benchmark reports it) and server CPU time per
 // request (utime+stime from /proc/<pid>/stat around the run). Ratios are ours / redis: throughput > 1 is
 // faster than redis, CPU > 1 costs more CPU per request. Numbers are only comparable within one run.
+// Beside them run node-min / bun-min: a minimal RESP server on node:net / Bun.listen (scripts/lib/minimal-resp.mjs,
+// PING/SET/GET/INCR/MSET only), the ceiling each runtime allows. Every target is measured --repeat times,
+// interleaved, and the medians are reported; the summary table ends the output.
 
 import { spawn, execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import net from "node:net";
+import os from "node:os";
 import { join } from "node:path";
-import { ROOT, cpuSeconds, freePort, options, serverCommand, sleep, which } from "./lib/bench-common.mjs";
+import { ROOT, ask, cpuSeconds, freePort, options, serverCommand, sleep, which } from "./lib/bench-common.mjs";
 
 
 // ---------------------------------------------------------------------------------------------------------
@@ -29,6 +32,10 @@ const CLIENTS = Number(opt("clients", "50"));
 const TESTS = opt("tests", "ping,set,get,incr,mset").split(",").filter(Boolean);
 const RUNTIMES = opt("runtimes", "node,bun").split(",").filter(Boolean);
 const STARTUP_RUNS = Number(opt("startup-runs", "5"));
+const REPEAT = Math.max(1, Number(opt("repeat", "3")));
+const CEILING = !flag("no-ceiling");
+/** What the minimal servers answer. */
+const MIN_TESTS = new Set(["ping", "set", "get", "incr", "mset"]);
 const RUN_TIMEOUT_MS = Number(opt("timeout", "60")) * 1000;
 
 const REDIS_SERVER = flag("no-redis") ? null : which("redis-server");
@@ -41,31 +48,6 @@ if (!REDIS_BENCHMARK) {
 // ---------------------------------------------------------------------------------------------------------
 // helpers
 
-
-/** One request over a fresh connection; resolves with the raw reply text, rejects on connect errors. */
-function ask(port, payload, timeoutMs = 1000) {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, "127.0.0.1");
-    let buf = "";
-    const t = setTimeout(() => {
-      s.destroy();
-      reject(new Error("timeout"));
-    }, timeoutMs);
-    s.on("connect", () => s.write(payload));
-    s.on("data", (d) => {
-      buf += d.toString("latin1");
-      if (buf.endsWith("\r\n")) {
-        clearTimeout(t);
-        s.destroy();
-        resolve(buf);
-      }
-    });
-    s.on("error", (e) => {
-      clearTimeout(t);
-      reject(e);
-    });
-  });
-}
 
 const command = (...args) => `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("");
 
@@ -125,7 +107,8 @@ const median = (xs) => {
 /** The command a redis-benchmark test sends (redis-benchmark counts error replies as answers too). */
 const TEST_COMMAND = { lrange_100: "lrange", lrange_300: "lrange", lrange_500: "lrange", lrange_600: "lrange" };
 
-async function supports(port, test) {
+async function supports(kind, port, test) {
+  if (kind.endsWith("-min")) return MIN_TESTS.has(test);
   const reply = await ask(port, command("COMMAND", "INFO", TEST_COMMAND[test] ?? test), 2000).catch(() => "");
   return reply.startsWith("*1\r\n*");
 }
@@ -157,6 +140,40 @@ async function runBench(target, test, pipeline) {
   return { rps: requests / seconds, requests, cpuPerReqUs: ((cpu1 - cpu0) / requests) * 1e6 };
 }
 
+const geomean = (xs) => (xs.length === 0 || xs.some((x) => !(x > 0)) ? NaN : Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length));
+
+/**
+ * The issue's table: server CPU per request relative to redis-server, for valkey-bun and for the runtime's
+ * ceiling (the minimal server), per runtime. The core five are one geomean row per pipeline depth; any other
+ * test gets its own rows.
+ */
+function summary(results, startup) {
+  const cpuRatio = (kind, test, p) => {
+    const r = results[kind]?.[test]?.[p];
+    const base = results.redis[test]?.[p];
+    return r && base ? r.cpuPerReqUs / base.cpuPerReqUs : NaN;
+  };
+  const core = TESTS.filter((t) => MIN_TESTS.has(t));
+  const rest = TESTS.filter((t) => !MIN_TESTS.has(t));
+  const rows = [];
+  for (const p of [1, PIPELINE]) {
+    if (core.length) rows.push([`${core.join("/")} geomean, ${p === 1 ? "1 deep" : `pipeline ${p}`}`, (k) => geomean(core.map((t) => cpuRatio(k, t, p)))]);
+  }
+  for (const t of rest) for (const p of [1, PIPELINE]) rows.push([`${t}, ${p === 1 ? "1 deep" : `pipeline ${p}`}`, (k) => cpuRatio(k, t, p)]);
+  const f = (x) => (Number.isFinite(x) ? x.toFixed(2) : "-");
+  const head = ["server CPU per request / redis-server", ...RUNTIMES.flatMap((r) => [r, `${r} ceiling`])];
+  const w = [Math.max(head[0].length, ...rows.map((r) => r[0].length)), ...head.slice(1).map((h) => Math.max(h.length, 6))];
+  const line = (cells) => console.log("| " + cells.map((c, i) => String(c).padEnd(w[i])).join(" | ") + " |");
+  console.log("\nsummary (lower is better; ceiling = minimal RESP server on the same runtime, same run)");
+  line(head);
+  line(w.map((n) => "-".repeat(n)));
+  for (const [name, fn] of rows) line([name, ...RUNTIMES.flatMap((r) => [f(fn(r)), results[`${r}-min`] ? f(fn(`${r}-min`)) : "-"])]);
+  line([
+    "startup to first PONG / redis-server",
+    ...RUNTIMES.flatMap((r) => [f(startup[r] / startup.redis), startup[`${r}-min`] ? f(startup[`${r}-min`] / startup.redis) : "-"]),
+  ]);
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // main
 
@@ -168,10 +185,12 @@ async function main() {
     execFileSync(process.execPath, [join(ROOT, "scripts", "bundle.mjs")], { cwd: ROOT, stdio: "inherit" });
   }
   if (RUNTIMES.includes("node") && !existsSync(join(ROOT, "dist", "cli.js"))) throw new Error("dist/cli.js missing: npm run build");
-  const kinds = [...RUNTIMES, ...(REDIS_SERVER ? ["redis"] : [])];
+  const ceilings = CEILING && TESTS.some((t) => MIN_TESTS.has(t)) ? RUNTIMES.map((r) => `${r}-min`) : [];
+  const kinds = [...RUNTIMES, ...ceilings, ...(REDIS_SERVER ? ["redis"] : [])];
   const ours = kinds.filter((k) => k !== "redis");
   console.log(
-    `bench: n=${N} (pipelined ${PN}) clients=${CLIENTS} pipeline 1 and ${PIPELINE}; tests ${TESTS.join(",")}; targets ${kinds.join(", ")}` +
+    `bench: n=${N} (pipelined ${PN}) clients=${CLIENTS} pipeline 1 and ${PIPELINE}; tests ${TESTS.join(",")}; targets ${kinds.join(", ")}; ` +
+      `median of ${REPEAT}; ${os.cpus().length} x ${os.cpus()[0]?.model ?? "cpu"}, load ${os.loadavg()[0].toFixed(1)}` +
       (REDIS_SERVER ? "" : " (redis-server not found: no ratios)"),
   );
 
@@ -182,21 +201,42 @@ async function main() {
     startup[kind] = median(runs);
   }
 
-  const results = {}; // results[kind][test] = { missing } | { [pipeline]: result }
-  for (const kind of kinds) {
-    const target = await startTarget(kind);
-    results[kind] = {};
-    try {
-      for (const test of TESTS) {
-        results[kind][test] = {};
-        if (!(await supports(target.port, test))) {
-          results[kind][test].missing = true;
-          continue;
+  // Each repeat measures every target once (interleaved, so a burst of load elsewhere hits all of them).
+  const raw = {}; // raw[kind][test] = { missing } | { [pipeline]: result[] }
+  for (const kind of kinds) raw[kind] = {};
+  for (let r = 0; r < REPEAT; r++) {
+    for (const kind of kinds) {
+      const target = await startTarget(kind);
+      try {
+        for (const test of TESTS) {
+          const slot = (raw[kind][test] ??= {});
+          if (slot.missing || !(await supports(kind, target.port, test))) {
+            slot.missing = true;
+            continue;
+          }
+          for (const p of [1, PIPELINE]) {
+            const res = await runBench(target, test, p);
+            if (res) (slot[p] ??= []).push(res);
+          }
         }
-        for (const p of [1, PIPELINE]) results[kind][test][p] = await runBench(target, test, p);
+      } finally {
+        await stopTarget(target);
       }
-    } finally {
-      await stopTarget(target);
+    }
+  }
+  const results = {}; // results[kind][test] = { missing } | { [pipeline]: median result }
+  for (const kind of kinds) {
+    results[kind] = {};
+    for (const test of TESTS) {
+      const slot = raw[kind][test];
+      if (slot.missing) results[kind][test] = { missing: true };
+      else {
+        results[kind][test] = {};
+        for (const p of [1, PIPELINE]) {
+          const rs = slot[p] ?? [];
+          if (rs.length) results[kind][test][p] = { rps: median(rs.map((x) => x.rps)), cpuPerReqUs: median(rs.map((x) => x.cpuPerReqUs)) };
+        }
+      }
     }
   }
 
@@ -205,7 +245,7 @@ async function main() {
   const fmtR = (x) => (x == null || !Number.isFinite(x) ? "-" : x.toFixed(2));
   const cell = (kind, test, p, f, key) => (results[kind][test]?.missing ? "missing" : f(results[kind][test]?.[p]?.[key]));
   const head = ["test", "P", ...kinds.flatMap((k) => [`${k} rps`, `${k} us/req`])];
-  if (REDIS_SERVER) head.push(...ours.flatMap((k) => [`${k}/redis rps`, `${k}/redis cpu`]));
+  if (REDIS_SERVER) head.push(...RUNTIMES.flatMap((k) => [`${k}/redis rps`, `${k}/redis cpu`]));
   const widths = head.map((h) => Math.max(h.length, 7));
   const line = (cells) => console.log(cells.map((c, i) => String(c).padEnd(widths[i])).join("  ").trimEnd());
   console.log("\nthroughput (req/s), server CPU time per request (us); ratios = ours / redis");
@@ -216,7 +256,7 @@ async function main() {
       for (const k of kinds) row.push(cell(k, test, p, fmtK, "rps"), cell(k, test, p, fmtUs, "cpuPerReqUs"));
       if (REDIS_SERVER) {
         const base = results.redis[test]?.[p];
-        for (const k of ours) {
+        for (const k of RUNTIMES) {
           const r = results[k][test]?.[p];
           row.push(fmtR(r && base ? r.rps / base.rps : null), fmtR(r && base ? r.cpuPerReqUs / base.cpuPerReqUs : null));
         }
@@ -225,7 +265,8 @@ async function main() {
     }
   }
   console.log(`\nstartup to first PONG (median of ${STARTUP_RUNS}): ` + kinds.map((k) => `${k} ${startup[k].toFixed(0)} ms`).join(", "));
-  const missing = [...new Set(ours.flatMap((k) => TESTS.filter((t) => results[k][t]?.missing)))];
+  if (REDIS_SERVER) summary(results, startup);
+  const missing = [...new Set(RUNTIMES.flatMap((k) => TESTS.filter((t) => results[k][t]?.missing)))];
   if (missing.length) console.log(`not in valkey-bun's command table yet, not measured: ${missing.join(", ")}`);
   console.log(`(${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 }

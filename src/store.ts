@@ -387,12 +387,14 @@ export class Store {
 
   /**
    * Valkey-style active expiry: walk each database's expires with a resumable cursor, checking keys in
-   * batches of 20; keep going while more than 10% of a batch was stale, within a time budget.
+   * batches of 20; keep going while more than 10% of a batch was stale, within a time budget. Returns true
+   * when the budget ran out while batches were still mostly stale (the caller may run another slice soon).
    */
-  activeExpireCycle(budgetMs = 25): void {
-    if (!this.activeExpire || this.expiryPaused) return;
+  activeExpireCycle(budgetMs = 25): boolean {
+    if (!this.activeExpire || this.expiryPaused) return false;
     const now = this.tick();
     const deadline = Date.now() + budgetMs;
+    let more = false;
     for (const db of this.dbs) {
       if (db.expires.size === 0) continue;
       for (;;) {
@@ -413,9 +415,15 @@ export class Store {
           }
         }
         if (checked > 0) this.stats.expiredStalePerc = expired / checked;
-        if (checked === 0 || expired * 10 <= checked || Date.now() > deadline || db.sweep === null) break;
+        if (checked === 0 || expired * 10 <= checked || db.sweep === null) break;
+        if (Date.now() > deadline) {
+          more = true;
+          break;
+        }
       }
+      if (more) break;
     }
+    return more;
   }
 
   flushAll(): void {

@@ -76,10 +76,43 @@ export function rssBytes(pid) {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
-/** [command, args] starting a target on `port`: "node", "bun", or "redis" (redis-server at `redisServer`). */
+/** The runtime's ceiling: a minimal RESP server (PING/SET/GET/INCR/MSET) on node:net or Bun.listen. */
+export const MINIMAL = join(ROOT, "scripts", "lib", "minimal-resp.mjs");
+
+/**
+ * [command, args] starting a target on `port`: "node", "bun", "redis" (redis-server at `redisServer`), or
+ * "node-min" / "bun-min" (the minimal RESP server, the runtime's ceiling).
+ */
 export function serverCommand(kind, port, extra = [], redisServer = "redis-server") {
   const common = ["--port", String(port), ...extra];
+  if (kind === "node-min") return [process.execPath, [MINIMAL, "--port", String(port)]];
+  if (kind === "bun-min") return [BUN, [MINIMAL, "--port", String(port)]];
   if (kind === "node") return [process.execPath, [join(ROOT, "dist", "cli.js"), ...common]];
   if (kind === "bun") return [BUN, [join(ROOT, "src", "cli.ts"), ...common]];
   return [redisServer, [...common, "--save", "", "--appendonly", "no"]];
+}
+
+/** One request over a fresh connection; resolves with the raw reply text, rejects on connect errors. */
+export function ask(port, payload, timeoutMs = 1000) {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, "127.0.0.1");
+    let buf = "";
+    const t = setTimeout(() => {
+      s.destroy();
+      reject(new Error("timeout"));
+    }, timeoutMs);
+    s.on("connect", () => s.write(payload));
+    s.on("data", (d) => {
+      buf += d.toString("latin1");
+      if (buf.endsWith("\r\n")) {
+        clearTimeout(t);
+        s.destroy();
+        resolve(buf);
+      }
+    });
+    s.on("error", (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
+  });
 }

@@ -5,6 +5,7 @@
 
 import { type Client, resetHooks } from "../client.js";
 import { str } from "../args.js";
+import { ReplyWriter } from "../resp.js";
 import { globMatch } from "../glob.js";
 import type { Server } from "../server.js";
 import type { CommandEntry } from "./types.js";
@@ -151,12 +152,13 @@ export function publish(server: Server, channel: string, message: Buffer | strin
   let n = 0;
   const subs = reg.channels.get(channel);
   if (subs !== undefined) {
+    // Every subscriber of one protocol gets the same bytes: encode the frame once per protocol, then copy it.
+    let frame2: Buffer | null = null;
+    let frame3: Buffer | null = null;
     for (const c of subs) {
       if (c.closing) continue;
-      c.w.push(3);
-      c.w.bulk("message");
-      c.w.bulk(channel);
-      c.w.bulk(message);
+      if (c.w.proto === 3) c.w.raw((frame3 ??= messageFrame(3, channel, message)));
+      else c.w.raw((frame2 ??= messageFrame(2, channel, message)));
       delivered(server, c);
       n++;
     }
@@ -164,19 +166,40 @@ export function publish(server: Server, channel: string, message: Buffer | strin
   if (reg.patterns.size !== 0) {
     for (const [pattern, set] of reg.patterns) {
       if (!globMatch(pattern, channel)) continue;
+      let frame2: Buffer | null = null;
+      let frame3: Buffer | null = null;
       for (const c of set) {
         if (c.closing) continue;
-        c.w.push(4);
-        c.w.bulk("pmessage");
-        c.w.bulk(pattern);
-        c.w.bulk(channel);
-        c.w.bulk(message);
+        if (c.w.proto === 3) c.w.raw((frame3 ??= messageFrame(3, channel, message, pattern)));
+        else c.w.raw((frame2 ??= messageFrame(2, channel, message, pattern)));
         delivered(server, c);
         n++;
       }
     }
   }
   return n;
+}
+
+/** Scratch writer for message frames: take() hands out views that later frames never overwrite. */
+let frames = new ReplyWriter();
+
+/** The `message` push (`pmessage` with the matching `pattern`) a subscriber on protocol `proto` receives. */
+function messageFrame(proto: 2 | 3, channel: string, message: Buffer | string, pattern?: string): Buffer {
+  frames.proto = proto;
+  if (pattern === undefined) {
+    frames.push(3);
+    frames.bulk("message");
+  } else {
+    frames.push(4);
+    frames.bulk("pmessage");
+    frames.bulk(pattern);
+  }
+  frames.bulk(channel);
+  frames.bulk(message);
+  const frame = frames.take()!;
+  // A large message grew the scratch slab: let it go with this frame instead of holding it for the next ones.
+  if (frame.length > 16384) frames = new ReplyWriter();
+  return frame;
 }
 
 /** After writing to a subscriber: schedule its flush and enforce the pubsub output buffer limit. */
@@ -190,9 +213,9 @@ export function checkOutputLimit(server: Server, c: Client): void {
   const [hard, soft, secs] = pubsubLimits(server);
   if (hard === 0 && soft === 0) return;
   const used = c.w.size + c.conn.pendingBytes();
-  const now = Date.now();
   let over = hard > 0 && used >= hard;
   if (!over && soft > 0 && used >= soft) {
+    const now = Date.now();
     if (c.obufSoftSince === 0) c.obufSoftSince = now;
     else if (now - c.obufSoftSince >= secs * 1000) over = true;
   } else if (soft > 0 && used < soft) c.obufSoftSince = 0;

@@ -3,7 +3,7 @@
 // grow and modify them in place, so a command that makes a second key share a value must copy it.
 
 import type { Client } from "../client.js";
-import { I64_MAX, I64_MIN, parseI64, parseI64Big, str, token } from "../args.js";
+import { I64_MAX, I64_MIN, copyBytes, parseI64, parseI64Big, str, token } from "../args.js";
 import { parseMemory } from "../config.js";
 import { E, wrongArity } from "../errors.js";
 import { addLongDouble, formatLongDouble, parseLongDouble } from "../longdouble.js";
@@ -229,7 +229,7 @@ function set(c: Client, argv: Buffer[]): void {
   const key = str(argv[1]!);
   if (argv.length === 3) {
     if (c.server.store.lfu) c.db.write(key); // Valkey's lookupKeyWrite: an LFU access
-    c.db.set(key, "string", Buffer.from(argv[2]!));
+    c.db.set(key, "string", copyBytes(argv[2]!));
     c.db.changed(key, "set", N.STRING);
     c.w.ok();
     return;
@@ -264,7 +264,7 @@ function getset(c: Client, argv: Buffer[]): void {
   const old = c.db.readAs(key, "string");
   if (old === undefined) c.w.null();
   else c.w.bulk(old);
-  c.db.set(key, "string", Buffer.from(argv[2]!));
+  c.db.set(key, "string", copyBytes(argv[2]!));
   c.db.changed(key, "set", N.STRING);
 }
 
@@ -324,7 +324,7 @@ function mset(c: Client, argv: Buffer[]): void {
   const db = c.db;
   for (let i = 1; i < n; i += 2) {
     const key = str(argv[i]!);
-    db.set(key, "string", Buffer.from(argv[i + 1]!));
+    db.set(key, "string", copyBytes(argv[i + 1]!));
     db.changed(key, "set", N.STRING);
   }
   c.w.ok();
@@ -343,7 +343,7 @@ function msetnx(c: Client, argv: Buffer[]): void {
   }
   for (let i = 1; i < n; i += 2) {
     const key = str(argv[i]!);
-    db.set(key, "string", Buffer.from(argv[i + 1]!));
+    db.set(key, "string", copyBytes(argv[i + 1]!));
     db.changed(key, "set", N.STRING);
   }
   c.w.integer(1);
@@ -356,7 +356,7 @@ function append(c: Client, argv: Buffer[]): void {
   const e = c.db.write(key);
   let len: number;
   if (e === undefined) {
-    c.db.set(key, "string", Buffer.from(add));
+    c.db.set(key, "string", copyBytes(add));
     len = add.length;
   } else {
     if (e.type !== "string") throw E.wrongType;

@@ -68,6 +68,28 @@ describeRuntimes(
       expect(await raw.call("PING")).toBe("+PONG\r\n");
     });
 
+    it("one PUBLISH to RESP2 and RESP3 subscribers and two patterns: each gets its own protocol's exact frame", async () => {
+      const r2 = await ctx.raw();
+      const r3 = await ctx.raw();
+      const p2 = await ctx.raw();
+      const p3 = await ctx.raw();
+      await r3.call("HELLO", "3");
+      await p3.call("HELLO", "3");
+      await r2.call("SUBSCRIBE", "mix");
+      await r3.call("SUBSCRIBE", "mix");
+      await p2.call("PSUBSCRIBE", "m*");
+      await p3.call("PSUBSCRIBE", "*x");
+      const big = "v".repeat(20000); // past the scratch slab's cut-off
+      for (const msg of ["hi", big]) {
+        expect(await (await ctx.raw()).call("PUBLISH", "mix", msg)).toBe(":4\r\n");
+        const body = `$3\r\nmix\r\n$${msg.length}\r\n${msg}\r\n`;
+        expect(await r2.read()).toBe(`*3\r\n$7\r\nmessage\r\n${body}`);
+        expect(await r3.read()).toBe(`>3\r\n$7\r\nmessage\r\n${body}`);
+        expect(await p2.read()).toBe(`*4\r\n$8\r\npmessage\r\n$2\r\nm*\r\n${body}`);
+        expect(await p3.read()).toBe(`>4\r\n$8\r\npmessage\r\n$2\r\n*x\r\n${body}`);
+      }
+    });
+
     it("node-redis RESP3 subscriber receives binary-safe payloads", async () => {
       const sub = await ctx.nodeRedis(3);
       const payload = Buffer.from([0x82, 0xa4, 0x74, 0x79, 0x70, 0x65, 0x00, 0xff, 0x0d, 0x0a]);

@@ -151,6 +151,13 @@ describe("config files", () => {
     expect(() => loadConfig({ argv: ["--maxmemory", "lots"], env: {} })).toThrow(/argument must be a memory value/);
   });
 
+  it("VALKEY_* values must be strings (the in-process API can be called from plain JS)", () => {
+    const env = { VALKEY_PORT: 6390 } as unknown as Record<string, string>;
+    expect(() => loadConfig({ env })).toThrow(ConfigError);
+    expect(() => loadConfig({ env })).toThrow("invalid VALKEY_PORT: expected a string, got number");
+    expect(loadConfig({ env: { VALKEY_PORT: "6390", UNRELATED: "x" } }).params.get("port")).toBe("6390");
+  });
+
   it("rewrite: memory in units, strings quoted, defaults left out unless present", () => {
     expect(formatMemory(0n)).toBe("0");
     expect(formatMemory(1024n)).toBe("1kb");

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { globMatch } from "../../src/glob.js";
 import { lpEntrySize } from "../../src/commands/lists.js";
-import { format17g, parseDouble } from "../../src/commands/zsets.js";
+import { format17g, parseDouble, strtod } from "../../src/commands/zsets.js";
 import { decodeScore, encodeScore, formatCoord, formatDistance } from "../../src/commands/geo.js";
 
 describe("glob (Valkey stringmatchlen)", () => {
@@ -41,6 +41,23 @@ describe("number formats", () => {
     expect(parseDouble(".5")).toBe(0.5);
     expect(parseDouble("5.")).toBe(5);
     for (const bad of ["", " 1", "1 ", "nan", "1e400", "1e-400", "abc", "1.5x", "--1"]) expect(parseDouble(bad)).toBeNull();
+  });
+
+  it("plain decimals (the fast path) parse exactly as strtod does", () => {
+    const viaStrtod = (s: string) => {
+      const r = strtod(s);
+      return r.len === s.length && !r.range && !Number.isNaN(r.value) ? r.value : null;
+    };
+    const cases = ["0", "-0", "007", "1.", ".5", "-.5", "-", ".", "-.", "1..2", "1.2.3", "123456789012345", "1234567890123456",
+      "0.1", "0.30000000000000004", "9007199254740993", "-9.999999999999", "1-2", "12-"];
+    for (let i = 0; i < 2000; i++) {
+      const len = 1 + ((i * 7) % 15);
+      let t = i % 3 === 0 ? "-" : "";
+      for (let j = 0; t.length < len; j++) t += (i * 31 + j * 17) % 11 === 10 ? "." : String((i * 13 + j * 7) % 10);
+      cases.push(t);
+    }
+    for (const c of cases) expect([c, parseDouble(c)]).toEqual([c, viaStrtod(c)]);
+    expect(Object.is(parseDouble("-0"), -0)).toBe(true);
   });
 
   it("prints %.17Lg, fixed 4-decimal distances and human coordinates", () => {

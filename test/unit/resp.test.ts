@@ -370,6 +370,20 @@ describe("ReplyWriter", () => {
     }
     expect(w.take()!.toString()).toBe(want);
   });
+
+  it("bulk strings and Buffers of every length around the short-copy cut-offs are byte-exact (bytes 0..255)", () => {
+    const w = new ReplyWriter();
+    for (const n of [...Array(41).keys(), 256]) {
+      let s = "";
+      for (let i = 0; i < n; i++) s += String.fromCharCode(n === 256 ? i : (n * 37 + i * 101) & 255);
+      const bytes = Buffer.from(s, "latin1");
+      w.bulk(s);
+      w.bulk(bytes);
+      w.raw(bytes);
+      const want = Buffer.concat([Buffer.from(`$${n}\r\n`), bytes, Buffer.from(`\r\n$${n}\r\n`), bytes, Buffer.from("\r\n"), bytes]);
+      expect(w.take() ?? Buffer.alloc(0)).toEqual(want);
+    }
+  });
 });
 
 describe("formatDouble (Valkey's d2string / fpconv_dtoa)", () => {
