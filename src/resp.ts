@@ -350,6 +350,13 @@ export class ReplyWriter {
     if (mark >= this.start && mark <= this.pos) this.pos = mark;
   }
 
+  /** Remove and return (as a copy) everything written after `mark`. */
+  cut(mark: number): Buffer {
+    const out = Buffer.from(this.slab.subarray(mark, this.pos));
+    this.truncate(mark);
+    return out;
+  }
+
   raw(b: Buffer): void {
     this.ensure(b.length);
     b.copy(this.slab, this.pos);

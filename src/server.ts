@@ -327,6 +327,7 @@ export class Server {
       if (c.replyMode === "skip") c.replyMode = "on";
       else if (c.replyMode === "skip-next") c.replyMode = "skip";
     }
+    if (c.pushAfterReply !== null) for (const b of c.pushAfterReply.splice(0)) c.w.raw(b);
     // Client-side caching: CLIENT CACHING lapses, self-invalidations follow the reply (pushes survive CLIENT REPLY).
     if (c.tracking !== null) trackingAfterCommand(c, e);
   }
@@ -685,7 +686,8 @@ async function listenNode(server: Server, host: string, port: number, path?: str
         server.stats.writesProcessed++;
         sock.write(d);
       },
-      end: () => sock.end(),
+      // Close fully once the last reply is flushed, as Valkey does (a half-close would keep reading a desynced peer).
+      end: () => sock.end(() => sock.destroy()),
       destroy: () => sock.destroy(),
       pendingBytes: () => sock.writableLength,
       remoteAddress: path ?? sock.remoteAddress ?? "",

@@ -1,0 +1,107 @@
+// Issue 13: divergences from Valkey 8 that real clients hit as hangs or wrong replies (each checked against
+// ../shared/tools/valkey-8.0.1): pushes under CLIENT REPLY OFF/SKIP, PUBSUB NUMSUB's flat array in RESP3,
+// the full close after a protocol error, and idle-client timeouts.
+import { connect, type Socket } from "node:net";
+import { expect, it } from "vitest";
+import { describeRuntimes } from "../helpers/server.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describeRuntimes("fidelity", (ctx) => {
+  for (const proto of [2, 3] as const) {
+    const push = proto === 3 ? ">" : "*";
+    it(`RESP${proto}: CLIENT REPLY OFF still delivers subscribe confirmations and messages`, async () => {
+      const s = await ctx.raw();
+      const pub = await ctx.raw();
+      if (proto === 3) await s.call("HELLO", "3");
+      s.send("CLIENT", "REPLY", "OFF");
+      s.send("SUBSCRIBE", `off${proto}`);
+      expect(await s.read()).toBe(`${push}3\r\n$9\r\nsubscribe\r\n$4\r\noff${proto}\r\n:1\r\n`);
+      expect(await pub.call("PUBLISH", `off${proto}`, "m1")).toBe(":1\r\n");
+      expect(await s.read()).toBe(`${push}3\r\n$7\r\nmessage\r\n$4\r\noff${proto}\r\n$2\r\nm1\r\n`);
+      s.send("UNSUBSCRIBE", `off${proto}`);
+      expect(await s.read()).toBe(`${push}3\r\n$11\r\nunsubscribe\r\n$4\r\noff${proto}\r\n:0\r\n`);
+      s.send("GET", "x");
+      expect(await s.silent(100)).toBe(true);
+    });
+  }
+
+  it("RESP3: CLIENT REPLY SKIP drops the reply but not the push; a message to oneself follows the PUBLISH reply", async () => {
+    const s = await ctx.raw();
+    await s.call("HELLO", "3");
+    s.send("CLIENT", "REPLY", "SKIP");
+    s.send("SUBSCRIBE", "sk");
+    expect(await s.read()).toBe(">3\r\n$9\r\nsubscribe\r\n$2\r\nsk\r\n:1\r\n");
+    expect(await s.call("PUBLISH", "sk", "self")).toBe(":1\r\n");
+    expect(await s.read()).toBe(">3\r\n$7\r\nmessage\r\n$2\r\nsk\r\n$4\r\nself\r\n");
+    s.send("CLIENT", "REPLY", "OFF");
+    s.send("PUBLISH", "sk", "quiet");
+    expect(await s.read()).toBe(">3\r\n$7\r\nmessage\r\n$2\r\nsk\r\n$5\r\nquiet\r\n");
+  });
+
+  it("PUBSUB NUMSUB / SHARDNUMSUB are flat arrays in RESP3 too (node-redis pubSubNumSub sees the counts)", async () => {
+    const s = await ctx.raw();
+    await s.call("SUBSCRIBE", "ns1");
+    await s.call("SSUBSCRIBE", "ns2");
+    const q = await ctx.raw();
+    await q.call("HELLO", "3");
+    expect(await q.call("PUBSUB", "NUMSUB", "ns1", "none")).toBe("*4\r\n$3\r\nns1\r\n:1\r\n$4\r\nnone\r\n:0\r\n");
+    expect(await q.call("PUBSUB", "SHARDNUMSUB", "ns2")).toBe("*2\r\n$3\r\nns2\r\n:1\r\n");
+    expect(await q.call("PUBSUB", "NUMSUB")).toBe("*0\r\n");
+    const nr = await ctx.nodeRedis(3);
+    expect(await nr.pubSubNumSub(["ns1", "none"])).toEqual({ ns1: 1, none: 0 });
+    const nr2 = await ctx.nodeRedis(2);
+    expect(await nr2.pubSubNumSub(["ns1"])).toEqual({ ns1: 1 });
+  });
+
+  it("a protocol error closes the connection fully once the error is written: a peer still streaming gets EPIPE/ECONNRESET", async () => {
+    for (const bad of ["*1\r\n$x\r\n", "*abc\r\n", 'SET "a b\r\n']) {
+      const sock: Socket = connect({ port: ctx.port, host: "127.0.0.1", allowHalfOpen: true });
+      let got = "";
+      sock.on("data", (d) => (got += d.toString("latin1")));
+      const outcome = new Promise<string>((resolve) => {
+        sock.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? "error"));
+        sock.on("close", () => resolve("close"));
+        setTimeout(() => resolve("still open"), 4000);
+      });
+      await new Promise<void>((r) => sock.once("connect", () => r()));
+      sock.write(bad);
+      const pump = setInterval(() => sock.write("garbage that a desynced client keeps sending\r\n"), 10);
+      const how = await outcome;
+      clearInterval(pump);
+      sock.destroy();
+      expect(how, bad).not.toBe("still open");
+      expect(got).toMatch(/^-ERR Protocol error: /);
+    }
+  });
+
+  it("CONFIG SET timeout closes idle clients (also ones that never sent a command) but not subscribers, blocked clients or MONITOR", async () => {
+    const admin = await ctx.raw();
+    const idle = await ctx.raw();
+    expect(await idle.call("PING")).toBe("+PONG\r\n");
+    const silent = await ctx.raw();
+    const sub = await ctx.raw();
+    await sub.call("SUBSCRIBE", "t");
+    const blocked = await ctx.raw();
+    blocked.send("BLPOP", "timeout-nokey", "0");
+    const mon = await ctx.raw();
+    expect(await mon.call("MONITOR")).toBe("+OK\r\n");
+    const busy = await ctx.raw();
+    expect(await admin.call("CONFIG", "SET", "timeout", "1")).toBe("+OK\r\n");
+    try {
+      const t0 = Date.now();
+      // a client that keeps talking stays; Valkey closes after more than `timeout` whole seconds of silence
+      while (Date.now() - t0 < 2600) {
+        expect(await busy.call("PING")).toBe("+PONG\r\n");
+        await sleep(250);
+      }
+      await idle.waitClosed(3000);
+      await silent.waitClosed(3000);
+      expect(sub.closed || blocked.closed || mon.closed).toBe(false);
+      expect(await sub.call("PING")).toBe("*2\r\n$4\r\npong\r\n$0\r\n\r\n");
+    } finally {
+      const a2 = await ctx.raw();
+      expect(await a2.call("CONFIG", "SET", "timeout", "0")).toBe("+OK\r\n");
+    }
+  }, 15000);
+});
