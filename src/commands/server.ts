@@ -316,7 +316,10 @@ const DEBUG_DENIED =
 
 // DEBUG subcommand [argument ...]
 function debug(c: Client, argv: Buffer[]): void {
-  if (!allowProtected(c, c.server.param("enable-debug-command"))) throw errorText(DEBUG_DENIED);
+  // Valkey's default is "no". --test-clock (a test-suite flag) also opens DEBUG to local connections.
+  if (!allowProtected(c, c.server.param("enable-debug-command")) && !(c.server.config.testClock && allowProtected(c, "local"))) {
+    throw errorText(DEBUG_DENIED);
+  }
   const sub = token(argv[1]!);
   const n = argv.length;
   if (sub === "help" && n === 2) debugHelp(c);

@@ -105,3 +105,32 @@ describeRuntimes("fidelity", (ctx) => {
     }
   }, 15000);
 });
+
+describeRuntimes("fidelity: DEBUG with default settings", (ctx) => {
+  it("DEBUG is refused by default (enable-debug-command no) with Valkey's text, before any subcommand runs", async () => {
+    const r = await ctx.raw();
+    const denied =
+      '-ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.\r\n';
+    const t0 = Date.now();
+    expect(await r.call("DEBUG", "SLEEP", "2")).toBe(denied);
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(await r.call("DEBUG", "HELP")).toBe(denied);
+    expect(await r.call("DEBUG", "CLOCK", "GET")).toBe(denied);
+    expect(await r.call("CONFIG", "GET", "enable-debug-command")).toBe("*2\r\n$20\r\nenable-debug-command\r\n$2\r\nno\r\n");
+    expect(await r.call("CONFIG", "SET", "enable-debug-command", "yes")).toBe(
+      "-ERR CONFIG SET failed (possibly related to argument 'enable-debug-command') - can't set immutable config\r\n",
+    );
+  });
+});
+
+describeRuntimes(
+  "fidelity: DEBUG enabled for local connections",
+  (ctx) => {
+    it("enable-debug-command local lets a loopback client run DEBUG", async () => {
+      const r = await ctx.raw();
+      expect(await r.call("DEBUG", "SLEEP", "0")).toBe("+OK\r\n");
+      expect(await r.call("DEBUG", "HELP")).toMatch(/^\*\d+\r\n\+DEBUG <subcommand> /);
+    });
+  },
+  ["--enable-debug-command", "local"],
+);
