@@ -21,6 +21,17 @@ export interface ParserLimits {
 
 const EMPTY = Buffer.alloc(0);
 
+/** Big bulk arguments the parser allocated for one command alone (nothing else points into them). */
+const ownedArgs = new WeakSet<Buffer>();
+
+/**
+ * An argument a handler stores beyond the command: the parser's own big buffer is taken as is, once (no second
+ * 100 MB copy for SET/APPEND of a large value); anything else may point into a read chunk and is copied.
+ */
+export function keepArg(b: Buffer): Buffer {
+  return ownedArgs.delete(b) ? b : Buffer.from(b);
+}
+
 /**
  * Incremental request parser. `feed()` appends bytes; `next()` returns one complete command (argv as Buffers)
  * or null when more bytes are needed. After a protocol error `error` holds Valkey's text (the connection must
@@ -75,6 +86,7 @@ export class RespParser {
       data = data.subarray(n);
       if (this.bigFill === this.big.length) {
         if (this.owned === this.args.length) this.owned++;
+        ownedArgs.add(this.big);
         this.args.push(this.big);
         this.big = null;
         this.bigFill = 0;
@@ -337,7 +349,8 @@ export class ReplyWriter {
   take(): Buffer | null {
     if (this.pos === this.start) return null;
     const out = this.slab.subarray(this.start, this.pos);
-    if (this.slab.length - this.pos < 4096) {
+    // A slab grown for a large reply is handed off with it, not kept for the client's lifetime.
+    if (this.slab.length - this.pos < 4096 || this.slab.length > 16 * SLAB) {
       this.slab = Buffer.allocUnsafe(SLAB);
       this.pos = 0;
     }

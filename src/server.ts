@@ -14,6 +14,7 @@ import { forgetBlocked, serveReady } from "./blocking.js";
 import { afterCommand as trackingAfterCommand, rememberKeys } from "./commands/tracking.js";
 import type { Database } from "./store.js";
 import { applyConfig } from "./commands/config.js";
+import { Reclaimer } from "./reclaim.js";
 import { VERSION, REDIS_COMPAT_VERSION } from "./version.js";
 
 const LEVELS: Record<LogLevel, number> = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 };
@@ -453,6 +454,7 @@ export class Server {
       this.stats.expireCycleUs += Math.round((performance.now() - t0) * 1000);
       this.stats.sample();
       this.checkTimeouts();
+      this.reclaimer.tick(this.stats.commandsProcessed, this.clients.size);
     }, Math.round(1000 / hz));
     t.unref?.();
     this.timers.push(t);
@@ -465,6 +467,9 @@ export class Server {
     this.timers = [];
     this.startTimers();
   }
+
+  /** Returns memory to the OS when the server goes quiet after large buffers were dropped (reclaim.ts). */
+  readonly reclaimer = new Reclaimer();
 
   private checkTimeouts(): void {
     const timeout = Number(this.param("timeout"));
