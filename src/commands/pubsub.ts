@@ -5,6 +5,7 @@
 
 import { type Client, resetHooks } from "../client.js";
 import { str } from "../args.js";
+import { unknownSubcommandOrWrongArity } from "../errors.js";
 import { globMatch } from "../glob.js";
 import type { Server } from "../server.js";
 import type { CommandEntry } from "./types.js";
@@ -266,6 +267,8 @@ function spublishCmd(c: Client, argv: Buffer[]): void {
 
 // PUBSUB CHANNELS [pattern]  /  PUBSUB SHARDCHANNELS [pattern]
 function listChannels(c: Client, argv: Buffer[], kind: Kind): void {
+  // At most one pattern (Valkey's pubsubCommand checks argc itself).
+  if (argv.length > 3) throw unknownSubcommandOrWrongArity("pubsub", str(argv[1]!));
   const pattern = argv.length === 3 ? str(argv[2]!) : null;
   const out: string[] = [];
   for (const name of registry(c.server)[kind].keys()) if (pattern === null || globMatch(pattern, name)) out.push(name);

@@ -81,7 +81,8 @@ export const commands: CommandEntry[] = [
         arity: 2,
         flags: [],
         tips: ["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
-        run: (c) => c.w.verbatim("Stats not supported for the current allocator"),
+        // A bulk string, as Valkey without jemalloc sends it (a verbatim string only carries jemalloc's report).
+        run: (c) => c.w.bulk("Stats not supported for the current allocator"),
       },
       { name: "purge", arity: 2, flags: [], tips: ["request_policy:all_shards", "response_policy:all_succeeded"], run: memoryPurge },
       { name: "help", arity: 2, flags: ["loading", "stale"], run: memoryHelp },
