@@ -39,3 +39,5 @@ export function normalize(argv: string[], reply: string | null): string | null;
 export function allowed(ref: string, argv: string[], ours: string | null, theirs: string | null): unknown;
 export function compareSequence(ours: Conn, theirs: Conn, ref: string, seq: string[][]): Promise<Divergence | null>;
 export function resetConn(c: Conn): Promise<void>;
+export function freePort(): Promise<number>;
+export function startReference(bin: string): Promise<{ proc: ChildProcess; port: number } | null>;

@@ -4,7 +4,11 @@
 // the reply comparison against a reference server (with the allow-list of intended differences).
 
 import fc from "fast-check";
+import { spawn } from "node:child_process";
 import net from "node:net";
+import { freePort } from "./bench-common.mjs";
+
+export { freePort };
 
 // ---------------------------------------------------------------------------------------------------------
 // command sequences
@@ -436,4 +440,23 @@ export async function compareSequence(ours, theirs, ref, seq) {
 export async function resetConn(c) {
   await c.call("DISCARD");
   await c.call("UNWATCH");
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// reference servers
+
+/** Start a throw-away valkey-server / redis-server binary; resolves { proc, port } once it answers, or null. */
+export async function startReference(bin) {
+  const port = await freePort();
+  const proc = spawn(bin, ["--port", String(port), "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  for (let i = 0; i < 100; i++) {
+    try {
+      (await Conn.open(port)).close();
+      return { proc, port };
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  proc.kill("SIGKILL");
+  return null;
 }

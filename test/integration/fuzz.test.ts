@@ -2,31 +2,19 @@
 // server and a bystander client keeps being served with its data intact; random command sequences over every
 // family reply as Valkey 8 does (against ../shared/tools/valkey-8.0.1 when it is there, else redis-server with
 // the allow-list of intended differences; skipped with a reason when neither exists).
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeRuntimes, ROOT } from "../helpers/server.js";
-import { Conn, anyCommand, attachBystander, compareSequence, healthy, hostileSession, resetConn, runHostile, type Target } from "../../scripts/lib/fuzz-core.mjs";
+import { Conn, anyCommand, attachBystander, compareSequence, healthy, hostileSession, resetConn, runHostile, startReference, type Target } from "../../scripts/lib/fuzz-core.mjs";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
 const VALKEY = join(ROOT, "..", "shared", "tools", "valkey-8.0.1", "valkey-server");
 const REDIS = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" }).stdout.trim();
 const REF = existsSync(VALKEY) ? "valkey" : REDIS ? "redis" : null;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
-  });
-}
 
 describeRuntimes("fuzz (short seeded run)", (ctx) => {
   it("hostile RESP frames, inline requests and raw bytes never crash or hang the server; a bystander keeps its data", async () => {
@@ -47,19 +35,7 @@ describeRuntimes("fuzz (short seeded run)", (ctx) => {
 
   let ref: { proc: ChildProcess; port: number } | null = null;
   beforeAll(async () => {
-    if (REF === null) return;
-    const port = await freePort();
-    const proc = spawn(REF === "valkey" ? VALKEY : REDIS, ["--port", String(port), "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-    for (let i = 0; i < 100; i++) {
-      try {
-        (await Conn.open(port)).close();
-        ref = { proc, port };
-        return;
-      } catch {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-    proc.kill("SIGKILL");
+    if (REF !== null) ref = await startReference(REF === "valkey" ? VALKEY : REDIS);
   });
   afterAll(() => {
     ref?.proc.kill("SIGKILL");

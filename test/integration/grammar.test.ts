@@ -4,13 +4,12 @@
 // the command's type, and compare the replies with valkey-server 8.0.1 (started when its build is beside the
 // checkout, else the test is skipped): errors byte for byte, other replies by their RESP2 and RESP3 type, so
 // syntax errors come out as Valkey's and RESP3 shapes (map vs flat array, set, double) match the specs.
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeRuntimes, ROOT } from "../helpers/server.js";
-import { Conn, encode } from "../../scripts/lib/fuzz-core.mjs";
+import { Conn, encode, startReference } from "../../scripts/lib/fuzz-core.mjs";
 
 const SPECS = join(ROOT, "..", "shared", "valkey-commands");
 const VALKEY = join(ROOT, "..", "shared", "tools", "valkey-8.0.1", "valkey-server");
@@ -153,31 +152,10 @@ async function exchange(c: Conn, cmds: string[][]): Promise<string[] | null> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
-  });
-}
-
 describeRuntimes("argument grammar and reply shapes against Valkey 8", (ctx) => {
   let valkey: { proc: ChildProcess; port: number } | null = null;
   beforeAll(async () => {
-    if (!HAVE) return;
-    const port = await freePort();
-    const proc = spawn(VALKEY, ["--port", String(port), "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-    for (let i = 0; i < 100 && valkey === null; i++) {
-      try {
-        (await Conn.open(port)).close();
-        valkey = { proc, port };
-      } catch {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
+    if (HAVE) valkey = await startReference(VALKEY);
   });
   afterAll(() => valkey?.proc.kill("SIGKILL"));
 
