@@ -75,6 +75,26 @@ describeRuntimes("fidelity", (ctx) => {
     }
   });
 
+  it("CONFIG SET takes several parameters at once, all or nothing, with Valkey 8's errors", async () => {
+    const r = await ctx.raw();
+    const before = await r.call("CONFIG", "GET", "hz");
+    expect(await r.call("CONFIG", "SET", "maxmemory-samples", "7", "slowlog-max-len", "77")).toBe("+OK\r\n");
+    expect(await r.call("CONFIG", "GET", "maxmemory-samples")).toBe("*2\r\n$17\r\nmaxmemory-samples\r\n$1\r\n7\r\n");
+    expect(await r.call("CONFIG", "GET", "slowlog-max-len")).toBe("*2\r\n$15\r\nslowlog-max-len\r\n$2\r\n77\r\n");
+    expect(await r.call("CONFIG", "SET", "hz", "12", "hz", "13")).toBe(
+      "-ERR CONFIG SET failed (possibly related to argument 'hz') - duplicate parameter\r\n",
+    );
+    expect(await r.call("CONFIG", "SET", "hz", "14", "nosuch", "1")).toBe("-ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'\r\n");
+    expect(await r.call("CONFIG", "SET", "hz", "15", "maxmemory-samples", "abc")).toBe(
+      "-ERR CONFIG SET failed (possibly related to argument 'maxmemory-samples') - argument couldn't be parsed into an integer\r\n",
+    );
+    expect(await r.call("CONFIG", "SET", "hz", "16", "maxmemory-samples")).toBe("-ERR syntax error\r\n");
+    expect(await r.call("CONFIG", "SET", "hz")).toBe("-ERR wrong number of arguments for 'config|set' command\r\n");
+    // nothing of a refused CONFIG SET was applied
+    expect(await r.call("CONFIG", "GET", "hz")).toBe(before);
+    expect(await r.call("CONFIG", "SET", "maxmemory-samples", "5", "slowlog-max-len", "128")).toBe("+OK\r\n");
+  });
+
   it("CONFIG SET timeout closes idle clients (also ones that never sent a command) but not subscribers, blocked clients or MONITOR", async () => {
     const admin = await ctx.raw();
     const idle = await ctx.raw();
