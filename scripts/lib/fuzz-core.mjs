@@ -383,6 +383,12 @@ export const ALLOWED = [
   },
   {
     ref: "redis",
+    why: "Valkey 8 accepts '+' (the last entry) as an XREAD ID; Redis 7.0 calls it an invalid stream ID",
+    match: (argv, ours, theirs) =>
+      String(argv[0]).toUpperCase() === "XREAD" && argv.includes("+") && theirs === "-ERR Invalid stream ID specified as stream command argument\r\n",
+  },
+  {
+    ref: "redis",
     why: "Valkey 8 refuses MULTI and WATCH inside MULTI through the no-multi command flag ('Command not allowed inside a transaction')",
     match: (argv, ours, theirs) =>
       ["MULTI", "WATCH"].includes(String(argv[0]).toUpperCase()) && ours === "-ERR Command not allowed inside a transaction\r\n" && /nested|inside MULTI/.test(theirs ?? ""),
