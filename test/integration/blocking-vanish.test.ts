@@ -49,6 +49,7 @@ const vanish: Record<string, { steps: string[][]; xreadgroup: string }> = {
   "SET (type change)": { steps: [["SET", "k", "x"]], xreadgroup: WRONGTYPE },
   "RENAME away": { steps: [["RENAME", "k", "zz"]], xreadgroup: NOGROUP },
   "EXPIRE 0": { steps: [["EXPIRE", "k", "0"]], xreadgroup: NOGROUP },
+  "a TTL running out": { steps: [["PEXPIRE", "k", "1"], ["SLEEP", "150"]], xreadgroup: NOGROUP },
 };
 
 /** Ways a key of the right type arrives at `k` (db 0) from `src`. */
@@ -59,7 +60,21 @@ function appear(b: Blocker): Record<string, string[][]> {
     COPY: [b.make, ["COPY", "src", "k", "REPLACE"]],
     MOVE: [["DEL", "k"], ...inDb1, ["MOVE", "k", "0"], ["SELECT", "0"]],
     SWAPDB: [...inDb1, ["SELECT", "0"], ["SWAPDB", "0", "1"]],
+    RESTORE: [b.make, ["DUMP-RESTORE", "src", "k"]],
   };
+}
+
+/** Run one step: a command, a pause (SLEEP ms) or DUMP src + RESTORE dst REPLACE with the payload. */
+async function step(admin: RawClient, s: string[]): Promise<void> {
+  if (s[0] === "SLEEP") return void (await sleep(Number(s[1])));
+  if (s[0] === "DUMP-RESTORE") {
+    const dump = await admin.call("DUMP", s[1]!);
+    const m = /^\$(\d+)\r\n/.exec(dump)!;
+    const payload = Buffer.from(dump.slice(m[0].length, m[0].length + Number(m[1])), "latin1");
+    expect(await admin.call("RESTORE", s[2]!, "0", payload, "REPLACE")).toBe("+OK\r\n");
+    return;
+  }
+  await admin.call(...s);
 }
 
 describeRuntimes("blocking: keys that vanish, change type or appear", (ctx) => {
@@ -87,7 +102,7 @@ describeRuntimes("blocking: keys that vanish, change type or appear", (ctx) => {
       const admin = await ctx.raw();
       for (const [way, v] of Object.entries(vanish)) {
         const w = await park(admin, b.setup, b.cmd);
-        for (const s of v.steps) await admin.call(...s);
+        for (const s of v.steps) await step(admin, s);
         await admin.call("SELECT", "0");
         expect(await w.silent(60), `${name} after ${way}`).toBe(true);
         expect(await blockedClients(admin), `${name} after ${way}`).toBe(1);
@@ -100,11 +115,11 @@ describeRuntimes("blocking: keys that vanish, change type or appear", (ctx) => {
       admin.close();
     });
 
-    it(`${name} is served when its key arrives by RENAME, COPY, MOVE or SWAPDB`, async () => {
+    it(`${name} is served when its key arrives by RENAME, COPY, MOVE, SWAPDB or RESTORE`, async () => {
       const admin = await ctx.raw();
       for (const [way, steps] of Object.entries(appear(b))) {
         const w = await park(admin, b.setup, b.cmd);
-        for (const s of steps) await admin.call(...s);
+        for (const s of steps) await step(admin, s);
         await admin.call("SELECT", "0");
         expect(await w.read(), `${name} via ${way}`).toBe(b.served);
         w.close();
@@ -117,7 +132,7 @@ describeRuntimes("blocking: keys that vanish, change type or appear", (ctx) => {
     const admin = await ctx.raw();
     for (const [way, v] of Object.entries(vanish)) {
       const w = await park(admin, [["XGROUP", "CREATE", "k", "g", "$", "MKSTREAM"]], ["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "k", ">"]);
-      for (const s of v.steps) await admin.call(...s);
+      for (const s of v.steps) await step(admin, s);
       await admin.call("SELECT", "0");
       expect(await w.read(2000), `XREADGROUP after ${way}`).toBe(v.xreadgroup);
       expect(await blockedClients(admin)).toBe(0);
