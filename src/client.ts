@@ -72,6 +72,8 @@ export class Client {
   readonly shardChannels = new Set<string>();
   /** CLIENT REPLY: "skip-next" is the SKIP command itself, whose own reply is dropped too. */
   replyMode: "on" | "off" | "skip" | "skip-next" = "on";
+  /** Pushes held back while a command runs: written after its reply, even under CLIENT REPLY OFF (pubsub.ts). */
+  pushAfterReply: Buffer[] | null = null;
   noEvict = false;
   noTouch = false;
   monitor = false;

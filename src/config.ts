@@ -317,7 +317,7 @@ export const PARAMS: ParamDef[] = [
   en("acl-pubsub-default", "resetchannels", ["allchannels", "resetchannels"]),
   en("enable-protected-configs", "no", PROTECTED_ACTION, { immutable: true }),
   // Valkey's default is "no"; a dev/test server allows DEBUG (SLEEP, SET-ACTIVE-EXPIRE, CLOCK) out of the box.
-  en("enable-debug-command", "yes", PROTECTED_ACTION, { immutable: true }),
+  en("enable-debug-command", "no", PROTECTED_ACTION, { immutable: true }),
   en("enable-module-command", "no", PROTECTED_ACTION, { immutable: true, inert: true }),
   bool("extended-redis-compatibility", "no"),
   strp("locale-collate", "", { inert: true }),

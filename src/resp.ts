@@ -2,6 +2,8 @@
 // Hand-written on purpose: this is the hot path (every byte of every request and reply passes here), and
 // no maintained library offers a server-side parser with Valkey's limits and exact protocol errors.
 
+import { copyBytes } from "./args.js";
+
 const CR = 13;
 const LF = 10;
 const STAR = 42;
@@ -22,6 +24,17 @@ export interface ParserLimits {
 const EMPTY = Buffer.alloc(0);
 /** Between commands: never pushed to (a multibulk header replaces it first). */
 const NO_ARGS: Buffer[] = [];
+
+/** Big bulk arguments the parser allocated for one command alone (nothing else points into them). */
+const ownedArgs = new WeakSet<Buffer>();
+
+/**
+ * An argument a handler stores beyond the command: the parser's own big buffer is taken as is, once (no second
+ * 100 MB copy for SET/APPEND of a large value); anything else may point into a read chunk and is copied.
+ */
+export function keepArg(b: Buffer): Buffer {
+  return ownedArgs.delete(b) ? b : copyBytes(b);
+}
 
 /**
  * Incremental request parser. `feed()` appends bytes; `next()` returns one complete command (argv as Buffers)
@@ -77,6 +90,7 @@ export class RespParser {
       data = data.subarray(n);
       if (this.bigFill === this.big.length) {
         if (this.owned === this.args.length) this.owned++;
+        ownedArgs.add(this.big);
         this.args.push(this.big);
         this.big = null;
         this.bigFill = 0;
@@ -353,7 +367,8 @@ export class ReplyWriter {
   take(): Buffer | null {
     if (this.pos === this.start) return null;
     const out = this.slab.subarray(this.start, this.pos);
-    if (this.slab.length - this.pos < 4096) {
+    // A slab grown for a large reply is handed off with it, not kept for the client's lifetime.
+    if (this.slab.length - this.pos < 4096 || this.slab.length > 16 * SLAB) {
       this.slab = Buffer.allocUnsafe(SLAB);
       this.pos = 0;
     }
@@ -364,6 +379,13 @@ export class ReplyWriter {
   /** Drop everything written after `mark` (CLIENT REPLY OFF/SKIP). */
   truncate(mark: number): void {
     if (mark >= this.start && mark <= this.pos) this.pos = mark;
+  }
+
+  /** Remove and return (as a copy) everything written after `mark`. */
+  cut(mark: number): Buffer {
+    const out = Buffer.from(this.slab.subarray(mark, this.pos));
+    this.truncate(mark);
+    return out;
   }
 
   raw(b: Buffer): void {

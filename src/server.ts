@@ -15,6 +15,7 @@ import { afterCommand as trackingAfterCommand, limitTrackingTable, rememberKeys 
 import type { Database } from "./store.js";
 import { applyConfig } from "./commands/config.js";
 import { latencySample, recordCommandLatency } from "./commands/latency.js";
+import { Reclaimer } from "./reclaim.js";
 import { VERSION, REDIS_COMPAT_VERSION } from "./version.js";
 import { defaultNeedsAuth, defaultUser, initAcl } from "./acl/state.js";
 import type { User } from "./acl/user.js";
@@ -348,6 +349,7 @@ export class Server {
       if (c.replyMode === "skip") c.replyMode = "on";
       else if (c.replyMode === "skip-next") c.replyMode = "skip";
     }
+    if (c.pushAfterReply !== null) for (const b of c.pushAfterReply.splice(0)) c.w.raw(b);
     // Client-side caching: CLIENT CACHING lapses, self-invalidations follow the reply (pushes survive CLIENT REPLY).
     if (c.tracking !== null) trackingAfterCommand(c, e);
     if (c.blocked === null && !c.suspended) c.argv = null;
@@ -515,6 +517,7 @@ export class Server {
       expire(budgetMs);
       this.stats.sample();
       this.checkTimeouts();
+      this.reclaimer.tick(this.stats.commandsProcessed, this.clients.size);
     }, Math.round(1000 / hz));
     t.unref?.();
     this.timers.push(t);
@@ -527,6 +530,9 @@ export class Server {
     this.timers = [];
     this.startTimers();
   }
+
+  /** Returns memory to the OS when the server goes quiet after large buffers were dropped (reclaim.ts). */
+  readonly reclaimer = new Reclaimer();
 
   private checkTimeouts(): void {
     const timeout = Number(this.param("timeout"));
@@ -748,7 +754,8 @@ async function listenNode(server: Server, host: string, port: number, path?: str
         server.stats.writesProcessed++;
         sock.write(d);
       },
-      end: () => sock.end(),
+      // Close fully once the last reply is flushed, as Valkey does (a half-close would keep reading a desynced peer).
+      end: () => sock.end(() => sock.destroy()),
       destroy: () => sock.destroy(),
       pendingBytes: () => sock.writableLength,
       remoteAddress: path ?? sock.remoteAddress ?? "",

@@ -307,6 +307,8 @@ export class Database {
   drop(): void {
     this.touchAllWatched();
     if (this.store.memory !== null) this.store.memory.dropped(this);
+    // Clients blocked on a key that vanishes are re-run (XREADGROUP then fails as in Valkey's signalDeletedKeyAsReady).
+    if (this.blocking.size !== 0) for (const key of this.blocking.keys()) if (this.keys.has(key)) this.store.hooks.keyReady?.(this, key);
     this.keys.clear();
     this.expires.clear();
     this.sweep = null;
@@ -443,6 +445,10 @@ export class Store {
     [da.expires, dbb.expires] = [dbb.expires, da.expires];
     [da.scanLog, dbb.scanLog] = [dbb.scanLog, da.scanLog];
     da.sweep = dbb.sweep = null;
-    for (const db of [da, dbb]) for (const key of db.blocking.keys()) if (db.keys.has(key)) this.hooks.keyReady?.(db, key);
+    // Blocked clients see their key appear, vanish or change (Valkey's scanDatabaseForReadyKeys / ForDeletedKeys).
+    for (const db of [da, dbb]) {
+      const other = db === da ? dbb : da;
+      for (const key of db.blocking.keys()) if (db.keys.has(key) || other.keys.has(key)) this.hooks.keyReady?.(db, key);
+    }
   }
 }

@@ -6,6 +6,7 @@
 import { type Client, resetHooks } from "../client.js";
 import { str } from "../args.js";
 import { ReplyWriter } from "../resp.js";
+import { unknownSubcommandOrWrongArity } from "../errors.js";
 import { globMatch } from "../glob.js";
 import type { Server } from "../server.js";
 import type { CommandEntry } from "./types.js";
@@ -101,11 +102,22 @@ function subscribe(c: Client, argv: Buffer[], kind: Kind): void {
       if (!set) map.set(name, (set = new Set()));
       set.add(c);
     }
+    const m = c.w.pos;
     c.w.push(3);
     c.w.bulk(REPLY_NAMES[kind][0]);
     c.w.bulk(argv[i]!);
     c.w.integer(countFor(c, kind));
+    if (c.replyMode !== "on") holdPush(c, m);
   }
+}
+
+/**
+ * Pub/sub pushes reach the client even under CLIENT REPLY OFF/SKIP, and a message the running client sends
+ * itself follows its command's reply (Valkey's CLIENT_PUSHING): cut the push out and let execute() append it
+ * after the reply has been settled.
+ */
+function holdPush(c: Client, mark: number): void {
+  (c.pushAfterReply ??= []).push(c.w.cut(mark));
 }
 
 function removeOne(reg: PubSubRegistry, c: Client, kind: Kind, name: string): boolean {
@@ -123,18 +135,22 @@ function unsubscribe(c: Client, argv: Buffer[], kind: Kind): void {
   const reg = registry(c.server);
   const names = argv.length > 1 ? argv.slice(1).map(str) : [...c[kind]];
   if (names.length === 0) {
+    const m = c.w.pos;
     c.w.push(3);
     c.w.bulk(REPLY_NAMES[kind][1]);
     c.w.null();
     c.w.integer(countFor(c, kind));
+    if (c.replyMode !== "on") holdPush(c, m);
     return;
   }
   for (const name of names) {
     removeOne(reg, c, kind, name);
+    const m = c.w.pos;
     c.w.push(3);
     c.w.bulk(REPLY_NAMES[kind][1]);
     c.w.bulk(name);
     c.w.integer(countFor(c, kind));
+    if (c.replyMode !== "on") holdPush(c, m);
   }
 }
 
@@ -157,8 +173,10 @@ export function publish(server: Server, channel: string, message: Buffer | strin
     let frame3: Buffer | null = null;
     for (const c of subs) {
       if (c.closing) continue;
+      const m = c.w.pos;
       if (c.w.proto === 3) c.w.raw((frame3 ??= messageFrame(3, channel, message)));
       else c.w.raw((frame2 ??= messageFrame(2, channel, message)));
+      if (c === server.current) holdPush(c, m);
       delivered(server, c);
       n++;
     }
@@ -170,8 +188,10 @@ export function publish(server: Server, channel: string, message: Buffer | strin
       let frame3: Buffer | null = null;
       for (const c of set) {
         if (c.closing) continue;
+        const m = c.w.pos;
         if (c.w.proto === 3) c.w.raw((frame3 ??= messageFrame(3, channel, message, pattern)));
         else c.w.raw((frame2 ??= messageFrame(2, channel, message, pattern)));
+        if (c === server.current) holdPush(c, m);
         delivered(server, c);
         n++;
       }
@@ -257,10 +277,12 @@ function spublishCmd(c: Client, argv: Buffer[]): void {
     const msg = Buffer.from(argv[2]!);
     for (const s of subs) {
       if (s.closing) continue;
+      const m = s.w.pos;
       s.w.push(3);
       s.w.bulk("smessage");
       s.w.bulk(channel);
       s.w.bulk(msg);
+      if (s === c) holdPush(s, m);
       delivered(c.server, s);
       n++;
     }
@@ -270,6 +292,8 @@ function spublishCmd(c: Client, argv: Buffer[]): void {
 
 // PUBSUB CHANNELS [pattern]  /  PUBSUB SHARDCHANNELS [pattern]
 function listChannels(c: Client, argv: Buffer[], kind: Kind): void {
+  // At most one pattern (Valkey's pubsubCommand checks argc itself).
+  if (argv.length > 3) throw unknownSubcommandOrWrongArity("pubsub", str(argv[1]!));
   const pattern = argv.length === 3 ? str(argv[2]!) : null;
   const out: string[] = [];
   for (const name of registry(c.server)[kind].keys()) if (pattern === null || globMatch(pattern, name)) out.push(name);
@@ -279,7 +303,8 @@ function listChannels(c: Client, argv: Buffer[], kind: Kind): void {
 // PUBSUB NUMSUB [channel ...]  /  PUBSUB SHARDNUMSUB [shardchannel ...]
 function numsub(c: Client, argv: Buffer[], kind: Kind): void {
   const map = registry(c.server)[kind];
-  c.w.map(argv.length - 2);
+  // A flat array in RESP3 too (Valkey's reply schema), not a map.
+  c.w.array((argv.length - 2) * 2);
   for (let i = 2; i < argv.length; i++) {
     c.w.bulk(argv[i]!);
     c.w.integer(map.get(str(argv[i]!))?.size ?? 0);

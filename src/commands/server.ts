@@ -82,7 +82,8 @@ export const commands: CommandEntry[] = [
         arity: 2,
         flags: [],
         tips: ["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
-        run: (c) => c.w.verbatim("Stats not supported for the current allocator"),
+        // A bulk string, as Valkey without jemalloc sends it (a verbatim string only carries jemalloc's report).
+        run: (c) => c.w.bulk("Stats not supported for the current allocator"),
       },
       { name: "purge", arity: 2, flags: [], tips: ["request_policy:all_shards", "response_policy:all_succeeded"], run: memoryPurge },
       { name: "help", arity: 2, flags: ["loading", "stale"], run: memoryHelp },
@@ -319,7 +320,10 @@ const DEBUG_DENIED =
 
 // DEBUG subcommand [argument ...]
 function debug(c: Client, argv: Buffer[]): void {
-  if (!allowProtected(c, c.server.param("enable-debug-command"))) throw errorText(DEBUG_DENIED);
+  // Valkey's default is "no". --test-clock (a test-suite flag) also opens DEBUG to local connections.
+  if (!allowProtected(c, c.server.param("enable-debug-command")) && !(c.server.config.testClock && allowProtected(c, "local"))) {
+    throw errorText(DEBUG_DENIED);
+  }
   const sub = token(argv[1]!);
   const n = argv.length;
   if (sub === "help" && n === 2) debugHelp(c);

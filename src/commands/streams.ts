@@ -42,7 +42,7 @@ import {
 import type { CommandEntry } from "./types.js";
 import { RDB_TYPE, RdbFormatError, listpackDecode, listpackEncode, registerDump, registerRestore } from "../dump.js";
 import { registerType } from "../values.js";
-import { block, canBlock, isRetrying } from "../blocking.js";
+import { block, canBlock } from "../blocking.js";
 
 const stream = ["stream"];
 /** One key at argv[1] (argv[2] for XGROUP/XINFO subcommands) with these key-spec flags. */
@@ -140,7 +140,6 @@ const ERR = {
     "ERR The + ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The + ID would just return an empty result set.",
   ),
   lastIsZero: errorText("ERR the stream last element ID is 0-0"),
-  streamKeyGone: errorText("UNBLOCKED the stream key no longer exists"),
   gtOutsideGroup: errorText("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option."),
   xgroupNoKey: errorText(
     "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.",
@@ -685,15 +684,8 @@ function deliverNew(s: Stream, g: Group, consumer: Consumer, start: StreamID, re
 // XREAD [COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]
 // XREADGROUP GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [key ...] id [id ...]
 function xread(c: Client, argv: Buffer[], isGroup: boolean): void {
-  if (isGroup && isRetrying(c)) {
-    // A woken XREADGROUP whose stream was deleted or replaced: Valkey's own error, not NOGROUP.
-    const streams = argv.findIndex((a, i) => i > 0 && token(a) === "streams");
-    const n = (argv.length - streams - 1) / 2;
-    for (let k = 0; k < n; k++) {
-      const e = c.db.peek(str(argv[streams + 1 + k]!));
-      if (e === undefined || e.type !== "stream") throw ERR.streamKeyGone;
-    }
-  }
+  // A woken XREADGROUP whose stream was deleted, flushed, swapped or moved away is simply re-run: Valkey 8
+  // then replies NOGROUP (or WRONGTYPE), not Redis 7.0's "UNBLOCKED the stream key no longer exists".
   const req = parseRead(c, argv, isGroup);
   if (serveRead(c, req)) return;
   if (req.timeout !== -1 && canBlock(c)) {

@@ -8,6 +8,7 @@ import { parseMemory } from "../config.js";
 import { E, wrongArity } from "../errors.js";
 import { addLongDouble, formatLongDouble, parseLongDouble } from "../longdouble.js";
 import { N, type Entry } from "../store.js";
+import { keepArg } from "../resp.js";
 import type { CommandEntry } from "./types.js";
 
 const RW_ACCESS_UPDATE = ["RW", "ACCESS", "UPDATE"];
@@ -91,6 +92,13 @@ export function maxStringLength(c: Client): number {
 let maxParam = "";
 let maxBytes = 0;
 
+/** From this size on a string grows in place in a resizable ArrayBuffer reserving BIG_STRING_MAX bytes. */
+const BIG_STRING = 1024 * 1024;
+const BIG_STRING_MAX = 1024 * 1024 * 1024;
+/** ES2024 resizable ArrayBuffer (Node 20+, Bun), not yet in this project's TypeScript lib. */
+type ResizableArrayBuffer = ArrayBuffer & { resizable?: boolean; maxByteLength: number; resize(n: number): void };
+type ResizableCtor = new (n: number, o: { maxByteLength: number }) => ArrayBuffer;
+
 /** Backing stores allocated here with spare capacity; a value viewing one from offset 0 may grow into it. */
 const growable = new WeakSet<ArrayBufferLike>();
 
@@ -100,10 +108,20 @@ const growable = new WeakSet<ArrayBufferLike>();
  */
 export function growString(v: Buffer, len: number, zero: boolean): Buffer {
   if (len <= v.length) return v;
-  const ab = v.buffer;
+  const ab = v.buffer as ResizableArrayBuffer;
   let out: Buffer;
-  if (v.byteOffset === 0 && ab.byteLength >= len && growable.has(ab)) out = Buffer.from(ab as ArrayBuffer, 0, len);
-  else {
+  if (v.byteOffset === 0 && ab.byteLength >= len && growable.has(ab)) out = Buffer.from(ab, 0, len);
+  else if (len >= BIG_STRING) {
+    // Large strings live in a resizable ArrayBuffer that grows in place (address space reserved, pages
+    // committed as written), as realloc/mremap does for Valkey: APPENDing 100 MB chunks copies nothing.
+    if (v.byteOffset === 0 && ab.resizable === true && len <= ab.maxByteLength) {
+      if (ab.byteLength < len) ab.resize(len);
+      out = Buffer.from(ab, 0, len);
+    } else {
+      out = Buffer.from(new (ArrayBuffer as ResizableCtor)(len, { maxByteLength: Math.max(len, BIG_STRING_MAX) }), 0, len);
+      v.copy(out, 0);
+    }
+  } else {
     const cap = v.length === 0 ? len : len < 1024 * 1024 ? len * 2 : len + 1024 * 1024;
     const nb = Buffer.allocUnsafeSlow(cap);
     growable.add(nb.buffer);
@@ -207,7 +225,7 @@ function setGeneric(c: Client, key: string, value: Buffer, flags: number, expire
     }
     return true;
   }
-  db.set(key, "string", Buffer.from(value), (flags & KEEPTTL) !== 0);
+  db.set(key, "string", keepArg(value), (flags & KEEPTTL) !== 0);
   if (expire !== null) db.setExpire(key, at);
   db.changed(key, "set", N.STRING);
   if (expire !== null) db.notify("expire", key, N.GENERIC);
@@ -229,7 +247,7 @@ function set(c: Client, argv: Buffer[]): void {
   const key = str(argv[1]!);
   if (argv.length === 3) {
     if (c.server.store.lfu) c.db.write(key); // Valkey's lookupKeyWrite: an LFU access
-    c.db.set(key, "string", copyBytes(argv[2]!));
+    c.db.set(key, "string", keepArg(argv[2]!));
     c.db.changed(key, "set", N.STRING);
     c.w.ok();
     return;
@@ -264,7 +282,7 @@ function getset(c: Client, argv: Buffer[]): void {
   const old = c.db.readAs(key, "string");
   if (old === undefined) c.w.null();
   else c.w.bulk(old);
-  c.db.set(key, "string", copyBytes(argv[2]!));
+  c.db.set(key, "string", keepArg(argv[2]!));
   c.db.changed(key, "set", N.STRING);
 }
 
@@ -324,7 +342,7 @@ function mset(c: Client, argv: Buffer[]): void {
   const db = c.db;
   for (let i = 1; i < n; i += 2) {
     const key = str(argv[i]!);
-    db.set(key, "string", copyBytes(argv[i + 1]!));
+    db.set(key, "string", keepArg(argv[i + 1]!));
     db.changed(key, "set", N.STRING);
   }
   c.w.ok();
@@ -343,7 +361,7 @@ function msetnx(c: Client, argv: Buffer[]): void {
   }
   for (let i = 1; i < n; i += 2) {
     const key = str(argv[i]!);
-    db.set(key, "string", copyBytes(argv[i + 1]!));
+    db.set(key, "string", keepArg(argv[i + 1]!));
     db.changed(key, "set", N.STRING);
   }
   c.w.integer(1);
@@ -356,7 +374,7 @@ function append(c: Client, argv: Buffer[]): void {
   const e = c.db.write(key);
   let len: number;
   if (e === undefined) {
-    c.db.set(key, "string", copyBytes(add));
+    c.db.set(key, "string", keepArg(add));
     len = add.length;
   } else {
     if (e.type !== "string") throw E.wrongType;

@@ -182,7 +182,7 @@ describeRuntimes("blocking", (ctx) => {
     r.send("XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "s", ">");
     await blocked(1);
     await w.del("s");
-    expect(await r.read()).toBe("-UNBLOCKED the stream key no longer exists\r\n");
+    expect(await r.read()).toBe("-NOGROUP No such key 's' or consumer group 'g' in XREADGROUP with GROUP option\r\n");
   });
 
   it("bad timeouts get Valkey's errors and nothing blocks", async () => {

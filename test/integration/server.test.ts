@@ -463,7 +463,7 @@ describeRuntimes("server without the test clock", (ctx: Ctx) => {
       "-ERR DEBUG CLOCK is disabled: start the server with --test-clock to move its clock\r\n",
     );
   });
-});
+}, ["--enable-debug-command", "yes"]);
 
 describeRuntimes(
   "server with enable-debug-command no",

@@ -1,0 +1,66 @@
+// Give memory back to the OS once the server goes quiet. Large values, query buffers and unread replies are
+// JS ArrayBuffers: DEL, FLUSHALL or a disconnect only make them garbage, and an idle JS heap is not collected,
+// so the RSS would stay at its peak (Node kept 1.16 GB after DEL of a 500 MB string; Valkey's free() returns
+// it at once). After activity (commands or connections coming and going), once nothing has happened for a
+// second and the process is RECLAIM_BYTES above its startup RSS, run one full collection (Bun.gc(true); on
+// Node the gc function exposed through v8 flags), which frees the backing stores (large ones are mmapped, so
+// the RSS drops). At most one collection per quiet period; under load the collector runs on its own.
+
+const RECLAIM_BYTES = 32 * 1024 * 1024;
+const IDLE_MS = 1000;
+
+type Gc = () => void;
+let gc: Gc | null | undefined;
+let loading = false;
+
+function loadGc(): void {
+  if (gc !== undefined || loading) return;
+  const bun = (globalThis as { Bun?: { gc(sync: boolean): void } }).Bun;
+  if (bun !== undefined) {
+    gc = () => bun.gc(true);
+    return;
+  }
+  loading = true;
+  // Lazy: only a server that held large buffers pays for these imports.
+  void Promise.all([import("node:v8"), import("node:vm")])
+    .then(([v8, vm]) => {
+      v8.setFlagsFromString("--expose-gc");
+      gc = vm.runInNewContext("gc") as Gc;
+    })
+    .catch(() => (gc = null))
+    .finally(() => (loading = false));
+}
+
+function rss(): number {
+  return process.memoryUsage.rss();
+}
+
+export class Reclaimer {
+  private lastCommands = -1;
+  private lastClients = -1;
+  private quietSince = Date.now();
+  private active = false;
+  private readonly startRss = rss();
+  /** Full collections run. */
+  runs = 0;
+
+  /** Called from the server cron with the commands-processed counter and the number of clients. */
+  tick(commands: number, clients: number): void {
+    const now = Date.now();
+    if (commands !== this.lastCommands || clients !== this.lastClients) {
+      this.lastCommands = commands;
+      this.lastClients = clients;
+      this.quietSince = now;
+      this.active = true;
+      return;
+    }
+    if (!this.active || now - this.quietSince < IDLE_MS) return;
+    if (rss() - this.startRss < RECLAIM_BYTES) return;
+    loadGc();
+    if (gc === undefined) return; // loading: next tick
+    this.active = false;
+    if (gc === null) return;
+    gc();
+    this.runs++;
+  }
+}
