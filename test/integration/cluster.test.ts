@@ -404,6 +404,8 @@ for (const runtime of RUNTIMES) {
       }
     }, 30_000);
 
+    // In-process: this runs inside vitest's own (Node) process whatever the loop's runtime, so once is enough;
+    // the spawned-server tests above cover the shards on Bun.
     it.runIf(runtime === "node")("startServer({ clusterSize: 3, port: 0 }) returns every node's URL and close() stops them all", async () => {
       const c = await startServer({ clusterSize: 3, port: 0, password: "pw" });
       try {
