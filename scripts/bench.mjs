@@ -3,7 +3,10 @@
 // and report ratios. Also measures startup to first PONG. Bounded: a few minutes with the defaults (3 repeats).
 //
 //   npm run bench [-- --n 50000 --pn 200000 --pipeline 16 --clients 50 --tests ping,set,get,incr,mset
-//                     --runtimes node,bun --no-redis --no-ceiling --repeat 3 --startup-runs 5 --no-build]
+//                     --runtimes node,bun --no-redis --no-ceiling --repeat 3 --startup-runs 5 --no-build
+//                     --cluster | --no-cluster]
+// Without --tests (or with --cluster) it ends with the cluster case: scripts/bench-cluster.mjs (N = 1, 2, 4 shards
+// with a cluster client beside a standalone server, and a 3-shard cluster's startup to cluster_state:ok).
 //   npm run bench:collections      (the collection set: lpush,rpop,sadd,spop,hset,zadd,zpopmin,lrange_100)
 //
 // For each target and test: throughput (requests/s as redis-benchmark reports it) and server CPU time per
@@ -23,7 +26,7 @@ import { ROOT, ask, cpuSeconds, freePort, options, serverCommand, sleep, which }
 // ---------------------------------------------------------------------------------------------------------
 // options
 
-const { opt, flag } = options(import.meta.url, [1, 12]);
+const { opt, flag } = options(import.meta.url, [1, 17]);
 const N = Number(opt("n", "50000"));
 // pipelined runs are ~10x faster: more requests keep the CPU reading (10 ms ticks) meaningful
 const PN = Number(opt("pn", String(N * 4)));
@@ -269,6 +272,14 @@ async function main() {
   const missing = [...new Set(RUNTIMES.flatMap((k) => TESTS.filter((t) => results[k][t]?.missing)))];
   if (missing.length) console.log(`not in valkey-bun's command table yet, not measured: ${missing.join(", ")}`);
   console.log(`(${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  const explicitTests = process.argv.slice(2).some((a) => a === "--tests" || a.startsWith("--tests="));
+  if (flag("cluster") || (!explicitTests && !flag("no-cluster"))) {
+    console.log("\ncluster mode (scripts/bench-cluster.mjs)");
+    execFileSync(process.execPath, [join(ROOT, "scripts", "bench-cluster.mjs"), "--no-build", "--runtimes", RUNTIMES.join(",")], {
+      cwd: ROOT,
+      stdio: "inherit",
+    });
+  }
 }
 
 main().catch((e) => {
