@@ -425,10 +425,9 @@ function reply(c: Client, r: RunResult, label: string, chunk: string, counted: S
       throw counted.has(message) ? new CountedError(text) : errorText(text);
     }
     case "killed": {
-      // Valkey 8's text (Redis 7 said "SCRIPT KILL..." for both kinds). The line the script was on is not known
-      // once its thread is gone (Valkey names it); this says line 1.
-      const how = chunk === "user_function" ? "FUNCTION KILL" : "SCRIPT KILL";
-      throw errorText(`ERR Script killed by user with ${how}. script: ${label}, on @${chunk}:1.`);
+      // valkey-server 8.0.1's text, "SCRIPT KILL..." for functions too (checked against the reference build). The
+      // line the script was on is not known once its thread is gone (Valkey names it); this says line 1.
+      throw errorText(`ERR Script killed by user with SCRIPT KILL... script: ${label}, on @${chunk}:1.`);
     }
     case "compile-error":
       throw errorText(sanitize(`ERR Error compiling script (new function): ${r.message}`));
