@@ -155,7 +155,11 @@ export function gate(c: Client, argv: Buffer[]): CommandEntry | null {
   // A script past busy-reply-threshold (scripting/engine.ts): only allow_busy commands run meanwhile.
   const busy = c.server.busyScript;
   if (busy !== null && !(bits & F.ALLOW_BUSY)) return reject(c, busy === "eval" ? E.busyEval : E.busyFunction, e);
-  if (bits & F.WRITE && writesRefused(c.server)) return reject(c, NOREPLICAS, e);
+  // min-replicas-to-write: a write, or a script whose declared flags (shebang, function flags) make it one, also
+  // when it is only being queued in MULTI (Valkey's processCommand uses getCommandFlags here too).
+  if ((bits & F.WRITE || e.flagsOf !== undefined) && writesRefused(c.server) && (e.flagsOf !== undefined ? e.flagsOf(c, argv) : bits) & F.WRITE) {
+    return reject(c, NOREPLICAS, e);
+  }
   return e;
 }
 

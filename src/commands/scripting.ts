@@ -7,9 +7,8 @@ import { createHash } from "node:crypto";
 import { type Client, preflightHooks } from "../client.js";
 import type { Server } from "../server.js";
 import { F, type CommandEntry } from "./types.js";
-import { lookupCommand, replyThrown, reject } from "./index.js";
-import { writesRefused } from "./replicas.js";
-import { E, NOREPLICAS, ReplyError, errorText, sanitize, unknownSubcommandOrWrongArity } from "../errors.js";
+import { lookupCommand, replyThrown } from "./index.js";
+import { E, ReplyError, errorText, sanitize, unknownSubcommandOrWrongArity } from "../errors.js";
 import { parseI64, str } from "../args.js";
 import { globMatch } from "../glob.js";
 import { RdbReader, RdbWriter, RDB_VERSION, crc64, verifyDumpPayload } from "../dump.js";
@@ -169,33 +168,6 @@ const holdForEngine = (c: Client, e: CommandEntry, argv: Buffer[]): boolean => {
   return true;
 };
 preflightHooks.push(holdForEngine);
-
-// min-replicas-to-write refuses a script that may write (a shebang without no-writes, a function without it)
-// before it runs, as the gate refuses a write command; a script without a shebang is refused at its first write.
-const refuseScriptWrites = (c: Client, e: CommandEntry, argv: Buffer[]): boolean => {
-  const name = e.name;
-  if ((name !== "eval" && name !== "evalsha" && name !== "fcall") || !writesRefused(c.server) || !mayWrite(c, name, argv)) return false;
-  reject(c, NOREPLICAS, e);
-  return true;
-};
-preflightHooks.push(refuseScriptWrites);
-
-function mayWrite(c: Client, name: string, argv: Buffer[]): boolean {
-  const st = state(c.server);
-  if (name === "fcall") {
-    const fn = st.functions.get(str(argv[1]!));
-    return fn !== undefined && !fn.flags.includes("no-writes");
-  }
-  let s = st.scripts.get(name === "evalsha" ? argv[1]!.toString("latin1").toLowerCase() : sha1(argv[1]!));
-  if (s === undefined && name === "eval") {
-    try {
-      s = parseScript(argv[1]!);
-    } catch {
-      return false;
-    }
-  }
-  return s !== undefined && s.shebang && !s.flags.has("no-writes");
-}
 
 /**
  * The engine must be up for this command. Before the command runs, holdForEngine waits for it; inside EXEC's

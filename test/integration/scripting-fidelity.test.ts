@@ -185,6 +185,12 @@ describeRuntimes("scripting fidelity", (ctx) => {
       expect(await raw.call("MULTI")).toBe("+OK\r\n");
       expect(await raw.call("SET", "mr", "y")).toBe(`-${NOREP}\r\n`);
       expect(await raw.call("EXEC")).toBe("-EXECABORT Transaction discarded because of previous errors.\r\n");
+      // A script that declares writes is refused while being queued, EVAL_RO too (valkey-server 8.0.1 does so)
+      expect(await raw.call("MULTI")).toBe("+OK\r\n");
+      expect(await raw.call("EVAL", "#!lua\nreturn 1", "0")).toBe(`-${NOREP}\r\n`);
+      expect(await raw.call("EVAL_RO", "#!lua\nreturn 1", "0")).toBe(`-${NOREP}\r\n`);
+      expect(await raw.call("EVAL", "#!lua flags=no-writes\nreturn 1", "0")).toBe("+QUEUED\r\n");
+      expect(await raw.call("EXEC")).toBe("-EXECABORT Transaction discarded because of previous errors.\r\n");
       // min-replicas-max-lag 0 turns the check off, as in Valkey
       expect(await raw.call("CONFIG", "SET", "min-replicas-max-lag", "0")).toBe("+OK\r\n");
       expect(await raw.call("SET", "mr", "z")).toBe("+OK\r\n");
