@@ -3,6 +3,7 @@
 // no maintained library offers a server-side parser with Valkey's limits and exact protocol errors.
 
 import { copyBytes } from "./args.js";
+import { collectDuringBigRead } from "./reclaim.js";
 
 const CR = 13;
 const LF = 10;
@@ -13,6 +14,8 @@ const DOLLAR = 36;
 export const PROTO_INLINE_MAX_SIZE = 64 * 1024;
 /** Bulk payloads at least this large are collected into their own buffer instead of re-concatenating reads. */
 const BIG_ARG = 32 * 1024;
+/** While one big bulk is read, a garbage collection every this many bytes (see collectDuringBigRead). */
+const RECLAIM_EVERY = 16 * 1024 * 1024;
 
 export interface ParserLimits {
   /** proto-max-bulk-len */
@@ -86,6 +89,9 @@ export class RespParser {
       const need = this.big.length - this.bigFill;
       const n = Math.min(need, data.length);
       data.copy(this.big, this.bigFill, 0, n);
+      if (this.big.length >= RECLAIM_EVERY && Math.floor((this.bigFill + n) / RECLAIM_EVERY) !== Math.floor(this.bigFill / RECLAIM_EVERY)) {
+        collectDuringBigRead();
+      }
       this.bigFill += n;
       data = data.subarray(n);
       if (this.bigFill === this.big.length) {

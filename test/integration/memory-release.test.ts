@@ -1,7 +1,7 @@
 // Issue 13 items 6 and 7: large values are assembled and grown without corrupting anything, and the memory
 // they, a big query buffer or a pile of unread replies took is given back to the OS once the server is quiet
 // (RSS read from /proc: Linux only). Timing is measured by scripts/large-values.mjs, not asserted here.
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import { RUNTIMES, spawnServer, RawClient } from "../helpers/server.js";
@@ -9,6 +9,9 @@ import { RUNTIMES, spawnServer, RawClient } from "../helpers/server.js";
 const MB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rss = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
+/** Peak RSS since the last resetPeak (VmHWM). */
+const peak = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
+const resetPeak = (pid: number) => writeFileSync(`/proc/${pid}/clear_refs`, "5");
 
 async function until(pid: number, limit: number, ms = 15000): Promise<number> {
   const deadline = Date.now() + ms;
@@ -59,6 +62,32 @@ for (const runtime of RUNTIMES) {
         expect(await big(r, ["MSET", "m1", "x", "m2"], Buffer.alloc(2 * MB, 100))).toBe("+OK\r\n");
         expect(await r.call("APPEND", "m2", "!")).toBe(`:${2 * MB + 1}\r\n`);
         expect(await r.call("STRLEN", "m1")).toBe(":1\r\n");
+        r.close();
+      } finally {
+        await srv.stop();
+      }
+    }, 90000);
+
+    it("receiving a 96 MB SET holds at most 1.3x the payload at its peak (the socket reads are collected as it goes)", async () => {
+      const srv = await spawnServer(runtime);
+      const pid = srv.proc.pid!;
+      try {
+        const r = await RawClient.connect(srv.port);
+        expect(await r.call("PING")).toBe("+PONG\r\n");
+        await sleep(500);
+        const base = rss(pid);
+        const payload = Buffer.alloc(96 * MB, 122);
+        // a first big value loads the collector (Node exposes it lazily); it is given back before measuring
+        expect(await big(r, ["SET", "w"], payload)).toBe("+OK\r\n");
+        expect(await r.call("DEL", "w")).toBe(":1\r\n");
+        expect(await until(pid, base + 48 * MB)).toBeLessThanOrEqual(base + 48 * MB);
+        await sleep(1500);
+        const settled = rss(pid);
+        resetPeak(pid);
+        expect(await big(r, ["SET", "v"], payload)).toBe("+OK\r\n");
+        const ratio = (peak(pid) - settled) / payload.length;
+        expect(ratio).toBeGreaterThan(0.9); // the value itself is held
+        expect(ratio).toBeLessThanOrEqual(1.3);
         r.close();
       } finally {
         await srv.stop();
