@@ -19,6 +19,7 @@ import { CLIENT_BYTES, clientBuffers, clientsBytes, memoryAccount } from "./memo
 import { clientInfoLine } from "./commands/connection.js";
 import { lfuDecayed } from "./lfu.js";
 import { ScanLog } from "./scan.js";
+import { evictingBeforeCommand } from "./commands/tracking.js";
 
 type Policy = "noeviction" | "allkeys-lru" | "allkeys-lfu" | "allkeys-random" | "volatile-lru" | "volatile-lfu" | "volatile-random" | "volatile-ttl";
 
@@ -113,7 +114,13 @@ export function maxmemoryRefuses(c: Client, e: CommandEntry, argv: Buffer[]): bo
     } else st.clients = clientsBytes(server);
   }
   if (server.store.maxmemory === 0) return false;
-  const oom = !performEvictions(server, st);
+  let oom: boolean;
+  evictingBeforeCommand(true);
+  try {
+    oom = !performEvictions(server, st);
+  } finally {
+    evictingBeforeCommand(false);
+  }
   st.oom = oom;
   return oom && isDenyOom(c, e, argv);
 }

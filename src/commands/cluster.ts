@@ -5,7 +5,7 @@
 
 import type { Client } from "../client.js";
 import { int, parseI64, str, token } from "../args.js";
-import { CE, E, errorText, wrongArity } from "../errors.js";
+import { CE, E, errorText, unknownSubcommandOrWrongArity, wrongArity } from "../errors.js";
 import { redactArg } from "../server.js";
 import { SLOTS, keySlot, slotRanges } from "../cluster/slots.js";
 import { setAsking } from "../cluster/route.js";
@@ -66,6 +66,7 @@ export const commands: CommandEntry[] = [
       sub("setslot", -4, [...ADMIN, "may_replicate"], setslot),
       sub("shards", 2, ["loading", "stale"], shards, ND),
       sub("slaves", 3, ["admin", "stale"], replicas, ND),
+      sub("slot-stats", -4, ["stale", "loading"], slotStats, ["nondeterministic_output", "request_policy:all_shards"]),
       sub("slots", 2, ["loading", "stale"], slots, ND),
     ],
   },
@@ -197,6 +198,53 @@ function countkeysinslot(c: Client, argv: Buffer[]): void {
   const s = int(argv[2]!);
   if (s < 0 || s >= SLOTS) throw CE.invalidSlot;
   c.w.integer(keysIn(c, s).size);
+}
+
+// CLUSTER SLOT-STATS SLOTSRANGE start-slot end-slot | ORDERBY metric [LIMIT limit] [ASC|DESC]
+// Valkey 8.0.1's clusterSlotStatsCommand with its default cluster-slot-stats-enabled no: the one metric is
+// key-count, and only slots this node owns are listed. Ties keep slot order, as glibc's (merge) qsort does.
+function slotStats(c: Client, argv: Buffer[], cl: ClusterState): void {
+  const mine = (s: number) => cl.owner[s] === cl.me;
+  const filter = token(argv[2]!);
+  let slots: number[] = [];
+  if (argv.length === 5 && filter === "slotsrange") {
+    const a = slotArg(argv[3]!);
+    const b = slotArg(argv[4]!);
+    if (a > b) throw CE.statsRangeOrder(a, b);
+    for (let s = a; s <= b; s++) if (mine(s)) slots.push(s);
+  } else if (filter === "orderby") {
+    if (token(argv[3]!) !== "key-count") throw CE.statsMetric;
+    let limit = SLOTS;
+    let desc = true;
+    let limitSeen = false;
+    let orderSeen = false;
+    for (let i = 4; i < argv.length; i++) {
+      const t = token(argv[i]!);
+      if (t === "limit" && i + 1 < argv.length) {
+        const n = parseI64(argv[++i]!);
+        if (n === null || n < 1 || n > SLOTS) throw CE.statsLimit;
+        if (limitSeen) throw CE.statsFilterTwice;
+        limitSeen = true;
+        limit = n;
+      } else if (t === "asc" || t === "desc") {
+        if (orderSeen) throw CE.statsFilterTwice;
+        orderSeen = true;
+        desc = t === "desc";
+      } else throw E.syntax;
+    }
+    const count = new Map<number, number>();
+    for (let s = 0; s < SLOTS; s++) if (mine(s)) count.set(s, keysIn(c, s).size);
+    slots = [...count.keys()].sort((x, y) => (desc ? count.get(y)! - count.get(x)! : count.get(x)! - count.get(y)!)).slice(0, limit);
+  } else throw unknownSubcommandOrWrongArity("cluster", str(argv[1]!));
+  const w = c.w;
+  w.array(slots.length);
+  for (const s of slots) {
+    w.array(2);
+    w.integer(s);
+    w.map(1);
+    w.bulk("key-count");
+    w.integer(keysIn(c, s).size);
+  }
 }
 
 // CLUSTER GETKEYSINSLOT slot count
@@ -391,7 +439,7 @@ function links(c: Client, _argv: Buffer[], cl: ClusterState): void {
   }
 }
 
-/** CLUSTER HELP as Valkey 8 words it, less SLOT-STATS (not implemented). */
+/** CLUSTER HELP as Valkey 8 words it. */
 const HELP = [
   "COUNTKEYSINSLOT <slot>",
   "    Return the number of keys in <slot>.",
@@ -413,6 +461,8 @@ const HELP = [
   "SLOTS",
   "    Return information about slots range mappings. Each range is made of:",
   "    start, end, primary and replicas IP addresses, ports and ids",
+  "SLOT-STATS",
+  "    Return an array of slot usage statistics for slots assigned to the current node.",
   "SHARDS",
   "    Return information about slot range mappings and the nodes associated with them.",
   "ADDSLOTS <slot> [<slot> ...]",

@@ -62,7 +62,7 @@ function tracker(server: Server): Tracker {
     const tr = (t = new Tracker(server));
     trackers.set(server, tr);
     server.trackingOn = true;
-    server.store.hooks.invalidate = (_db: Database, key: string) => invalidateKey(tr, key, true);
+    server.store.hooks.invalidate = (_db: Database, key: string) => invalidateKey(tr, key, true, !beforeCommand);
     server.store.hooks.flushed = () => invalidateOnFlush(tr);
     server.disconnectHooks.push((c) => {
       if (c.tracking !== null) disableTracking(c);
@@ -170,6 +170,19 @@ function invalidateOnFlush(t: Tracker): void {
   }
   t.table.clear();
   t.items = 0;
+}
+
+/** True while keys are evicted before a command runs (src/eviction.ts): see evictingBeforeCommand. */
+let beforeCommand = false;
+
+/**
+ * Valkey defers a client's own invalidations only while its command executes (CLIENT_EXECUTING_COMMAND): keys
+ * evicted by maxmemory as the command is processed, before it runs, are sent at once, so the evicting client
+ * gets them before its reply (with NOLOOP not at all), as valkey-server 8.0.1 does. Keys that expire while the
+ * command runs stay deferred to after the reply, as in Valkey.
+ */
+export function evictingBeforeCommand(on: boolean): void {
+  beforeCommand = on;
 }
 
 /**

@@ -7,9 +7,9 @@ import { execFile, spawnSync } from "node:child_process";
 import { promisify } from "node:util";
 import { createServer, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Cluster } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 import { Cluster as ValkeyCluster } from "iovalkey";
-import { createCluster } from "redis";
+import { createClient, createCluster } from "redis";
 import { Queue, QueueEvents, Worker } from "bullmq";
 import { RUNTIMES, RawClient, cliCommand, spawnServer, type Spawned } from "../helpers/server.js";
 import { keySlot } from "../../src/cluster/slots.js";
@@ -121,7 +121,7 @@ for (const runtime of RUNTIMES) {
       expect(await r.call("CLUSTER", "COUNT-FAILURE-REPORTS", "abc")).toBe("-ERR Unknown node abc\r\n");
       expect(await r.call("CLUSTER", "MEET", "127.0.0.1", "1")).toMatch(/^-ERR CLUSTER MEET is not supported: /);
       const help = await r.call("CLUSTER", "HELP");
-      expect(help.startsWith("*58\r\n+CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+COUNTKEYSINSLOT <slot>\r\n")).toBe(true);
+      expect(help.startsWith("*60\r\n+CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+COUNTKEYSINSLOT <slot>\r\n")).toBe(true);
       expect(help.endsWith("+LINKS\r\n+    Return information about all network links between this node and its peers.\r\n+    Output format is an array where each array element is a map containing attributes of a link\r\n+HELP\r\n+    Print this help.\r\n")).toBe(true);
       expect(await r.call("CLUSTER", "FOO")).toBe("-ERR unknown subcommand 'FOO'. Try CLUSTER HELP.\r\n");
       expect(await r.call("READONLY")).toBe("+OK\r\n");
@@ -172,6 +172,64 @@ for (const runtime of RUNTIMES) {
       await vk.set("iov:b", "2");
       expect(await vk.get("nr:7")).toBe("v7");
       expect(await vk.mget("{iov}1", "{iov}2")).toEqual([null, null]);
+    });
+
+    it("CLUSTER SLOT-STATS: key-count per owned slot by SLOTSRANGE or ORDERBY, Valkey 8.0.1's errors, RESP2 and RESP3", async () => {
+      const r = await raw(0);
+      const tag = keyIn(0, 5460, "ss"); // a hash tag whose slot node 0 owns
+      const s = keySlot(Buffer.from(tag));
+      for (let i = 0; i < 6; i++) expect(await r.call("SET", `{${tag}}:${i}`, "v")).toBe("+OK\r\n");
+      const one = (slot: number, n: number, map = "*2") => `*2\r\n:${slot}\r\n${map}\r\n$9\r\nkey-count\r\n:${n}\r\n`;
+      expect(await r.call("CLUSTER", "SLOT-STATS", "SLOTSRANGE", String(s), String(s))).toBe(`*1\r\n${one(s, 6)}`);
+      // only this node's slots (it owns 0-5460): a range across the boundary stops there, one outside is empty
+      expect(await r.call("CLUSTER", "slot-stats", "slotsrange", "5459", "5462")).toBe(`*2\r\n${one(5459, 0)}${one(5460, 0)}`);
+      expect(await r.call("CLUSTER", "SLOT-STATS", "SLOTSRANGE", "6000", "6001")).toBe("*0\r\n");
+      expect(await r.call("CLUSTER", "SLOT-STATS", "ORDERBY", "key-count", "LIMIT", "1")).toBe(`*1\r\n${one(s, 6)}`);
+      // ASC: ties keep slot order, as Valkey's sort does; without LIMIT every owned slot is listed
+      const asc = await r.call("CLUSTER", "SLOT-STATS", "ORDERBY", "KEY-COUNT", "ASC");
+      const rows = [...asc.matchAll(/\*2\r\n:(\d+)\r\n\*2\r\n\$9\r\nkey-count\r\n:(\d+)\r\n/g)].map((m) => [Number(m[1]), Number(m[2])] as const);
+      expect(asc.startsWith("*5461\r\n")).toBe(true);
+      expect(rows).toHaveLength(5461);
+      for (let i = 1; i < rows.length; i++) {
+        const [ps, pn] = rows[i - 1]!;
+        const [cs, cn] = rows[i]!;
+        expect(cn > pn || (cn === pn && cs > ps)).toBe(true);
+      }
+      expect(rows[rows.length - 1]).toEqual([s, 6]);
+      const err = async (...a: string[]) => r.call("CLUSTER", "SLOT-STATS", ...a);
+      expect(await err()).toBe("-ERR wrong number of arguments for 'cluster|slot-stats' command\r\n");
+      expect(await err("ORDERBY")).toBe("-ERR wrong number of arguments for 'cluster|slot-stats' command\r\n");
+      for (const a of [["SLOTSRANGE", "0"], ["SLOTSRANGE", "0", "1", "2"], ["foo", "bar"]]) {
+        expect(await err(...a)).toBe(`-ERR unknown subcommand or wrong number of arguments for '${"SLOT-STATS"}'. Try CLUSTER HELP.\r\n`);
+      }
+      expect(await err("SLOTSRANGE", "5", "2")).toBe("-ERR Start slot number 5 is greater than end slot number 2\r\n");
+      for (const a of [["-1", "2"], ["a", "2"], ["0", "16384"]]) expect(await err("SLOTSRANGE", ...a)).toBe("-ERR Invalid or out of range slot\r\n");
+      for (const m of ["foo", "cpu-usec", "network-bytes-in", "network-bytes-out"]) {
+        expect(await err("ORDERBY", m)).toBe("-ERR Unrecognized sort metric for ORDERBY.\r\n"); // cluster-slot-stats-enabled no
+      }
+      for (const l of ["0", "x", "16385"]) {
+        expect(await err("ORDERBY", "key-count", "LIMIT", l)).toBe("-ERR Limit has to lie in between 1 and 16384 (maximum number of slots).\r\n");
+      }
+      expect(await err("ORDERBY", "key-count", "LIMIT", "1", "LIMIT", "x")).toBe("-ERR Limit has to lie in between 1 and 16384 (maximum number of slots).\r\n");
+      for (const a of [["LIMIT"], ["bar"], ["LIMIT", "1", "bar", "ASC", "ASC"]]) expect(await err("ORDERBY", "key-count", ...a)).toBe("-ERR syntax error\r\n");
+      for (const a of [["LIMIT", "2", "ASC", "DESC"], ["LIMIT", "2", "LIMIT", "3"], ["ASC", "ASC"]]) {
+        expect(await err("ORDERBY", "key-count", ...a)).toBe("-ERR Multiple filters of the same type are disallowed.\r\n");
+      }
+      expect(await r.call("HELLO", "3")).toContain("cluster");
+      expect(await r.call("CLUSTER", "SLOT-STATS", "ORDERBY", "key-count", "LIMIT", "2", "DESC")).toMatch(
+        new RegExp(`^\\*2\\r\\n${one(s, 6, "%1").replace(/[*$]/g, "\\$&")}\\*2\\r\\n:\\d+\\r\\n%1\\r\\n\\$9\\r\\nkey-count\\r\\n:\\d+\\r\\n$`),
+      );
+      // what the clients hand back: ioredis (RESP2) arrays, node-redis (RESP3) a map per slot
+      const io = new Redis(ports[0]!);
+      io.on("error", () => {});
+      closers.push(() => io.disconnect());
+      expect(await io.call("CLUSTER", "SLOT-STATS", "SLOTSRANGE", String(s), String(s))).toEqual([[s, ["key-count", 6]]]);
+      const nr = createClient({ url: `redis://127.0.0.1:${ports[0]}`, RESP: 3 });
+      nr.on("error", () => {});
+      await nr.connect();
+      closers.push(() => nr.close());
+      expect(await nr.sendCommand(["CLUSTER", "SLOT-STATS", "SLOTSRANGE", String(s), String(s)])).toEqual([[s, { "key-count": 6 }]]);
+      expect(await r.call("DEL", ...Array.from({ length: 6 }, (_v, i) => `{${tag}}:${i}`))).toBe(":6\r\n");
     });
 
     it("a slot moved by hand: ASK while migrating, TRYAGAIN for split multi-key requests, MIGRATE, then MOVED", async () => {
@@ -465,6 +523,8 @@ for (const runtime of RUNTIMES) {
         const r = await RawClient.connect(a.port);
         expect(await r.call("CLUSTER", "INFO")).toBe("-ERR This instance has cluster support disabled\r\n");
         expect(await r.call("CLUSTER", "KEYSLOT", "x")).toBe("-ERR This instance has cluster support disabled\r\n");
+        expect(await r.call("CLUSTER", "SLOT-STATS", "ORDERBY", "key-count")).toBe("-ERR This instance has cluster support disabled\r\n");
+        expect(await r.call("CLUSTER", "SLOT-STATS")).toBe("-ERR wrong number of arguments for 'cluster|slot-stats' command\r\n"); // arity first
         expect(await r.call("ASKING")).toBe("-ERR This instance has cluster support disabled\r\n");
         expect(await r.call("READONLY")).toBe("+OK\r\n");
         expect(await r.call("INFO", "cluster")).toContain("cluster_enabled:0\r\n");

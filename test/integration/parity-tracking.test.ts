@@ -125,6 +125,38 @@ describeRuntimes("parity: client-side caching order (Valkey 8)", (ctx) => {
     }
   });
 
+  it("keys evicted by maxmemory as the client's command is processed are reported before that command's reply", async () => {
+    const r = await resp3();
+    const admin = await ctx.raw();
+    expect(await admin.call("FLUSHALL")).toBe("+OK\r\n");
+    await r.call("CLIENT", "TRACKING", "ON");
+    const big = "x".repeat(10_000);
+    for (let i = 0; i < 5; i++) {
+      expect(await admin.call("SET", `pt:ev${i}`, big)).toBe("+OK\r\n");
+      expect(await r.call("GET", `pt:ev${i}`)).toBe(`$10000\r\n${big}\r\n`);
+    }
+    const used = Number(/used_memory:(\d+)/.exec(await admin.call("INFO", "memory"))![1]);
+    const evicted = async () => Number(/evicted_keys:(\d+)/.exec(await admin.call("INFO", "stats"))![1]);
+    const evicted0 = await evicted();
+    try {
+      expect(await admin.call("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")).toBe("+OK\r\n");
+      expect(await admin.call("CONFIG", "SET", "maxmemory", String(used + 20_000))).toBe("+OK\r\n");
+      // admin's write takes memory over the limit; r's next command evicts (before it runs) keys r has cached
+      expect(await admin.call("SET", "pt:big", "y".repeat(40_000))).toBe("+OK\r\n");
+      expect(await r.silent(100)).toBe(true);
+      r.send("PING");
+      const before: string[] = [];
+      for (let m = await r.read(); m !== "+PONG\r\n"; m = await r.read()) before.push(m);
+      expect(before.length).toBeGreaterThan(0);
+      for (const m of before) expect(m).toMatch(/^>2\r\n\$10\r\ninvalidate\r\n\*1\r\n\$6\r\npt:ev\d\r\n$/);
+      expect(await evicted()).toBe(evicted0 + before.length);
+      expect(await r.silent(100)).toBe(true); // nothing left over after the reply
+    } finally {
+      await admin.call("CONFIG", "SET", "maxmemory", "0");
+      await admin.call("CONFIG", "SET", "maxmemory-policy", "noeviction");
+    }
+  });
+
   it("switching from default tracking to BCAST: keys read before are no longer invalidated", async () => {
     const r = await resp3();
     const o = await ctx.raw();
