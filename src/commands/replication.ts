@@ -100,8 +100,7 @@ function psync(_c: Client, argv: Buffer[]): void {
 // Valkey 8 draws art only for VERSION 5 and 6 (random, so untestable byte for byte); every other version, the
 // default included, is the version line. This server answers the version line for all of them.
 function lolwut(c: Client, argv: Buffer[]): void {
-  for (let j = 1; j < argv.length; j++) {
-    if (token(argv[j]!) === "version" && j + 1 < argv.length) int(argv[++j]!);
-  }
+  // Only a leading VERSION is read (Valkey 8.0.1: `LOLWUT VERSION 1 VERSION abc` is not an error).
+  if (argv.length >= 3 && token(argv[1]!) === "version") int(argv[2]!);
   c.w.verbatim(`Redis ver. ${VALKEY_VERSION}\n`);
 }
