@@ -52,7 +52,7 @@ export const E = {
     err(`ERR ${cmd} is not supported: valkey-bun keeps data in memory only and has no replication (no replicas, no primary to follow)`),
   invalidPrimaryPort: err("ERR Invalid master port"),
   replicaofInCluster: err("ERR REPLICAOF not allowed in cluster mode."),
-  failoverInCluster: err("ERR FAILOVER not allowed in cluster mode."),
+  failoverInCluster: err("ERR FAILOVER not allowed in cluster mode. Use CLUSTER FAILOVER command instead."),
   failoverTimeout: err("ERR FAILOVER timeout must be greater than 0"),
   failoverNoReplicas: err("ERR FAILOVER requires connected replicas."),
   failoverNotInProgress: err("ERR No failover in progress."),

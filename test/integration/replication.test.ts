@@ -91,3 +91,20 @@ describeRuntimes("replication", (ctx: Ctx) => {
     expect(String(await nr.sendCommand(["LOLWUT", "VERSION", "9"]))).toBe(line);
   });
 });
+
+describeRuntimes(
+  "replication in cluster mode",
+  (ctx: Ctx) => {
+    it("REPLICAOF and FAILOVER are refused before any argument check, with Valkey's cluster-mode texts", async () => {
+      const r = await ctx.raw();
+      expect(await r.call("CONFIG", "GET", "cluster-enabled")).toBe("*2\r\n$15\r\ncluster-enabled\r\n$3\r\nyes\r\n");
+      for (const args of [["NO", "ONE"], ["h", "1"], ["h", "abc"]]) {
+        expect(await r.call("REPLICAOF", ...args)).toBe("-ERR REPLICAOF not allowed in cluster mode.\r\n");
+      }
+      for (const args of [[], ["NOSUCH"]]) {
+        expect(await r.call("FAILOVER", ...args)).toBe("-ERR FAILOVER not allowed in cluster mode. Use CLUSTER FAILOVER command instead.\r\n");
+      }
+    });
+  },
+  ["--cluster-size", "1"],
+);
