@@ -23,6 +23,7 @@ import { commands as modules } from "./modules.js";
 import { commands as latency } from "./latency.js";
 import { commands as migrate } from "./migrate.js";
 import { commands as cluster } from "./cluster.js";
+import { commands as replication } from "./replication.js";
 
 export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["connection", connection],
@@ -48,4 +49,5 @@ export const families: Array<[group: string, commands: CommandEntry[]]> = [
   ["server", latency],
   ["generic", migrate],
   ["cluster", cluster],
+  ["server", replication],
 ];
