@@ -132,6 +132,7 @@ export function clusterRedirect(cl: ClusterState, c: Client, e: CommandEntry, ar
       } else if (s !== slot) {
         return CE.crossSlot;
       } else if (!multipleKeys && !key.equals(first)) multipleKeys = true;
+      if (migrating && cl.moving.size !== 0 && e.name !== "migrate" && cl.moving.has(key.toString("latin1"))) return CE.tryAgain;
       if ((migrating || importing) && !shardPubsub) {
         if (present(c, key)) existing++;
         else missing++;

@@ -36,6 +36,12 @@ export class ClusterState {
   private served = 0;
   readonly migrating = new Map<number, ClusterNode>();
   readonly importing = new Map<number, ClusterNode>();
+  /**
+   * Keys a MIGRATE is sending right now. Valkey blocks the whole server during MIGRATE; here only its caller waits,
+   * so a command on one of these keys meanwhile gets TRYAGAIN (clients retry) instead of changing a value that
+   * is already on its way to the target (it would then exist on both nodes, and redis-cli's reshard stops).
+   */
+  readonly moving = new Set<string>();
   currentEpoch: number;
   messagesSent = 0;
   messagesReceived = 0;

@@ -98,9 +98,14 @@ function migrate(c: Client, argv: Buffer[]): void {
     request.push(cmd);
   }
   const db = c.db;
+  const moving = c.server.cluster?.moving;
+  if (moving !== undefined) for (const it of items) moving.add(it.key);
+  const release = () => {
+    if (moving !== undefined) for (const it of items) moving.delete(it.key);
+  };
   c.suspended = true;
   exchange(host, port, Number(timeout), request).then(
-    (lines) => finish(c, () => {
+    (lines) => finish(c, release, () => {
       const authLine = auth !== null ? lines.shift()! : "+OK";
       const selectLine = lines.shift()!;
       let error: ReplyError | null = null;
@@ -121,7 +126,7 @@ function migrate(c: Client, argv: Buffer[]): void {
       else fail(c, error);
     }),
     (stage: "connecting" | "reading" | "writing") =>
-      finish(c, () => fail(c, stage === "connecting" ? E.migrateConnect : E.migrateIo(stage))),
+      finish(c, release, () => fail(c, stage === "connecting" ? E.migrateConnect : E.migrateIo(stage))),
   );
 }
 
@@ -131,7 +136,8 @@ function fail(c: Client, err: ReplyError): void {
 }
 
 /** The transfer is over: reply and let the client go on (the rest of its EXEC queue, then its input). */
-function finish(c: Client, reply: () => void): void {
+function finish(c: Client, release: () => void, reply: () => void): void {
+  release();
   if (c.closed) return;
   reply();
   c.server.continueSuspended(c);

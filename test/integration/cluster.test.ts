@@ -387,7 +387,9 @@ for (const runtime of RUNTIMES) {
           "redis-cli",
           ["--cluster", "reshard", `127.0.0.1:${ports[0]}`, "--cluster-from", from, "--cluster-to", to, "--cluster-slots", "1500", "--cluster-yes"],
           { timeout: 120_000 },
-        );
+        ).catch((e: { stdout?: string; stderr?: string }) => {
+          throw new Error(`redis-cli --cluster reshard failed:\n${e.stdout}\n${e.stderr}`);
+        });
         stop = true;
         await load;
         expect(reshard.stdout).toContain("Moving slot");
