@@ -68,33 +68,7 @@ for (const runtime of RUNTIMES) {
       }
     }, 90000);
 
-    it("receiving a 96 MB SET holds at most 1.3x the payload at its peak (the socket reads are collected as it goes)", async () => {
-      const srv = await spawnServer(runtime);
-      const pid = srv.proc.pid!;
-      try {
-        const r = await RawClient.connect(srv.port);
-        expect(await r.call("PING")).toBe("+PONG\r\n");
-        await sleep(500);
-        const base = rss(pid);
-        const payload = Buffer.alloc(96 * MB, 122);
-        // a first big value loads the collector (Node exposes it lazily); it is given back before measuring
-        expect(await big(r, ["SET", "w"], payload)).toBe("+OK\r\n");
-        expect(await r.call("DEL", "w")).toBe(":1\r\n");
-        expect(await until(pid, base + 48 * MB)).toBeLessThanOrEqual(base + 48 * MB);
-        await sleep(1500);
-        const settled = rss(pid);
-        resetPeak(pid);
-        expect(await big(r, ["SET", "v"], payload)).toBe("+OK\r\n");
-        const ratio = (peak(pid) - settled) / payload.length;
-        expect(ratio).toBeGreaterThan(0.9); // the value itself is held
-        expect(ratio).toBeLessThanOrEqual(1.3);
-        r.close();
-      } finally {
-        await srv.stop();
-      }
-    }, 90000);
-
-    it("memory goes back near the baseline after DEL, after a big query client leaves and after a client with unread replies leaves", async () => {
+    it("memory goes back near the baseline after DEL, after a big query client leaves and after a client with unread replies leaves; a 96 MB SET peaks at <= 1.3x its size", async () => {
       const srv = await spawnServer(runtime);
       const pid = srv.proc.pid!;
       try {
@@ -105,6 +79,17 @@ for (const runtime of RUNTIMES) {
         const slack = 48 * MB;
         const payload = Buffer.alloc(96 * MB, 120);
         expect(await big(r, ["SET", "v"], payload)).toBe("+OK\r\n");
+        expect(await r.call("DEL", "v")).toBe(":1\r\n");
+        expect(await until(pid, base + slack)).toBeLessThanOrEqual(base + slack);
+        // receiving the same value again (the collector is loaded now: Node exposes it lazily) peaks at <= 1.3x it,
+        // because the socket reads copied into it are collected as it goes (VmHWM, reset just before)
+        await sleep(1500);
+        const settled = rss(pid);
+        resetPeak(pid);
+        expect(await big(r, ["SET", "v"], payload)).toBe("+OK\r\n");
+        const ratio = (peak(pid) - settled) / payload.length;
+        expect(ratio).toBeGreaterThan(0.9); // the value itself is held
+        expect(ratio).toBeLessThanOrEqual(1.3);
         expect(await r.call("DEL", "v")).toBe(":1\r\n");
         expect(await until(pid, base + slack)).toBeLessThanOrEqual(base + slack);
         // a client that sent a big bulk, then left
