@@ -178,7 +178,7 @@ export class Server {
     this.logSink = log ?? (() => {});
     const m = process.memoryUsage();
     this.startupMemory = m.heapUsed + m.external;
-    applyConfig(this, ["notify-keyspace-events", "slowlog-log-slower-than", "latency-tracking", "latency-monitor-threshold", "maxmemory"]);
+    applyConfig(this, ["notify-keyspace-events", "slowlog-log-slower-than", "latency-tracking", "latency-monitor-threshold", "maxmemory", "min-replicas-to-write"]);
     initAcl(this);
   }
 
@@ -402,6 +402,9 @@ export class Server {
   /** latency-tracking and latency-monitor-threshold, cached (CONFIG SET updates them): read on every command. */
   latencyTracking = true;
   latencyThreshold = 0;
+
+  /** min-replicas-to-write and min-replicas-max-lag both positive, cached (CONFIG SET updates it): writes get NOREPLICAS. */
+  writesRefused = false;
 
   /** slowlog-log-slower-than, cached (CONFIG SET updates it): read on every command. */
   slowlogThreshold = 10000;

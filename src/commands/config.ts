@@ -201,6 +201,12 @@ export function applyConfig(server: Server, names: string[]): void {
       case "latency-tracking":
         server.latencyTracking = params.get(name) === "yes";
         break;
+      case "min-replicas-to-write":
+      case "min-replicas-max-lag":
+        // This server never has replicas: with both positive (Valkey's checkGoodReplicasStatus) every write is
+        // refused with NOREPLICAS, as on a primary whose replicas are gone (the gate and redis.call read this).
+        server.writesRefused = params.get("min-replicas-to-write") !== "0" && params.get("min-replicas-max-lag") !== "0";
+        break;
       case "loglevel":
         break;
       case "maxmemory":

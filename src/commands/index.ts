@@ -8,7 +8,6 @@ import { F, flagBits, type CommandEntry } from "./types.js";
 import { families } from "./registry.js";
 import { discardTransaction } from "./transactions.js";
 import { aclDenied } from "../acl/state.js";
-import { writesRefused } from "./replicas.js";
 import { maxmemoryRefuses } from "../eviction.js";
 import { clusterRedirect } from "../cluster/route.js";
 
@@ -157,7 +156,7 @@ export function gate(c: Client, argv: Buffer[]): CommandEntry | null {
   if (busy !== null && !(bits & F.ALLOW_BUSY)) return reject(c, busy === "eval" ? E.busyEval : E.busyFunction, e);
   // min-replicas-to-write: a write, or a script whose declared flags (shebang, function flags) make it one, also
   // when it is only being queued in MULTI (Valkey's processCommand uses getCommandFlags here too).
-  if ((bits & F.WRITE || e.flagsOf !== undefined) && writesRefused(c.server) && (e.flagsOf !== undefined ? e.flagsOf(c, argv) : bits) & F.WRITE) {
+  if ((bits & F.WRITE || e.flagsOf !== undefined) && c.server.writesRefused && (e.flagsOf !== undefined ? e.flagsOf(c, argv) : bits) & F.WRITE) {
     return reject(c, NOREPLICAS, e);
   }
   return e;

@@ -15,7 +15,6 @@ import type { Client } from "../client.js";
 import { Client as ClientClass, type Connection } from "../client.js";
 import type { Server } from "../server.js";
 import { lookupCommand, F, mayReplicate, type CommandEntry } from "../commands/index.js";
-import { writesRefused } from "../commands/replicas.js";
 import { NOREPLICAS, SCRIPT_ERR } from "../errors.js";
 import { scriptClusterRefusal } from "../cluster/route.js";
 import { REDIS_COMPAT_VERSION, VALKEY_VERSION } from "../version.js";
@@ -441,7 +440,7 @@ function hostCall(server: Server, r: Run, args: Buffer[], resp: 2 | 3): Buffer {
   const denied = aclDeniedInScript(ctx.caller, e, args);
   if (denied !== null) return refuse(server, ctx, denied, e);
   if (ctx.readOnly && mayReplicate(e)) return refuse(server, ctx, SCRIPT_ERR.readOnlyWrite, e);
-  if (bits & F.WRITE && writesRefused(server)) return refuse(server, ctx, NOREPLICAS.reply, e);
+  if (bits & F.WRITE && server.writesRefused) return refuse(server, ctx, NOREPLICAS.reply, e);
   if (!ctx.allowOom && scriptRefusedOom(server, e, ctx.dirty)) return refuse(server, ctx, E.oom.reply, e);
   const fc = scriptClient(server);
   if (server.cluster !== null) {
