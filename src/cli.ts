@@ -23,7 +23,8 @@ Usage:
 Flags are redis-server's: --port 6380 --bind 127.0.0.1 --requirepass secret --databases 4
   --maxclients 100 --loglevel warning --protected-mode no --save '' --appendonly no ...
   --cluster-size N [--cluster-port-base P]   a cluster of N shards on ports P.. (default: --port) (docs/cluster.md)
-  (any Valkey config parameter works as --name value; --test-clock exposes DEBUG CLOCK for tests)
+  (any Valkey config parameter works as --name value; --test-clock exposes DEBUG CLOCK and DEBUG to local clients for tests;
+   DEBUG is otherwise off, as enable-debug-command no in Valkey)
 
 Environment (a .env file in the working directory is read too; real environment wins, flags win over both):
   VALKEY_HOST VALKEY_PORT VALKEY_PASSWORD VALKEY_DBCOUNT VALKEY_MAXCLIENTS VALKEY_LOGLEVEL VALKEY_CLUSTER_SIZE
