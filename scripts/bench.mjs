@@ -4,7 +4,10 @@
 //
 //   npm run bench [-- --n 50000 --pn 200000 --pipeline 16 --clients 50 --tests ping,set,get,incr,mset
 //                     --runtimes node,bun --no-redis --no-ceiling --repeat 3 --startup-runs 5 --no-build
-//                     --cluster | --no-cluster]
+//                     --cluster | --no-cluster --base DIR]
+// --base DIR adds node-base / bun-base: the server of another checkout (built), measured interleaved with this one,
+// for a before/after table of a change in one run (e.g. git worktree add /tmp/base main && cd /tmp/base && npm ci
+// && npm run build).
 // Without --tests (or with --cluster) it ends with the cluster case: scripts/bench-cluster.mjs (N = 1, 2, 4 shards
 // with a cluster client beside a standalone server, and a 3-shard cluster's startup to cluster_state:ok).
 //   npm run bench:collections      (the collection set: lpush,rpop,sadd,spop,hset,zadd,zpopmin,lrange_100)
@@ -26,7 +29,7 @@ import { ROOT, ask, cpuSeconds, freePort, options, serverCommand, sleep, which }
 // ---------------------------------------------------------------------------------------------------------
 // options
 
-const { opt, flag } = options(import.meta.url, [1, 17]);
+const { opt, flag } = options(import.meta.url, [1, 20]);
 const N = Number(opt("n", "50000"));
 // pipelined runs are ~10x faster: more requests keep the CPU reading (10 ms ticks) meaningful
 const PN = Number(opt("pn", String(N * 4)));
@@ -54,7 +57,8 @@ if (!REDIS_BENCHMARK) {
 
 const command = (...args) => `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("");
 
-const targetCommand = (kind, port) => serverCommand(kind, port, ["--loglevel", "warning"], REDIS_SERVER);
+const BASE = opt("base", null);
+const targetCommand = (kind, port) => serverCommand(kind, port, ["--loglevel", "warning"], REDIS_SERVER, BASE);
 
 /** Poll with PING until +PONG; returns ms since `t0`. */
 async function waitPong(kind, proc, port, t0, errText = () => "") {
@@ -164,16 +168,17 @@ function summary(results, startup) {
   }
   for (const t of rest) for (const p of [1, PIPELINE]) rows.push([`${t}, ${p === 1 ? "1 deep" : `pipeline ${p}`}`, (k) => cpuRatio(k, t, p)]);
   const f = (x) => (Number.isFinite(x) ? x.toFixed(2) : "-");
-  const head = ["server CPU per request / redis-server", ...RUNTIMES.flatMap((r) => [r, `${r} ceiling`])];
+  const cols = (r) => [r, ...(BASE ? [`${r}-base`] : []), `${r}-min`];
+  const head = ["server CPU per request / redis-server", ...RUNTIMES.flatMap((r) => cols(r).map((k) => k.replace(/-min$/, " ceiling")))];
   const w = [Math.max(head[0].length, ...rows.map((r) => r[0].length)), ...head.slice(1).map((h) => Math.max(h.length, 6))];
   const line = (cells) => console.log("| " + cells.map((c, i) => String(c).padEnd(w[i])).join(" | ") + " |");
   console.log("\nsummary (lower is better; ceiling = minimal RESP server on the same runtime, same run)");
   line(head);
   line(w.map((n) => "-".repeat(n)));
-  for (const [name, fn] of rows) line([name, ...RUNTIMES.flatMap((r) => [f(fn(r)), results[`${r}-min`] ? f(fn(`${r}-min`)) : "-"])]);
+  for (const [name, fn] of rows) line([name, ...RUNTIMES.flatMap((r) => cols(r).map((k) => (results[k] ? f(fn(k)) : "-")))]);
   line([
     "startup to first PONG / redis-server",
-    ...RUNTIMES.flatMap((r) => [f(startup[r] / startup.redis), startup[`${r}-min`] ? f(startup[`${r}-min`] / startup.redis) : "-"]),
+    ...RUNTIMES.flatMap((r) => cols(r).map((k) => (startup[k] ? f(startup[k] / startup.redis) : "-"))),
   ]);
 }
 
@@ -189,7 +194,8 @@ async function main() {
   }
   if (RUNTIMES.includes("node") && !existsSync(join(ROOT, "dist", "cli.js"))) throw new Error("dist/cli.js missing: npm run build");
   const ceilings = CEILING && TESTS.some((t) => MIN_TESTS.has(t)) ? RUNTIMES.map((r) => `${r}-min`) : [];
-  const kinds = [...RUNTIMES, ...ceilings, ...(REDIS_SERVER ? ["redis"] : [])];
+  const bases = BASE ? RUNTIMES.map((r) => `${r}-base`) : [];
+  const kinds = [...RUNTIMES, ...bases, ...ceilings, ...(REDIS_SERVER ? ["redis"] : [])];
   const ours = kinds.filter((k) => k !== "redis");
   console.log(
     `bench: n=${N} (pipelined ${PN}) clients=${CLIENTS} pipeline 1 and ${PIPELINE}; tests ${TESTS.join(",")}; targets ${kinds.join(", ")}; ` +

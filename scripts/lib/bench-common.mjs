@@ -83,8 +83,11 @@ export const MINIMAL = join(ROOT, "scripts", "lib", "minimal-resp.mjs");
  * [command, args] starting a target on `port`: "node", "bun", "redis" (redis-server at `redisServer`), or
  * "node-min" / "bun-min" (the minimal RESP server, the runtime's ceiling).
  */
-export function serverCommand(kind, port, extra = [], redisServer = "redis-server") {
+export function serverCommand(kind, port, extra = [], redisServer = "redis-server", baseRoot = null) {
   const common = ["--port", String(port), ...extra];
+  // "node-base" / "bun-base": the same server from another checkout (--base DIR), for A/B runs in one process
+  if (kind === "node-base") return [process.execPath, [join(baseRoot, "dist", "cli.js"), ...common]];
+  if (kind === "bun-base") return [BUN, [join(baseRoot, "src", "cli.ts"), ...common]];
   if (kind === "node-min") return [process.execPath, [MINIMAL, "--port", String(port)]];
   if (kind === "bun-min") return [BUN, [MINIMAL, "--port", String(port)]];
   if (kind === "node") return [process.execPath, [join(ROOT, "dist", "cli.js"), ...common]];
