@@ -1,5 +1,5 @@
-// Sorted sets family. A zset is a SortedSet (src/structures/sortedset.ts): Map member -> score plus an
-// order-statistic B+tree, with the encoding Valkey would report (listpack or skiplist) tracked beside it.
+// Sorted sets family. A zset is a SortedSet (src/structures/sortedset.ts) in Valkey's listpack encoding (two
+// sorted arrays) or its skiplist encoding (Map member -> score plus an order-statistic B+tree).
 // Scores parse and print exactly as Valkey 8 does (strtod rules, `inf`, `(` exclusive bounds, shortest
 // round-trip output).
 
@@ -328,9 +328,7 @@ export function limitsOf(c: Client): Limits {
 
 /** A new zset for `size` elements whose longest member is `maxLen` bytes (zsetTypeCreate). */
 function createZset(lim: Limits, size: number, maxLen: number): SortedSet {
-  const z = new SortedSet();
-  z.skiplist = !(size <= lim.entries && maxLen <= lim.value);
-  return z;
+  return new SortedSet(!(size <= lim.entries && maxLen <= lim.value));
 }
 
 /** Add or update one member, converting to skiplist as zsetAdd does. Returns true when the member is new. */
@@ -342,7 +340,7 @@ export function zsetPut(z: SortedSet, lim: Limits, member: string, score: number
 /** Final encoding of a freshly computed result (zsetConvertToListpackIfNeeded). */
 function settleEncoding(z: SortedSet, lim: Limits): void {
   let maxLen = 0;
-  for (const m of z.dict.keys()) if (m.length > maxLen) maxLen = m.length;
+  if (z.size <= lim.entries) for (const [m] of z) if (m.length > maxLen) maxLen = m.length;
   z.skiplist = !(z.size <= lim.entries && maxLen <= lim.value);
 }
 
@@ -1318,7 +1316,7 @@ let nextCursor = 1;
 
 function beginScan(z: SortedSet): ScanState {
   if (z.activeScans++ === 0) z.scanTags = new Map();
-  return { z, it: z.dict.entries(), startSeq: z.scanSeq, touched: Date.now() };
+  return { z, it: z.dict!.entries(), startSeq: z.scanSeq, touched: Date.now() };
 }
 
 function endScan(st: ScanState): void {
