@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Scaling and memory of the collection types, valkey-bun (Node and Bun) vs redis-server when present.
 //
-//   npm run bench:scale [-- --n 100000 --big 1000000 --calls 50000 --runtimes node,bun]
+//   npm run bench:scale [-- --n 100000 --big 1000000 --calls 50000 --runtimes node,bun] [--base DIR] [--only zset]
+//   (--base DIR adds node-base / bun-base: the same server from another built checkout, for A/B in one run;
+//    --only TYPES limits memory and scaling to those types, e.g. zset,list)
 //
 // 1. Memory: RSS growth for one N-member zset, hash and list (members "member:<i>"), bytes per element.
 // 2. Scaling: cost per call of ZADD (score update of an existing member) and ZRANK at 1k vs BIG members, of
@@ -29,7 +31,10 @@ const N = Number(arg("--n", "100000"));
 const BIG = Number(arg("--big", "1000000"));
 const CALLS = Number(arg("--calls", "50000"));
 const RUNTIMES = arg("--runtimes", "node,bun").split(",").filter(Boolean);
-const TTL_KEYS = process.argv.includes("--no-ttl") ? 0 : Number(arg("--ttl-keys", String(BIG)));
+const BASE = arg("--base", null);
+const ONLY = arg("--only", null)?.split(",");
+const want = (type) => ONLY == null || ONLY.includes(type);
+const TTL_KEYS = process.argv.includes("--no-ttl") || ONLY != null ? 0 : Number(arg("--ttl-keys", String(BIG)));
 const rssKb = (pid) => rssBytes(pid) / 1024;
 
 async function waitPort(port) {
@@ -49,7 +54,7 @@ async function waitPort(port) {
 }
 
 function startServer(kind, port) {
-  const [cmd, args] = serverCommand(kind, port);
+  const [cmd, args] = serverCommand(kind, port, [], "redis-server", BASE);
   return spawn(cmd, args, { stdio: "ignore" });
 }
 
@@ -110,7 +115,7 @@ async function measure(kind, port) {
       ["hash", "hset", hsetArgs],
       ["list", "rpush", pushArgs],
     ]) {
-      if (!(await supports(r, cmd))) continue;
+      if (!want(type) || !(await supports(r, cmd))) continue;
       const before = rssKb(pid);
       await fill(r, cmd, `mem:${type}`, 0, N, argsOf);
       await settle();
@@ -119,31 +124,35 @@ async function measure(kind, port) {
     await r.flushall();
     await settle();
 
-    await fill(r, "zadd", "z:small", 0, 1000, zaddArgs);
-    await fill(r, "zadd", "z:big", 0, BIG, zaddArgs);
-    const zadd = (key) => (p, i) => p.zadd(key, Math.random() * 1e6, `member:${i}`);
-    const zrank = (key) => (p, i) => p.zrank(key, `member:${i}`);
-    scale.zadd = [await perCall(r, pid, 1000, zadd("z:small")), await perCall(r, pid, BIG, zadd("z:big"))];
-    scale.zrank = [await perCall(r, pid, 1000, zrank("z:small")), await perCall(r, pid, BIG, zrank("z:big"))];
-    await r.del("z:small", "z:big");
-
-    await fill(r, "rpush", "l:small", 0, 1000, pushArgs);
-    await fill(r, "rpush", "l:big", 0, BIG, pushArgs);
-    // a queue: each call pair pushes one element at the head and pops one at the tail, size stays put
-    const queue = (key) => (p, i) => {
-      p.lpush(key, `member:${i}`);
-      p.rpop(key);
-    };
-    const half = ([wall, cpu]) => [wall / 2, cpu / 2];
-    scale["lpush+rpop"] = [half(await perCall(r, pid, 1000, queue("l:small"))), half(await perCall(r, pid, BIG, queue("l:big")))];
-    const lindex = (key) => (p, i) => p.lindex(key, i);
-    scale.lindex = [await perCall(r, pid, 1000, lindex("l:small")), await perCall(r, pid, BIG, lindex("l:big"))];
-    await r.del("l:small", "l:big");
-
-    await fill(r, "hset", "h:small", 0, 1000, hsetArgs);
-    await fill(r, "hset", "h:big", 0, BIG, hsetArgs);
-    const hget = (key) => (p, i) => p.hget(key, `member:${i}`);
-    scale.hget = [await perCall(r, pid, 1000, hget("h:small")), await perCall(r, pid, BIG, hget("h:big"))];
+    if (want("zset")) {
+      await fill(r, "zadd", "z:small", 0, 1000, zaddArgs);
+      await fill(r, "zadd", "z:big", 0, BIG, zaddArgs);
+      const zadd = (key) => (p, i) => p.zadd(key, Math.random() * 1e6, `member:${i}`);
+      const zrank = (key) => (p, i) => p.zrank(key, `member:${i}`);
+      scale.zadd = [await perCall(r, pid, 1000, zadd("z:small")), await perCall(r, pid, BIG, zadd("z:big"))];
+      scale.zrank = [await perCall(r, pid, 1000, zrank("z:small")), await perCall(r, pid, BIG, zrank("z:big"))];
+      await r.del("z:small", "z:big");
+    }
+    if (want("list")) {
+      await fill(r, "rpush", "l:small", 0, 1000, pushArgs);
+      await fill(r, "rpush", "l:big", 0, BIG, pushArgs);
+      // a queue: each call pair pushes one element at the head and pops one at the tail, size stays put
+      const queue = (key) => (p, i) => {
+        p.lpush(key, `member:${i}`);
+        p.rpop(key);
+      };
+      const half = ([wall, cpu]) => [wall / 2, cpu / 2];
+      scale["lpush+rpop"] = [half(await perCall(r, pid, 1000, queue("l:small"))), half(await perCall(r, pid, BIG, queue("l:big")))];
+      const lindex = (key) => (p, i) => p.lindex(key, i);
+      scale.lindex = [await perCall(r, pid, 1000, lindex("l:small")), await perCall(r, pid, BIG, lindex("l:big"))];
+      await r.del("l:small", "l:big");
+    }
+    if (want("hash")) {
+      await fill(r, "hset", "h:small", 0, 1000, hsetArgs);
+      await fill(r, "hset", "h:big", 0, BIG, hsetArgs);
+      const hget = (key) => (p, i) => p.hget(key, `member:${i}`);
+      scale.hget = [await perCall(r, pid, 1000, hget("h:small")), await perCall(r, pid, BIG, hget("h:big"))];
+    }
     await r.flushall();
     if (TTL_KEYS > 0) {
       await settle();
@@ -207,6 +216,7 @@ async function expiryPause(r) {
 }
 
 const kinds = [...RUNTIMES];
+if (BASE) for (const rt of RUNTIMES) kinds.splice(kinds.indexOf(rt) + 1, 0, `${rt}-base`);
 if (spawnSync("redis-server", ["--version"]).status === 0) kinds.unshift("redis");
 const loadavg = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 console.log(`bench:scale n=${N} big=${BIG} calls=${CALLS}; targets ${kinds.join(", ")}; load average ${loadavg}`);
@@ -221,7 +231,7 @@ console.table(
     results.map((x) => [
       x.kind,
       Object.fromEntries(
-        ["zset", "hash", "list"].flatMap((t) => {
+        ["zset", "hash", "list"].filter(want).flatMap((t) => {
           const v = x.mem[t];
           const cols = [[t, v == null ? "missing" : Math.round(v)]];
           if (redis && x !== redis) cols.push([`${t}/redis`, v == null ? "-" : f(v / redis.mem[t])]);

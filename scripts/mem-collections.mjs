@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Memory per element of a 100k-member hash and set: valkey-bun on Node and on Bun against redis-server.
+// Memory per element of a 100k-member hash, set and zset, and per key of 100k small zsets (10 members each,
+// "zsets10": the listpack-encoded shape): valkey-bun on Node and on Bun against redis-server.
 // Each measurement runs in a fresh server process that first holds one such key (so allocator arenas and the
 // JS young generation have reached their working size); RSS is read from /proc/<pid>/status before and after
 // filling a second key, then again after HRANDFIELD/SRANDMEMBER and a first HSCAN/SSCAN step (which build the
@@ -9,6 +10,9 @@
 //
 //   npm run build && node scripts/mem-collections.mjs [--n 100000] [--targets redis,node,bun,node-gc,bun-gc]
 //                                                     [--redis-server /usr/bin/redis-server]
+//                                                     [--kinds hash,set,zset,zsets10] [--base DIR]
+// --base DIR also measures node-base / bun-base / node-gc-base / bun-gc-base (another built checkout) in the
+// same run, each right after its counterpart.
 //
 // Linux only (reads /proc). Needs redis-server on PATH for the comparison column.
 
@@ -22,18 +26,24 @@ const opt = (name, def) => {
 };
 const N = Number(opt("--n", 100000));
 const REDIS = opt("--redis-server", "redis-server");
+const BASE = opt("--base", null);
+const KINDS = opt("--kinds", "hash,set,zset,zsets10").split(",");
 const TARGETS = opt("--targets", "redis,node,bun,node-gc,bun-gc").split(",");
+if (BASE) for (const t of [...TARGETS]) if (t !== "redis") TARGETS.splice(TARGETS.indexOf(t) + 1, 0, `${t}-base`);
 
 
 async function start(target) {
   const port = await freePort();
+  const base = target.endsWith("-base");
+  const root = base ? BASE : ROOT;
+  if (base) target = target.slice(0, -5);
   const settled = (gc, entry) =>
     `const m = await import(${JSON.stringify(entry)}); await m.startServer({ port: ${port} }); setInterval(() => ${gc}, 250);`;
   const cmds = {
-    node: [process.execPath, [join(ROOT, "dist", "cli.js"), "--port", String(port)]],
-    bun: [BUN, [join(ROOT, "src", "cli.ts"), "--port", String(port)]],
-    "node-gc": [process.execPath, ["--expose-gc", "--input-type=module", "-e", settled("globalThis.gc()", join(ROOT, "dist", "index.js"))]],
-    "bun-gc": [BUN, ["-e", settled("Bun.gc(true)", join(ROOT, "src", "index.ts"))]],
+    node: [process.execPath, [join(root, "dist", "cli.js"), "--port", String(port)]],
+    bun: [BUN, [join(root, "src", "cli.ts"), "--port", String(port)]],
+    "node-gc": [process.execPath, ["--expose-gc", "--input-type=module", "-e", settled("globalThis.gc()", join(root, "dist", "index.js"))]],
+    "bun-gc": [BUN, ["-e", settled("Bun.gc(true)", join(root, "src", "index.ts"))]],
     redis: [REDIS, ["--port", String(port), "--save", "", "--appendonly", "no", "--maxmemory", "2gb"]],
   };
   const cmd = cmds[target];
@@ -46,6 +56,8 @@ async function fill(r, key, kind) {
     const p = r.pipeline();
     for (let j = i; j < Math.min(N, i + 1000); j++) {
       if (kind === "hash") p.hset(key, `field:${j}`, `value:${j}`);
+      else if (kind === "zset") p.zadd(key, j * 1.5, `member:${j}`);
+      else if (kind === "zsets10") p.zadd(`${key}:${j}`, 1, "member:1", 2, "member:2", 3, "member:3", 4, "member:4", 5, "member:5", 6, "member:6", 7, "member:7", 8, "member:8", 9, "member:9", 10, "member:10");
       else p.sadd(key, `member:${j}`);
     }
     await p.exec();
@@ -68,6 +80,11 @@ async function measure(target, kind) {
     if (kind === "hash") {
       await r.hrandfield("k");
       await r.hscan("k", 0);
+    } else if (kind === "zset") {
+      await r.zrandmember("k");
+      await r.zscan("k", 0);
+    } else if (kind === "zsets10") {
+      await r.zrandmember("k:0");
     } else {
       await r.srandmember("k");
       await r.sscan("k", 0);
@@ -82,7 +99,7 @@ async function measure(target, kind) {
 }
 
 const rows = [];
-for (const kind of ["hash", "set"]) {
+for (const kind of KINDS) {
   const row = { kind };
   for (const target of TARGETS) {
     try {
@@ -95,12 +112,12 @@ for (const kind of ["hash", "set"]) {
 }
 
 const fmt = (m) => (m?.plain === undefined ? "n/a" : `${m.plain.toFixed(0)} / ${m.indexed.toFixed(0)}`);
-console.log(`bytes per element of a second ${N}-element key (RSS delta: filled / after random+scan index)`);
+console.log(`bytes per element of a second ${N}-element key, zsets10: per key of ${N} more 10-member zsets (RSS delta: filled / after random+scan index)`);
 const targets = TARGETS;
-console.log(["kind".padEnd(6), ...targets.map((t) => t.padEnd(13))].join(" "));
-for (const r of rows) console.log([r.kind.padEnd(6), ...targets.map((t) => fmt(r[t]).padEnd(13))].join(" "));
+console.log(["kind".padEnd(7), ...targets.map((t) => t.padEnd(13))].join(" "));
+for (const r of rows) console.log([r.kind.padEnd(7), ...targets.map((t) => fmt(r[t]).padEnd(13))].join(" "));
 console.log("ratio to redis-server (after index)");
 for (const r of rows) {
   const ratio = (t) => (r.redis?.indexed && r[t]?.indexed ? (r[t].indexed / r.redis.indexed).toFixed(2) : "n/a");
-  console.log([r.kind.padEnd(6), ...targets.slice(1).map((t) => `${t} ${ratio(t)}`.padEnd(13))].join(" "));
+  console.log([r.kind.padEnd(7), ...targets.slice(1).map((t) => `${t} ${ratio(t)}`.padEnd(13))].join(" "));
 }

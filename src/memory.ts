@@ -60,6 +60,8 @@ interface Model {
   listSlot: number;
   /** One zset element beside its dict slot: the B-tree leaf's member and score slots and the boxed score. */
   zsetElem: number;
+  /** One element of a listpack-encoded zset: its member and score array slots (no dict, no boxed score). */
+  zsetLpElem: number;
   /** One stream entry beside its field/value buffers: the entry object and its array header. */
   streamEntry: number;
   /** The value objects themselves, per type. */
@@ -67,6 +69,8 @@ interface Model {
   set: number;
   list: number;
   zset: number;
+  /** A listpack-encoded (small) zset: the set object, its leaf and the two arrays. */
+  zsetLp: number;
   stream: number;
   /** A key's expiry deadline (a Map slot and a boxed number). */
   expire: number;
@@ -83,11 +87,13 @@ const V8: Model = {
   setSlot: 19,
   listSlot: 10,
   zsetElem: 53,
+  zsetLpElem: 24,
   streamEntry: 98,
   hash: 120,
   set: 120,
   list: 120,
   zset: 345,
+  zsetLp: 200,
   stream: 400,
   expire: 45,
 };
@@ -103,11 +109,13 @@ const JSC: Model = {
   setSlot: 44,
   listSlot: 10,
   zsetElem: 42,
+  zsetLpElem: 24,
   streamEntry: 87,
   hash: 205,
   set: 125,
   list: 81,
   zset: 508,
+  zsetLp: 140,
   stream: 600,
   expire: 50,
 };
@@ -148,9 +156,14 @@ export function valueBytes(v: unknown, samples: number): number {
   }
   if (v instanceof Set) return model.set + sampleIter(v.size, v.values(), all, (x) => model.setSlot + elemBytes(x));
   if (o.dict instanceof Map && typeof o.size === "number") {
-    // sorted set: member -> score dict beside an ordered index
+    // sorted set, skiplist encoding: member -> score dict beside an ordered index
     const d = o.dict as Map<string, number>;
     return model.zset + sampleIter(d.size, d.keys(), all, (m) => model.mapSlot + model.zsetElem + elemBytes(m));
+  }
+  if (o.dict === null && "scanTags" in o && typeof o.size === "number") {
+    // sorted set, listpack encoding: two sorted arrays
+    const it = (v as Iterable<[string, number]>)[Symbol.iterator]();
+    return model.zsetLp + sampleIter(o.size, it, all, ([m]: [string, number]) => model.zsetLpElem + elemBytes(m));
   }
   if (typeof o.macroNodes === "function" && typeof o.length === "number") return streamBytes(o, all);
   if (typeof o.length === "number" && typeof o.get === "function" && !Array.isArray(v)) {

@@ -516,8 +516,7 @@ function geoadd(c: Client, argv: Buffer[]): void {
   const lim = limitsOf(c);
   if (z === undefined) {
     if (xx) return c.w.integer(0);
-    z = new SortedSet();
-    z.skiplist = !(n <= lim.entries && maxLen <= lim.value);
+    z = new SortedSet(!(n <= lim.entries && maxLen <= lim.value));
     c.db.set(key, "zset", z);
   } else if (!z.skiplist && (n > lim.entries || maxLen > lim.value)) z.skiplist = true;
   let added = 0;

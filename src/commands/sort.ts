@@ -195,7 +195,7 @@ function sortGeneric(c: Client, argv: Buffer[], readonly: boolean): void {
     vectorlen = vector.length;
   } else if (e === undefined) vector = [];
   else if (type === "list") vector = (e.value as ListValue).toArray().map(item);
-  else if (type === "zset") vector = [...(e.value as SortedSet).dict.keys()].map(item);
+  else if (type === "zset") vector = [...(e.value as SortedSet).dict!.keys()].map(item);
   else vector = setMembers(e.value).map(item);
 
   let conversionError = false;

@@ -1,5 +1,5 @@
-// Sorted sets family. A zset is a SortedSet (src/structures/sortedset.ts): Map member -> score plus an
-// order-statistic B+tree, with the encoding Valkey would report (listpack or skiplist) tracked beside it.
+// Sorted sets family. A zset is a SortedSet (src/structures/sortedset.ts) in Valkey's listpack encoding (two
+// sorted arrays) or its skiplist encoding (Map member -> score plus an order-statistic B+tree).
 // Scores parse and print exactly as Valkey 8 does (strtod rules, `inf`, `(` exclusive bounds, shortest
 // round-trip output).
 
@@ -319,18 +319,25 @@ export interface Limits {
   value: number;
 }
 
+let limEntries = "";
+let limValue = "";
+let limits: Limits = { entries: 0, value: 0 };
+
+/** The listpack limits; the parsed pair is kept while the config texts stay the same (ZADD calls this each time). */
 export function limitsOf(c: Client): Limits {
-  return {
-    entries: Number(c.server.param("zset-max-listpack-entries")),
-    value: Number(c.server.param("zset-max-listpack-value")),
-  };
+  const e = c.server.param("zset-max-listpack-entries");
+  const v = c.server.param("zset-max-listpack-value");
+  if (e !== limEntries || v !== limValue) {
+    limits = { entries: Number(e), value: Number(v) };
+    limEntries = e;
+    limValue = v;
+  }
+  return limits;
 }
 
 /** A new zset for `size` elements whose longest member is `maxLen` bytes (zsetTypeCreate). */
 function createZset(lim: Limits, size: number, maxLen: number): SortedSet {
-  const z = new SortedSet();
-  z.skiplist = !(size <= lim.entries && maxLen <= lim.value);
-  return z;
+  return new SortedSet(!(size <= lim.entries && maxLen <= lim.value));
 }
 
 /** Add or update one member, converting to skiplist as zsetAdd does. Returns true when the member is new. */
@@ -342,7 +349,7 @@ export function zsetPut(z: SortedSet, lim: Limits, member: string, score: number
 /** Final encoding of a freshly computed result (zsetConvertToListpackIfNeeded). */
 function settleEncoding(z: SortedSet, lim: Limits): void {
   let maxLen = 0;
-  for (const m of z.dict.keys()) if (m.length > maxLen) maxLen = m.length;
+  if (z.size <= lim.entries) for (const [m] of z) if (m.length > maxLen) maxLen = m.length;
   z.skiplist = !(z.size <= lim.entries && maxLen <= lim.value);
 }
 
@@ -385,6 +392,10 @@ export function strtod(s: string): Strtod {
 
 /** Valkey's string2d (scores, weights, increments): the whole argument, no spaces, no NaN, no overflow. */
 export function parseDouble(b: Buffer | string): number | null {
+  if (typeof b !== "string") {
+    const v = smallInteger(b);
+    if (v !== undefined) return v;
+  }
   const s = typeof b === "string" ? b : b.toString("latin1");
   const plain = plainDecimal(s);
   if (plain !== undefined) return plain;
@@ -411,6 +422,21 @@ function plainDecimal(s: string): number | undefined {
     else return undefined;
   }
   return digits === 0 ? undefined : Number(s);
+}
+
+/** `-?digits` in at most 9 bytes, read without making a string (benchmarks and counters send these). */
+function smallInteger(b: Buffer): number | undefined {
+  const n = b.length;
+  if (n === 0 || n > 9) return undefined;
+  const neg = b[0] === 45;
+  if (neg && n === 1) return undefined;
+  let v = 0;
+  for (let i = neg ? 1 : 0; i < n; i++) {
+    const d = b[i]! - 48;
+    if (d < 0 || d > 9) return undefined;
+    v = v * 10 + d;
+  }
+  return neg ? -v : v;
 }
 
 function score(b: Buffer): number {
@@ -613,7 +639,10 @@ function zaddGeneric(c: Client, argv: Buffer[], incrCmd: boolean): void {
   let incr = incrCmd;
   let idx = 2;
   for (; idx < argv.length; idx++) {
-    const t = token(argv[idx]!);
+    // options are 2 or 4 letters: a score (digits, sign, dot, "inf") is not lowered to a token
+    const b = argv[idx]!;
+    if ((b.length !== 2 && b.length !== 4) || ((b[0]! | 0x20) - 0x61) >>> 0 > 25) break;
+    const t = token(b);
     if (t === "nx") nx = true;
     else if (t === "xx") xx = true;
     else if (t === "ch") ch = true;
@@ -1318,7 +1347,7 @@ let nextCursor = 1;
 
 function beginScan(z: SortedSet): ScanState {
   if (z.activeScans++ === 0) z.scanTags = new Map();
-  return { z, it: z.dict.entries(), startSeq: z.scanSeq, touched: Date.now() };
+  return { z, it: z.dict!.entries(), startSeq: z.scanSeq, touched: Date.now() };
 }
 
 function endScan(st: ScanState): void {

@@ -1,7 +1,11 @@
-// The sorted set: a Map member -> score for O(1) lookups plus an order-statistic B+tree over (score, member)
-// for O(log n) insert, delete and rank and O(log n + m) ranges. It plays the part of Valkey's skiplist with
-// spans, but leaves keep members and scores in plain arrays, which costs far less memory per element in a
-// JS heap than one object per node (see scripts/bench-scale.mjs).
+// The sorted set, in one of Valkey's two encodings:
+// - listpack (small sets): the members and scores in two plain arrays in sorted order, no per-element objects
+//   beside the member strings and no Map; lookups by member are linear scans, as in Valkey's listpack.
+// - skiplist: a Map member -> score for O(1) lookups plus an order-statistic B+tree over (score, member) for
+//   O(log n) insert, delete and rank and O(log n + m) ranges. It plays the part of Valkey's skiplist with spans,
+//   but leaves keep members and scores in plain arrays, which costs far less memory per element in a JS heap
+//   than one object per node (see scripts/bench-scale.mjs).
+// A listpack set is the tree's root leaf alone (allowed to exceed LEAF_MAX), so every ordered walk is shared.
 //
 // Order is Valkey's: by score, then by member bytes (members are latin1 strings, so JS string comparison is
 // memcmp order). Inner nodes keep, for each child but the first, a lower bound of the child's keys (its first
@@ -41,11 +45,9 @@ export function compareKeys(s1: number, m1: string, s2: number, m2: string): num
 export type Prefix = (score: number, member: string) => boolean;
 
 export class SortedSet {
-  /** member -> score */
-  readonly dict = new Map<string, number>();
+  /** member -> score in the skiplist encoding; null in the listpack encoding. */
+  dict: Map<string, number> | null;
   private root: Node = new Leaf();
-  /** Valkey encoding this set reports (listpack or skiplist): managed by the zset family. */
-  skiplist = false;
   /**
    * While ZSCANs are in progress: member -> insertion number for members added since the oldest one started
    * (null otherwise). Lets a scan stop where members newer than itself begin (see ZSCAN in commands/zsets.ts).
@@ -54,21 +56,43 @@ export class SortedSet {
   scanSeq = 0;
   activeScans = 0;
 
+  /** A new empty set; listpack-encoded unless `skiplist` (callers that fill a result first and then settle its
+   *  encoding keep the default, so a large result is never built by linear scans). */
+  constructor(skiplist = true) {
+    this.dict = skiplist ? new Map() : null;
+  }
+
+  /** Valkey encoding: skiplist (true) or listpack. Assigning converts (managed by the zset family). */
+  get skiplist(): boolean {
+    return this.dict !== null;
+  }
+
+  set skiplist(v: boolean) {
+    if (v === (this.dict !== null)) return;
+    if (v) this.toTree();
+    else this.toPacked();
+  }
+
   get size(): number {
-    return this.dict.size;
+    return this.dict !== null ? this.dict.size : (this.root as Leaf).members.length;
   }
 
   score(member: string): number | undefined {
-    return this.dict.get(member);
+    if (this.dict !== null) return this.dict.get(member);
+    const l = this.root as Leaf;
+    const i = l.members.indexOf(member);
+    return i < 0 ? undefined : l.scores[i];
   }
 
   has(member: string): boolean {
-    return this.dict.has(member);
+    if (this.dict !== null) return this.dict.has(member);
+    return (this.root as Leaf).members.indexOf(member) >= 0;
   }
 
   /** Add or move a member. Returns true when it is new. A score equal to the current one (0 and -0 are equal,
    *  as in Valkey) changes nothing. */
   set(member: string, score: number): boolean {
+    if (this.dict === null) return this.packedSet(member, score);
     const old = this.dict.get(member);
     if (old !== undefined) {
       if (old === score) return false;
@@ -81,6 +105,14 @@ export class SortedSet {
   }
 
   delete(member: string): boolean {
+    if (this.dict === null) {
+      const l = this.root as Leaf;
+      const i = l.members.indexOf(member);
+      if (i < 0) return false;
+      l.members.splice(i, 1);
+      l.scores.splice(i, 1);
+      return true;
+    }
     const old = this.dict.get(member);
     if (old === undefined) return false;
     this.dict.delete(member);
@@ -91,9 +123,18 @@ export class SortedSet {
 
   /** 0-based rank by ascending order, or -1. */
   rank(member: string): number {
+    if (this.dict === null) return (this.root as Leaf).members.indexOf(member);
     const s = this.dict.get(member);
     if (s === undefined) return -1;
-    return this.countWhile((sc, m) => sc < s || (sc === s && m < member));
+    let node = this.root;
+    let acc = 0;
+    while (node instanceof Inner) {
+      const i = SortedSet.childFor(node, s, member);
+      const sizes = node.sizes;
+      for (let k = 0; k < i; k++) acc += sizes[k]!;
+      node = node.children[i]!;
+    }
+    return acc + SortedSet.leafIndex(node, s, member);
   }
 
   /** Number of leading elements (in sorted order) for which `pred` holds. */
@@ -170,6 +211,13 @@ export class SortedSet {
     if (start < 0) start = 0;
     if (end >= this.size) end = this.size - 1;
     if (start > end) return out;
+    if (this.dict === null) {
+      const l = this.root as Leaf;
+      const ms = l.members.splice(start, end - start + 1);
+      const ss = l.scores.splice(start, end - start + 1);
+      for (let i = 0; i < ms.length; i++) out.push([ms[i]!, ss[i]!]);
+      return out;
+    }
     this.range(start, end - start + 1, false, (m, s) => {
       out.push([m, s]);
     });
@@ -178,20 +226,26 @@ export class SortedSet {
   }
 
   clone(): SortedSet {
-    const z = new SortedSet();
-    z.skiplist = this.skiplist;
+    const z = new SortedSet(this.dict !== null);
+    if (this.dict === null) {
+      const l = this.root as Leaf;
+      const r = z.root as Leaf;
+      r.members = l.members.slice();
+      r.scores = l.scores.slice();
+      return z;
+    }
     for (const [m, s] of this) {
-      z.dict.set(m, s);
+      z.dict!.set(m, s);
       z.appendMax(s, m);
     }
     return z;
   }
 
-  /** Build from elements already in ascending order with distinct members (bulk load). */
+  /** Build from elements already in ascending order with distinct members (bulk load, skiplist encoding). */
   static fromSorted(items: Array<[string, number]>): SortedSet {
     const z = new SortedSet();
     for (const [m, s] of items) {
-      z.dict.set(m, s);
+      z.dict!.set(m, s);
       z.appendMax(s, m);
     }
     return z;
@@ -207,7 +261,7 @@ export class SortedSet {
           if (i > 0 && compareKeys(node.scores[i - 1]!, node.members[i - 1]!, node.scores[i]!, node.members[i]!) >= 0)
             throw new Error("leaf out of order");
           if (lo && compareKeys(node.scores[i]!, node.members[i]!, lo[0], lo[1]) < 0) throw new Error("key below bound");
-          if (this.dict.get(node.members[i]!) !== node.scores[i]) throw new Error("dict mismatch");
+          if (this.dict !== null && this.dict.get(node.members[i]!) !== node.scores[i]) throw new Error("dict mismatch");
         }
         count += node.members.length;
         return node.members.length;
@@ -225,7 +279,8 @@ export class SortedSet {
     const depths = new Set<number>();
     walk(this.root, null, 0, depths);
     if (depths.size > 1) throw new Error("unbalanced");
-    if (count !== this.dict.size) throw new Error("count mismatch");
+    if (count !== this.size) throw new Error("count mismatch");
+    if (this.dict === null && this.root instanceof Inner) throw new Error("listpack with inner nodes");
     // leaf chain covers everything in order
     let prev: [number, string] | null = null;
     let n = 0;
@@ -235,6 +290,62 @@ export class SortedSet {
       n++;
     }
     if (n !== count) throw new Error("chain count mismatch");
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // listpack encoding
+
+  private packedSet(member: string, score: number): boolean {
+    const l = this.root as Leaf;
+    const ms = l.members;
+    const ss = l.scores;
+    const i = ms.indexOf(member);
+    if (i >= 0) {
+      if (ss[i] === score) return false;
+      // still in order where it is: only the score changes
+      if ((i === 0 || compareKeys(ss[i - 1]!, ms[i - 1]!, score, member) < 0) && (i === ms.length - 1 || compareKeys(score, member, ss[i + 1]!, ms[i + 1]!) < 0)) {
+        ss[i] = score;
+        return false;
+      }
+      ms.splice(i, 1);
+      ss.splice(i, 1);
+    }
+    // exact-size copies (as a listpack is reallocated): push and splice would keep up to 1.5x + 16 spare slots
+    const at = SortedSet.leafIndex(l, score, member);
+    l.members = ms.toSpliced(at, 0, member);
+    l.scores = ss.toSpliced(at, 0, score);
+    return i < 0;
+  }
+
+  /** listpack -> skiplist: bulk-load the tree from the sorted arrays and build the dict. */
+  private toTree(): void {
+    const l = this.root as Leaf;
+    const ms = l.members;
+    const ss = l.scores;
+    const d = new Map<string, number>();
+    this.dict = d;
+    this.root = new Leaf();
+    for (let i = 0; i < ms.length; i++) {
+      d.set(ms[i]!, ss[i]!);
+      this.appendMax(ss[i]!, ms[i]!);
+    }
+  }
+
+  /** skiplist -> listpack: one exact-size pair of arrays, no dict. */
+  private toPacked(): void {
+    const n = this.size;
+    const ms: string[] = new Array(n);
+    const ss: number[] = new Array(n).fill(0);
+    let i = 0;
+    for (const [m, s] of this) {
+      ms[i] = m;
+      ss[i++] = s;
+    }
+    const l = new Leaf();
+    l.members = ms;
+    l.scores = ss;
+    this.root = l;
+    this.dict = null;
   }
 
   // ---------------------------------------------------------------------------------------------------

@@ -35,6 +35,14 @@ describe("glob (Valkey stringmatchlen)", () => {
 describe("number formats", () => {
   it("parses scores with strtod rules", () => {
     expect(parseDouble("1.5")).toBe(1.5);
+    // byte input: small integers take a path that makes no string
+    expect(Object.is(parseDouble(Buffer.from("-0")), -0)).toBe(true);
+    expect(parseDouble(Buffer.from("007"))).toBe(7);
+    expect(parseDouble(Buffer.from("-123456789"))).toBe(-123456789);
+    expect(parseDouble(Buffer.from("1234567890"))).toBe(1234567890);
+    expect(parseDouble(Buffer.from("-"))).toBe(null);
+    expect(parseDouble(Buffer.from("12a"))).toBe(null);
+    expect(parseDouble(Buffer.from(" 1"))).toBe(null);
     expect(parseDouble("-inf")).toBe(-Infinity);
     expect(parseDouble("+Infinity")).toBe(Infinity);
     expect(parseDouble("0x10")).toBe(16);

@@ -16,12 +16,19 @@ function model(m: Map<string, number>): Array<[string, number]> {
 }
 
 describe("SortedSet (order-statistic B+tree + dict)", () => {
-  it("matches a naive model under random inserts, updates, deletes, ranks and ranges", () => {
-    for (const seed of [1, 2, 3]) {
+  it.each([
+    ["skiplist", 1],
+    ["skiplist", 2],
+    ["skiplist", 3],
+    ["listpack", 4],
+    ["listpack", 5],
+    ["converting", 6],
+  ])("matches a naive model under random inserts, updates, deletes, ranks and ranges (%s, seed %i)", (enc, seed) => {
+    {
       const r = rng(seed);
-      const z = new SortedSet();
+      const z = new SortedSet(enc === "skiplist");
       const m = new Map<string, number>();
-      const universe = seed === 3 ? 5000 : 800;
+      const universe = enc === "listpack" ? 150 : seed === 3 || seed === 6 ? 5000 : 800;
       for (let op = 0; op < 12000; op++) {
         const x = r();
         const member = "m" + Math.floor(r() * universe);
@@ -52,6 +59,11 @@ describe("SortedSet (order-statistic B+tree + dict)", () => {
           expect(z.countWhile((s) => s < lim)).toBe(sorted.filter(([, s]) => s < lim).length);
         }
         expect(z.size).toBe(m.size);
+        if (enc === "converting" && op % 500 === 0) {
+          z.skiplist = !z.skiplist;
+          z.checkInvariants();
+          expect([...z]).toEqual(model(m));
+        }
         if (op % 2000 === 0) z.checkInvariants();
       }
       z.checkInvariants();
@@ -59,7 +71,12 @@ describe("SortedSet (order-statistic B+tree + dict)", () => {
       for (let i = 0; i < z.size; i += 97) expect(z.at(i)).toEqual(model(m)[i]);
       const c = z.clone();
       c.checkInvariants();
+      expect(c.skiplist).toBe(z.skiplist);
       expect([...c]).toEqual([...z]);
+      if (enc === "listpack") expect(z.skiplist).toBe(false);
+      expect(z.removeRange(3, 9)).toEqual(model(m).slice(3, 10));
+      for (const [k] of model(m).slice(3, 10)) m.delete(k);
+      expect([...z]).toEqual(model(m));
       // drain completely
       for (const k of [...m.keys()]) expect(z.delete(k)).toBe(true);
       expect(z.size).toBe(0);
@@ -67,8 +84,8 @@ describe("SortedSet (order-statistic B+tree + dict)", () => {
     }
   });
 
-  it("orders equal scores by member bytes and treats -0 as 0", () => {
-    const z = new SortedSet();
+  it.each([true, false])("orders equal scores by member bytes and treats -0 as 0 (skiplist %s)", (skiplist) => {
+    const z = new SortedSet(skiplist);
     for (const mm of ["b", "a", "\xff", "\x00", "ab"]) z.set(mm, 1);
     expect([...z].map(([mm]) => mm)).toEqual(["\x00", "a", "ab", "b", "\xff"]);
     z.set("n", 0);
