@@ -4,7 +4,9 @@
 //
 //   npm run bench [-- --n 50000 --pn 200000 --pipeline 16 --clients 50 --tests ping,set,get,incr,mset
 //                     --runtimes node,bun --no-redis --no-ceiling --repeat 3 --startup-runs 5 --no-build
-//                     --cluster | --no-cluster --base DIR]
+//                     --cluster | --no-cluster --base DIR --startup-only]
+// --startup-only measures only startup to first PONG (beside node-bare / bun-bare: `node -e` / `bun -e` listening
+// and answering +PONG, the runtime's own floor) and stops there.
 // --base DIR adds node-base / bun-base: the server of another checkout (built), measured interleaved with this one,
 // for a before/after table of a change in one run (e.g. git worktree add /tmp/base main && cd /tmp/base && npm ci
 // && npm run build).
@@ -29,7 +31,7 @@ import { ROOT, ask, cpuSeconds, freePort, options, serverCommand, sleep, which }
 // ---------------------------------------------------------------------------------------------------------
 // options
 
-const { opt, flag } = options(import.meta.url, [1, 20]);
+const { opt, flag } = options(import.meta.url, [1, 22]);
 const N = Number(opt("n", "50000"));
 // pipelined runs are ~10x faster: more requests keep the CPU reading (10 ms ticks) meaningful
 const PN = Number(opt("pn", String(N * 4)));
@@ -182,6 +184,13 @@ function summary(results, startup) {
   ]);
 }
 
+function printStartup(startupKinds, startup) {
+  console.log(`\nstartup to first PONG (median of ${STARTUP_RUNS}): ` + startupKinds.map((k) => `${k} ${startup[k].toFixed(0)} ms`).join(", "));
+  const vs = RUNTIMES.map((r) => `${r} ${(startup[r] / startup[`${r}-bare`]).toFixed(2)}x ${r}-bare`);
+  if (startup.redis) vs.push(...RUNTIMES.map((r) => `${r} ${(startup[r] / startup.redis).toFixed(2)}x redis-server`));
+  console.log(`startup ratios: ${vs.join(", ")}`);
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // main
 
@@ -203,11 +212,15 @@ async function main() {
       (REDIS_SERVER ? "" : " (redis-server not found: no ratios)"),
   );
 
+  // Startup, interleaved like the rest; "<runtime>-bare" is the runtime's own floor (`node -e` listening).
   const startup = {};
-  for (const kind of kinds) {
-    const runs = [];
-    for (let i = 0; i < STARTUP_RUNS; i++) runs.push(await startupOnce(kind));
-    startup[kind] = median(runs);
+  const startupKinds = [...kinds, ...RUNTIMES.map((r) => `${r}-bare`)];
+  const startupRuns = Object.fromEntries(startupKinds.map((k) => [k, []]));
+  for (let i = 0; i < STARTUP_RUNS; i++) for (const kind of startupKinds) startupRuns[kind].push(await startupOnce(kind));
+  for (const kind of startupKinds) startup[kind] = median(startupRuns[kind]);
+  if (flag("startup-only")) {
+    printStartup(startupKinds, startup);
+    return;
   }
 
   // Each repeat measures every target once (interleaved, so a burst of load elsewhere hits all of them).
@@ -273,7 +286,7 @@ async function main() {
       line(row);
     }
   }
-  console.log(`\nstartup to first PONG (median of ${STARTUP_RUNS}): ` + kinds.map((k) => `${k} ${startup[k].toFixed(0)} ms`).join(", "));
+  printStartup(startupKinds, startup);
   if (REDIS_SERVER) summary(results, startup);
   const missing = [...new Set(RUNTIMES.flatMap((k) => TESTS.filter((t) => results[k][t]?.missing)))];
   if (missing.length) console.log(`not in valkey-bun's command table yet, not measured: ${missing.join(", ")}`);
