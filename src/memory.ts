@@ -6,8 +6,7 @@
 // constants were measured with scripts/memory-calibrate.mjs, and test/integration/memory.test.ts keeps each
 // type within 30 % of the real heap growth. docs/memory.md has the formula and the numbers.
 
-import { runInNewContext } from "node:vm";
-import { setFlagsFromString } from "node:v8";
+import { builtin } from "./runtime.js";
 import type { Database, Entry, Store } from "./store.js";
 import type { Server } from "./server.js";
 import type { Client } from "./client.js";
@@ -35,8 +34,8 @@ export function collectGarbage(): void {
   if (nodeGc === null) {
     if (typeof g.gc === "function") nodeGc = g.gc;
     else {
-      setFlagsFromString("--expose-gc");
-      nodeGc = runInNewContext("gc") as () => void;
+      builtin("node:v8").setFlagsFromString("--expose-gc");
+      nodeGc = builtin("node:vm").runInNewContext("gc") as () => void;
     }
   }
   nodeGc();

@@ -2,7 +2,7 @@
 // that starts each target (this server on Node from dist/, on Bun from src/, or a throw-away redis-server).
 
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import net from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +10,7 @@ import Redis from "ioredis";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BUN = join(ROOT, "node_modules", ".bin", "bun");
+const BUN_BUNDLE = join(ROOT, "dist", "bun", "cli.js");
 export const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
 
 /**
@@ -97,7 +98,8 @@ export function serverCommand(kind, port, extra = [], redisServer = "redis-serve
   if (kind === "node-min") return [process.execPath, [MINIMAL, "--port", String(port)]];
   if (kind === "bun-min") return [BUN, [MINIMAL, "--port", String(port)]];
   if (kind === "node") return [process.execPath, [join(ROOT, "dist", "cli.js"), ...common]];
-  if (kind === "bun") return [BUN, [join(ROOT, "src", "cli.ts"), ...common]];
+  // Bun runs what an installed package runs: the bytecode bundle when built (scripts/bundle.mjs), else the sources.
+  if (kind === "bun") return [BUN, [existsSync(BUN_BUNDLE) ? BUN_BUNDLE : join(ROOT, "src", "cli.ts"), ...common]];
   return [redisServer, [...common, "--save", "", "--appendonly", "no"]];
 }
 
