@@ -7,15 +7,17 @@ import { LFU_INIT, lfuAccessed } from "./lfu.js";
 
 export type ValueType = "string" | "list" | "set" | "zset" | "hash" | "stream";
 
-/** One key's value. `value` is a Buffer for strings; families own the other shapes. */
+/** One key's value. `value` is a Buffer for strings; families own the other shapes. Every key has one: few fields. */
 export class Entry {
   /** Last access (ms, store clock) for OBJECT IDLETIME and the LRU policy. */
   lru: number;
   /** Valkey's logarithmic access counter (src/lfu.ts), kept under an LFU maxmemory-policy. */
   freq = LFU_INIT;
-  /** Bytes this key counts in its database's `mem` (src/memory.ts), and whether a change awaits re-estimating. */
+  /**
+   * Bytes this key counts in its database's `mem` (src/memory.ts); negative while a change awaits re-estimating:
+   * then the key counts -mem - 1 bytes.
+   */
   mem = 0;
-  memDirty = false;
   /** Family-specific encoding hint (e.g. a string made raw by APPEND). */
   raw = false;
   constructor(
