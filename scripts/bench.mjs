@@ -22,7 +22,7 @@
 // interleaved, and the medians are reported; the summary table ends the output.
 
 import { spawn, execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { ROOT, ask, cpuSeconds, freePort, options, serverCommand, sleep, which } from "./lib/bench-common.mjs";
@@ -94,14 +94,26 @@ async function stopTarget(t) {
   if (t.proc.exitCode === null) t.proc.kill("SIGKILL");
 }
 
-/** Spawn -> first +PONG over TCP, in ms. */
+/** CPU time (ms) every thread of `pid` has used so far, from /proc/<pid>/task/<tid>/schedstat (ns); NaN elsewhere. */
+function threadsCpuMs(pid) {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+    return ns / 1e6;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Spawn -> first +PONG over TCP: { ms: wall time, cpu: the server's CPU ms by then (load-independent) }. */
 async function startupOnce(kind) {
   const port = await freePort();
   const [cmd, args] = targetCommand(kind, port);
   const t0 = performance.now();
   const proc = spawn(cmd, args, { cwd: ROOT, stdio: "ignore", env: { ...process.env, NODE_OPTIONS: "" } });
   try {
-    return await waitPong(kind, proc, port, t0);
+    const ms = await waitPong(kind, proc, port, t0);
+    return { ms, cpu: threadsCpuMs(proc.pid) };
   } finally {
     proc.kill("SIGKILL");
     if (proc.exitCode === null) await new Promise((r) => proc.once("exit", r));
@@ -184,11 +196,15 @@ function summary(results, startup) {
   ]);
 }
 
-function printStartup(startupKinds, startup) {
+function printStartup(startupKinds, startup, startupCpu) {
   console.log(`\nstartup to first PONG (median of ${STARTUP_RUNS}): ` + startupKinds.map((k) => `${k} ${startup[k].toFixed(0)} ms`).join(", "));
+  console.log(`server CPU until then, all threads (median): ` + startupKinds.map((k) => `${k} ${startupCpu[k].toFixed(1)} ms`).join(", "));
   const vs = RUNTIMES.map((r) => `${r} ${(startup[r] / startup[`${r}-bare`]).toFixed(2)}x ${r}-bare`);
   if (startup.redis) vs.push(...RUNTIMES.map((r) => `${r} ${(startup[r] / startup.redis).toFixed(2)}x redis-server`));
   console.log(`startup ratios: ${vs.join(", ")}`);
+  const cpu = RUNTIMES.map((r) => `${r} ${(startupCpu[r] / startupCpu[`${r}-bare`]).toFixed(2)}x ${r}-bare`);
+  if (startupCpu.redis) cpu.push(...RUNTIMES.map((r) => `${r} ${(startupCpu[r] / startupCpu.redis).toFixed(2)}x redis-server`));
+  console.log(`startup CPU ratios: ${cpu.join(", ")}`);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -214,12 +230,16 @@ async function main() {
 
   // Startup, interleaved like the rest; "<runtime>-bare" is the runtime's own floor (`node -e` listening).
   const startup = {};
+  const startupCpu = {};
   const startupKinds = [...kinds, ...RUNTIMES.map((r) => `${r}-bare`)];
   const startupRuns = Object.fromEntries(startupKinds.map((k) => [k, []]));
   for (let i = 0; i < STARTUP_RUNS; i++) for (const kind of startupKinds) startupRuns[kind].push(await startupOnce(kind));
-  for (const kind of startupKinds) startup[kind] = median(startupRuns[kind]);
+  for (const kind of startupKinds) {
+    startup[kind] = median(startupRuns[kind].map((r) => r.ms));
+    startupCpu[kind] = median(startupRuns[kind].map((r) => r.cpu));
+  }
   if (flag("startup-only")) {
-    printStartup(startupKinds, startup);
+    printStartup(startupKinds, startup, startupCpu);
     return;
   }
 
@@ -286,7 +306,7 @@ async function main() {
       line(row);
     }
   }
-  printStartup(startupKinds, startup);
+  printStartup(startupKinds, startup, startupCpu);
   if (REDIS_SERVER) summary(results, startup);
   const missing = [...new Set(RUNTIMES.flatMap((k) => TESTS.filter((t) => results[k][t]?.missing)))];
   if (missing.length) console.log(`not in valkey-bun's command table yet, not measured: ${missing.join(", ")}`);
