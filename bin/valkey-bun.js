@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The installed `valkey-bun` command (package.json "bin"). Plain JavaScript that needs no build and keeps its run
-// bit from git, whatever installed it. It loads the CLI for the runtime it runs on (Bun: the TypeScript sources,
-// Node: the build in dist/); the CLI then serves on the runtime the user asked for (src/runtime.ts): `bunx
+// bit from git, whatever installed it. It loads the CLI for the runtime it runs on (Bun: the bytecode bundle
+// dist/bun/cli.js in an installed package, the TypeScript sources in a git checkout or without that build; Node:
+// the build in dist/); the CLI then serves on the runtime the user asked for (src/runtime.ts): `bunx
 // valkey-bun` and `bun run start` start here on Node through the shebang and hand over to Bun.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -9,9 +10,13 @@ import { existsSync } from "node:fs";
 globalThis.__valkeyBunBin = true;
 const src = new URL("../src/cli.ts", import.meta.url);
 const dist = new URL("../dist/cli.js", import.meta.url);
+const bunBundle = new URL("../dist/bun/cli.js", import.meta.url);
 const onBun = typeof globalThis.Bun !== "undefined";
+// The same choice as src/runtime.ts cliEntry("bun"): a checkout runs its sources, so that edits need no build.
+const bunFromSources = existsSync(src) && (existsSync(new URL("../.git", import.meta.url)) || !existsSync(bunBundle));
 
-if (onBun && existsSync(src)) await import(src.href);
+if (onBun && bunFromSources) await import(src.href);
+else if (onBun && existsSync(bunBundle)) await import(bunBundle.href);
 else if (existsSync(dist)) await import(dist.href);
 else {
   // Node, and no build: a package manager installed the sources without running `prepare` (Bun does that for

@@ -2,8 +2,6 @@
 // Scaling and memory of the collection types, valkey-bun (Node and Bun) vs redis-server when present.
 //
 //   npm run bench:scale [-- --n 100000 --big 1000000 --calls 50000 --runtimes node,bun] [--base DIR] [--only zset]
-//   (--base DIR adds node-base / bun-base: the same server from another built checkout, for A/B in one run;
-//    --only TYPES limits memory and scaling to those types, e.g. zset,list)
 //
 // 1. Memory: RSS growth for one N-member zset, hash and list (members "member:<i>"), bytes per element.
 // 2. Scaling: cost per call of ZADD (score update of an existing member) and ZRANK at 1k vs BIG members, of
@@ -13,7 +11,9 @@
 //    sets grow slowly. The issue's aim: every "cpu x" <= 2.
 // 3. Expiry: BIG keys with TTLs (SET k v PXAT t, all due at the same moment) expire in the background while
 //    one client sends PING after PING: the worst and p99 round trip it saw, and how long until DBSIZE was 0.
-//    The issue's aim: no PING waits over 25 ms. (--ttl-keys N, --no-ttl to skip)
+//    The issue's aim: no PING waits over 25 ms. (--ttl-keys N, --no-ttl to skip, --only-expiry for this case alone)
+// --base DIR adds node-base / bun-base (another built checkout's server) for a before/after in one run.
+// --only TYPES limits sections 1 and 2 to those types (e.g. zset,list) and skips section 3.
 // Types a target does not support yet (COMMAND INFO) are skipped. Local only: every server is spawned on
 // 127.0.0.1 and stopped at the end. Numbers are only comparable within one run (ratios, not absolutes).
 
@@ -31,10 +31,11 @@ const N = Number(arg("--n", "100000"));
 const BIG = Number(arg("--big", "1000000"));
 const CALLS = Number(arg("--calls", "50000"));
 const RUNTIMES = arg("--runtimes", "node,bun").split(",").filter(Boolean);
-const BASE = arg("--base", null);
 const ONLY = arg("--only", null)?.split(",");
 const want = (type) => ONLY == null || ONLY.includes(type);
 const TTL_KEYS = process.argv.includes("--no-ttl") || ONLY != null ? 0 : Number(arg("--ttl-keys", String(BIG)));
+const ONLY_EXPIRY = process.argv.includes("--only-expiry");
+const BASE = arg("--base", null);
 const rssKb = (pid) => rssBytes(pid) / 1024;
 
 async function waitPort(port) {
@@ -110,50 +111,7 @@ async function measure(kind, port) {
   let expiry = null;
   try {
     await settle();
-    for (const [type, cmd, argsOf] of [
-      ["zset", "zadd", zaddArgs],
-      ["hash", "hset", hsetArgs],
-      ["list", "rpush", pushArgs],
-    ]) {
-      if (!want(type) || !(await supports(r, cmd))) continue;
-      const before = rssKb(pid);
-      await fill(r, cmd, `mem:${type}`, 0, N, argsOf);
-      await settle();
-      mem[type] = ((rssKb(pid) - before) * 1024) / N;
-    }
-    await r.flushall();
-    await settle();
-
-    if (want("zset")) {
-      await fill(r, "zadd", "z:small", 0, 1000, zaddArgs);
-      await fill(r, "zadd", "z:big", 0, BIG, zaddArgs);
-      const zadd = (key) => (p, i) => p.zadd(key, Math.random() * 1e6, `member:${i}`);
-      const zrank = (key) => (p, i) => p.zrank(key, `member:${i}`);
-      scale.zadd = [await perCall(r, pid, 1000, zadd("z:small")), await perCall(r, pid, BIG, zadd("z:big"))];
-      scale.zrank = [await perCall(r, pid, 1000, zrank("z:small")), await perCall(r, pid, BIG, zrank("z:big"))];
-      await r.del("z:small", "z:big");
-    }
-    if (want("list")) {
-      await fill(r, "rpush", "l:small", 0, 1000, pushArgs);
-      await fill(r, "rpush", "l:big", 0, BIG, pushArgs);
-      // a queue: each call pair pushes one element at the head and pops one at the tail, size stays put
-      const queue = (key) => (p, i) => {
-        p.lpush(key, `member:${i}`);
-        p.rpop(key);
-      };
-      const half = ([wall, cpu]) => [wall / 2, cpu / 2];
-      scale["lpush+rpop"] = [half(await perCall(r, pid, 1000, queue("l:small"))), half(await perCall(r, pid, BIG, queue("l:big")))];
-      const lindex = (key) => (p, i) => p.lindex(key, i);
-      scale.lindex = [await perCall(r, pid, 1000, lindex("l:small")), await perCall(r, pid, BIG, lindex("l:big"))];
-      await r.del("l:small", "l:big");
-    }
-    if (want("hash")) {
-      await fill(r, "hset", "h:small", 0, 1000, hsetArgs);
-      await fill(r, "hset", "h:big", 0, BIG, hsetArgs);
-      const hget = (key) => (p, i) => p.hget(key, `member:${i}`);
-      scale.hget = [await perCall(r, pid, 1000, hget("h:small")), await perCall(r, pid, BIG, hget("h:big"))];
-    }
-    await r.flushall();
+    if (!ONLY_EXPIRY) await collections(r, pid, mem, scale);
     if (TTL_KEYS > 0) {
       await settle();
       expiry = await expiryPause(r);
@@ -164,6 +122,56 @@ async function measure(kind, port) {
     await new Promise((res) => (proc.exitCode !== null ? res() : proc.once("exit", res)));
   }
   return { kind, mem, scale, expiry };
+}
+
+/** Sections 1 and 2: memory per element and 1k vs BIG scaling, into `mem` and `scale`. */
+async function collections(r, pid, mem, scale) {
+  for (const [type, cmd, argsOf] of [
+    ["zset", "zadd", zaddArgs],
+    ["hash", "hset", hsetArgs],
+    ["list", "rpush", pushArgs],
+  ]) {
+    if (!want(type) || !(await supports(r, cmd))) continue;
+    const before = rssKb(pid);
+    await fill(r, cmd, `mem:${type}`, 0, N, argsOf);
+    await settle();
+    mem[type] = ((rssKb(pid) - before) * 1024) / N;
+  }
+  await r.flushall();
+  await settle();
+
+  if (want("zset")) {
+    await fill(r, "zadd", "z:small", 0, 1000, zaddArgs);
+    await fill(r, "zadd", "z:big", 0, BIG, zaddArgs);
+    const zadd = (key) => (p, i) => p.zadd(key, Math.random() * 1e6, `member:${i}`);
+    const zrank = (key) => (p, i) => p.zrank(key, `member:${i}`);
+    scale.zadd = [await perCall(r, pid, 1000, zadd("z:small")), await perCall(r, pid, BIG, zadd("z:big"))];
+    scale.zrank = [await perCall(r, pid, 1000, zrank("z:small")), await perCall(r, pid, BIG, zrank("z:big"))];
+    await r.del("z:small", "z:big");
+  }
+  if (want("list")) await listScaling(r, pid, scale);
+  if (want("hash")) {
+    await fill(r, "hset", "h:small", 0, 1000, hsetArgs);
+    await fill(r, "hset", "h:big", 0, BIG, hsetArgs);
+    const hget = (key) => (p, i) => p.hget(key, `member:${i}`);
+    scale.hget = [await perCall(r, pid, 1000, hget("h:small")), await perCall(r, pid, BIG, hget("h:big"))];
+  }
+  await r.flushall();
+}
+
+async function listScaling(r, pid, scale) {
+  await fill(r, "rpush", "l:small", 0, 1000, pushArgs);
+  await fill(r, "rpush", "l:big", 0, BIG, pushArgs);
+  // a queue: each call pair pushes one element at the head and pops one at the tail, size stays put
+  const queue = (key) => (p, i) => {
+    p.lpush(key, `member:${i}`);
+    p.rpop(key);
+  };
+  const half = ([wall, cpu]) => [wall / 2, cpu / 2];
+  scale["lpush+rpop"] = [half(await perCall(r, pid, 1000, queue("l:small"))), half(await perCall(r, pid, BIG, queue("l:big")))];
+  const lindex = (key) => (p, i) => p.lindex(key, i);
+  scale.lindex = [await perCall(r, pid, 1000, lindex("l:small")), await perCall(r, pid, BIG, lindex("l:big"))];
+  await r.del("l:small", "l:big");
 }
 
 /**
@@ -215,8 +223,7 @@ async function expiryPause(r) {
   return { worst: rtts[rtts.length - 1], p99: rtts[Math.floor(rtts.length * 0.99)], pings: rtts.length, clearMs, loadS };
 }
 
-const kinds = [...RUNTIMES];
-if (BASE) for (const rt of RUNTIMES) kinds.splice(kinds.indexOf(rt) + 1, 0, `${rt}-base`);
+const kinds = RUNTIMES.flatMap((k) => (BASE ? [k, `${k}-base`] : [k]));
 if (spawnSync("redis-server", ["--version"]).status === 0) kinds.unshift("redis");
 const loadavg = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 console.log(`bench:scale n=${N} big=${BIG} calls=${CALLS}; targets ${kinds.join(", ")}; load average ${loadavg}`);
@@ -225,39 +232,41 @@ for (const k of kinds) results.push(await measure(k, await freePort()));
 const redis = results.find((x) => x.kind === "redis");
 const f = (x, d = 2) => (x == null || !Number.isFinite(x) ? "-" : x.toFixed(d));
 
-console.log(`\nmemory: RSS growth per element for one ${N}-element value (bytes)`);
-console.table(
-  Object.fromEntries(
-    results.map((x) => [
-      x.kind,
-      Object.fromEntries(
-        ["zset", "hash", "list"].filter(want).flatMap((t) => {
-          const v = x.mem[t];
-          const cols = [[t, v == null ? "missing" : Math.round(v)]];
-          if (redis && x !== redis) cols.push([`${t}/redis`, v == null ? "-" : f(v / redis.mem[t])]);
-          return cols;
-        }),
-      ),
-    ]),
-  ),
-);
+if (!ONLY_EXPIRY) {
+  console.log(`\nmemory: RSS growth per element for one ${N}-element value (bytes)`);
+  console.table(
+    Object.fromEntries(
+      results.map((x) => [
+        x.kind,
+        Object.fromEntries(
+          ["zset", "hash", "list"].filter(want).flatMap((t) => {
+            const v = x.mem[t];
+            const cols = [[t, v == null ? "missing" : Math.round(v)]];
+            if (redis && x !== redis) cols.push([`${t}/redis`, v == null ? "-" : f(v / redis.mem[t])]);
+            return cols;
+          }),
+        ),
+      ]),
+    ),
+  );
 
-console.log(`\nscaling: us per call at 1k vs ${BIG} (wall, pipelined depth 500 | server CPU); x = ${BIG}/1k ratio`);
-const rows = {};
-for (const x of results) {
-  for (const [op, [[w1, c1], [w2, c2]]] of Object.entries(x.scale)) {
-    rows[`${x.kind} ${op}`] = {
-      "wall 1k": f(w1),
-      [`wall ${BIG}`]: f(w2),
-      "wall x": f(w2 / w1),
-      "cpu 1k": f(c1),
-      [`cpu ${BIG}`]: f(c2),
-      "cpu x": f(c2 / c1),
-      ...(redis && x !== redis ? { "cpu vs redis (big)": f(c2 / redis.scale[op][1][1]) } : {}),
-    };
-  }
+  console.log(`\nscaling: us per call at 1k vs ${BIG} (wall, pipelined depth 500 | server CPU); x = ${BIG}/1k ratio`);
+  const rows = {};
+  for (const x of results) {
+    for (const [op, [[w1, c1], [w2, c2]]] of Object.entries(x.scale)) {
+      rows[`${x.kind} ${op}`] = {
+        "wall 1k": f(w1),
+        [`wall ${BIG}`]: f(w2),
+        "wall x": f(w2 / w1),
+        "cpu 1k": f(c1),
+        [`cpu ${BIG}`]: f(c2),
+        "cpu x": f(c2 / c1),
+        ...(redis && x !== redis ? { "cpu vs redis (big)": f(c2 / redis.scale[op][1][1]) } : {}),
+      };
+    }
 }
 console.table(rows);
+}
 
 // Live heap of the structures themselves (run with `node --expose-gc`): RSS above also holds the garbage of
 // parsing the load and the heap headroom V8/JSC keep.

@@ -4,7 +4,9 @@
 //
 //   npm run bench [-- --n 50000 --pn 200000 --pipeline 16 --clients 50 --tests ping,set,get,incr,mset
 //                     --runtimes node,bun --no-redis --no-ceiling --repeat 3 --startup-runs 5 --no-build
-//                     --cluster | --no-cluster --base DIR]
+//                     --cluster | --no-cluster --base DIR --startup-only]
+// --startup-only measures only startup to first PONG (beside node-bare / bun-bare: `node -e` / `bun -e` listening
+// and answering +PONG, the runtime's own floor) and stops there.
 // --base DIR adds node-base / bun-base: the server of another checkout (built), measured interleaved with this one,
 // for a before/after table of a change in one run (e.g. git worktree add /tmp/base main && cd /tmp/base && npm ci
 // && npm run build).
@@ -20,7 +22,7 @@
 // interleaved, and the medians are reported; the summary table ends the output.
 
 import { spawn, execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { ROOT, ask, cpuSeconds, freePort, options, serverCommand, sleep, which } from "./lib/bench-common.mjs";
@@ -29,7 +31,7 @@ import { ROOT, ask, cpuSeconds, freePort, options, serverCommand, sleep, which }
 // ---------------------------------------------------------------------------------------------------------
 // options
 
-const { opt, flag } = options(import.meta.url, [1, 20]);
+const { opt, flag } = options(import.meta.url, [1, 22]);
 const N = Number(opt("n", "50000"));
 // pipelined runs are ~10x faster: more requests keep the CPU reading (10 ms ticks) meaningful
 const PN = Number(opt("pn", String(N * 4)));
@@ -92,14 +94,26 @@ async function stopTarget(t) {
   if (t.proc.exitCode === null) t.proc.kill("SIGKILL");
 }
 
-/** Spawn -> first +PONG over TCP, in ms. */
+/** CPU time (ms) every thread of `pid` has used so far, from /proc/<pid>/task/<tid>/schedstat (ns); NaN elsewhere. */
+function threadsCpuMs(pid) {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+    return ns / 1e6;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Spawn -> first +PONG over TCP: { ms: wall time, cpu: the server's CPU ms by then (load-independent) }. */
 async function startupOnce(kind) {
   const port = await freePort();
   const [cmd, args] = targetCommand(kind, port);
   const t0 = performance.now();
   const proc = spawn(cmd, args, { cwd: ROOT, stdio: "ignore", env: { ...process.env, NODE_OPTIONS: "" } });
   try {
-    return await waitPong(kind, proc, port, t0);
+    const ms = await waitPong(kind, proc, port, t0);
+    return { ms, cpu: threadsCpuMs(proc.pid) };
   } finally {
     proc.kill("SIGKILL");
     if (proc.exitCode === null) await new Promise((r) => proc.once("exit", r));
@@ -182,6 +196,17 @@ function summary(results, startup) {
   ]);
 }
 
+function printStartup(startupKinds, startup, startupCpu) {
+  console.log(`\nstartup to first PONG (median of ${STARTUP_RUNS}): ` + startupKinds.map((k) => `${k} ${startup[k].toFixed(0)} ms`).join(", "));
+  console.log(`server CPU until then, all threads (median): ` + startupKinds.map((k) => `${k} ${startupCpu[k].toFixed(1)} ms`).join(", "));
+  const vs = RUNTIMES.map((r) => `${r} ${(startup[r] / startup[`${r}-bare`]).toFixed(2)}x ${r}-bare`);
+  if (startup.redis) vs.push(...RUNTIMES.map((r) => `${r} ${(startup[r] / startup.redis).toFixed(2)}x redis-server`));
+  console.log(`startup ratios: ${vs.join(", ")}`);
+  const cpu = RUNTIMES.map((r) => `${r} ${(startupCpu[r] / startupCpu[`${r}-bare`]).toFixed(2)}x ${r}-bare`);
+  if (startupCpu.redis) cpu.push(...RUNTIMES.map((r) => `${r} ${(startupCpu[r] / startupCpu.redis).toFixed(2)}x redis-server`));
+  console.log(`startup CPU ratios: ${cpu.join(", ")}`);
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // main
 
@@ -203,11 +228,19 @@ async function main() {
       (REDIS_SERVER ? "" : " (redis-server not found: no ratios)"),
   );
 
+  // Startup, interleaved like the rest; "<runtime>-bare" is the runtime's own floor (`node -e` listening).
   const startup = {};
-  for (const kind of kinds) {
-    const runs = [];
-    for (let i = 0; i < STARTUP_RUNS; i++) runs.push(await startupOnce(kind));
-    startup[kind] = median(runs);
+  const startupCpu = {};
+  const startupKinds = [...kinds, ...RUNTIMES.map((r) => `${r}-bare`)];
+  const startupRuns = Object.fromEntries(startupKinds.map((k) => [k, []]));
+  for (let i = 0; i < STARTUP_RUNS; i++) for (const kind of startupKinds) startupRuns[kind].push(await startupOnce(kind));
+  for (const kind of startupKinds) {
+    startup[kind] = median(startupRuns[kind].map((r) => r.ms));
+    startupCpu[kind] = median(startupRuns[kind].map((r) => r.cpu));
+  }
+  if (flag("startup-only")) {
+    printStartup(startupKinds, startup, startupCpu);
+    return;
   }
 
   // Each repeat measures every target once (interleaved, so a burst of load elsewhere hits all of them).
@@ -273,7 +306,7 @@ async function main() {
       line(row);
     }
   }
-  console.log(`\nstartup to first PONG (median of ${STARTUP_RUNS}): ` + kinds.map((k) => `${k} ${startup[k].toFixed(0)} ms`).join(", "));
+  printStartup(startupKinds, startup, startupCpu);
   if (REDIS_SERVER) summary(results, startup);
   const missing = [...new Set(RUNTIMES.flatMap((k) => TESTS.filter((t) => results[k][t]?.missing)))];
   if (missing.length) console.log(`not in valkey-bun's command table yet, not measured: ${missing.join(", ")}`);

@@ -6,8 +6,7 @@
 // constants were measured with scripts/memory-calibrate.mjs, and test/integration/memory.test.ts keeps each
 // type within 30 % of the real heap growth. docs/memory.md has the formula and the numbers.
 
-import { runInNewContext } from "node:vm";
-import { setFlagsFromString } from "node:v8";
+import { builtin } from "./runtime.js";
 import type { Database, Entry, Store } from "./store.js";
 import type { Server } from "./server.js";
 import type { Client } from "./client.js";
@@ -35,8 +34,8 @@ export function collectGarbage(): void {
   if (nodeGc === null) {
     if (typeof g.gc === "function") nodeGc = g.gc;
     else {
-      setFlagsFromString("--expose-gc");
-      nodeGc = runInNewContext("gc") as () => void;
+      builtin("node:v8").setFlagsFromString("--expose-gc");
+      nodeGc = builtin("node:vm").runInNewContext("gc") as () => void;
     }
   }
   nodeGc();
@@ -253,7 +252,6 @@ export class MemoryAccount {
       db.mem = 0;
       for (const [key, e] of db.keys) {
         e.mem = keyBytes(key, e.value, ACCOUNT_SAMPLES);
-        e.memDirty = false;
         db.mem += e.mem;
       }
       this.total += db.mem;
@@ -270,7 +268,6 @@ export class MemoryAccount {
   put(db: Database, key: string, e: Entry): void {
     this.removed(db, key);
     e.mem = 0;
-    e.memDirty = false;
     this.queue(db, key, e);
   }
 
@@ -278,22 +275,23 @@ export class MemoryAccount {
   removed(db: Database, key: string): void {
     const e = db.keys.get(key);
     if (e === undefined) return;
-    db.mem -= e.mem;
-    this.total -= e.mem;
+    const m = counted(e);
+    db.mem -= m;
+    this.total -= m;
     e.mem = 0;
-    e.memDirty = false;
   }
 
   /** `key` was written (the store's changed() signal). */
   changed(db: Database, key: string): void {
     const e = db.keys.get(key);
-    if (e !== undefined && !e.memDirty) this.queue(db, key, e);
+    if (e !== undefined && e.mem >= 0) this.queue(db, key, e);
     // Here, not in queue(): put() runs before the entry is in the Map.
     if (this.queued >= SETTLE_AT) this.settle();
   }
 
+  /** `e` must be clean (mem >= 0). */
   private queue(db: Database, key: string, e: Entry): void {
-    e.memDirty = true;
+    e.mem = -e.mem - 1;
     const i = this.queued++;
     this.dbs[i] = db;
     this.keys[i] = key;
@@ -310,13 +308,14 @@ export class MemoryAccount {
       const e = this.entries[i]!;
       // no reference may outlive the settle: it would pin a deleted value
       this.keys[i] = this.entries[i] = null;
-      e.memDirty = false;
+      const old = counted(e);
+      e.mem = old;
       if (db.keys.get(key) !== e) continue;
       const v = e.value;
       // strings inline: the common case, re-estimated before every command under maxmemory
       const b = v instanceof Uint8Array ? model.key + strBytes(key.length) + bufBytes(v.length) : keyBytes(key, v, ACCOUNT_SAMPLES);
-      db.mem += b - e.mem;
-      this.total += b - e.mem;
+      db.mem += b - old;
+      this.total += b - old;
       e.mem = b;
     }
     this.queued = 0;
@@ -330,6 +329,11 @@ export class MemoryAccount {
     for (let i = 0; i < dbs.length; i++) expires += dbs[i]!.expires.size;
     return this.total + expires * model.expire;
   }
+}
+
+/** The bytes `e` counts in its database's `mem`, whether or not a re-estimate is queued (Entry.mem). */
+function counted(e: Entry): number {
+  return e.mem < 0 ? -e.mem - 1 : e.mem;
 }
 
 /** The store's account, created (one pass over the keyspace) on first use. */

@@ -5,6 +5,7 @@
 // `node dist/cli.js` stays on Node (tests and tools that name their runtime get it).
 
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -27,6 +28,26 @@ export const PKG_ROOT = ((): string => {
 })();
 
 export class RuntimeError extends Error {}
+
+type Builtins = { "node:crypto": typeof import("node:crypto"); "node:os": typeof import("node:os"); "node:vm": typeof import("node:vm"); "node:v8": typeof import("node:v8");
+  "node:worker_threads": typeof import("node:worker_threads");
+  "node:net": typeof import("node:net");
+};
+const getBuiltin = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+
+/**
+ * A Node built-in loaded synchronously on first use rather than imported: node:crypto alone costs milliseconds
+ * of startup (~7 ms under Bun), and most servers never hash anything.
+ */
+export function builtin<K extends keyof Builtins>(id: K): Builtins[K] {
+  return (getBuiltin ? getBuiltin(id) : createRequire(import.meta.url)(id)) as Builtins[K];
+}
+
+/** `bytes` random bytes as hex (run ids). Web Crypto under Bun, where node:crypto takes ~10 ms to load. */
+export function randomHex(bytes: number): string {
+  if (isBun) return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
+  return builtin("node:crypto").randomBytes(bytes).toString("hex");
+}
 
 function parseChoice(v: string, source: string): RuntimeChoice {
   if (v === "bun" || v === "node" || v === "auto") return v;
@@ -76,11 +97,17 @@ export function findRuntime(name: RuntimeName): string | null {
   return [join(PKG_ROOT, "node_modules", ".bin", "bun"), join(PKG_ROOT, "..", ".bin", "bun")].find((p) => existsSync(p)) ?? onPath("bun");
 }
 
-/** The CLI entry a runtime runs: Bun the TypeScript sources (or the build when no sources ship), Node the build. */
+/**
+ * The CLI entry a runtime runs. Node: the build. Bun: in an installed package the bytecode bundle
+ * (dist/bun/cli.js, see scripts/bundle.mjs), which starts several times faster than transpiling the sources; in a
+ * git checkout the TypeScript sources, so that an edit needs no build; the Node build when neither is there.
+ */
 export function cliEntry(name: RuntimeName): string | null {
   const src = join(PKG_ROOT, "src", "cli.ts");
   const dist = join(PKG_ROOT, "dist", "cli.js");
-  if (name === "bun" && existsSync(src)) return src;
+  const bundle = join(PKG_ROOT, "dist", "bun", "cli.js");
+  if (name === "bun" && existsSync(src) && (existsSync(join(PKG_ROOT, ".git")) || !existsSync(bundle))) return src;
+  if (name === "bun" && existsSync(bundle)) return bundle;
   return existsSync(dist) ? dist : null;
 }
 

@@ -1,7 +1,6 @@
 // The server: listen loop, transport adapters (Bun.listen / node:net), connection lifecycle, and the command
 // loop that takes parsed requests through the gate to handlers and flushes one write per read.
 
-import { randomBytes } from "node:crypto";
 import { Client, type Connection, preflightHooks } from "./client.js";
 import { cfg, type Config, type LogLevel, loadConfig } from "./config.js";
 import { gate, isQueuedInMulti, replyThrown, F, mayReplicate, type CommandEntry } from "./commands/index.js";
@@ -17,6 +16,7 @@ import { applyConfig } from "./commands/config.js";
 import { latencySample, recordCommandLatency } from "./commands/latency.js";
 import { Reclaimer } from "./reclaim.js";
 import { VERSION, REDIS_COMPAT_VERSION } from "./version.js";
+import { randomHex } from "./runtime.js";
 import { defaultNeedsAuth, defaultUser, initAcl } from "./acl/state.js";
 import type { User } from "./acl/user.js";
 import type { ClusterState } from "./cluster/state.js";
@@ -129,7 +129,7 @@ export class Server {
   readonly store: Store;
   readonly clients = new Map<number, Client>();
   readonly stats = new ServerStats();
-  readonly runId = randomBytes(20).toString("hex");
+  readonly runId = randomHex(20);
   readonly startedAt = Date.now();
   /** used_memory when the server was created (INFO used_memory_startup). */
   readonly startupMemory: number;

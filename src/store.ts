@@ -7,15 +7,17 @@ import { LFU_INIT, lfuAccessed } from "./lfu.js";
 
 export type ValueType = "string" | "list" | "set" | "zset" | "hash" | "stream";
 
-/** One key's value. `value` is a Buffer for strings; families own the other shapes. */
+/** One key's value. `value` is a Buffer for strings; families own the other shapes. Every key has one: few fields. */
 export class Entry {
   /** Last access (ms, store clock) for OBJECT IDLETIME and the LRU policy. */
   lru: number;
   /** Valkey's logarithmic access counter (src/lfu.ts), kept under an LFU maxmemory-policy. */
   freq = LFU_INIT;
-  /** Bytes this key counts in its database's `mem` (src/memory.ts), and whether a change awaits re-estimating. */
+  /**
+   * Bytes this key counts in its database's `mem` (src/memory.ts); negative while a change awaits re-estimating:
+   * then the key counts -mem - 1 bytes.
+   */
   mem = 0;
-  memDirty = false;
   /** Family-specific encoding hint (e.g. a string made raw by APPEND). */
   raw = false;
   constructor(
@@ -78,11 +80,89 @@ export interface StoreHooks {
   flushed?: () => void;
 }
 
+const SHARDS = 16;
+
+/**
+ * Expiry deadlines, spread over 16 Maps by the key's length and last character. A JS Map rehashes every remaining
+ * entry at once when deletions take it below a quarter of its capacity: with 1M keys due together, the keyspace
+ * Map and an expires Map of the same size shrank in the same batch of the active sweep, stalling V8 and JSC for
+ * 30-160 ms each time (scripts/bench-scale.mjs --only-expiry). Split, each shrink moves 1/16 of the deadlines, at
+ * different moments. Iteration runs shard by shard: Valkey's expires order is a hash order too.
+ */
+export class ExpiryMap extends Map<string, number> {
+  private readonly shards: Map<string, number>[] = Array.from({ length: SHARDS }, () => new Map<string, number>());
+  private count = 0;
+
+  private shard(key: string): Map<string, number> {
+    const n = key.length;
+    return this.shards[(n === 0 ? 0 : key.charCodeAt(n - 1) + n * 7) & (SHARDS - 1)]!;
+  }
+  override get size(): number {
+    return this.count;
+  }
+  override get(key: string): number | undefined {
+    return this.shard(key).get(key);
+  }
+  override has(key: string): boolean {
+    return this.shard(key).has(key);
+  }
+  override set(key: string, at: number): this {
+    const m = this.shard(key);
+    const n = m.size;
+    m.set(key, at);
+    this.count += m.size - n;
+    return this;
+  }
+  override delete(key: string): boolean {
+    if (!this.shard(key).delete(key)) return false;
+    this.count--;
+    return true;
+  }
+  override clear(): void {
+    for (const m of this.shards) m.clear();
+    this.count = 0;
+  }
+  override entries(): MapIterator<[string, number]> {
+    return new ShardsIterator(this.shards) as unknown as MapIterator<[string, number]>;
+  }
+  override *keys(): MapIterator<string> {
+    for (const m of this.shards) yield* m.keys();
+  }
+  override *values(): MapIterator<number> {
+    for (const m of this.shards) yield* m.values();
+  }
+  override [Symbol.iterator](): MapIterator<[string, number]> {
+    return this.entries();
+  }
+  override forEach(fn: (at: number, key: string, map: Map<string, number>) => void, thisArg?: unknown): void {
+    for (const m of this.shards) for (const [k, v] of m) fn.call(thisArg, v, k, this);
+  }
+}
+
+/** The active sweep's walk over an ExpiryMap: one shard's native iterator after the other (no generator). */
+class ShardsIterator implements Iterator<[string, number]> {
+  private i = 0;
+  private it: MapIterator<[string, number]>;
+  constructor(private readonly shards: Map<string, number>[]) {
+    this.it = shards[0]!.entries();
+  }
+  next(): IteratorResult<[string, number]> {
+    for (;;) {
+      const r = this.it.next();
+      if (!r.done || this.i === this.shards.length - 1) return r;
+      this.it = this.shards[++this.i]!.entries();
+    }
+  }
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
 export class Database {
   /** Insert only through set()/put(): SCAN's log (scanLog) must hear of every new key. */
   keys = new Map<string, Entry>();
   /** Expiry deadlines (ms) beside the keyspace, as in Valkey. */
-  expires = new Map<string, number>();
+  expires: Map<string, number> = new ExpiryMap();
   /** WATCHed keys -> watching clients. */
   readonly watched = new Map<string, Set<Watcher>>();
   /** Keys that have clients blocked on them (maintained by the blocking module). */

@@ -3,7 +3,7 @@
 // A user owns a root selector plus any number of extra "(...)" selectors; a command is allowed when one
 // selector allows it.
 
-import { createHash } from "node:crypto";
+import { builtin } from "../runtime.js";
 import type { CommandEntry } from "../commands/types.js";
 import { F } from "../commands/types.js";
 import { aclCategories, ACL_CATEGORIES, lookupByFullName } from "../commands/command.js";
@@ -59,7 +59,7 @@ export function hasSpaces(s: string): boolean {
 }
 
 export function hashPassword(pass: Buffer | string): string {
-  return createHash("sha256").update(typeof pass === "string" ? Buffer.from(pass, "latin1") : pass).digest("hex");
+  return builtin("node:crypto").createHash("sha256").update(typeof pass === "string" ? Buffer.from(pass, "latin1") : pass).digest("hex");
 }
 
 export class Selector {

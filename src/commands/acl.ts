@@ -1,7 +1,7 @@
 // ACL family: ACL SETUSER GETUSER DELUSER USERS LIST WHOAMI CAT GENPASS DRYRUN LOG LOAD SAVE HELP.
 // The rules and checks live in src/acl/; this file parses arguments and writes Valkey's replies.
 
-import { randomBytes } from "node:crypto";
+import { builtin } from "../runtime.js";
 import type { Client } from "../client.js";
 import { ACL_E, E, errorText, unknownSubcommandOrWrongArity, wrongArity } from "../errors.js";
 import { parseI64, str } from "../args.js";
@@ -138,7 +138,7 @@ function aclGenpass(c: Client, argv: Buffer[]): void {
     throw ACL_E.genpass;
   }
   const chars = Math.floor((bits + 3) / 4);
-  c.w.bulk(randomBytes(Math.ceil(chars / 2)).toString("hex").slice(0, chars));
+  c.w.bulk(builtin("node:crypto").randomBytes(Math.ceil(chars / 2)).toString("hex").slice(0, chars));
 }
 
 // ACL DRYRUN username command [arg [arg ...]]

@@ -1,8 +1,7 @@
 // INFO's text: Valkey's sections, field names and order, with this server's true values (nothing is persisted,
 // nothing is replicated; memory and CPU come from the runtime). Used by INFO and MEMORY STATS/DOCTOR.
 
-import { createHash, randomBytes } from "node:crypto";
-import { arch, machine, release, totalmem, type } from "node:os";
+import { builtin, randomHex } from "../runtime.js";
 import type { Client } from "../client.js";
 import type { Server } from "../server.js";
 import { REDIS_COMPAT_VERSION, VALKEY_VERSION, VERSION } from "../version.js";
@@ -46,11 +45,13 @@ export function bytesToHuman(n: number): string {
 const replIds = new WeakMap<Server, string>();
 function replId(server: Server): string {
   let id = replIds.get(server);
-  if (id === undefined) replIds.set(server, (id = randomBytes(20).toString("hex")));
+  if (id === undefined) replIds.set(server, (id = randomHex(20)));
   return id;
 }
 
-const BUILD_ID = createHash("sha1").update(`valkey-bun ${VERSION} ${VALKEY_VERSION}`).digest("hex").slice(0, 16);
+let buildId: string | undefined;
+const BUILD_ID = (): string =>
+  (buildId ??= builtin("node:crypto").createHash("sha1").update(`valkey-bun ${VERSION} ${VALKEY_VERSION}`).digest("hex").slice(0, 16));
 
 function fmt2(n: number): string {
   return (Number.isFinite(n) ? n : 0).toFixed(2);
@@ -93,17 +94,18 @@ export function infoText(server: Server, sections: Set<string>): string {
   if (has("server")) {
     const uptime = Math.floor((Date.now() - server.startedAt) / 1000);
     const compat = p("extended-redis-compatibility") === "yes";
+    const os = builtin("node:os");
     const lines = [
       `redis_version:${REDIS_COMPAT_VERSION}`,
       "server_name:valkey",
       `valkey_version:${VALKEY_VERSION}`,
       "redis_git_sha1:00000000",
       "redis_git_dirty:0",
-      `redis_build_id:${BUILD_ID}`,
+      `redis_build_id:${BUILD_ID()}`,
       // Valkey 8 says server_mode, renamed redis_mode with extended-redis-compatibility.
       compat ? "redis_mode:standalone" : "server_mode:standalone",
-      `os:${type()} ${release()} ${typeof machine === "function" ? machine() : arch()}`,
-      `arch_bits:${/64/.test(arch()) ? 64 : 32}`,
+      `os:${os.type()} ${os.release()} ${typeof os.machine === "function" ? os.machine() : os.arch()}`,
+      `arch_bits:${/64/.test(os.arch()) ? 64 : 32}`,
       "monotonic_clock:POSIX clock_gettime",
       `multiplexing_api:${process.platform === "linux" ? "epoll" : process.platform === "win32" ? "iocp" : "kqueue"}`,
       "gcc_version:0.0.0",
@@ -172,7 +174,7 @@ export function infoText(server: Server, sections: Set<string>): string {
   if (has("memory")) {
     const m = memoryFigures(server);
     const sm = scriptingMemory(server);
-    const sys = totalmem();
+    const sys = builtin("node:os").totalmem();
     const maxmemory = Number(p("maxmemory"));
     add("Memory", [
       `used_memory:${m.used}`,

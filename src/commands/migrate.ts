@@ -3,7 +3,8 @@
 // calling client waits (the others keep being served), so a key changed meanwhile is left in place rather than
 // deleted. No connection cache: each MIGRATE opens and closes its own connection (and always sends SELECT).
 
-import { connect, type Socket } from "node:net";
+import type { Socket } from "node:net";
+import { builtin } from "../runtime.js";
 import type { Client } from "../client.js";
 import { E, type ReplyError } from "../errors.js";
 import { parseI64, str, token } from "../args.js";
@@ -162,7 +163,7 @@ function exchange(host: string, port: number, timeoutMs: number, cmds: Buffer[][
       else resolve(lines);
     };
     const timer = setTimeout(() => end(true), timeoutMs);
-    const sock: Socket = connect({ host, port }, () => {
+    const sock: Socket = builtin("node:net").connect({ host, port }, () => {
       stage = "writing";
       const parts: Buffer[] = [];
       for (const argv of cmds) {

@@ -3,7 +3,7 @@
 // command that needs it: the client waits (suspended, like CLIENT PAUSE) until it is ready, so a server that
 // never runs a script never loads it. Scripts run on the server's thread, atomically; see the README (Lua scripting).
 
-import { createHash } from "node:crypto";
+import { builtin } from "../runtime.js";
 import { type Client, preflightHooks } from "../client.js";
 import type { Server } from "../server.js";
 import { F, type CommandEntry } from "./types.js";
@@ -213,7 +213,7 @@ function feedMonitors(c: Client, argv: Buffer[]): void {
 
 /** Valkey 8's text (Redis 7 added "Please use EVAL."). */
 const NOSCRIPT = "NOSCRIPT No matching script.";
-const sha1 = (b: Buffer): string => createHash("sha1").update(b).digest("hex");
+const sha1 = (b: Buffer): string => builtin("node:crypto").createHash("sha1").update(b).digest("hex");
 
 // ---------------------------------------------------------------------------------------------------------
 // EVAL

@@ -9,7 +9,8 @@
 // Script results arrive as RESP3 bytes encoded by the driver and are written to the caller in its protocol
 // (transcode).
 
-import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import type { Worker, MessagePort } from "node:worker_threads";
+import { builtin } from "../runtime.js";
 import { createRequire } from "node:module";
 import type { Client } from "../client.js";
 import { Client as ClientClass, type Connection } from "../client.js";
@@ -162,6 +163,7 @@ function engineOptions(): unknown {
 function spawn(server: Server): Host {
   enginePath ??= createRequire(import.meta.url).resolve("lua-redis-wasm");
   const sab = Channel.create(CAP);
+  const { MessageChannel, Worker, receiveMessageOnPort } = builtin("node:worker_threads");
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
