@@ -5,7 +5,10 @@
 // or a structured value, goes through the MessagePort instead (type | Channel.PORT). Copying bytes into shared
 // memory costs far less than a postMessage/receiveMessageOnPort pair on each of the four hops of an EVALSHA.
 //
-// Waiting spins briefly before sleeping in Atomics.wait: a futex wake-up costs tens of µs on small VMs.
+// A reader that finds no message sleeps in Atomics.wait at once, without spinning first. On this project's 2-core
+// machine under load, any spin (even one of a few µs) cost 3-5x more server CPU per EVALSHA than sleeping: the
+// spinning thread holds a core that the thread it waits for needs (scripts/bench-features.mjs --tests
+// evalsha,evalsha10; numbers in the commit that removed the spin).
 //
 // This class is self-contained (no imports, no outer names): its source is also copied into the worker.
 
@@ -41,7 +44,6 @@ export class Channel {
     private readonly receive: (p: Port) => { message: unknown } | undefined,
     private readonly side: 0 | 1,
     private readonly cap: number,
-    private readonly spin: number,
   ) {
     this.ctrl = new Int32Array(sab, 0, 8);
     const to = (s: number) => Buffer.from(sab, Channel.HEADER + s * cap, cap);
@@ -91,15 +93,11 @@ export class Channel {
       }
       const left = deadline - performance.now();
       if (left <= 0) return undefined;
-      let n = 0;
-      while (n++ < this.spin && Atomics.load(ctrl, i) === s);
-      if (Atomics.load(ctrl, i) === s) {
-        // Flag first, then wait on the counter: a writer that saw no flag bumped the counter before we set it,
-        // so the wait returns at once.
-        Atomics.store(ctrl, 6 + i, 1);
-        Atomics.wait(ctrl, i, s, left);
-        Atomics.store(ctrl, 6 + i, 0);
-      }
+      // Flag first, then wait on the counter: a writer that saw no flag bumped the counter before we set it,
+      // so the wait returns at once.
+      Atomics.store(ctrl, 6 + i, 1);
+      Atomics.wait(ctrl, i, s, left);
+      Atomics.store(ctrl, 6 + i, 0);
     }
     const type = Atomics.load(ctrl, 3 + 2 * i);
     if ((type & Channel.PORT) === 0) return { type, data: this.inbox.subarray(0, Atomics.load(ctrl, 2 + 2 * i)), value: null };

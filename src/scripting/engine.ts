@@ -19,7 +19,7 @@ import { NOREPLICAS, SCRIPT_ERR } from "../errors.js";
 import { scriptClusterRefusal } from "../cluster/route.js";
 import { REDIS_COMPAT_VERSION, VALKEY_VERSION } from "../version.js";
 import { HOT, COLD } from "./driver.js";
-import { WORKER_SOURCE, SPIN, CAP, M, J } from "./worker.js";
+import { WORKER_SOURCE, CAP, M, J } from "./worker.js";
 import { Channel, type Incoming } from "./channel.js";
 import { parseReply } from "./resp-value.js";
 import { rememberKeys } from "../commands/tracking.js";
@@ -169,7 +169,7 @@ function spawn(server: Server): Host {
     transferList: [port2],
   });
   worker.unref();
-  const ch = new Channel(sab, port1, receiveMessageOnPort as (p: unknown) => { message: unknown } | undefined, 0, CAP, SPIN);
+  const ch = new Channel(sab, port1, receiveMessageOnPort as (p: unknown) => { message: unknown } | undefined, 0, CAP);
   const h: Host = { worker, port: port1, ch, ready: false, loading: Promise.resolve(), error: null, run: null, gone: false, luaMemory: 0 };
   h.loading = new Promise<void>((resolve, reject) => {
     worker.once("message", (m: unknown) => {

@@ -24,9 +24,6 @@ export const J = { JOB: 1, REPLY: 2, ACK: 3 } as const;
 /** Bytes per direction in the shared channel; larger messages go through the port. */
 export const CAP = 512 * 1024;
 
-/** Loads of the counter before sleeping: futex wake-ups cost 2-3x more CPU per EVALSHA on a 2-core VM. */
-export const SPIN = 10000;
-
 export const WORKER_SOURCE = String.raw`
 "use strict";
 const { workerData, parentPort, receiveMessageOnPort } = require("node:worker_threads");
@@ -34,7 +31,7 @@ const { sab, port, enginePath, hot, cold, options, cap } = workerData;
 const Channel = ${Channel.toString()};
 const parseReply = ${parseReply.toString()};
 const M = ${JSON.stringify(M)};
-const ch = new Channel(sab, port, receiveMessageOnPort, 1, cap, ${SPIN});
+const ch = new Channel(sab, port, receiveMessageOnPort, 1, cap);
 // Buffers in an error value become exact copies: structured clone copies a view's whole ArrayBuffer, and small
 // Buffers share an 8 KiB pool. The server thread turns them back into Buffers.
 function detach(v) {
