@@ -24,8 +24,8 @@ import { Channel } from "./channel.js";
 export const M = { CALL: 1, LOG: 2, REPORT: 3, VALUE: 4, CRASH: 5, ACALL: 6 } as const;
 /** Message types to the engine thread. */
 export const J = { JOB: 1, REPLY: 2, ACK: 3, FAIL: 4 } as const;
-/** Bytes per direction in the shared channel; larger messages go through the port. */
-export const CAP = 512 * 1024;
+/** Bytes per direction in the shared channel (Channel.SLOTS slots of 64 KiB); larger messages go through the port. */
+export const CAP = 1024 * 1024;
 
 export const WORKER_SOURCE = String.raw`
 "use strict";
