@@ -2,13 +2,17 @@
 // Feature benchmarks with ioredis clients: valkey-bun on Node (dist/) and on Bun (src/) against a local
 // redis-server, in the same run, with ratios ours / redis. Bounded (about a minute with the defaults).
 //
-//   npm run bench:features [-- --runtimes node,bun --no-redis --no-build --no-warmup --scale 1 --tests pubsub,stream,blpop,evalsha]
+//   npm run bench:features [-- --runtimes node,bun --no-redis --no-build --no-warmup --scale 1 --repeat 1 --base DIR
+//                              --tests pubsub,stream,blpop,evalsha,evalsha10]
 //
 //   pubsub   PUBLISH (pipelined) to 1 and to 100 subscribers: deliveries/s, server CPU per delivered message
 //   stream   XADD (pipelined) and XREADGROUP COUNT 100 '>' + XACK: entries/s, server CPU per entry
 //   blpop    BLPOP/LPUSH ping-pong between two clients: median and p99 round trip in microseconds
 //   evalsha  EVALSHA of INCR+GET (pipelined): calls/s, server CPU per call
+//   evalsha10  EVALSHA of a BullMQ-like script making 10 redis.calls (pipelined): calls/s, server CPU per call
 //
+// --base DIR adds node-base / bun-base: the server of another (built) checkout, for a before/after in one run.
+// --repeat N runs every server N times, interleaved, and prints the median of each metric.
 // Server CPU is utime+stime from /proc/<pid>/stat around each run (10 ms ticks). Throughput ratio > 1 is
 // faster than redis; CPU and latency ratios > 1 cost more than redis. Only comparable within one run.
 
@@ -17,10 +21,12 @@ import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { ROOT, cpuSeconds, freePort, options, serverCommand, sleep, which } from "./lib/bench-common.mjs";
 
-const { opt, flag } = options(import.meta.url, [1, 14]);
+const { opt, flag } = options(import.meta.url, [1, 18]);
 const SCALE = Number(opt("scale", "1"));
 const RUNTIMES = opt("runtimes", "node,bun").split(",").filter(Boolean);
-const TESTS = new Set(opt("tests", "pubsub,stream,blpop,evalsha").split(",").filter(Boolean));
+const TESTS = new Set(opt("tests", "pubsub,stream,blpop,evalsha,evalsha10").split(",").filter(Boolean));
+const BASE = opt("base", null);
+const REPEAT = Math.max(1, Number(opt("repeat", "1")));
 const n = (x) => Math.max(1, Math.round(x * SCALE));
 const PUB1_MSGS = n(50000);
 const PUB100_MSGS = n(1000); // x100 subscribers = 100k deliveries
@@ -44,7 +50,7 @@ function killAll() {
 process.on("exit", killAll);
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => process.exit(130));
 
-const targetCommand = (kind, port) => serverCommand(kind, port, [], REDIS_SERVER);
+const targetCommand = (kind, port) => serverCommand(kind, port, [], REDIS_SERVER, BASE);
 
 async function startTarget(kind) {
   const port = await freePort();
@@ -217,6 +223,33 @@ async function evalsha(t, calls = EVALSHA_CALLS) {
   return { rate: calls / r.seconds, cpuUs: (r.cpu / calls) * 1e6 };
 }
 
+// A BullMQ-like job step: reads and writes across a hash, a list, a sorted set and counters (10 redis.calls).
+const TEN_CALLS = `
+local id = redis.call('INCR', KEYS[1])
+redis.call('HSET', KEYS[2], 'id', id, 'data', ARGV[1])
+local data = redis.call('HGET', KEYS[2], 'data')
+redis.call('LPUSH', KEYS[3], id)
+local n = redis.call('LLEN', KEYS[3])
+if n > 100 then redis.call('RPOP', KEYS[3]) else redis.call('EXISTS', KEYS[3]) end
+redis.call('ZADD', KEYS[4], id, id)
+redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -101)
+local c = redis.call('ZCARD', KEYS[4])
+redis.call('HINCRBY', KEYS[2], 'seen', 1)
+return {id, c, data}`;
+
+async function evalsha10(t, calls = EVALSHA_CALLS) {
+  const c = client(t);
+  const keys = ["bench:id", "bench:h", "bench:l", "bench:z"];
+  await c.del(...keys);
+  const sha = await c.script("LOAD", TEN_CALLS);
+  const r = await measure(t, () => pipelined(c, calls, (p) => p.evalsha(sha, 4, ...keys, "payload")), "evalsha10");
+  const v = await c.get("bench:id");
+  if (Number(v) !== calls) throw new Error(`evalsha10: counter is ${v}, expected ${calls}`);
+  await c.del(...keys);
+  closeClients();
+  return { rate: calls / r.seconds, cpuUs: (r.cpu / calls) * 1e6 };
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // main
 
@@ -234,6 +267,8 @@ const METRICS = [
   ["BLPOP ping-pong    p99 RTT", "blpop.p99", "us", false],
   ["EVALSHA            calls/s", "evalsha.rate", "/s", true],
   ["EVALSHA            CPU/call", "evalsha.cpuUs", "us", false],
+  ["EVALSHA 10 calls   calls/s", "evalsha10.rate", "/s", true],
+  ["EVALSHA 10 calls   CPU/call", "evalsha10.cpuUs", "us", false],
 ];
 
 const get = (obj, path) => path.split(".").reduce((o, k) => (o == null ? undefined : o[k]), obj);
@@ -265,6 +300,7 @@ async function runTarget(kind, errors) {
     if (TESTS.has("stream")) await step("stream", (f) => stream(t, Math.ceil(XADD_ENTRIES * f)));
     if (TESTS.has("blpop")) await step("blpop", (f) => blpop(t, Math.ceil(PINGPONG * f)));
     if (TESTS.has("evalsha")) await step("evalsha", (f) => evalsha(t, Math.ceil(EVALSHA_CALLS * f)));
+    if (TESTS.has("evalsha10")) await step("evalsha10", (f) => evalsha10(t, Math.ceil(EVALSHA_CALLS * f)));
   } catch (e) {
     errors.push(`${kind}: ${e.message}`);
   } finally {
@@ -279,13 +315,23 @@ async function main() {
     const b = spawnSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
     if (b.status !== 0) throw new Error("npm run build failed");
   }
-  const kinds = [...RUNTIMES, ...(REDIS_SERVER ? ["redis"] : [])];
+  const kinds = [...RUNTIMES, ...(BASE ? RUNTIMES.map((r) => `${r}-base`) : []), ...(REDIS_SERVER ? ["redis"] : [])];
   const errors = [];
-  const results = {};
+  const runs = Object.fromEntries(kinds.map((k) => [k, []]));
   const started = Date.now();
-  for (const kind of kinds) results[kind] = await runTarget(kind, errors);
+  for (let i = 0; i < REPEAT; i++) for (const kind of kinds) runs[kind].push(await runTarget(kind, errors));
+  const results = {};
+  for (const kind of kinds) {
+    results[kind] = {};
+    for (const [, key] of METRICS) {
+      const vs = runs[kind].map((r) => get(r, key)).filter((v) => v != null).sort((a, b) => a - b);
+      if (vs.length === 0) continue;
+      const [test, field] = key.split(".");
+      (results[kind][test] ??= {})[field] = vs[Math.floor((vs.length - 1) / 2)];
+    }
+  }
 
-  const ours = RUNTIMES;
+  const ours = kinds.filter((k) => k !== "redis");
   const head = ["metric".padEnd(32), ...kinds.map((k) => k.padStart(9)), ...(REDIS_SERVER ? ours.map((k) => `${k}/redis`.padStart(11)) : [])];
   const lines = [head.join(" ")];
   for (const [label, key, unit] of METRICS) {
