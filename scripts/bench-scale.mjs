@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Scaling and memory of the collection types, valkey-bun (Node and Bun) vs redis-server when present.
 //
-//   npm run bench:scale [-- --n 100000 --big 1000000 --calls 50000 --runtimes node,bun]
+//   npm run bench:scale [-- --n 100000 --big 1000000 --calls 50000 --runtimes node,bun --base DIR]
+// (--base DIR adds node-base / bun-base: another built checkout, measured in the same run)
 //
-// 1. Memory: RSS growth for one N-member zset, hash and list (members "member:<i>"), bytes per element.
+// 1. Memory: RSS growth for one N-member zset, hash and list (members "member:<i>"), bytes per element, each
+//    measured in a fresh server as the growth of a second such value.
 // 2. Scaling: cost per call of ZADD (score update of an existing member) and ZRANK at 1k vs BIG members, of
 //    LPUSH+RPOP (a queue holding 1k vs BIG elements), LINDEX (random index) and HGET (random field), as wall
 //    time per call (pipelined, depth 500) and as server CPU time per call (utime+stime from /proc/<pid>/stat).
@@ -49,7 +51,7 @@ async function waitPort(port) {
 }
 
 function startServer(kind, port) {
-  const [cmd, args] = serverCommand(kind, port);
+  const [cmd, args] = serverCommand(kind, port, [], "redis-server", BASE);
   return spawn(cmd, args, { stdio: "ignore" });
 }
 
@@ -96,6 +98,36 @@ async function perCall(r, pid, size, make) {
 
 const settle = () => new Promise((res) => setTimeout(res, 1500));
 
+const MEM_TYPES = [
+  ["zset", "zadd", zaddArgs],
+  ["hash", "hset", hsetArgs],
+  ["list", "rpush", pushArgs],
+];
+
+/**
+ * RSS growth per element of one N-element value, in a fresh server that first holds another such value: the
+ * heap and allocator have then reached their working size, so the second value's growth is what it costs
+ * (measured in one server after other types, a value could fit in heap space freed by the previous fill and
+ * show ~0).
+ */
+async function memoryPerElement(kind, cmd, argsOf) {
+  const port = await freePort();
+  const proc = startServer(kind, port);
+  const r = await waitPort(port);
+  try {
+    await fill(r, cmd, "mem:first", 0, N, argsOf);
+    await settle();
+    const before = rssKb(proc.pid);
+    await fill(r, cmd, "mem:second", 0, N, argsOf);
+    await settle();
+    return ((rssKb(proc.pid) - before) * 1024) / N;
+  } finally {
+    r.disconnect();
+    proc.kill("SIGTERM");
+    await new Promise((res) => (proc.exitCode !== null ? res() : proc.once("exit", res)));
+  }
+}
+
 async function measure(kind, port) {
   const proc = startServer(kind, port);
   const r = await waitPort(port);
@@ -104,20 +136,7 @@ async function measure(kind, port) {
   const scale = {};
   let expiry = null;
   try {
-    await settle();
-    for (const [type, cmd, argsOf] of [
-      ["zset", "zadd", zaddArgs],
-      ["hash", "hset", hsetArgs],
-      ["list", "rpush", pushArgs],
-    ]) {
-      if (!(await supports(r, cmd))) continue;
-      const before = rssKb(pid);
-      await fill(r, cmd, `mem:${type}`, 0, N, argsOf);
-      await settle();
-      mem[type] = ((rssKb(pid) - before) * 1024) / N;
-    }
-    await r.flushall();
-    await settle();
+    for (const [type, cmd, argsOf] of MEM_TYPES) if (await supports(r, cmd)) mem[type] = await memoryPerElement(kind, cmd, argsOf);
 
     await fill(r, "zadd", "z:small", 0, 1000, zaddArgs);
     await fill(r, "zadd", "z:big", 0, BIG, zaddArgs);
@@ -206,7 +225,9 @@ async function expiryPause(r) {
   return { worst: rtts[rtts.length - 1], p99: rtts[Math.floor(rtts.length * 0.99)], pings: rtts.length, clearMs, loadS };
 }
 
+const BASE = arg("--base", null);
 const kinds = [...RUNTIMES];
+if (BASE) for (const rt of RUNTIMES) kinds.splice(kinds.indexOf(rt) + 1, 0, `${rt}-base`);
 if (spawnSync("redis-server", ["--version"]).status === 0) kinds.unshift("redis");
 const loadavg = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 console.log(`bench:scale n=${N} big=${BIG} calls=${CALLS}; targets ${kinds.join(", ")}; load average ${loadavg}`);

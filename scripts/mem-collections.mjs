@@ -8,7 +8,13 @@
 // started in-process with a full GC every 250 ms, which shows what the data itself costs.
 //
 //   npm run build && node scripts/mem-collections.mjs [--n 100000] [--targets redis,node,bun,node-gc,bun-gc]
-//                                                     [--redis-server /usr/bin/redis-server]
+//                                                     [--redis-server /usr/bin/redis-server] [--small] [--base DIR]
+//                                                     [--kinds hash,list,set]
+// (with --base, targets may also be node-base-gc / bun-base-gc)
+//
+// --small measures many small values instead: N keys each holding a 10-field hash, a 10-element list or a
+// 10-member set (what BullMQ job hashes, sessions and small queues look like; within Valkey's listpack limits),
+// as RSS per key. --base DIR adds node-base / bun-base (another built checkout) for a before/after in one run.
 //
 // Linux only (reads /proc). Needs redis-server on PATH for the comparison column.
 
@@ -22,7 +28,10 @@ const opt = (name, def) => {
 };
 const N = Number(opt("--n", 100000));
 const REDIS = opt("--redis-server", "redis-server");
-const TARGETS = opt("--targets", "redis,node,bun,node-gc,bun-gc").split(",");
+const SMALL = args.includes("--small");
+const BASE = opt("--base", null);
+const TARGETS = opt("--targets", BASE ? "redis,node,node-base,bun,bun-base" : "redis,node,bun,node-gc,bun-gc").split(",");
+const KINDS = opt("--kinds", SMALL ? "hash,list,set" : "hash,set").split(",");
 
 
 async function start(target) {
@@ -32,6 +41,14 @@ async function start(target) {
   const cmds = {
     node: [process.execPath, [join(ROOT, "dist", "cli.js"), "--port", String(port)]],
     bun: [BUN, [join(ROOT, "src", "cli.ts"), "--port", String(port)]],
+    ...(BASE
+      ? {
+          "node-base": [process.execPath, [join(BASE, "dist", "cli.js"), "--port", String(port)]],
+          "bun-base": [BUN, [join(BASE, "src", "cli.ts"), "--port", String(port)]],
+          "node-base-gc": [process.execPath, ["--expose-gc", "--input-type=module", "-e", settled("globalThis.gc()", join(BASE, "dist", "index.js"))]],
+          "bun-base-gc": [BUN, ["-e", settled("Bun.gc(true)", join(BASE, "src", "index.ts"))]],
+        }
+      : {}),
     "node-gc": [process.execPath, ["--expose-gc", "--input-type=module", "-e", settled("globalThis.gc()", join(ROOT, "dist", "index.js"))]],
     "bun-gc": [BUN, ["-e", settled("Bun.gc(true)", join(ROOT, "src", "index.ts"))]],
     redis: [REDIS, ["--port", String(port), "--save", "", "--appendonly", "no", "--maxmemory", "2gb"]],
@@ -42,11 +59,28 @@ async function start(target) {
 }
 
 async function fill(r, key, kind) {
+  if (SMALL) return fillSmall(r, key, kind);
   for (let i = 0; i < N; i += 1000) {
     const p = r.pipeline();
     for (let j = i; j < Math.min(N, i + 1000); j++) {
       if (kind === "hash") p.hset(key, `field:${j}`, `value:${j}`);
       else p.sadd(key, `member:${j}`);
+    }
+    await p.exec();
+  }
+}
+
+/** N keys `${prefix}:<i>`, each a 10-field hash / 10-element list / 10-member set of short strings. */
+async function fillSmall(r, prefix, kind) {
+  for (let i = 0; i < N; i += 1000) {
+    const p = r.pipeline();
+    for (let j = i; j < Math.min(N, i + 1000); j++) {
+      const key = `${prefix}:${j}`;
+      const els = [];
+      for (let k = 0; k < 10; k++) els.push(`el:${k}:${j}`);
+      if (kind === "hash") p.hset(key, ...els.flatMap((e, k) => [`field${k}`, e]));
+      else if (kind === "list") p.rpush(key, ...els);
+      else p.sadd(key, ...els);
     }
     await p.exec();
   }
@@ -65,7 +99,9 @@ async function measure(target, kind) {
     await fill(r, "k", kind);
     await sleep(1500);
     const filled = rssOf(proc.pid);
-    if (kind === "hash") {
+    if (SMALL) {
+      // small values are walked, not indexed: nothing to build
+    } else if (kind === "hash") {
       await r.hrandfield("k");
       await r.hscan("k", 0);
     } else {
@@ -82,7 +118,7 @@ async function measure(target, kind) {
 }
 
 const rows = [];
-for (const kind of ["hash", "set"]) {
+for (const kind of KINDS) {
   const row = { kind };
   for (const target of TARGETS) {
     try {
@@ -95,7 +131,11 @@ for (const kind of ["hash", "set"]) {
 }
 
 const fmt = (m) => (m?.plain === undefined ? "n/a" : `${m.plain.toFixed(0)} / ${m.indexed.toFixed(0)}`);
-console.log(`bytes per element of a second ${N}-element key (RSS delta: filled / after random+scan index)`);
+console.log(
+  SMALL
+    ? `bytes per key of ${N} more keys of 10 elements each (RSS delta: filled / a moment later)`
+    : `bytes per element of a second ${N}-element key (RSS delta: filled / after random+scan index)`,
+);
 const targets = TARGETS;
 console.log(["kind".padEnd(6), ...targets.map((t) => t.padEnd(13))].join(" "));
 for (const r of rows) console.log([r.kind.padEnd(6), ...targets.map((t) => fmt(r[t]).padEnd(13))].join(" "));
