@@ -493,11 +493,11 @@ function nodeLimit(fill: number): [number, number] {
   return [SIZE_LEVELS[Math.min(-fill - 1, SIZE_LEVELS.length - 1)]!, Infinity];
 }
 
+/** _quicklistNodeExceedsLimit (per push: no allocation) */
 function exceedsNode(fill: number, bytes: number, count: number): boolean {
-  const [sz, cnt] = nodeLimit(fill);
-  if (sz !== Infinity) return bytes > sz;
+  if (fill < 0) return bytes > SIZE_LEVELS[Math.min(-fill - 1, SIZE_LEVELS.length - 1)]!;
   if (bytes > SIZE_SAFETY_LIMIT) return true;
-  return count > cnt;
+  return count > (fill === 0 ? 1 : fill);
 }
 
 function fillOf(c: Client): number {
@@ -522,12 +522,12 @@ function convertForGrowth(c: Client, l: ListValue, adding: readonly string[]): v
  */
 function convertForShrink(c: Client, l: ListValue): void {
   if (!l.quicklist) return;
-  let [sz, cnt] = nodeLimit(fillOf(c));
-  sz = sz / 2;
-  cnt = cnt === Infinity ? Infinity : Math.floor(cnt / 2);
   // listTypeTryConvertQuicklist: only a quicklist of one packed node converts.
   const nodes = l.nodes;
   if (nodes !== null && (nodes.length !== 1 || nodes[0]!.plain)) return;
+  let [sz, cnt] = nodeLimit(fillOf(c));
+  sz = sz / 2;
+  cnt = cnt === Infinity ? Infinity : Math.floor(cnt / 2);
   if (l.lpBytes <= sz && l.length <= cnt) {
     l.quicklist = false;
     l.nodes = null;
@@ -569,7 +569,8 @@ function nodeAt(nodes: QlNode[], i: number): [number, number] {
 /** Entry i (still in the list) leaves its node; an emptied node goes. */
 function nodeRemoveAt(l: ListValue, i: number): void {
   const nodes = l.nodes!;
-  const [k] = nodeAt(nodes, i);
+  // the ends (every pop) without walking the nodes
+  const k = i === 0 ? 0 : i === l.length - 1 ? nodes.length - 1 : nodeAt(nodes, i)[0];
   const n = nodes[k]!;
   n.count--;
   n.bytes -= n.plain ? n.bytes : lpEntrySize(l.get(i));
@@ -1081,7 +1082,7 @@ const SIZE_ESTIMATE_OVERHEAD = 8;
 
 /** isLargeElement: an element stored alone in a plain node. */
 function isLargeElement(sz: number, fill: number): boolean {
-  return fill >= 0 ? sz > SIZE_SAFETY_LIMIT : sz > nodeLimit(fill)[0];
+  return fill >= 0 ? sz > SIZE_SAFETY_LIMIT : sz > SIZE_LEVELS[Math.min(-fill - 1, SIZE_LEVELS.length - 1)]!;
 }
 
 /**
