@@ -426,9 +426,11 @@ registerRestore([RDB_TYPE.HASH, RDB_TYPE.HASH_LISTPACK], (t, r, cfg) => {
   if (t === RDB_TYPE.HASH_LISTPACK) {
     const items = listpackDecode(r.string());
     if (items.length % 2 !== 0) throw new RdbFormatError("odd hash listpack");
+    if (items.length / 2 > lim.entries) h.toHashtable(); // not packed first: O(n) per field
     for (let i = 0; i < items.length; i += 2) add(items[i]!, items[i + 1]!);
   } else {
     const n = r.len();
+    if (n > lim.entries) h.toHashtable();
     for (let i = 0; i < n; i++) {
       const f = r.string();
       add(f, r.string());

@@ -252,6 +252,7 @@ const baseValues = Map.prototype.values;
 export function adoptHash(v: Map<string, Buffer>, lim: HashLimits): HashValue {
   if (v instanceof HashValue) return v;
   const h = new HashValue();
+  if (v.size > lim.entries) h.toHashtable(); // not packed first: building a packed value is O(n) per field
   for (const [k, val] of v) {
     h.set(k, val);
     h.checkLengths(k.length, val.length, lim);

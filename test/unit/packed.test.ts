@@ -3,8 +3,8 @@
 
 import { describe, expect, it } from "vitest";
 import { ListValue } from "../../src/commands/lists.js";
-import { HashValue, LISTPACK } from "../../src/structures/hash.js";
-import { HASHTABLE, INTSET, SetValue, LISTPACK as SET_LISTPACK, setLimits } from "../../src/structures/set.js";
+import { HashValue, LISTPACK, adoptHash, hashLimits } from "../../src/structures/hash.js";
+import { HASHTABLE, INTSET, SetValue, LISTPACK as SET_LISTPACK, adoptSet, setLimits } from "../../src/structures/set.js";
 
 /** Deterministic PRNG (mulberry32) so a failure reproduces. */
 function rng(seed: number): () => number {
@@ -112,5 +112,25 @@ describe("packed set", () => {
       s.enc = HASHTABLE;
       expect(new Set(s)).toEqual(ref);
     }
+  });
+});
+
+describe("values written by other code", () => {
+  it("a large plain Map / Set is adopted as a hashtable, a small one packed, with every element", () => {
+    const big = new Map<string, Buffer>();
+    for (let i = 0; i < 5000; i++) big.set(`f${i}`, Buffer.from(`v${i}`));
+    const h = adoptHash(big, hashLimits(() => undefined));
+    expect(h.lp).toBeNull();
+    expect(h.size).toBe(5000);
+    expect(h.getRaw("f4999")).toBe("v4999");
+    const small = adoptHash(new Map([["a", Buffer.from("1")]]), hashLimits(() => undefined));
+    expect(small.lp).not.toBeNull();
+    expect(small.getRaw("a")).toBe("1");
+    const s = adoptSet(new Set(Array.from({ length: 5000 }, (_, i) => `m${i}`)), setLimits(() => undefined));
+    expect(s.enc).toBe(HASHTABLE);
+    expect(s.size).toBe(5000);
+    const ints = adoptSet(new Set(["3", "1", "2"]), setLimits(() => undefined));
+    expect(ints.enc).toBe(INTSET);
+    expect([...ints.members()]).toEqual(["1", "2", "3"]);
   });
 });
