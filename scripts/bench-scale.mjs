@@ -282,6 +282,7 @@ if (globalThis.gc) {
   const zb = (heap() - h0) / N;
   h0 = heap();
   const l = new ListValue();
+  l.quicklist = true; // a large list: the ring buffer (a packed listpack would rebuild its string per push)
   for (let i = 0; i < N; i++) l.pushBack(`member:${i}`);
   const lb = (heap() - h0) / N;
   console.log(`live heap per zset member ${zb.toFixed(0)} B, per list element ${lb.toFixed(0)} B (sizes ${z.size}, ${l.length})`);
