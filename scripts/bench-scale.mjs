@@ -3,7 +3,8 @@
 //
 //   npm run bench:scale [-- --n 100000 --big 1000000 --calls 50000 --runtimes node,bun] [--base DIR] [--only zset]
 //
-// 1. Memory: RSS growth for one N-member zset, hash and list (members "member:<i>"), bytes per element.
+// 1. Memory: RSS growth for one N-member zset, hash and list (members "member:<i>"), bytes per element, each
+//    measured in a fresh server as the growth of a second such value.
 // 2. Scaling: cost per call of ZADD (score update of an existing member) and ZRANK at 1k vs BIG members, of
 //    LPUSH+RPOP (a queue holding 1k vs BIG elements), LINDEX (random index) and HGET (random field), as wall
 //    time per call (pipelined, depth 500) and as server CPU time per call (utime+stime from /proc/<pid>/stat).
@@ -102,6 +103,36 @@ async function perCall(r, pid, size, make) {
 
 const settle = () => new Promise((res) => setTimeout(res, 1500));
 
+const MEM_TYPES = [
+  ["zset", "zadd", zaddArgs],
+  ["hash", "hset", hsetArgs],
+  ["list", "rpush", pushArgs],
+];
+
+/**
+ * RSS growth per element of one N-element value, in a fresh server that first holds another such value: the
+ * heap and allocator have then reached their working size, so the second value's growth is what it costs
+ * (measured in one server after other types, a value could fit in heap space freed by the previous fill and
+ * show ~0).
+ */
+async function memoryPerElement(kind, cmd, argsOf) {
+  const port = await freePort();
+  const proc = startServer(kind, port);
+  const r = await waitPort(port);
+  try {
+    await fill(r, cmd, "mem:first", 0, N, argsOf);
+    await settle();
+    const before = rssKb(proc.pid);
+    await fill(r, cmd, "mem:second", 0, N, argsOf);
+    await settle();
+    return ((rssKb(proc.pid) - before) * 1024) / N;
+  } finally {
+    r.disconnect();
+    proc.kill("SIGTERM");
+    await new Promise((res) => (proc.exitCode !== null ? res() : proc.once("exit", res)));
+  }
+}
+
 async function measure(kind, port) {
   const proc = startServer(kind, port);
   const r = await waitPort(port);
@@ -111,7 +142,7 @@ async function measure(kind, port) {
   let expiry = null;
   try {
     await settle();
-    if (!ONLY_EXPIRY) await collections(r, pid, mem, scale);
+    if (!ONLY_EXPIRY) await collections(kind, r, pid, mem, scale);
     if (TTL_KEYS > 0) {
       await settle();
       expiry = await expiryPause(r);
@@ -125,20 +156,8 @@ async function measure(kind, port) {
 }
 
 /** Sections 1 and 2: memory per element and 1k vs BIG scaling, into `mem` and `scale`. */
-async function collections(r, pid, mem, scale) {
-  for (const [type, cmd, argsOf] of [
-    ["zset", "zadd", zaddArgs],
-    ["hash", "hset", hsetArgs],
-    ["list", "rpush", pushArgs],
-  ]) {
-    if (!want(type) || !(await supports(r, cmd))) continue;
-    const before = rssKb(pid);
-    await fill(r, cmd, `mem:${type}`, 0, N, argsOf);
-    await settle();
-    mem[type] = ((rssKb(pid) - before) * 1024) / N;
-  }
-  await r.flushall();
-  await settle();
+async function collections(kind, r, pid, mem, scale) {
+  for (const [type, cmd, argsOf] of MEM_TYPES) if (want(type) && (await supports(r, cmd))) mem[type] = await memoryPerElement(kind, cmd, argsOf);
 
   if (want("zset")) {
     await fill(r, "zadd", "z:small", 0, 1000, zaddArgs);
@@ -280,6 +299,7 @@ if (globalThis.gc) {
   const zb = (heap() - h0) / N;
   h0 = heap();
   const l = new ListValue();
+  l.quicklist = true; // a large list: the ring buffer (a packed listpack would rebuild its string per push)
   for (let i = 0; i < N; i++) l.pushBack(`member:${i}`);
   const lb = (heap() - h0) / N;
   console.log(`live heap per zset member ${zb.toFixed(0)} B, per list element ${lb.toFixed(0)} B (sizes ${z.size}, ${l.length})`);

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// Memory per element of a 100k-member hash, set and zset, and per key of 100k small zsets (10 members each,
-// "zsets10": the listpack-encoded shape): valkey-bun on Node and on Bun against redis-server.
+// Memory per element of a 100k-member hash, set and zset: valkey-bun on Node and on Bun against redis-server.
 // Each measurement runs in a fresh server process that first holds one such key (so allocator arenas and the
 // JS young generation have reached their working size); RSS is read from /proc/<pid>/status before and after
 // filling a second key, then again after HRANDFIELD/SRANDMEMBER and a first HSCAN/SSCAN step (which build the
@@ -10,9 +9,12 @@
 //
 //   npm run build && node scripts/mem-collections.mjs [--n 100000] [--targets redis,node,bun,node-gc,bun-gc]
 //                                                     [--redis-server /usr/bin/redis-server]
-//                                                     [--kinds hash,set,zset,zsets10] [--base DIR]
+//                                                     [--kinds hash,set,zset] [--small] [--base DIR]
 // --base DIR also measures node-base / bun-base / node-gc-base / bun-gc-base (another built checkout) in the
 // same run, each right after its counterpart.
+// --small measures many small values instead: N keys each holding a 10-field hash, a 10-element list, a 10-member
+// set or a 10-member zset (what BullMQ job hashes, sessions and small queues look like; within Valkey's listpack
+// limits), as RSS per key.
 //
 // Linux only (reads /proc). Needs redis-server on PATH for the comparison column.
 
@@ -27,7 +29,8 @@ const opt = (name, def) => {
 const N = Number(opt("--n", 100000));
 const REDIS = opt("--redis-server", "redis-server");
 const BASE = opt("--base", null);
-const KINDS = opt("--kinds", "hash,set,zset,zsets10").split(",");
+const SMALL = args.includes("--small");
+const KINDS = opt("--kinds", SMALL ? "hash,list,set,zset" : "hash,set,zset").split(",");
 const TARGETS = opt("--targets", "redis,node,bun,node-gc,bun-gc").split(",");
 if (BASE) for (const t of [...TARGETS]) if (t !== "redis") TARGETS.splice(TARGETS.indexOf(t) + 1, 0, `${t}-base`);
 
@@ -52,13 +55,30 @@ async function start(target) {
 }
 
 async function fill(r, key, kind) {
+  if (SMALL) return fillSmall(r, key, kind);
   for (let i = 0; i < N; i += 1000) {
     const p = r.pipeline();
     for (let j = i; j < Math.min(N, i + 1000); j++) {
       if (kind === "hash") p.hset(key, `field:${j}`, `value:${j}`);
       else if (kind === "zset") p.zadd(key, j * 1.5, `member:${j}`);
-      else if (kind === "zsets10") p.zadd(`${key}:${j}`, 1, "member:1", 2, "member:2", 3, "member:3", 4, "member:4", 5, "member:5", 6, "member:6", 7, "member:7", 8, "member:8", 9, "member:9", 10, "member:10");
       else p.sadd(key, `member:${j}`);
+    }
+    await p.exec();
+  }
+}
+
+/** N keys `${prefix}:<i>`, each a 10-field hash / 10-element list / 10-member set or zset of short strings. */
+async function fillSmall(r, prefix, kind) {
+  for (let i = 0; i < N; i += 1000) {
+    const p = r.pipeline();
+    for (let j = i; j < Math.min(N, i + 1000); j++) {
+      const key = `${prefix}:${j}`;
+      const els = [];
+      for (let k = 0; k < 10; k++) els.push(`el:${k}:${j}`);
+      if (kind === "hash") p.hset(key, ...els.flatMap((e, k) => [`field${k}`, e]));
+      else if (kind === "list") p.rpush(key, ...els);
+      else if (kind === "zset") p.zadd(key, ...els.flatMap((e, k) => [k, e]));
+      else p.sadd(key, ...els);
     }
     await p.exec();
   }
@@ -77,14 +97,14 @@ async function measure(target, kind) {
     await fill(r, "k", kind);
     await sleep(1500);
     const filled = rssOf(proc.pid);
-    if (kind === "hash") {
+    if (SMALL) {
+      // small values are walked, not indexed: nothing to build
+    } else if (kind === "hash") {
       await r.hrandfield("k");
       await r.hscan("k", 0);
     } else if (kind === "zset") {
       await r.zrandmember("k");
       await r.zscan("k", 0);
-    } else if (kind === "zsets10") {
-      await r.zrandmember("k:0");
     } else {
       await r.srandmember("k");
       await r.sscan("k", 0);
@@ -112,7 +132,11 @@ for (const kind of KINDS) {
 }
 
 const fmt = (m) => (m?.plain === undefined ? "n/a" : `${m.plain.toFixed(0)} / ${m.indexed.toFixed(0)}`);
-console.log(`bytes per element of a second ${N}-element key, zsets10: per key of ${N} more 10-member zsets (RSS delta: filled / after random+scan index)`);
+console.log(
+  SMALL
+    ? `bytes per key of ${N} more keys of 10 elements each (RSS delta: filled / a moment later)`
+    : `bytes per element of a second ${N}-element key (RSS delta: filled / after random+scan index)`,
+);
 const targets = TARGETS;
 console.log(["kind".padEnd(7), ...targets.map((t) => t.padEnd(13))].join(" "));
 for (const r of rows) console.log([r.kind.padEnd(7), ...targets.map((t) => fmt(r[t]).padEnd(13))].join(" "));

@@ -65,6 +65,12 @@ interface Model {
   streamEntry: number;
   /** The value objects themselves, per type. */
   hash: number;
+  /** A small hash (listpack): the value object beside its one packed string. */
+  hashPacked: number;
+  /** A small list (listpack): the value object beside its one packed string. */
+  listPacked: number;
+  /** A small set (intset / listpack): the value object beside its one packed string. */
+  setPacked: number;
   set: number;
   list: number;
   zset: number;
@@ -89,6 +95,9 @@ const V8: Model = {
   zsetLpElem: 24,
   streamEntry: 98,
   hash: 120,
+  hashPacked: 230,
+  listPacked: 88,
+  setPacked: 208,
   set: 120,
   list: 120,
   zset: 345,
@@ -111,6 +120,9 @@ const JSC: Model = {
   zsetLpElem: 24,
   streamEntry: 87,
   hash: 205,
+  hashPacked: 152,
+  listPacked: 108,
+  setPacked: 84,
   set: 125,
   list: 81,
   zset: 508,
@@ -148,6 +160,11 @@ export function valueBytes(v: unknown, samples: number): number {
   if (typeof own === "function") return own.call(v, samples);
   const all = samples <= 0 ? Infinity : samples;
   const o = v as Record<string, unknown>;
+  // small hashes, sets and lists packed into one string (listpack-like)
+  if (typeof o.lp === "string") {
+    const packed = v instanceof Map ? model.hashPacked : v instanceof Set ? model.setPacked : typeof o.pushFront === "function" ? model.listPacked : -1;
+    if (packed >= 0) return packed + strBytes(o.lp.length);
+  }
   if (v instanceof Map) {
     // hash (field -> value); the hash family hands out Buffers but keeps latin1 strings (rawEntries)
     const it = typeof o.rawEntries === "function" ? (o.rawEntries as () => Iterator<[unknown, unknown]>).call(v) : v.entries();

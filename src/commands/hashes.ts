@@ -99,8 +99,8 @@ function setPairs(c: Client, argv: Buffer[], name: string): number {
   const found = writeHash(c, key, lim);
   const h = found ?? new HashValue();
   if (h.enc === LISTPACK) {
-    if ((argv.length - 2) / 2 > lim.entries) h.enc = HASHTABLE;
-    else for (let i = 2; i < argv.length; i++) if (argv[i]!.length > lim.value) h.enc = HASHTABLE;
+    if ((argv.length - 2) / 2 > lim.entries) h.toHashtable();
+    else for (let i = 2; i < argv.length; i++) if (argv[i]!.length > lim.value) h.toHashtable();
   }
   let created = 0;
   for (let i = 2; i < argv.length; i += 2) {
@@ -122,7 +122,7 @@ function hsetnx(c: Client, argv: Buffer[]): void {
   const found = writeHash(c, key, lim);
   if (found !== undefined && found.has(field)) return c.w.integer(0);
   const h = found ?? new HashValue();
-  if (lim.entries < 1) h.enc = HASHTABLE;
+  if (lim.entries < 1) h.toHashtable();
   h.checkLengths(field.length, argv[3]!.length, lim);
   h.set(field, str(argv[3]!));
   h.checkSize(lim);
@@ -426,9 +426,11 @@ registerRestore([RDB_TYPE.HASH, RDB_TYPE.HASH_LISTPACK], (t, r, cfg) => {
   if (t === RDB_TYPE.HASH_LISTPACK) {
     const items = listpackDecode(r.string());
     if (items.length % 2 !== 0) throw new RdbFormatError("odd hash listpack");
+    if (items.length / 2 > lim.entries) h.toHashtable(); // not packed first: O(n) per field
     for (let i = 0; i < items.length; i += 2) add(items[i]!, items[i + 1]!);
   } else {
     const n = r.len();
+    if (n > lim.entries) h.toHashtable();
     for (let i = 0; i < n; i++) {
       const f = r.string();
       add(f, r.string());

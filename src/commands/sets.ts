@@ -515,16 +515,18 @@ registerRestore([RDB_TYPE.SET, RDB_TYPE.SET_INTSET, RDB_TYPE.SET_LISTPACK], (t, 
     if (n > Math.min(lim.intset, 1 << 30)) s.enc = HASHTABLE;
     for (let i = 0; i < n; i++) if (!s.addMember(r.string().toString("latin1"), lim)) throw dup();
   } else if (t === RDB_TYPE.SET_INTSET) {
+    // loaded as a hashtable, then packed once if it stays an intset
+    s.enc = HASHTABLE;
     for (const v of intsetDecode(r.string())) s.add(String(v));
-    if (s.size > lim.intset) s.enc = HASHTABLE;
+    if (s.size <= lim.intset) s.enc = INTSET;
   } else {
-    s.enc = LISTPACK;
+    s.enc = HASHTABLE;
     for (const m of listpackDecode(r.string())) {
       const k = m.toString("latin1");
       if (s.has(k)) throw dup();
       s.add(k);
     }
-    if (s.size > lim.entries) s.enc = HASHTABLE;
+    if (s.size <= lim.entries) s.enc = LISTPACK;
   }
   if (s.size === 0) throw new RdbFormatError("empty set");
   return { type: "set", value: s };

@@ -4,9 +4,9 @@
 const MIN_CAPACITY = 4;
 
 export class Deque<T> {
-  private buf: Array<T | undefined>;
-  private head = 0;
-  private mask: number;
+  protected buf: Array<T | undefined>;
+  protected head = 0;
+  protected mask: number;
   length = 0;
 
   constructor(capacity = MIN_CAPACITY) {
@@ -29,6 +29,11 @@ export class Deque<T> {
 
   /** Element at 0 <= i < length. */
   get(i: number): T {
+    return this.buf[(this.head + i) & this.mask] as T;
+  }
+
+  /** Element at 0 <= i < length, from the ring buffer itself (subclasses may override get). */
+  slot(i: number): T {
     return this.buf[(this.head + i) & this.mask] as T;
   }
 
