@@ -51,7 +51,8 @@ describeRuntimes(
         // their tables, so heap per key read 1.47x the running average the estimate models (0.68 ratio).
         ["strings with a TTL", 60000, (p, i) => p.set(`t:${i}`, pad(`v${i}`, 10), "EX", 10000)],
         ["hashes of 1000 fields", 60000, (p, i) => p.hset(`h:${i >> 10}`, `field:${i}`, pad(`value:${i}`, 16))],
-        ["hashes of 4 fields", 40000, (p, i) => p.hset(`hs:${i >> 2}`, `f${i & 3}`, pad(`v${i}`, 10))],
+        // 25k keys, as the calibration: at 10k keys the keyspace Map's table growth was 30 % of Bun's heap per key
+        ["hashes of 4 fields", 100000, (p, i) => p.hset(`hs:${i >> 2}`, `f${i & 3}`, pad(`v${i}`, 10))],
         ["sets of 1000 members", 60000, (p, i) => p.sadd(`st:${i >> 10}`, `member:${i}`)],
         ["lists of 200-byte elements", 30000, (p, i) => p.rpush(`l:${i >> 8}`, pad(`e${i}`, 200))],
         ["lists of 10-byte elements", 60000, (p, i) => p.rpush(`ls:${i >> 10}`, pad(`e${i}`, 10))],
