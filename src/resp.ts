@@ -25,6 +25,20 @@ export interface ParserLimits {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * An argument's view into the read chunk. On Node, Buffer#subarray is a JS wrapper around `new FastBuffer()`
+ * (~35 ns, 10 % of the pipelined profile); a Uint8Array subclass whose prototype chain ends in Buffer.prototype is
+ * the same kind of object (every Buffer method, `instanceof Buffer`) for ~15 ns. Bun's native subarray is
+ * already cheaper than constructing a view, so Bun keeps it.
+ */
+class ArgView extends Uint8Array {}
+Object.setPrototypeOf(ArgView.prototype, Buffer.prototype);
+delete (ArgView.prototype as { constructor?: unknown }).constructor; // Buffer.prototype.constructor (Buffer), as FastBuffer
+const viewArgs = typeof (globalThis as { Bun?: unknown }).Bun === "undefined";
+function argView(buf: Buffer, start: number, end: number): Buffer {
+  return viewArgs ? (new ArgView(buf.buffer as ArrayBuffer, buf.byteOffset + start, end - start) as Buffer) : buf.subarray(start, end);
+}
 /** Between commands: never pushed to (a multibulk header replaces it first). */
 const NO_ARGS: Buffer[] = [];
 
@@ -36,7 +50,7 @@ const ownedArgs = new WeakSet<Buffer>();
  * 100 MB copy for SET/APPEND of a large value); anything else may point into a read chunk and is copied.
  */
 export function keepArg(b: Buffer): Buffer {
-  return ownedArgs.delete(b) ? b : copyBytes(b);
+  return b.length >= BIG_ARG && ownedArgs.delete(b) ? b : copyBytes(b);
 }
 
 /**
@@ -191,7 +205,7 @@ export class RespParser {
         }
         const n = this.bulkLen;
         if (len - pos < n + 2) return null;
-        args.push(buf.subarray(pos, pos + n));
+        args.push(argView(buf, pos, pos + n));
         this.pos = pos + n + 2;
         this.bulkLen = -1;
       }
@@ -317,6 +331,7 @@ export function splitArgs(buf: Buffer, start: number, end: number): Buffer[] | n
 // Reply writer
 
 const SLAB = 64 * 1024;
+const FIRST_SLAB = 16 * 1024;
 
 const C_OK = Buffer.from("+OK\r\n");
 const C_NULL2 = Buffer.from("$-1\r\n");
@@ -350,7 +365,8 @@ for (let i = 0; i <= 1024; i++) SMALL_INTS.push(Buffer.from(`:${i}\r\n`));
  */
 export class ReplyWriter {
   proto: 2 | 3 = 2;
-  private slab: Buffer = Buffer.allocUnsafe(SLAB);
+  /** Small until a reply needs more (memory per idle client); reused after every write the transport completed. */
+  private slab: Buffer = Buffer.allocUnsafe(FIRST_SLAB);
   private start = 0;
   pos = 0;
 
@@ -380,6 +396,37 @@ export class ReplyWriter {
     }
     this.start = this.pos;
     return out;
+  }
+
+  /**
+   * The connection's flush: the bytes written since the last flush as a view of the slab, then `sent()`. Unlike
+   * take(), the slab is reused when the transport says it kept no reference (no allocation per write).
+   */
+  pending(): Buffer | null {
+    return this.pos === this.start ? null : this.slab.subarray(this.start, this.pos);
+  }
+
+  /** After pending(): `done` = the transport copied or sent the bytes and holds no reference to the view. */
+  sent(done: boolean): void {
+    if (done) {
+      this.start = this.pos = 0;
+      // A slab grown for a large reply is not kept for the client's lifetime.
+      if (this.slab.length > 16 * SLAB) this.slab = Buffer.allocUnsafe(SLAB);
+    } else if (this.slab.length - this.pos < 4096 || this.slab.length > 16 * SLAB) {
+      this.slab = Buffer.allocUnsafe(SLAB);
+      this.start = this.pos = 0;
+    } else this.start = this.pos;
+  }
+
+  /** The bytes written after `mark`, as a view (overwritten once the writer is reset or flushed). */
+  since(mark: number): Buffer {
+    return this.slab.subarray(mark, this.pos);
+  }
+
+  /** Forget everything written (a scratch writer between uses); a slab grown past the usual size is let go. */
+  reset(): void {
+    this.start = this.pos = 0;
+    if (this.slab.length > SLAB) this.slab = Buffer.allocUnsafe(FIRST_SLAB);
   }
 
   /** Drop everything written after `mark` (CLIENT REPLY OFF/SKIP). */

@@ -756,6 +756,8 @@ async function listenNode(server: Server, host: string, port: number, path?: str
         server.stats.netOutputBytes += d.length;
         server.stats.writesProcessed++;
         sock.write(d);
+        // Nothing left queued: libuv wrote it all synchronously and holds no reference to `d`.
+        return sock.writableLength === 0;
       },
       // Close fully once the last reply is flushed, as Valkey does (a half-close would keep reading a desynced peer).
       end: () => sock.end(() => sock.destroy()),
@@ -856,13 +858,15 @@ async function listenBun(server: Server, host: string, port: number, path?: stri
                 // Bun does not buffer: keep our own copy of what it could not take yet.
                 st.queue.push(Buffer.from(d));
                 st.queued += d.length;
-                return;
+                return true;
               }
               const n = s.write(d);
               if (n >= 0 && n < d.length) {
                 st.queue.push(Buffer.from(d.subarray(n)));
                 st.queued += d.length - n;
               }
+              // Bun sent or copied what it took, the rest is our own copy: `d` may be reused.
+              return true;
             },
             end: () => {
               st.ending = true;
