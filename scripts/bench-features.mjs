@@ -2,7 +2,8 @@
 // Feature benchmarks with ioredis clients: valkey-bun on Node (dist/) and on Bun (src/) against a local
 // redis-server, in the same run, with ratios ours / redis. Bounded (about a minute with the defaults).
 //
-//   npm run bench:features [-- --runtimes node,bun --no-redis --no-build --no-warmup --scale 1 --tests pubsub,stream,blpop,evalsha]
+//   npm run bench:features [-- --runtimes node,bun --no-redis --no-build --no-warmup --scale 1 --tests pubsub,stream,blpop,evalsha
+//                          --base DIR  (then node-base / bun-base may be listed in --runtimes)]
 //
 //   pubsub   PUBLISH (pipelined) to 1 and to 100 subscribers: deliveries/s, server CPU per delivered message
 //   stream   XADD (pipelined) and XREADGROUP COUNT 100 '>' + XACK: entries/s, server CPU per entry
@@ -44,7 +45,9 @@ function killAll() {
 process.on("exit", killAll);
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => process.exit(130));
 
-const targetCommand = (kind, port) => serverCommand(kind, port, [], REDIS_SERVER);
+// --base DIR: node-base / bun-base in --runtimes run another checkout's server (a before/after in one run)
+const BASE = opt("base", "");
+const targetCommand = (kind, port) => serverCommand(kind, port, [], REDIS_SERVER, BASE || null);
 
 async function startTarget(kind) {
   const port = await freePort();
