@@ -27,18 +27,27 @@ export interface ParserLimits {
 const EMPTY = Buffer.alloc(0);
 
 /**
- * An argument's view into the read chunk. On Node, Buffer#subarray is a JS wrapper around `new FastBuffer()`
- * (~35 ns, 10 % of the pipelined profile); a Uint8Array subclass whose prototype chain ends in Buffer.prototype is
- * the same kind of object (every Buffer method, `instanceof Buffer`) for ~15 ns. Bun's native subarray is
- * already cheaper than constructing a view, so Bun keeps it.
+ * An argument's bytes from the read chunk. On Node, Buffer#subarray is a JS wrapper around `new FastBuffer()`; a
+ * Uint8Array subclass whose prototype chain ends in Buffer.prototype is the same kind of object (every Buffer
+ * method, `instanceof Buffer`) and cheaper to make. On Bun, the first view of a fresh read chunk makes JSC
+ * materialise its ArrayBuffer (~150 ns for SET's three views of a new chunk, 12 % of Bun's 1-deep profile);
+ * copying a short argument into its own buffer costs a third of that, so only long ones are views there.
  */
 class ArgView extends Uint8Array {}
 Object.setPrototypeOf(ArgView.prototype, Buffer.prototype);
 delete (ArgView.prototype as { constructor?: unknown }).constructor; // Buffer.prototype.constructor (Buffer), as FastBuffer
 const viewArgs = typeof (globalThis as { Bun?: unknown }).Bun === "undefined";
+/** Bun: arguments up to this many bytes are copied rather than viewed. */
+const COPY_ARG = 64;
 function argView(buf: Buffer, start: number, end: number): Buffer {
-  return viewArgs ? (new ArgView(buf.buffer as ArrayBuffer, buf.byteOffset + start, end - start) as Buffer) : buf.subarray(start, end);
+  if (viewArgs) return new ArgView(buf.buffer as ArrayBuffer, buf.byteOffset + start, end - start) as Buffer;
+  const n = end - start;
+  if (n > COPY_ARG) return buf.subarray(start, end);
+  const out = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) out[i] = buf[start + i]!;
+  return out;
 }
+
 /** Between commands: never pushed to (a multibulk header replaces it first). */
 const NO_ARGS: Buffer[] = [];
 
