@@ -81,6 +81,8 @@ export class Client {
   noEvict = false;
   noTouch = false;
   monitor = false;
+  /** Queued for the server's deferred flush (Server.markDirty). */
+  flushQueued = false;
   /** Closing: no more commands are read; output is flushed then the connection ends. */
   closing = false;
   closed = false;

@@ -14,7 +14,7 @@ import { blockedFor, forgetBlocked, serveReady } from "./blocking.js";
 import { afterCommand as trackingAfterCommand, limitTrackingTable, rememberKeys } from "./commands/tracking.js";
 import type { Database } from "./store.js";
 import { applyConfig } from "./commands/config.js";
-import { latencySample, recordCommandLatency } from "./commands/latency.js";
+import { latencySample, recordCommandLatency, type LatencyState } from "./commands/latency.js";
 import { Reclaimer } from "./reclaim.js";
 import { VERSION, REDIS_COMPAT_VERSION } from "./version.js";
 import { defaultNeedsAuth, defaultUser, initAcl } from "./acl/state.js";
@@ -136,8 +136,8 @@ export class Server {
   readonly monitors = new Set<Client>();
   slowlog: SlowlogEntry[] = [];
   slowlogNextId = 0;
-  /** Clients with output waiting to be flushed outside their own read (pub/sub, MONITOR, unblocking). */
-  private dirtyClients = new Set<Client>();
+  /** Clients with output waiting to be flushed outside their own read (pub/sub, MONITOR, unblocking); each once. */
+  private dirtyClients: Client[] = [];
   private flushScheduled = false;
   private nextClientId = 1;
   private listeners: Listener[] = [];
@@ -238,7 +238,6 @@ export class Server {
     if (!this.clients.delete(c.id)) return;
     c.closed = true;
     this.monitors.delete(c);
-    this.dirtyClients.delete(c);
     unwatchAll(c);
     forgetBlocked(c);
     for (const hook of this.disconnectHooks) hook(c);
@@ -272,7 +271,10 @@ export class Server {
 
   /** Output for a client written outside its own read: flush soon, once. */
   markDirty(c: Client): void {
-    this.dirtyClients.add(c);
+    // Hot for pub/sub (every delivered message): a flag test when the client is already queued.
+    if (c.flushQueued) return;
+    c.flushQueued = true;
+    this.dirtyClients.push(c);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(this.flushDirty);
@@ -281,9 +283,14 @@ export class Server {
 
   private readonly flushDirty = (): void => {
     this.flushScheduled = false;
-    const list = [...this.dirtyClients];
-    this.dirtyClients.clear();
-    for (const c of list) c.flush();
+    const list = this.dirtyClients;
+    this.dirtyClients = [];
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i]!;
+      c.flushQueued = false;
+      // A client gone meanwhile has nothing to send (its flush would only drop the output).
+      if (!c.closed) c.flush();
+    }
   };
 
   // ---------------------------------------------------------------------------------------------------
@@ -402,6 +409,8 @@ export class Server {
   /** latency-tracking and latency-monitor-threshold, cached (CONFIG SET updates them): read on every command. */
   latencyTracking = true;
   latencyThreshold = 0;
+  /** LATENCY's events and per-command histograms (commands/latency.ts), created on first use. */
+  latencyState: LatencyState | null = null;
 
   /** min-replicas-to-write and min-replicas-max-lag both positive, cached (CONFIG SET updates it): writes get NOREPLICAS. */
   writesRefused = false;
