@@ -39,8 +39,9 @@ delete (ArgView.prototype as { constructor?: unknown }).constructor; // Buffer.p
 const viewArgs = typeof (globalThis as { Bun?: unknown }).Bun === "undefined";
 /** Bun: arguments up to this many bytes are copied rather than viewed. */
 const COPY_ARG = 64;
-function argView(buf: Buffer, start: number, end: number): Buffer {
-  if (viewArgs) return new ArgView(buf.buffer as ArrayBuffer, buf.byteOffset + start, end - start) as Buffer;
+/** `ab` / `at`: buf.buffer and buf.byteOffset, read once per command by the caller (Node only; null on Bun). */
+function argView(buf: Buffer, ab: ArrayBuffer | null, at: number, start: number, end: number): Buffer {
+  if (ab !== null) return new ArgView(ab, at + start, end - start) as Buffer;
   const n = end - start;
   if (n > COPY_ARG) return buf.subarray(start, end);
   const out = Buffer.allocUnsafe(n);
@@ -80,6 +81,8 @@ export class RespParser {
   /** Arguments still expected for the multibulk in progress; -1 = between commands. */
   private argc = -1;
   private args: Buffer[] = NO_ARGS;
+  /** Arguments of the multibulk in progress read so far (entries of `args` filled). */
+  private argi = 0;
   /** Leading entries of `args` that own their memory (copied by retain(), or a big bulk). */
   private owned = 0;
   /** Length of the bulk being read; -1 = header not read yet. */
@@ -118,9 +121,9 @@ export class RespParser {
       this.bigFill += n;
       data = data.subarray(n);
       if (this.bigFill === this.big.length) {
-        if (this.owned === this.args.length) this.owned++;
+        if (this.owned === this.argi) this.owned++;
         ownedArgs.add(this.big);
-        this.args.push(this.big);
+        this.args[this.argi++] = this.big;
         this.big = null;
         this.bigFill = 0;
         this.bulkLen = -1;
@@ -150,14 +153,16 @@ export class RespParser {
     this.pos = 0;
     // Only what arrived since the last retain() can point into a transport chunk; copying everything again
     // would make a command with several large arguments quadratic.
-    for (let i = this.owned; i < this.args.length; i++) this.args[i] = Buffer.from(this.args[i]!);
-    this.owned = this.args.length;
+    for (let i = this.owned; i < this.argi; i++) this.args[i] = Buffer.from(this.args[i]!);
+    this.owned = this.argi;
   }
 
   next(): Buffer[] | null {
     if (this.error !== null || this.big) return null;
     const buf = this.buf;
     const len = buf.length;
+    const ab = viewArgs ? (buf.buffer as ArrayBuffer) : null;
+    const at = buf.byteOffset;
     for (;;) {
       if (this.argc < 0) {
         let pos = this.pos;
@@ -179,11 +184,13 @@ export class RespParser {
         this.pos = pos;
         if (n <= 0) continue;
         this.argc = n;
-        this.args = [];
+        // Sized up front (a pushed-to [] starts with 17 slots: 40 % of a GET's allocation); filled in order.
+        this.args = n <= 1024 ? new Array<Buffer>(n) : [];
+        this.argi = 0;
         this.owned = 0;
       }
       const args = this.args;
-      while (args.length < this.argc) {
+      while (this.argi < this.argc) {
         let pos = this.pos;
         if (this.bulkLen < 0) {
           if (pos >= len) return null;
@@ -214,12 +221,13 @@ export class RespParser {
         }
         const n = this.bulkLen;
         if (len - pos < n + 2) return null;
-        args.push(argView(buf, pos, pos + n));
+        args[this.argi++] = argView(buf, ab, at, pos, pos + n);
         this.pos = pos + n + 2;
         this.bulkLen = -1;
       }
       this.argc = -1;
       this.args = NO_ARGS; // the next multibulk header allocates its own
+      this.argi = 0;
       this.owned = 0;
       return args;
     }
@@ -287,6 +295,19 @@ function isSpace(c: number | undefined): boolean {
   return c === 32 || c === 10 || c === 13 || c === 9 || c === 11 || c === 12;
 }
 
+/** Ends an unquoted token (isspace() is used between tokens and after quotes). */
+function isTokenEnd(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
+
+function copyOut(buf: Buffer, start: number, end: number): Buffer {
+  const n = end - start;
+  const out = Buffer.allocUnsafe(n);
+  if (n <= SMALL_COPY) for (let i = 0; i < n; i++) out[i] = buf[start + i]!;
+  else buf.copy(out, 0, start, end);
+  return out;
+}
+
 /** Valkey's sdssplitargs: inline arguments with "double" (C escapes, \xHH) and 'single' quotes. */
 export function splitArgs(buf: Buffer, start: number, end: number): Buffer[] | null {
   const out: Buffer[] = [];
@@ -294,6 +315,14 @@ export function splitArgs(buf: Buffer, start: number, end: number): Buffer[] | n
   for (;;) {
     while (p < end && isSpace(buf[p])) p++;
     if (p >= end) return out;
+    // Common case (PING, redis-cli style words): a token without quotes is copied out in one go.
+    let q = p;
+    while (q < end && !isSpace(buf[q]) && buf[q] !== 34 && buf[q] !== 39) q++;
+    if (q === end || isTokenEnd(buf[q]!)) {
+      out.push(copyOut(buf, p, q));
+      p = q + 1;
+      continue;
+    }
     const cur: number[] = [];
     let inq = false;
     let insq = false;
