@@ -37,6 +37,8 @@ class ArgView extends Uint8Array {}
 Object.setPrototypeOf(ArgView.prototype, Buffer.prototype);
 delete (ArgView.prototype as { constructor?: unknown }).constructor; // Buffer.prototype.constructor (Buffer), as FastBuffer
 const viewArgs = typeof (globalThis as { Bun?: unknown }).Bun === "undefined";
+/** Command names up to this long are shared between consecutive commands (RespParser.commandName). */
+const NAME_CACHE = 24;
 /** Bun: arguments up to this many bytes are copied rather than viewed. */
 const COPY_ARG = 64;
 /** `ab` / `at`: buf.buffer and buf.byteOffset, read once per command by the caller (Node only; null on Bun). */
@@ -92,6 +94,8 @@ export class RespParser {
   private bigFill = 0;
   /** Bytes of the CRLF after a big bulk still to be skipped. */
   private skip = 0;
+  /** The last command name seen (see commandName). */
+  private lastName: Buffer = EMPTY;
 
   constructor(private limits: ParserLimits) {}
 
@@ -221,7 +225,8 @@ export class RespParser {
         }
         const n = this.bulkLen;
         if (len - pos < n + 2) return null;
-        args[this.argi++] = argView(buf, ab, at, pos, pos + n);
+        if (this.argi === 0 && n <= NAME_CACHE) args[this.argi++] = this.commandName(buf, pos, n);
+        else args[this.argi++] = argView(buf, ab, at, pos, pos + n);
         this.pos = pos + n + 2;
         this.bulkLen = -1;
       }
@@ -231,6 +236,20 @@ export class RespParser {
       this.owned = 0;
       return args;
     }
+  }
+
+  /**
+   * argv[0]: the previous command's name Buffer when the bytes are the same (pipelines repeat one command;
+   * no view or copy is made), else an owned copy that becomes the cached one. Nothing writes into argv.
+   */
+  private commandName(buf: Buffer, pos: number, n: number): Buffer {
+    const last = this.lastName;
+    if (last.length === n) {
+      let i = 0;
+      while (i < n && buf[pos + i] === last[i]) i++;
+      if (i === n) return last;
+    }
+    return (this.lastName = copyOut(buf, pos, pos + n));
   }
 
   /** One inline command; undefined for a blank line (nothing to run, keep parsing). */
