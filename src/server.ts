@@ -9,7 +9,7 @@ import { E } from "./errors.js";
 import type { ParserLimits } from "./resp.js";
 import { Clock, Store } from "./store.js";
 import { unwatchAll } from "./commands/transactions.js";
-import { keyspaceNotifier } from "./commands/pubsub.js";
+import { keyspaceNotifier, type PubSubRegistry } from "./commands/pubsub.js";
 import { blockedFor, forgetBlocked, serveReady } from "./blocking.js";
 import { afterCommand as trackingAfterCommand, limitTrackingTable, rememberKeys } from "./commands/tracking.js";
 import type { Database } from "./store.js";
@@ -409,6 +409,8 @@ export class Server {
   /** latency-tracking and latency-monitor-threshold, cached (CONFIG SET updates them): read on every command. */
   latencyTracking = true;
   latencyThreshold = 0;
+  /** Channel and pattern subscriptions (commands/pubsub.ts), created by the first SUBSCRIBE. */
+  pubsub: PubSubRegistry | null = null;
   /** LATENCY's events and per-command histograms (commands/latency.ts), created on first use. */
   latencyState: LatencyState | null = null;
 

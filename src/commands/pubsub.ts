@@ -64,14 +64,11 @@ export class PubSubRegistry {
   readonly shardChannels = new Map<string, Set<Client>>();
 }
 
-const registries = new WeakMap<Server, PubSubRegistry>();
-
-/** The server's registry, created (and wired to keyspace notifications and disconnects) on first use. */
+/** The server's registry (a field on the server: read by every PUBLISH), created (and wired to disconnects) on first use. */
 export function registry(server: Server): PubSubRegistry {
-  let r = registries.get(server);
-  if (r === undefined) {
-    r = new PubSubRegistry();
-    registries.set(server, r);
+  let r = server.pubsub;
+  if (r === null) {
+    r = server.pubsub = new PubSubRegistry();
     const reg = r;
     server.disconnectHooks.push((c) => dropAll(reg, c));
   }
@@ -163,8 +160,10 @@ export function dropAll(reg: PubSubRegistry, c: Client): void {
 
 /** Deliver a message; returns the number of receiving clients (PUBLISH's reply). */
 export function publish(server: Server, channel: string, message: Buffer | string): number {
-  const reg = registries.get(server);
-  if (reg === undefined) return 0;
+  const reg = server.pubsub;
+  if (reg === null) return 0;
+  // Read once per message, not per subscriber.
+  const limits = pubsubLimits(server);
   let n = 0;
   const subs = reg.channels.get(channel);
   if (subs !== undefined) {
@@ -175,7 +174,7 @@ export function publish(server: Server, channel: string, message: Buffer | strin
         const m = c.w.pos;
         writeMessage(c.w, channel, message, undefined);
         if (c === server.current) holdPush(c, m);
-        delivered(server, c);
+        delivered(server, c, limits);
         n++;
       }
     } else {
@@ -189,7 +188,7 @@ export function publish(server: Server, channel: string, message: Buffer | strin
         if (c.w.proto === 3) c.w.raw((frame3 ??= messageFrame(3, channel, message)));
         else c.w.raw((frame2 ??= messageFrame(2, channel, message)));
         if (c === server.current) holdPush(c, m);
-        delivered(server, c);
+        delivered(server, c, limits);
         n++;
       }
     }
@@ -206,7 +205,7 @@ export function publish(server: Server, channel: string, message: Buffer | strin
         if (c.w.proto === 3) c.w.raw((frame3 ??= messageFrame(3, channel, message, pattern)));
         else c.w.raw((frame2 ??= messageFrame(2, channel, message, pattern)));
         if (c === server.current) holdPush(c, m);
-        delivered(server, c);
+        delivered(server, c, limits);
         n++;
       }
     }
@@ -240,14 +239,13 @@ function messageFrame(proto: 2 | 3, channel: string, message: Buffer | string, p
 }
 
 /** After writing to a subscriber: schedule its flush and enforce the pubsub output buffer limit. */
-function delivered(server: Server, c: Client): void {
+function delivered(server: Server, c: Client, limits: Limits): void {
   server.markDirty(c);
-  checkOutputLimit(server, c);
+  checkOutputLimit(server, c, limits);
 }
 
 /** Valkey's client-output-buffer-limit for the pubsub class: hard limit, or soft limit held for N seconds. */
-export function checkOutputLimit(server: Server, c: Client): void {
-  const limits = pubsubLimits(server);
+export function checkOutputLimit(server: Server, c: Client, limits: Limits = pubsubLimits(server)): void {
   const hard = limits[0];
   const soft = limits[1];
   if (hard === 0 && soft === 0) return;
@@ -266,9 +264,12 @@ export function checkOutputLimit(server: Server, c: Client): void {
   }
 }
 
-let limitsCache: { raw: string; v: [number, number, number] } | null = null;
+/** client-output-buffer-limit's pubsub class: hard bytes, soft bytes, soft seconds. */
+type Limits = [number, number, number];
 
-function pubsubLimits(server: Server): [number, number, number] {
+let limitsCache: { raw: string; v: Limits } | null = null;
+
+function pubsubLimits(server: Server): Limits {
   const raw = server.param("client-output-buffer-limit");
   if (limitsCache?.raw === raw) return limitsCache.v;
   const parts = raw.split(/\s+/);
@@ -290,7 +291,8 @@ function publishCmd(c: Client, argv: Buffer[]): void {
 
 // SPUBLISH shardchannel message
 function spublishCmd(c: Client, argv: Buffer[]): void {
-  const reg = registries.get(c.server);
+  const reg = c.server.pubsub;
+  const limits = pubsubLimits(c.server);
   const channel = str(argv[1]!);
   const subs = reg?.shardChannels.get(channel);
   let n = 0;
@@ -304,7 +306,7 @@ function spublishCmd(c: Client, argv: Buffer[]): void {
       s.w.bulk(channel);
       s.w.bulk(msg);
       if (s === c) holdPush(s, m);
-      delivered(c.server, s);
+      delivered(c.server, s, limits);
       n++;
     }
   }
