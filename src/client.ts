@@ -10,7 +10,11 @@ import type { User } from "./acl/user.js";
 
 /** What a transport gives the core for one connection. */
 export interface Connection {
-  write(data: Buffer): void;
+  /**
+   * Send `data`. Returns true when the transport sent or copied it all and keeps no reference (the writer then
+   * reuses its buffer); anything else means `data` must stay untouched.
+   */
+  write(data: Buffer): boolean | void;
   /** Close after pending output is written. */
   end(): void;
   /** Close now, dropping pending output (CLIENT KILL, output buffer limits). */
@@ -77,6 +81,8 @@ export class Client {
   noEvict = false;
   noTouch = false;
   monitor = false;
+  /** Queued for the server's deferred flush (Server.markDirty). */
+  flushQueued = false;
   /** Closing: no more commands are read; output is flushed then the connection ends. */
   closing = false;
   closed = false;
@@ -146,10 +152,14 @@ export class Client {
 
   /** Write everything buffered to the transport (one write per batch). */
   flush(): void {
-    const out = this.w.take();
-    if (out !== null && !this.closed) {
-      this.netOut += out.length;
-      this.conn.write(out);
+    const w = this.w;
+    const out = w.pending();
+    if (out !== null) {
+      if (this.closed) w.truncate(w.pos - w.size);
+      else {
+        this.netOut += out.length;
+        w.sent(this.conn.write(out) === true);
+      }
     }
     if (this.closing && !this.closed) {
       this.closed = true;

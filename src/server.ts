@@ -8,12 +8,12 @@ import { E } from "./errors.js";
 import type { ParserLimits } from "./resp.js";
 import { Clock, Store } from "./store.js";
 import { unwatchAll } from "./commands/transactions.js";
-import { keyspaceNotifier } from "./commands/pubsub.js";
+import { keyspaceNotifier, type PubSubRegistry } from "./commands/pubsub.js";
 import { blockedFor, forgetBlocked, serveReady } from "./blocking.js";
 import { afterCommand as trackingAfterCommand, limitTrackingTable, rememberKeys } from "./commands/tracking.js";
 import type { Database } from "./store.js";
 import { applyConfig } from "./commands/config.js";
-import { latencySample, recordCommandLatency } from "./commands/latency.js";
+import { latencySample, recordCommandLatency, type LatencyState } from "./commands/latency.js";
 import { Reclaimer } from "./reclaim.js";
 import { VERSION, REDIS_COMPAT_VERSION } from "./version.js";
 import { randomHex } from "./runtime.js";
@@ -136,8 +136,8 @@ export class Server {
   readonly monitors = new Set<Client>();
   slowlog: SlowlogEntry[] = [];
   slowlogNextId = 0;
-  /** Clients with output waiting to be flushed outside their own read (pub/sub, MONITOR, unblocking). */
-  private dirtyClients = new Set<Client>();
+  /** Clients with output waiting to be flushed outside their own read (pub/sub, MONITOR, unblocking); each once. */
+  private dirtyClients: Client[] = [];
   private flushScheduled = false;
   private nextClientId = 1;
   private listeners: Listener[] = [];
@@ -238,7 +238,6 @@ export class Server {
     if (!this.clients.delete(c.id)) return;
     c.closed = true;
     this.monitors.delete(c);
-    this.dirtyClients.delete(c);
     unwatchAll(c);
     forgetBlocked(c);
     for (const hook of this.disconnectHooks) hook(c);
@@ -272,7 +271,10 @@ export class Server {
 
   /** Output for a client written outside its own read: flush soon, once. */
   markDirty(c: Client): void {
-    this.dirtyClients.add(c);
+    // Hot for pub/sub (every delivered message): a flag test when the client is already queued.
+    if (c.flushQueued) return;
+    c.flushQueued = true;
+    this.dirtyClients.push(c);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(this.flushDirty);
@@ -281,9 +283,14 @@ export class Server {
 
   private readonly flushDirty = (): void => {
     this.flushScheduled = false;
-    const list = [...this.dirtyClients];
-    this.dirtyClients.clear();
-    for (const c of list) c.flush();
+    const list = this.dirtyClients;
+    this.dirtyClients = [];
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i]!;
+      c.flushQueued = false;
+      // A client gone meanwhile has nothing to send (its flush would only drop the output).
+      if (!c.closed) c.flush();
+    }
   };
 
   // ---------------------------------------------------------------------------------------------------
@@ -402,6 +409,10 @@ export class Server {
   /** latency-tracking and latency-monitor-threshold, cached (CONFIG SET updates them): read on every command. */
   latencyTracking = true;
   latencyThreshold = 0;
+  /** Channel and pattern subscriptions (commands/pubsub.ts), created by the first SUBSCRIBE. */
+  pubsub: PubSubRegistry | null = null;
+  /** LATENCY's events and per-command histograms (commands/latency.ts), created on first use. */
+  latencyState: LatencyState | null = null;
 
   /** min-replicas-to-write and min-replicas-max-lag both positive, cached (CONFIG SET updates it): writes get NOREPLICAS. */
   writesRefused = false;
@@ -756,6 +767,8 @@ async function listenNode(server: Server, host: string, port: number, path?: str
         server.stats.netOutputBytes += d.length;
         server.stats.writesProcessed++;
         sock.write(d);
+        // Nothing left queued: libuv wrote it all synchronously and holds no reference to `d`.
+        return sock.writableLength === 0;
       },
       // Close fully once the last reply is flushed, as Valkey does (a half-close would keep reading a desynced peer).
       end: () => sock.end(() => sock.destroy()),
@@ -856,13 +869,15 @@ async function listenBun(server: Server, host: string, port: number, path?: stri
                 // Bun does not buffer: keep our own copy of what it could not take yet.
                 st.queue.push(Buffer.from(d));
                 st.queued += d.length;
-                return;
+                return true;
               }
               const n = s.write(d);
               if (n >= 0 && n < d.length) {
                 st.queue.push(Buffer.from(d.subarray(n)));
                 st.queued += d.length - n;
               }
+              // Bun sent or copied what it took, the rest is our own copy: `d` may be reused.
+              return true;
             },
             end: () => {
               st.ending = true;

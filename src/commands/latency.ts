@@ -45,17 +45,14 @@ interface TimeSeries {
 /** Per-command histogram: counts per log2 bucket (bucket k holds durations up to HIGH_NS[k]). */
 const BUCKETS = 48;
 
-class LatencyState {
+export class LatencyState {
   readonly events = new Map<string, TimeSeries>();
   readonly histograms = new Map<CommandEntry, number[]>();
 }
 
-const states = new WeakMap<Server, LatencyState>();
-
+/** The server's latency state (a field on the server: read for every command while latency-tracking is on). */
 function state(server: Server): LatencyState {
-  let s = states.get(server);
-  if (s === undefined) states.set(server, (s = new LatencyState()));
-  return s;
+  return (server.latencyState ??= new LatencyState());
 }
 
 /** The highest duration (ns) Valkey's log iterator reports for bucket k: hdr's highest equivalent value of 1024·2^k. */
@@ -74,13 +71,21 @@ export function recordCommandLatency(server: Server, e: CommandEntry, us: number
     const s = state(server);
     let h = s.histograms.get(e);
     if (h === undefined) s.histograms.set(e, (h = new Array<number>(BUCKETS).fill(0)));
-    // LATENCY_HISTOGRAM_MIN_VALUE: 1024 ns
-    const ns = Math.max(1024, us * 1000);
+    // LATENCY_HISTOGRAM_MIN_VALUE: 1024 ns, bucket 0 (most commands: under 1.5 us, rounded to 0 or 1)
+    if (us <= 1) {
+      h[0]!++;
+      return sampleIfSlow(server, e, us);
+    }
+    const ns = us * 1000;
     // floor(log2(ns / 1024)), then at most a step up past the bucket's highest equivalent value
     let k = 31 - Math.clz32(Math.floor(ns / 1024));
     while (k < BUCKETS - 1 && ns > HIGH_NS[k]!) k++;
     h[Math.min(k, BUCKETS - 1)]!++;
   }
+  sampleIfSlow(server, e, us);
+}
+
+function sampleIfSlow(server: Server, e: CommandEntry, us: number): void {
   if (server.latencyThreshold > 0) latencySample(server, e.bits! & F.FAST ? "fast-command" : "command", Math.floor(us / 1000));
 }
 
@@ -105,12 +110,12 @@ export function latencySample(server: Server, event: string, ms: number): void {
 
 /** CONFIG RESETSTAT drops the command histograms (Valkey's resetCommandTableStats). */
 export function resetLatencyHistograms(server: Server): void {
-  states.get(server)?.histograms.clear();
+  server.latencyState?.histograms.clear();
 }
 
 // LATENCY LATEST
 function latencyLatest(c: Client): void {
-  const events = states.get(c.server)?.events ?? new Map<string, TimeSeries>();
+  const events = c.server.latencyState?.events ?? new Map<string, TimeSeries>();
   c.w.array(events.size);
   for (const [name, ts] of events) {
     const last = ts.samples[ts.samples.length - 1]!;
@@ -124,7 +129,7 @@ function latencyLatest(c: Client): void {
 
 // LATENCY HISTORY event
 function latencyHistory(c: Client, argv: Buffer[]): void {
-  const ts = states.get(c.server)?.events.get(str(argv[2]!));
+  const ts = c.server.latencyState?.events.get(str(argv[2]!));
   const samples = ts?.samples ?? [];
   c.w.array(samples.length);
   for (const s of samples) {
@@ -136,7 +141,7 @@ function latencyHistory(c: Client, argv: Buffer[]): void {
 
 // LATENCY RESET [event [event ...]]
 function latencyReset(c: Client, argv: Buffer[]): void {
-  const events = states.get(c.server)?.events;
+  const events = c.server.latencyState?.events;
   if (events === undefined) return c.w.integer(0);
   if (argv.length === 2) {
     const n = events.size;
@@ -151,7 +156,7 @@ function latencyReset(c: Client, argv: Buffer[]): void {
 // LATENCY GRAPH event
 function latencyGraph(c: Client, argv: Buffer[]): void {
   const event = str(argv[2]!);
-  const ts = states.get(c.server)?.events.get(event);
+  const ts = c.server.latencyState?.events.get(event);
   if (ts === undefined || ts.samples.length === 0) throw errorText(`ERR No samples available for event '${event}'`);
   c.w.verbatim(graph(event, ts));
 }
@@ -227,7 +232,7 @@ function sparkline(values: number[], labels: string[], min: number, max: number,
 
 // LATENCY DOCTOR
 function latencyDoctor(c: Client): void {
-  const events = states.get(c.server)?.events;
+  const events = c.server.latencyState?.events;
   if (c.server.latencyThreshold <= 0 && (events === undefined || events.size === 0)) {
     return c.w.verbatim(
       'I\'m sorry, Dave, I can\'t do that. Latency monitoring is disabled in this Valkey instance. You may use "CONFIG SET latency-monitor-threshold <milliseconds>." in order to enable it.\n',
@@ -285,7 +290,7 @@ function latencyDoctor(c: Client): void {
 
 // LATENCY HISTOGRAM [command [command ...]]
 function latencyHistogram(c: Client, argv: Buffer[]): void {
-  const hs = states.get(c.server)?.histograms ?? new Map<CommandEntry, number[]>();
+  const hs = c.server.latencyState?.histograms ?? new Map<CommandEntry, number[]>();
   const picked: CommandEntry[] = [];
   if (argv.length === 2) {
     for (const e of allEntries()) if (hs.has(e)) picked.push(e);

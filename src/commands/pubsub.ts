@@ -64,14 +64,11 @@ export class PubSubRegistry {
   readonly shardChannels = new Map<string, Set<Client>>();
 }
 
-const registries = new WeakMap<Server, PubSubRegistry>();
-
-/** The server's registry, created (and wired to keyspace notifications and disconnects) on first use. */
+/** The server's registry (a field on the server: read by every PUBLISH), created (and wired to disconnects) on first use. */
 export function registry(server: Server): PubSubRegistry {
-  let r = registries.get(server);
-  if (r === undefined) {
-    r = new PubSubRegistry();
-    registries.set(server, r);
+  let r = server.pubsub;
+  if (r === null) {
+    r = server.pubsub = new PubSubRegistry();
     const reg = r;
     server.disconnectHooks.push((c) => dropAll(reg, c));
   }
@@ -163,25 +160,41 @@ export function dropAll(reg: PubSubRegistry, c: Client): void {
 
 /** Deliver a message; returns the number of receiving clients (PUBLISH's reply). */
 export function publish(server: Server, channel: string, message: Buffer | string): number {
-  const reg = registries.get(server);
-  if (reg === undefined) return 0;
+  const reg = server.pubsub;
+  if (reg === null) return 0;
+  // Read once per message, not per subscriber.
+  const limits = pubsubLimits(server);
   let n = 0;
   const subs = reg.channels.get(channel);
   if (subs !== undefined) {
-    // Every subscriber of one protocol gets the same bytes: encode the frame once per protocol, then copy it.
-    let frame2: Buffer | null = null;
-    let frame3: Buffer | null = null;
-    for (const c of subs) {
-      if (c.closing) continue;
-      const m = c.w.pos;
-      if (c.w.proto === 3) c.w.raw((frame3 ??= messageFrame(3, channel, message)));
-      else c.w.raw((frame2 ??= messageFrame(2, channel, message)));
-      if (c === server.current) holdPush(c, m);
-      delivered(server, c);
-      n++;
+    if (subs.size === 1) {
+      // One subscriber: the frame is encoded straight into its output (no shared frame, no copy).
+      for (const c of subs) {
+        if (c.closing) continue;
+        const m = c.w.pos;
+        writeMessage(c.w, channel, message, undefined);
+        if (c === server.current) holdPush(c, m);
+        delivered(server, c, limits);
+        n++;
+      }
+    } else {
+      // Every subscriber of one protocol gets the same bytes: encode the frame once per protocol, then copy it.
+      frames.reset();
+      let frame2: Buffer | null = null;
+      let frame3: Buffer | null = null;
+      for (const c of subs) {
+        if (c.closing) continue;
+        const m = c.w.pos;
+        if (c.w.proto === 3) c.w.raw((frame3 ??= messageFrame(3, channel, message)));
+        else c.w.raw((frame2 ??= messageFrame(2, channel, message)));
+        if (c === server.current) holdPush(c, m);
+        delivered(server, c, limits);
+        n++;
+      }
     }
   }
   if (reg.patterns.size !== 0) {
+    frames.reset();
     for (const [pattern, set] of reg.patterns) {
       if (!globMatch(pattern, channel)) continue;
       let frame2: Buffer | null = null;
@@ -192,7 +205,7 @@ export function publish(server: Server, channel: string, message: Buffer | strin
         if (c.w.proto === 3) c.w.raw((frame3 ??= messageFrame(3, channel, message, pattern)));
         else c.w.raw((frame2 ??= messageFrame(2, channel, message, pattern)));
         if (c === server.current) holdPush(c, m);
-        delivered(server, c);
+        delivered(server, c, limits);
         n++;
       }
     }
@@ -200,38 +213,43 @@ export function publish(server: Server, channel: string, message: Buffer | strin
   return n;
 }
 
-/** Scratch writer for message frames: take() hands out views that later frames never overwrite. */
-let frames = new ReplyWriter();
+/** Scratch writer for message frames shared by several subscribers; reset by each publish() that uses it. */
+const frames = new ReplyWriter();
 
-/** The `message` push (`pmessage` with the matching `pattern`) a subscriber on protocol `proto` receives. */
+/** The `message` push (`pmessage` with the matching `pattern`). */
+function writeMessage(w: ReplyWriter, channel: string, message: Buffer | string, pattern: string | undefined): void {
+  if (pattern === undefined) {
+    w.push(3);
+    w.bulk("message");
+  } else {
+    w.push(4);
+    w.bulk("pmessage");
+    w.bulk(pattern);
+  }
+  w.bulk(channel);
+  w.bulk(message);
+}
+
+/** The frame a subscriber on protocol `proto` receives, as a view of the scratch writer (valid during publish()). */
 function messageFrame(proto: 2 | 3, channel: string, message: Buffer | string, pattern?: string): Buffer {
   frames.proto = proto;
-  if (pattern === undefined) {
-    frames.push(3);
-    frames.bulk("message");
-  } else {
-    frames.push(4);
-    frames.bulk("pmessage");
-    frames.bulk(pattern);
-  }
-  frames.bulk(channel);
-  frames.bulk(message);
-  const frame = frames.take()!;
-  // A large message grew the scratch slab: let it go with this frame instead of holding it for the next ones.
-  if (frame.length > 16384) frames = new ReplyWriter();
-  return frame;
+  const m = frames.pos;
+  writeMessage(frames, channel, message, pattern);
+  return frames.since(m);
 }
 
 /** After writing to a subscriber: schedule its flush and enforce the pubsub output buffer limit. */
-function delivered(server: Server, c: Client): void {
+function delivered(server: Server, c: Client, limits: Limits): void {
   server.markDirty(c);
-  checkOutputLimit(server, c);
+  checkOutputLimit(server, c, limits);
 }
 
 /** Valkey's client-output-buffer-limit for the pubsub class: hard limit, or soft limit held for N seconds. */
-export function checkOutputLimit(server: Server, c: Client): void {
-  const [hard, soft, secs] = pubsubLimits(server);
+export function checkOutputLimit(server: Server, c: Client, limits: Limits = pubsubLimits(server)): void {
+  const hard = limits[0];
+  const soft = limits[1];
   if (hard === 0 && soft === 0) return;
+  const secs = limits[2];
   const used = c.w.size + c.conn.pendingBytes();
   let over = hard > 0 && used >= hard;
   if (!over && soft > 0 && used >= soft) {
@@ -246,9 +264,12 @@ export function checkOutputLimit(server: Server, c: Client): void {
   }
 }
 
-let limitsCache: { raw: string; v: [number, number, number] } | null = null;
+/** client-output-buffer-limit's pubsub class: hard bytes, soft bytes, soft seconds. */
+type Limits = [number, number, number];
 
-function pubsubLimits(server: Server): [number, number, number] {
+let limitsCache: { raw: string; v: Limits } | null = null;
+
+function pubsubLimits(server: Server): Limits {
   const raw = server.param("client-output-buffer-limit");
   if (limitsCache?.raw === raw) return limitsCache.v;
   const parts = raw.split(/\s+/);
@@ -262,19 +283,21 @@ function pubsubLimits(server: Server): [number, number, number] {
 
 // PUBLISH channel message
 function publishCmd(c: Client, argv: Buffer[]): void {
-  c.w.integer(publish(c.server, str(argv[1]!), Buffer.from(argv[2]!)));
+  // The message is encoded into the subscribers' output now: no copy of it is kept.
+  c.w.integer(publish(c.server, str(argv[1]!), argv[2]!));
   // Cluster mode: the message reaches subscribers on every other shard too (the reply counts this shard's).
   c.server.cluster?.publish(argv[1]!, argv[2]!);
 }
 
 // SPUBLISH shardchannel message
 function spublishCmd(c: Client, argv: Buffer[]): void {
-  const reg = registries.get(c.server);
+  const reg = c.server.pubsub;
+  const limits = pubsubLimits(c.server);
   const channel = str(argv[1]!);
   const subs = reg?.shardChannels.get(channel);
   let n = 0;
   if (subs !== undefined) {
-    const msg = Buffer.from(argv[2]!);
+    const msg = argv[2]!;
     for (const s of subs) {
       if (s.closing) continue;
       const m = s.w.pos;
@@ -283,7 +306,7 @@ function spublishCmd(c: Client, argv: Buffer[]): void {
       s.w.bulk(channel);
       s.w.bulk(msg);
       if (s === c) holdPush(s, m);
-      delivered(c.server, s);
+      delivered(c.server, s, limits);
       n++;
     }
   }
