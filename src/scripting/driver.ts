@@ -54,19 +54,9 @@ local function rq(...)
 local c=se('#',...) if c==0 then return nil,'ERR Please specify at least one argument for this call' end
 local t,n={...},false for i=1,c do local v=t[i] local y=ty(v) if y=='number' then if v~=fl(v) or v>=1e14 or v<=-1e14 then t[i]=num(v) n=true end elseif y~='string' then return nil,'ERR Command arguments must be strings or integers' end end
 if n then return nl(rp(up(t))) end return nl(rp(...)) end
--- AC: a redis.call whose result the script drops (globals.ts rewrites those statements), sent without waiting
--- for its reply; ln is its line. If it fails, the script's next redis.call or redis.pcall gets {err=DT..ln..':'..
--- error} instead of a reply (the script's end reports it: engine.ts), and raises it as the failed call would have.
-local DT=T..'d' local DL=#DT
-local function df(e) if ty(e)=='string' and sb(e,1,DL)==DT then local p=fd(e,':',DL+1,true)
-er('user_script:'..sb(e,DL+1,p-1)..': '..E..sb(e,p+1),0) end end
-local function AC(ln,...)
-local c=se('#',...) if c==0 then er(E..'ERR Please specify at least one argument for this call',2) end
-local t,n={...},false for i=1,c do local v=t[i] local y=ty(v) if y=='number' then if v~=fl(v) or v>=1e14 or v<=-1e14 then t[i]=num(v) n=true end elseif y~='string' then er(E..'ERR Command arguments must be strings or integers',2) end end
-if n then rp(T,'a',ln,up(t)) else rp(T,'a',ln,...) end end
 local function call(...) local r,e=rq(...) if e then er(E..e,2) end
-if ty(r)=='table' then e=rg(r,'err') if e~=nil then df(e) er(E..e,2) end end return r end
-local function pcall_(...) local r,e=rq(...) if e then return {err=e} end if ty(r)=='table' then df(rg(r,'err')) end return r end
+if ty(r)=='table' then e=rg(r,'err') if e~=nil then er(E..e,2) end end return r end
+local function pcall_(...) local r,e=rq(...) if e then return {err=e} end return r end
 -- fx: what pcall / xpcall hand the script: the tag dropped (error(nil) / error(true) travel as \2 and their
 -- text, and come back as the value), the engine's marker for a nonexistent global in Valkey's words; xpcall's
 -- handler gets the error table ({err=...}) of a failed redis.call or error({err=...}), as Valkey's does.
@@ -131,7 +121,7 @@ if S=='' then return 'm','' end
 local e f,e=loadstring('local redis,server,pcall,xpcall,error,KEYS,ARGV,string,tonumber=...;'..S,'@user_script')
 if not f then return 'c',e end keep(id,f) end
 if M=='c' then return 'k','' end
-return 'v',out(f(W,W,P,X,Er,Kt,At,SP,TN,AC)) end
+return 'v',out(f(W,W,P,X,Er,Kt,At,SP,TN)) end
 if M=='l' then local l,e=cold().library('l',S,SP,TN) if not l then return 'c',e end return 'l',out(l) end
 local L=cache[id]
 if not L then if S=='' then return 'm','' end local e L,e=cold().library('f',S,SP,TN) if not L then return 'c',e end keep(id,L) end

@@ -20,7 +20,7 @@ import { NOREPLICAS, SCRIPT_ERR } from "../errors.js";
 import { scriptClusterRefusal } from "../cluster/route.js";
 import { REDIS_COMPAT_VERSION, VALKEY_VERSION } from "../version.js";
 import { HOT, COLD } from "./driver.js";
-import { WORKER_SOURCE, CAP, M, J } from "./worker.js";
+import { WORKER_SOURCE, SPIN, CAP, M, J } from "./worker.js";
 import { Channel, type Incoming } from "./channel.js";
 import { parseReply } from "./resp-value.js";
 import { rememberKeys } from "../commands/tracking.js";
@@ -98,10 +98,6 @@ interface Run {
   /** expiryPaused as it was before the asynchronous phase paused active expiry. */
   expiryWasPaused: boolean;
   timer: ReturnType<typeof setImmediate> | null;
-  /** "line:error" of the first call whose result the script dropped that failed (M.ACALL), or null. */
-  failed: Buffer | null;
-  /** The result, when busyRun saw the run end: pump hands it to the caller. */
-  pending: RunResult | null;
 }
 
 interface Host {
@@ -164,6 +160,13 @@ function engineOptions(): unknown {
   };
 }
 
+/** The machine is not overloaded: the Lua channel spins only then (channel.ts; the worker has the same test). */
+function notOverloaded(): boolean {
+  const os = builtin("node:os");
+  const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+  return (os.loadavg()[0] ?? 0) < 2.5 * cores;
+}
+
 function spawn(server: Server): Host {
   enginePath ??= createRequire(import.meta.url).resolve("lua-redis-wasm");
   const sab = Channel.create(CAP);
@@ -175,7 +178,7 @@ function spawn(server: Server): Host {
     transferList: [port2],
   });
   worker.unref();
-  const ch = new Channel(sab, port1, receiveMessageOnPort as (p: unknown) => { message: unknown } | undefined, 0, CAP);
+  const ch = new Channel(sab, port1, receiveMessageOnPort as (p: unknown) => { message: unknown } | undefined, 0, CAP, SPIN, notOverloaded);
   const h: Host = { worker, port: port1, ch, ready: false, loading: Promise.resolve(), error: null, run: null, gone: false, luaMemory: 0 };
   h.loading = new Promise<void>((resolve, reject) => {
     worker.once("message", (m: unknown) => {
@@ -265,7 +268,7 @@ export function run(
   if (h === undefined || !h.ready || h.gone) throw new Error("Lua engine not loaded");
   if (h.run !== null) throw new Error("a script is already running");
   const list = [Buffer.from(mode), Buffer.from(id, "latin1"), source, Buffer.from(fname, "latin1"), ...keys, ...args];
-  const r: Run = { mode, ctx, now: server.store.now, busy: false, expiryWasPaused: false, timer: null, failed: null, pending: null };
+  const r: Run = { mode, ctx, now: server.store.now, busy: false, expiryWasPaused: false, timer: null };
   h.run = r;
   // The script's commands run in the caller's db (a SELECT inside the script stays inside it).
   if (ctx !== null) scriptClient(server).db = ctx.caller.db;
@@ -274,8 +277,7 @@ export function run(
     Channel.pack(b, 4, list);
   });
   const limit = mode === "l" ? LOAD_TIMEOUT_MS : ctx !== null ? Number(server.param("busy-reply-threshold")) : SILENT_MS;
-  // Then the calls queued without a wake-up (M.ACALL), before anything else can happen.
-  const out = drive(server, h, r, performance.now() + limit) ?? drive(server, h, r, -Infinity);
+  const out = drive(server, h, r, performance.now() + limit);
   if (out !== null) return out;
   if (ctx === null) {
     h.run = null;
@@ -284,7 +286,6 @@ export function run(
     // A compile check or flush never takes this long: the thread is gone (its exit cannot be seen from here).
     return crashResult("the Lua engine did not answer");
   }
-  if (r.failed !== null) return endFailed(server, h, r);
   r.busy = true;
   r.expiryWasPaused = server.store.expiryPaused;
   server.busyScript = ctx.kind;
@@ -301,35 +302,21 @@ function drive(server: Server, h: Host, r: Run, deadline: number): RunResult | n
     if (m === undefined) return null;
     const d = m.data;
     switch (m.type) {
-      case M.ACALL: {
-        // A call whose result the script drops: no reply. After one failed, the script is over: nothing runs.
-        if (r.failed !== null) break;
-        const out = hostCall(server, r, Channel.unpack(d, 5, true), d[0] === 3 ? 3 : 2);
-        if (out[0] === 0x2d) r.failed = Buffer.concat([Buffer.from(`${d.readUInt32LE(1)}:`), out.subarray(1, out.indexOf(13))]);
-        break;
-      }
       case M.CALL: {
-        const failed = r.failed;
-        if (failed !== null && !isAclCheck(d)) {
-          ch.send(J.FAIL, failed.length, (b) => b.set(failed, 0));
-          break;
-        }
         const out = hostCall(server, r, Channel.unpack(d, 1, true), d[0] === 3 ? 3 : 2);
         ch.send(J.REPLY, out.length, (b) => b.set(out, 0));
         break;
       }
       case M.LOG:
-        if (r.failed === null) hostLog(server, d[0]!, d.subarray(1));
+        hostLog(server, d[0]!, d.subarray(1));
         ch.send(J.ACK, 0, () => {});
         break;
       case M.REPORT:
         h.run = null;
         h.luaMemory = d.readUInt32LE(2);
-        if (r.failed !== null) return failedResult(r.failed);
         return report(String.fromCharCode(d[0]!), d[1] === 3 ? 3 : 2, d.subarray(6));
       case M.VALUE:
         h.run = null;
-        if (r.failed !== null) return failedResult(r.failed);
         return decode(rebuffer(m.value));
       default: {
         // A trap inside the engine: this thread is finished; the next script starts a new one.
@@ -342,42 +329,19 @@ function drive(server: Server, h: Host, r: Run, deadline: number): RunResult | n
   }
 }
 
-/** The script's error when a call whose result it dropped failed ("line:error"), as a failing redis.call raises it. */
-function failedResult(f: Buffer): RunResult {
-  const colon = f.indexOf(0x3a);
-  return { kind: "error", value: { err: Buffer.concat([Buffer.from(`user_script:${f.toString("latin1", 0, colon)}: \x01`, "latin1"), f.subarray(colon + 1)]) } };
-}
-
-/** A CALL message (resp byte, then argv packed) for redis.acl_check_cmd: it has no effect, so it runs after a failure too. */
-function isAclCheck(d: Buffer): boolean {
-  return d.readUInt32LE(5) === ACL_CHECK.length && d.subarray(9, 9 + ACL_CHECK.length).equals(ACL_CHECK);
-}
-
 const crashResult = (why: string): RunResult => ({ kind: "error", value: { err: Buffer.from(`ERR ${why} while running the script`) } });
 
 /** Asynchronous phase: serve the script for a slice, then let the event loop run (BUSY replies, KILL). */
 function pump(server: Server, h: Host, r: Run): void {
   r.timer = null;
-  if (r.pending !== null) return finishAsync(server, h, r, r.pending);
   if (h.run !== r) return;
   server.store.expiryPaused = true;
   const out = drive(server, h, r, performance.now() + SLICE_MS);
-  if (out === null && r.failed === null) {
+  if (out === null) {
     r.timer = setImmediate(() => pump(server, h, r));
     return;
   }
-  finishAsync(server, h, r, out ?? endFailed(server, h, r));
-}
-
-/**
- * A call whose result the script dropped failed, and the script ran on without reaching its next redis.call or its
- * end: in Valkey it ended at that call, so it ends now, with that error (terminating the thread).
- */
-function endFailed(server: Server, h: Host, r: Run): RunResult {
-  h.run = null;
-  stop(server, h);
-  void loadEngine(server).catch(() => {});
-  return failedResult(r.failed!);
+  finishAsync(server, h, r, out);
 }
 
 function finishAsync(server: Server, h: Host, r: Run, out: RunResult): void {
@@ -406,13 +370,8 @@ export function dropCompiled(server: Server): void {
 
 /** The script running asynchronously (past busy-reply-threshold), if any. */
 export function busyRun(server: Server): RunContext | null {
-  const h = hosts.get(server);
-  const r = h?.run;
-  if (h === undefined || r === undefined || r === null || !r.busy) return null;
-  // Run the calls it queued without a wake-up (M.ACALL) first: whether it wrote decides SCRIPT KILL.
-  if (r.pending === null) r.pending = drive(server, h, r, -Infinity);
-  // Ended meanwhile: its caller gets the result from pump.
-  return r.pending === null ? r.ctx : null;
+  const r = hosts.get(server)?.run;
+  return r !== undefined && r !== null && r.busy ? r.ctx : null;
 }
 
 /** SCRIPT KILL / FUNCTION KILL: stop the asynchronous run; its caller gets the "killed" result. */

@@ -45,9 +45,8 @@ function mayTailCall(code: string): boolean {
 }
 const MAY_ASSIGN = new RegExp(`\\b${NAMES}\\b\\s*(?:=(?!=)|,)|\\bfunction\\s+${NAMES}\\b`);
 
-/** An insertion: text at an offset of the source (inserted in offset order, "(" first at equal offsets), replacing
- * `del` characters there. */
-type Edit = [number, string, number?];
+/** An insertion: text at an offset of the source (inserted in offset order, "(" first at equal offsets). */
+type Edit = [number, string];
 
 /**
  * The edits for `code`, or null when it does not parse: `prefix` before each global name `pick` selects, and
@@ -55,7 +54,7 @@ type Edit = [number, string, number?];
  * the driver's redis.call is a Lua function, and as a tail call its caller's frame, whose line Valkey names in
  * the error, would be gone. One value either way: redis.call returns one.
  */
-function edits(code: string, prefix: string, pick: (id: Node, parent: Node, key: string) => boolean, dropped = false): Edit[] | null {
+function edits(code: string, prefix: string, pick: (id: Node, parent: Node, key: string) => boolean): Edit[] | null {
   let ast: Node;
   try {
     ast = parser()(code, { scope: true, ranges: true, comments: false, luaVersion: "5.1", encodingMode: "pseudo-latin1" });
@@ -65,14 +64,6 @@ function edits(code: string, prefix: string, pick: (id: Node, parent: Node, key:
   const out: Edit[] = [];
   const aliases = new Set<string>();
   const tails: Node[] = [];
-  // dropped: statements that are a redis.call (results dropped), and how often each local name is declared or
-  // assigned (an alias of redis.call qualifies only if its name is bound once).
-  const statements: Node[] = [];
-  const bound = new Map<string, number>();
-  const bind = (id: unknown) => {
-    const n = id as Node | null;
-    if (n !== null && typeof n === "object" && n.type === "Identifier") bound.set(n.name!, (bound.get(n.name!) ?? 0) + 1);
-  };
   // Iterative walk: a script can nest deeply.
   const stack: Array<[unknown, Node | null, string]> = [[ast, null, ""]];
   while (stack.length !== 0) {
@@ -89,16 +80,7 @@ function edits(code: string, prefix: string, pick: (id: Node, parent: Node, key:
       (node.init as Node[]).forEach((init, i) => {
         if (isRedisCall(init) && vars[i] !== undefined) aliases.add(vars[i]!.name!);
       });
-    }
-    if (dropped) {
-      if (node.type === "CallStatement") statements.push(node.expression as Node);
-      else if (node.type === "LocalStatement" || node.type === "AssignmentStatement" || node.type === "ForGenericStatement") (node.variables as Node[]).forEach(bind);
-      else if (node.type === "FunctionDeclaration") {
-        (node.parameters as Node[]).forEach(bind);
-        bind(node.identifier);
-      } else if (node.type === "ForNumericStatement") bind(node.variable);
-    }
-    if (node.type === "ReturnStatement") {
+    } else if (node.type === "ReturnStatement") {
       const args = node.arguments as Node[];
       if (args.length === 1 && /^(?:String|Table)?CallExpression$/.test(args[0]!.type)) tails.push(args[0]!);
     }
@@ -107,17 +89,6 @@ function edits(code: string, prefix: string, pick: (id: Node, parent: Node, key:
       if (k !== "range" && !(node.type === "Chunk" && k === "globals")) stack.push([node[k], node, k]);
     }
   }
-  for (const call of statements) {
-    const base = call.base as Node;
-    if (call.type !== "CallExpression" || (call.arguments as Node[]).length === 0) continue;
-    if (!isRedisCall(base) && !(base.type === "Identifier" && base.isLocal === true && aliases.has(base.name!) && bound.get(base.name!) === 1)) continue;
-    const [start, end] = call.range!;
-    if (/[\r\n]/.test(code.slice(start, end))) continue;
-    const paren = /^[ \t]*\(/.exec(code.slice(base.range![1], end));
-    if (paren === null) continue;
-    const open = base.range![1] + paren[0].length;
-    out.push([base.range![0], "__vkb_a", base.range![1] - base.range![0]], [open, `${lineAt(code, open)},`]);
-  }
   for (const call of tails) {
     const base = call.base as Node;
     if (isRedisCall(base) || (base.type === "Identifier" && base.isLocal === true && aliases.has(base.name!))) {
@@ -125,20 +96,6 @@ function edits(code: string, prefix: string, pick: (id: Node, parent: Node, key:
     }
   }
   return out.sort((a, b) => a[0] - b[0] || (a[1] === "(" ? -1 : b[1] === "(" ? 1 : 0));
-}
-
-/** The line (as Lua counts: \n, \r, \r\n and \n\r each end one) of offset p. */
-function lineAt(code: string, p: number): number {
-  let line = 1;
-  for (let i = 0; i < p; i++) {
-    const c = code.charCodeAt(i);
-    if (c === 10 || c === 13) {
-      line++;
-      const n = code.charCodeAt(i + 1);
-      if (i + 1 < p && (n === 10 || n === 13) && n !== c) i++;
-    }
-  }
-  return line;
 }
 
 /** `redis.call` / `server.call` (the globals). */
@@ -158,43 +115,25 @@ function isRedisCall(n: Node): boolean {
 function apply(code: string, list: Edit[]): string {
   let out = "";
   let last = 0;
-  for (const [p, text, del] of list) {
+  for (const [p, text] of list) {
     out += code.slice(last, p) + text;
-    last = p + (del ?? 0);
+    last = p;
   }
   return out + code.slice(last);
 }
 
-/**
- * Names through which a script can catch an error (or run code that could): in such a script every redis.call
- * waits for its reply, so that a failing one raises where a pcall can see it.
- */
-const CATCHES = /(?<![.:\w])(?:x?pcall|coroutine|_G|getfenv|setfenv|load|loadstring|dofile|loadfile)\b/;
-const CALLS = /\.\s*call\b|\blocal\b/;
-
-/**
- * EVAL: assignments to the prelude's names go to the readonly globals table, as in Valkey; see edits(). And a
- * statement that is a redis.call on one line (its result dropped) becomes `__vkb_a(<line>, ...)`: the driver sends
- * it without waiting for the reply (driver.ts, AC), which saves the engine thread a wait and a wake-up per call. A
- * failed one ends the script at its next redis.call or at its end, with the error and line the call would have
- * raised; nothing can have caught it in between (CATCHES), and no command runs after it.
- */
+/** EVAL: assignments to the prelude's names go to the readonly globals table, as in Valkey; see edits(). */
 export function guardScript(body: Buffer): Buffer {
   const code = body.toString("latin1");
-  const dropped = !CATCHES.test(code) && CALLS.test(code);
-  if (!dropped && !MAY_ASSIGN.test(code) && !mayTailCall(code)) return body;
+  if (!MAY_ASSIGN.test(code) && !mayTailCall(code)) return body;
   const list = edits(
     code,
     "_G.",
     (id, parent, key) =>
       PRELUDE.has(id.name!) &&
       ((parent.type === "AssignmentStatement" && key === "variables") || (parent.type === "FunctionDeclaration" && key === "identifier")),
-    dropped,
   );
-  if (list === null || list.length === 0) return body;
-  const out = apply(code, list);
-  // The driver passes AC as the chunk's tenth argument; on line 1, so that lines stay the user's.
-  return Buffer.from(list.some((e) => e[1] === "__vkb_a") ? `local __vkb_a=select(10,...);${out}` : out, "latin1");
+  return list === null || list.length === 0 ? body : Buffer.from(apply(code, list), "latin1");
 }
 
 /** The library's chunk as the driver compiles it: the one-line prelude, then the body with globals rewritten. */

@@ -5,10 +5,7 @@
 // functions it shares with the server thread (Channel, parseReply) are copied in as source.
 //
 // Traffic goes through a Channel (channel.ts). Messages to the server thread (M.*):
-//   CALL   [resp][argv packed]                  a redis.call; answered with REPLY [RESP bytes], or FAIL
-//                                               [line:error text] when an ACALL before it failed
-//   ACALL  [resp][line u32][argv packed]        a redis.call whose result the script drops: no answer, and
-//                                               no wake-up (the server thread runs it with the next message)
+//   CALL   [resp][argv packed]                  a redis.call; answered with REPLY [RESP bytes]
 //   LOG    [level][message]                     redis.log; answered with ACK
 //   REPORT [kind][resp][lua heap u32][RESP3 bytes]  the driver loop finished a job (kinds in driver.ts)
 //   VALUE  (structured)                         the loop ended with an error: the engine's error value
@@ -21,11 +18,14 @@ import { parseReply } from "./resp-value.js";
 import { Channel } from "./channel.js";
 
 /** Message types to the server thread. */
-export const M = { CALL: 1, LOG: 2, REPORT: 3, VALUE: 4, CRASH: 5, ACALL: 6 } as const;
+export const M = { CALL: 1, LOG: 2, REPORT: 3, VALUE: 4, CRASH: 5 } as const;
 /** Message types to the engine thread. */
-export const J = { JOB: 1, REPLY: 2, ACK: 3, FAIL: 4 } as const;
-/** Bytes per direction in the shared channel (Channel.SLOTS slots of 64 KiB); larger messages go through the port. */
-export const CAP = 1024 * 1024;
+export const J = { JOB: 1, REPLY: 2, ACK: 3 } as const;
+/** Bytes per direction in the shared channel; larger messages go through the port. */
+export const CAP = 512 * 1024;
+
+/** Loads of the counter before sleeping: futex wake-ups cost 2-3x more CPU per EVALSHA on a 2-core VM. */
+export const SPIN = 10000;
 
 export const WORKER_SOURCE = String.raw`
 "use strict";
@@ -34,8 +34,9 @@ const { sab, port, enginePath, hot, cold, options, cap } = workerData;
 const Channel = ${Channel.toString()};
 const parseReply = ${parseReply.toString()};
 const M = ${JSON.stringify(M)};
-const J = ${JSON.stringify(J)};
-const ch = new Channel(sab, port, receiveMessageOnPort, 1, cap);
+const os = require("node:os");
+const notOverloaded = () => os.loadavg()[0] < (os.availableParallelism ? os.availableParallelism() : os.cpus().length) * 2.5;
+const ch = new Channel(sab, port, receiveMessageOnPort, 1, cap, ${SPIN}, notOverloaded);
 // Buffers in an error value become exact copies: structured clone copies a view's whole ArrayBuffer, and small
 // Buffers share an 8 KiB pool. The server thread turns them back into Buffers.
 function detach(v) {
@@ -49,7 +50,6 @@ function detach(v) {
 let resp = 2;
 const TOKEN = require("node:crypto").randomBytes(16).toString("hex");
 const TOKEN_BUF = Buffer.from(TOKEN, "latin1");
-const FAIL_BUF = Buffer.from(TOKEN + "d", "latin1");
 const COLD_BUF = Buffer.from(cold, "latin1");
 const EMPTY = Buffer.alloc(0);
 const known = new Set();
@@ -90,43 +90,28 @@ LuaWasmEngine.create({
         fresh = false;
         return jobValue([TOKEN_BUF, COLD_BUF]);
       }
-      if (args.length >= 3 && args[0].length === TOKEN_BUF.length && args[0].equals(TOKEN_BUF)) {
+      if (args.length === 5 && args[0].length === TOKEN_BUF.length && args[0].equals(TOKEN_BUF)) {
         const kind = args[1][0];
-        if (kind === 0x61) {
-          // "a": a redis.call whose result the script drops (driver.ts, AC): sent without waiting for a reply.
-          // {T, "a", line, command...}
-          ch.send(M.ACALL, 5 + Channel.packedSize(args, 3), (b) => {
-            b[0] = resp;
-            b.writeUInt32LE(Number(args[2].toString("latin1")) >>> 0, 1);
-            Channel.pack(b, 5, args, 3);
-          }, true);
-          return null;
-        }
-        if (args.length === 5) {
-          if (kind === 0x6d) {
-            // "m": the loop dropped its cache; send the source again.
-            known.clear();
-            return jobValue([]);
-          }
-          const bytes = args[3];
-          ch.send(M.REPORT, 6 + bytes.length, (b) => {
-            b[0] = kind;
-            b[1] = args[2][0] === 0x33 ? 3 : 2;
-            b.writeUInt32LE(Math.min(Number(args[4].toString("latin1")) || 0, 0xffffffff), 2);
-            b.set(bytes, 6);
-          });
-          current = ch.recv();
+        if (kind === 0x6d) {
+          // "m": the loop dropped its cache; send the source again.
+          known.clear();
           return jobValue([]);
         }
+        const bytes = args[3];
+        ch.send(M.REPORT, 6 + bytes.length, (b) => {
+          b[0] = kind;
+          b[1] = args[2][0] === 0x33 ? 3 : 2;
+          b.writeUInt32LE(Math.min(Number(args[4].toString("latin1")) || 0, 0xffffffff), 2);
+          b.set(bytes, 6);
+        });
+        current = ch.recv();
+        return jobValue([]);
       }
       ch.send(M.CALL, 1 + Channel.packedSize(args), (b) => {
         b[0] = resp;
         Channel.pack(b, 1, args);
       });
-      const m = ch.recv();
-      // A dropped-result call before this one failed: the script ends with its error (driver.ts, df).
-      if (m.type === J.FAIL) return { err: Buffer.concat([FAIL_BUF, m.data]) };
-      const d = m.data;
+      const d = ch.recv().data;
       const v = d.length === 0 ? null : parseReply(d, { pos: 0 });
       // The engine hands every null to Lua as false; under RESP3 Valkey gives nil, so nulls travel as a marker
       // the driver turns into nil.

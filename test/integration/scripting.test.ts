@@ -225,30 +225,6 @@ describeRuntimes("scripting", (ctx) => {
     expect(await raw.call("GET", "str")).toBe("$1\r\nx\r\n");
   });
 
-  it("a failing redis.call whose result the script drops ends the script there, with its error and line", async () => {
-    const r = ctx.ioredis();
-    await r.del("q1", "q2", "q3", "ql");
-    await r.set("str", "x");
-    const int = "ERR value is not an integer or out of range";
-    // no command after it runs, whether the script then calls redis, returns, or raises its own error
-    const s1 = "redis.call('SET', 'q1', 'a')\nredis.call('INCR', 'str')\nredis.call('SET', 'q2', 'b')\nreturn 1";
-    await expect(r.eval(s1, 0)).rejects.toThrow(int + suffix(s1, 2));
-    expect(await r.exists("q1", "q2")).toBe(1);
-    const s2 = "local rcall = redis.call\nlocal n = 0\nrcall('INCR', 'str')\nn = n + 1\nreturn redis.pcall('GET', 'str')";
-    await expect(r.eval(s2, 0)).rejects.toThrow(int + suffix(s2, 3));
-    const s3 = "redis.call('INCR', 'str')\nerror('later')";
-    await expect(r.eval(s3, 0)).rejects.toThrow(int + suffix(s3, 1));
-    const s4 = "redis.call('INCR', 'str') return redis.error_reply('MINE')";
-    await expect(r.eval(s4, 0)).rejects.toThrow(int + suffix(s4, 1));
-    // a script with pcall waits for every reply, so pcall catches the error as before
-    const s5 = "local ok = pcall(function() redis.call('INCR', 'str') end)\nredis.call('SET', 'q3', 'c')\nreturn tostring(ok)";
-    expect(await r.eval(s5, 0)).toBe("false");
-    expect(await r.get("q3")).toBe("c");
-    // many queued calls (more than the channel has slots) run in order
-    expect(await r.eval("for i = 1, 100 do redis.call('RPUSH', KEYS[1], i) end return redis.call('LLEN', KEYS[1])", 1, "ql")).toBe(100);
-    expect(await r.lrange("ql", 98, 99)).toEqual(["99", "100"]);
-  });
-
   it("pcall catches errors as Valkey's pcall does", async () => {
     const r = ctx.ioredis();
     await r.set("str", "x");
