@@ -20,7 +20,7 @@
 
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { BUN, ROOT, connectWhenUp, freePort, rssBytes as rssOf, sleep } from "./lib/bench-common.mjs";
+import { BUN, ROOT, connectWhenUp, freePort, rssBytes as rssOf, serverCommand, sleep } from "./lib/bench-common.mjs";
 const args = process.argv.slice(2);
 const opt = (name, def) => {
   const i = args.indexOf(name);
@@ -32,7 +32,7 @@ const BASE = opt("--base", null);
 const SMALL = args.includes("--small");
 const KINDS = opt("--kinds", SMALL ? "hash,list,set,zset" : "hash,set,zset").split(",");
 const TARGETS = opt("--targets", "redis,node,bun,node-gc,bun-gc").split(",");
-if (BASE) for (const t of [...TARGETS]) if (t !== "redis") TARGETS.splice(TARGETS.indexOf(t) + 1, 0, `${t}-base`);
+if (BASE) for (const t of [...TARGETS]) if (t !== "redis" && !t.includes("-base") && !TARGETS.includes(`${t}-base`)) TARGETS.splice(TARGETS.indexOf(t) + 1, 0, `${t}-base`);
 
 
 async function start(target) {
@@ -43,8 +43,8 @@ async function start(target) {
   const settled = (gc, entry) =>
     `const m = await import(${JSON.stringify(entry)}); await m.startServer({ port: ${port} }); setInterval(() => ${gc}, 250);`;
   const cmds = {
-    node: [process.execPath, [join(root, "dist", "cli.js"), "--port", String(port)]],
-    bun: [BUN, [join(root, "src", "cli.ts"), "--port", String(port)]],
+    node: serverCommand(base ? "node-base" : "node", port, [], REDIS, BASE),
+    bun: serverCommand(base ? "bun-base" : "bun", port, [], REDIS, BASE),
     "node-gc": [process.execPath, ["--expose-gc", "--input-type=module", "-e", settled("globalThis.gc()", join(root, "dist", "index.js"))]],
     "bun-gc": [BUN, ["-e", settled("Bun.gc(true)", join(root, "src", "index.ts"))]],
     redis: [REDIS, ["--port", String(port), "--save", "", "--appendonly", "no", "--maxmemory", "2gb"]],

@@ -10,7 +10,6 @@ import Redis from "ioredis";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BUN = join(ROOT, "node_modules", ".bin", "bun");
-const BUN_BUNDLE = join(ROOT, "dist", "bun", "cli.js");
 export const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
 
 /**
@@ -83,6 +82,13 @@ export const MINIMAL = join(ROOT, "scripts", "lib", "minimal-resp.mjs");
 /** A bare runtime that listens and answers every read with +PONG: `node -e` / `bun -e`, no file, no module graph. */
 const bare = (port) => `require("node:net").createServer((s) => s.on("data", () => s.write("+PONG\\r\\n"))).listen(${port}, "127.0.0.1")`;
 
+/** What Bun runs from checkout `root`: what an installed package runs, the bytecode bundle when built
+ *  (scripts/bundle.mjs), else the sources. */
+export function bunEntry(root) {
+  const bundle = join(root, "dist", "bun", "cli.js");
+  return existsSync(bundle) ? bundle : join(root, "src", "cli.ts");
+}
+
 /**
  * [command, args] starting a target on `port`: "node", "bun", "redis" (redis-server at `redisServer`),
  * "node-min" / "bun-min" (the minimal RESP server, the runtime's ceiling), or "node-bare" / "bun-bare" (a bare
@@ -91,15 +97,13 @@ const bare = (port) => `require("node:net").createServer((s) => s.on("data", () 
 export function serverCommand(kind, port, extra = [], redisServer = "redis-server", baseRoot = null) {
   const common = ["--port", String(port), ...extra];
   // "node-base" / "bun-base": the same server from another checkout (--base DIR), for A/B runs in one process
-  if (kind === "node-base") return [process.execPath, [join(baseRoot, "dist", "cli.js"), ...common]];
-  if (kind === "bun-base") return [BUN, [join(baseRoot, "src", "cli.ts"), ...common]];
+  const root = kind.endsWith("-base") ? baseRoot : ROOT;
+  if (kind === "node" || kind === "node-base") return [process.execPath, [join(root, "dist", "cli.js"), ...common]];
+  if (kind === "bun" || kind === "bun-base") return [BUN, [bunEntry(root), ...common]];
   if (kind === "node-bare") return [process.execPath, ["-e", bare(port)]];
   if (kind === "bun-bare") return [BUN, ["-e", bare(port)]];
   if (kind === "node-min") return [process.execPath, [MINIMAL, "--port", String(port)]];
   if (kind === "bun-min") return [BUN, [MINIMAL, "--port", String(port)]];
-  if (kind === "node") return [process.execPath, [join(ROOT, "dist", "cli.js"), ...common]];
-  // Bun runs what an installed package runs: the bytecode bundle when built (scripts/bundle.mjs), else the sources.
-  if (kind === "bun") return [BUN, [existsSync(BUN_BUNDLE) ? BUN_BUNDLE : join(ROOT, "src", "cli.ts"), ...common]];
   return [redisServer, [...common, "--save", "", "--appendonly", "no"]];
 }
 

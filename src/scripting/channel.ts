@@ -21,6 +21,13 @@ export interface Incoming {
   value: unknown;
 }
 
+/** What the spin decision reads of node:os (handed in: this class imports nothing). */
+export interface LoadSource {
+  loadavg(): number[];
+  availableParallelism?(): number;
+  cpus(): unknown[];
+}
+
 interface Port {
   postMessage(v: unknown, transfer?: ArrayBuffer[]): void;
 }
@@ -29,6 +36,12 @@ export class Channel {
   static readonly PORT = 0x100;
   /** Control words, then one region per direction. */
   static readonly HEADER = 64;
+
+  /** At 2.5 runnable threads per core or more (1-minute load average): waits do not spin then. */
+  static overloaded(os: LoadSource): boolean {
+    const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+    return (os.loadavg()[0] ?? 0) >= 2.5 * cores;
+  }
 
   static create(cap: number): SharedArrayBuffer {
     return new SharedArrayBuffer(Channel.HEADER + 2 * cap);
@@ -50,8 +63,8 @@ export class Channel {
     private readonly side: 0 | 1,
     private readonly cap: number,
     private readonly spin: number,
-    /** True while the machine is not overloaded (each thread passes its own: this class imports nothing). */
-    private readonly notOverloaded: () => boolean = () => true,
+    /** node:os of this thread; without it waits always spin. */
+    private readonly os: LoadSource | null = null,
   ) {
     this.ctrl = new Int32Array(sab, 0, 8);
     const to = (s: number) => Buffer.from(sab, Channel.HEADER + s * cap, cap);
@@ -102,7 +115,7 @@ export class Channel {
       const left = deadline - performance.now();
       if (left <= 0) return undefined;
       const now = Date.now();
-      if (now >= this.lookAt) (this.lookAt = now + 1000), (this.spinning = this.notOverloaded());
+      if (now >= this.lookAt) (this.lookAt = now + 1000), (this.spinning = this.os === null || !Channel.overloaded(this.os));
       let n = this.spinning ? 0 : this.spin;
       while (n++ < this.spin && Atomics.load(ctrl, i) === s);
       if (Atomics.load(ctrl, i) === s) {

@@ -160,13 +160,6 @@ function engineOptions(): unknown {
   };
 }
 
-/** The machine is not overloaded: the Lua channel spins only then (channel.ts; the worker has the same test). */
-function notOverloaded(): boolean {
-  const os = builtin("node:os");
-  const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
-  return (os.loadavg()[0] ?? 0) < 2.5 * cores;
-}
-
 function spawn(server: Server): Host {
   enginePath ??= createRequire(import.meta.url).resolve("lua-redis-wasm");
   const sab = Channel.create(CAP);
@@ -178,7 +171,7 @@ function spawn(server: Server): Host {
     transferList: [port2],
   });
   worker.unref();
-  const ch = new Channel(sab, port1, receiveMessageOnPort as (p: unknown) => { message: unknown } | undefined, 0, CAP, SPIN, notOverloaded);
+  const ch = new Channel(sab, port1, receiveMessageOnPort as (p: unknown) => { message: unknown } | undefined, 0, CAP, SPIN, builtin("node:os"));
   const h: Host = { worker, port: port1, ch, ready: false, loading: Promise.resolve(), error: null, run: null, gone: false, luaMemory: 0 };
   h.loading = new Promise<void>((resolve, reject) => {
     worker.once("message", (m: unknown) => {

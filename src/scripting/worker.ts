@@ -34,9 +34,7 @@ const { sab, port, enginePath, hot, cold, options, cap } = workerData;
 const Channel = ${Channel.toString()};
 const parseReply = ${parseReply.toString()};
 const M = ${JSON.stringify(M)};
-const os = require("node:os");
-const notOverloaded = () => os.loadavg()[0] < (os.availableParallelism ? os.availableParallelism() : os.cpus().length) * 2.5;
-const ch = new Channel(sab, port, receiveMessageOnPort, 1, cap, ${SPIN}, notOverloaded);
+const ch = new Channel(sab, port, receiveMessageOnPort, 1, cap, ${SPIN}, require("node:os"));
 // Buffers in an error value become exact copies: structured clone copies a view's whole ArrayBuffer, and small
 // Buffers share an 8 KiB pool. The server thread turns them back into Buffers.
 function detach(v) {

@@ -3,7 +3,7 @@
 // `import { startServer } from "valkey-bun"` must work with no build step in the app.
 
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -132,6 +132,21 @@ describe("npm install -D <packed tarball>", () => {
     // --runtime node wins over the launcher.
     await serves(start(BUN, ["x", "valkey-bun", "--runtime", "node"], dir), "node");
   }, 60_000);
+
+  // Reads the server's command line from /proc (Linux, as CI): the hand-over spawns Bun with the entry it chose.
+  it.skipIf(!existsSync("/proc/self/cmdline"))("Bun runs the package's bytecode bundle, not the TypeScript sources", async () => {
+    const pkg = join(dir, "node_modules", "valkey-bun");
+    expect(statSync(join(pkg, "dist", "bun", "cli.js.jsc")).size).toBeGreaterThan(0);
+    const s = start(BUN, ["x", "valkey-bun"], dir);
+    started.push(s);
+    const m = await s.ready;
+    expect(m[2]).toBe("bun");
+    const argv = readFileSync(`/proc/${m[3]}/cmdline`, "utf8").split("\0");
+    expect(argv.find((a) => a.endsWith(join("dist", "bun", "cli.js"))), argv.join(" ")).toContain(join("node_modules", "valkey-bun"));
+    expect(argv.some((a) => a.endsWith(".ts")), argv.join(" ")).toBe(false);
+    s.child.kill("SIGTERM");
+    expect(await until(() => !alive(Number(m[3])), 5_000), s.out()).toBe(true);
+  }, 30_000);
 
   it("the hand-over leaves no orphan: the server exits when the launching process is killed, even by SIGKILL", async () => {
     const s = start(BUN, ["x", "valkey-bun"], dir);
