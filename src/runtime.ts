@@ -29,7 +29,7 @@ export const PKG_ROOT = ((): string => {
 
 export class RuntimeError extends Error {}
 
-type Builtins = { "node:crypto": typeof import("node:crypto"); "node:os": typeof import("node:os"); "node:vm": typeof import("node:vm"); "node:v8": typeof import("node:v8");
+type Builtins = { "node:crypto": typeof import("node:crypto"); "node:fs": typeof import("node:fs"); "node:os": typeof import("node:os"); "node:vm": typeof import("node:vm"); "node:v8": typeof import("node:v8");
   "node:worker_threads": typeof import("node:worker_threads");
   "node:net": typeof import("node:net");
 };
@@ -43,9 +43,22 @@ export function builtin<K extends keyof Builtins>(id: K): Builtins[K] {
   return (getBuiltin ? getBuiltin(id) : createRequire(import.meta.url)(id)) as Builtins[K];
 }
 
-/** `bytes` random bytes as hex (run ids). Web Crypto under Bun, where node:crypto takes ~10 ms to load. */
+/**
+ * `bytes` random bytes as hex (run ids). Web Crypto under Bun, where node:crypto takes ~10 ms to load; on Node
+ * the kernel's /dev/urandom through node:fs, loaded anyway, where node:crypto costs ~2 ms of a start.
+ */
 export function randomHex(bytes: number): string {
   if (isBun) return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
+  const fs = builtin("node:fs");
+  const buf = Buffer.alloc(bytes);
+  try {
+    const fd = fs.openSync("/dev/urandom", "r");
+    try {
+      if (fs.readSync(fd, buf, 0, bytes, null) === bytes) return buf.toString("hex");
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {}
   return builtin("node:crypto").randomBytes(bytes).toString("hex");
 }
 
