@@ -47,7 +47,8 @@ await build({
   external,
   charset: "ascii",
   define: { "import.meta.url": "__bundleUrl" },
-  banner: { js: 'var __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  // Bun's own pathToFileURL: node:url is 1.4 ms of a Bun start.
+  banner: { js: 'var __bundleUrl = (typeof Bun !== "undefined" ? Bun : require("node:url")).pathToFileURL(__filename).href;' },
   logLevel: "warning",
 });
 
