@@ -33,7 +33,7 @@ await build({
 });
 
 // One CommonJS bundle for Node and Bun. `bun build` would freeze import.meta.url to this machine's src/ paths:
-// here import.meta.url is the bundle's own location at run time (PKG_ROOT, createRequire and the cluster's shard
+// here import.meta.url is the bundle's own location at run time (pkgRoot(), createRequire and the cluster's shard
 // entry all resolve from there).
 const cjs = join(DIST, ".cjs", "cli.js");
 await build({
