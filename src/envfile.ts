@@ -1,13 +1,13 @@
 // `.env` in the working directory, loaded with dotenv (the real environment wins), remembering which variables it
 // set, so that a bad value can be reported as coming from `.env` rather than from the environment.
 
-import { existsSync } from "node:fs";
+import { builtin } from "./runtime.js";
 
 /** Load ./.env into process.env; the names it set (those the environment did not already have). */
 export async function loadEnvFile(): Promise<Set<string>> {
   // No file (and no DOTENV_* option naming another one): nothing to load, and dotenv's own imports (node:crypto
   // for its vault, ~15 ms under Bun) stay off the startup path.
-  if (!existsSync(".env") && !Object.keys(process.env).some((k) => k.startsWith("DOTENV_"))) return new Set();
+  if (!builtin("node:fs").existsSync(".env") && !Object.keys(process.env).some((k) => k.startsWith("DOTENV_"))) return new Set();
   const before = new Set(Object.keys(process.env));
   const dotenv = await import("dotenv");
   const { parsed = {} } = dotenv.config({ quiet: true });

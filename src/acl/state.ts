@@ -2,7 +2,6 @@
 // connections when users change: AUTH, deleting a user (its clients are closed), revoking channels (its
 // subscribers are closed), loading users from the config, VALKEY_USERS and the aclfile.
 
-import { readFileSync } from "node:fs";
 import type { Client } from "../client.js";
 import type { Server } from "../server.js";
 import type { CommandEntry } from "../commands/types.js";
@@ -10,6 +9,7 @@ import { ACL_TEXT as T, E, ReplyError, errorText } from "../errors.js";
 import { clientInfoLine } from "../commands/connection.js";
 import { errnoText } from "../commands/config.js";
 import { ConfigError } from "../config.js";
+import { builtin } from "../runtime.js";
 import { channelAllowed, DENIED_AUTH, DENIED_CHANNEL, DENIED_CMD, DENIED_KEY, hasSpaces, mergeSelectorArgs, RuleError, User, type Denial } from "./user.js";
 
 export interface LogEntry {
@@ -330,7 +330,7 @@ export function loadAclFile(server: Server): string | null {
   const file = server.param("aclfile");
   let text: string;
   try {
-    text = readFileSync(file, "latin1");
+    text = builtin("node:fs").readFileSync(file, "latin1");
   } catch (e) {
     return T.loadOpen(file, errnoText(e as NodeJS.ErrnoException));
   }

@@ -9,7 +9,7 @@ import { constants } from "node:os";
 import { join, resolve } from "node:path";
 import type { CloseEvent, Command } from "concurrently";
 import { loadEnvFile } from "../envfile.js";
-import { cliEntry, currentRuntime, findRuntime, PKG_ROOT, type RuntimeName } from "../runtime.js";
+import { cliEntry, currentRuntime, findRuntime, pkgRoot, type RuntimeName } from "../runtime.js";
 import { loadIoredis, probe, watchHealth, type HealthWatch } from "./health.js";
 import { startReaper, type Reaper } from "./reaper.js";
 import { loadManifest, ManifestError, shellQuote, type ServiceSpec, type Stack } from "./manifest.js";
@@ -44,7 +44,7 @@ function parseArgs(argv: string[]): { manifest: string } | "help" {
 export function serverCommand(stack: Stack): { argv: string[]; runtime: RuntimeName } {
   const runtime = stack.valkey.runtime === "auto" ? currentRuntime : stack.valkey.runtime;
   const cli = cliEntry(runtime);
-  if (!cli) throw new UsageError(`runtime "${runtime}" runs ${join(PKG_ROOT, "dist", "cli.js")}, which does not exist (build with: npm run build)`);
+  if (!cli) throw new UsageError(`runtime "${runtime}" runs ${join(pkgRoot(), "dist", "cli.js")}, which does not exist (build with: npm run build)`);
   const exe = findRuntime(runtime);
   if (!exe) throw new UsageError(runtime === "node" ? 'runtime "node": no `node` on PATH' : 'runtime "bun": no `bun` found (install it, or use "runtime": "node")');
   return { argv: [exe, cli, ...stack.valkey.args], runtime };
