@@ -35,7 +35,7 @@ export const resetHooks: Array<(c: Client) => void> = [];
 
 /**
  * Checks that may hold a command back before it runs (the scripting family waits for its engine to load): a
- * hook that returns true has suspended the client and will resume it.
+ * hook that returns true has suspended the client and will resume it. Run only for entries marked `preflight`.
  */
 export const preflightHooks: Array<(c: Client, e: CommandEntry, argv: Buffer[]) => boolean> = [];
 

@@ -342,7 +342,7 @@ export class Server {
         c.argv = c.pendingArgv = argv.map((b) => Buffer.from(b));
         this.pausedClients.push(c);
         return;
-      } else if (preflightHooks.length !== 0 && this.preflight(c, e, argv)) {
+      } else if (e.preflight === true && preflightHooks.length !== 0 && this.preflight(c, e, argv)) {
         // (CLIENT LIST's argv-mem keeps the held copy, not the read chunk)
         c.argv = c.pendingArgv;
         return;

@@ -4,7 +4,7 @@
 
 import type { Client } from "../client.js";
 import { ReplyError, E, NOREPLICAS, unknownCommand, unknownSubcommand, wrongArity, errorText, notSubscribed } from "../errors.js";
-import { F, flagBits, type CommandEntry } from "./types.js";
+import { F, flagBits, Command, type CommandEntry } from "./types.js";
 import { families } from "./registry.js";
 import { discardTransaction } from "./transactions.js";
 import { aclDenied } from "../acl/state.js";
@@ -17,20 +17,24 @@ export { F, mayReplicate } from "./types.js";
 /** name (lowercase) -> entry */
 export const table = new Map<string, CommandEntry>();
 
-function register(e: CommandEntry, group: string, parent?: CommandEntry): void {
+/** Returns the registered entry: a Command copy of `raw` (one shape for all), which replaces it in its list. */
+function register(raw: CommandEntry, group: string, parent?: CommandEntry): CommandEntry {
+  const e = new Command(raw, parent);
   e.group ??= group;
   e.fullname = parent ? `${parent.name}|${e.name}` : e.name;
   e.parent = parent;
   e.bits = flagBits(e.flags);
   e.calls = e.usec = e.failedCalls = e.rejectedCalls = 0;
-  if (e.subcommands) for (const s of e.subcommands) register(s, e.group, e);
+  const subs = e.subcommands;
+  if (subs) for (let i = 0; i < subs.length; i++) subs[i] = register(subs[i]!, e.group, e);
   if (!parent) {
     if (table.has(e.name)) throw new Error(`duplicate command ${e.name}`);
     table.set(e.name, e);
   }
+  return e;
 }
 
-for (const [group, list] of families) for (const e of list) register(e, group);
+for (const [group, list] of families) for (let i = 0; i < list.length; i++) list[i] = register(list[i]!, group);
 
 /**
  * Command name bytes -> entry without building a string: candidates are bucketed by length and lowercased
