@@ -57,7 +57,11 @@ export interface CommandEntry {
   /** Set by the registry: cheap per call (flagged fast, or O(1) per argument, see Command), so a pipeline's
    *  consecutive runs of such commands share one clock read (Server.execute). */
   batchTimed?: boolean;
+  /** Set by the registry: the entry's index among all registered entries (per-command arrays, e.g. latency.ts). */
+  id?: number;
 }
+
+let nextCommandId = 0;
 
 /** Not flagged fast by Valkey, but O(1) per key or argument like the fast ones: timed as they are. */
 const BATCH_TIMED = new Set(["set", "mset", "msetnx", "setex", "psetex"]);
@@ -89,6 +93,7 @@ export class Command implements CommandEntry {
   flagsOf?: (c: Client, argv: Buffer[]) => number = undefined;
   preflight = false;
   batchTimed: boolean;
+  readonly id = nextCommandId++;
   constructor(e: CommandEntry, parent?: CommandEntry) {
     this.name = e.name;
     this.arity = e.arity;
