@@ -87,6 +87,10 @@ export function lookupCommand(argv: Buffer[]): CommandEntry | undefined {
   return base.subcommands.find((s) => s.name === sub);
 }
 
+/** gate()'s last lookup by name Buffer. */
+let lastName: Buffer | null = null;
+let lastEntry: CommandEntry | undefined;
+
 /** Commands allowed in RESP2 subscribed mode. */
 const PUBSUB_ALLOWED = new Set([
   "subscribe",
@@ -111,7 +115,15 @@ const MULTI_IMMEDIATE = new Set(["exec", "discard", "multi", "watch", "quit", "r
  */
 export function gate(c: Client, argv: Buffer[]): CommandEntry | null {
   const a0 = argv[0]!;
-  let e = lookupName(a0);
+  // The parser hands a pipeline's repeated command name over as the same Buffer (RespParser.commandName), and
+  // nothing writes into argv: the same object is the same name.
+  let e: CommandEntry | undefined;
+  if (a0 === lastName) e = lastEntry;
+  else {
+    e = lookupName(a0);
+    lastName = a0;
+    lastEntry = e;
+  }
   if (e === undefined) {
     c.lastCmd = "NULL";
     return reject(c, unknownCommand(a0.toString("latin1"), argv.slice(1, 129).map((b) => b.toString("latin1"))));
