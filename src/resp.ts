@@ -137,10 +137,10 @@ export class RespParser {
       }
     }
     if (this.pos >= this.buf.length) {
-      this.buf = data;
+      this.setBuf(data);
       this.pos = 0;
     } else if (data.length > 0) {
-      this.buf = Buffer.concat([this.buf.subarray(this.pos), data]);
+      this.setBuf(Buffer.concat([this.buf.subarray(this.pos), data]));
       this.pos = 0;
     }
     // A large bulk being collected counts too: the limit is on everything the client has sent but not run.
@@ -152,8 +152,7 @@ export class RespParser {
    * the chunk can be released or reused by the transport.
    */
   retain(): void {
-    if (this.pos < this.buf.length) this.buf = Buffer.from(this.buf.subarray(this.pos));
-    else this.buf = EMPTY;
+    this.setBuf(this.pos < this.buf.length ? Buffer.from(this.buf.subarray(this.pos)) : EMPTY);
     this.pos = 0;
     // Only what arrived since the last retain() can point into a transport chunk; copying everything again
     // would make a command with several large arguments quadratic.
@@ -161,12 +160,22 @@ export class RespParser {
     this.owned = this.argi;
   }
 
+  /** buf.buffer and buf.byteOffset are accessor calls: read once per chunk, not once per command (next()). */
+  private bufAb: ArrayBuffer | null = null;
+  private bufAt = 0;
+
+  private setBuf(b: Buffer): void {
+    this.buf = b;
+    this.bufAb = viewArgs ? (b.buffer as ArrayBuffer) : null;
+    this.bufAt = b.byteOffset;
+  }
+
   next(): Buffer[] | null {
     if (this.error !== null || this.big) return null;
     const buf = this.buf;
     const len = buf.length;
-    const ab = viewArgs ? (buf.buffer as ArrayBuffer) : null;
-    const at = buf.byteOffset;
+    const ab = this.bufAb;
+    const at = this.bufAt;
     for (;;) {
       if (this.argc < 0) {
         let pos = this.pos;
