@@ -131,7 +131,8 @@ export class Client {
 
   /** RESP2 subscribed mode limits which commands may run. */
   get inPubSubMode(): boolean {
-    return this.w.proto === 2 && this.subscriptionCount > 0;
+    // (read by the gate for every command: no sum of three Set sizes when the first one decides)
+    return this.w.proto === 2 && (this.channels.size !== 0 || this.patterns.size !== 0 || this.shardChannels.size !== 0);
   }
 
   setAuthenticated(ok: boolean): void {

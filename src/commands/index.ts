@@ -166,7 +166,8 @@ export function gate(c: Client, argv: Buffer[]): CommandEntry | null {
     );
   }
   // Valkey 8: (P|S)UNSUBSCRIBE by a client with no subscriptions is refused (also inside MULTI, both protocols).
-  if (bits & F.PUBSUB && c.subscriptionCount === 0 && UNSUBSCRIBE.has(e.name)) return reject(c, notSubscribed(e.name), e);
+  // (the name first: PUBLISH passes here for every message, and the count adds up three Sets)
+  if (bits & F.PUBSUB && UNSUBSCRIBE.has(e.name) && c.subscriptionCount === 0) return reject(c, notSubscribed(e.name), e);
   // A script past busy-reply-threshold (scripting/engine.ts): only allow_busy commands run meanwhile.
   const busy = c.server.busyScript;
   if (busy !== null && !(bits & F.ALLOW_BUSY)) return reject(c, busy === "eval" ? E.busyEval : E.busyFunction, e);
