@@ -450,8 +450,12 @@ export class Server {
       // Shares rounded so that they add up to the rounded total (commandstats usec stays exact overall).
       const upTo = lastTakesAll ? (i === n - 1 ? Math.round(total) : 0) : Math.round((total * (i + 1)) / n);
       const argv = argvs[i]!;
-      argvs[i] = NO_ARGV; // no read chunk stays pinned by the list
-      this.countCall(clients[i]!, entries[i]!, argv, upTo - done);
+      const c = clients[i]!;
+      // Nothing stays pinned by the lists: no read chunk, and no client that leaves (its transport may hold
+      // megabytes of unsent replies).
+      argvs[i] = NO_ARGV;
+      clients[i] = null;
+      this.countCall(c, entries[i]!, argv, upTo - done);
       done = upTo;
     }
   }
@@ -462,7 +466,7 @@ export class Server {
   }
   private runLength = 0;
   private readonly runEntries: CommandEntry[] = [];
-  private readonly runClients: Client[] = [];
+  private readonly runClients: Array<Client | null> = [];
   private readonly runArgv: Buffer[][] = [];
 
   /** Count a finished command: INFO commandstats, tot-cmds, total_commands_processed, SLOWLOG (Valkey's call()). */
@@ -988,6 +992,11 @@ async function listenBun(server: Server, host: string, port: number, path?: stri
           flushQueue(s);
         },
         close(s: BunSock) {
+          // Unsent replies go with the socket, even while something still holds the client.
+          if (s.data) {
+            s.data.queue = [];
+            s.data.queued = 0;
+          }
           const c = s.data?.client;
           if (c) server.disconnected(c);
         },
