@@ -35,7 +35,7 @@ export const resetHooks: Array<(c: Client) => void> = [];
 
 /**
  * Checks that may hold a command back before it runs (the scripting family waits for its engine to load): a
- * hook that returns true has suspended the client and will resume it.
+ * hook that returns true has suspended the client and will resume it. Run only for entries marked `preflight`.
  */
 export const preflightHooks: Array<(c: Client, e: CommandEntry, argv: Buffer[]) => boolean> = [];
 
@@ -131,7 +131,8 @@ export class Client {
 
   /** RESP2 subscribed mode limits which commands may run. */
   get inPubSubMode(): boolean {
-    return this.w.proto === 2 && this.subscriptionCount > 0;
+    // (read by the gate for every command: no sum of three Set sizes when the first one decides)
+    return this.w.proto === 2 && (this.channels.size !== 0 || this.patterns.size !== 0 || this.shardChannels.size !== 0);
   }
 
   setAuthenticated(ok: boolean): void {

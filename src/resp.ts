@@ -137,10 +137,10 @@ export class RespParser {
       }
     }
     if (this.pos >= this.buf.length) {
-      this.buf = data;
+      this.setBuf(data);
       this.pos = 0;
     } else if (data.length > 0) {
-      this.buf = Buffer.concat([this.buf.subarray(this.pos), data]);
+      this.setBuf(Buffer.concat([this.buf.subarray(this.pos), data]));
       this.pos = 0;
     }
     // A large bulk being collected counts too: the limit is on everything the client has sent but not run.
@@ -152,8 +152,7 @@ export class RespParser {
    * the chunk can be released or reused by the transport.
    */
   retain(): void {
-    if (this.pos < this.buf.length) this.buf = Buffer.from(this.buf.subarray(this.pos));
-    else this.buf = EMPTY;
+    this.setBuf(this.pos < this.buf.length ? Buffer.from(this.buf.subarray(this.pos)) : EMPTY);
     this.pos = 0;
     // Only what arrived since the last retain() can point into a transport chunk; copying everything again
     // would make a command with several large arguments quadratic.
@@ -161,12 +160,22 @@ export class RespParser {
     this.owned = this.argi;
   }
 
+  /** buf.buffer and buf.byteOffset are accessor calls: read once per chunk, not once per command (next()). */
+  private bufAb: ArrayBuffer | null = null;
+  private bufAt = 0;
+
+  private setBuf(b: Buffer): void {
+    this.buf = b;
+    this.bufAb = viewArgs ? (b.buffer as ArrayBuffer) : null;
+    this.bufAt = b.byteOffset;
+  }
+
   next(): Buffer[] | null {
     if (this.error !== null || this.big) return null;
     const buf = this.buf;
     const len = buf.length;
-    const ab = viewArgs ? (buf.buffer as ArrayBuffer) : null;
-    const at = buf.byteOffset;
+    const ab = this.bufAb;
+    const at = this.bufAt;
     for (;;) {
       if (this.argc < 0) {
         let pos = this.pos;
@@ -250,7 +259,8 @@ export class RespParser {
    * argv[0]: the previous command's name Buffer when the bytes are the same (pipelines repeat one command;
    * no view or copy is made), else an owned copy that becomes the cached one. Nothing writes into argv.
    */
-  private commandName(buf: Buffer, pos: number, n: number): Buffer {
+  /** @internal (also splitArgs' first word) */
+  commandName(buf: Buffer, pos: number, n: number): Buffer {
     const last = this.lastName;
     if (last.length === n) {
       let i = 0;
@@ -264,7 +274,7 @@ export class RespParser {
   private inline(): Buffer[] | null | undefined {
     const buf = this.buf;
     const pos = this.pos;
-    const lf = buf.indexOf(LF, pos);
+    const lf = findLF(buf, pos, buf.length);
     if (lf < 0) {
       if (buf.length - pos > PROTO_INLINE_MAX_SIZE) return this.fail("Protocol error: too big inline request");
       return null;
@@ -272,7 +282,7 @@ export class RespParser {
     let end = lf;
     if (end > pos && buf[end - 1] === CR) end--;
     this.pos = lf + 1;
-    const args = splitArgs(buf, pos, end);
+    const args = splitArgs(buf, pos, end, this);
     if (args === null) return this.fail("Protocol error: unbalanced quotes in request");
     if (args.length === 0) return undefined;
     return args;
@@ -312,6 +322,13 @@ function findCR(buf: Buffer, pos: number, len: number): number {
   const stop = Math.min(len, pos + 24);
   for (let i = pos; i < stop; i++) if (buf[i] === CR) return i;
   return stop === len ? -1 : buf.indexOf(CR, stop);
+}
+
+/** Index of the next LF (an inline request's end): a plain loop first, as findCR (Buffer#indexOf is a native call). */
+function findLF(buf: Buffer, pos: number, len: number): number {
+  const stop = Math.min(len, pos + 64);
+  for (let i = pos; i < stop; i++) if (buf[i] === LF) return i;
+  return stop === len ? -1 : buf.indexOf(LF, stop);
 }
 
 /** Valkey's string2ll over buf[start, end): optional '-', no '+', no leading zeros, 64-bit range. */
@@ -358,8 +375,11 @@ function copyOut(buf: Buffer, start: number, end: number): Buffer {
   return out;
 }
 
-/** Valkey's sdssplitargs: inline arguments with "double" (C escapes, \xHH) and 'single' quotes. */
-export function splitArgs(buf: Buffer, start: number, end: number): Buffer[] | null {
+/**
+ * Valkey's sdssplitargs: inline arguments with "double" (C escapes, \xHH) and 'single' quotes. With `names` (the
+ * parser of an inline request), a plain first word is its shared command name (RespParser.commandName).
+ */
+export function splitArgs(buf: Buffer, start: number, end: number, names?: RespParser): Buffer[] | null {
   const out: Buffer[] = [];
   let p = start;
   for (;;) {
@@ -369,7 +389,7 @@ export function splitArgs(buf: Buffer, start: number, end: number): Buffer[] | n
     let q = p;
     while (q < end && !isSpace(buf[q]) && buf[q] !== 34 && buf[q] !== 39) q++;
     if (q === end || isTokenEnd(buf[q]!)) {
-      out.push(copyOut(buf, p, q));
+      out.push(names !== undefined && out.length === 0 && q - p <= NAME_CACHE ? names.commandName(buf, p, q - p) : copyOut(buf, p, q));
       p = q + 1;
       continue;
     }

@@ -4,7 +4,7 @@
 
 import type { Client } from "../client.js";
 import { ReplyError, E, NOREPLICAS, unknownCommand, unknownSubcommand, wrongArity, errorText, notSubscribed } from "../errors.js";
-import { F, flagBits, type CommandEntry } from "./types.js";
+import { F, flagBits, Command, type CommandEntry } from "./types.js";
 import { families } from "./registry.js";
 import { discardTransaction } from "./transactions.js";
 import { aclDenied } from "../acl/state.js";
@@ -17,20 +17,24 @@ export { F, mayReplicate } from "./types.js";
 /** name (lowercase) -> entry */
 export const table = new Map<string, CommandEntry>();
 
-function register(e: CommandEntry, group: string, parent?: CommandEntry): void {
+/** Returns the registered entry: a Command copy of `raw` (one shape for all), which replaces it in its list. */
+function register(raw: CommandEntry, group: string, parent?: CommandEntry): CommandEntry {
+  const e = new Command(raw, parent);
   e.group ??= group;
   e.fullname = parent ? `${parent.name}|${e.name}` : e.name;
   e.parent = parent;
   e.bits = flagBits(e.flags);
   e.calls = e.usec = e.failedCalls = e.rejectedCalls = 0;
-  if (e.subcommands) for (const s of e.subcommands) register(s, e.group, e);
+  const subs = e.subcommands;
+  if (subs) for (let i = 0; i < subs.length; i++) subs[i] = register(subs[i]!, e.group, e);
   if (!parent) {
     if (table.has(e.name)) throw new Error(`duplicate command ${e.name}`);
     table.set(e.name, e);
   }
+  return e;
 }
 
-for (const [group, list] of families) for (const e of list) register(e, group);
+for (const [group, list] of families) for (let i = 0; i < list.length; i++) list[i] = register(list[i]!, group);
 
 /**
  * Command name bytes -> entry without building a string: candidates are bucketed by length and lowercased
@@ -83,6 +87,10 @@ export function lookupCommand(argv: Buffer[]): CommandEntry | undefined {
   return base.subcommands.find((s) => s.name === sub);
 }
 
+/** gate()'s last lookup by name Buffer. */
+let lastName: Buffer | null = null;
+let lastEntry: CommandEntry | undefined;
+
 /** Commands allowed in RESP2 subscribed mode. */
 const PUBSUB_ALLOWED = new Set([
   "subscribe",
@@ -107,7 +115,15 @@ const MULTI_IMMEDIATE = new Set(["exec", "discard", "multi", "watch", "quit", "r
  */
 export function gate(c: Client, argv: Buffer[]): CommandEntry | null {
   const a0 = argv[0]!;
-  let e = lookupName(a0);
+  // The parser hands a pipeline's repeated command name over as the same Buffer (RespParser.commandName), and
+  // nothing writes into argv: the same object is the same name.
+  let e: CommandEntry | undefined;
+  if (a0 === lastName) e = lastEntry;
+  else {
+    e = lookupName(a0);
+    lastName = a0;
+    lastEntry = e;
+  }
   if (e === undefined) {
     c.lastCmd = "NULL";
     return reject(c, unknownCommand(a0.toString("latin1"), argv.slice(1, 129).map((b) => b.toString("latin1"))));
@@ -150,7 +166,8 @@ export function gate(c: Client, argv: Buffer[]): CommandEntry | null {
     );
   }
   // Valkey 8: (P|S)UNSUBSCRIBE by a client with no subscriptions is refused (also inside MULTI, both protocols).
-  if (bits & F.PUBSUB && c.subscriptionCount === 0 && UNSUBSCRIBE.has(e.name)) return reject(c, notSubscribed(e.name), e);
+  // (the name first: PUBLISH passes here for every message, and the count adds up three Sets)
+  if (bits & F.PUBSUB && UNSUBSCRIBE.has(e.name) && c.subscriptionCount === 0) return reject(c, notSubscribed(e.name), e);
   // A script past busy-reply-threshold (scripting/engine.ts): only allow_busy commands run meanwhile.
   const busy = c.server.busyScript;
   if (busy !== null && !(bits & F.ALLOW_BUSY)) return reject(c, busy === "eval" ? E.busyEval : E.busyFunction, e);

@@ -213,15 +213,17 @@ export function publish(server: Server, channel: string, message: Buffer | strin
   return n;
 }
 
+/** The head of a `message` push: `push(3)` and `bulk("message")`, encoded once per protocol. */
+const MESSAGE2 = Buffer.from("*3\r\n$7\r\nmessage\r\n", "latin1");
+const MESSAGE3 = Buffer.from(">3\r\n$7\r\nmessage\r\n", "latin1");
+
 /** Scratch writer for message frames shared by several subscribers; reset by each publish() that uses it. */
 const frames = new ReplyWriter();
 
 /** The `message` push (`pmessage` with the matching `pattern`). */
 function writeMessage(w: ReplyWriter, channel: string, message: Buffer | string, pattern: string | undefined): void {
-  if (pattern === undefined) {
-    w.push(3);
-    w.bulk("message");
-  } else {
+  if (pattern === undefined) w.raw(w.proto === 3 ? MESSAGE3 : MESSAGE2);
+  else {
     w.push(4);
     w.bulk("pmessage");
     w.bulk(pattern);
@@ -284,9 +286,30 @@ function pubsubLimits(server: Server): Limits {
 // PUBLISH channel message
 function publishCmd(c: Client, argv: Buffer[]): void {
   // The message is encoded into the subscribers' output now: no copy of it is kept.
-  c.w.integer(publish(c.server, str(argv[1]!), argv[2]!));
+  c.w.integer(publish(c.server, channelName(argv[1]!), argv[2]!));
   // Cluster mode: the message reaches subscribers on every other shard too (the reply counts this shard's).
   c.server.cluster?.publish(argv[1]!, argv[2]!);
+}
+
+/** The last channel published to, as bytes and as its latin1 name: publishers repeat a few channels. */
+const NO_BYTES = Buffer.alloc(0);
+let lastChannelBytes: Buffer = NO_BYTES;
+let lastChannel = "";
+
+/** str(b), without making the string again when b holds the last channel's bytes (hot: every PUBLISH). */
+function channelName(b: Buffer): string {
+  const n = b.length;
+  const last = lastChannelBytes;
+  if (n === last.length && n <= 64) {
+    let i = 0;
+    while (i < n && b[i] === last[i]) i++;
+    if (i === n) return lastChannel;
+  }
+  const name = str(b);
+  // (bytes and name always change together: a long name is not kept, and the empty pair stays consistent)
+  lastChannelBytes = n <= 64 ? Buffer.from(b) : NO_BYTES;
+  lastChannel = n <= 64 ? name : "";
+  return name;
 }
 
 // SPUBLISH shardchannel message

@@ -156,6 +156,12 @@ function needsEngine(e: CommandEntry): boolean {
   return NEEDS_ENGINE.has(e.fullname!);
 }
 
+// Only entries marked preflight reach the hook below (the server checks the field, not this set, per command).
+for (const e of commands) {
+  if (NEEDS_ENGINE.has(e.name)) e.preflight = true;
+  if (e.subcommands) for (const s of e.subcommands) if (NEEDS_ENGINE.has(`${e.name}|${s.name}`)) s.preflight = true;
+}
+
 // Until the server's engine thread is up, hold commands that need it (also after SCRIPT KILL replaced it).
 const holdForEngine = (c: Client, e: CommandEntry, argv: Buffer[]): boolean => {
   const wait =

@@ -10,7 +10,7 @@ import { aclDeniedInExec } from "../acl/state.js";
 
 export const commands: CommandEntry[] = [
   { name: "multi", arity: 1, flags: ["noscript", "loading", "stale", "fast", "no_multi", "allow_busy"], acl: ["transaction"], run: multi },
-  { name: "exec", arity: 1, flags: ["noscript", "loading", "stale", "skip_slowlog"], acl: ["transaction"], run: exec },
+  { name: "exec", arity: 1, flags: ["noscript", "loading", "stale", "skip_slowlog"], acl: ["transaction"], run: exec, preflight: true },
   { name: "discard", arity: 1, flags: ["noscript", "loading", "stale", "fast", "allow_busy"], acl: ["transaction"], run: discard },
   {
     name: "watch",

@@ -52,6 +52,57 @@ export interface CommandEntry {
   bits?: number;
   /** Valkey's getCommandFlags: the flag bits of one call when they depend on it (scripts declare their own). */
   flagsOf?: (c: Client, argv: Buffer[]) => number;
+  /** Held back by the preflight hooks (client.ts) before it runs: commands that need the scripting engine, EXEC. */
+  preflight?: boolean;
+  /** Set by the registry: cheap per call (flagged fast, or O(1) per argument, see Command), so a pipeline's
+   *  consecutive runs of such commands share one clock read (Server.execute). */
+  batchTimed?: boolean;
+  /** Set by the registry: the entry's index among all registered entries (per-command arrays, e.g. latency.ts). */
+  id?: number;
+}
+
+let nextCommandId = 0;
+
+/** Not flagged fast by Valkey, but O(1) per key or argument like the fast ones: timed as they are. */
+const BATCH_TIMED = new Set(["set", "mset", "msetnx", "setex", "psetex"]);
+
+/**
+ * Every registered entry as one class: the family tables are object literals of many shapes, which would make
+ * the gate's and call()'s reads of arity / bits / run / calls megamorphic (hot path: every request).
+ */
+export class Command implements CommandEntry {
+  name: string;
+  arity: number;
+  flags: string[];
+  acl?: string[] = undefined;
+  keys?: KeySpec[] = undefined;
+  tips?: string[] = undefined;
+  run?: Handler = undefined;
+  subcommands?: CommandEntry[] = undefined;
+  group?: string = undefined;
+  summary?: string = undefined;
+  since?: string = undefined;
+  complexity?: string = undefined;
+  fullname?: string = undefined;
+  parent?: CommandEntry = undefined;
+  calls = 0;
+  usec = 0;
+  failedCalls = 0;
+  rejectedCalls = 0;
+  bits: number;
+  flagsOf?: (c: Client, argv: Buffer[]) => number = undefined;
+  preflight = false;
+  batchTimed: boolean;
+  readonly id = nextCommandId++;
+  constructor(e: CommandEntry, parent?: CommandEntry) {
+    this.name = e.name;
+    this.arity = e.arity;
+    this.flags = e.flags;
+    Object.assign(this, e);
+    this.bits = flagBits(e.flags);
+    this.batchTimed =
+      ((this.bits & (F.FAST | F.BLOCKING)) === F.FAST || (parent === undefined && BATCH_TIMED.has(e.name))) && this.flagsOf === undefined;
+  }
 }
 
 /** Flag bits the gate checks on every command. */

@@ -57,6 +57,25 @@ describeRuntimes(
       expect(await raw.call("GET", "k")).toBe("$-1\r\n");
     });
 
+    it("PUBLISH to alternating channels (empty, short, over 64 bytes) reaches each channel's subscriber only", async () => {
+      // publishCmd keeps the last channel's name: a different channel must never be taken for it.
+      const long = "alt:" + "c".repeat(70);
+      const raw = await ctx.raw();
+      raw.send("SUBSCRIBE", "", "alt:c", long);
+      for (let i = 0; i < 3; i++) await raw.read();
+      const pub = await ctx.raw();
+      const order = ["alt:c", long, "alt:c", "", long, "", "", "alt:c"];
+      pub.write(order.map((ch, i) => `*3\r\n$7\r\nPUBLISH\r\n$${ch.length}\r\n${ch}\r\n$1\r\n${i}\r\n`).join(""));
+      for (let i = 0; i < order.length; i++) expect(await pub.read()).toBe(":1\r\n");
+      for (let i = 0; i < order.length; i++) {
+        const ch = order[i]!;
+        expect(await raw.read()).toBe(`*3\r\n$7\r\nmessage\r\n$${ch.length}\r\n${ch}\r\n$1\r\n${i}\r\n`);
+      }
+      expect(await pub.call("PUBLISH", "alt:cc", "x")).toBe(":0\r\n");
+      raw.send("UNSUBSCRIBE");
+      for (let i = 0; i < 3; i++) await raw.read();
+    });
+
     it("RESP3: push frames, and any command works while subscribed", async () => {
       const raw = await ctx.raw();
       await raw.call("HELLO", "3");

@@ -133,6 +133,31 @@ describeRuntimes(
       expect(g.cmdstat_get).toBeUndefined();
     });
 
+    it("a pipeline's cheap commands are counted and slow-logged, in order, before the next command of the batch", async () => {
+      // Runs of fast commands share one clock read (Server.callInRun); whatever reads the stats sees them all.
+      const r = await ctx.raw();
+      await r.call("CONFIG", "RESETSTAT");
+      await r.call("SLOWLOG", "RESET");
+      await r.call("CONFIG", "SET", "slowlog-log-slower-than", "0");
+      try {
+        const cmds = [["SET", "run:a", "1"], ["GET", "run:a"], ["INCR", "run:n"], ["GET", "run:a"], ["PING"], ["INFO", "commandstats"], ["SLOWLOG", "GET", "6"]];
+        r.write(cmds.map((a) => `*${a.length}\r\n${a.map(bulk).join("")}`).join(""));
+        const replies: string[] = [];
+        for (let i = 0; i < cmds.length; i++) replies.push(await r.read());
+        expect(replies.slice(0, 5)).toEqual(["+OK\r\n", "$1\r\n1\r\n", ":1\r\n", "$1\r\n1\r\n", "+PONG\r\n"]);
+        const f = infoFields(text(replies[5]!));
+        expect(f.cmdstat_get).toMatch(/^calls=2,usec=\d+,/);
+        expect(f.cmdstat_set).toMatch(/^calls=1,/);
+        expect(f.cmdstat_incr).toMatch(/^calls=1,/);
+        expect(f.cmdstat_ping).toMatch(/^calls=1,/);
+        // newest first: INFO, PING, GET, INCR, GET, SET (SLOWLOG RESET and CONFIG SET came before them)
+        const names = [...replies[6]!.matchAll(/\*\d+\r\n\$\d+\r\n(\w+)\r\n/g)].map((m) => m[1]);
+        expect(names).toEqual(["INFO", "PING", "GET", "INCR", "GET", "SET"]);
+      } finally {
+        await r.call("CONFIG", "SET", "slowlog-log-slower-than", "10000");
+      }
+    });
+
     it("INFO keyspace, clients and rdb_changes_since_last_save", async () => {
       const r = await ctx.raw();
       await r.call("FLUSHALL");

@@ -116,6 +116,18 @@ describe("bytes and tokens", () => {
     expect(Buffer.from(s, "latin1").equals(all)).toBe(true);
   });
 
+  it("str() of every short length (written out per length on Node) is the bytes' latin1 string", () => {
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => (i * 151 + 7) % 256));
+    for (let n = 0; n <= 40; n++) {
+      for (const at of [0, 3, 200]) {
+        const bytes = all.subarray(at, at + n);
+        const s = str(bytes);
+        expect(s).toBe(bytes.toString("latin1"));
+        expect(Buffer.from(s, "latin1").equals(bytes)).toBe(true);
+      }
+    }
+  });
+
   it("token() lowercases ASCII", () => {
     expect(token(b("WithScores"))).toBe("withscores");
   });
