@@ -57,6 +57,8 @@ interface Model {
   mapSlot: number;
   setSlot: number;
   listSlot: number;
+  /** One chunk of a quicklist-encoded list beside its chars: the string header and three array slots. */
+  listChunk: number;
   /** One zset element beside its dict slot: the B-tree leaf's member and score slots and the boxed score. */
   zsetElem: number;
   /** One element of a listpack-encoded zset: its member and score array slots (no dict, no boxed score). */
@@ -91,6 +93,7 @@ const V8: Model = {
   mapSlot: 27,
   setSlot: 19,
   listSlot: 10,
+  listChunk: 60,
   zsetElem: 53,
   zsetLpElem: 24,
   streamEntry: 98,
@@ -116,6 +119,7 @@ const JSC: Model = {
   mapSlot: 41,
   setSlot: 44,
   listSlot: 10,
+  listChunk: 60,
   zsetElem: 42,
   zsetLpElem: 24,
   streamEntry: 87,
@@ -182,6 +186,16 @@ export function valueBytes(v: unknown, samples: number): number {
     return model.zsetLp + sampleIter(o.size, it, all, ([m]: [string, number]) => model.zsetLpElem + elemBytes(m));
   }
   if (typeof o.macroNodes === "function" && typeof o.length === "number") return streamBytes(o, all);
+  if (o.q !== null && typeof o.q === "object" && typeof (o.q as { shape?: unknown }).shape === "function") {
+    // list, quicklist encoding: packed chunks (each element's bytes + 2) and the open chunks' strings at the ends
+    const q = o.q as { length: number; get(i: number): string; shape(): { chunks: number; open: number } };
+    const n = q.length;
+    const k = Math.min(n, all);
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += q.get(Math.floor((j * n) / k)).length + 2;
+    const { chunks, open } = q.shape();
+    return model.list + chunks * model.listChunk + open * (model.str0 + model.listSlot) + (k === 0 ? 0 : Math.round((sum / k) * n));
+  }
   if (typeof o.length === "number" && typeof o.get === "function" && !Array.isArray(v)) {
     // list (a deque with random access): sample evenly spread elements
     const n = o.length as number;
