@@ -57,6 +57,8 @@ interface Model {
   mapSlot: number;
   setSlot: number;
   listSlot: number;
+  /** One bucket of a hashtable-encoded hash beside its chars: the string header and its array slot. */
+  hashBucket: number;
   /** One chunk of a quicklist-encoded list beside its chars: the string header and three array slots. */
   listChunk: number;
   /** One zset element beside its dict slot: the B-tree leaf's member and score slots and the boxed score. */
@@ -94,6 +96,7 @@ const V8: Model = {
   setSlot: 19,
   listSlot: 10,
   listChunk: 60,
+  hashBucket: 30,
   zsetElem: 53,
   zsetLpElem: 24,
   streamEntry: 98,
@@ -120,6 +123,7 @@ const JSC: Model = {
   setSlot: 44,
   listSlot: 10,
   listChunk: 60,
+  hashBucket: 30,
   zsetElem: 42,
   zsetLpElem: 24,
   streamEntry: 87,
@@ -168,6 +172,12 @@ export function valueBytes(v: unknown, samples: number): number {
   if (typeof o.lp === "string") {
     const packed = v instanceof Map ? model.hashPacked : v instanceof Set ? model.setPacked : typeof o.pushFront === "function" ? model.listPacked : -1;
     if (packed >= 0) return packed + strBytes(o.lp.length);
+  }
+  if (v instanceof Map && o.t !== null && typeof o.t === "object" && typeof (o.t as { shape?: unknown }).shape === "function") {
+    // hash, hashtable encoding: packed buckets (each entry's chars + 2) and the long entries' own strings
+    const { buckets, big } = (o.t as { shape(): { buckets: number; big: number } }).shape();
+    const it = (o.rawEntries as () => Iterator<[string, string]>).call(v);
+    return model.hash + buckets * model.hashBucket + big * (model.mapSlot + 2 * model.str0) + sampleIter(v.size, it, all, ([k, x]) => k.length + x.length + 2);
   }
   if (v instanceof Map) {
     // hash (field -> value); the hash family hands out Buffers but keeps latin1 strings (rawEntries)
