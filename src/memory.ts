@@ -63,8 +63,6 @@ interface Model {
   listChunk: number;
   /** One zset element beside its dict slot: the B-tree leaf's member and score slots and the boxed score. */
   zsetElem: number;
-  /** One element of a listpack-encoded zset: its member and score array slots (no dict, no boxed score). */
-  zsetLpElem: number;
   /** One stream entry beside its field/value buffers: the entry object and its array header. */
   streamEntry: number;
   /** The value objects themselves, per type. */
@@ -78,7 +76,7 @@ interface Model {
   set: number;
   list: number;
   zset: number;
-  /** A listpack-encoded (small) zset: the set object, its leaf and the two arrays. */
+  /** A listpack-encoded (small) zset: the set object beside its one packed string. */
   zsetLp: number;
   stream: number;
   /** A key's expiry deadline (a Map slot and a boxed number). */
@@ -98,7 +96,6 @@ const V8: Model = {
   listChunk: 60,
   hashBucket: 30,
   zsetElem: 53,
-  zsetLpElem: 24,
   streamEntry: 98,
   hash: 120,
   hashPacked: 230,
@@ -107,7 +104,7 @@ const V8: Model = {
   set: 120,
   list: 120,
   zset: 345,
-  zsetLp: 200,
+  zsetLp: 80,
   stream: 400,
   expire: 45,
 };
@@ -125,7 +122,6 @@ const JSC: Model = {
   listChunk: 60,
   hashBucket: 30,
   zsetElem: 42,
-  zsetLpElem: 24,
   streamEntry: 87,
   hash: 205,
   hashPacked: 152,
@@ -134,7 +130,7 @@ const JSC: Model = {
   set: 125,
   list: 81,
   zset: 508,
-  zsetLp: 140,
+  zsetLp: 50,
   stream: 600,
   expire: 50,
 };
@@ -190,11 +186,8 @@ export function valueBytes(v: unknown, samples: number): number {
     const d = o.dict as Map<string, number>;
     return model.zset + sampleIter(d.size, d.keys(), all, (m) => model.mapSlot + model.zsetElem + elemBytes(m));
   }
-  if (o.dict === null && "scanTags" in o && typeof o.size === "number") {
-    // sorted set, listpack encoding: two sorted arrays
-    const it = (v as Iterable<[string, number]>)[Symbol.iterator]();
-    return model.zsetLp + sampleIter(o.size, it, all, ([m]: [string, number]) => model.zsetLpElem + elemBytes(m));
-  }
+  // sorted set, listpack encoding: one packed string
+  if (o.dict === null && "scanTags" in o && typeof o.lp === "string") return model.zsetLp + strBytes(o.lp.length);
   if (typeof o.macroNodes === "function" && typeof o.length === "number") return streamBytes(o, all);
   if (o.q !== null && typeof o.q === "object" && typeof (o.q as { shape?: unknown }).shape === "function") {
     // list, quicklist encoding: packed chunks (each element's bytes + 2) and the open chunks' strings at the ends
