@@ -41,7 +41,6 @@ export function hashLimits(param: (name: string) => string | undefined): HashLim
  * the family's own hot paths use the `raw` accessors.
  */
 export class HashValue extends Map<string, Buffer> {
-  enc: 0 | 1 = LISTPACK;
   idx: ScanIndex | null = null;
   /** The packed entries while a listpack; null once a hashtable. */
   lp: string | null = "";
@@ -49,6 +48,12 @@ export class HashValue extends Map<string, Buffer> {
   private n = 0;
   /** The entries once a hashtable. */
   t: PackedTable | null = null;
+
+  /** Valkey's encoding: a hashtable once `lp` is gone (a getter, not a field: one more field costs a small hash
+   *  ~30 bytes on Bun, whose Map subclasses keep few properties inline). */
+  get enc(): 0 | 1 {
+    return this.lp === null ? HASHTABLE : LISTPACK;
+  }
 
   override get size(): number {
     return this.lp !== null ? this.n : this.t!.size;
@@ -161,7 +166,6 @@ export class HashValue extends Map<string, Buffer> {
   /** listpack -> hashtable, for good. */
   toHashtable(): void {
     const s = this.lp;
-    this.enc = HASHTABLE;
     if (s === null) return;
     const t = new PackedTable();
     for (const [f, v] of packedEntries(s)) t.set(f, v);
