@@ -4,7 +4,8 @@
 //   npm run bench:scale [-- --n 100000 --big 1000000 --calls 50000 --runtimes node,bun] [--base DIR] [--only zset]
 //
 // 1. Memory: RSS growth for one N-member zset, hash and list (members "member:<i>"), bytes per element, each
-//    measured in a fresh server as the growth of a second such value.
+//    measured in a fresh server as the growth of a second such value; also "purged": both readings taken after
+//    MEMORY PURGE (a full collection on the JS servers), i.e. what the data holds without the load's garbage.
 // 2. Scaling: cost per call of ZADD (score update of an existing member) and ZRANK at 1k vs BIG members, of
 //    LPUSH+RPOP (a queue holding 1k vs BIG elements), LINDEX (random index) and HGET (random field), as wall
 //    time per call (pipelined, depth 500) and as server CPU time per call (utime+stime from /proc/<pid>/stat).
@@ -123,9 +124,15 @@ async function memoryPerElement(kind, cmd, argsOf) {
     await fill(r, cmd, "mem:first", 0, N, argsOf);
     await settle();
     const before = rssKb(proc.pid);
+    await r.call("MEMORY", "PURGE");
+    await settle();
+    const beforePurged = rssKb(proc.pid);
     await fill(r, cmd, "mem:second", 0, N, argsOf);
     await settle();
-    return ((rssKb(proc.pid) - before) * 1024) / N;
+    const after = rssKb(proc.pid);
+    await r.call("MEMORY", "PURGE");
+    await settle();
+    return [((after - before) * 1024) / N, ((rssKb(proc.pid) - beforePurged) * 1024) / N];
   } finally {
     r.disconnect();
     proc.kill("SIGTERM");
@@ -252,16 +259,18 @@ const redis = results.find((x) => x.kind === "redis");
 const f = (x, d = 2) => (x == null || !Number.isFinite(x) ? "-" : x.toFixed(d));
 
 if (!ONLY_EXPIRY) {
-  console.log(`\nmemory: RSS growth per element for one ${N}-element value (bytes)`);
+  console.log(`\nmemory: RSS growth per element for one ${N}-element value (bytes); purged: both RSS readings after MEMORY PURGE (a full GC: the data without the load's garbage)`);
   console.table(
     Object.fromEntries(
       results.map((x) => [
         x.kind,
         Object.fromEntries(
           ["zset", "hash", "list"].filter(want).flatMap((t) => {
-            const v = x.mem[t];
+            const [v, p] = x.mem[t] ?? [];
             const cols = [[t, v == null ? "missing" : Math.round(v)]];
-            if (redis && x !== redis) cols.push([`${t}/redis`, v == null ? "-" : f(v / redis.mem[t])]);
+            if (redis && x !== redis) cols.push([`${t}/redis`, v == null ? "-" : f(v / redis.mem[t][0])]);
+            cols.push([`${t} purged`, p == null ? "missing" : Math.round(p)]);
+            if (redis && x !== redis) cols.push([`${t} purged/redis`, p == null ? "-" : f(p / redis.mem[t][1])]);
             return cols;
           }),
         ),
@@ -299,7 +308,7 @@ if (globalThis.gc) {
   const zb = (heap() - h0) / N;
   h0 = heap();
   const l = new ListValue();
-  l.quicklist = true; // a large list: the ring buffer (a packed listpack would rebuild its string per push)
+  l.quicklist = true; // a large list: packed chunks (a single listpack would rebuild its string per push)
   for (let i = 0; i < N; i++) l.pushBack(`member:${i}`);
   const lb = (heap() - h0) / N;
   console.log(`live heap per zset member ${zb.toFixed(0)} B, per list element ${lb.toFixed(0)} B (sizes ${z.size}, ${l.length})`);

@@ -57,10 +57,12 @@ interface Model {
   mapSlot: number;
   setSlot: number;
   listSlot: number;
+  /** One bucket of a hashtable-encoded hash beside its chars: the string header and its array slot. */
+  hashBucket: number;
+  /** One chunk of a quicklist-encoded list beside its chars: the string header and three array slots. */
+  listChunk: number;
   /** One zset element beside its dict slot: the B-tree leaf's member and score slots and the boxed score. */
   zsetElem: number;
-  /** One element of a listpack-encoded zset: its member and score array slots (no dict, no boxed score). */
-  zsetLpElem: number;
   /** One stream entry beside its field/value buffers: the entry object and its array header. */
   streamEntry: number;
   /** The value objects themselves, per type. */
@@ -74,7 +76,7 @@ interface Model {
   set: number;
   list: number;
   zset: number;
-  /** A listpack-encoded (small) zset: the set object, its leaf and the two arrays. */
+  /** A listpack-encoded (small) zset: the set object beside its one packed string. */
   zsetLp: number;
   stream: number;
   /** A key's expiry deadline (a Map slot and a boxed number). */
@@ -91,8 +93,9 @@ const V8: Model = {
   mapSlot: 27,
   setSlot: 19,
   listSlot: 10,
+  listChunk: 60,
+  hashBucket: 30,
   zsetElem: 53,
-  zsetLpElem: 24,
   streamEntry: 98,
   hash: 120,
   hashPacked: 230,
@@ -101,7 +104,7 @@ const V8: Model = {
   set: 120,
   list: 120,
   zset: 345,
-  zsetLp: 200,
+  zsetLp: 80,
   stream: 400,
   expire: 45,
 };
@@ -116,8 +119,9 @@ const JSC: Model = {
   mapSlot: 41,
   setSlot: 44,
   listSlot: 10,
+  listChunk: 60,
+  hashBucket: 30,
   zsetElem: 42,
-  zsetLpElem: 24,
   streamEntry: 87,
   hash: 205,
   hashPacked: 152,
@@ -126,7 +130,7 @@ const JSC: Model = {
   set: 125,
   list: 81,
   zset: 508,
-  zsetLp: 140,
+  zsetLp: 50,
   stream: 600,
   expire: 50,
 };
@@ -165,6 +169,12 @@ export function valueBytes(v: unknown, samples: number): number {
     const packed = v instanceof Map ? model.hashPacked : v instanceof Set ? model.setPacked : typeof o.pushFront === "function" ? model.listPacked : -1;
     if (packed >= 0) return packed + strBytes(o.lp.length);
   }
+  if (v instanceof Map && o.t !== null && typeof o.t === "object" && typeof (o.t as { shape?: unknown }).shape === "function") {
+    // hash, hashtable encoding: packed buckets (each entry's chars + 2) and the long entries' own strings
+    const { buckets, big } = (o.t as { shape(): { buckets: number; big: number } }).shape();
+    const it = (o.rawEntries as () => Iterator<[string, string]>).call(v);
+    return model.hash + buckets * model.hashBucket + big * (model.mapSlot + 2 * model.str0) + sampleIter(v.size, it, all, ([k, x]) => k.length + x.length + 2);
+  }
   if (v instanceof Map) {
     // hash (field -> value); the hash family hands out Buffers but keeps latin1 strings (rawEntries)
     const it = typeof o.rawEntries === "function" ? (o.rawEntries as () => Iterator<[unknown, unknown]>).call(v) : v.entries();
@@ -176,12 +186,19 @@ export function valueBytes(v: unknown, samples: number): number {
     const d = o.dict as Map<string, number>;
     return model.zset + sampleIter(d.size, d.keys(), all, (m) => model.mapSlot + model.zsetElem + elemBytes(m));
   }
-  if (o.dict === null && "scanTags" in o && typeof o.size === "number") {
-    // sorted set, listpack encoding: two sorted arrays
-    const it = (v as Iterable<[string, number]>)[Symbol.iterator]();
-    return model.zsetLp + sampleIter(o.size, it, all, ([m]: [string, number]) => model.zsetLpElem + elemBytes(m));
-  }
+  // sorted set, listpack encoding: one packed string
+  if (o.dict === null && "scanTags" in o && typeof o.lp === "string") return model.zsetLp + strBytes(o.lp.length);
   if (typeof o.macroNodes === "function" && typeof o.length === "number") return streamBytes(o, all);
+  if (o.q !== null && typeof o.q === "object" && typeof (o.q as { shape?: unknown }).shape === "function") {
+    // list, quicklist encoding: packed chunks (each element's bytes + 2) and the open chunks' strings at the ends
+    const q = o.q as { length: number; get(i: number): string; shape(): { chunks: number; open: number } };
+    const n = q.length;
+    const k = Math.min(n, all);
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += q.get(Math.floor((j * n) / k)).length + 2;
+    const { chunks, open } = q.shape();
+    return model.list + chunks * model.listChunk + open * (model.str0 + model.listSlot) + (k === 0 ? 0 : Math.round((sum / k) * n));
+  }
   if (typeof o.length === "number" && typeof o.get === "function" && !Array.isArray(v)) {
     // list (a deque with random access): sample evenly spread elements
     const n = o.length as number;

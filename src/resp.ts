@@ -634,6 +634,19 @@ export class ReplyWriter {
     this.slab[this.pos++] = LF;
   }
 
+  /** Bulk string of the latin1 chars s[start, end), not sliced out first (LRANGE over packed list chunks). */
+  bulkOf(s: string, start: number, end: number): void {
+    if (end - start > SMALL_STRING) return this.bulk(s.slice(start, end));
+    this.intLine(36, end - start);
+    this.ensure(end - start + 2);
+    const b = this.slab;
+    let p = this.pos;
+    for (let i = start; i < end; i++) b[p++] = s.charCodeAt(i);
+    b[p++] = CR;
+    b[p++] = LF;
+    this.pos = p;
+  }
+
   /** Bulk string from a JS (utf8) string, for human text such as INFO. */
   text(s: string): void {
     this.bulk(Buffer.from(s, "utf8"));

@@ -7,7 +7,7 @@ import type { Client } from "../client.js";
 import { LONG_MAX, positiveInt, rangeInt, str, int, token } from "../args.js";
 import { E, errorText, wrongArity } from "../errors.js";
 import { N } from "../store.js";
-import { Deque } from "../structures/deque.js";
+import { PackedDeque, after, before, type BulkSink } from "../structures/deque.js";
 import { backLenChars, cat2, cat4, cat5, lenChars, next, readLen, readLenBack } from "../structures/packed.js";
 import {
   RDB_TYPE,
@@ -233,9 +233,11 @@ export interface QlNode {
  * remembered position can be walked from). A 10-element list drops from ~500 to ~200 bytes. Reads walk from
  * the nearest of the two ends and the last position found (so get(i) in a loop is linear); writes rebuild
  * the string, O(n) within one listpack node's size (8 kB by default), as Valkey's listpack does. Once a
- * quicklist, `lp` is null and the ring buffer holds the elements as latin1 strings (O(1) ends, O(1) index).
+ * quicklist, `lp` is null and `q` holds the elements in packed chunks of the same entry format
+ * (structures/deque.ts: O(1) ends, O(log chunks + chunk) index).
  */
-export class ListValue extends Deque<string> {
+export class ListValue {
+  length = 0;
   /** Bytes the same elements take in a listpack (Valkey's lpBytes). */
   lpBytes = LP_EMPTY_BYTES;
   /**
@@ -246,14 +248,11 @@ export class ListValue extends Deque<string> {
   nodes: QlNode[] | null = null;
   /** The packed elements while a listpack; null once a quicklist. */
   lp: string | null = "";
+  /** The elements while a quicklist. */
+  q: PackedDeque | null = null;
   /** The last entry found in `lp`: its index (-1: none) and position. */
   private ci = -1;
   private cp = 0;
-
-  constructor(capacity?: number) {
-    super(capacity);
-    this.buf = NO_SLOTS;
-  }
 
   /** Reported encoding: quicklist once the list outgrew one listpack node. Setting it packs or unpacks. */
   get quicklist(): boolean {
@@ -265,51 +264,54 @@ export class ListValue extends Deque<string> {
     else this.pack();
   }
 
-  override get(i: number): string {
+  get(i: number): string {
     const s = this.lp;
-    if (s === null) return super.get(i);
+    if (s === null) return this.q!.get(i);
     const p = this.at(s, i);
     const n = readLen(s, p);
     return s.slice(next, next + n);
   }
 
-  override set(i: number, v: string): void {
+  set(i: number, v: string): void {
     const s = this.lp;
-    if (s === null) return super.set(i, v);
+    if (s === null) return this.q!.set(i, v);
     const p = this.at(s, i);
     const h = lenChars(v.length);
     this.lp = cat5(s.slice(0, p), h, v, backLenChars(h), s.slice(after(s, p)));
   }
 
-  override first(): string | undefined {
+  first(): string | undefined {
     return this.length === 0 ? undefined : this.get(0);
   }
 
-  override last(): string | undefined {
+  last(): string | undefined {
     return this.length === 0 ? undefined : this.get(this.length - 1);
   }
 
-  override pushBack(v: string): void {
+  pushBack(v: string): void {
     const s = this.lp;
-    if (s === null) return super.pushBack(v);
+    this.length++;
+    if (s === null) return this.q!.pushBack(v);
     const h = lenChars(v.length);
     this.lp = cat4(s, h, v, backLenChars(h));
-    this.length++;
   }
 
-  override pushFront(v: string): void {
+  pushFront(v: string): void {
     const s = this.lp;
-    if (s === null) return super.pushFront(v);
+    this.length++;
+    if (s === null) return this.q!.pushFront(v);
     const h = lenChars(v.length);
     this.lp = cat4(h, v, backLenChars(h), s);
-    this.length++;
     this.ci = -1;
   }
 
-  override popBack(): string | undefined {
-    const s = this.lp;
-    if (s === null) return super.popBack();
+  popBack(): string | undefined {
     if (this.length === 0) return undefined;
+    const s = this.lp;
+    if (s === null) {
+      this.length--;
+      return this.q!.popBack();
+    }
     const n = readLenBack(s, s.length);
     const end = next;
     const v = s.slice(end - n, end);
@@ -318,10 +320,13 @@ export class ListValue extends Deque<string> {
     return v;
   }
 
-  override popFront(): string | undefined {
-    const s = this.lp;
-    if (s === null) return super.popFront();
+  popFront(): string | undefined {
     if (this.length === 0) return undefined;
+    const s = this.lp;
+    if (s === null) {
+      this.length--;
+      return this.q!.popFront();
+    }
     const n = readLen(s, 0);
     const v = s.slice(next, next + n);
     this.lp = --this.length === 0 ? "" : s.slice(next + n + next);
@@ -329,9 +334,14 @@ export class ListValue extends Deque<string> {
     return v;
   }
 
-  override insert(i: number, v: string): void {
+  /** Insert so that the new element ends up at index i (0 <= i <= length). */
+  insert(i: number, v: string): void {
     const s = this.lp;
-    if (s === null) return super.insert(i, v);
+    if (s === null) {
+      this.q!.insert(i, v);
+      this.length++;
+      return;
+    }
     const p = i >= this.length ? s.length : this.at(s, i);
     const h = lenChars(v.length);
     this.lp = cat5(s.slice(0, p), h, v, backLenChars(h), s.slice(p));
@@ -339,12 +349,17 @@ export class ListValue extends Deque<string> {
     this.ci = -1;
   }
 
-  override removeRange(start: number, count: number): void {
-    const s = this.lp;
-    if (s === null) return super.removeRange(start, count);
+  /** Remove `count` elements starting at index `start` (clamped to the list). */
+  removeRange(start: number, count: number): void {
     if (start < 0) start = 0;
     if (count > this.length - start) count = this.length - start;
     if (count <= 0) return;
+    const s = this.lp;
+    if (s === null) {
+      this.q!.removeRange(start, count);
+      this.length -= count;
+      return;
+    }
     const p0 = this.at(s, start);
     const p1 = start + count === this.length ? s.length : this.at(s, start + count);
     this.length -= count;
@@ -352,11 +367,37 @@ export class ListValue extends Deque<string> {
     this.ci = -1;
   }
 
-  override clear(): void {
-    if (this.lp === null) return super.clear();
-    this.lp = "";
+  clear(): void {
     this.length = 0;
+    if (this.lp === null) return this.q!.clear();
+    this.lp = "";
     this.ci = -1;
+  }
+
+  /** Elements [start, end) as an array. */
+  slice(start = 0, end = this.length): string[] {
+    if (this.lp === null) return this.q!.slice(start, end);
+    const out: string[] = new Array(Math.max(0, end - start));
+    for (let i = start; i < end; i++) out[i - start] = this.get(i);
+    return out;
+  }
+
+  toArray(): string[] {
+    return this.slice();
+  }
+
+  /** Elements [start, end) into `out` (LRANGE), written from the packed string without slicing them out. */
+  writeRange(start: number, end: number, out: BulkSink): void {
+    const s = this.lp;
+    if (s === null) return this.q!.writeRange(start, end, out);
+    if (start >= end) return;
+    let p = this.at(s, start);
+    for (let i = start; i < end; i++) {
+      const n = readLen(s, p);
+      const v = next;
+      out.bulkOf(s, v, v + n);
+      p = v + n + (v - p);
+    }
   }
 
   /** Position of entry i (0 <= i < length) in s, walking from the nearest known position. */
@@ -384,53 +425,18 @@ export class ListValue extends Deque<string> {
 
   private pack(): void {
     if (this.lp !== null) return;
-    const parts: string[] = new Array(this.length);
-    for (let i = 0; i < this.length; i++) parts[i] = entry(super.get(i));
-    this.lp = parts.join("");
-    this.buf = NO_SLOTS;
-    this.head = 0;
-    this.mask = MIN_SLOTS - 1;
+    this.lp = this.q!.packAll();
+    this.q = null;
     this.ci = -1;
   }
 
   private unpack(): void {
     const s = this.lp;
     if (s === null) return;
-    let cap = MIN_SLOTS;
-    while (cap < this.length) cap *= 2;
-    const buf: Array<string | undefined> = new Array(cap);
-    for (let i = 0, p = 0; p < s.length; i++) {
-      const n = readLen(s, p);
-      buf[i] = s.slice(next, next + n);
-      p = next + n + (next - p);
-    }
-    this.buf = buf;
-    this.head = 0;
-    this.mask = cap - 1;
+    this.q = PackedDeque.fromPacked(s, this.length);
     this.lp = null;
+    this.ci = -1;
   }
-}
-
-/** The ring buffer of a packed list: never used while packed (the one shared empty array). */
-const NO_SLOTS: Array<string | undefined> = [];
-const MIN_SLOTS = 4;
-
-/** One packed list entry: length, bytes, reversed length. */
-function entry(v: string): string {
-  const h = lenChars(v.length);
-  return cat4(h, v, backLenChars(h), "");
-}
-
-/** Position of the entry after the one at p. */
-function after(s: string, p: number): number {
-  const n = readLen(s, p);
-  return next + n + (next - p);
-}
-
-/** Position of the entry before the one at p. */
-function before(s: string, p: number): number {
-  const n = readLenBack(s, p);
-  return next - n - (p - next);
 }
 
 export type End = "left" | "right";
@@ -442,13 +448,14 @@ export function encodingOf(v: ListValue, _params?: Map<string, string>): string 
 
 /** Deep copy for COPY. */
 export function copyList(v: ListValue): ListValue {
-  const c = new ListValue(v.length);
-  if (v.lp !== null) c.lp = v.lp;
-  else {
+  const c = new ListValue();
+  if (v.lp !== null) {
+    c.lp = v.lp;
+    c.length = v.length;
+  } else {
     c.quicklist = true;
-    for (let i = 0; i < v.length; i++) c.pushBack(v.get(i));
+    for (const e of v.toArray()) c.pushBack(e);
   }
-  c.length = v.length;
   c.lpBytes = v.lpBytes;
   c.nodes = v.nodes === null ? null : v.nodes.map((n) => ({ ...n }));
   return c;
@@ -638,7 +645,7 @@ function removeRange(l: ListValue, start: number, count: number): void {
 
 /** A new list holding `items` in order, encoded as Valkey encodes a list built by pushing them (SORT STORE). */
 export function listFrom(c: Client, items: readonly string[]): ListValue {
-  const l = new ListValue(items.length);
+  const l = new ListValue();
   convertForGrowth(c, l, items);
   const fill = fillOf(c);
   for (let i = 0; i < items.length; i++) pushOne(l, items[i]!, "right", fill);
@@ -790,8 +797,7 @@ function lrange(c: Client, argv: Buffer[]): void {
   const r = clampRange(start, stop, l.length);
   if (r === null) return c.w.array(0);
   c.w.array(r[1] - r[0] + 1);
-  if (l.lp === null) for (let i = r[0]; i <= r[1]; i++) c.w.bulk(l.slot(i));
-  else for (let i = r[0]; i <= r[1]; i++) c.w.bulk(l.get(i));
+  l.writeRange(r[0], r[1] + 1, c.w);
 }
 
 // LINDEX key index

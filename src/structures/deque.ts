@@ -1,103 +1,191 @@
-// A growable ring buffer: O(1) push/pop at both ends and O(1) access by index; inserts and removals in the
-// middle shift the shorter side. Backs the LIST type.
+// The elements of a big list (Valkey's quicklist): a sequence of chunks, each a packed latin1 string of up to
+// CHUNK entries (the entry format of packed.ts: varint length, bytes, the varint reversed), so an element costs
+// its bytes plus two, not a JS string and an array slot (~40 bytes more on either runtime).
+//
+// Layout: [fr reversed] [chunks ...] [bk]. Pushes go into a plain array at that end (`fr` holds the front
+// elements last-first, so both ends push and pop at the array's end), packed into a new chunk once it holds
+// CHUNK elements: O(1) amortised. A pop with an empty array unpacks the end chunk into it (once per CHUNK pops).
+// Index i inside the chunks is found by binary search over their start offsets, then a walk of at most
+// CHUNK / 2 entries from the nearest of the chunk's ends and the last position found (so a sequential scan is
+// linear). Inserts and removals in the middle rewrite one chunk and renumber the starts after it,
+// O(chunks + CHUNK). The starts are absolute (the first chunk starts at st[0], which moves when chunks come and
+// go at the front), so operations at the ends never renumber the other chunks.
 
-const MIN_CAPACITY = 4;
+import { backLenChars, cat2, lenChars, next, readLen, readLenBack } from "./packed.js";
 
-export class Deque<T> {
-  protected buf: Array<T | undefined>;
-  protected head = 0;
-  protected mask: number;
+/** Elements per chunk. */
+export const CHUNK = 128;
+/** A chunk is cut after the entry that reaches this many chars (big elements: a chunk each, nearly). */
+const CHUNK_CHARS = 8192;
+
+/** Where writeRange puts elements (the reply writer). */
+export interface BulkSink {
+  bulk(s: string): void;
+  bulkOf(s: string, start: number, end: number): void;
+}
+
+export class PackedDeque {
   length = 0;
+  /** The front elements, last first (fr[fr.length - 1] is element 0). */
+  private fr: string[] = [];
+  /** The back elements, in order. */
+  private bk: string[] = [];
+  /** The packed chunks, head to tail. */
+  private c: string[] = [];
+  /** Element count of each chunk. */
+  private n: number[] = [];
+  /** Absolute start of each chunk: st[k + 1] = st[k] + n[k]. */
+  private st: number[] = [];
+  /** Elements in chunks. */
+  private cn = 0;
+  /** The last position found in a chunk: chunk (-1: none), entry index in it, char position. */
+  private ck = -1;
+  private cj = 0;
+  private cp = 0;
 
-  constructor(capacity = MIN_CAPACITY) {
-    let cap = MIN_CAPACITY;
-    while (cap < capacity) cap *= 2;
-    this.buf = new Array(cap);
-    this.mask = cap - 1;
+  /** The packed chunks and the two open ends' sizes (tests, memory model). */
+  chunks(): { packed: readonly string[]; front: number; back: number } {
+    return { packed: this.c, front: this.fr.length, back: this.bk.length };
   }
 
-  static from<T>(items: ArrayLike<T>): Deque<T> {
-    const d = new Deque<T>(items.length);
-    for (let i = 0; i < items.length; i++) d.buf[i] = items[i];
-    d.length = items.length;
-    return d;
+  /** For the memory model: chunks, and elements held as strings of their own (the open ends). */
+  shape(): { chunks: number; open: number } {
+    return { chunks: this.c.length, open: this.fr.length + this.bk.length };
   }
 
-  get capacity(): number {
-    return this.mask + 1;
+  /** The chunk holding chunk-region index j (0 <= j < cn). */
+  private chunkOf(j: number): number {
+    const st = this.st;
+    const a = st[0]! + j;
+    let hi = st.length - 1;
+    if (a >= st[hi]!) return hi;
+    if (a < st[1]!) return 0;
+    let lo = 0;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (st[mid]! <= a) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Position of entry e of chunk k (string s). */
+  private pos(k: number, s: string, e: number): number {
+    const cnt = this.n[k]!;
+    let at = 0;
+    let p = 0;
+    if (cnt - e < e) {
+      at = cnt;
+      p = s.length;
+    }
+    if (this.ck === k && Math.abs(this.cj - e) < Math.abs(at - e)) {
+      at = this.cj;
+      p = this.cp;
+    }
+    for (; at < e; at++) p = after(s, p);
+    for (; at > e; at--) p = before(s, p);
+    this.ck = k;
+    this.cj = e;
+    this.cp = p;
+    return p;
   }
 
   /** Element at 0 <= i < length. */
-  get(i: number): T {
-    return this.buf[(this.head + i) & this.mask] as T;
+  get(i: number): string {
+    const f = this.fr.length;
+    if (i < f) return this.fr[f - 1 - i]!;
+    const j = i - f;
+    if (j >= this.cn) return this.bk[j - this.cn]!;
+    const k = this.chunkOf(j);
+    const ch = this.c[k]!;
+    const p = this.pos(k, ch, j - (this.st[k]! - this.st[0]!));
+    const len = readLen(ch, p);
+    return ch.slice(next, next + len);
   }
 
-  /** Element at 0 <= i < length, from the ring buffer itself (subclasses may override get). */
-  slot(i: number): T {
-    return this.buf[(this.head + i) & this.mask] as T;
+  set(i: number, v: string): void {
+    const f = this.fr.length;
+    if (i < f) {
+      this.fr[f - 1 - i] = v;
+      return;
+    }
+    const j = i - f;
+    if (j >= this.cn) {
+      this.bk[j - this.cn] = v;
+      return;
+    }
+    const k = this.chunkOf(j);
+    const ch = this.c[k]!;
+    const p = this.pos(k, ch, j - (this.st[k]! - this.st[0]!));
+    const h = lenChars(v.length);
+    this.c[k] = [ch.slice(0, p), h, v, backLenChars(h), ch.slice(after(ch, p))].join("");
+    this.ck = -1;
   }
 
-  set(i: number, v: T): void {
-    this.buf[(this.head + i) & this.mask] = v;
+  first(): string | undefined {
+    return this.length === 0 ? undefined : this.get(0);
   }
 
-  first(): T | undefined {
-    return this.length === 0 ? undefined : (this.buf[this.head] as T);
+  last(): string | undefined {
+    return this.length === 0 ? undefined : this.get(this.length - 1);
   }
 
-  last(): T | undefined {
-    return this.length === 0 ? undefined : (this.buf[(this.head + this.length - 1) & this.mask] as T);
-  }
-
-  pushBack(v: T): void {
-    if (this.length === this.mask + 1) this.resize((this.mask + 1) * 2);
-    this.buf[(this.head + this.length) & this.mask] = v;
+  pushBack(v: string): void {
     this.length++;
+    if (this.bk.push(v) === CHUNK) this.flushBack();
   }
 
-  pushFront(v: T): void {
-    if (this.length === this.mask + 1) this.resize((this.mask + 1) * 2);
-    this.head = (this.head - 1) & this.mask;
-    this.buf[this.head] = v;
+  pushFront(v: string): void {
     this.length++;
+    if (this.fr.push(v) === CHUNK) this.flushFront();
   }
 
-  popBack(): T | undefined {
+  popBack(): string | undefined {
     if (this.length === 0) return undefined;
-    const i = (this.head + this.length - 1) & this.mask;
-    const v = this.buf[i];
-    this.buf[i] = undefined;
     this.length--;
-    this.maybeShrink();
-    return v;
+    if (this.bk.length > 0) return this.bk.pop();
+    if (this.cn > 0) {
+      this.bk = this.unpackChunk(this.c.length - 1, false);
+      return this.bk.pop();
+    }
+    return this.fr.shift();
   }
 
-  popFront(): T | undefined {
+  popFront(): string | undefined {
     if (this.length === 0) return undefined;
-    const v = this.buf[this.head];
-    this.buf[this.head] = undefined;
-    this.head = (this.head + 1) & this.mask;
     this.length--;
-    this.maybeShrink();
-    return v;
+    if (this.fr.length > 0) return this.fr.pop();
+    if (this.cn > 0) {
+      this.fr = this.unpackChunk(0, true);
+      return this.fr.pop();
+    }
+    return this.bk.shift();
   }
 
   /** Insert so that the new element ends up at index i (0 <= i <= length). */
-  insert(i: number, v: T): void {
-    if (i === 0) return this.pushFront(v);
-    if (i === this.length) return this.pushBack(v);
-    if (this.length === this.mask + 1) this.resize((this.mask + 1) * 2);
-    const m = this.mask;
-    const b = this.buf;
-    if (i < this.length / 2) {
-      // shift the front part one step left
-      this.head = (this.head - 1) & m;
-      for (let k = 0; k < i; k++) b[(this.head + k) & m] = b[(this.head + k + 1) & m];
-    } else {
-      for (let k = this.length; k > i; k--) b[(this.head + k) & m] = b[(this.head + k - 1) & m];
-    }
-    b[(this.head + i) & m] = v;
+  insert(i: number, v: string): void {
+    if (i <= 0) return this.pushFront(v);
+    if (i >= this.length) return this.pushBack(v);
     this.length++;
+    const f = this.fr.length;
+    if (i < f) {
+      this.fr.splice(f - i, 0, v);
+      if (this.fr.length >= CHUNK) this.flushFront();
+      return;
+    }
+    const j = i - f;
+    if (j >= this.cn) {
+      this.bk.splice(j - this.cn, 0, v);
+      if (this.bk.length >= CHUNK) this.flushBack();
+      return;
+    }
+    const k = this.chunkOf(j);
+    const arr = this.decode(k);
+    arr.splice(j - (this.st[k]! - this.st[0]!), 0, v);
+    this.cn++;
+    this.n[k]!++;
+    this.restart(k + 1);
+    this.replace(k, arr);
   }
 
   /** Remove `count` elements starting at index `start` (clamped to the deque). */
@@ -105,56 +193,317 @@ export class Deque<T> {
     if (start < 0) start = 0;
     if (count > this.length - start) count = this.length - start;
     if (count <= 0) return;
-    const m = this.mask;
-    const b = this.buf;
-    const after = this.length - start - count;
-    if (start < after) {
-      // move the front part right by count
-      for (let k = start - 1; k >= 0; k--) b[(this.head + k + count) & m] = b[(this.head + k) & m];
-      for (let k = 0; k < count; k++) b[(this.head + k) & m] = undefined;
-      this.head = (this.head + count) & m;
-    } else {
-      for (let k = start; k < start + after; k++) b[(this.head + k) & m] = b[(this.head + k + count) & m];
-      for (let k = start + after; k < this.length; k++) b[(this.head + k) & m] = undefined;
+    if (count === this.length) return this.clear();
+    const end = start + count;
+    const f = this.fr.length;
+    const cn = this.cn;
+    // back array, chunks, front array: each region's offsets are taken before any of them changes
+    if (end > f + cn) {
+      const a = Math.max(start, f + cn) - f - cn;
+      this.bk.splice(a, end - f - cn - a);
+    }
+    if (start < f + cn && end > f) {
+      const a = Math.max(start, f) - f;
+      this.removeChunked(a, Math.min(end, f + cn) - f - a);
+    }
+    if (start < f) {
+      const b = Math.min(end, f);
+      this.fr.splice(f - b, b - start);
     }
     this.length -= count;
-    this.maybeShrink();
-  }
-
-  removeAt(i: number): T {
-    const v = this.get(i);
-    this.removeRange(i, 1);
-    return v;
   }
 
   clear(): void {
-    this.buf = new Array(MIN_CAPACITY);
-    this.mask = MIN_CAPACITY - 1;
-    this.head = 0;
+    this.fr = [];
+    this.bk = [];
+    this.clearChunks();
     this.length = 0;
   }
 
   /** Elements [start, end) as an array. */
-  slice(start = 0, end = this.length): T[] {
-    const out: T[] = new Array(Math.max(0, end - start));
-    for (let i = start; i < end; i++) out[i - start] = this.get(i);
+  slice(start = 0, end = this.length): string[] {
+    const out: string[] = new Array(Math.max(0, end - start));
+    let o = 0;
+    this.walk(start, end, (s) => (out[o++] = s));
     return out;
   }
 
-  toArray(): T[] {
+  toArray(): string[] {
     return this.slice();
   }
 
-  private maybeShrink(): void {
-    const cap = this.mask + 1;
-    if (cap > 64 && this.length < cap / 4) this.resize(cap / 2);
+  /** Elements [start, end) into `out` (LRANGE): packed entries are written from their chunk, not sliced out. */
+  writeRange(start: number, end: number, out: BulkSink): void {
+    const f = this.fr.length;
+    const cn = this.cn;
+    let i = start;
+    for (; i < end && i < f; i++) out.bulk(this.fr[f - 1 - i]!);
+    while (i < end && i < f + cn) {
+      const j = i - f;
+      const k = this.chunkOf(j);
+      const e = j - (this.st[k]! - this.st[0]!);
+      const take = Math.min(this.n[k]! - e, end - i);
+      const ch = this.c[k]!;
+      let p = this.pos(k, ch, e);
+      for (let t = 0; t < take; t++) {
+        const len = readLen(ch, p);
+        const s = next;
+        out.bulkOf(ch, s, s + len);
+        p = s + len + (s - p);
+      }
+      i += take;
+    }
+    for (; i < end; i++) out.bulk(this.bk[i - f - cn]!);
   }
 
-  private resize(cap: number): void {
-    const nb: Array<T | undefined> = new Array(cap);
-    for (let i = 0; i < this.length; i++) nb[i] = this.buf[(this.head + i) & this.mask];
-    this.buf = nb;
-    this.head = 0;
-    this.mask = cap - 1;
+  /** Calls each(element) for [start, end) in order. */
+  private walk(start: number, end: number, each: (s: string) => void): void {
+    const f = this.fr.length;
+    const cn = this.cn;
+    let i = start;
+    for (; i < end && i < f; i++) each(this.fr[f - 1 - i]!);
+    while (i < end && i < f + cn) {
+      const j = i - f;
+      const k = this.chunkOf(j);
+      const e = j - (this.st[k]! - this.st[0]!);
+      const take = Math.min(this.n[k]! - e, end - i);
+      const ch = this.c[k]!;
+      let p = this.pos(k, ch, e);
+      for (let t = 0; t < take; t++) {
+        const len = readLen(ch, p);
+        const s = next;
+        each(ch.slice(s, s + len));
+        p = s + len + (s - p);
+      }
+      i += take;
+    }
+    for (; i < end; i++) each(this.bk[i - f - cn]!);
   }
+
+  /** The packed form of all elements, one string (the listpack encoding of a small list). */
+  packAll(): string {
+    const parts: string[] = [];
+    for (let t = this.fr.length - 1; t >= 0; t--) entryParts(parts, this.fr[t]!);
+    for (let k = 0; k < this.c.length; k++) parts.push(this.c[k]!);
+    for (let t = 0; t < this.bk.length; t++) entryParts(parts, this.bk[t]!);
+    return parts.join("");
+  }
+
+  /** Adopt a packed string of `count` entries (a listpack list becoming a quicklist) as the only chunk. */
+  static fromPacked(s: string, count: number): PackedDeque {
+    const d = new PackedDeque();
+    if (count > 0) {
+      d.c.push(s);
+      d.n.push(count);
+      d.st.push(0);
+      d.cn = count;
+      d.length = count;
+    }
+    return d;
+  }
+
+  // ---- chunks
+
+  private clearChunks(): void {
+    this.c = [];
+    this.n = [];
+    this.st = [];
+    this.cn = 0;
+    this.ck = -1;
+  }
+
+  /** Chunk k's elements as a new array. */
+  private decode(k: number): string[] {
+    const ch = this.c[k]!;
+    const out: string[] = new Array(this.n[k]!);
+    for (let t = 0, p = 0; p < ch.length; t++) {
+      const len = readLen(ch, p);
+      const s = next;
+      out[t] = ch.slice(s, s + len);
+      p = s + len + (s - p);
+    }
+    return out;
+  }
+
+  /** Take end chunk k (the first or the last) out of the chunks as an array, reversed for the front. */
+  private unpackChunk(k: number, front: boolean): string[] {
+    const arr = this.decode(k);
+    this.cn -= this.n[k]!;
+    if (front) {
+      arr.reverse();
+      this.c.shift();
+      this.n.shift();
+      this.st.shift();
+    } else {
+      this.c.pop();
+      this.n.pop();
+      this.st.pop();
+    }
+    this.ck = -1;
+    return arr;
+  }
+
+  /** The back array becomes chunk(s) after the last. */
+  private flushBack(): void {
+    const at = this.c.length;
+    const start = at === 0 ? 0 : this.st[at - 1]! + this.n[at - 1]!;
+    this.insertChunks(at, start, this.bk);
+    this.bk = [];
+  }
+
+  /** The front array (reversed) becomes chunk(s) before the first. */
+  private flushFront(): void {
+    const arr = this.fr.reverse();
+    this.fr = [];
+    this.insertChunks(0, this.c.length === 0 ? 0 : this.st[0]! - arr.length, arr);
+  }
+
+  /** Pack `arr` into chunks inserted at index `at`, the first starting at absolute `start`. */
+  private insertChunks(at: number, start: number, arr: string[]): void {
+    const chunks: string[] = [];
+    const counts: number[] = [];
+    seal(arr, chunks, counts);
+    const starts: number[] = new Array(chunks.length);
+    for (let t = 0, s = start; t < chunks.length; s += counts[t]!, t++) starts[t] = s;
+    if (at === this.c.length && chunks.length === 1) {
+      this.c.push(chunks[0]!);
+      this.n.push(counts[0]!);
+      this.st.push(starts[0]!);
+    } else {
+      this.c.splice(at, 0, ...chunks);
+      this.n.splice(at, 0, ...counts);
+      this.st.splice(at, 0, ...starts);
+    }
+    this.cn += arr.length;
+    this.ck = -1;
+  }
+
+  /** Chunk k becomes the packed form of `arr` (same count as n[k]), split when it outgrew one chunk. */
+  private replace(k: number, arr: string[]): void {
+    const chunks: string[] = [];
+    const counts: number[] = [];
+    seal(arr, chunks, counts);
+    const starts: number[] = new Array(chunks.length);
+    for (let t = 0, s = this.st[k]!; t < chunks.length; s += counts[t]!, t++) starts[t] = s;
+    this.c.splice(k, 1, ...chunks);
+    this.n.splice(k, 1, ...counts);
+    this.st.splice(k, 1, ...starts);
+    this.ck = -1;
+  }
+
+  /** Remove `count` elements of the chunks from chunk-region index `start` (in range). */
+  private removeChunked(start: number, count: number): void {
+    if (count === this.cn) return this.clearChunks();
+    const { c, n, st } = this;
+    const toEnd = start + count === this.cn;
+    const firstK = this.chunkOf(start);
+    let k = firstK;
+    let from = start - (st[k]! - st[0]!);
+    let left = count;
+    let frontCut = 0;
+    while (left > 0) {
+      const cnt = n[k]!;
+      const take = Math.min(cnt - from, left);
+      if (take === cnt) {
+        c.splice(k, 1);
+        n.splice(k, 1);
+        st.splice(k, 1);
+      } else {
+        this.cut(k, from, take);
+        n[k] = cnt - take;
+        if (start === 0) frontCut = take;
+        k++;
+      }
+      left -= take;
+      from = 0;
+    }
+    this.cn -= count;
+    this.ck = -1;
+    if (start === 0) st[0]! += frontCut;
+    else if (!toEnd) this.restart(Math.max(firstK, 1));
+  }
+
+  /** Remove `take` entries of chunk k from its entry `from` (not the whole chunk). */
+  private cut(k: number, from: number, take: number): void {
+    const ch = this.c[k]!;
+    const p0 = from === 0 ? 0 : this.pos(k, ch, from);
+    const p1 = from + take === this.n[k] ? ch.length : this.pos(k, ch, from + take);
+    this.c[k] = p0 === 0 ? ch.slice(p1) : p1 === ch.length ? ch.slice(0, p0) : cat2(ch.slice(0, p0), ch.slice(p1));
+    this.ck = -1;
+  }
+
+  /** Recompute the starts of chunks k.. from their predecessors. */
+  private restart(k: number): void {
+    const { n, st } = this;
+    for (let i = Math.max(k, 1); i < st.length; i++) st[i] = st[i - 1]! + n[i - 1]!;
+  }
+}
+
+/** Append the packed entry parts of v. */
+function entryParts(parts: string[], v: string): void {
+  const h = lenChars(v.length);
+  parts.push(h, v, backLenChars(h));
+}
+
+/** Pack arr into chunks of at most CHUNK entries, cut after the entry that reaches CHUNK_CHARS chars. */
+function seal(arr: readonly string[], chunks: string[], counts: number[]): void {
+  let from = 0;
+  let chars = 0;
+  for (let t = 0; t < arr.length; t++) {
+    chars += arr[t]!.length;
+    if (t + 1 - from === CHUNK || chars >= CHUNK_CHARS) {
+      chunks.push(packRange(arr, from, t + 1));
+      counts.push(t + 1 - from);
+      from = t + 1;
+      chars = 0;
+    }
+  }
+  if (from < arr.length) {
+    chunks.push(packRange(arr, from, arr.length));
+    counts.push(arr.length - from);
+  }
+}
+
+let scratch = Buffer.allocUnsafe(16384);
+
+/**
+ * The packed entries of arr[from, to), written into a scratch Buffer and read back as one latin1 string:
+ * several times cheaper than joining three parts per entry on both runtimes (this runs once per CHUNK pushes).
+ */
+function packRange(arr: readonly string[], from: number, to: number): string {
+  let size = 0;
+  for (let t = from; t < to; t++) size += arr[t]!.length + 10;
+  let b = scratch;
+  if (size > b.length) {
+    b = Buffer.allocUnsafe(size);
+    if (size <= 65536) scratch = b;
+  }
+  let p = 0;
+  for (let t = from; t < to; t++) {
+    const v = arr[t]!;
+    const n = v.length;
+    if (n < 128) b[p++] = n;
+    else p += b.write(lenChars(n), p, "latin1");
+    if (n <= 32) for (let i = 0; i < n; i++) b[p++] = v.charCodeAt(i);
+    else p += b.write(v, p, "latin1");
+    if (n < 128) b[p++] = n;
+    else p += b.write(backLenChars(lenChars(n)), p, "latin1");
+  }
+  return (b as unknown as Latin1Slicer).latin1Slice(0, p);
+}
+
+interface Latin1Slicer {
+  latin1Slice(start: number, end: number): string;
+}
+
+/** Position of the entry after the one at p. */
+export function after(s: string, p: number): number {
+  const n = readLen(s, p);
+  return next + n + (next - p);
+}
+
+/** Position of the entry before the one at p. */
+export function before(s: string, p: number): number {
+  const n = readLenBack(s, p);
+  return next - n - (p - next);
 }

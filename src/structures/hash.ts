@@ -1,5 +1,5 @@
-// The hash value: a Map<string, Buffer> (field latin1 -> value bytes) that also remembers Valkey's encoding
-// and, once scanned or sampled while large, keeps a ScanIndex in step with every insert and delete.
+// The hash value: a Map<string, Buffer> to its users (field latin1 -> value bytes) that also remembers Valkey's
+// encoding and, once scanned or sampled while large, keeps a ScanIndex in step with every insert and delete.
 //
 // Encoding follows Valkey: a hash starts as a listpack and becomes a hashtable for good when it grows past
 // hash-max-listpack-entries or receives a field/value longer than hash-max-listpack-value. A listpack keeps
@@ -34,49 +34,57 @@ export function hashLimits(param: (name: string) => string | undefined): HashLim
  * base-128 varint of latin1 chars. A JS string is about 12 bytes of header plus one byte per char, where a
  * Map entry with two strings costs ~70 bytes before its content; a 10-field hash drops from ~1100 to ~250
  * bytes. Lookups scan it and writes rebuild it, O(n) in at most hash-max-listpack-entries entries, as Valkey's
- * listpack does. Once a hashtable (for good), `lp` is null and the Map itself holds field -> value (latin1).
+ * listpack does. Once a hashtable (for good), `lp` is null and a PackedTable `t` holds the entries (packed
+ * buckets, see below); the Map base class holds nothing.
  *
  * Code outside this family still sees a Map<string, Buffer> (get, iteration and forEach hand out Buffers);
  * the family's own hot paths use the `raw` accessors.
  */
 export class HashValue extends Map<string, Buffer> {
-  enc: 0 | 1 = LISTPACK;
   idx: ScanIndex | null = null;
   /** The packed entries while a listpack; null once a hashtable. */
   lp: string | null = "";
   /** Number of entries in `lp`. */
   private n = 0;
+  /** The entries once a hashtable. */
+  t: PackedTable | null = null;
+
+  /** Valkey's encoding: a hashtable once `lp` is gone (a getter, not a field: one more field costs a small hash
+   *  ~30 bytes on Bun, whose Map subclasses keep few properties inline). */
+  get enc(): 0 | 1 {
+    return this.lp === null ? HASHTABLE : LISTPACK;
+  }
 
   override get size(): number {
-    return this.lp !== null ? this.n : super.size;
+    return this.lp !== null ? this.n : this.t!.size;
   }
 
   /** The value as a latin1 string (no copy). */
   getRaw(field: string): string | undefined {
     const s = this.lp;
-    if (s === null) return baseGet.call(this, field) as string | undefined;
+    if (s === null) return this.t!.get(field);
     return find(s, field) < 0 ? undefined : s.slice(foundValue, foundEnd);
   }
 
   override has(field: string): boolean {
     const s = this.lp;
-    return s === null ? super.has(field) : find(s, field) >= 0;
+    return s === null ? this.t!.get(field) !== undefined : find(s, field) >= 0;
   }
 
   /** [field, value] pairs with values as latin1 strings. */
   rawEntries(): IterableIterator<[string, string]> {
     const s = this.lp;
-    return s === null ? (baseEntries.call(this) as IterableIterator<[string, string]>) : packedEntries(s);
+    return s === null ? this.t!.entries() : packedEntries(s);
   }
 
   rawValues(): IterableIterator<string> {
     const s = this.lp;
-    return s === null ? (baseValues.call(this) as IterableIterator<string>) : packedValues(s);
+    return s === null ? this.t!.values() : packedValues(s);
   }
 
   override keys(): MapIterator<string> {
     const s = this.lp;
-    return s === null ? super.keys() : (packedKeys(s) as MapIterator<string>);
+    return (s === null ? this.t!.keys() : packedKeys(s)) as MapIterator<string>;
   }
 
   override get(field: string): Buffer | undefined {
@@ -88,9 +96,7 @@ export class HashValue extends Map<string, Buffer> {
     const v = typeof value === "string" ? value : value.toString("latin1");
     const s = this.lp;
     if (s === null) {
-      const n = super.size;
-      baseSet.call(this, field, v);
-      if (super.size !== n && this.idx !== null) this.idx.added(field);
+      if (this.t!.set(field, v) && this.idx !== null) this.idx.added(field);
       return this;
     }
     if (find(s, field) >= 0) {
@@ -108,7 +114,7 @@ export class HashValue extends Map<string, Buffer> {
   override delete(field: string): boolean {
     const s = this.lp;
     if (s === null) {
-      if (!super.delete(field)) return false;
+      if (!this.t!.delete(field)) return false;
     } else {
       const at = find(s, field);
       if (at < 0) return false;
@@ -123,7 +129,7 @@ export class HashValue extends Map<string, Buffer> {
     if (this.lp !== null) {
       this.lp = "";
       this.n = 0;
-    } else super.clear();
+    } else this.t = new PackedTable();
     this.idx?.cleared();
   }
 
@@ -143,9 +149,9 @@ export class HashValue extends Map<string, Buffer> {
     for (const [f, v] of this.entries()) fn.call(thisArg, v, f, this);
   }
 
-  /** The index, built on first use. */
+  /** The index, built on first use (with fields of their own: a slice would keep its old bucket alive). */
   index(): ScanIndex {
-    return (this.idx ??= new ScanIndex(this, this.keys()));
+    return (this.idx ??= new ScanIndex(this, ownCopies(this.keys())));
   }
 
   /** Uniformly random field. Must not be empty. */
@@ -157,14 +163,15 @@ export class HashValue extends Map<string, Buffer> {
     return this.index().random();
   }
 
-  /** listpack -> hashtable, for good (the Map takes the entries in their order). */
+  /** listpack -> hashtable, for good. */
   toHashtable(): void {
     const s = this.lp;
-    this.enc = HASHTABLE;
     if (s === null) return;
+    const t = new PackedTable();
+    for (const [f, v] of packedEntries(s)) t.set(f, v);
+    this.t = t;
     this.lp = null;
     this.n = 0;
-    for (const [f, v] of packedEntries(s)) baseSet.call(this, f, v);
   }
 
   /** Convert for good when a write would cross a listpack limit (hashTypeTryConversion / hashTypeSet). */
@@ -174,6 +181,194 @@ export class HashValue extends Map<string, Buffer> {
 
   checkSize(lim: HashLimits): void {
     if (this.enc === LISTPACK && this.size > lim.entries) this.toHashtable();
+  }
+}
+
+/** Strings that share no storage with a packed string (V8 and JSC slices keep their whole parent alive). */
+function* ownCopies(it: Iterable<string>): Generator<string, undefined> {
+  for (const k of it) yield k.length < 13 ? k : Buffer.from(k, "latin1").toString("latin1");
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The hashtable encoding: linear hashing over packed buckets. Each bucket is one latin1 string of entries in
+// the listpack form (field length, field, value length, value), about LOAD of them, so a field costs its
+// bytes plus two, a share of one string header and one array slot (~35 bytes for "member:1234" -> "value:1234"),
+// where a JS Map entry with two strings costs ~105 on Node and ~90 on Bun. Lookups hash the field and scan
+// one bucket; writes rebuild that bucket (~LOAD entries). Linear hashing grows the table one bucket split
+// per insert past the load (and shrinks it one merge at a time), so no write ever rehashes the whole table.
+// Entries too long for a bucket (their bucket would be copied on every write beside them) live in `big`.
+
+/** Average entries per bucket at which the table grows. */
+const LOAD = 6;
+/** An entry with more chars than this lives in the side Map. */
+const BIG_ENTRY = 512;
+const MIN_LEVEL = 3;
+
+const SEED = (Math.random() * 0x7fffffff) | 0;
+
+/** FNV-1a with a random seed and a final mix (the low bits pick the bucket). */
+function hashOf(s: string): number {
+  let h = SEED ^ 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  return h ^ (h >>> 12);
+}
+
+export class PackedTable {
+  size = 0;
+  /** Buckets: 2^level + split of them ("" when empty). */
+  private b: string[] = new Array<string>(1 << MIN_LEVEL).fill("");
+  private level = MIN_LEVEL;
+  /** The next bucket to split. */
+  private split = 0;
+  /** Long entries (field -> value). */
+  private big: Map<string, string> | null = null;
+
+  private bucketOf(h: number): number {
+    const i = h & ((1 << this.level) - 1);
+    return i < this.split ? h & ((2 << this.level) - 1) : i;
+  }
+
+  get(f: string): string | undefined {
+    const s = this.b[this.bucketOf(hashOf(f))]!;
+    if (s.length > 0 && find(s, f) >= 0) return s.slice(foundValue, foundEnd);
+    return this.big === null ? undefined : this.big.get(f);
+  }
+
+  /** Set f to v; true when f is new. */
+  set(f: string, v: string): boolean {
+    const i = this.bucketOf(hashOf(f));
+    const s = this.b[i]!;
+    const at = s.length > 0 ? find(s, f) : -1;
+    if (f.length + v.length > BIG_ENTRY) {
+      const big = (this.big ??= new Map());
+      if (at >= 0) {
+        this.b[i] = cat2(s.slice(0, at), s.slice(foundEnd));
+        big.set(f, v);
+        return false;
+      }
+      const isNew = !big.has(f);
+      big.set(f, v);
+      if (isNew) this.grown();
+      return isNew;
+    }
+    if (at >= 0) {
+      if (foundEnd - foundValue === v.length && s.startsWith(v, foundValue)) return false;
+      this.b[i] = cat4(s.slice(0, foundValueHeader), lenChars(v.length), v, s.slice(foundEnd));
+      return false;
+    }
+    this.b[i] = cat5(s, lenChars(f.length), f, lenChars(v.length), v);
+    if (this.big !== null && this.big.delete(f)) return false;
+    this.grown();
+    return true;
+  }
+
+  delete(f: string): boolean {
+    const i = this.bucketOf(hashOf(f));
+    const s = this.b[i]!;
+    if (s.length > 0) {
+      const at = find(s, f);
+      if (at >= 0) {
+        this.b[i] = at === 0 && foundEnd === s.length ? "" : cat2(s.slice(0, at), s.slice(foundEnd));
+        this.shrunk();
+        return true;
+      }
+    }
+    if (this.big === null || !this.big.delete(f)) return false;
+    this.shrunk();
+    return true;
+  }
+
+  private grown(): void {
+    if (++this.size <= LOAD * this.b.length) return;
+    // split bucket `split` into itself and split + 2^level
+    const lo = this.split;
+    const s = this.b[lo]!;
+    const mask = (2 << this.level) - 1;
+    const keep: string[] = [];
+    const move: string[] = [];
+    for (let p = 0; p < s.length; ) {
+      const at = p;
+      const n = readLen(s, p);
+      const f = s.slice(next, next + n);
+      p = next + n;
+      p = readLen(s, p) + next;
+      ((hashOf(f) & mask) === lo ? keep : move).push(s.slice(at, p));
+    }
+    this.b[lo] = keep.join("");
+    this.b.push(move.join(""));
+    if (++this.split === 1 << this.level) {
+      this.level++;
+      this.split = 0;
+    }
+  }
+
+  private shrunk(): void {
+    this.size--;
+    if (this.level === MIN_LEVEL && this.split === 0) return;
+    if (this.size * 4 >= LOAD * this.b.length) return;
+    // merge the last bucket back into the one it was split from
+    if (this.split === 0) {
+      this.level--;
+      this.split = 1 << this.level;
+    }
+    this.split--;
+    const last = this.b.pop()!;
+    if (last.length > 0) this.b[this.split] = cat2(this.b[this.split]!, last);
+  }
+
+  *entries(): Generator<[string, string], undefined> {
+    const b = this.b;
+    for (let i = 0; i < b.length; i++) {
+      const s = b[i]!;
+      for (let p = 0; p < s.length; ) {
+        const n = readLen(s, p);
+        const f = s.slice(next, next + n);
+        const m = readLen(s, next + n);
+        p = next + m;
+        yield [f, s.slice(next, p)];
+      }
+    }
+    if (this.big !== null) yield* this.big.entries();
+    return undefined;
+  }
+
+  *keys(): Generator<string, undefined> {
+    const b = this.b;
+    for (let i = 0; i < b.length; i++) {
+      const s = b[i]!;
+      for (let p = 0; p < s.length; ) {
+        const n = readLen(s, p);
+        const f = s.slice(next, next + n);
+        p = next + n;
+        p = readLen(s, p) + next;
+        yield f;
+      }
+    }
+    if (this.big !== null) yield* this.big.keys();
+    return undefined;
+  }
+
+  *values(): Generator<string, undefined> {
+    const b = this.b;
+    for (let i = 0; i < b.length; i++) {
+      const s = b[i]!;
+      for (let p = 0; p < s.length; ) {
+        p = readLen(s, p) + next;
+        const m = readLen(s, p);
+        p = next + m;
+        yield s.slice(next, p);
+      }
+    }
+    if (this.big !== null) yield* this.big.values();
+    return undefined;
+  }
+
+  /** For the memory model: bucket count and long entries (their own strings and Map slot). */
+  shape(): { buckets: number; big: number } {
+    return { buckets: this.b.length, big: this.big === null ? 0 : this.big.size };
   }
 }
 
@@ -243,16 +438,12 @@ function* packedValues(s: string): Generator<string, undefined> {
   return undefined;
 }
 
-const baseGet = Map.prototype.get;
-const baseSet = Map.prototype.set;
-const baseEntries = Map.prototype.entries;
-const baseValues = Map.prototype.values;
 
 /** Wrap a plain Map written by other code (RESTORE, COPY...) so it gets an encoding and an index. */
 export function adoptHash(v: Map<string, Buffer>, lim: HashLimits): HashValue {
   if (v instanceof HashValue) return v;
   const h = new HashValue();
-  if (v.size > lim.entries) h.toHashtable(); // not packed first: building a packed value is O(n) per field
+  if (v.size > lim.entries) h.toHashtable(); // not packed first: building a listpack value is O(n) per field
   for (const [k, val] of v) {
     h.set(k, val);
     h.checkLengths(k.length, val.length, lim);

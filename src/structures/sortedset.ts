@@ -1,15 +1,18 @@
 // The sorted set, in one of Valkey's two encodings:
-// - listpack (small sets): the members and scores in two plain arrays in sorted order, no per-element objects
-//   beside the member strings and no Map; lookups by member are linear scans, as in Valkey's listpack.
+// - listpack (small sets): ONE latin1 string `lp` of entries in sorted order (member length varint, member,
+//   the score's 8 bytes as 8 chars), no per-element objects and no Map (a 10-member set drops from ~750 to ~300
+//   bytes); lookups by member and writes are linear scans and rebuilds, O(n) in at most zset-max-listpack-entries,
+//   as in Valkey's listpack. Ordered reads decode what they visit.
 // - skiplist: a Map member -> score for O(1) lookups plus an order-statistic B+tree over (score, member) for
 //   O(log n) insert, delete and rank and O(log n + m) ranges. It plays the part of Valkey's skiplist with spans,
 //   but leaves keep members and scores in plain arrays, which costs far less memory per element in a JS heap
 //   than one object per node (see scripts/bench-scale.mjs).
-// A listpack set is the tree's root leaf alone (allowed to exceed LEAF_MAX), so every ordered walk is shared.
 //
 // Order is Valkey's: by score, then by member bytes (members are latin1 strings, so JS string comparison is
 // memcmp order). Inner nodes keep, for each child but the first, a lower bound of the child's keys (its first
 // key when it was split off); bounds may go stale after deletions, which keeps them valid lower bounds.
+
+import { cat2, cat5, lenChars, next, readLen } from "./packed.js";
 
 const LEAF_MAX = 64;
 const LEAF_MIN = 16;
@@ -34,6 +37,9 @@ class Inner {
 
 type Node = Leaf | Inner;
 
+/** The root of every listpack-encoded set (never written: listpack sets live in `lp`). */
+const NO_TREE = new Leaf();
+
 /** Sign of (s1, m1) - (s2, m2) in sorted-set order. */
 export function compareKeys(s1: number, m1: string, s2: number, m2: string): number {
   if (s1 < s2) return -1;
@@ -47,7 +53,10 @@ export type Prefix = (score: number, member: string) => boolean;
 export class SortedSet {
   /** member -> score in the skiplist encoding; null in the listpack encoding. */
   dict: Map<string, number> | null;
-  private root: Node = new Leaf();
+  private root: Node;
+  /** The packed entries while a listpack (dict === null), else null; `ln` entries. */
+  private lp: string | null;
+  private ln = 0;
   /**
    * While ZSCANs are in progress: member -> insertion number for members added since the oldest one started
    * (null otherwise). Lets a scan stop where members newer than itself begin (see ZSCAN in commands/zsets.ts).
@@ -60,6 +69,8 @@ export class SortedSet {
    *  encoding keep the default, so a large result is never built by linear scans). */
   constructor(skiplist = true) {
     this.dict = skiplist ? new Map() : null;
+    this.root = skiplist ? new Leaf() : NO_TREE;
+    this.lp = skiplist ? null : "";
   }
 
   /** Valkey encoding: skiplist (true) or listpack. Assigning converts (managed by the zset family). */
@@ -74,19 +85,18 @@ export class SortedSet {
   }
 
   get size(): number {
-    return this.dict !== null ? this.dict.size : (this.root as Leaf).members.length;
+    return this.dict !== null ? this.dict.size : this.ln;
   }
 
   score(member: string): number | undefined {
     if (this.dict !== null) return this.dict.get(member);
-    const l = this.root as Leaf;
-    const i = l.members.indexOf(member);
-    return i < 0 ? undefined : l.scores[i];
+    const s = this.lp!;
+    return lpFind(s, member) < 0 ? undefined : scoreAt(s, fEnd - 8);
   }
 
   has(member: string): boolean {
     if (this.dict !== null) return this.dict.has(member);
-    return (this.root as Leaf).members.indexOf(member) >= 0;
+    return lpFind(this.lp!, member) >= 0;
   }
 
   /** Add or move a member. Returns true when it is new. A score equal to the current one (0 and -0 are equal,
@@ -106,11 +116,11 @@ export class SortedSet {
 
   delete(member: string): boolean {
     if (this.dict === null) {
-      const l = this.root as Leaf;
-      const i = l.members.indexOf(member);
-      if (i < 0) return false;
-      l.members.splice(i, 1);
-      l.scores.splice(i, 1);
+      const s = this.lp!;
+      const at = lpFind(s, member);
+      if (at < 0) return false;
+      this.lp = cat2(s.slice(0, at), s.slice(fEnd));
+      this.ln--;
       return true;
     }
     const old = this.dict.get(member);
@@ -123,7 +133,7 @@ export class SortedSet {
 
   /** 0-based rank by ascending order, or -1. */
   rank(member: string): number {
-    if (this.dict === null) return (this.root as Leaf).members.indexOf(member);
+    if (this.dict === null) return lpFind(this.lp!, member) < 0 ? -1 : fIndex;
     const s = this.dict.get(member);
     if (s === undefined) return -1;
     let node = this.root;
@@ -139,6 +149,17 @@ export class SortedSet {
 
   /** Number of leading elements (in sorted order) for which `pred` holds. */
   countWhile(pred: Prefix): number {
+    if (this.dict === null) {
+      const s = this.lp!;
+      let k = 0;
+      for (let p = 0; p < s.length; k++) {
+        const n = readLen(s, p);
+        const m = next;
+        if (!pred(scoreAt(s, m + n), s.slice(m, m + n))) break;
+        p = m + n + 8;
+      }
+      return k;
+    }
     let node = this.root;
     let acc = 0;
     while (node instanceof Inner) {
@@ -170,6 +191,13 @@ export class SortedSet {
 
   /** Member and score at a 0-based rank (caller checks bounds). */
   at(rank: number): [member: string, score: number] {
+    if (this.dict === null) {
+      const s = this.lp!;
+      let p = 0;
+      for (let k = 0; k < rank; k++) p = readLen(s, p) + next + 8;
+      const n = readLen(s, p);
+      return [s.slice(next, next + n), scoreAt(s, next + n)];
+    }
     const [leaf, i] = this.locate(rank);
     return [leaf.members[i]!, leaf.scores[i]!];
   }
@@ -180,6 +208,7 @@ export class SortedSet {
    */
   range(rank: number, count: number, reverse: boolean, fn: (member: string, score: number) => boolean | void): void {
     if (count <= 0 || rank < 0 || rank >= this.size) return;
+    if (this.dict === null) return this.packedRange(rank, count, reverse, fn);
     let [leaf, i] = this.locate(rank);
     let l: Leaf | null = leaf;
     while (l !== null && count > 0) {
@@ -198,6 +227,16 @@ export class SortedSet {
 
   /** Every element in ascending order. */
   *[Symbol.iterator](): IterableIterator<[string, number]> {
+    if (this.dict === null) {
+      const s = this.lp!;
+      for (let p = 0; p < s.length; ) {
+        const n = readLen(s, p);
+        const m = next;
+        p = m + n + 8;
+        yield [s.slice(m, m + n), scoreAt(s, m + n)];
+      }
+      return;
+    }
     let l: Leaf | null = this.firstLeaf();
     while (l !== null) {
       for (let i = 0; i < l.members.length; i++) yield [l.members[i]!, l.scores[i]!];
@@ -212,10 +251,19 @@ export class SortedSet {
     if (end >= this.size) end = this.size - 1;
     if (start > end) return out;
     if (this.dict === null) {
-      const l = this.root as Leaf;
-      const ms = l.members.splice(start, end - start + 1);
-      const ss = l.scores.splice(start, end - start + 1);
-      for (let i = 0; i < ms.length; i++) out.push([ms[i]!, ss[i]!]);
+      const s = this.lp!;
+      let p = 0;
+      let k = 0;
+      for (; k < start; k++) p = readLen(s, p) + next + 8;
+      const p0 = p;
+      for (; k <= end; k++) {
+        const n = readLen(s, p);
+        const m = next;
+        p = m + n + 8;
+        out.push([s.slice(m, m + n), scoreAt(s, m + n)]);
+      }
+      this.lp = cat2(s.slice(0, p0), s.slice(p));
+      this.ln -= out.length;
       return out;
     }
     this.range(start, end - start + 1, false, (m, s) => {
@@ -228,10 +276,8 @@ export class SortedSet {
   clone(): SortedSet {
     const z = new SortedSet(this.dict !== null);
     if (this.dict === null) {
-      const l = this.root as Leaf;
-      const r = z.root as Leaf;
-      r.members = l.members.slice();
-      r.scores = l.scores.slice();
+      z.lp = this.lp;
+      z.ln = this.ln;
       return z;
     }
     for (const [m, s] of this) {
@@ -276,11 +322,15 @@ export class SortedSet {
       }
       return total;
     };
-    const depths = new Set<number>();
-    walk(this.root, null, 0, depths);
-    if (depths.size > 1) throw new Error("unbalanced");
-    if (count !== this.size) throw new Error("count mismatch");
-    if (this.dict === null && this.root instanceof Inner) throw new Error("listpack with inner nodes");
+    if (this.dict !== null) {
+      const depths = new Set<number>();
+      walk(this.root, null, 0, depths);
+      if (depths.size > 1) throw new Error("unbalanced");
+      if (count !== this.size) throw new Error("count mismatch");
+    } else {
+      if (this.root !== NO_TREE || NO_TREE.members.length !== 0) throw new Error("listpack with a tree");
+      count = this.ln;
+    }
     // leaf chain covers everything in order
     let prev: [number, string] | null = null;
     let n = 0;
@@ -296,55 +346,94 @@ export class SortedSet {
   // listpack encoding
 
   private packedSet(member: string, score: number): boolean {
-    const l = this.root as Leaf;
-    const ms = l.members;
-    const ss = l.scores;
-    const i = ms.indexOf(member);
-    if (i >= 0) {
-      if (ss[i] === score) return false;
-      // still in order where it is: only the score changes
-      if ((i === 0 || compareKeys(ss[i - 1]!, ms[i - 1]!, score, member) < 0) && (i === ms.length - 1 || compareKeys(score, member, ss[i + 1]!, ms[i + 1]!) < 0)) {
-        ss[i] = score;
-        return false;
-      }
-      ms.splice(i, 1);
-      ss.splice(i, 1);
+    let s = this.lp!;
+    const at = lpFind(s, member);
+    if (at >= 0) {
+      if (scoreAt(s, fEnd - 8) === score) return false;
+      s = cat2(s.slice(0, at), s.slice(fEnd));
     }
-    // exact-size copies (as a listpack is reallocated): push and splice would keep up to 1.5x + 16 spare slots
-    const at = SortedSet.leafIndex(l, score, member);
-    l.members = ms.toSpliced(at, 0, member);
-    l.scores = ss.toSpliced(at, 0, score);
-    return i < 0;
+    // the first entry not below (score, member)
+    let p = 0;
+    while (p < s.length) {
+      const n = readLen(s, p);
+      const m = next;
+      const sc = scoreAt(s, m + n);
+      if (sc > score || (sc === score && s.slice(m, m + n) >= member)) break;
+      p = m + n + 8;
+    }
+    this.lp = cat5(s.slice(0, p), lenChars(member.length), member, scoreChars(score), s.slice(p));
+    if (at >= 0) return false;
+    this.ln++;
+    return true;
   }
 
-  /** listpack -> skiplist: bulk-load the tree from the sorted arrays and build the dict. */
+  private packedRange(rank: number, count: number, reverse: boolean, fn: (member: string, score: number) => boolean | void): void {
+    const s = this.lp!;
+    if (!reverse) {
+      let p = 0;
+      for (let k = 0; k < rank; k++) p = readLen(s, p) + next + 8;
+      for (; count > 0 && p < s.length; count--) {
+        const n = readLen(s, p);
+        const m = next;
+        p = m + n + 8;
+        if (fn(s.slice(m, m + n), scoreAt(s, m + n)) === false) return;
+      }
+      return;
+    }
+    // backwards: the entry starts up to rank first (entries only know their length from the front)
+    const starts: number[] = [];
+    for (let p = 0, k = 0; k <= rank; k++) {
+      starts.push(p);
+      p = readLen(s, p) + next + 8;
+    }
+    for (let k = rank; k >= 0 && count > 0; k--, count--) {
+      const n = readLen(s, starts[k]!);
+      const m = next;
+      if (fn(s.slice(m, m + n), scoreAt(s, m + n)) === false) return;
+    }
+  }
+
+  /** The listpack's elements as a leaf (decoded; read-only use). */
+  private view(): Leaf {
+    const s = this.lp!;
+    const l = new Leaf();
+    const ms: string[] = new Array(this.ln);
+    const ss: number[] = new Array(this.ln).fill(0);
+    for (let p = 0, k = 0; p < s.length; k++) {
+      const n = readLen(s, p);
+      const m = next;
+      ms[k] = s.slice(m, m + n);
+      ss[k] = scoreAt(s, m + n);
+      p = m + n + 8;
+    }
+    l.members = ms;
+    l.scores = ss;
+    return l;
+  }
+
+  /** listpack -> skiplist: bulk-load the tree from the packed entries and build the dict. */
   private toTree(): void {
-    const l = this.root as Leaf;
+    const l = this.view();
     const ms = l.members;
     const ss = l.scores;
     const d = new Map<string, number>();
     this.dict = d;
     this.root = new Leaf();
+    this.lp = null;
+    this.ln = 0;
     for (let i = 0; i < ms.length; i++) {
       d.set(ms[i]!, ss[i]!);
       this.appendMax(ss[i]!, ms[i]!);
     }
   }
 
-  /** skiplist -> listpack: one exact-size pair of arrays, no dict. */
+  /** skiplist -> listpack: one packed string, no dict, no tree. */
   private toPacked(): void {
-    const n = this.size;
-    const ms: string[] = new Array(n);
-    const ss: number[] = new Array(n).fill(0);
-    let i = 0;
-    for (const [m, s] of this) {
-      ms[i] = m;
-      ss[i++] = s;
-    }
-    const l = new Leaf();
-    l.members = ms;
-    l.scores = ss;
-    this.root = l;
+    const parts: string[] = [];
+    for (const [m, sc] of this) parts.push(lenChars(m.length), m, scoreChars(sc));
+    this.ln = this.size;
+    this.lp = parts.join("");
+    this.root = NO_TREE;
     this.dict = null;
   }
 
@@ -613,4 +702,42 @@ function sum(a: number[]): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]!;
   return s;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The listpack form: entries of member length (varint), member, score (its 8 IEEE-754 bytes as latin1 chars).
+
+const F64 = new Float64Array(1);
+const U8 = new Uint8Array(F64.buffer);
+
+function scoreChars(score: number): string {
+  F64[0] = score;
+  return String.fromCharCode(U8[0]!, U8[1]!, U8[2]!, U8[3]!, U8[4]!, U8[5]!, U8[6]!, U8[7]!);
+}
+
+function scoreAt(s: string, p: number): number {
+  for (let i = 0; i < 8; i++) U8[i] = s.charCodeAt(p + i);
+  return F64[0]!;
+}
+
+/** Set by lpFind: the found entry's index and end. */
+let fIndex = 0;
+let fEnd = 0;
+
+/** Start of the entry of member m in s, or -1. */
+function lpFind(s: string, m: string): number {
+  const ml = m.length;
+  for (let p = 0, k = 0; p < s.length; k++) {
+    const at = p;
+    let n = s.charCodeAt(p);
+    let ms = p + 1;
+    if (n >= 128) (n = readLen(s, p)), (ms = next);
+    p = ms + n + 8;
+    if (n === ml && s.startsWith(m, ms)) {
+      fIndex = k;
+      fEnd = p;
+      return at;
+    }
+  }
+  return -1;
 }

@@ -173,7 +173,11 @@ describe("hash and set codecs", () => {
     expect(small.value.enc).toBe(LISTPACK);
     const big = loadDumpPayload(hex(HB), cfgWith({ "hash-max-listpack-entries": 2 }));
     expect(big.value.enc).toBe(HASHTABLE);
-    expect(valueHex(createDumpPayload(new Entry("hash", big.value, 0)))).toBe(HB.slice(0, -20));
+    // RDB_TYPE_HASH, 3 pairs; the pairs come in the hashtable's order (in Valkey too: its dict order)
+    const dumped = createDumpPayload(new Entry("hash", big.value, 0));
+    expect(valueHex(dumped).slice(0, 4)).toBe(HB.slice(0, 4));
+    expect(valueHex(dumped).length).toBe(HB.length - 20);
+    expect(new Map(loadDumpPayload(dumped).value.rawEntries())).toEqual(new Map([["c", "hello"], ["b", "2"], ["a", "1"]]));
     expect(loadDumpPayload(hex(HB), cfgWith({ "hash-max-listpack-value": 4 })).value.enc).toBe(HASHTABLE);
     // a HASH_LISTPACK is converted on its entry count only, as Valkey does
     expect(loadDumpPayload(hex(H), cfgWith({ "hash-max-listpack-value": 4 })).value.enc).toBe(LISTPACK);

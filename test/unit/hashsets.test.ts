@@ -262,7 +262,7 @@ describe("values written by other code", () => {
     expect(t.enc("big")).toBe("hashtable");
   });
 
-  it("copies keep the encoding and the order", () => {
+  it("copies keep the encoding (and a listpack's order)", () => {
     const t = harness();
     t.call("HSET", "h", "a", "1", "b", "2", "c", "3", "d", "4", "e", "5");
     t.call("HDEL", "h", "a", "b", "c");
@@ -270,7 +270,9 @@ describe("values written by other code", () => {
     expect(h).not.toBe(t.c.db.peek("h")!.value);
     t.c.db.set("h2", "hash", h);
     expect(t.enc("h2")).toBe("hashtable");
-    expect(t.items("HGETALL", "h2")).toEqual(["d", "4", "e", "5"]);
+    // a hashtable has no insertion order (in Valkey either)
+    const pairs = t.items("HGETALL", "h2") as string[];
+    expect(new Map([[pairs[0], pairs[1]], [pairs[2], pairs[3]]])).toEqual(new Map([["d", "4"], ["e", "5"]]));
     t.call("SADD", "s", "9", "1");
     t.call("SADD", "s", "x");
     t.c.db.set("s2", "set", copySet(t.c.db.peek("s")!.value, t.server.config.params));

@@ -62,7 +62,7 @@ describe("packed list", () => {
 });
 
 describe("packed hash", () => {
-  it("matches a Map under random sets, updates and deletes, then converts keeping the order", () => {
+  it("matches a Map under random sets, updates and deletes, then converts (a hashtable has no order, as in Valkey)", () => {
     const r = rng(11);
     const h = new HashValue();
     const ref = new Map<string, string>();
@@ -84,9 +84,41 @@ describe("packed hash", () => {
     expect([...h.rawValues()]).toEqual([...ref.values()]);
     h.toHashtable();
     expect(h.lp).toBeNull();
-    expect([...h.rawEntries()]).toEqual([...ref.entries()]);
+    const sorted = <T extends [string, string]>(a: T[]) => a.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+    expect(sorted([...h.rawEntries()])).toEqual(sorted([...ref.entries()]));
     expect(h.get("nope")).toBeUndefined();
     for (const [f, v] of ref) expect(h.get(f)!.toString("latin1")).toBe(v);
+  });
+
+  it("keeps a hashtable (packed buckets, long entries apart) equal to a Map while it grows and shrinks", () => {
+    const r = rng(12);
+    const h = new HashValue();
+    h.toHashtable();
+    const ref = new Map<string, string>();
+    const check = () => {
+      expect(h.size).toBe(ref.size);
+      expect(new Map(h.rawEntries())).toEqual(ref);
+      expect(new Set(h.keys())).toEqual(new Set(ref.keys()));
+      expect([...h.rawValues()].sort()).toEqual([...ref.values()].sort());
+    };
+    for (let round = 0; round < 3; round++) {
+      for (let step = 0; step < 5000; step++) {
+        const f = `f${Math.floor(r() * 3000)}` + (r() < 0.02 ? "y".repeat(600) : "");
+        const op = r();
+        if (op < (round === 2 ? 0.2 : 0.7)) {
+          const v = r() < 0.02 ? "z".repeat(700) : element(r, step);
+          expect(h.has(f)).toBe(ref.has(f));
+          const n = h.size;
+          h.set(f, v);
+          ref.set(f, v);
+          expect(h.size - n).toBe(ref.size - n);
+        } else expect(h.delete(f)).toBe(ref.delete(f));
+        expect(h.getRaw(f)).toBe(ref.get(f));
+      }
+      check();
+    }
+    for (const f of [...ref.keys()]) expect(h.delete(f)).toBe(ref.delete(f));
+    check();
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SortedSet, compareKeys } from "../../src/structures/sortedset.js";
-import { Deque } from "../../src/structures/deque.js";
+import { CHUNK, PackedDeque } from "../../src/structures/deque.js";
 
 /** Deterministic PRNG so failures reproduce. */
 function rng(seed: number): () => number {
@@ -108,14 +108,14 @@ describe("SortedSet (order-statistic B+tree + dict)", () => {
   });
 });
 
-describe("Deque (ring buffer)", () => {
+describe("PackedDeque (chunked list)", () => {
   it("matches an array model under random pushes, pops, inserts and removals", () => {
     const r = rng(7);
-    const d = new Deque<number>();
-    const a: number[] = [];
+    const d = new PackedDeque();
+    const a: string[] = [];
     for (let op = 0; op < 30000; op++) {
       const x = r();
-      const v = Math.floor(r() * 1e6);
+      const v = String(Math.floor(r() * 1e6)).repeat(r() < 0.01 ? 3000 : 1);
       if (x < 0.25) {
         d.pushBack(v);
         a.push(v);
@@ -142,17 +142,25 @@ describe("Deque (ring buffer)", () => {
         a[i] = v;
       }
       expect(d.length).toBe(a.length);
+      if (op % 1000 === 0) {
+        expect(d.toArray()).toEqual(a);
+        for (let i = a.length - 1; i >= 0; i -= 7) expect(d.get(i)).toBe(a[i]);
+      }
     }
     expect(d.toArray()).toEqual(a);
     expect(d.first()).toBe(a[0]);
     expect(d.last()).toBe(a[a.length - 1]);
   });
 
-  it("shrinks its buffer after draining", () => {
-    const d = new Deque<number>();
-    for (let i = 0; i < 10000; i++) d.pushBack(i);
-    for (let i = 0; i < 9990; i++) d.popFront();
-    expect(d.capacity).toBeLessThanOrEqual(64);
-    expect(d.toArray()).toEqual([9990, 9991, 9992, 9993, 9994, 9995, 9996, 9997, 9998, 9999]);
+  it("keeps big lists in packed chunks and drains them from either end", () => {
+    const d = new PackedDeque();
+    for (let i = 0; i < 10000; i++) d.pushBack(String(i));
+    expect(d.chunks().packed.length).toBe(Math.floor(10000 / CHUNK));
+    expect(d.chunks().back).toBe(10000 % CHUNK);
+    for (let i = 0; i < 5000; i++) expect(d.popFront()).toBe(String(i));
+    for (let i = 9999; i >= 9990; i--) expect(d.popBack()).toBe(String(i));
+    expect(d.get(0)).toBe("5000");
+    expect(d.get(d.length - 1)).toBe("9989");
+    expect(d.slice(100, 103)).toEqual(["5100", "5101", "5102"]);
   });
 });
