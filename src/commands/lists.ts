@@ -507,8 +507,17 @@ function exceedsNode(fill: number, bytes: number, count: number): boolean {
   return count > (fill === 0 ? 1 : fill);
 }
 
+let fillText = "";
+let fillValue = 0;
+
+/** list-max-listpack-size, parsed again only when its config text changes (every push reads it). */
 function fillOf(c: Client): number {
-  return Number(c.server.param("list-max-listpack-size"));
+  const t = c.server.param("list-max-listpack-size");
+  if (t !== fillText) {
+    fillValue = Number(t);
+    fillText = t;
+  }
+  return fillValue;
 }
 
 /** Growing: a listpack list becomes a quicklist when the elements about to be added would overflow one node. */
