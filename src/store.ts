@@ -483,7 +483,7 @@ export class Store {
   activeExpireCycle(budgetMs = 25): boolean {
     if (!this.activeExpire || this.expiryPaused) return false;
     const now = this.tick();
-    const deadline = Date.now() + budgetMs;
+    const deadline = performance.now() + budgetMs;
     let more = false;
     for (const db of this.dbs) {
       if (db.expires.size === 0) continue;
@@ -506,7 +506,7 @@ export class Store {
         }
         if (checked > 0) this.stats.expiredStalePerc = expired / checked;
         if (checked === 0 || expired * 10 <= checked || db.sweep === null) break;
-        if (Date.now() > deadline) {
+        if (performance.now() >= deadline) {
           more = true;
           break;
         }
