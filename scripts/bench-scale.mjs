@@ -14,6 +14,8 @@
 // 3. Expiry: BIG keys with TTLs (SET k v PXAT t, all due at the same moment) expire in the background while
 //    one client sends PING after PING: the worst and p99 round trip it saw, and how long until DBSIZE was 0.
 //    The issue's aim: no PING waits over 25 ms. (--ttl-keys N, --no-ttl to skip, --only-expiry for this case alone)
+//    The second worst PING and the count over 25 ms tell a pause of the server (several slow PINGs) from one
+//    preemption of a loaded machine (one).
 // --base DIR adds node-base / bun-base (another built checkout's server) for a before/after in one run.
 // --only TYPES limits sections 1 and 2 to those types (e.g. zset,list) and skips section 3.
 // Types a target does not support yet (COMMAND INFO) are skipped. Local only: every server is spawned on
@@ -246,7 +248,9 @@ async function expiryPause(r) {
   }
   pinger.disconnect();
   rtts.sort((x, y) => x - y);
-  return { worst: rtts[rtts.length - 1], p99: rtts[Math.floor(rtts.length * 0.99)], pings: rtts.length, clearMs, loadS };
+  // On a loaded machine one preemption makes one slow PING; a pause of the server's own makes several.
+  const over = rtts.filter((x) => x > 25).length;
+  return { worst: rtts[rtts.length - 1], second: rtts[rtts.length - 2], over, p99: rtts[Math.floor(rtts.length * 0.99)], pings: rtts.length, clearMs, loadS };
 }
 
 const kinds = RUNTIMES.flatMap((k) => (BASE ? [k, `${k}-base`] : [k]));
@@ -322,7 +326,7 @@ if (TTL_KEYS > 0) {
         const e = x.expiry;
         if (e == null) return [x.kind, { result: "-" }];
         if (e.late) return [x.kind, { result: `load took ${e.loadS.toFixed(1)} s, past the due time` }];
-        return [x.kind, { "worst ping": f(e.worst, 1), "p99 ping": f(e.p99, 2), pings: e.pings, "all gone after": e.clearMs == null ? "not within 60 s" : `${e.clearMs} ms`, "load s": f(e.loadS, 1) }];
+        return [x.kind, { "worst ping": f(e.worst, 1), "2nd worst": f(e.second, 1), "pings > 25": e.over, "p99 ping": f(e.p99, 2), pings: e.pings, "all gone after": e.clearMs == null ? "not within 60 s" : `${e.clearMs} ms`, "load s": f(e.loadS, 1) }];
       }),
     ),
   );

@@ -83,33 +83,35 @@ export interface StoreHooks {
 const SHARDS = 16;
 
 /**
- * Expiry deadlines, spread over 16 Maps by the key's length and last character. A JS Map rehashes every remaining
- * entry at once when deletions take it below a quarter of its capacity: with 1M keys due together, the keyspace
- * Map and an expires Map of the same size shrank in the same batch of the active sweep, stalling V8 and JSC for
- * 30-160 ms each time (scripts/bench-scale.mjs --only-expiry). Split, each shrink moves 1/16 of the deadlines, at
- * different moments. Iteration runs shard by shard: Valkey's expires order is a hash order too.
+ * A Map<string, V> spread over 16 Maps by the key's length and last two characters: the keyspace (db.keys) and
+ * the expiry deadlines (db.expires). A JS Map rehashes every remaining entry at once when deletions take it below
+ * a quarter of its capacity: with 1M keys due together, one keyspace Map shrank in one step of the active sweep,
+ * stalling JSC for 25-32 ms (V8 ~14 ms) with 262k keys left (scripts/bench-scale.mjs --only-expiry). Split, each
+ * shrink moves 1/16 of the keys, at different moments. Both maps use the same shard function, so the sweep, which
+ * walks the deadlines shard by shard (a hash order, as Valkey's), empties one keyspace shard at a time.
+ * Hand-written rather than a library: every command's lookup goes through get().
  */
-export class ExpiryMap extends Map<string, number> {
-  private readonly shards: Map<string, number>[] = Array.from({ length: SHARDS }, () => new Map<string, number>());
+export class ShardedMap<V> extends Map<string, V> {
+  private readonly shards: Map<string, V>[] = Array.from({ length: SHARDS }, () => new Map<string, V>());
   private count = 0;
 
-  private shard(key: string): Map<string, number> {
+  private shard(key: string): Map<string, V> {
     const n = key.length;
-    return this.shards[(n === 0 ? 0 : key.charCodeAt(n - 1) + n * 7) & (SHARDS - 1)]!;
+    return this.shards[(n < 2 ? n : key.charCodeAt(n - 1) + key.charCodeAt(n - 2) * 5 + n * 7) & (SHARDS - 1)]!;
   }
   override get size(): number {
     return this.count;
   }
-  override get(key: string): number | undefined {
+  override get(key: string): V | undefined {
     return this.shard(key).get(key);
   }
   override has(key: string): boolean {
     return this.shard(key).has(key);
   }
-  override set(key: string, at: number): this {
+  override set(key: string, value: V): this {
     const m = this.shard(key);
     const n = m.size;
-    m.set(key, at);
+    m.set(key, value);
     this.count += m.size - n;
     return this;
   }
@@ -122,35 +124,41 @@ export class ExpiryMap extends Map<string, number> {
     for (const m of this.shards) m.clear();
     this.count = 0;
   }
-  override entries(): MapIterator<[string, number]> {
-    return new ShardsIterator(this.shards) as unknown as MapIterator<[string, number]>;
+  override entries(): MapIterator<[string, V]> {
+    return new ShardsIterator(this.shards, (m) => m.entries()) as unknown as MapIterator<[string, V]>;
   }
-  override *keys(): MapIterator<string> {
-    for (const m of this.shards) yield* m.keys();
+  override keys(): MapIterator<string> {
+    return new ShardsIterator(this.shards, (m) => m.keys()) as unknown as MapIterator<string>;
   }
-  override *values(): MapIterator<number> {
-    for (const m of this.shards) yield* m.values();
+  override values(): MapIterator<V> {
+    return new ShardsIterator(this.shards, (m) => m.values()) as unknown as MapIterator<V>;
   }
-  override [Symbol.iterator](): MapIterator<[string, number]> {
+  override [Symbol.iterator](): MapIterator<[string, V]> {
     return this.entries();
   }
-  override forEach(fn: (at: number, key: string, map: Map<string, number>) => void, thisArg?: unknown): void {
+  override forEach(fn: (value: V, key: string, map: Map<string, V>) => void, thisArg?: unknown): void {
     for (const m of this.shards) for (const [k, v] of m) fn.call(thisArg, v, k, this);
   }
 }
 
-/** The active sweep's walk over an ExpiryMap: one shard's native iterator after the other (no generator). */
-class ShardsIterator implements Iterator<[string, number]> {
+/** Expiry deadlines (ms) by key. */
+export class ExpiryMap extends ShardedMap<number> {}
+
+/** A walk over a ShardedMap: one shard's native iterator after the other (no generator: the sweep's hot loop). */
+class ShardsIterator<V, T> implements Iterator<T> {
   private i = 0;
-  private it: MapIterator<[string, number]>;
-  constructor(private readonly shards: Map<string, number>[]) {
-    this.it = shards[0]!.entries();
+  private it: Iterator<T>;
+  constructor(
+    private readonly shards: Map<string, V>[],
+    private readonly open: (m: Map<string, V>) => Iterator<T>,
+  ) {
+    this.it = open(shards[0]!);
   }
-  next(): IteratorResult<[string, number]> {
+  next(): IteratorResult<T> {
     for (;;) {
       const r = this.it.next();
       if (!r.done || this.i === this.shards.length - 1) return r;
-      this.it = this.shards[++this.i]!.entries();
+      this.it = this.open(this.shards[++this.i]!);
     }
   }
   [Symbol.iterator](): this {
@@ -160,7 +168,7 @@ class ShardsIterator implements Iterator<[string, number]> {
 
 export class Database {
   /** Insert only through set()/put(): SCAN's log (scanLog) must hear of every new key. */
-  keys = new Map<string, Entry>();
+  keys: Map<string, Entry> = new ShardedMap<Entry>();
   /** Expiry deadlines (ms) beside the keyspace, as in Valkey. */
   expires: Map<string, number> = new ExpiryMap();
   /** WATCHed keys -> watching clients. */
@@ -475,7 +483,7 @@ export class Store {
   activeExpireCycle(budgetMs = 25): boolean {
     if (!this.activeExpire || this.expiryPaused) return false;
     const now = this.tick();
-    const deadline = Date.now() + budgetMs;
+    const deadline = performance.now() + budgetMs;
     let more = false;
     for (const db of this.dbs) {
       if (db.expires.size === 0) continue;
@@ -498,7 +506,7 @@ export class Store {
         }
         if (checked > 0) this.stats.expiredStalePerc = expired / checked;
         if (checked === 0 || expired * 10 <= checked || db.sweep === null) break;
-        if (Date.now() > deadline) {
+        if (performance.now() >= deadline) {
           more = true;
           break;
         }

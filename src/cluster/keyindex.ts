@@ -3,10 +3,10 @@
 // map), but the index is only built when first asked for: a cluster that is never resharded pays one flag test
 // per insert and delete, not a slot computation (SET of new keys: ~35% more server CPU with the index always on).
 
-import type { Database, Entry } from "../store.js";
+import { ShardedMap, type Database, type Entry } from "../store.js";
 import { keySlotOf } from "./slots.js";
 
-export class SlotIndexedMap extends Map<string, Entry> {
+export class SlotIndexedMap extends ShardedMap<Entry> {
   private bySlot: Map<number, Set<string>> | null = null;
 
   override set(key: string, value: Entry): this {
