@@ -234,34 +234,25 @@ export class PackedDeque {
 
   /** Elements [start, end) into `out` (LRANGE): packed entries are written from their chunk, not sliced out. */
   writeRange(start: number, end: number, out: BulkSink): void {
-    const f = this.fr.length;
-    const cn = this.cn;
-    let i = start;
-    for (; i < end && i < f; i++) out.bulk(this.fr[f - 1 - i]!);
-    while (i < end && i < f + cn) {
-      const j = i - f;
-      const k = this.chunkOf(j);
-      const e = j - (this.st[k]! - this.st[0]!);
-      const take = Math.min(this.n[k]! - e, end - i);
-      const ch = this.c[k]!;
-      let p = this.pos(k, ch, e);
-      for (let t = 0; t < take; t++) {
-        const len = readLen(ch, p);
-        const s = next;
-        out.bulkOf(ch, s, s + len);
-        p = s + len + (s - p);
-      }
-      i += take;
-    }
-    for (; i < end; i++) out.bulk(this.bk[i - f - cn]!);
+    this.walkRaw(start, end, (ch, s, e) => out.bulkOf(ch, s, e), (v) => out.bulk(v));
   }
 
   /** Calls each(element) for [start, end) in order. */
   private walk(start: number, end: number, each: (s: string) => void): void {
+    this.walkRaw(start, end, (ch, s, e) => each(ch.slice(s, e)), each);
+  }
+
+  /** [start, end) in order: a packed element as its chunk and bounds, an unpacked one as itself. */
+  private walkRaw(
+    start: number,
+    end: number,
+    packed: (chunk: string, s: number, e: number) => void,
+    plain: (s: string) => void,
+  ): void {
     const f = this.fr.length;
     const cn = this.cn;
     let i = start;
-    for (; i < end && i < f; i++) each(this.fr[f - 1 - i]!);
+    for (; i < end && i < f; i++) plain(this.fr[f - 1 - i]!);
     while (i < end && i < f + cn) {
       const j = i - f;
       const k = this.chunkOf(j);
@@ -272,12 +263,12 @@ export class PackedDeque {
       for (let t = 0; t < take; t++) {
         const len = readLen(ch, p);
         const s = next;
-        each(ch.slice(s, s + len));
+        packed(ch, s, s + len);
         p = s + len + (s - p);
       }
       i += take;
     }
-    for (; i < end; i++) each(this.bk[i - f - cn]!);
+    for (; i < end; i++) plain(this.bk[i - f - cn]!);
   }
 
   /** The packed form of all elements, one string (the listpack encoding of a small list). */

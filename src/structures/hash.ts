@@ -319,50 +319,35 @@ export class PackedTable {
     if (last.length > 0) this.b[this.split] = cat2(this.b[this.split]!, last);
   }
 
-  *entries(): Generator<[string, string], undefined> {
+  entries(): Generator<[string, string], undefined> {
+    return this.each((s, f, fe, v, ve) => [s.slice(f, fe), s.slice(v, ve)], (m) => m.entries());
+  }
+
+  keys(): Generator<string, undefined> {
+    return this.each((s, f, fe) => s.slice(f, fe), (m) => m.keys());
+  }
+
+  values(): Generator<string, undefined> {
+    return this.each((s, _f, _fe, v, ve) => s.slice(v, ve), (m) => m.values());
+  }
+
+  /** Every entry, bucket by bucket, as `pick` makes it from its field and value bounds; then the long ones. */
+  private *each<T>(
+    pick: (s: string, f: number, fe: number, v: number, ve: number) => T,
+    long: (m: Map<string, string>) => Iterable<T>,
+  ): Generator<T, undefined> {
     const b = this.b;
     for (let i = 0; i < b.length; i++) {
       const s = b[i]!;
       for (let p = 0; p < s.length; ) {
         const n = readLen(s, p);
-        const f = s.slice(next, next + n);
-        const m = readLen(s, next + n);
+        const f = next;
+        const m = readLen(s, f + n);
         p = next + m;
-        yield [f, s.slice(next, p)];
+        yield pick(s, f, f + n, next, p);
       }
     }
-    if (this.big !== null) yield* this.big.entries();
-    return undefined;
-  }
-
-  *keys(): Generator<string, undefined> {
-    const b = this.b;
-    for (let i = 0; i < b.length; i++) {
-      const s = b[i]!;
-      for (let p = 0; p < s.length; ) {
-        const n = readLen(s, p);
-        const f = s.slice(next, next + n);
-        p = next + n;
-        p = readLen(s, p) + next;
-        yield f;
-      }
-    }
-    if (this.big !== null) yield* this.big.keys();
-    return undefined;
-  }
-
-  *values(): Generator<string, undefined> {
-    const b = this.b;
-    for (let i = 0; i < b.length; i++) {
-      const s = b[i]!;
-      for (let p = 0; p < s.length; ) {
-        p = readLen(s, p) + next;
-        const m = readLen(s, p);
-        p = next + m;
-        yield s.slice(next, p);
-      }
-    }
-    if (this.big !== null) yield* this.big.values();
+    if (this.big !== null) yield* long(this.big);
     return undefined;
   }
 
