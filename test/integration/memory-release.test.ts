@@ -87,9 +87,11 @@ for (const runtime of RUNTIMES) {
         const settled = rss(pid);
         resetPeak(pid);
         expect(await big(r, ["SET", "v"], payload)).toBe("+OK\r\n");
-        const ratio = (peak(pid) - settled) / payload.length;
-        expect(ratio).toBeGreaterThan(0.9); // the value itself is held
-        expect(ratio).toBeLessThanOrEqual(1.3);
+        const top = peak(pid);
+        // the value itself is held: measured from the fresh server's baseline, since `settled` may still hold up to
+        // `slack` of freed pages that the second SET reuses (seen: 0.84 of the payload over `settled`)
+        expect((top - base) / payload.length).toBeGreaterThan(0.9);
+        expect((top - settled) / payload.length).toBeLessThanOrEqual(1.3);
         expect(await r.call("DEL", "v")).toBe(":1\r\n");
         expect(await until(pid, base + slack)).toBeLessThanOrEqual(base + slack);
         // a client that sent a big bulk, then left
