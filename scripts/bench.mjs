@@ -36,6 +36,8 @@ const N = Number(opt("n", "50000"));
 // pipelined runs are ~10x faster: more requests keep the CPU reading (10 ms ticks) meaningful
 const PN = Number(opt("pn", String(N * 4)));
 const PIPELINE = Number(opt("pipeline", "16"));
+/** The depths measured: 1, and --pipeline unless that is 1 too. */
+const DEPTHS = PIPELINE === 1 ? [1] : [1, PIPELINE];
 const CLIENTS = Number(opt("clients", "50"));
 const TESTS = opt("tests", "ping,set,get,incr,mset").split(",").filter(Boolean);
 const RUNTIMES = opt("runtimes", "node,bun").split(",").filter(Boolean);
@@ -177,10 +179,10 @@ function summary(results, startup) {
   const core = TESTS.filter((t) => MIN_TESTS.has(t));
   const rest = TESTS.filter((t) => !MIN_TESTS.has(t));
   const rows = [];
-  for (const p of [1, PIPELINE]) {
+  for (const p of DEPTHS) {
     if (core.length) rows.push([`${core.join("/")} geomean, ${p === 1 ? "1 deep" : `pipeline ${p}`}`, (k) => geomean(core.map((t) => cpuRatio(k, t, p)))]);
   }
-  for (const t of rest) for (const p of [1, PIPELINE]) rows.push([`${t}, ${p === 1 ? "1 deep" : `pipeline ${p}`}`, (k) => cpuRatio(k, t, p)]);
+  for (const t of rest) for (const p of DEPTHS) rows.push([`${t}, ${p === 1 ? "1 deep" : `pipeline ${p}`}`, (k) => cpuRatio(k, t, p)]);
   const f = (x) => (Number.isFinite(x) ? x.toFixed(2) : "-");
   const cols = (r) => [r, ...(BASE ? [`${r}-base`] : []), `${r}-min`];
   const head = ["server CPU per request / redis-server", ...RUNTIMES.flatMap((r) => cols(r).map((k) => k.replace(/-min$/, " ceiling")))];
@@ -190,10 +192,11 @@ function summary(results, startup) {
   line(head);
   line(w.map((n) => "-".repeat(n)));
   for (const [name, fn] of rows) line([name, ...RUNTIMES.flatMap((r) => cols(r).map((k) => (results[k] ? f(fn(k)) : "-")))]);
-  line([
-    "startup to first PONG / redis-server",
-    ...RUNTIMES.flatMap((r) => cols(r).map((k) => (startup[k] ? f(startup[k] / startup.redis) : "-"))),
-  ]);
+  if (STARTUP_RUNS > 0)
+    line([
+      "startup to first PONG / redis-server",
+      ...RUNTIMES.flatMap((r) => cols(r).map((k) => (startup[k] ? f(startup[k] / startup.redis) : "-"))),
+    ]);
 }
 
 function printStartup(startupKinds, startup, startupCpu) {
@@ -256,7 +259,7 @@ async function main() {
             slot.missing = true;
             continue;
           }
-          for (const p of [1, PIPELINE]) {
+          for (const p of DEPTHS) {
             const res = await runBench(target, test, p);
             if (res) (slot[p] ??= []).push(res);
           }
@@ -274,7 +277,7 @@ async function main() {
       if (slot.missing) results[kind][test] = { missing: true };
       else {
         results[kind][test] = {};
-        for (const p of [1, PIPELINE]) {
+        for (const p of DEPTHS) {
           const rs = slot[p] ?? [];
           if (rs.length) results[kind][test][p] = { rps: median(rs.map((x) => x.rps)), cpuPerReqUs: median(rs.map((x) => x.cpuPerReqUs)) };
         }
@@ -293,7 +296,7 @@ async function main() {
   console.log("\nthroughput (req/s), server CPU time per request (us); ratios = ours / redis");
   line(head);
   for (const test of TESTS) {
-    for (const p of [1, PIPELINE]) {
+    for (const p of DEPTHS) {
       const row = [test, p];
       for (const k of kinds) row.push(cell(k, test, p, fmtK, "rps"), cell(k, test, p, fmtUs, "cpuPerReqUs"));
       if (REDIS_SERVER) {
@@ -306,7 +309,7 @@ async function main() {
       line(row);
     }
   }
-  printStartup(startupKinds, startup, startupCpu);
+  if (STARTUP_RUNS > 0) printStartup(startupKinds, startup, startupCpu);
   if (REDIS_SERVER) summary(results, startup);
   const missing = [...new Set(RUNTIMES.flatMap((k) => TESTS.filter((t) => results[k][t]?.missing)))];
   if (missing.length) console.log(`not in valkey-bun's command table yet, not measured: ${missing.join(", ")}`);
