@@ -10,6 +10,7 @@ import { builtin } from "./runtime.js";
 import type { Database, Entry, Store } from "./store.js";
 import type { Server } from "./server.js";
 import type { Client } from "./client.js";
+import type { PackedDeque } from "./structures/deque.js";
 
 const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
 
@@ -189,15 +190,15 @@ export function valueBytes(v: unknown, samples: number): number {
   // sorted set, listpack encoding: one packed string
   if (o.dict === null && "scanTags" in o && typeof o.lp === "string") return model.zsetLp + strBytes(o.lp.length);
   if (typeof o.macroNodes === "function" && typeof o.length === "number") return streamBytes(o, all);
-  if (o.q !== null && typeof o.q === "object" && typeof (o.q as { shape?: unknown }).shape === "function") {
+  if (o.q !== null && typeof o.q === "object" && typeof (o.q as { chunks?: unknown }).chunks === "function") {
     // list, quicklist encoding: packed chunks (each element's bytes + 2) and the open chunks' strings at the ends
-    const q = o.q as { length: number; get(i: number): string; shape(): { chunks: number; open: number } };
+    const q = o.q as PackedDeque;
     const n = q.length;
     const k = Math.min(n, all);
     let sum = 0;
     for (let j = 0; j < k; j++) sum += q.get(Math.floor((j * n) / k)).length + 2;
-    const { chunks, open } = q.shape();
-    return model.list + chunks * model.listChunk + open * (model.str0 + model.listSlot) + (k === 0 ? 0 : Math.round((sum / k) * n));
+    const { packed, front, back } = q.chunks();
+    return model.list + packed.length * model.listChunk + (front + back) * (model.str0 + model.listSlot) + (k === 0 ? 0 : Math.round((sum / k) * n));
   }
   if (typeof o.length === "number" && typeof o.get === "function" && !Array.isArray(v)) {
     // list (a deque with random access): sample evenly spread elements

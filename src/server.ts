@@ -390,17 +390,9 @@ export class Server {
   call(c: Client, e: CommandEntry, argv: Buffer[]): void {
     // Commands of a run (callInRun) before this one are timed up to here, so that its own time starts now.
     if (this.runLength !== 0) this.settleRun(false);
-    this.currentEntry = e;
-    // CLIENT NO-TOUCH: reads by this client leave LRU/LFU alone (TOUCH itself still touches).
-    this.store.noTouch = c.noTouch && e.name !== "touch";
     // One clock read per command: a command's start is the previous command's end within a batch.
     const t0 = this.clockMark;
-    try {
-      e.run!(c, argv);
-    } catch (err) {
-      replyThrown(c, err, e);
-    }
-    if (c.tracking !== null) rememberKeys(c, e, argv);
+    this.runHandler(c, e, argv);
     const t1 = (this.clockMark = performance.now());
     const us = Math.round((t1 - t0) * 1000);
     // A command that blocked is counted once, when it is served, times out or is unblocked (blocking.ts).
@@ -418,21 +410,27 @@ export class Server {
    * that wrote a large reply ends the run and takes its whole time (arguments are checked before: lightArgs).
    */
   private callInRun(c: Client, e: CommandEntry, argv: Buffer[]): void {
-    this.currentEntry = e;
-    this.store.noTouch = c.noTouch && e.name !== "touch";
     const before = c.w.size;
-    try {
-      e.run!(c, argv);
-    } catch (err) {
-      replyThrown(c, err, e);
-    }
-    if (c.tracking !== null) rememberKeys(c, e, argv);
+    this.runHandler(c, e, argv);
     const n = this.runLength++;
     this.runEntries[n] = e;
     this.runClients[n] = c;
     this.runArgv[n] = argv;
     if (c.w.size - before > HEAVY_REPLY || n + 1 === MAX_RUN) this.settleRun(c.w.size - before > HEAVY_REPLY);
     if (this.monitors.size !== 0 && !(e.bits! & (F.SKIP_MONITOR | F.ADMIN))) this.feedMonitors(c, argv);
+  }
+
+  /** The handler as the client's command, without timing or counting (call() and callInRun()). */
+  private runHandler(c: Client, e: CommandEntry, argv: Buffer[]): void {
+    this.currentEntry = e;
+    // CLIENT NO-TOUCH: reads by this client leave LRU/LFU alone (TOUCH itself still touches).
+    this.store.noTouch = c.noTouch && e.name !== "touch";
+    try {
+      e.run!(c, argv);
+    } catch (err) {
+      replyThrown(c, err, e);
+    }
+    if (c.tracking !== null) rememberKeys(c, e, argv);
   }
 
   /** Time the pending run of callInRun commands with one clock read and count them. `lastTakesAll`: see callInRun. */

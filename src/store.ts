@@ -147,9 +147,6 @@ export class ShardedMap<V> extends Map<string, V> {
   }
 }
 
-/** Expiry deadlines (ms) by key. */
-export class ExpiryMap extends ShardedMap<number> {}
-
 /** A walk over a ShardedMap: one shard's native iterator after the other (no generator: the sweep's hot loop). */
 class ShardsIterator<V, T> implements Iterator<T> {
   private i = 0;
@@ -176,7 +173,7 @@ export class Database {
   /** Insert only through set()/put(): SCAN's log (scanLog) must hear of every new key. */
   keys: Map<string, Entry> = new ShardedMap<Entry>();
   /** Expiry deadlines (ms) beside the keyspace, as in Valkey. */
-  expires: Map<string, number> = new ExpiryMap();
+  expires: Map<string, number> = new ShardedMap<number>();
   /** WATCHed keys -> watching clients. */
   readonly watched = new Map<string, Set<Watcher>>();
   /** Keys that have clients blocked on them (maintained by the blocking module). */

@@ -4,7 +4,7 @@
 
 import type { Client } from "../client.js";
 import { ReplyError, E, NOREPLICAS, unknownCommand, unknownSubcommand, wrongArity, errorText, notSubscribed } from "../errors.js";
-import { F, flagBits, Command, type CommandEntry } from "./types.js";
+import { F, Command, type CommandEntry } from "./types.js";
 import { families } from "./registry.js";
 import { discardTransaction } from "./transactions.js";
 import { aclDenied } from "../acl/state.js";
@@ -23,8 +23,6 @@ function register(raw: CommandEntry, group: string, parent?: CommandEntry): Comm
   e.group ??= group;
   e.fullname = parent ? `${parent.name}|${e.name}` : e.name;
   e.parent = parent;
-  e.bits = flagBits(e.flags);
-  e.calls = e.usec = e.failedCalls = e.rejectedCalls = 0;
   const subs = e.subcommands;
   if (subs) for (let i = 0; i < subs.length; i++) subs[i] = register(subs[i]!, e.group, e);
   if (!parent) {

@@ -47,9 +47,8 @@ const BUCKETS = 48;
 
 export class LatencyState {
   readonly events = new Map<string, TimeSeries>();
-  readonly histograms = new Map<CommandEntry, number[]>();
-  /** The same histograms by entry id (read for every command: an array index instead of a Map lookup). */
-  byId: Array<number[] | undefined> = [];
+  /** By entry id (Command.id; read for every command: an array index, not a Map lookup). */
+  histograms: Array<number[] | undefined> = [];
 }
 
 /** The server's latency state (a field on the server: read for every command while latency-tracking is on). */
@@ -71,12 +70,8 @@ for (let k = 0; k < BUCKETS; k++) {
 export function recordCommandLatency(server: Server, e: CommandEntry, us: number): void {
   if (server.latencyTracking) {
     const s = state(server);
-    const id = e.id;
-    let h = id !== undefined ? s.byId[id] : s.histograms.get(e);
-    if (h === undefined) {
-      s.histograms.set(e, (h = new Array<number>(BUCKETS).fill(0)));
-      if (id !== undefined) s.byId[id] = h;
-    }
+    let h = s.histograms[e.id!];
+    if (h === undefined) s.histograms[e.id!] = h = new Array<number>(BUCKETS).fill(0);
     // LATENCY_HISTOGRAM_MIN_VALUE: 1024 ns, bucket 0 (most commands: under 1.5 us, rounded to 0 or 1)
     if (us <= 1) {
       h[0]!++;
@@ -116,10 +111,7 @@ export function latencySample(server: Server, event: string, ms: number): void {
 
 /** CONFIG RESETSTAT drops the command histograms (Valkey's resetCommandTableStats). */
 export function resetLatencyHistograms(server: Server): void {
-  if (server.latencyState) {
-    server.latencyState.histograms.clear();
-    server.latencyState.byId = [];
-  }
+  if (server.latencyState) server.latencyState.histograms = [];
 }
 
 // LATENCY LATEST
@@ -299,23 +291,24 @@ function latencyDoctor(c: Client): void {
 
 // LATENCY HISTOGRAM [command [command ...]]
 function latencyHistogram(c: Client, argv: Buffer[]): void {
-  const hs = c.server.latencyState?.histograms ?? new Map<CommandEntry, number[]>();
+  const hs = c.server.latencyState?.histograms ?? [];
+  const has = (e: CommandEntry): boolean => hs[e.id!] !== undefined;
   const picked: CommandEntry[] = [];
   if (argv.length === 2) {
-    for (const e of allEntries()) if (hs.has(e)) picked.push(e);
+    for (const e of allEntries()) if (has(e)) picked.push(e);
   } else {
     for (let i = 2; i < argv.length; i++) {
       // Valkey's lookupCommandBySds: "config|get" names a subcommand; a container brings its subcommands.
       const e = lookupCommand(str(argv[i]!).split("|").map((p) => Buffer.from(p, "latin1")));
       if (e === undefined) continue;
-      if (hs.has(e)) picked.push(e);
-      if (e.subcommands) for (const s of e.subcommands) if (hs.has(s)) picked.push(s);
+      if (has(e)) picked.push(e);
+      if (e.subcommands) for (const s of e.subcommands) if (has(s)) picked.push(s);
     }
   }
   const w = c.w;
   w.map(picked.length);
   for (const e of picked) {
-    const h = hs.get(e)!;
+    const h = hs[e.id!]!;
     w.bulk(e.fullname!);
     w.map(2);
     w.bulk("calls");

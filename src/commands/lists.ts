@@ -7,8 +7,8 @@ import type { Client } from "../client.js";
 import { LONG_MAX, positiveInt, rangeInt, str, int, token } from "../args.js";
 import { E, errorText, wrongArity } from "../errors.js";
 import { N } from "../store.js";
-import { PackedDeque, after, before, type BulkSink } from "../structures/deque.js";
-import { backLenChars, cat2, cat4, cat5, lenChars, next, readLen, readLenBack } from "../structures/packed.js";
+import { PackedDeque, type BulkSink } from "../structures/deque.js";
+import { after, backLenChars, cat2, cat4, cat5, lenChars, next, readLen, readLenBack, seek } from "../structures/packed.js";
 import {
   RDB_TYPE,
   RdbFormatError,
@@ -391,6 +391,7 @@ export class ListValue {
     const s = this.lp;
     if (s === null) return this.q!.writeRange(start, end, out);
     if (start >= end) return;
+    // The entry walk inline rather than eachEntry(): a callback per element cost LRANGE_100 ~11 % (in process).
     let p = this.at(s, start);
     for (let i = start; i < end; i++) {
       const n = readLen(s, p);
@@ -402,22 +403,7 @@ export class ListValue {
 
   /** Position of entry i (0 <= i < length) in s, walking from the nearest known position. */
   private at(s: string, i: number): number {
-    let k = 0;
-    let p = 0;
-    let d = i;
-    const fromEnd = this.length - i;
-    if (fromEnd < d) {
-      k = this.length;
-      p = s.length;
-      d = fromEnd;
-    }
-    const ci = this.ci;
-    if (ci >= 0 && (ci > i ? ci - i : i - ci) < d) {
-      k = ci;
-      p = this.cp;
-    }
-    for (; k < i; k++) p = after(s, p);
-    for (; k > i; k--) p = before(s, p);
+    const p = seek(s, this.length, i, this.ci, this.cp);
     this.ci = i;
     this.cp = p;
     return p;

@@ -11,7 +11,8 @@
 // O(chunks + CHUNK). The starts are absolute (the first chunk starts at st[0], which moves when chunks come and
 // go at the front), so operations at the ends never renumber the other chunks.
 
-import { backLenChars, cat2, lenChars, next, readLen, readLenBack } from "./packed.js";
+import { latin1 } from "../args.js";
+import { after, backLenChars, cat2, cat5, eachEntry, lenChars, next, readLen, seek } from "./packed.js";
 
 /** Elements per chunk. */
 export const CHUNK = 128;
@@ -43,14 +44,9 @@ export class PackedDeque {
   private cj = 0;
   private cp = 0;
 
-  /** The packed chunks and the two open ends' sizes (tests, memory model). */
+  /** The packed chunks and the two open ends' sizes (memory model, tests). */
   chunks(): { packed: readonly string[]; front: number; back: number } {
     return { packed: this.c, front: this.fr.length, back: this.bk.length };
-  }
-
-  /** For the memory model: chunks, and elements held as strings of their own (the open ends). */
-  shape(): { chunks: number; open: number } {
-    return { chunks: this.c.length, open: this.fr.length + this.bk.length };
   }
 
   /** The chunk holding chunk-region index j (0 <= j < cn). */
@@ -71,19 +67,7 @@ export class PackedDeque {
 
   /** Position of entry e of chunk k (string s). */
   private pos(k: number, s: string, e: number): number {
-    const cnt = this.n[k]!;
-    let at = 0;
-    let p = 0;
-    if (cnt - e < e) {
-      at = cnt;
-      p = s.length;
-    }
-    if (this.ck === k && Math.abs(this.cj - e) < Math.abs(at - e)) {
-      at = this.cj;
-      p = this.cp;
-    }
-    for (; at < e; at++) p = after(s, p);
-    for (; at > e; at--) p = before(s, p);
+    const p = seek(s, this.n[k]!, e, this.ck === k ? this.cj : -1, this.cp);
     this.ck = k;
     this.cj = e;
     this.cp = p;
@@ -118,7 +102,7 @@ export class PackedDeque {
     const ch = this.c[k]!;
     const p = this.pos(k, ch, j - (this.st[k]! - this.st[0]!));
     const h = lenChars(v.length);
-    this.c[k] = [ch.slice(0, p), h, v, backLenChars(h), ch.slice(after(ch, p))].join("");
+    this.c[k] = cat5(ch.slice(0, p), h, v, backLenChars(h), ch.slice(after(ch, p)));
     this.ck = -1;
   }
 
@@ -259,13 +243,7 @@ export class PackedDeque {
       const e = j - (this.st[k]! - this.st[0]!);
       const take = Math.min(this.n[k]! - e, end - i);
       const ch = this.c[k]!;
-      let p = this.pos(k, ch, e);
-      for (let t = 0; t < take; t++) {
-        const len = readLen(ch, p);
-        const s = next;
-        packed(ch, s, s + len);
-        p = s + len + (s - p);
-      }
+      eachEntry(ch, this.pos(k, ch, e), take, packed);
       i += take;
     }
     for (; i < end; i++) plain(this.bk[i - f - cn]!);
@@ -307,12 +285,8 @@ export class PackedDeque {
   private decode(k: number): string[] {
     const ch = this.c[k]!;
     const out: string[] = new Array(this.n[k]!);
-    for (let t = 0, p = 0; p < ch.length; t++) {
-      const len = readLen(ch, p);
-      const s = next;
-      out[t] = ch.slice(s, s + len);
-      p = s + len + (s - p);
-    }
+    let t = 0;
+    eachEntry(ch, 0, out.length, (x, a, b) => (out[t++] = x.slice(a, b)));
     return out;
   }
 
@@ -480,21 +454,6 @@ function packRange(arr: readonly string[], from: number, to: number): string {
     if (n < 128) b[p++] = n;
     else p += b.write(backLenChars(lenChars(n)), p, "latin1");
   }
-  return (b as unknown as Latin1Slicer).latin1Slice(0, p);
+  return latin1(b, 0, p);
 }
 
-interface Latin1Slicer {
-  latin1Slice(start: number, end: number): string;
-}
-
-/** Position of the entry after the one at p. */
-export function after(s: string, p: number): number {
-  const n = readLen(s, p);
-  return next + n + (next - p);
-}
-
-/** Position of the entry before the one at p. */
-export function before(s: string, p: number): number {
-  const n = readLenBack(s, p);
-  return next - n - (p - next);
-}

@@ -1,4 +1,4 @@
-// Helpers for values packed into one latin1 string (listpack-like small hashes and lists): lengths as
+// Helpers for values packed into one latin1 string (listpack-like small values, quicklist chunks): lengths as
 // little-endian base-128 varints of latin1 chars (chars stay < 256, so the string keeps one byte per char).
 // Hand-written scanning: these run on every access to a small value.
 
@@ -100,4 +100,48 @@ export function cat5(a: string, b: string, c: string, d: string, e: string): str
 /** The reversed varint of a length (read backwards from the end of an entry). */
 export function backLenChars(h: string): string {
   return h.length === 1 ? h : [...h].reverse().join("");
+}
+
+/**
+ * Position of entry i of packed string s (`count` entries), walking from the nearest of its two ends and of
+ * entry `ci` at position `cp` (ci -1: none), so that reading entries in order is linear.
+ */
+export function seek(s: string, count: number, i: number, ci: number, cp: number): number {
+  let k = 0;
+  let p = 0;
+  let d = i;
+  if (count - i < d) {
+    k = count;
+    p = s.length;
+    d = count - i;
+  }
+  if (ci >= 0 && (ci > i ? ci - i : i - ci) < d) {
+    k = ci;
+    p = cp;
+  }
+  for (; k < i; k++) p = after(s, p);
+  for (; k > i; k--) p = before(s, p);
+  return p;
+}
+
+/** `count` entries of packed string s from position p, each handed over as its bounds in s. */
+export function eachEntry(s: string, p: number, count: number, fn: (s: string, start: number, end: number) => void): void {
+  for (let t = 0; t < count; t++) {
+    const len = readLen(s, p);
+    const v = next;
+    fn(s, v, v + len);
+    p = v + len + (v - p);
+  }
+}
+
+/** Position of the entry after the one at p. */
+export function after(s: string, p: number): number {
+  const n = readLen(s, p);
+  return next + n + (next - p);
+}
+
+/** Position of the entry before the one at p. */
+export function before(s: string, p: number): number {
+  const n = readLenBack(s, p);
+  return next - n - (p - next);
 }
