@@ -616,6 +616,7 @@ export class Server {
     };
     const t = setInterval(() => {
       expire(budgetMs);
+      this.store.settleSplits();
       this.stats.sample();
       this.checkTimeouts();
       this.reclaimer.tick(this.stats.commandsProcessed, this.clients.size);

@@ -81,19 +81,34 @@ export interface StoreHooks {
 }
 
 const SHARDS = 16;
+/** Keys a ShardedMap holds in one plain Map before it splits (see below). */
+const UNSHARDED_MAX = 1 << 17;
+/** Entries moved from the one Map into the shards per operation while it splits. */
+const SPLIT_STEP = 64;
 
 /**
- * A Map<string, V> spread over 16 Maps by the key's length and four of its characters: the keyspace (db.keys) and
- * the expiry deadlines (db.expires). A JS Map rehashes every remaining entry at once when deletions take it below
- * a quarter of its capacity: with 1M keys due together, one keyspace Map shrank in one step of the active sweep,
- * stalling JSC for 25-32 ms (V8 ~14 ms) with 262k keys left (scripts/bench-scale.mjs --only-expiry). Split, each
- * shrink moves 1/16 of the keys, at different moments. Both maps use the same shard function, so the sweep, which
- * walks the deadlines shard by shard (a hash order, as Valkey's), empties one keyspace shard at a time.
- * Hand-written rather than a library: every command's lookup goes through get().
+ * A Map<string, V> that starts as one plain Map and, past 131072 keys, spreads over 16 Maps by the key's length and
+ * four of its characters: the keyspace (db.keys) and the expiry deadlines (db.expires). A JS Map rehashes every
+ * remaining entry at once when deletions take it below a quarter of its capacity: with 1M keys due together, one
+ * keyspace Map shrank in one step of the active sweep, stalling JSC for 25-32 ms (V8 ~14 ms) with 262k keys left
+ * (scripts/bench-scale.mjs --only-expiry). Split, each shrink moves 1/16 of the keys, at different moments. Below
+ * the split a shrink moves at most 64k keys (3-7 ms), and a lookup skips the shard hash (on Node the shards cost
+ * 4-6 % CPU per GET/SET over 100k random keys). The split is incremental, as Valkey's rehash (moving 131k keys at
+ * once stalled 37-110 ms): each set() or delete() moves 64 entries, the cron moves more (settle()), and until the
+ * one Map is drained a lookup that misses the shards tries it. Lookups never move entries, so a walk that reads
+ * (KEYS, isExpired) sees every key once. Only clear() (FLUSHDB) makes it one Map again. Both maps use the same shard function,
+ * so the sweep, which walks the deadlines shard by shard (a hash order, as Valkey's), empties one keyspace shard at
+ * a time. Hand-written rather than a library: every command's lookup goes through get().
  */
 export class ShardedMap<V> extends Map<string, V> {
-  private readonly shards: Map<string, V>[] = Array.from({ length: SHARDS }, () => new Map<string, V>());
+  /** 0: all entries in `one`; 1: splitting (shards first, then the rest of `one`); 2: all in `shards`. */
+  private state = 0;
+  private one = new Map<string, V>();
+  private shards: Map<string, V>[] = [];
+  /** Entries in `shards`. */
   private count = 0;
+  /** While splitting: the walk over `one` that moves its entries. */
+  private drain: Iterator<[string, V]> | null = null;
 
   private shard(key: string): Map<string, V> {
     const n = key.length;
@@ -105,45 +120,118 @@ export class ShardedMap<V> extends Map<string, V> {
         : key.charCodeAt(n - 1) + key.charCodeAt(n - 2) * 5 + key.charCodeAt(n >> 1) * 11 + key.charCodeAt(n >> 2) * 3 + n * 7;
     return this.shards[h & (SHARDS - 1)]!;
   }
+  /** Moves the next `n` entries of `one` into their shards; the last step ends the split. */
+  private step(n = SPLIT_STEP): void {
+    const one = this.one;
+    const drain = this.drain!;
+    for (let i = 0; i < n; i++) {
+      const r = drain.next();
+      if (r.done) {
+        this.state = 2;
+        this.drain = null;
+        this.one = new Map<string, V>();
+        return;
+      }
+      const [k, v] = r.value;
+      one.delete(k);
+      this.shard(k).set(k, v);
+      this.count++;
+    }
+  }
+  /**
+   * The cron's share of a split (Valkey's databasesCron rehash): moves up to `n` entries, so that a split started
+   * by a burst of writes ends even when the writes stop. True while there is more to move.
+   */
+  settle(n: number): boolean {
+    if (this.state !== 1) return false;
+    this.step(n);
+    return this.state === 1;
+  }
+  /** 0 one Map, 1 splitting, 2 split (tests; INFO does not show it). */
+  get splitState(): number {
+    return this.state;
+  }
   override get size(): number {
-    return this.count;
+    const st = this.state;
+    return st === 0 ? this.one.size : st === 2 ? this.count : this.count + this.one.size;
   }
   override get(key: string): V | undefined {
-    return this.shard(key).get(key);
+    const st = this.state;
+    if (st === 0) return this.one.get(key);
+    if (st === 2) return this.shard(key).get(key);
+    const m = this.shard(key);
+    return m.has(key) ? m.get(key) : this.one.get(key);
   }
   override has(key: string): boolean {
-    return this.shard(key).has(key);
+    const st = this.state;
+    if (st === 0) return this.one.has(key);
+    if (st === 2) return this.shard(key).has(key);
+    return this.shard(key).has(key) || this.one.has(key);
   }
   override set(key: string, value: V): this {
+    const st = this.state;
+    if (st === 0) {
+      const one = this.one;
+      one.set(key, value);
+      if (one.size > UNSHARDED_MAX) {
+        this.state = 1;
+        this.shards = Array.from({ length: SHARDS }, () => new Map<string, V>());
+        this.drain = one.entries();
+      }
+      return this;
+    }
     const m = this.shard(key);
     const n = m.size;
     m.set(key, value);
     this.count += m.size - n;
+    if (st === 1) {
+      this.one.delete(key);
+      this.step();
+    }
     return this;
   }
   override delete(key: string): boolean {
-    if (!this.shard(key).delete(key)) return false;
-    this.count--;
-    return true;
+    const st = this.state;
+    if (st === 0) return this.one.delete(key);
+    let r = this.shard(key).delete(key);
+    if (r) this.count--;
+    if (st === 1) {
+      if (!r) r = this.one.delete(key);
+      this.step();
+    }
+    return r;
   }
   override clear(): void {
+    // Cleared rather than dropped: an iterator still open on them (the sweep's) ends instead of walking old entries.
+    this.one.clear();
     for (const m of this.shards) m.clear();
+    this.state = 0;
+    this.one = new Map<string, V>();
+    this.shards = [];
     this.count = 0;
+    this.drain = null;
+  }
+  /** The maps to walk, shards first: an entry moved during a walk is then never seen twice (at worst missed). */
+  private walk(): Map<string, V>[] {
+    return this.state === 2 ? this.shards : [...this.shards, this.one];
   }
   override entries(): MapIterator<[string, V]> {
-    return new ShardsIterator(this.shards, (m) => m.entries()) as unknown as MapIterator<[string, V]>;
+    if (this.state === 0) return this.one.entries();
+    return new ShardsIterator(this.walk(), (m) => m.entries()) as unknown as MapIterator<[string, V]>;
   }
   override keys(): MapIterator<string> {
-    return new ShardsIterator(this.shards, (m) => m.keys()) as unknown as MapIterator<string>;
+    if (this.state === 0) return this.one.keys();
+    return new ShardsIterator(this.walk(), (m) => m.keys()) as unknown as MapIterator<string>;
   }
   override values(): MapIterator<V> {
-    return new ShardsIterator(this.shards, (m) => m.values()) as unknown as MapIterator<V>;
+    if (this.state === 0) return this.one.values();
+    return new ShardsIterator(this.walk(), (m) => m.values()) as unknown as MapIterator<V>;
   }
   override [Symbol.iterator](): MapIterator<[string, V]> {
     return this.entries();
   }
   override forEach(fn: (value: V, key: string, map: Map<string, V>) => void, thisArg?: unknown): void {
-    for (const m of this.shards) for (const [k, v] of m) fn.call(thisArg, v, k, this);
+    for (const m of this.state === 0 ? [this.one] : this.walk()) for (const [k, v] of m) fn.call(thisArg, v, k, this);
   }
 }
 
@@ -517,6 +605,14 @@ export class Store {
       if (more) break;
     }
     return more;
+  }
+
+  /** The cron's share of splitting big keyspaces (ShardedMap.settle): up to `n` entries per map. */
+  settleSplits(n = 4096): void {
+    for (const db of this.dbs) {
+      if (db.keys instanceof ShardedMap) db.keys.settle(n);
+      if (db.expires instanceof ShardedMap) db.expires.settle(n);
+    }
   }
 
   flushAll(): void {

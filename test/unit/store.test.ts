@@ -2,7 +2,7 @@
 // key-modified signal (WATCH, blocked clients, notifications, dirty), FLUSHDB and SWAPDB.
 
 import { describe, expect, it } from "vitest";
-import { Database, N, Store, type Watcher } from "../../src/store.js";
+import { Database, N, ShardedMap, Store, type Watcher } from "../../src/store.js";
 import { FrozenClock } from "../helpers/inproc.js";
 
 
@@ -287,5 +287,87 @@ describe("randomKey", () => {
     for (let i = 0; i < 20; i++) expect(db0.randomKey()).toBe("alive");
     const { db0: empty } = setup(1);
     expect(empty.randomKey()).toBeUndefined();
+  });
+});
+
+describe("ShardedMap: one Map, then 16 past 131072 keys, split incrementally", () => {
+  const SPLIT = 1 << 17;
+  const key = (i: number) => `k:${i}`;
+
+  it("is a Map before, during and after the split, and one Map again after clear()", () => {
+    const m = new ShardedMap<number>();
+    const model = new Map<string, number>();
+    const both = (k: string, v: number) => (m.set(k, v), model.set(k, v));
+    const same = () => {
+      expect(m.size).toBe(model.size);
+      for (const k of [key(0), key(1), key(77), key(SPLIT), key(SPLIT + 499), "missing"]) {
+        expect(m.get(k)).toBe(model.get(k));
+        expect(m.has(k)).toBe(model.has(k));
+      }
+      // counted, not one expect per entry (131k of them)
+      const keys = new Set<string>();
+      let wrong = 0;
+      for (const [k, v] of m.entries()) {
+        if (model.get(k) !== v) wrong++;
+        keys.add(k);
+      }
+      m.forEach((v, k) => {
+        if (model.get(k) !== v) wrong++;
+      });
+      expect(wrong).toBe(0);
+      expect(keys.size).toBe(model.size);
+      expect([...m.keys()].length).toBe(model.size);
+      expect([...m.values()].length).toBe(model.size);
+    };
+    for (let i = 0; i < SPLIT; i++) both(key(i), i);
+    both(key(0), -1); // an overwrite does not split
+    expect(m.splitState).toBe(0);
+    both(key(SPLIT), SPLIT);
+    expect(m.splitState).toBe(1);
+    // writes, overwrites of keys not yet moved, deletes of moved and unmoved keys, while splitting
+    for (let i = 0; i < 1000; i++) {
+      const k = key((i * 7919) % (SPLIT + 500));
+      if (i % 3 === 0) expect(m.delete(k)).toBe(model.delete(k));
+      else both(k, i);
+    }
+    expect(m.splitState).toBe(1);
+    same();
+    while (m.settle(5000));
+    expect(m.splitState).toBe(2);
+    same();
+    for (let i = 0; i < 200; i++) expect(m.delete(key(i * 3))).toBe(model.delete(key(i * 3)));
+    same();
+
+    m.clear();
+    expect(m.size).toBe(0);
+    expect(m.splitState).toBe(0);
+    m.set("a", 1);
+    expect([...m]).toEqual([["a", 1]]);
+  });
+
+  it("reads never move entries: a walk that reads every key sees each once, mid-split", () => {
+    const m = new ShardedMap<number>();
+    for (let i = 0; i <= SPLIT; i++) m.set(key(i), i);
+    expect(m.splitState).toBe(1);
+    const seen = new Set<string>();
+    let wrong = 0;
+    let walked = 0;
+    for (const k of m.keys()) {
+      if (m.get(k) !== Number(k.slice(2)) || !m.has(k)) wrong++;
+      seen.add(k);
+      walked++;
+    }
+    expect(wrong).toBe(0);
+    expect(walked).toBe(SPLIT + 1);
+    expect(seen.size).toBe(SPLIT + 1);
+  });
+
+  it("a clear() ends an iterator still open on it (the active expiry sweep's)", () => {
+    const m = new ShardedMap<number>();
+    for (let i = 0; i <= SPLIT; i++) m.set(key(i), i);
+    const it = m.entries();
+    expect(it.next().done).toBe(false);
+    m.clear();
+    expect(it.next().done).toBe(true);
   });
 });
