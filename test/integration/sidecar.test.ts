@@ -265,8 +265,19 @@ for (const runtime of RUNTIMES) {
 
     it("--wait polls until the server is up; gives up with the last reason; --retries bounds failures", async () => {
       const port = await freePort();
+      // Until the prober has failed once, the port belongs to a listener that hangs up at once: the server then
+      // starts after a failed check however slowly the CLI starts (a fixed 300 ms wait let a loaded machine's
+      // first check find the server already up).
+      let failedOnce!: () => void;
+      const probed = new Promise<void>((r) => (failedOnce = r));
+      const refuser = createServer((sock) => {
+        sock.destroy();
+        failedOnce();
+      });
+      await new Promise<void>((r) => refuser.listen(port, "127.0.0.1", r));
       const waiting = cli(runtime, ["health", "--url", `redis://127.0.0.1:${port}`, "--wait", "20s", "--interval", "50ms"]);
-      await new Promise((r) => setTimeout(r, 300));
+      await probed;
+      await new Promise((r) => refuser.close(r));
       const s = await spawnServer(runtime, ["--port", String(port)]);
       try {
         expect(await waiting.code()).toBe(0);
