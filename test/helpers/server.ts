@@ -51,7 +51,7 @@ export async function spawnServer(runtime: Runtime, args: string[] = [], env: Re
   const port = await new Promise<number>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15_000);
     const check = () => {
-      const m = /ready on redis:\/\/[^:]+:(\d+)/.exec(out);
+      const m = /ready on redis:\/\/\S*:(\d+)/.exec(out); // the host may be an IPv6 literal
       if (m) {
         clearTimeout(t);
         resolve(Number(m[1]));
