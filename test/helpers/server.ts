@@ -31,9 +31,9 @@ export interface Spawned {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Command line that runs the CLI on a runtime (Node runs the build in dist/, Bun runs the sources). */
+/** Command line that runs the CLI on a runtime (Node runs the build's entry, as the bin does; Bun runs the sources). */
 export function cliCommand(runtime: Runtime): [string, string[]] {
-  return runtime === "bun" ? [BUN, [join(ROOT, "src", "cli.ts")]] : [process.execPath, [join(ROOT, "dist", "cli.js")]];
+  return runtime === "bun" ? [BUN, [join(ROOT, "src", "cli.ts")]] : [process.execPath, [join(ROOT, "dist", "cli.cjs")]];
 }
 
 /** Spawn the CLI with flags (port 0 unless given) and wait for its ready line. */
