@@ -1,12 +1,12 @@
 // Bundles the CLI after `tsc` has built dist/, so that a sidecar answers PING sooner; the library entry
 // (dist/index.js) stays the plain tsc build. Packages that are only needed by `dev`, `health`, scripting or
 // scripts stay external and load on demand.
-// - dist/node/cli.cjs: the CLI as one CommonJS file, run on Node by dist/cli.js (scripts/cli-loader.mjs) with
+// - dist/node/cli.cjs: the CLI as one CommonJS file, run on Node by dist/cli.cjs (scripts/cli-loader.cjs) with
 //   the V8 code cache cli.cjs.cache that this script writes by starting the server once: Node then neither parses
 //   nor compiles the bundle at start (Node 20 caches no ES module code).
 // - dist/cluster/shard.js: the cluster shard's worker thread entry, one ES module.
 // - With Bun at hand, dist/bun/cli.js + cli.js.jsc: the same CommonJS bundle with Bun's bytecode beside it, which
-//   an installed package runs under Bun (bin/valkey-bun.js, src/runtime.ts) instead of transpiling and parsing
+//   an installed package runs under Bun (bin/valkey-bun.cjs, src/runtime.ts) instead of transpiling and parsing
 //   ~100 TypeScript files at every start. A Bun of another version ignores the bytecode and parses the file.
 import { build } from "esbuild";
 import { spawn, spawnSync } from "node:child_process";
@@ -53,7 +53,7 @@ await build({
 });
 
 // Node: the bundle's dynamic import()s (externals and node: built-ins) become __import(), which the loader
-// passes in (see scripts/cli-loader.mjs). Anything else written `import(` would be a surprise: stop.
+// passes in (see scripts/cli-loader.cjs). Anything else written `import(` would be a surprise: stop.
 const nodeDir = join(DIST, "node");
 rmSync(nodeDir, { recursive: true, force: true });
 mkdirSync(nodeDir);
@@ -72,8 +72,10 @@ if (/\bimport\(/.test(text.replace(/__import\(/g, ""))) throw new Error("bundle:
 if (/[^\x00-\x7f]/.test(text)) throw new Error("bundle: dist/node/cli.cjs is not ASCII (the loader reads it as latin1)");
 const nodeBundle = join(nodeDir, "cli.cjs");
 writeFileSync(nodeBundle, text, "latin1");
-copyFileSync(join(ROOT, "scripts", "cli-loader.mjs"), join(DIST, "cli.js"));
-// dist/cli.js is a command too (`node dist/cli.js`, and older installs link it as the bin): keep it executable.
+copyFileSync(join(ROOT, "scripts", "cli-loader.cjs"), join(DIST, "cli.cjs"));
+copyFileSync(join(ROOT, "scripts", "cli-entry.mjs"), join(DIST, "cli.js"));
+// Both are commands (`node dist/cli.js`, and older installs link dist/cli.js as the bin): keep them executable.
+chmodSync(join(DIST, "cli.cjs"), 0o755);
 chmodSync(join(DIST, "cli.js"), 0o755);
 await writeCodeCache(`${nodeBundle}.cache`);
 
@@ -90,7 +92,7 @@ async function writeCodeCache(out) {
       s.close(() => resolve(port));
     });
   });
-  const child = spawn(process.execPath, [join(DIST, "cli.js"), "--port", String(port), "--bind", "127.0.0.1", "--loglevel", "warning"], {
+  const child = spawn(process.execPath, [join(DIST, "cli.cjs"), "--port", String(port), "--bind", "127.0.0.1", "--loglevel", "warning"], {
     cwd: DIST, // no .env of the checkout
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, NODE_OPTIONS: "", VALKEY_BUN_WRITE_CODE_CACHE: out },

@@ -24,9 +24,10 @@ function newest(dir) {
   return t;
 }
 
-const built = join(ROOT, "dist", "cli.js");
+const built = join(ROOT, "dist", "cli.cjs");
 if (existsSync(built) && existsSync(join(ROOT, "dist", "index.js")) && statSync(built).mtimeMs >= newest(join(ROOT, "src"))) {
   chmodSync(built, 0o755);
+  chmodSync(join(ROOT, "dist", "cli.js"), 0o755);
   process.exit(0);
 }
 const require = createRequire(join(ROOT, "package.json"));

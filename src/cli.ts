@@ -39,7 +39,7 @@ async function main(all: string[]): Promise<number> {
   try {
     const taken = takeRuntimeFlag(all);
     argv = taken.argv;
-    // bin/valkey-bun.js marks the installed command: only there does Bun's user agent mean "serve on Bun".
+    // bin/valkey-bun.cjs marks the installed command: only there does Bun's user agent mean "serve on Bun".
     const target = wantedRuntime(taken.choice, process.env, (globalThis as { __valkeyBunBin?: boolean }).__valkeyBunBin === true);
     // Consumed here: the processes this one starts (the dev stack's server and apps) choose for themselves.
     parentPid = Number(process.env.VALKEY_BUN_PARENT_PID);

@@ -87,7 +87,7 @@ export function takeRuntimeFlag(argv: string[]): { argv: string[]; choice: Runti
 }
 
 /**
- * The runtime to serve on. `viaBin`: we were started through the installed `valkey-bun` bin (bin/valkey-bun.js),
+ * The runtime to serve on. `viaBin`: we were started through the installed `valkey-bun` bin (bin/valkey-bun.cjs),
  * the only path where Bun's user agent means "the user chose Bun".
  */
 export function wantedRuntime(choice: RuntimeChoice | null, env: NodeJS.ProcessEnv, viaBin: boolean): RuntimeName {
@@ -114,7 +114,8 @@ export function findRuntime(name: RuntimeName): string | null {
 }
 
 /**
- * The CLI entry a runtime runs. Node: the build. Bun: in an installed package the bytecode bundle
+ * The CLI entry a runtime runs. Node: the build's CommonJS entry (dist/cli.cjs; tsc's dist/cli.js when the bundle
+ * step did not run). Bun: in an installed package the bytecode bundle
  * (dist/bun/cli.js, see scripts/bundle.mjs), which starts several times faster than transpiling the sources; in a
  * git checkout the TypeScript sources, so that an edit needs no build; the Node build when neither is there.
  */
@@ -124,7 +125,8 @@ export function cliEntry(name: RuntimeName): string | null {
   const bundle = join(pkgRoot(), "dist", "bun", "cli.js");
   if (name === "bun" && existsSync(src) && (existsSync(join(pkgRoot(), ".git")) || !existsSync(bundle))) return src;
   if (name === "bun" && existsSync(bundle)) return bundle;
-  return existsSync(dist) ? dist : null;
+  const cjs = join(pkgRoot(), "dist", "cli.cjs");
+  return existsSync(cjs) ? cjs : existsSync(dist) ? dist : null;
 }
 
 /**

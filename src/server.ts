@@ -846,6 +846,28 @@ async function listenUnix(server: Server, path: string, perm: number): Promise<L
 
 class PortInUseError extends Error {}
 
+interface NetServerInternals {
+  _listen2?(address: string, port: number, addressType: 4 | 6, backlog: undefined, fd: undefined, flags: number): void;
+}
+
+/**
+ * Bind an address literal without net.Server.listen's dns.lookup, which would load node:dns and test the host with
+ * net.isIPv6: compiling that regular expression is ~3 ms of a start with the default `bind * -::*`. `_listen2` is
+ * the step listen() ends in for a literal (Node calls it by that name so that wrappers keep working): the same
+ * bind, errors and 'listening' event. False, and nothing done, for any other host (a name, another IPv6 form),
+ * in a node:cluster worker (listen() asks the primary for the handle there), or on a Node without `_listen2`.
+ */
+function bindLiteral(net: typeof import("node:net"), srv: NetServerInternals, host: string, port: number): boolean {
+  if (typeof srv._listen2 !== "function" || process.env.NODE_UNIQUE_ID !== undefined) return false;
+  // UV_TCP_IPV6ONLY (libuv's flag, what listen() passes for ipv6Only: true): `::` takes no IPv4 traffic, as in
+  // Valkey, so that it can sit beside 0.0.0.0 on the same port.
+  if (host === "::") srv._listen2(host, port, 6, undefined, undefined, 1);
+  else if (host === "::1") srv._listen2(host, port, 6, undefined, undefined, 0);
+  else if (net.isIPv4(host)) srv._listen2(host, port, 4, undefined, undefined, 0);
+  else return false;
+  return true;
+}
+
 /** A TCP listener on host:port, or with `path` a unix socket listener (host and port are then unused). */
 async function listenNode(server: Server, host: string, port: number, path?: string): Promise<Listener> {
   const net = await import("node:net");
@@ -888,7 +910,9 @@ async function listenNode(server: Server, host: string, port: number, path?: str
     srv.once("error", (e: NodeJS.ErrnoException) =>
       reject(e.code === "EADDRINUSE" ? new PortInUseError(`port ${port} is already in use (${host})`) : e),
     );
-    srv.listen(path !== undefined ? { path } : { host, port, ipv6Only: host === "::" }, () => resolve());
+    srv.once("listening", () => resolve());
+    if (path !== undefined) srv.listen({ path });
+    else if (!bindLiteral(net, srv as NetServerInternals, host, port)) srv.listen({ host, port, ipv6Only: host === "::" });
   });
   const a = srv.address();
   return { host: path ?? host, port: typeof a === "object" && a ? a.port : 0, close: () => srv.close() };

@@ -82,6 +82,12 @@ export const MINIMAL = join(ROOT, "scripts", "lib", "minimal-resp.mjs");
 /** A bare runtime that listens and answers every read with +PONG: `node -e` / `bun -e`, no file, no module graph. */
 const bare = (port) => `require("node:net").createServer((s) => s.on("data", () => s.write("+PONG\\r\\n"))).listen(${port}, "127.0.0.1")`;
 
+/** What the bin runs on Node: dist/cli.cjs, or dist/cli.js in a build from before it (a --base checkout). */
+export function nodeEntry(root) {
+  const cjs = join(root, "dist", "cli.cjs");
+  return existsSync(cjs) ? cjs : join(root, "dist", "cli.js");
+}
+
 /** What Bun runs from checkout `root`: what an installed package runs, the bytecode bundle when built
  *  (scripts/bundle.mjs), else the sources. */
 export function bunEntry(root) {
@@ -98,7 +104,7 @@ export function serverCommand(kind, port, extra = [], redisServer = "redis-serve
   const common = ["--port", String(port), ...extra];
   // "node-base" / "bun-base": the same server from another checkout (--base DIR), for A/B runs in one process
   const root = kind.endsWith("-base") ? baseRoot : ROOT;
-  if (kind === "node" || kind === "node-base") return [process.execPath, [join(root, "dist", "cli.js"), ...common]];
+  if (kind === "node" || kind === "node-base") return [process.execPath, [nodeEntry(root), ...common]];
   if (kind === "bun" || kind === "bun-base") return [BUN, [bunEntry(root), ...common]];
   if (kind === "node-bare") return [process.execPath, ["-e", bare(port)]];
   if (kind === "bun-bare") return [BUN, ["-e", bare(port)]];

@@ -115,7 +115,7 @@ const valkeyService = z
   .strictObject({
     runtime: z
       .enum(["node", "bun", "auto"])
-      .meta({ description: "Runtime of the server process: node runs dist/cli.js, bun runs src/cli.ts, auto uses the runtime `valkey-bun dev` runs on." })
+      .meta({ description: "Runtime of the server process: node runs dist/cli.cjs, bun runs src/cli.ts, auto uses the runtime `valkey-bun dev` runs on." })
       .optional(),
     port: z
       .number()

@@ -31,9 +31,9 @@ export interface Spawned {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Command line that runs the CLI on a runtime (Node runs the build in dist/, Bun runs the sources). */
+/** Command line that runs the CLI on a runtime (Node runs the build's entry, as the bin does; Bun runs the sources). */
 export function cliCommand(runtime: Runtime): [string, string[]] {
-  return runtime === "bun" ? [BUN, [join(ROOT, "src", "cli.ts")]] : [process.execPath, [join(ROOT, "dist", "cli.js")]];
+  return runtime === "bun" ? [BUN, [join(ROOT, "src", "cli.ts")]] : [process.execPath, [join(ROOT, "dist", "cli.cjs")]];
 }
 
 /** Spawn the CLI with flags (port 0 unless given) and wait for its ready line. */
@@ -51,7 +51,7 @@ export async function spawnServer(runtime: Runtime, args: string[] = [], env: Re
   const port = await new Promise<number>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15_000);
     const check = () => {
-      const m = /ready on redis:\/\/[^:]+:(\d+)/.exec(out);
+      const m = /ready on redis:\/\/\S*:(\d+)/.exec(out); // the host may be an IPv6 literal
       if (m) {
         clearTimeout(t);
         resolve(Number(m[1]));

@@ -115,6 +115,7 @@ describe("npm install -D <packed tarball>", () => {
   it("ships dist/ and a runnable bin: the app needs no build step", () => {
     const pkg = join(dir, "node_modules", "valkey-bun");
     expect(statSync(join(pkg, "dist", "cli.js")).isFile()).toBe(true);
+    expect(statSync(join(pkg, "dist", "cli.cjs")).isFile()).toBe(true);
     expect(statSync(join(pkg, "dist", "index.js")).isFile()).toBe(true);
     expect(statSync(join(dir, "node_modules", ".bin", "valkey-bun")).mode & 0o111).not.toBe(0);
   });
@@ -122,6 +123,8 @@ describe("npm install -D <packed tarball>", () => {
   it("npx valkey-bun and `npm start` serve on Node; --runtime bun and VALKEY_RUNTIME=bun hand over to Bun", async () => {
     await serves(start(join(dir, "node_modules", ".bin", "valkey-bun"), [], dir), "node");
     await serves(start("npm", ["start", "--"], dir), "node", true);
+    // `node dist/cli.js`, the build's ES module entry (older installs link it as the bin)
+    await serves(start(process.execPath, [join(dir, "node_modules", "valkey-bun", "dist", "cli.js")], dir), "node");
     await serves(start(join(dir, "node_modules", ".bin", "valkey-bun"), ["--runtime", "bun"], dir, { PATH: `${join(ROOT, "node_modules", ".bin")}:${process.env.PATH}` }), "bun");
     await serves(start(join(dir, "node_modules", ".bin", "valkey-bun"), [], dir, { VALKEY_RUNTIME: "bun", PATH: `${join(ROOT, "node_modules", ".bin")}:${process.env.PATH}` }), "bun");
   }, 60_000);

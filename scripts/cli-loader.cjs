@@ -1,18 +1,19 @@
 #!/usr/bin/env node
-// dist/cli.js (copied there by scripts/bundle.mjs): the `valkey-bun` CLI on Node. It runs the CommonJS bundle
+// dist/cli.cjs (copied there by scripts/bundle.mjs): the `valkey-bun` CLI on Node. It runs the CommonJS bundle
 // dist/node/cli.cjs through vm.Script with the V8 code cache written beside it at build time (cli.cjs.cache), so
 // that a start skips parsing and compiling the bundle: Node 20 has no compile cache for ES modules. A Node whose
 // V8 differs from the build's rejects the cache (V8 checks version, flags and source) and compiles as usual.
 // The bundle's import() calls are rewritten to __import, which loads from here: a vm.Script of Node 20 has no
 // dynamic import of its own once it comes from a code cache.
-// Built-ins through process.getBuiltinModule where Node has it (20.16+): an ES module import of node:fs builds its
-// module facade, which loads fs streams and more (~2 ms).
-const builtin = process.getBuiltinModule ?? (await import("node:module")).createRequire(import.meta.url);
-const { readFileSync, writeFileSync } = builtin("node:fs");
-const { createRequire } = builtin("node:module");
-const { Script } = builtin("node:vm");
+// This file is CommonJS so that Node starts without its ES module loader (~7 ms of CPU to the first PONG); the
+// bin and the dev stack run it directly, `node dist/cli.js` through the ES module beside it (scripts/cli-entry.mjs).
+const { readFileSync, writeFileSync } = require("node:fs");
+const { createRequire } = require("node:module");
+const { join } = require("node:path");
+const { Script } = require("node:vm");
 
-const file = new URL("./node/cli.cjs", import.meta.url).pathname;
+const dir = join(__dirname, "node");
+const file = join(dir, "cli.cjs");
 const cacheFile = `${file}.cache`;
 let cachedData;
 try {
@@ -28,13 +29,13 @@ const script = new Script(`(function (exports, require, module, __filename, __di
 const out = process.env.VALKEY_BUN_WRITE_CODE_CACHE;
 delete process.env.VALKEY_BUN_WRITE_CODE_CACHE;
 if (out) process.once("exit", () => writeFileSync(out, script.createCachedData()));
-const module = { exports: {} };
-const require = createRequire(file);
+const bundle = { exports: {} };
+const bundleRequire = createRequire(file);
 // A built-in comes from require(), with the namespace's `default` beside its exports: an import() would build
 // the ES module facade of node:net on the way to the first listen.
 const load = (id) => (id.startsWith("node:") ? Promise.resolve().then(() => nodeBuiltin(id)) : import(id));
 const nodeBuiltin = (id) => {
-  const m = require(id);
+  const m = bundleRequire(id);
   return Object.create(m, { default: { value: m } });
 };
-script.runInThisContext()(module.exports, require, module, file, new URL("./node", import.meta.url).pathname, load);
+script.runInThisContext()(bundle.exports, bundleRequire, bundle, file, dir, load);
