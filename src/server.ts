@@ -963,7 +963,8 @@ async function listenBun(server: Server, host: string, port: number, path?: stri
   let l: { port: number; stop(force?: boolean): void };
   try {
     l = Bun.listen({
-      ...(path !== undefined ? { unix: path } : { hostname: host, port }),
+      // `::` alone, as Valkey binds it: dual-stack it would clash with the 0.0.0.0 listener of the default bind.
+      ...(path !== undefined ? { unix: path } : { hostname: host, port, ipv6Only: host === "::" }),
       socket: {
         open(s: BunSock) {
           if (path === undefined) {
