@@ -59,6 +59,9 @@ export class Client {
   lastInteraction: number;
   /** The last command looked up for this client, as Valkey's c->lastcmd (CLIENT LIST cmd=): set by the gate. */
   lastCmd = "NULL";
+  /** gate()'s last lookup: the name Buffer (this client's parser repeats it: RespParser.commandName) and its entry. */
+  gateName: Buffer | null = null;
+  gateEntry: CommandEntry | undefined = undefined;
   /** The command running, blocked or paused now (CLIENT LIST argv-mem). */
   argv: Buffer[] | null = null;
   /** For the client that runs a script's commands: the client that called the script (SLOWLOG addr and name). */

@@ -5,7 +5,7 @@ import { Client, type Connection, preflightHooks } from "./client.js";
 import { cfg, type Config, type LogLevel, loadConfig } from "./config.js";
 import { gate, isQueuedInMulti, replyThrown, F, mayReplicate, type CommandEntry } from "./commands/index.js";
 import { E } from "./errors.js";
-import type { ParserLimits } from "./resp.js";
+import { argsReleased, disownArg, type ParserLimits } from "./resp.js";
 import { Clock, Store } from "./store.js";
 import { unwatchAll } from "./commands/transactions.js";
 import { keyspaceNotifier, type PubSubRegistry } from "./commands/pubsub.js";
@@ -119,7 +119,10 @@ function lightArgs(argv: Buffer[]): boolean {
 
 /** Hide a secret argument from MONITOR and SLOWLOG (Valkey's redactClientCommandArgument). */
 export function redactArg(argv: Buffer[], i: number): void {
-  if (i < argv.length) argv[i] = REDACTED;
+  if (i < argv.length) {
+    disownArg(argv, i);
+    argv[i] = REDACTED;
+  }
 }
 
 export interface SlowlogEntry {
@@ -400,6 +403,7 @@ export class Server {
     else this.countCall(c, e, argv, us);
     // After the call, as Valkey does: EXEC shows after its commands, SELECT with the new db, secrets redacted.
     if (this.monitors.size !== 0 && !(e.bits! & (F.SKIP_MONITOR | F.ADMIN))) this.feedMonitors(c, argv);
+    if (this.runLength === 0) argsReleased();
   }
 
   /**
@@ -456,6 +460,7 @@ export class Server {
       this.countCall(c, entries[i]!, argv, upTo - done);
       done = upTo;
     }
+    argsReleased();
   }
 
   /** Runs of cheap commands share one clock read (callInRun); off while the latency monitor samples them. */

@@ -85,10 +85,6 @@ export function lookupCommand(argv: Buffer[]): CommandEntry | undefined {
   return base.subcommands.find((s) => s.name === sub);
 }
 
-/** gate()'s last lookup by name Buffer. */
-let lastName: Buffer | null = null;
-let lastEntry: CommandEntry | undefined;
-
 /** Commands allowed in RESP2 subscribed mode. */
 const PUBSUB_ALLOWED = new Set([
   "subscribe",
@@ -113,14 +109,18 @@ const MULTI_IMMEDIATE = new Set(["exec", "discard", "multi", "watch", "quit", "r
  */
 export function gate(c: Client, argv: Buffer[]): CommandEntry | null {
   const a0 = argv[0]!;
-  // The parser hands a pipeline's repeated command name over as the same Buffer (RespParser.commandName), and
-  // nothing writes into argv: the same object is the same name.
+  // The parser hands a connection's repeated command name over as the same Buffer (RespParser.commandName), and
+  // nothing writes into argv: the same object is the same name. Cached per client: one cache for the process
+  // missed on every command when many clients each send one at a time. Only known names: they are short, so
+  // the parser's own copies (never a view that would pin a read chunk for an idle client).
   let e: CommandEntry | undefined;
-  if (a0 === lastName) e = lastEntry;
+  if (a0 === c.gateName) e = c.gateEntry;
   else {
     e = lookupName(a0);
-    lastName = a0;
-    lastEntry = e;
+    if (e !== undefined) {
+      c.gateName = a0;
+      c.gateEntry = e;
+    }
   }
   if (e === undefined) {
     c.lastCmd = "NULL";

@@ -8,7 +8,7 @@ import { parseMemory } from "../config.js";
 import { E, wrongArity } from "../errors.js";
 import { addLongDouble, formatLongDouble, parseLongDouble } from "../longdouble.js";
 import { N, type Entry } from "../store.js";
-import { keepArg } from "../resp.js";
+import { isHandedOver, keepArgAt } from "../resp.js";
 import type { CommandEntry } from "./types.js";
 
 const RW_ACCESS_UPDATE = ["RW", "ACCESS", "UPDATE"];
@@ -206,7 +206,7 @@ function expireAt(c: Client, b: Buffer, flags: number, cmd: string): number {
  * Valkey's setGenericCommand: SET and its variants. Writes the GET reply itself when asked; returns whether
  * the value was set (false: NX/XX condition not met), for the caller's own reply.
  */
-function setGeneric(c: Client, key: string, value: Buffer, flags: number, expire: Buffer | null, cmd: string): boolean {
+function setGeneric(c: Client, key: string, argv: Buffer[], valueAt: number, flags: number, expire: Buffer | null, cmd: string): boolean {
   const db = c.db;
   let at = 0;
   if (expire !== null) at = expireAt(c, expire, flags, cmd);
@@ -225,7 +225,7 @@ function setGeneric(c: Client, key: string, value: Buffer, flags: number, expire
     }
     return true;
   }
-  db.set(key, "string", keepArg(value), (flags & KEEPTTL) !== 0);
+  db.set(key, "string", keepArgAt(argv, valueAt), (flags & KEEPTTL) !== 0);
   if (expire !== null) db.setExpire(key, at);
   db.changed(key, "set", N.STRING);
   if (expire !== null) db.notify("expire", key, N.GENERIC);
@@ -247,13 +247,13 @@ function set(c: Client, argv: Buffer[]): void {
   const key = str(argv[1]!);
   if (argv.length === 3) {
     if (c.server.store.lfu) c.db.write(key); // Valkey's lookupKeyWrite: an LFU access
-    c.db.set(key, "string", keepArg(argv[2]!));
+    c.db.set(key, "string", keepArgAt(argv, 2));
     c.db.changed(key, "set", N.STRING);
     c.w.ok();
     return;
   }
   const flags = parseExtended(argv, 3, true);
-  const done = setGeneric(c, key, argv[2]!, flags, flags & EXPIRE ? argv[expireArg]! : null, "set");
+  const done = setGeneric(c, key, argv, 2, flags, flags & EXPIRE ? argv[expireArg]! : null, "set");
   if (flags & GET) return;
   if (done) c.w.ok();
   else c.w.null();
@@ -261,18 +261,18 @@ function set(c: Client, argv: Buffer[]): void {
 
 // SETNX key value
 function setnx(c: Client, argv: Buffer[]): void {
-  c.w.integer(setGeneric(c, str(argv[1]!), argv[2]!, NX, null, "setnx") ? 1 : 0);
+  c.w.integer(setGeneric(c, str(argv[1]!), argv, 2, NX, null, "setnx") ? 1 : 0);
 }
 
 // SETEX key seconds value
 function setex(c: Client, argv: Buffer[]): void {
-  setGeneric(c, str(argv[1]!), argv[3]!, EX, argv[2]!, "setex");
+  setGeneric(c, str(argv[1]!), argv, 3, EX, argv[2]!, "setex");
   c.w.ok();
 }
 
 // PSETEX key milliseconds value
 function psetex(c: Client, argv: Buffer[]): void {
-  setGeneric(c, str(argv[1]!), argv[3]!, PX, argv[2]!, "psetex");
+  setGeneric(c, str(argv[1]!), argv, 3, PX, argv[2]!, "psetex");
   c.w.ok();
 }
 
@@ -282,7 +282,7 @@ function getset(c: Client, argv: Buffer[]): void {
   const old = c.db.readAs(key, "string");
   if (old === undefined) c.w.null();
   else c.w.bulk(old);
-  c.db.set(key, "string", keepArg(argv[2]!));
+  c.db.set(key, "string", keepArgAt(argv, 2));
   c.db.changed(key, "set", N.STRING);
 }
 
@@ -342,7 +342,7 @@ function mset(c: Client, argv: Buffer[]): void {
   const db = c.db;
   for (let i = 1; i < n; i += 2) {
     const key = str(argv[i]!);
-    db.set(key, "string", keepArg(argv[i + 1]!));
+    db.set(key, "string", keepArgAt(argv, i + 1));
     db.changed(key, "set", N.STRING);
   }
   c.w.ok();
@@ -361,7 +361,7 @@ function msetnx(c: Client, argv: Buffer[]): void {
   }
   for (let i = 1; i < n; i += 2) {
     const key = str(argv[i]!);
-    db.set(key, "string", keepArg(argv[i + 1]!));
+    db.set(key, "string", keepArgAt(argv, i + 1));
     db.changed(key, "set", N.STRING);
   }
   c.w.integer(1);
@@ -374,7 +374,7 @@ function append(c: Client, argv: Buffer[]): void {
   const e = c.db.write(key);
   let len: number;
   if (e === undefined) {
-    c.db.set(key, "string", keepArg(add));
+    c.db.set(key, "string", keepArgAt(argv, 2));
     len = add.length;
   } else {
     if (e.type !== "string") throw E.wrongType;
@@ -475,15 +475,21 @@ function incrDecrBig(c: Client, key: string, e: Entry | undefined, incr: bigint)
 }
 
 function storeCounter(c: Client, key: string, e: Entry | undefined, s: string): void {
-  if (e === undefined) c.db.set(key, "string", Buffer.from(s, "latin1"));
+  if (e === undefined) c.db.set(key, "string", digits(Buffer.allocUnsafe(s.length), s));
   else {
     const v = e.value as Buffer;
-    // same length: overwrite the digits in place (values are never shared between keys)
-    if (v.length === s.length) for (let i = 0; i < s.length; i++) v[i] = s.charCodeAt(i);
-    else e.value = Buffer.from(s, "latin1");
+    // same length: overwrite the digits in place (values are never shared between keys), unless the value may
+    // still be a pipelined SET's argument that SLOWLOG has yet to copy (keepArgAt)
+    e.value = digits(v.length === s.length && !isHandedOver(v) ? v : Buffer.allocUnsafe(s.length), s);
     e.raw = false;
   }
   c.db.changed(key, "incrby", N.STRING);
+}
+
+/** `s` (ASCII) written into `out`: for a counter's few digits, a loop costs half of Buffer.from(s, "latin1"). */
+function digits(out: Buffer, s: string): Buffer {
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
 }
 
 // INCRBYFLOAT key increment

@@ -3,7 +3,9 @@
 // kept without copying shows up as corrupted arguments.
 
 import { describe, expect, it } from "vitest";
-import { RespParser, ReplyWriter, formatDouble, splitArgs, PROTO_INLINE_MAX_SIZE } from "../../src/resp.js";
+import { RespParser, ReplyWriter, formatDouble, splitArgs, keepArgAt, disownArg, PROTO_INLINE_MAX_SIZE } from "../../src/resp.js";
+import { inProcess } from "../helpers/inproc.js";
+import { encode } from "../helpers/server.js";
 
 const LIMITS = { maxBulkLen: 512 * 1024 * 1024, maxQueryBuffer: 1024 * 1024 * 1024 };
 
@@ -138,6 +140,63 @@ describe("RespParser: multibulk", () => {
     expect(p.overflow).toBe(false);
     p.feed(b("y"));
     expect(p.overflow).toBe(true);
+  });
+});
+
+describe("keepArgAt: arguments a handler stores", () => {
+  const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
+  const long = "v".repeat(100);
+
+  function parsed(input: string): { argv: Buffer[]; chunk: Buffer } {
+    const p = new RespParser(LIMITS);
+    const chunk = b(input);
+    p.feed(chunk);
+    return { argv: p.next()!, chunk };
+  }
+
+  it("hands a short argument over once on Bun (its parser copied it), never on Node (a view of the chunk)", () => {
+    const { argv, chunk } = parsed(mb("MSET", "k1", "short", "k2", long));
+    const first = keepArgAt(argv, 2);
+    const second = keepArgAt(argv, 2);
+    expect(first === argv[2]).toBe(isBun);
+    expect(second).not.toBe(argv[2]);
+    expect(second).not.toBe(first);
+    const big = keepArgAt(argv, 4); // > 64 bytes: a view on both runtimes
+    expect(big).not.toBe(argv[4]);
+    expect(keepArgAt(argv, 0)).not.toBe(argv[0]); // the shared command name
+    chunk.fill(0x58);
+    expect([first, second, big].map((x) => x.toString())).toEqual(["short", "short", long]);
+  });
+
+  it("never hands over an argument of another command, or one replaced (disownArg)", () => {
+    const a = parsed(mb("SET", "k", "one"));
+    const bb = parsed(mb("SET", "k", "two"));
+    expect(keepArgAt(a.argv, 2)).not.toBe(a.argv[2]); // the parser has moved on
+    disownArg(bb.argv, 2);
+    bb.argv[2] = b("(redacted)");
+    expect(keepArgAt(bb.argv, 2)).not.toBe(bb.argv[2]);
+  });
+
+  it("a value SET stores keeps its bytes while the parser reads on (and while another value is written in place)", () => {
+    const { run, server } = inProcess({ "slowlog-log-slower-than": 0 });
+    const rd = (...a: string[]) => run(...a);
+    expect(rd("MSET", "a", "same", "b", "same")).toBe("+OK\r\n");
+    expect(rd("SETRANGE", "a", "0", "X")).toBe(":4\r\n");
+    expect(rd("GET", "b")).toBe("$4\r\nsame\r\n");
+    for (let i = 0; i < 20; i++) rd("SET", `k${i}`, `value-${i}`);
+    for (let i = 0; i < 20; i++) expect(rd("GET", `k${i}`)).toBe(`$${`value-${i}`.length}\r\nvalue-${i}\r\n`);
+    expect(rd("SETRANGE", "k0", "0", "Z")).toBe(":7\r\n");
+    const logged = server.slowlog.map((e) => e.argv.map((x) => x.toString()).join(" "));
+    expect(logged).toContain("SET k0 value-0");
+    expect(logged).toContain("MSET a same b same");
+  });
+
+  it("SLOWLOG shows a pipelined SET's value as sent when INCR rewrites it later in the same run of commands", () => {
+    const { client, server } = inProcess({ "slowlog-log-slower-than": 0 });
+    client.onData(Buffer.concat([encode(["SET", "n", "10"]), encode(["INCR", "n"]), encode(["MSET", "m", "5", "o", "7"]), encode(["DECR", "m"])]));
+    const logged = server.slowlog.map((e) => e.argv.map((x) => x.toString()).join(" "));
+    expect(logged).toContain("SET n 10");
+    expect(logged).toContain("MSET m 5 o 7");
   });
 });
 
