@@ -7,7 +7,7 @@ PORT="${VALKEY_PORT:-6379}"
 # The valkey-bun command: on PATH, else the project's own node_modules/.bin, else this checkout's bin.
 VALKEY_BUN="$(command -v valkey-bun || true)"
 [ -n "$VALKEY_BUN" ] || [ ! -x node_modules/.bin/valkey-bun ] || VALKEY_BUN=node_modules/.bin/valkey-bun
-[ -n "$VALKEY_BUN" ] || VALKEY_BUN="$(dirname "$0")/../bin/valkey-bun.js"
+[ -n "$VALKEY_BUN" ] || VALKEY_BUN="$(dirname "$0")/../bin/valkey-bun.cjs"
 "$VALKEY_BUN" --port "$PORT" --loglevel warning &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true' EXIT
