@@ -127,7 +127,9 @@ const bun = [join(ROOT, "node_modules", ".bin", "bun")].find((p) => existsSync(p
 const bunDir = join(ROOT, "dist", "bun");
 rmSync(bunDir, { recursive: true, force: true });
 if (spawnSync(bun, ["--version"], { stdio: "ignore" }).status === 0) {
-  const args = ["build", cjs, "--target=bun", "--format=cjs", "--bytecode", "--outdir", bunDir, ...external.flatMap((e) => ["--external", e])];
+  // Whitespace and syntax minified (names kept, for stack traces): a smaller file Bun reads and hashes at each
+  // start. Not the Node bundle: there it measured no faster, and its profiles keep their line numbers.
+  const args = ["build", cjs, "--target=bun", "--format=cjs", "--bytecode", "--minify-whitespace", "--minify-syntax", "--outdir", bunDir, ...external.flatMap((e) => ["--external", e])];
   const r = spawnSync(bun, args, { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
   if (r.status !== 0) {
     console.error("bundle: bun build failed; Bun will run the sources");
