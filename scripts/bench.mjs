@@ -4,7 +4,9 @@
 //
 //   npm run bench [-- --n 50000 --pn 200000 --pipeline 16 --clients 50 --tests ping,set,get,incr,mset
 //                     --runtimes node,bun --no-redis --no-ceiling --repeat 3 --startup-runs 5 --no-build
-//                     --cluster | --no-cluster --base DIR --startup-only]
+//                     --cluster | --no-cluster --base DIR --startup-only --keyspace N]
+// --keyspace N spreads the keys over N random names (redis-benchmark -r N; e.g. --tests set,get --keyspace 100000
+// for a big keyspace instead of one key per test).
 // --startup-only measures only startup to first PONG (beside node-bare / bun-bare: `node -e` / `bun -e` listening
 // and answering +PONG, the runtime's own floor) and stops there.
 // --base DIR adds node-base / bun-base: the server of another checkout (built), measured interleaved with this one,
@@ -31,11 +33,12 @@ import { ROOT, ask, cpuSeconds, freePort, options, serverCommand, sleep, which }
 // ---------------------------------------------------------------------------------------------------------
 // options
 
-const { opt, flag } = options(import.meta.url, [1, 22]);
+const { opt, flag } = options(import.meta.url, [1, 24]);
 const N = Number(opt("n", "50000"));
 // pipelined runs are ~10x faster: more requests keep the CPU reading (10 ms ticks) meaningful
 const PN = Number(opt("pn", String(N * 4)));
 const PIPELINE = Number(opt("pipeline", "16"));
+const KEYSPACE = opt("keyspace", null);
 /** The depths measured: 1, and --pipeline unless that is 1 too. */
 const DEPTHS = PIPELINE === 1 ? [1] : [1, PIPELINE];
 const CLIENTS = Number(opt("clients", "50"));
@@ -141,6 +144,7 @@ async function runBench(target, test, pipeline) {
   const n = pipeline > 1 ? PN : N;
   const args = ["-h", "127.0.0.1", "-p", String(target.port), "-q", "-n", String(n), "-c", String(CLIENTS), "-t", test];
   if (pipeline > 1) args.push("-P", String(pipeline));
+  if (KEYSPACE !== null) args.push("-r", KEYSPACE);
   const cpu0 = cpuSeconds(target.pid);
   const out = await new Promise((resolve) => {
     const p = spawn(REDIS_BENCHMARK, args, { stdio: ["ignore", "pipe", "ignore"] });
