@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { Database, N, ShardedMap, Store, type Watcher } from "../../src/store.js";
-import { FrozenClock } from "../helpers/inproc.js";
+import { FrozenClock, inProcess } from "../helpers/inproc.js";
 
 
 function setup(dbs = 2) {
@@ -369,5 +369,40 @@ describe("ShardedMap: one Map, then 16 past 131072 keys, split incrementally", (
     expect(it.next().done).toBe(false);
     m.clear();
     expect(it.next().done).toBe(true);
+  });
+});
+
+describe("a string written over a string (the entry is reused)", () => {
+  it("is a fresh key to OBJECT, TTL and the LFU counter", () => {
+    const h = inProcess({}, new FrozenClock());
+    expect(h.run("SET", "k", "abc")).toBe("+OK\r\n");
+    expect(h.run("APPEND", "k", "x")).toBe(":4\r\n");
+    expect(h.run("OBJECT", "ENCODING", "k")).toBe("$3\r\nraw\r\n");
+    h.clock.advance(10_000);
+    expect(h.run("OBJECT", "IDLETIME", "k")).toBe(":10\r\n");
+    expect(h.run("SET", "k", "12")).toBe("+OK\r\n");
+    expect(h.run("OBJECT", "ENCODING", "k")).toBe("$3\r\nint\r\n");
+    expect(h.run("OBJECT", "IDLETIME", "k")).toBe(":0\r\n");
+    expect(h.run("EXPIRE", "k", "100")).toBe(":1\r\n");
+    expect(h.run("SET", "k", "v", "KEEPTTL")).toBe("+OK\r\n");
+    expect(h.run("TTL", "k")).toBe(":100\r\n");
+    expect(h.run("SET", "k", "w")).toBe("+OK\r\n");
+    expect(h.run("TTL", "k")).toBe(":-1\r\n");
+    expect(h.run("GET", "k")).toBe("$1\r\nw\r\n");
+    // a string over a list is a new entry of the new type
+    expect(h.run("RPUSH", "l", "a")).toBe(":1\r\n");
+    expect(h.run("SET", "l", "s")).toBe("+OK\r\n");
+    expect(h.run("TYPE", "l")).toBe("+string\r\n");
+    // under LFU an overwrite keeps the key's counter (Valkey's dbSetValue): that path makes a new entry
+    expect(h.run("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu")).toBe("+OK\r\n");
+    // A new key starts at 5 (LFU_INIT) and its first access always counts: 6 or more from here. The write lookup
+    // may count one more access; a new entry's 5 would mean the counter was lost.
+    h.run("GET", "k");
+    const freq = Number(h.run("OBJECT", "FREQ", "k").slice(1));
+    expect(freq).toBeGreaterThanOrEqual(6);
+    h.run("SET", "k", "again");
+    const after = Number(h.run("OBJECT", "FREQ", "k").slice(1));
+    expect(after - freq).toBeGreaterThanOrEqual(0);
+    expect(after - freq).toBeLessThanOrEqual(1);
   });
 });
