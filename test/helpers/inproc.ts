@@ -26,6 +26,8 @@ export interface InProcClient {
   client: Client;
   /** Run one command, return its exact reply bytes. */
   run(...args: Array<string | Buffer | number>): string;
+  /** Hand `bytes` over as one read (a pipeline), return every reply it produced. */
+  feed(bytes: Buffer): string;
 }
 
 export interface InProc extends InProcClient {
@@ -51,14 +53,12 @@ export function inProcess(params: Record<string, string | number> = {}, clock: C
       fd: -1,
     };
     const client = server.accept(conn)!;
-    return {
-      client,
-      run(...args) {
-        out.length = 0;
-        client.onData(encode(args));
-        return Buffer.concat(out).toString("latin1");
-      },
+    const feed = (bytes: Buffer): string => {
+      out.length = 0;
+      client.onData(bytes);
+      return Buffer.concat(out).toString("latin1");
     };
+    return { client, feed, run: (...args) => feed(encode(args)) };
   };
   return { server, clock, connect, ...connect() };
 }
