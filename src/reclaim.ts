@@ -7,6 +7,25 @@
 // the RSS drops). At most one collection per quiet period; under load the collector runs on its own.
 
 const RECLAIM_BYTES = 32 * 1024 * 1024;
+
+/** Buffers from this size on may come from outsideMalloc (see its callers for when). */
+export const BIG_BUFFER = 1024 * 1024;
+/** ES2024 resizable ArrayBuffer (Node 20+, Bun), not yet in this project's TypeScript lib. */
+export type ResizableArrayBuffer = ArrayBuffer & { resizable?: boolean; maxByteLength: number; resize(n: number): void };
+type ResizableCtor = new (n: number, o: { maxByteLength: number }) => ArrayBuffer;
+
+/**
+ * A Buffer of n bytes whose memory is mapped for it alone, growable in place up to `max`. Node's
+ * Buffer.allocUnsafe takes large buffers from glibc malloc, whose mmap threshold rises to the largest block
+ * freed (up to 32 MB): once a few multi-MB buffers have come and gone, the next ones land in the brk heap, and
+ * when freed they stay resident behind any small block allocated after them. V8 maps a resizable ArrayBuffer's
+ * pages itself and unmaps them when it is collected. The price is fresh pages: filling 2 MB of one costs 4x
+ * what refilling heap pages does (measured on Node 20), so this serves buffers that grow, not one-off ones.
+ */
+export function outsideMalloc(n: number, max = n): Buffer {
+  return Buffer.from(new (ArrayBuffer as ResizableCtor)(n, { maxByteLength: Math.max(n, max) }), 0, n);
+}
+
 const IDLE_MS = 1000;
 
 type Gc = () => void;

@@ -3,7 +3,7 @@
 // no maintained library offers a server-side parser with Valkey's limits and exact protocol errors.
 
 import { copyBytes } from "./args.js";
-import { collectDuringBigRead } from "./reclaim.js";
+import { BIG_BUFFER, collectDuringBigRead, outsideMalloc, type ResizableArrayBuffer } from "./reclaim.js";
 
 const CR = 13;
 const LF = 10;
@@ -533,8 +533,19 @@ export class ReplyWriter {
 
   private ensure(n: number): void {
     if (this.pos + n <= this.slab.length) return;
+    const ab = this.slab.buffer as ResizableArrayBuffer;
+    if (ab.resizable === true && this.slab.byteOffset === 0 && this.pos + n <= ab.maxByteLength) {
+      // A big slab grows into the address space reserved for it: nothing copied, views already taken stay valid.
+      const len = Math.min(ab.maxByteLength, Math.max(this.pos + n, this.slab.length * 2));
+      ab.resize(len);
+      this.slab = Buffer.from(ab, 0, len);
+      return;
+    }
     const used = this.pos - this.start;
-    const nb = Buffer.allocUnsafe(Math.max(SLAB, (used + n) * 2));
+    const size = Math.max(SLAB, (used + n) * 2);
+    // A slab outgrown a second time in one batch (many large replies) is mapped for itself with room to grow in
+    // place; a one-off large reply takes the malloc heap's already-faulted pages, 4x cheaper to fill here.
+    const nb = this.slab.length >= BIG_BUFFER ? outsideMalloc(size, size * 8) : Buffer.allocUnsafe(size);
     this.slab.copy(nb, 0, this.start, this.pos);
     this.slab = nb;
     this.start = 0;

@@ -9,6 +9,7 @@ import { E, wrongArity } from "../errors.js";
 import { addLongDouble, formatLongDouble, parseLongDouble } from "../longdouble.js";
 import { N, type Entry } from "../store.js";
 import { isHandedOver, keepArgAt } from "../resp.js";
+import { BIG_BUFFER, outsideMalloc, type ResizableArrayBuffer } from "../reclaim.js";
 import type { CommandEntry } from "./types.js";
 
 const RW_ACCESS_UPDATE = ["RW", "ACCESS", "UPDATE"];
@@ -92,12 +93,8 @@ export function maxStringLength(c: Client): number {
 let maxParam = "";
 let maxBytes = 0;
 
-/** From this size on a string grows in place in a resizable ArrayBuffer reserving BIG_STRING_MAX bytes. */
-const BIG_STRING = 1024 * 1024;
+/** From BIG_BUFFER bytes on, a string grows in place in a resizable ArrayBuffer reserving this many bytes. */
 const BIG_STRING_MAX = 1024 * 1024 * 1024;
-/** ES2024 resizable ArrayBuffer (Node 20+, Bun), not yet in this project's TypeScript lib. */
-type ResizableArrayBuffer = ArrayBuffer & { resizable?: boolean; maxByteLength: number; resize(n: number): void };
-type ResizableCtor = new (n: number, o: { maxByteLength: number }) => ArrayBuffer;
 
 /** Backing stores allocated here with spare capacity; a value viewing one from offset 0 may grow into it. */
 const growable = new WeakSet<ArrayBufferLike>();
@@ -111,14 +108,14 @@ export function growString(v: Buffer, len: number, zero: boolean): Buffer {
   const ab = v.buffer as ResizableArrayBuffer;
   let out: Buffer;
   if (v.byteOffset === 0 && ab.byteLength >= len && growable.has(ab)) out = Buffer.from(ab, 0, len);
-  else if (len >= BIG_STRING) {
+  else if (len >= BIG_BUFFER) {
     // Large strings live in a resizable ArrayBuffer that grows in place (address space reserved, pages
     // committed as written), as realloc/mremap does for Valkey: APPENDing 100 MB chunks copies nothing.
     if (v.byteOffset === 0 && ab.resizable === true && len <= ab.maxByteLength) {
       if (ab.byteLength < len) ab.resize(len);
       out = Buffer.from(ab, 0, len);
     } else {
-      out = Buffer.from(new (ArrayBuffer as ResizableCtor)(len, { maxByteLength: Math.max(len, BIG_STRING_MAX) }), 0, len);
+      out = outsideMalloc(len, BIG_STRING_MAX);
       v.copy(out, 0);
     }
   } else {

@@ -430,6 +430,24 @@ describe("ReplyWriter", () => {
     expect(w.take()!.toString()).toBe(want);
   });
 
+  it("a reply of megabytes goes into memory mapped for it, which grows in place without disturbing what was written", () => {
+    const w = new ReplyWriter();
+    w.simple("s");
+    const parts = [700 * 1024, 1024 * 1024, 3 * 1024 * 1024, 20 * 1024 * 1024].map((n, i) => Buffer.alloc(n, 0x61 + i));
+    const views: Buffer[] = [];
+    for (const p of parts) {
+      const mark = w.pos;
+      w.bulk(p);
+      views.push(w.since(mark));
+    }
+    const out = w.take()!;
+    // a resizable ArrayBuffer: V8 maps its pages itself and unmaps them when it is collected (not glibc's heap)
+    expect((out.buffer as ArrayBuffer & { resizable?: boolean }).resizable).toBe(true);
+    const want = Buffer.concat([Buffer.from("+s\r\n"), ...parts.flatMap((p) => [Buffer.from(`$${p.length}\r\n`), p, Buffer.from("\r\n")])]);
+    expect(out.equals(want)).toBe(true);
+    parts.forEach((p, i) => expect(views[i]!.equals(Buffer.concat([Buffer.from(`$${p.length}\r\n`), p, Buffer.from("\r\n")]))).toBe(true));
+  });
+
   it("bulk strings and Buffers of every length around the short-copy cut-offs are byte-exact (bytes 0..255)", () => {
     const w = new ReplyWriter();
     for (const n of [...Array(41).keys(), 256]) {
