@@ -511,9 +511,11 @@ function copySmall(src: Uint8Array, dst: Buffer, at: number): void {
   for (let i = 0; i < src.length; i++) dst[at + i] = src[i]!;
 }
 
-/** Pre-encoded ":n\r\n" for small n. */
-const SMALL_INTS: Buffer[] = [];
-for (let i = 0; i <= 1024; i++) SMALL_INTS.push(Buffer.from(`:${i}\r\n`));
+/** Pre-encoded ":n\r\n" for small n, each made on first use (1025 Buffers up front cost ~1.5 ms of startup). */
+const SMALL_INTS: Array<Buffer | undefined> = new Array<Buffer | undefined>(1025).fill(undefined);
+function smallInt(n: number): Buffer {
+  return SMALL_INTS[n] ?? (SMALL_INTS[n] = Buffer.from(`:${n}\r\n`));
+}
 
 /**
  * Per-connection reply buffer. All output is copied into a slab; `take()` hands the bytes written since the
@@ -663,7 +665,7 @@ export class ReplyWriter {
 
   integer(n: number | bigint): void {
     if (typeof n === "number" && Number.isSafeInteger(n)) {
-      if (n >= 0 && n <= 1024) this.raw(SMALL_INTS[n]!);
+      if (n >= 0 && n <= 1024) this.raw(smallInt(n));
       else this.intLine(58, n);
     } else this.ascii(":" + n + "\r\n");
   }
@@ -751,7 +753,7 @@ export class ReplyWriter {
 
   bool(b: boolean): void {
     if (this.proto === 3) this.raw(b ? C_TRUE : C_FALSE);
-    else this.raw(SMALL_INTS[b ? 1 : 0]!);
+    else this.raw(smallInt(b ? 1 : 0));
   }
 
   /** RESP3 big number, RESP2 bulk string. */
