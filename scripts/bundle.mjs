@@ -47,8 +47,15 @@ await build({
   external,
   charset: "ascii",
   define: { "import.meta.url": "__bundleUrl" },
-  // Bun's own pathToFileURL: node:url is 1.4 ms of a Bun start.
-  banner: { js: 'var __bundleUrl = (typeof Bun !== "undefined" ? Bun : require("node:url")).pathToFileURL(__filename).href;' },
+  // Bun's own pathToFileURL: node:url is 1.4 ms of a Bun start. `bun build` below replaces __filename (and
+  // module.filename, and so arguments[3]) with this file's path on the building machine, which an installed
+  // package does not have: there the bundle's own directory comes from module.paths[0], "<dir>/node_modules",
+  // which Bun leaves alone. Node's loader (scripts/cli-loader.cjs) passes the real __filename and no module.paths.
+  banner: {
+    js:
+      'var __bundleUrl = typeof Bun !== "undefined" ? Bun.pathToFileURL(module.paths && module.paths.length ? ' +
+      'module.paths[0].slice(0, -"node_modules".length) + "cli.js" : __filename).href : require("node:url").pathToFileURL(__filename).href;',
+  },
   logLevel: "warning",
 });
 

@@ -151,6 +151,20 @@ describe("npm install -D <packed tarball>", () => {
     expect(await until(() => !alive(Number(m[3])), 5_000), s.out()).toBe(true);
   }, 30_000);
 
+  // `bun build` writes the building checkout's path into the bytecode bundle as its __filename: a bundle that
+  // believed it would hand over to (and load its dependencies from) that checkout, not from where it is installed.
+  it.skipIf(!existsSync("/proc/self/cmdline"))("the bytecode bundle finds its own package wherever it is installed (--runtime node hands over to it)", async () => {
+    const pkg = join(dir, "node_modules", "valkey-bun");
+    const s = start(BUN, [join(pkg, "dist", "bun", "cli.js"), "--runtime", "node"], dir);
+    started.push(s);
+    const m = await s.ready;
+    expect(m[2], s.out()).toBe("node");
+    const argv = readFileSync(`/proc/${m[3]}/cmdline`, "utf8").split("\0");
+    expect(argv.find((a) => a.endsWith(join("dist", "cli.cjs"))), argv.join(" ")).toBe(join(pkg, "dist", "cli.cjs"));
+    s.child.kill("SIGTERM");
+    expect(await until(() => !alive(Number(m[3])), 5_000), s.out()).toBe(true);
+  }, 30_000);
+
   it("the hand-over leaves no orphan: the server exits when the launching process is killed, even by SIGKILL", async () => {
     const s = start(BUN, ["x", "valkey-bun"], dir);
     started.push(s);
