@@ -2,7 +2,6 @@
 // VALKEY_* environment (a .env file is loaded with dotenv; the real environment wins), embedded defaults.
 // Every setting is a Valkey config parameter: the same table answers CONFIG GET/SET/REWRITE and validates flags.
 
-import { resolve } from "node:path";
 import { createRequire } from "node:module";
 import { parseI64Big } from "./args.js";
 import { splitArgs } from "./resp.js";
@@ -244,7 +243,7 @@ function parseBind(v: string): string {
 }
 
 function parseDir(v: string): string {
-  const p = resolve(v);
+  const p = builtin("node:path").resolve(v);
   if (!fs().existsSync(p)) throw new ConfigError("No such file or directory");
   if (!fs().statSync(p).isDirectory()) throw new ConfigError("Not a directory");
   return p;
@@ -928,7 +927,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   if (problems.length) throw new ConfigError(problems.join("\n"));
   return {
     params,
-    configFile: file ? resolve(file) : null,
+    configFile: file ? builtin("node:path").resolve(file) : null,
     testClock,
     persistenceDirectives: persistence,
     users,
