@@ -130,11 +130,11 @@ export function mayReplicate(e: CommandEntry): boolean {
   return (e.bits! & F.WRITE) !== 0 || e.flags.includes("may_replicate");
 }
 
+/** Valkey's flag names (lowercase, as the tables write them) -> F bits. */
+const FLAG_BITS = new Map<string, number>(Object.entries(F).map(([k, v]) => [k.toLowerCase(), v]));
+
 export function flagBits(flags: string[]): number {
   let b = 0;
-  for (const f of flags) {
-    const k = f.toUpperCase() as keyof typeof F;
-    if (k in F) b |= F[k];
-  }
+  for (const f of flags) b |= FLAG_BITS.get(f) ?? 0;
   return b;
 }
