@@ -1,6 +1,6 @@
 // Process and port checks for tests that start whole process trees (dev stack teardown, installed bins).
 
-import { connect } from "node:net";
+import { connect, createServer } from "node:net";
 
 /** True while a process with this pid exists (a zombie still counts: see gone()). */
 export function alive(pid: number): boolean {
@@ -31,5 +31,19 @@ export function portOpen(port: number): Promise<boolean> {
       resolve(true);
     });
     s.once("error", () => resolve(false));
+  });
+}
+
+/**
+ * A port nothing uses right now, chosen by the kernel. A random number in 20000-50000 can be the local end of
+ * another test's connection (or one in TIME_WAIT): the ephemeral range starts at 32768.
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
   });
 }

@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { describeRuntimes, ROOT, RUNTIMES, spawnServer, RawClient, type Ctx } from "../helpers/server.js";
+import { freePort } from "../helpers/proc.js";
 
 const bulk = (s: string) => `$${Buffer.byteLength(s)}\r\n${s}\r\n`;
 /** RESP2 reply of CONFIG GET for the given pairs. */
@@ -30,16 +30,6 @@ function flat(reply: string): string[] {
 
 async function get(r: RawClient, name: string): Promise<string> {
   return flat(await r.call("CONFIG", "GET", name))[1]!;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 describeRuntimes("config", (ctx: Ctx) => {

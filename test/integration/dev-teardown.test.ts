@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { alive, portOpen } from "../helpers/proc.js";
+import { alive, freePort, portOpen } from "../helpers/proc.js";
 import { cliCommand, ROOT, RUNTIMES } from "../helpers/server.js";
 
 const TMP = mkdtempSync(join(tmpdir(), "valkey-bun-teardown-"));
@@ -137,7 +137,7 @@ describe("Ctrl-C under `npm run dev`", () => {
 
 describe("examples/ci.sh as the README writes it", () => {
   it("finds valkey-bun without it on PATH (the checkout's own bin), serves, runs the command, stops the server", async () => {
-    const port = 20_000 + Math.floor(Math.random() * 30_000);
+    const port = await freePort();
     const env = cleanEnv();
     env.PATH = (env.PATH ?? "").split(":").filter((d) => !d.includes("node_modules")).join(":");
     env.VALKEY_PORT = String(port);

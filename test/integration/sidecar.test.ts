@@ -7,7 +7,7 @@ import { createServer, type Server as NetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { portOpen } from "../helpers/proc.js";
+import { freePort, portOpen } from "../helpers/proc.js";
 import { BUN, cliCommand, ROOT, RUNTIMES, spawnServer, type Runtime } from "../helpers/server.js";
 
 const TMP = mkdtempSync(join(tmpdir(), "valkey-bun-sidecar-"));
@@ -64,16 +64,6 @@ function cli(runtime: Runtime, args: string[], opts: { env?: Record<string, stri
 
 function sh(script: string, opts: { env?: Record<string, string>; cwd?: string } = {}): Proc {
   return new Proc(spawn("/bin/sh", ["-c", script], { cwd: opts.cwd ?? ROOT, env: childEnv(opts.env), stdio: ["ignore", "pipe", "pipe"] }));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** True when nothing listens on the port any more. */
