@@ -22,7 +22,7 @@ type ResizableCtor = new (n: number, o: { maxByteLength: number }) => ArrayBuffe
  * pages itself and unmaps them when it is collected. The price is fresh pages: filling 2 MB of one costs 4x
  * what refilling heap pages does (measured on Node 20), so this serves buffers that grow, not one-off ones.
  */
-export function outsideMalloc(n: number, max = n): Buffer {
+export function outsideMalloc(n: number, max: number): Buffer {
   return Buffer.from(new (ArrayBuffer as ResizableCtor)(n, { maxByteLength: Math.max(n, max) }), 0, n);
 }
 

@@ -536,7 +536,7 @@ export class ReplyWriter {
   private ensure(n: number): void {
     if (this.pos + n <= this.slab.length) return;
     const ab = this.slab.buffer as ResizableArrayBuffer;
-    if (ab.resizable === true && this.slab.byteOffset === 0 && this.pos + n <= ab.maxByteLength) {
+    if (ab.resizable === true && this.pos + n <= ab.maxByteLength) {
       // A big slab grows into the address space reserved for it: nothing copied, views already taken stay valid.
       const len = Math.min(ab.maxByteLength, Math.max(this.pos + n, this.slab.length * 2));
       ab.resize(len);
