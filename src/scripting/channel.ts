@@ -150,15 +150,20 @@ export class Channel {
     }
   }
 
-  /** The list at offset o: views into `b` unless `copy`. */
-  static unpack(b: Buffer, o: number, copy: boolean): Buffer[] {
+  /**
+   * The list at offset o, copied out of the shared region: one copy of the whole list, which the items view
+   * (the region is written over by the next message; a view per item of one copy costs less than a copy each).
+   */
+  static unpack(b: Buffer, o: number): Buffer[] {
+    b = Buffer.from(b.subarray(o));
+    o = 0;
     const n = b.readUInt32LE(o);
     o += 4;
     const out: Buffer[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const len = b.readUInt32LE(o);
       o += 4;
-      out[i] = copy ? Buffer.from(b.subarray(o, o + len)) : b.subarray(o, o + len);
+      out[i] = b.subarray(o, o + len);
       o += len;
     }
     return out;

@@ -50,8 +50,12 @@ return t,c end
 -- prints numbers with "%.14g", exact only for integers below 1e14.
 -- Errors are raised at the caller's level: its line is the script's (globals.ts keeps return redis.call(...)
 -- from being a tail call, which would lose it).
+-- ok: an argument the engine passes on as it is. Up to five arguments are looked at without a table.
+local function ok(v) local y=ty(v) if y=='string' then return true end return y=='number' and v%1==0 and v<1e14 and v>-1e14 end
 local function rq(...)
-local c=se('#',...) if c==0 then return nil,'ERR Please specify at least one argument for this call' end
+local c=se('#',...)
+if c<=5 and c>0 then local a,b,d,f,g=... if ok(a) and (c<2 or ok(b)) and (c<3 or ok(d)) and (c<4 or ok(f)) and (c<5 or ok(g)) then return nl(rp(...)) end end
+if c==0 then return nil,'ERR Please specify at least one argument for this call' end
 local t,n={...},false for i=1,c do local v=t[i] local y=ty(v) if y=='number' then if v~=fl(v) or v>=1e14 or v<=-1e14 then t[i]=num(v) n=true end elseif y~='string' then return nil,'ERR Command arguments must be strings or integers' end end
 if n then return nl(rp(up(t))) end return nl(rp(...)) end
 local function call(...) local r,e=rq(...) if e then er(E..e,2) end

@@ -296,7 +296,7 @@ function drive(server: Server, h: Host, r: Run, deadline: number): RunResult | n
     const d = m.data;
     switch (m.type) {
       case M.CALL: {
-        const out = hostCall(server, r, Channel.unpack(d, 1, true), d[0] === 3 ? 3 : 2);
+        const out = hostCall(server, r, Channel.unpack(d, 1), d[0] === 3 ? 3 : 2);
         ch.send(J.REPLY, out.length, (b) => b.set(out, 0));
         break;
       }

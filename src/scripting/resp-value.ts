@@ -75,3 +75,143 @@ export function parseReply(b: Buffer, st: { pos: number }): LuaValue {
   }
 }
 
+
+/**
+ * RESP bytes -> lua-redis-wasm's reply encoding ([type u8][length or count u32 LE][payload], nested), written
+ * straight into a reused buffer: the engine thread's path for redis.call replies and jobs (worker.ts). The
+ * engine's own encoder builds a JS value first and then a Buffer per node (Buffer.concat at every level); this
+ * did a third of the engine thread's work per EVALSHA. Same output as encodeReply(parseReply(...)) of the
+ * engine, which the unit test checks. Self-contained: copied into the worker as source.
+ */
+export class EngineReply {
+  buf: Buffer = Buffer.allocUnsafe(4096);
+  pos = 0;
+
+  room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const b = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(b, 0, 0, this.pos);
+    this.buf = b;
+  }
+
+  /** A node's type and its length (strings) or count (aggregates). */
+  head(t: number, n: number): void {
+    this.room(5);
+    this.buf[this.pos] = t;
+    this.buf.writeUInt32LE(n, this.pos + 1);
+    this.pos += 5;
+  }
+
+  /** A string-like node (bulk 2, status 4, error 5, big number 11) of src[s, e). */
+  bytes(t: number, src: Uint8Array, s: number, e: number): void {
+    this.head(t, e - s);
+    this.room(e - s);
+    this.buf.set(src.subarray(s, e), this.pos);
+    this.pos += e - s;
+  }
+
+  int(v: number | bigint): void {
+    this.head(1, 8);
+    this.room(8);
+    if (typeof v === "number" && Number.isSafeInteger(v)) {
+      // v >>> 0 is the low word of v's two's complement also for negative v.
+      this.buf.writeUInt32LE(v >>> 0, this.pos);
+      this.buf.writeInt32LE(Math.floor(v / 4294967296), this.pos + 4);
+    } else this.buf.writeBigInt64LE(BigInt(v), this.pos);
+    this.pos += 8;
+  }
+
+  /** A null: the engine's NULL, or (RESP3 scripts) `nil`, a status the driver turns into nil. */
+  null(nil: Uint8Array | null): void {
+    if (nil === null) this.head(0, 0);
+    else this.bytes(4, nil, 0, nil.length);
+  }
+
+  /** The RESP value at b[at] (RESP2 or RESP3); returns the position after it. */
+  resp(b: Buffer, at: number, nil: Uint8Array | null): number {
+    const t = b[at]!;
+    const eol = b.indexOf(13, at);
+    let pos = eol + 2;
+    // The line as a number: lengths and counts (and small integers) without making a string.
+    let n = 0;
+    let neg = false;
+    let i = at + 1;
+    if (b[i] === 45) (neg = true), i++;
+    const small = eol - i < 16;
+    if (small) {
+      for (; i < eol; i++) n = n * 10 + b[i]! - 48;
+      if (neg) n = -n;
+    }
+    switch (t) {
+      case 43: // +
+        this.bytes(4, b, at + 1, eol);
+        return pos;
+      case 45: // -
+        this.bytes(5, b, at + 1, eol);
+        return pos;
+      case 58: // :
+        this.int(small ? n : BigInt(b.toString("latin1", at + 1, eol)));
+        return pos;
+      case 36: // $
+        if (n < 0) {
+          this.null(nil);
+          return pos;
+        }
+        this.bytes(2, b, pos, pos + n);
+        return pos + n + 2;
+      case 42: // *
+      case 62: // >
+      case 126: // ~
+        if (n < 0) {
+          this.null(nil);
+          return pos;
+        }
+        this.head(t === 126 ? 10 : 3, n);
+        for (let k = 0; k < n; k++) pos = this.resp(b, pos, nil);
+        return pos;
+      case 37: // %
+        this.head(9, n);
+        for (let k = 0; k < 2 * n; k++) pos = this.resp(b, pos, nil);
+        return pos;
+      case 95: // _
+        this.null(nil);
+        return pos;
+      case 35: // #
+        this.head(7, 1);
+        this.room(1);
+        this.buf[this.pos++] = b[at + 1] === 116 ? 1 : 0;
+        return pos;
+      case 44: {
+        // ,
+        const s = b.toString("latin1", at + 1, eol);
+        this.head(8, 8);
+        this.room(8);
+        this.buf.writeDoubleLE(s === "inf" ? Infinity : s === "-inf" ? -Infinity : s === "nan" ? NaN : Number(s), this.pos);
+        this.pos += 8;
+        return pos;
+      }
+      case 40: // (
+        this.bytes(11, b, at + 1, eol);
+        return pos;
+      case 61: {
+        // = (format, then the string after "xxx:")
+        this.head(12, n + 3);
+        this.room(n + 3);
+        this.buf.writeUInt32LE(3, this.pos);
+        this.buf.set(b.subarray(pos, pos + 3), this.pos + 4);
+        this.buf.set(b.subarray(pos + 4, pos + n), this.pos + 7);
+        this.pos += n + 3;
+        return pos + n + 2;
+      }
+      case 124: {
+        // | attribute: skipped, the value follows
+        const mark = this.pos;
+        for (let k = 0; k < 2 * n; k++) pos = this.resp(b, pos, nil);
+        this.pos = mark;
+        return this.resp(b, pos, nil);
+      }
+      default:
+        throw new Error(`unexpected reply byte ${t}`);
+    }
+  }
+}

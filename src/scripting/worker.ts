@@ -2,7 +2,7 @@
 // with BUSY and stopped with SCRIPT KILL / FUNCTION KILL (terminating this thread is the only way to stop a
 // wasm loop). The code is a string run with `new Worker(src, { eval: true })`: one source that works the same
 // from src/ under Bun or vitest and from the esbuild bundle, with no worker file to locate on disk. The
-// functions it shares with the server thread (Channel, parseReply) are copied in as source.
+// functions it shares with the server thread (Channel, EngineReply) are copied in as source.
 //
 // Traffic goes through a Channel (channel.ts). Messages to the server thread (M.*):
 //   CALL   [resp][argv packed]                  a redis.call; answered with REPLY [RESP bytes]
@@ -14,7 +14,7 @@
 // The driver loop keeps compiled scripts; `known` mirrors which ids it has, so their source is not copied into
 // Lua again.
 
-import { parseReply } from "./resp-value.js";
+import { EngineReply } from "./resp-value.js";
 import { Channel } from "./channel.js";
 
 /** Message types to the server thread. */
@@ -32,7 +32,7 @@ export const WORKER_SOURCE = String.raw`
 const { workerData, parentPort, receiveMessageOnPort } = require("node:worker_threads");
 const { sab, port, enginePath, hot, cold, options, cap } = workerData;
 const Channel = ${Channel.toString()};
-const parseReply = ${parseReply.toString()};
+const EngineReply = ${EngineReply.toString()};
 const M = ${JSON.stringify(M)};
 const ch = new Channel(sab, port, receiveMessageOnPort, 1, cap, ${SPIN}, require("node:os"));
 // Buffers in an error value become exact copies: structured clone copies a view's whole ArrayBuffer, and small
@@ -49,72 +49,100 @@ let resp = 2;
 const TOKEN = require("node:crypto").randomBytes(16).toString("hex");
 const TOKEN_BUF = Buffer.from(TOKEN, "latin1");
 const COLD_BUF = Buffer.from(cold, "latin1");
-const EMPTY = Buffer.alloc(0);
 const known = new Set();
-const NIL_MARK = { ok: Buffer.from(TOKEN + "nil", "latin1") };
-function markNulls(v) {
-  if (v === null) return NIL_MARK;
-  if (Array.isArray(v)) return v.map(markNulls);
-  if (v !== null && typeof v === "object" && !Buffer.isBuffer(v)) {
-    if (Array.isArray(v.map)) return { map: v.map.map(([k, x]) => [markNulls(k), markNulls(x)]) };
-    if (Array.isArray(v.set)) return { set: v.set.map(markNulls) };
-  }
-  return v;
-}
+const NIL = Buffer.from(TOKEN + "nil", "latin1");
 let fresh = false;
 // The job in hand. Its bytes stay valid in the channel until this thread sends its report.
 let current = null;
-// A job as the driver loop reads it: mode, id, source ("" when the loop has it), function name, numkeys, ...
-function jobValue(head) {
+const out = new EngineReply();
+const u32 = (h, p) => (h[p] | (h[p + 1] << 8) | (h[p + 2] << 16) | (h[p + 3] << 24)) >>> 0;
+// The job as the driver loop reads it, into out: [head...], mode, id, source ("" when the loop has it), function
+// name, numkeys, keys..., args... (the job is [numkeys u32][count u32][len u32, bytes]...).
+function writeJob(head) {
   const d = current.data;
-  const p = Channel.unpack(d, 4, false);
-  const id = p[1].toString("latin1");
-  if (p[0][0] === 0x78) known.clear();
-  let src = p[2];
-  if (id !== "" && p[0][0] !== 0x6c) {
-    if (known.has(id)) src = EMPTY;
+  const n = d.readUInt32LE(4);
+  out.pos = 0;
+  out.head(3, head.length + n + 1);
+  for (const h of head) out.bytes(2, h, 0, h.length);
+  const at = [];
+  let o = 8;
+  for (let i = 0; i < 4; i++) {
+    at.push(o + 4);
+    o += 4 + d.readUInt32LE(o);
+  }
+  const mode = d[at[0]];
+  if (mode === 0x78) known.clear();
+  const id = d.toString("latin1", at[1], at[2] - 4);
+  let skip = false;
+  if (id !== "" && mode !== 0x6c) {
+    if (known.has(id)) skip = true;
     else known.add(id);
   }
-  return [...head, p[0], p[1], src, p[3], d.readUInt32LE(0), ...p.slice(4)];
+  for (let i = 0; i < 4; i++) {
+    const s = at[i];
+    out.bytes(2, d, s, i === 2 && skip ? s : s + d.readUInt32LE(s - 4));
+  }
+  out.int(d.readUInt32LE(0));
+  for (let i = 4; i < n; i++) {
+    const len = d.readUInt32LE(o);
+    out.bytes(2, d, o + 4, o + 4 + len);
+    o += 4 + len;
+  }
 }
-const { LuaWasmEngine } = require(enginePath);
-LuaWasmEngine.create({
-  ...options,
-  host: {
+// A host call from the driver: its arguments are an argument array in the engine's memory ([count u32][len u32,
+// bytes]...: the same layout as Channel.pack, so a redis.call goes to the server thread as it is), and its
+// answer is written to out. Decoding arguments to Buffers and encoding the answer from JS values, as the
+// engine's own handler does, was most of this thread's work per EVALSHA.
+function answer(h, p, len) {
+  if (fresh) {
+    // The loop's first call: its token, the COLD chunk and the job that started it.
+    fresh = false;
+    writeJob([TOKEN_BUF, COLD_BUF]);
+    return;
+  }
+  if (u32(h, p) === 5 && u32(h, p + 4) === TOKEN_BUF.length && TOKEN_BUF.equals(h.subarray(p + 8, p + 8 + TOKEN_BUF.length))) {
+    const at = [];
+    for (let i = 0, o = p + 4; i < 5; i++) {
+      at.push(o + 4);
+      o += 4 + u32(h, o);
+    }
+    const kind = h[at[1]];
+    if (kind === 0x6d) {
+      // "m": the loop dropped its cache; send the source again.
+      known.clear();
+      writeJob([]);
+      return;
+    }
+    const bytes = h.subarray(at[3], at[3] + u32(h, at[3] - 4));
+    let heap = 0;
+    for (let i = at[4], e = i + u32(h, at[4] - 4); i < e; i++) heap = heap * 10 + h[i] - 48;
+    ch.send(M.REPORT, 6 + bytes.length, (b) => {
+      b[0] = kind;
+      b[1] = h[at[2]] === 0x33 ? 3 : 2;
+      b.writeUInt32LE(Math.min(heap, 0xffffffff), 2);
+      b.set(bytes, 6);
+    });
+    current = ch.recv();
+    writeJob([]);
+    return;
+  }
+  ch.send(M.CALL, 1 + len, (b) => {
+    b[0] = resp;
+    b.set(h.subarray(p, p + len), 1);
+  });
+  const d = ch.recv().data;
+  // The engine hands every null to Lua as false; under RESP3 Valkey gives nil, so nulls travel as a marker
+  // the driver turns into nil.
+  const nil = resp === 3 ? NIL : null;
+  out.pos = 0;
+  if (d.length === 0) out.null(nil);
+  else out.resp(d, 0, nil);
+}
+const { load } = require(enginePath);
+load(options).then((mod) => {
+  const engine = mod.create({
     redisCall: () => ({ err: Buffer.from("ERR redis.call is routed through redis.pcall") }),
-    redisPcall(args) {
-      if (fresh) {
-        // The loop's first call: its token, the COLD chunk and the job that started it.
-        fresh = false;
-        return jobValue([TOKEN_BUF, COLD_BUF]);
-      }
-      if (args.length === 5 && args[0].length === TOKEN_BUF.length && args[0].equals(TOKEN_BUF)) {
-        const kind = args[1][0];
-        if (kind === 0x6d) {
-          // "m": the loop dropped its cache; send the source again.
-          known.clear();
-          return jobValue([]);
-        }
-        const bytes = args[3];
-        ch.send(M.REPORT, 6 + bytes.length, (b) => {
-          b[0] = kind;
-          b[1] = args[2][0] === 0x33 ? 3 : 2;
-          b.writeUInt32LE(Math.min(Number(args[4].toString("latin1")) || 0, 0xffffffff), 2);
-          b.set(bytes, 6);
-        });
-        current = ch.recv();
-        return jobValue([]);
-      }
-      ch.send(M.CALL, 1 + Channel.packedSize(args), (b) => {
-        b[0] = resp;
-        Channel.pack(b, 1, args);
-      });
-      const d = ch.recv().data;
-      const v = d.length === 0 ? null : parseReply(d, { pos: 0 });
-      // The engine hands every null to Lua as false; under RESP3 Valkey gives nil, so nulls travel as a marker
-      // the driver turns into nil.
-      return resp === 3 ? markNulls(v) : v;
-    },
+    redisPcall: () => ({ err: Buffer.from("ERR redis.pcall is answered by the engine thread") }),
     log(level, msg) {
       ch.send(M.LOG, 1 + msg.length, (b) => {
         b[0] = level;
@@ -125,9 +153,25 @@ LuaWasmEngine.create({
     onSetResp(v) {
       resp = v;
     },
-  },
+  });
+  const ex = engine.exports;
+  // In place of the engine's pcall handler (see answer). Its ABI as the engine's own handler reads it: with
+  // three arguments the first is where to store {ptr, len}, else {ptr, len} is returned as one 64-bit value.
+  mod.handlers.pcall = (...a) => {
+    const sret = a.length >= 3;
+    answer(ex.HEAPU8, sret ? a[1] : a[0], sret ? a[2] : a[1]);
+    const n = out.pos;
+    const ptr = ex._alloc(n);
+    const h = ex.HEAPU8;
+    h.set(out.buf.subarray(0, n), ptr);
+    if (!sret) return (BigInt(n) << 32n) | BigInt(ptr >>> 0);
+    const r = a[0];
+    h[r] = ptr & 0xff; h[r + 1] = (ptr >>> 8) & 0xff; h[r + 2] = (ptr >>> 16) & 0xff; h[r + 3] = ptr >>> 24;
+    h[r + 4] = n & 0xff; h[r + 5] = (n >>> 8) & 0xff; h[r + 6] = (n >>> 16) & 0xff; h[r + 7] = n >>> 24;
+  };
+  return engine;
 }).then(
-  ({ engine }) => {
+  (engine) => {
     const HOT = Buffer.from(hot, "latin1");
     const ex = engine.exports;
     parentPort.postMessage("ready");
@@ -137,14 +181,14 @@ LuaWasmEngine.create({
       fresh = true;
       known.clear();
       resp = 2;
-      let out;
+      let ended;
       try {
         const sp = ex._alloc(HOT.length);
         const ap = ex._alloc(4);
         ex.HEAPU8.set(HOT, sp);
         ex.HEAPU8.fill(0, ap, ap + 4);
         try {
-          out = engine.decodeResult(engine.callEvalWithArgs(sp, HOT.length, ap, 4, 0), "");
+          ended = engine.decodeResult(engine.callEvalWithArgs(sp, HOT.length, ap, 4, 0), "");
         } finally {
           ex._free_mem(sp);
           ex._free_mem(ap);
@@ -154,7 +198,7 @@ LuaWasmEngine.create({
         ch.sendValue(M.CRASH, String((e && e.stack) || e));
         return;
       }
-      ch.sendValue(M.VALUE, detach(out));
+      ch.sendValue(M.VALUE, detach(ended));
       current = ch.recv();
     }
   },
