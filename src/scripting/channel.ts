@@ -133,21 +133,14 @@ export class Channel {
     return { type: type & 0xff, data: Buffer.alloc(0), value: m };
   }
 
-  /** Bytes that pack() writes for `list`. */
-  static packedSize(list: Uint8Array[]): number {
-    let n = 4;
-    for (const b of list) n += 4 + b.length;
-    return n;
-  }
-
-  /** A length-prefixed list at offset o. */
-  static pack(out: Buffer, o: number, list: Uint8Array[]): void {
-    o = out.writeUInt32LE(list.length, o);
+  /** The items of `list`, each as [len u32][bytes], from offset o (no count); returns the offset after them. */
+  static pack(out: Buffer, o: number, list: Uint8Array[]): number {
     for (const b of list) {
       o = out.writeUInt32LE(b.length, o);
       out.set(b, o);
       o += b.length;
     }
+    return o;
   }
 
   /**

@@ -260,14 +260,27 @@ export function run(
   const h = hosts.get(server);
   if (h === undefined || !h.ready || h.gone) throw new Error("Lua engine not loaded");
   if (h.run !== null) throw new Error("a script is already running");
-  const list = [Buffer.from(mode), Buffer.from(id, "latin1"), source, Buffer.from(fname, "latin1"), ...keys, ...args];
   const r: Run = { mode, ctx, now: server.store.now, busy: false, expiryWasPaused: false, timer: null };
   h.run = r;
   // The script's commands run in the caller's db (a SELECT inside the script stays inside it).
   if (ctx !== null) scriptClient(server).db = ctx.caller.db;
-  h.ch.send(J.JOB, 4 + Channel.packedSize(list), (b) => {
+  // The job: numkeys, then the packed list mode, id, source, function name, keys..., args... (worker.ts); the
+  // names go in as latin1 (a sha, a function name), written in place.
+  let size = 8 + 5 + 4 + id.length + 4 + source.length + 4 + fname.length;
+  for (const k of keys) size += 4 + k.length;
+  for (const a of args) size += 4 + a.length;
+  h.ch.send(J.JOB, size, (b) => {
     b.writeUInt32LE(keys.length, 0);
-    Channel.pack(b, 4, list);
+    b.writeUInt32LE(4 + keys.length + args.length, 4);
+    b.writeUInt32LE(1, 8);
+    b[12] = mode.charCodeAt(0);
+    let o = b.writeUInt32LE(id.length, 13);
+    o += b.write(id, o, "latin1");
+    o = b.writeUInt32LE(source.length, o);
+    o += source.copy(b, o);
+    o = b.writeUInt32LE(fname.length, o);
+    o += b.write(fname, o, "latin1");
+    Channel.pack(b, Channel.pack(b, o, keys), args);
   });
   const limit = mode === "l" ? LOAD_TIMEOUT_MS : ctx !== null ? Number(server.param("busy-reply-threshold")) : SILENT_MS;
   const out = drive(server, h, r, performance.now() + limit);

@@ -90,7 +90,7 @@ function writeJob(head) {
   }
 }
 // A host call from the driver: its arguments are an argument array in the engine's memory ([count u32][len u32,
-// bytes]...: the same layout as Channel.pack, so a redis.call goes to the server thread as it is), and its
+// bytes]...: the layout of the channel's jobs and calls, so a redis.call goes to the server thread as it is), and its
 // answer is written to out. Decoding arguments to Buffers and encoding the answer from JS values, as the
 // engine's own handler does, was most of this thread's work per EVALSHA.
 function answer(h, p, len) {
