@@ -3,13 +3,15 @@
 // redis-server, in the same run, with ratios ours / redis. Bounded (about a minute with the defaults).
 //
 //   npm run bench:features [-- --runtimes node,bun --no-redis --no-build --no-warmup --scale 1 --repeat 1 --base DIR
-//                              --tests pubsub,stream,blpop,evalsha,evalsha10]
+//                              --tests pubsub,stream,blpop,evalsha,evalsha10,bullmq]
 //
 //   pubsub   PUBLISH (pipelined) to 1 and to 100 subscribers: deliveries/s, server CPU per delivered message
 //   stream   XADD (pipelined) and XREADGROUP COUNT 100 '>' + XACK: entries/s, server CPU per entry
 //   blpop    BLPOP/LPUSH ping-pong between two clients: median and p99 round trip in microseconds
 //   evalsha  EVALSHA of INCR+GET (pipelined): calls/s, server CPU per call
 //   evalsha10  EVALSHA of a BullMQ-like script making 10 redis.calls (pipelined): calls/s, server CPU per call
+//   bullmq   a real BullMQ queue: addBulk of no-op jobs, one Worker (concurrency 50) takes and completes them all:
+//            jobs/s end to end, server CPU per job (its Lua scripts, BZPOPMIN, the events stream)
 //
 // --base DIR adds node-base / bun-base: the server of another (built) checkout, for a before/after in one run.
 // --repeat N runs every server N times, interleaved, and prints the median of each metric.
@@ -24,7 +26,7 @@ import { ROOT, cpuSeconds, freePort, options, serverCommand, sleep, which } from
 const { opt, flag } = options(import.meta.url, [1, 18]);
 const SCALE = Number(opt("scale", "1"));
 const RUNTIMES = opt("runtimes", "node,bun").split(",").filter(Boolean);
-const TESTS = new Set(opt("tests", "pubsub,stream,blpop,evalsha,evalsha10").split(",").filter(Boolean));
+const TESTS = new Set(opt("tests", "pubsub,stream,blpop,evalsha,evalsha10,bullmq").split(",").filter(Boolean));
 const BASE = opt("base", null);
 const REPEAT = Math.max(1, Number(opt("repeat", "1")));
 const n = (x) => Math.max(1, Math.round(x * SCALE));
@@ -34,6 +36,7 @@ const SUBSCRIBERS = 100;
 const XADD_ENTRIES = n(50000);
 const PINGPONG = n(5000);
 const EVALSHA_CALLS = n(10000);
+const BULLMQ_JOBS = n(5000);
 const WARMUP = !flag("no-warmup");
 const BATCH = 1000; // pipeline depth per exec()
 const STEP_TIMEOUT_MS = 30000;
@@ -250,6 +253,42 @@ async function evalsha10(t, calls = EVALSHA_CALLS) {
   return { rate: calls / r.seconds, cpuUs: (r.cpu / calls) * 1e6 };
 }
 
+async function bullmq(t, jobs = BULLMQ_JOBS) {
+  const { Queue, Worker } = await import("bullmq");
+  const connection = { host: "127.0.0.1", port: t.port, maxRetriesPerRequest: null };
+  const name = `bench${Date.now()}`;
+  const queue = new Queue(name, { connection });
+  let done = 0;
+  let resolveAll;
+  const all = new Promise((r) => (resolveAll = r));
+  const worker = new Worker(name, async () => null, { connection, concurrency: 50, autorun: false });
+  worker.on("completed", () => {
+    if (++done === jobs) resolveAll();
+  });
+  try {
+    await queue.waitUntilReady();
+    await worker.waitUntilReady();
+    const r = await measure(
+      t,
+      async () => {
+        for (let i = 0; i < jobs; i += 500) {
+          const batch = [];
+          for (let j = i; j < Math.min(jobs, i + 500); j++) batch.push({ name: "j", data: { i: j }, opts: { removeOnComplete: true } });
+          await queue.addBulk(batch);
+        }
+        void worker.run();
+        await all;
+      },
+      "bullmq",
+    );
+    return { rate: jobs / r.seconds, cpuUs: (r.cpu / jobs) * 1e6 };
+  } finally {
+    await worker.close(true).catch(() => {});
+    await queue.obliterate({ force: true }).catch(() => {});
+    await queue.close().catch(() => {});
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // main
 
@@ -269,6 +308,8 @@ const METRICS = [
   ["EVALSHA            CPU/call", "evalsha.cpuUs", "us", false],
   ["EVALSHA 10 calls   calls/s", "evalsha10.rate", "/s", true],
   ["EVALSHA 10 calls   CPU/call", "evalsha10.cpuUs", "us", false],
+  ["BullMQ add+process jobs/s", "bullmq.rate", "/s", true],
+  ["BullMQ add+process CPU/job", "bullmq.cpuUs", "us", false],
 ];
 
 const get = (obj, path) => path.split(".").reduce((o, k) => (o == null ? undefined : o[k]), obj);
@@ -301,6 +342,7 @@ async function runTarget(kind, errors) {
     if (TESTS.has("blpop")) await step("blpop", (f) => blpop(t, Math.ceil(PINGPONG * f)));
     if (TESTS.has("evalsha")) await step("evalsha", (f) => evalsha(t, Math.ceil(EVALSHA_CALLS * f)));
     if (TESTS.has("evalsha10")) await step("evalsha10", (f) => evalsha10(t, Math.ceil(EVALSHA_CALLS * f)));
+    if (TESTS.has("bullmq")) await step("bullmq", (f) => bullmq(t, Math.ceil(BULLMQ_JOBS * f)));
   } catch (e) {
     errors.push(`${kind}: ${e.message}`);
   } finally {

@@ -98,6 +98,8 @@ interface Run {
   /** expiryPaused as it was before the asynchronous phase paused active expiry. */
   expiryWasPaused: boolean;
   timer: ReturnType<typeof setImmediate> | null;
+  /** Send the job again with its source (the driver loop asked for it). */
+  resend: () => void;
 }
 
 interface Host {
@@ -112,6 +114,12 @@ interface Host {
   gone: boolean;
   /** The Lua heap after the last job, in bytes (INFO used_memory_lua). */
   luaMemory: number;
+  /**
+   * Ids (script sha, library code sha) whose source the engine thread was sent: later jobs go without it (a
+   * BullMQ script is ~30 KB, and copying it into the shared region cost more than the rest of the job). When the
+   * driver loop no longer has one (its cache was reset), it asks again ("m") and the job is sent with the source.
+   */
+  sent: Set<string>;
 }
 
 const hosts = new WeakMap<Server, Host>();
@@ -172,7 +180,7 @@ function spawn(server: Server): Host {
   });
   worker.unref();
   const ch = new Channel(sab, port1, receiveMessageOnPort as (p: unknown) => { message: unknown } | undefined, 0, CAP, SPIN, builtin("node:os"));
-  const h: Host = { worker, port: port1, ch, ready: false, loading: Promise.resolve(), error: null, run: null, gone: false, luaMemory: 0 };
+  const h: Host = { worker, port: port1, ch, ready: false, loading: Promise.resolve(), error: null, run: null, gone: false, luaMemory: 0, sent: new Set() };
   h.loading = new Promise<void>((resolve, reject) => {
     worker.once("message", (m: unknown) => {
       if (m === "ready") {
@@ -260,28 +268,13 @@ export function run(
   const h = hosts.get(server);
   if (h === undefined || !h.ready || h.gone) throw new Error("Lua engine not loaded");
   if (h.run !== null) throw new Error("a script is already running");
-  const r: Run = { mode, ctx, now: server.store.now, busy: false, expiryWasPaused: false, timer: null };
+  const r: Run = { mode, ctx, now: server.store.now, busy: false, expiryWasPaused: false, timer: null, resend: () => {} };
   h.run = r;
   // The script's commands run in the caller's db (a SELECT inside the script stays inside it).
   if (ctx !== null) scriptClient(server).db = ctx.caller.db;
-  // The job: numkeys, then the packed list mode, id, source, function name, keys..., args... (worker.ts); the
-  // names go in as latin1 (a sha, a function name), written in place.
-  let size = 8 + 5 + 4 + id.length + 4 + source.length + 4 + fname.length;
-  for (const k of keys) size += 4 + k.length;
-  for (const a of args) size += 4 + a.length;
-  h.ch.send(J.JOB, size, (b) => {
-    b.writeUInt32LE(keys.length, 0);
-    b.writeUInt32LE(4 + keys.length + args.length, 4);
-    b.writeUInt32LE(1, 8);
-    b[12] = mode.charCodeAt(0);
-    let o = b.writeUInt32LE(id.length, 13);
-    o += b.write(id, o, "latin1");
-    o = b.writeUInt32LE(source.length, o);
-    o += source.copy(b, o);
-    o = b.writeUInt32LE(fname.length, o);
-    o += b.write(fname, o, "latin1");
-    Channel.pack(b, Channel.pack(b, o, keys), args);
-  });
+  if (mode === "x") h.sent.clear();
+  r.resend = () => sendJob(h, mode, id, source, keys, args, fname, true);
+  sendJob(h, mode, id, source, keys, args, fname, id === "" || mode === "l" || !h.sent.has(id));
   const limit = mode === "l" ? LOAD_TIMEOUT_MS : ctx !== null ? Number(server.param("busy-reply-threshold")) : SILENT_MS;
   const out = drive(server, h, r, performance.now() + limit);
   if (out !== null) return out;
@@ -298,6 +291,31 @@ export function run(
   server.log("warning", `Slow script detected: still in execution after ${Date.now() - ctx.startedAt} milliseconds. You can try killing the script using the ${ctx.kind === "eval" ? "SCRIPT KILL" : "FUNCTION KILL"} command. Script name is: ${ctx.name}.`);
   r.timer = setImmediate(() => pump(server, h, r));
   return null;
+}
+
+/**
+ * The job: numkeys, then the packed list mode, id, source (empty unless `withSource`), function name, keys...,
+ * args... (worker.ts); the names go in as latin1 (a sha, a function name), written in place.
+ */
+function sendJob(h: Host, mode: string, id: string, source: Buffer, keys: Buffer[], args: Buffer[], fname: string, withSource: boolean): void {
+  if (withSource && id !== "" && mode !== "l") h.sent.add(id);
+  const src = withSource ? source.length : 0;
+  let size = 8 + 5 + 4 + id.length + 4 + src + 4 + fname.length;
+  for (const k of keys) size += 4 + k.length;
+  for (const a of args) size += 4 + a.length;
+  h.ch.send(J.JOB, size, (b) => {
+    b.writeUInt32LE(keys.length, 0);
+    b.writeUInt32LE(4 + keys.length + args.length, 4);
+    b.writeUInt32LE(1, 8);
+    b[12] = mode.charCodeAt(0);
+    let o = b.writeUInt32LE(id.length, 13);
+    o += b.write(id, o, "latin1");
+    o = b.writeUInt32LE(src, o);
+    if (withSource) o += source.copy(b, o);
+    o = b.writeUInt32LE(fname.length, o);
+    o += b.write(fname, o, "latin1");
+    Channel.pack(b, Channel.pack(b, o, keys), args);
+  });
 }
 
 /** Serve the engine thread until the run ends (its result) or `deadline` passes (null). */
@@ -318,11 +336,18 @@ function drive(server: Server, h: Host, r: Run, deadline: number): RunResult | n
         ch.send(J.ACK, 0, () => {});
         break;
       case M.REPORT:
+        if (d[0] === 0x6d) {
+          // "m": the driver loop does not have this script compiled; the same job again, with the source.
+          r.resend();
+          break;
+        }
         h.run = null;
         h.luaMemory = d.readUInt32LE(2);
         return report(String.fromCharCode(d[0]!), d[1] === 3 ? 3 : 2, d.subarray(6));
       case M.VALUE:
+        // The loop ended (a script raised an error); the next one starts with nothing compiled.
         h.run = null;
+        h.sent.clear();
         return decode(rebuffer(m.value));
       default: {
         // A trap inside the engine: this thread is finished; the next script starts a new one.

@@ -11,8 +11,8 @@
 //   VALUE  (structured)                         the loop ended with an error: the engine's error value
 //   CRASH  (string)                             the engine trapped; this thread is done
 // Messages to this thread (J.*): JOB [numkeys u32][mode, id, source, function name, keys..., args... packed].
-// The driver loop keeps compiled scripts; `known` mirrors which ids it has, so their source is not copied into
-// Lua again.
+// The driver loop keeps compiled scripts: the server thread sends a script's source only until the loop has it
+// (engine.ts, Host.sent); a job without it that the loop cannot run is reported "m", and comes again with it.
 
 import { EngineReply } from "./resp-value.js";
 import { Channel } from "./channel.js";
@@ -49,14 +49,13 @@ let resp = 2;
 const TOKEN = require("node:crypto").randomBytes(16).toString("hex");
 const TOKEN_BUF = Buffer.from(TOKEN, "latin1");
 const COLD_BUF = Buffer.from(cold, "latin1");
-const known = new Set();
 const NIL = Buffer.from(TOKEN + "nil", "latin1");
 let fresh = false;
 // The job in hand. Its bytes stay valid in the channel until this thread sends its report.
 let current = null;
 const out = new EngineReply();
 const u32 = (h, p) => (h[p] | (h[p + 1] << 8) | (h[p + 2] << 16) | (h[p + 3] << 24)) >>> 0;
-// The job as the driver loop reads it, into out: [head...], mode, id, source ("" when the loop has it), function
+// The job as the driver loop reads it, into out: [head...], mode, id, source ("" once the loop has it), function
 // name, numkeys, keys..., args... (the job is [numkeys u32][count u32][len u32, bytes]...).
 function writeJob(head) {
   const d = current.data;
@@ -64,29 +63,12 @@ function writeJob(head) {
   out.pos = 0;
   out.head(3, head.length + n + 1);
   for (const h of head) out.bytes(2, h, 0, h.length);
-  const at = [];
   let o = 8;
-  for (let i = 0; i < 4; i++) {
-    at.push(o + 4);
-    o += 4 + d.readUInt32LE(o);
-  }
-  const mode = d[at[0]];
-  if (mode === 0x78) known.clear();
-  const id = d.toString("latin1", at[1], at[2] - 4);
-  let skip = false;
-  if (id !== "" && mode !== 0x6c) {
-    if (known.has(id)) skip = true;
-    else known.add(id);
-  }
-  for (let i = 0; i < 4; i++) {
-    const s = at[i];
-    out.bytes(2, d, s, i === 2 && skip ? s : s + d.readUInt32LE(s - 4));
-  }
-  out.int(d.readUInt32LE(0));
-  for (let i = 4; i < n; i++) {
+  for (let i = 0; i < n; i++) {
     const len = d.readUInt32LE(o);
     out.bytes(2, d, o + 4, o + 4 + len);
     o += 4 + len;
+    if (i === 3) out.int(d.readUInt32LE(0));
   }
 }
 // A host call from the driver: its arguments are an argument array in the engine's memory ([count u32][len u32,
@@ -107,12 +89,6 @@ function answer(h, p, len) {
       o += 4 + u32(h, o);
     }
     const kind = h[at[1]];
-    if (kind === 0x6d) {
-      // "m": the loop dropped its cache; send the source again.
-      known.clear();
-      writeJob([]);
-      return;
-    }
     const bytes = h.subarray(at[3], at[3] + u32(h, at[3] - 4));
     let heap = 0;
     for (let i = at[4], e = i + u32(h, at[4] - 4); i < e; i++) heap = heap * 10 + h[i] - 48;
@@ -179,7 +155,6 @@ load(options).then((mod) => {
     for (;;) {
       // Start a driver loop with the job in hand; it returns only when a script raised an error (or on a bug).
       fresh = true;
-      known.clear();
       resp = 2;
       let ended;
       try {

@@ -307,6 +307,25 @@ describeRuntimes("scripting", (ctx) => {
     expect(help).toContain("+LOAD <script>\r\n");
   });
 
+  it("EVALSHA still runs a script after the engine dropped what it compiled (1000 scripts later, after an error)", async () => {
+    // The server sends a script's source to the engine thread only until the engine has compiled it; these are
+    // the ways the engine loses it without a SCRIPT FLUSH, and the next EVALSHA must still run the script.
+    const r = ctx.ioredis();
+    const first = "return 'first:' .. ARGV[1]";
+    const sha = await r.script("LOAD", first);
+    expect(await r.evalsha(sha, 0, "a")).toBe("first:a");
+    for (let i = 0; i < 1001; i += 250) {
+      const p = r.pipeline();
+      for (let j = i; j < Math.min(1001, i + 250); j++) p.eval(`return ${j}`, 0);
+      const res = await p.exec();
+      expect(res!.map(([e, v]) => e ?? v)).toEqual(Array.from({ length: Math.min(1001, i + 250) - i }, (_, k) => i + k));
+    }
+    expect(await r.evalsha(sha, 0, "b")).toBe("first:b");
+    await expect(r.eval("error('boom')", 0)).rejects.toThrow(/boom/);
+    expect(await r.evalsha(sha, 0, "c")).toBe("first:c");
+    expect(await r.eval("return {KEYS[1], ARGV[1]}", 1, "k", "v")).toEqual(["k", "v"]);
+  });
+
   it("SCRIPT DEBUG: NO is accepted, the debugger itself is not available", async () => {
     const raw = await ctx.raw();
     expect(await raw.call("SCRIPT", "DEBUG", "no")).toBe("+OK\r\n");
