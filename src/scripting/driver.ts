@@ -35,8 +35,18 @@ local E='\1' local resp=2
 gc('step',50)
 local j=rp('')
 local T,C=j[1],j[2] local N=T..'nil'
-local function um(t) for k,v in nx,t do if ty(v)=='table' then if rg(v,'ok')==N then t[k]=nil else um(v) end end end end
-local function nl(r) if ty(r)=='table' then if rg(r,'ok')==N then return nil end if resp==3 then um(r) end end return r end
+-- um: a RESP3 reply with its nulls (the marker) made nil. Valkey fills a reply's table element by element and a
+-- null is never stored, so a table with nulls is built again the same way: # sees the first hole, as there
+-- (MGET of a, missing, b: #t is 1).
+local function ism(v) return ty(v)=='table' and rg(v,'ok')==N end
+local um
+um=function(t) local h=false
+for k,v in nx,t do if ty(v)=='table' then if rg(v,'ok')==N then h=true else local u=um(v) if u~=v then t[k]=u end end end end
+if not h then return t end
+local c,n=#t,{} for i=1,c do local v=rg(t,i) if not ism(v) then n[i]=v end end
+for k,v in nx,t do if not (ty(k)=='number' and k>=1 and k<=c and k%1==0) and not ism(v) then n[k]=v end end
+return n end
+local function nl(r) if ty(r)=='table' then if rg(r,'ok')==N then return nil end if resp==3 then return um(r) end end return r end
 local function num(v)
 if v==fl(v) and v>=-4611686018427387904 and v<=4611686018427387904 then if v==0 then return '0' end return sf('%.0f',v) end
 if v~=v then return 'nan' end if v==1/0 then return 'inf' end if v==-1/0 then return '-inf' end
@@ -50,17 +60,23 @@ return t,c end
 -- prints numbers with "%.14g", exact only for integers below 1e14.
 -- Errors are raised at the caller's level: its line is the script's (globals.ts keeps return redis.call(...)
 -- from being a tail call, which would lose it).
--- ok: an argument the engine passes on as it is. Up to five arguments are looked at without a table.
-local function ok(v) local y=ty(v) if y=='string' then return true end return y=='number' and v%1==0 and v<1e14 and v>-1e14 end
+-- fast: one to five arguments that the engine passes on as they are (strings, integers it prints exactly),
+-- looked at without a table or another vararg frame (the common redis.call; checking cost more than the call).
+-- (-0 is an integer to Valkey, which prints it as 0; the engine would print -0.)
+local function okn(v) return ty(v)=='number' and v%1==0 and v<1e14 and v>-1e14 and (v~=0 or 1/v>0) end
+local function fast(c,a,b,d,f,g) return c>0 and c<=5 and (ty(a)=='string' or okn(a)) and (c<2 or ty(b)=='string' or okn(b))
+and (c<3 or ty(d)=='string' or okn(d)) and (c<4 or ty(f)=='string' or okn(f)) and (c<5 or ty(g)=='string' or okn(g)) end
 local function rq(...)
 local c=se('#',...)
-if c<=5 and c>0 then local a,b,d,f,g=... if ok(a) and (c<2 or ok(b)) and (c<3 or ok(d)) and (c<4 or ok(f)) and (c<5 or ok(g)) then return nl(rp(...)) end end
 if c==0 then return nil,'ERR Please specify at least one argument for this call' end
-local t,n={...},false for i=1,c do local v=t[i] local y=ty(v) if y=='number' then if v~=fl(v) or v>=1e14 or v<=-1e14 then t[i]=num(v) n=true end elseif y~='string' then return nil,'ERR Command arguments must be strings or integers' end end
+local t,n={...},false for i=1,c do local v=t[i] local y=ty(v) if y=='number' then if not okn(v) then t[i]=num(v) n=true end elseif y~='string' then return nil,'ERR Command arguments must be strings or integers' end end
 if n then return nl(rp(up(t))) end return nl(rp(...)) end
-local function call(...) local r,e=rq(...) if e then er(E..e,2) end
+local function call(...)
+if fast(se('#',...),...) then local r=rp(...) if ty(r)~='table' then return r end
+local e=rg(r,'err') if e~=nil then er(E..e,2) end return nl(r) end
+local r,e=rq(...) if e then er(E..e,2) end
 if ty(r)=='table' then e=rg(r,'err') if e~=nil then er(E..e,2) end end return r end
-local function pcall_(...) local r,e=rq(...) if e then return {err=e} end return r end
+local function pcall_(...) if fast(se('#',...),...) then return nl(rp(...)) end local r,e=rq(...) if e then return {err=e} end return r end
 -- fx: what pcall / xpcall hand the script: the tag dropped (error(nil) / error(true) travel as \2 and their
 -- text, and come back as the value), the engine's marker for a nonexistent global in Valkey's words; xpcall's
 -- handler gets the error table ({err=...}) of a failed redis.call or error({err=...}), as Valkey's does.

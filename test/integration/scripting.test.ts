@@ -51,6 +51,20 @@ describeRuntimes("scripting", (ctx) => {
     await raw.call("ZADD", "z", "1.5", "m");
     expect(await raw.call("EVAL", "redis.setresp(3) return redis.call('ZSCORE', 'z', 'm').double * 2", "0")).toBe(":3\r\n");
     expect(await raw.call("EVAL", "redis.setresp(3) return redis.call('ZSCORE', 'z', 'm')", "0")).toBe(",1.5\r\n");
+    // nulls are not stored in the reply's table (Valkey's # then stops at the first; valkey-server 8.0.1: 1, 0, 2)
+    await raw.call("MSET", "a", "1", "b", "2");
+    expect(await raw.call("EVAL", "redis.setresp(3) local t = redis.call('MGET', 'a', 'nosuchkey', 'b') return {#t, t[3]}", "0")).toBe("*2\r\n:1\r\n$1\r\n2\r\n");
+    expect(await raw.call("EVAL", "redis.setresp(3) return #redis.pcall('MGET', 'nosuchkey', 'a')", "0")).toBe(":0\r\n");
+    expect(await raw.call("EVAL", "redis.setresp(3) return #redis.call('MGET', 'a', 'b')", "0")).toBe(":2\r\n");
+  });
+
+  it("numbers given to redis.call are printed as Valkey prints them: integers exactly, -0 as 0", async () => {
+    const r = ctx.ioredis();
+    expect(await r.eval("redis.call('SET', KEYS[1], -0.0) return redis.call('GET', KEYS[1])", 1, "n")).toBe("0");
+    expect(await r.eval("redis.call('SET', KEYS[1], 0.1 + 0.2) return redis.call('GET', KEYS[1])", 1, "n")).toBe("0.30000000000000004");
+    expect(await r.eval("redis.call('SET', KEYS[1], 2^53) return redis.call('GET', KEYS[1])", 1, "n")).toBe("9007199254740992");
+    expect(await r.eval("return redis.call('HSET', KEYS[1], 'f', -0.0, 'g', 12345678901234, 'h', 1e14, 'i', -0.5, 'j', 'x')", 1, "h")).toBe(5);
+    expect(await r.hgetall("h")).toEqual({ f: "0", g: "12345678901234", h: "100000000000000", i: "-0.5", j: "x" });
   });
 
   it("Redis to Lua conversions: nil bulk is false, status is {ok=}, integers are numbers", async () => {
