@@ -150,7 +150,9 @@ return 'v',out(fn(Kt,At)) end
 -- Every 50 jobs a step of the collector, as Valkey's eval does (LUA_GC_CYCLE_PERIOD): each job leaves its
 -- tables behind, and the Lua heap (INFO used_memory_lua) stays flat over many scripts instead of growing
 -- until the collector's own pace catches up.
-local o,gn=3,0
+-- The heap size goes with every report, formatted again only once it moved by a KB (string.format costs 0.6 µs
+-- in this build, a sixth of a short job).
+local o,gn,hk,hs=3,0,-1,''
 while true do
 local nk=j[o+4] local Kt,At={},{}
 for i=1,nk do Kt[i]=j[o+4+i] end
@@ -158,7 +160,8 @@ for i=o+5+nk,#j do At[#At+1]=j[i] end
 if resp~=2 then resp=2 rs(2) end
 local k,b=job(j[o],j[o+1],j[o+2],j[o+3],Kt,At)
 gn=gn+1 if gn>=50 then gn=0 gc('step',50) end
-j=rp(T,k,resp==3 and '3' or '2',b,sf('%.0f',gc('count')*1024)) o=1
+local kb=gc('count') if kb-hk>=1 or hk-kb>=1 then hk=kb hs=sf('%.0f',kb*1024) end
+j=rp(T,k,resp==3 and '3' or '2',b,hs) o=1
 end
 `;
 
