@@ -96,6 +96,20 @@ export interface Ctx {
   flush(): Promise<void>;
 }
 
+/**
+ * Until some client of the server is blocked in XREAD: BullMQ's QueueEvents reads its events stream from '$', and
+ * its waitUntilReady() means only "connected", so a job that finishes before that XREAD arrives is never announced.
+ */
+export async function untilBlockedInXread(admin: Redis, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const list = String(await admin.client("LIST"));
+    if (list.split("\n").some((l) => / flags=\S*b/.test(l) && / cmd=xread /.test(l))) return;
+    if (Date.now() > deadline) throw new Error(`no client blocked in XREAD after ${timeoutMs} ms:\n${list}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 /** describe() once per runtime, with a fresh server per runtime and clients cleaned up afterwards. */
 export function describeRuntimes(name: string, fn: (ctx: Ctx) => void, args: string[] = []): void {
   for (const runtime of RUNTIMES) {

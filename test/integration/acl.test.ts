@@ -7,7 +7,7 @@ import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { Queue, QueueEvents, Worker, type Job } from "bullmq";
 import { spawn } from "node:child_process";
-import { cliCommand, describeRuntimes, RawClient, ROOT, RUNTIMES, spawnServer, type Spawned } from "../helpers/server.js";
+import { cliCommand, describeRuntimes, RawClient, ROOT, RUNTIMES, spawnServer, untilBlockedInXread, type Spawned } from "../helpers/server.js";
 
 // ACL users as Valkey 8 has them: rules, named users over client URLs, NOPERM with exact texts and ACL LOG
 // entries, connections closed when their user goes away, scripts running with the caller's permissions, and
@@ -355,6 +355,7 @@ describeRuntimes("acl", (ctx) => {
     try {
       await events.waitUntilReady();
       await worker.waitUntilReady();
+      await untilBlockedInXread(ctx.ioredis());
       const job = await queue.add("double", { n: 21 });
       const deadline = Date.now() + 20000;
       while (!done.has(job.id!) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));

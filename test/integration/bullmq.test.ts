@@ -1,6 +1,6 @@
 import { expect, it } from "vitest";
 import { Queue, QueueEvents, Worker, type Job } from "bullmq";
-import { describeRuntimes } from "../helpers/server.js";
+import { describeRuntimes, untilBlockedInXread } from "../helpers/server.js";
 
 // A real BullMQ round trip against the server: its Lua scripts (EVALSHA with many redis.call), BZPOPMIN and
 // XREAD BLOCK for the worker and QueueEvents, delayed jobs, retries with attempts, progress.
@@ -19,6 +19,7 @@ describeRuntimes("bullmq", (ctx) => {
       const queue = track(new Queue(name, { connection: connection() }));
       const events = track(new QueueEvents(name, { connection: connection() }));
       await events.waitUntilReady();
+      await untilBlockedInXread(ctx.ioredis());
       let failedOnce = false;
       const seen: string[] = [];
       const worker = track(

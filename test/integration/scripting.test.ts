@@ -326,7 +326,7 @@ describeRuntimes("scripting", (ctx) => {
     // the ways the engine loses it without a SCRIPT FLUSH, and the next EVALSHA must still run the script.
     const r = ctx.ioredis();
     const first = "return 'first:' .. ARGV[1]";
-    const sha = await r.script("LOAD", first);
+    const sha = (await r.script("LOAD", first)) as string;
     expect(await r.evalsha(sha, 0, "a")).toBe("first:a");
     for (let i = 0; i < 1001; i += 250) {
       const p = r.pipeline();
