@@ -74,7 +74,7 @@ function writeJob(head) {
 // A host call from the driver: its arguments are an argument array in the engine's memory ([count u32][len u32,
 // bytes]...: the layout of the channel's jobs and calls, so a redis.call goes to the server thread as it is), and its
 // answer is written to out. Decoding arguments to Buffers and encoding the answer from JS values, as the
-// engine's own handler does, was most of this thread's work per EVALSHA.
+// engine's own handler does, was a third of this thread's work per EVALSHA.
 function answer(h, p, len) {
   if (fresh) {
     // The loop's first call: its token, the COLD chunk and the job that started it.
