@@ -22,7 +22,7 @@ import { REDIS_COMPAT_VERSION, VALKEY_VERSION } from "../version.js";
 import { HOT, COLD } from "./driver.js";
 import { WORKER_SOURCE, SPIN, CAP, M, J } from "./worker.js";
 import { Channel, type Incoming } from "./channel.js";
-import { parseReply } from "./resp-value.js";
+import { EngineReply, parseReply } from "./resp-value.js";
 import { rememberKeys } from "../commands/tracking.js";
 import { aclAllows, aclDeniedInScript } from "../acl/state.js";
 import { scriptRefusedOom } from "../eviction.js";
@@ -268,12 +268,12 @@ export function run(
   const h = hosts.get(server);
   if (h === undefined || !h.ready || h.gone) throw new Error("Lua engine not loaded");
   if (h.run !== null) throw new Error("a script is already running");
-  const r: Run = { mode, ctx, now: server.store.now, busy: false, expiryWasPaused: false, timer: null, resend: () => {} };
+  const resend = (): void => sendJob(h, mode, id, source, keys, args, fname, true);
+  const r: Run = { mode, ctx, now: server.store.now, busy: false, expiryWasPaused: false, timer: null, resend };
   h.run = r;
   // The script's commands run in the caller's db (a SELECT inside the script stays inside it).
   if (ctx !== null) scriptClient(server).db = ctx.caller.db;
   if (mode === "x") h.sent.clear();
-  r.resend = () => sendJob(h, mode, id, source, keys, args, fname, true);
   sendJob(h, mode, id, source, keys, args, fname, id === "" || mode === "l" || !h.sent.has(id));
   const limit = mode === "l" ? LOAD_TIMEOUT_MS : ctx !== null ? Number(server.param("busy-reply-threshold")) : SILENT_MS;
   const out = drive(server, h, r, performance.now() + limit);
@@ -577,7 +577,7 @@ export function transcode(c: Client, b: Buffer, resp: 2 | 3): void {
         w.simple(line);
         break;
       case 44: // ,
-        w.double(line === "inf" ? Infinity : line === "-inf" ? -Infinity : line === "nan" ? NaN : Number(line));
+        w.double(EngineReply.double(line));
         break;
       case 40: // (
         w.bigNumber(line);

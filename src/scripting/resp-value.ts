@@ -1,5 +1,6 @@
-// RESP bytes -> the value lua-redis-wasm hands to Lua for a redis.call reply. Runs on the engine's thread: its
-// source is copied into the worker (worker.ts), so it must stay self-contained (no imports, no outer names).
+// RESP bytes -> lua-redis-wasm's values. parseReply makes JS values (the server thread reads a driver report with
+// it); EngineReply writes the engine's own encoding and runs on the engine's thread, whose source it is copied
+// into (worker.ts), so that class stays self-contained (no imports, no outer names).
 
 import type { LuaValue } from "./engine.js";
 
@@ -54,7 +55,7 @@ export function parseReply(b: Buffer, st: { pos: number }): LuaValue {
     case 35: // #
       return line === "t";
     case 44: // ,
-      return { double: line === "inf" ? Infinity : line === "-inf" ? -Infinity : line === "nan" ? NaN : Number(line) };
+      return { double: EngineReply.double(line) };
     case 40: // (
       return { big_number: Buffer.from(line, "latin1") };
     case 61: {
@@ -75,7 +76,6 @@ export function parseReply(b: Buffer, st: { pos: number }): LuaValue {
   }
 }
 
-
 /**
  * RESP bytes -> lua-redis-wasm's reply encoding ([type u8][length or count u32 LE][payload], nested), written
  * straight into a reused buffer: the engine thread's path for redis.call replies and jobs (worker.ts). The
@@ -86,6 +86,11 @@ export function parseReply(b: Buffer, st: { pos: number }): LuaValue {
 export class EngineReply {
   buf: Buffer = Buffer.allocUnsafe(4096);
   pos = 0;
+
+  /** A RESP3 double line's value ("inf", "-inf" and "nan" are not JS number syntax). */
+  static double(line: string): number {
+    return line === "inf" ? Infinity : line === "-inf" ? -Infinity : line === "nan" ? NaN : Number(line);
+  }
 
   room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -183,10 +188,9 @@ export class EngineReply {
         return pos;
       case 44: {
         // ,
-        const s = b.toString("latin1", at + 1, eol);
         this.head(8, 8);
         this.room(8);
-        this.buf.writeDoubleLE(s === "inf" ? Infinity : s === "-inf" ? -Infinity : s === "nan" ? NaN : Number(s), this.pos);
+        this.buf.writeDoubleLE(EngineReply.double(b.toString("latin1", at + 1, eol)), this.pos);
         this.pos += 8;
         return pos;
       }
