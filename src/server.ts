@@ -369,7 +369,11 @@ export class Server {
       } else {
         if (e.batchTimed === true && this.runTimingOn && lightArgs(argv)) this.callInRun(c, e, argv);
         else this.call(c, e, argv);
-        if (this.readyKeys.length !== 0 && !c.inExec) serveReady(this);
+        if (this.readyKeys.length !== 0 && !c.inExec) {
+          // The command is logged (SLOWLOG, commandstats) before the clients it serves, as in Valkey.
+          if (this.runLength !== 0) this.settleRun(false);
+          serveReady(this);
+        }
       }
     }
     if (c.replyMode !== "on") {

@@ -255,6 +255,8 @@ describeRuntimes("parity: SLOWLOG (Valkey 8)", (ctx) => {
       expect(logged).toHaveLength(1);
       expect(logged[0]!.args).toEqual(["BLPOP", "sl:list", "0"]);
       expect(logged[0]!.name).toBe("waiter");
+      // logged after the LPUSH that served it (newest first), as valkey-server logs them
+      expect((await entries(io)).slice(0, 3).map((e) => e.args[0]!.toUpperCase())).toEqual(["SLOWLOG", "BLPOP", "LPUSH"]);
 
       await io.call("SLOWLOG", "RESET");
       b.send("blmove", "sl:src", "sl:dst", "LEFT", "RIGHT", "0");
