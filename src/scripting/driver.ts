@@ -84,8 +84,31 @@ local function fx(e,t) if ty(e)=='string' then local p=fd(e,E,1,true)
 if p then e=sb(e,p+1) if sb(e,1,1)=='\2' then if e=='\2true' then return true elseif e=='\2false' then return false end return nil end
 if t then return {err=e} end return e end
 if fd(e,'__RLUA_E__:',1,true) then e=gs(gs(e,'__RLUA_E__:global%-read:(.*)$',"Script attempted to access nonexistent global variable '%1'"),'__RLUA_E__:command%-arg%-type','Command arguments must be strings or integers') end end return e end
+-- math.random / math.randomseed as Valkey's (its lmathlib.c on redisLrand48): one lrand48 sequence per server
+-- from the default seed, never reseeded per script; the engine thread steps it (rp(T): the next 31-bit value,
+-- rp(T,s): srand48(s)). Arguments are C ints (luaL_checkint); errors are Valkey's texts at the caller's line,
+-- naming the function 'random' / 'randomseed', or '?' when pcall calls it directly (Lua's C names the call
+-- site, so a local alias would be named by Valkey: local r=math.random r(0) says 'r').
+-- l: the level of the caller whose line the error names (the script's function, or pcall).
+local function ci(l,n,f,c,v)
+if n>c then er("bad argument #"..n.." to '"..f.."' (number expected, got no value)",l) end
+local x=tn(v) if x==nil then er("bad argument #"..n.." to '"..f.."' (number expected, got "..ty(v)..")",l) end
+if x~=x or x>=9223372036854775808 or x<-9223372036854775808 then return 0 end
+x=(x>=0 and fl(x) or -fl(-x))%4294967296 if x>=2147483648 then x=x-4294967296 end return x end
+local function rnd(f,l,...)
+local r=(rp(T)%2147483647)/2147483647 local c=se('#',...)
+if c==0 then return r end
+local a,b=...
+if c==1 then local u=ci(l+1,1,f,c,a) if u<1 then er("bad argument #1 to '"..f.."' (interval is empty)",l) end return fl(r*u)+1 end
+if c==2 then local lo,u=ci(l+1,1,f,c,a),ci(l+1,2,f,c,b) if lo>u then er("bad argument #2 to '"..f.."' (interval is empty)",l) end
+local w=(u-lo+1)%4294967296 if w>=2147483648 then w=w-4294967296 end return fl(r*w)+lo end
+er('wrong number of arguments',l) end
+local function seed(f,l,...) rp(T,ci(l+1,1,f,se('#',...),(...))%4294967296) end
+local MI={} for k,v in pairs(math) do MI[k]=v end
+local RND,SEED=function(...) local r=rnd('random',3,...) return r end,function(...) seed('randomseed',3,...) end
+MI.random=RND MI.randomseed=SEED
 local function pr(o,...) if o then return true,... end return false,fx((...)) end
-local P=function(f,...) return pr(pc(f,...)) end
+local P=function(f,...) if f==RND then return pr(pc(rnd,'?',2,...)) elseif f==SEED then return pr(pc(seed,'?',2,...)) end return pr(pc(f,...)) end
 local X=function(f,h) return xp(f,function(e) return h(fx(e,true)) end) end
 local Er=function(e,l) local y=ty(e) if y=='table' then local m=rg(e,'err') y=ty(m) if y=='string' or y=='number' then er(E..m,2) end er(e,0) end
 if y=='nil' or y=='boolean' then er(E..'\2'..ts(e),2) end
@@ -105,6 +128,7 @@ local SI={} for k,v in pairs(string) do SI[k]=v end
 SI.format=function(...) local r=cold().format(...) return r end
 local SP=lock(SI)
 local TN=function(v,b) if b==nil then return tn(v) end local r=cold().tonumber(v,b) return r end
+local MP=lock(MI)
 local function int(v)
 if v~=v or v>=9223372036854775807 or v<-9223372036854775808 then return '-9223372036854775808' end
 if v>=0 then v=fl(v) else v=-fl(-v) end if v==0 then return '0' end return sf('%.0f',v) end
@@ -138,13 +162,13 @@ if M=='e' or M=='c' then
 local f=cache[id]
 if not f then
 if S=='' then return 'm','' end
-local e f,e=loadstring('local redis,server,pcall,xpcall,error,KEYS,ARGV,string,tonumber=...;'..S,'@user_script')
+local e f,e=loadstring('local redis,server,pcall,xpcall,error,KEYS,ARGV,string,tonumber,math=...;'..S,'@user_script')
 if not f then return 'c',e end keep(id,f) end
 if M=='c' then return 'k','' end
-return 'v',out(f(W,W,P,X,Er,Kt,At,SP,TN)) end
-if M=='l' then local l,e=cold().library('l',S,SP,TN) if not l then return 'c',e end return 'l',out(l) end
+return 'v',out(f(W,W,P,X,Er,Kt,At,SP,TN,MP)) end
+if M=='l' then local l,e=cold().library('l',S,SP,TN,MP) if not l then return 'c',e end return 'l',out(l) end
 local L=cache[id]
-if not L then if S=='' then return 'm','' end local e L,e=cold().library('f',S,SP,TN) if not L then return 'c',e end keep(id,L) end
+if not L then if S=='' then return 'm','' end local e L,e=cold().library('f',S,SP,TN,MP) if not L then return 'c',e end keep(id,L) end
 local fn=L[F] if not fn then return 'n','' end
 return 'v',out(fn(Kt,At)) end
 -- Every 50 jobs a step of the collector, as Valkey's eval does (LUA_GC_CYCLE_PERIOD): each job leaves its
@@ -159,6 +183,9 @@ for i=1,nk do Kt[i]=j[o+4+i] end
 for i=o+5+nk,#j do At[#At+1]=j[i] end
 if resp~=2 then resp=2 rs(2) end
 local k,b=job(j[o],j[o+1],j[o+2],j[o+3],Kt,At)
+-- redis, string and math are empty proxies over readonly tables; rawset / table.insert can still write into the
+-- proxy itself. Valkey refuses those writes; here they are wiped before the next job sees them.
+if nx(W)~=nil or nx(SP)~=nil or nx(MP)~=nil then for _,t in ipairs({W,SP,MP}) do for x in nx,t do rawset(t,x,nil) end end end
 gn=gn+1 if gn>=50 then gn=0 gc('step',50) end
 local kb=gc('count') if kb-hk>=1 or hk-kb>=1 then hk=kb hs=sf('%.0f',kb*1024) end
 j=rp(T,k,resp==3 and '3' or '2',b,hs) o=1
@@ -236,7 +263,7 @@ local function nog(n) return setmetatable({},{__newindex=ro,__index=function()
   er("Script attempted to access nonexistent global variable '"..n.."'",2) end}) end
 local NK,NA=nog('KEYS'),nog('ARGV')
 -- S is the chunk globals.ts made: its global names are fields of the environment table V (first argument).
-local function library(M,S,SP,TN)
+local function library(M,S,SP,TN,MP)
   local f,e=loadstring(S,'@user_function')
   if not f then return nil,e end
   local fns,list={},{}
@@ -312,11 +339,11 @@ local function library(M,S,SP,TN)
   local V=setmetatable({},VM)
   -- Source luaparse could not parse keeps the prelude's locals (globals.ts): the old bindings.
   local B=M=='l' and L or setmetatable({},{__index=setmetatable({register_function=reg},{__index=W}),__newindex=ro,__metatable=false})
-  f(V,B,B,P,X,Er,NK,NA,SP,TN)
+  f(V,B,B,P,X,Er,NK,NA,SP,TN,MP)
   loading=false
   -- The ordinary globals, copied (lookups stay in C), without KEYS and ARGV (functions get them as arguments).
   local G={} for k,v in pairs(_G) do G[k]=v end
-  G.KEYS=nil G.ARGV=nil G.redis=W G.server=W G.pcall=P G.xpcall=X G.error=Er G.string=SP G.tonumber=TN
+  G.KEYS=nil G.ARGV=nil G.redis=W G.server=W G.pcall=P G.xpcall=X G.error=Er G.string=SP G.tonumber=TN G.math=MP
   VM.__index=setmetatable(G,{__index=only({})})
   if M=='l' then return list end
   return fns

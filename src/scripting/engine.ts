@@ -168,6 +168,19 @@ function engineOptions(): unknown {
   };
 }
 
+/** Each server's math.random state (lrand48's three 16-bit limbs): it outlives the engine thread, which SCRIPT
+ *  KILL ends, as Valkey's outlives a script. Starts at lrand48's default seed, as Valkey's does. */
+const rands = new WeakMap<Server, SharedArrayBuffer>();
+function randState(server: Server): SharedArrayBuffer {
+  let s = rands.get(server);
+  if (s === undefined) {
+    s = new SharedArrayBuffer(6);
+    new Uint16Array(s).set([0x330e, 0xabcd, 0x1234]);
+    rands.set(server, s);
+  }
+  return s;
+}
+
 function spawn(server: Server): Host {
   enginePath ??= createRequire(import.meta.url).resolve("lua-redis-wasm");
   const sab = Channel.create(CAP);
@@ -175,7 +188,7 @@ function spawn(server: Server): Host {
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { sab, port: port2, enginePath, hot: HOT, cold: COLD, options: engineOptions(), cap: CAP },
+    workerData: { sab, port: port2, enginePath, hot: HOT, cold: COLD, options: engineOptions(), cap: CAP, rand: randState(server) },
     transferList: [port2],
   });
   worker.unref();

@@ -34,13 +34,14 @@ function parser(): Parse {
 }
 
 /** The names the EVAL prelude binds as locals (driver.ts, HOT): globals in Valkey. */
-const PRELUDE = new Set(["redis", "server", "pcall", "xpcall", "error", "KEYS", "ARGV", "string", "tonumber"]);
+const PRELUDE = new Set(["redis", "server", "pcall", "xpcall", "error", "KEYS", "ARGV", "string", "tonumber", "math"]);
 /** A cheap test before parsing: the source may assign one of them. */
-const NAMES = "(?:redis|server|pcall|xpcall|error|KEYS|ARGV|string|tonumber)";
-/** ...or may return redis.call(...), directly or through a local alias (`local rcall = redis.call`). */
+const NAMES = "(?:redis|server|pcall|xpcall|error|KEYS|ARGV|string|tonumber|math)";
+/** ...or may return redis.call(...) or math.random(...), directly or through a local alias (`local rcall = redis.call`). */
+const WRAPPED = "(?:(?:redis|server)\\s*\\.\\s*call|math\\s*\\.\\s*random(?:seed)?)";
 function mayTailCall(code: string): boolean {
-  const names = ["(?:redis|server)\\s*\\.\\s*call"];
-  for (const m of code.matchAll(/\blocal\s+([A-Za-z_]\w*)\s*=\s*(?:redis|server)\s*\.\s*call\b/g)) names.push(m[1]!);
+  const names = [WRAPPED];
+  for (const m of code.matchAll(new RegExp(`\\blocal\\s+([A-Za-z_]\\w*)\\s*=\\s*${WRAPPED}\\b`, "g"))) names.push(m[1]!);
   return new RegExp(`\\breturn\\s*\\(?\\s*(?:${names.join("|")})\\s*[("'{\\[]`).test(code);
 }
 const MAY_ASSIGN = new RegExp(`\\b${NAMES}\\b\\s*(?:=(?!=)|,)|\\bfunction\\s+${NAMES}\\b`);
@@ -50,9 +51,10 @@ type Edit = [number, string];
 
 /**
  * The edits for `code`, or null when it does not parse: `prefix` before each global name `pick` selects, and
- * parentheses around `return redis.call(...)` (also through a local alias such as `local rcall = redis.call`):
- * the driver's redis.call is a Lua function, and as a tail call its caller's frame, whose line Valkey names in
- * the error, would be gone. One value either way: redis.call returns one.
+ * parentheses around `return redis.call(...)` (also through a local alias such as `local rcall = redis.call`)
+ * and `return math.random(...)`: the driver's redis.call and math.random are Lua functions, and as a tail call
+ * their caller's frame, whose line Valkey names in the error, would be gone. One value either way: they return
+ * one (math.randomseed none, and its nil is the same reply).
  */
 function edits(code: string, prefix: string, pick: (id: Node, parent: Node, key: string) => boolean): Edit[] | null {
   let ast: Node;
@@ -78,7 +80,7 @@ function edits(code: string, prefix: string, pick: (id: Node, parent: Node, key:
     else if (node.type === "LocalStatement") {
       const vars = node.variables as Node[];
       (node.init as Node[]).forEach((init, i) => {
-        if (isRedisCall(init) && vars[i] !== undefined) aliases.add(vars[i]!.name!);
+        if (isWrapped(init) && vars[i] !== undefined) aliases.add(vars[i]!.name!);
       });
     } else if (node.type === "ReturnStatement") {
       const args = node.arguments as Node[];
@@ -91,25 +93,19 @@ function edits(code: string, prefix: string, pick: (id: Node, parent: Node, key:
   }
   for (const call of tails) {
     const base = call.base as Node;
-    if (isRedisCall(base) || (base.type === "Identifier" && base.isLocal === true && aliases.has(base.name!))) {
+    if (isWrapped(base) || (base.type === "Identifier" && base.isLocal === true && aliases.has(base.name!))) {
       out.push([call.range![0], "("], [call.range![1], ")"]);
     }
   }
   return out.sort((a, b) => a[0] - b[0] || (a[1] === "(" ? -1 : b[1] === "(" ? 1 : 0));
 }
 
-/** `redis.call` / `server.call` (the globals). */
-function isRedisCall(n: Node): boolean {
+/** `redis.call` / `server.call` / `math.random` / `math.randomseed` (the globals). */
+function isWrapped(n: Node): boolean {
   const base = n.base as Node | undefined;
-  return (
-    n.type === "MemberExpression" &&
-    n.indexer === "." &&
-    (n.identifier as Node).name === "call" &&
-    base !== undefined &&
-    base.type === "Identifier" &&
-    base.isLocal === false &&
-    (base.name === "redis" || base.name === "server")
-  );
+  if (n.type !== "MemberExpression" || n.indexer !== "." || base === undefined || base.type !== "Identifier" || base.isLocal !== false) return false;
+  const name = (n.identifier as Node).name;
+  return name === "call" ? base.name === "redis" || base.name === "server" : base.name === "math" && (name === "random" || name === "randomseed");
 }
 
 function apply(code: string, list: Edit[]): string {
@@ -141,7 +137,7 @@ export function libraryChunk(body: Buffer): Buffer {
   const code = body.toString("latin1");
   const list = edits(code, "__vkb_G.", () => true);
   // The driver calls the chunk with (environment, redis, server, pcall, xpcall, error, KEYS, ARGV, string,
-  // tonumber); unparsed source keeps the prelude's locals.
-  if (list === null) return Buffer.from(`local _,redis,server,pcall,xpcall,error,KEYS,ARGV,string,tonumber=...;${code}`, "latin1");
+  // tonumber, math); unparsed source keeps the prelude's locals.
+  if (list === null) return Buffer.from(`local _,redis,server,pcall,xpcall,error,KEYS,ARGV,string,tonumber,math=...;${code}`, "latin1");
   return Buffer.from(`local __vkb_G=...;${apply(code, list)}`, "latin1");
 }

@@ -31,6 +31,8 @@ export const WORKER_SOURCE = String.raw`
 "use strict";
 const { workerData, parentPort, receiveMessageOnPort } = require("node:worker_threads");
 const { sab, port, enginePath, hot, cold, options, cap } = workerData;
+// The server's lrand48 state (x0, x1, x2), kept past this thread (engine.ts).
+const rand = new Uint16Array(workerData.rand);
 const Channel = ${Channel.toString()};
 const EngineReply = ${EngineReply.toString()};
 const M = ${JSON.stringify(M)};
@@ -82,7 +84,30 @@ function answer(h, p, len) {
     writeJob([TOKEN_BUF, COLD_BUF]);
     return;
   }
-  if (u32(h, p) === 5 && u32(h, p + 4) === TOKEN_BUF.length && TOKEN_BUF.equals(h.subarray(p + 8, p + 8 + TOKEN_BUF.length))) {
+  const argc = u32(h, p);
+  if (argc <= 2 && u32(h, p + 4) === TOKEN_BUF.length && TOKEN_BUF.equals(h.subarray(p + 8, p + 8 + TOKEN_BUF.length))) {
+    // math.random's lrand48 (driver.ts): rp(T) steps it, rp(T, seed) is srand48(seed). x = x * 0x5DEECE66D + 0xB
+    // mod 2^48 on three 16-bit limbs, as Valkey's rand.c does, so every product stays exact in a double.
+    out.pos = 0;
+    if (argc === 2) {
+      let seed = 0;
+      for (let i = p + 12 + TOKEN_BUF.length, e = i + u32(h, i - 4); i < e; i++) seed = seed * 10 + h[i] - 48;
+      rand[0] = 0x330e;
+      rand[1] = seed & 0xffff;
+      rand[2] = seed >>> 16;
+      out.int(0);
+      return;
+    }
+    const x0 = rand[0], x1 = rand[1], x2 = rand[2];
+    const p0 = 0xe66d * x0 + 0xb;
+    const p1 = 0xe66d * x1 + 0xdeec * x0 + Math.floor(p0 / 65536);
+    rand[0] = p0 % 65536;
+    rand[1] = p1 % 65536;
+    rand[2] = (0xe66d * x2 + 0xdeec * x1 + 0x5 * x0 + Math.floor(p1 / 65536)) % 65536;
+    out.int(rand[2] * 32768 + (rand[1] >>> 1));
+    return;
+  }
+  if (argc === 5 && u32(h, p + 4) === TOKEN_BUF.length && TOKEN_BUF.equals(h.subarray(p + 8, p + 8 + TOKEN_BUF.length))) {
     const at = [];
     for (let i = 0, o = p + 4; i < 5; i++) {
       at.push(o + 4);

@@ -3,6 +3,7 @@
 // "SCRIPT KILL..." for functions too).
 import { expect, it } from "vitest";
 import { describeRuntimes, spawnServer, RawClient, type Ctx } from "../helpers/server.js";
+import { lrand48 } from "../helpers/lrand48.js";
 
 const BUSY_EVAL = "-BUSY Valkey is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n";
 const BUSY_FN = "-BUSY Valkey is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.\r\n";
@@ -47,6 +48,24 @@ describeRuntimes(
       // The engine comes back for the next script, and the killed script stays cached.
       expect(await runner.call("EVAL", "return redis.call('ping')", "0")).toBe("+PONG\r\n");
       expect(await runner.call("SCRIPT", "EXISTS", LOOP_SHA)).toBe("*1\r\n:1\r\n");
+    });
+
+    it("math.random's sequence goes on past SCRIPT KILL (the killed engine thread does not hold it)", async () => {
+      const runner = await ctx.raw();
+      const other = await ctx.raw();
+      const ref = lrand48(99);
+      const want = () => {
+        const v = String(ref() % 2147483647);
+        return `$${v.length}\r\n${v}\r\n`;
+      };
+      const draw = "return tostring(math.random() * 2147483647)";
+      expect(await runner.call("EVAL", `math.randomseed(99) ${draw}`, "0")).toBe(want());
+      runner.send("EVAL", `math.random() ${LOOP}`, "0");
+      want();
+      await untilBusy(other);
+      expect(await other.call("SCRIPT", "KILL")).toBe("+OK\r\n");
+      expect(await runner.read()).toMatch(/^-ERR Script killed by user with SCRIPT KILL/);
+      expect(await runner.call("EVAL", draw, "0")).toBe(want());
     });
 
     it("a script calling redis in a loop is killable, pcall does not keep it alive, and its link stays usable", async () => {

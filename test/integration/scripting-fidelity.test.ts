@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { expect, it } from "vitest";
 import { describeRuntimes, type RawClient } from "../helpers/server.js";
+import { lrand48 } from "../helpers/lrand48.js";
 
 const sha1 = (s: string) => createHash("sha1").update(s).digest("hex");
 const suffix = (script: string, line: number) => ` script: ${sha1(script)}, on @user_script:${line}.`;
@@ -440,5 +441,62 @@ describeRuntimes("scripting fidelity", (ctx) => {
       ["return redis.acl_check_cmd('nosuch')", "ERR Invalid command passed to server.acl_check_cmd()"],
     ];
     for (const [script, err] of cases) expect(await raw.call("EVAL", script, "0"), script).toBe(`-${err}${suffix(script, 1)}\r\n`);
+  });
+  it("math.random is Valkey's lrand48 sequence: from the default seed, shared by scripts, restarted by randomseed", async () => {
+    // First in this file to call math.random: the server's sequence is at its start.
+    const raw = await ctx.raw();
+    const next = lrand48();
+    const r = (u: number) => Math.floor(((next() % 2147483647) / 2147483647) * u) + 1;
+    const first = [r(10), r(10), r(100)];
+    expect(first).toEqual([4, 9, 36]); // valkey-server 8.0.1 on a fresh start
+    expect(await raw.call("EVAL", "return {math.random(1, 10), math.random(10)}", "0")).toBe(`*2\r\n:${first[0]}\r\n:${first[1]}\r\n`);
+    expect(await raw.call("EVAL", "return math.random(1, 100)", "0")).toBe(`:${first[2]}\r\n`);
+    // randomseed restarts it; a script's error, SCRIPT FLUSH and functions go on with the same sequence.
+    expect(await raw.call("EVAL", "math.randomseed(42) return math.random(1, 1000)", "0")).toBe(":745\r\n");
+    const s42 = lrand48(42);
+    s42();
+    const raw31 = () => s42() % 2147483647;
+    const asFloat = (script: string) => raw.call("EVAL", `return tostring(${script} * 2147483647)`, "0");
+    expect(await asFloat("math.random()")).toBe(bulk(String(raw31())));
+    expect(await raw.call("EVAL", "math.random() error('x')", "0")).toMatch(/^-ERR user_script:1: x script/);
+    raw31();
+    expect(await asFloat("math.random()")).toBe(bulk(String(raw31())));
+    await raw.call("SCRIPT", "FLUSH");
+    expect(await asFloat("math.random()")).toBe(bulk(String(raw31())));
+    await raw.call("FUNCTION", "LOAD", "REPLACE", "#!lua name=rnd\nredis.register_function('rnd', function() return tostring(math.random() * 2147483647) end)");
+    expect(await raw.call("FCALL", "rnd", "0")).toBe(bulk(String(raw31())));
+    // Seeds are C ints: -1 and 2^32 - 1 are the same seed.
+    expect(await raw.call("EVAL", "math.randomseed(-1) return math.random(1, 100000)", "0")).toBe(
+      await raw.call("EVAL", "math.randomseed(4294967295) return math.random(1, 100000)", "0"),
+    );
+    // The bounds are C ints too: (u - l + 1) overflows to 0, as in Valkey.
+    expect(await raw.call("EVAL", "return math.random(-2147483648, 2147483647)", "0")).toBe(":-2147483648\r\n");
+  });
+
+  it("math.random's argument errors have Valkey's texts and lines", async () => {
+    const raw = await ctx.raw();
+    const cases: Array<[string, string]> = [
+      ["return math.random(5, 1)", "user_script:1: bad argument #2 to 'random' (interval is empty)"],
+      ["return math.random(0)", "user_script:1: bad argument #1 to 'random' (interval is empty)"],
+      ["return math.random(3000000000)", "user_script:1: bad argument #1 to 'random' (interval is empty)"],
+      ["return math.random('a')", "user_script:1: bad argument #1 to 'random' (number expected, got string)"],
+      ["return math.random(nil)", "user_script:1: bad argument #1 to 'random' (number expected, got nil)"],
+      ["return math.random(1, 2, 3)", "user_script:1: wrong number of arguments"],
+      ["local x = 1\nmath.randomseed()", "user_script:2: bad argument #1 to 'randomseed' (number expected, got no value)"],
+      ["math = 1", "user_script:1: Attempt to modify a readonly table"],
+    ];
+    for (const [script, err] of cases) {
+      const line = script.includes("\n") ? 2 : 1;
+      expect(await raw.call("EVAL", script, "0"), script).toBe(`-ERR ${err}${suffix(script, line)}\r\n`);
+    }
+    // pcall calling it directly: no line, and Lua names the function '?'
+    expect(await raw.call("EVAL", "return {pcall(math.random, 5, 1)}", "0")).toBe(`*2\r\n$-1\r\n${bulk("bad argument #2 to '?' (interval is empty)")}`);
+    expect(await raw.call("EVAL", "return {pcall(math.randomseed, {})}", "0")).toBe(`*2\r\n$-1\r\n${bulk("bad argument #1 to '?' (number expected, got table)")}`);
+  });
+
+  it("what a script writes into the redis / string / math proxies is gone for the next script", async () => {
+    const raw = await ctx.raw();
+    expect(await raw.call("EVAL", "rawset(redis, 'call', function() return 7 end) rawset(math, 'floor', 1) table.insert(string, 'x') return 1", "0")).toBe(":1\r\n");
+    expect(await raw.call("EVAL", "return {redis.call('ping'), math.floor(2.5), #string}", "0")).toBe("*3\r\n+PONG\r\n:2\r\n:0\r\n");
   });
 });
