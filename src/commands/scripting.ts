@@ -162,7 +162,7 @@ for (const e of commands) {
   if (e.subcommands) for (const s of e.subcommands) if (NEEDS_ENGINE.has(`${e.name}|${s.name}`)) s.preflight = true;
 }
 
-// Until the server's engine thread is up, hold commands that need it (also after SCRIPT KILL replaced it).
+// Until the server's Lua engine is made, hold commands that need it (also after SCRIPT KILL replaced it).
 const holdForEngine = (c: Client, e: CommandEntry, argv: Buffer[]): boolean => {
   const wait =
     needsEngine(e) || ((e.parent ?? e).name === "exec" && c.multi !== null && c.multi.some((q) => needsEngine(q.entry)));
@@ -177,7 +177,7 @@ preflightHooks.push(holdForEngine);
 
 /**
  * The engine must be up for this command. Before the command runs, holdForEngine waits for it; inside EXEC's
- * queue (after SCRIPT KILL replaced the engine thread mid-transaction) the client is suspended here and the
+ * queue (after SCRIPT KILL replaced the engine mid-transaction) the client is suspended here and the
  * command runs again once the engine is up. Returns true when it suspended the client.
  */
 function awaitEngine(c: Client, argv: Buffer[]): boolean {

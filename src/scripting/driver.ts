@@ -1,13 +1,13 @@
 // The Lua side of the engine glue. lua-redis-wasm runs chunks in a shared, locked-down Lua 5.1 state where no
 // script can keep anything between calls. So the driver chunk (HOT) is started once and never returns: it loops,
-// taking jobs from the engine thread (worker.ts) and reporting results through a host call, and keeps what it
-// compiled in its own locals. A script is compiled once per engine thread, not once per call.
-// A host call whose first argument is the loop's token (T, random per thread) is the loop's own: it reports the
+// taking jobs from the server (vm.ts: the host call that reports a job unwinds, and the next job rewinds into it)
+// and keeps what it compiled in its own locals. A script is compiled once per engine, not once per call.
+// A host call whose first argument is the loop's token (T, random per engine) is the loop's own: it reports the
 // job's outcome ("v" value, "k" compiled, "c" compile error, "l" library list, "n" no such function, "m" source
 // needed), the protocol the script ended with, the result's RESP3 bytes and the Lua heap size (INFO
 // used_memory_lua), and its reply is the next job {mode, id, source, function name, numkeys, keys..., args...}. The first
 // host call of a loop receives {T, COLD, first job...}. An error raised by a script ends the loop: the engine reports
-// it with the script's line as for any chunk, and the engine thread starts a new loop (its cache starts empty).
+// it with the script's line as for any chunk, and the next job starts a new loop (its cache starts empty).
 // Mode "x" (SCRIPT FLUSH, FUNCTION FLUSH) drops what the loop compiled.
 // The user's script (or function library) is compiled with loadstring under Valkey's chunk name, with a one-line
 // prelude (no newline, so line numbers stay the user's) that binds `redis`/`server`, `pcall`, `xpcall`, `error`,
@@ -85,7 +85,7 @@ if p then e=sb(e,p+1) if sb(e,1,1)=='\2' then if e=='\2true' then return true el
 if t then return {err=e} end return e end
 if fd(e,'__RLUA_E__:',1,true) then e=gs(gs(e,'__RLUA_E__:global%-read:(.*)$',"Script attempted to access nonexistent global variable '%1'"),'__RLUA_E__:command%-arg%-type','Command arguments must be strings or integers') end end return e end
 -- math.random / math.randomseed as Valkey's (its lmathlib.c on redisLrand48): one lrand48 sequence per server
--- from the default seed, never reseeded per script; the engine thread steps it (rp(T): the next 31-bit value,
+-- from the default seed, never reseeded per script; the host steps it (rp(T): the next 31-bit value,
 -- rp(T,s): srand48(s)). Arguments are C ints (luaL_checkint); errors are Valkey's texts at the caller's line,
 -- naming the function 'random' / 'randomseed', or '?' when pcall calls it directly (Lua's C names the call
 -- site, so a local alias would be named by Valkey: local r=math.random r(0) says 'r').

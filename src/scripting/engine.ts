@@ -1,17 +1,14 @@
-// Engine glue. lua-redis-wasm runs on a thread of its own (worker.ts), one per server, started by the first
-// command that needs it; there it runs the driver (driver.ts) for EVAL / FCALL / FUNCTION LOAD. While a script
-// runs, the server thread does nothing but serve the script's redis.call requests, so the script is atomic: each
-// request runs through the same command path as a client's (a "script client" sharing the caller's db runs it
-// with server.call()) and its RESP reply goes back to the engine.
-// A script still running after busy-reply-threshold ms turns asynchronous: the caller waits (suspended), the
-// server thread goes back to its event loop between short slices of serving the script, other clients get BUSY
-// (the gate checks server.busyScript), and SCRIPT KILL / FUNCTION KILL stop it by terminating the thread.
-// Script results arrive as RESP3 bytes encoded by the driver and are written to the caller in its protocol
-// (transcode).
+// Engine glue. The Lua engine (vm.ts) runs on the server's own thread, one per server, made by the first command
+// that needs it; it runs the driver (driver.ts) for EVAL / FCALL / FUNCTION LOAD. A script runs to its end inside
+// the command that started it, so it is atomic: each redis.call runs through the same command path as a
+// client's (a "script client" sharing the caller's db runs it with server.call()) and its RESP reply goes back to
+// the engine.
+// A script still running after busy-reply-threshold ms turns asynchronous: the engine unwinds it at its next
+// redis.call or tick, the caller waits (suspended), the event loop runs between short slices of the script,
+// other clients get BUSY (the gate checks server.busyScript), and SCRIPT KILL / FUNCTION KILL stop it by dropping
+// the engine. Script results arrive as RESP3 bytes encoded by the driver and are written to the caller in its
+// protocol (transcode).
 
-import type { Worker, MessagePort } from "node:worker_threads";
-import { builtin } from "../runtime.js";
-import { createRequire } from "node:module";
 import type { Client } from "../client.js";
 import { Client as ClientClass, type Connection } from "../client.js";
 import type { Server } from "../server.js";
@@ -20,8 +17,7 @@ import { NOREPLICAS, SCRIPT_ERR } from "../errors.js";
 import { scriptClusterRefusal } from "../cluster/route.js";
 import { REDIS_COMPAT_VERSION, VALKEY_VERSION } from "../version.js";
 import { HOT, COLD } from "./driver.js";
-import { WORKER_SOURCE, SPIN, CAP, M, J } from "./worker.js";
-import { Channel, type Incoming } from "./channel.js";
+import { Vm, type Step, type VmHost } from "./vm.js";
 import { EngineReply, parseReply } from "./resp-value.js";
 import { rememberKeys } from "../commands/tracking.js";
 import { aclAllows, aclDeniedInScript } from "../acl/state.js";
@@ -82,11 +78,8 @@ export type RunResult =
 
 /** Valkey stops a library's registration code after this long (function_lua.c). */
 const LOAD_TIMEOUT_MS = 500;
-/** A job that runs no script (compile check, flush) answers well within this, or the engine thread is gone. */
-const SILENT_MS = 60_000;
-/** In the asynchronous phase, how long the server thread serves the script before it reads sockets again. */
+/** In the asynchronous phase, how long the script runs before the event loop reads sockets again. */
 const SLICE_MS = 20;
-
 
 interface Run {
   mode: "c" | "e" | "l" | "f" | "x";
@@ -98,40 +91,36 @@ interface Run {
   /** expiryPaused as it was before the asynchronous phase paused active expiry. */
   expiryWasPaused: boolean;
   timer: ReturnType<typeof setImmediate> | null;
-  /** Send the job again with its source (the driver loop asked for it). */
-  resend: () => void;
+  /** performance.now() past which the script pauses (or, for FUNCTION LOAD, is stopped). */
+  deadline: number;
+  /** What the engine calls back while this run's job runs. */
+  host: VmHost;
 }
 
 interface Host {
-  worker: Worker;
-  port: MessagePort;
-  ch: Channel;
+  vm: Vm | null;
   ready: boolean;
   loading: Promise<void>;
   error: unknown;
   run: Run | null;
-  /** Terminated on purpose (KILL, crash, server closed). */
+  /** Dropped on purpose (KILL, crash, server closed). */
   gone: boolean;
-  /** The Lua heap after the last job, in bytes (INFO used_memory_lua). */
-  luaMemory: number;
   /**
-   * Ids (script sha, library code sha) whose source the engine thread was sent: later jobs go without it (a
-   * BullMQ script is ~30 KB, and copying it into the shared region cost more than the rest of the job). When the
-   * driver loop no longer has one (its cache was reset), it asks again ("m") and the job is sent with the source.
+   * Ids (script sha, library code sha) whose source the driver loop was given: later jobs go without it (a
+   * BullMQ script is ~30 KB). When the loop no longer has one (its cache was reset, or it restarted after an
+   * error), it asks again ("m") and gets the job again with the source (vm.ts).
    */
   sent: Set<string>;
 }
 
 const hosts = new WeakMap<Server, Host>();
-const closeHooked = new WeakSet<Server>();
 const scriptClients = new WeakMap<Server, Client>();
-let enginePath: string | null = null;
 
 export function engineReady(server: Server): boolean {
   return hosts.get(server)?.ready === true;
 }
 
-/** Start the server's engine thread (once); resolves when it can run scripts. */
+/** Start the server's engine (once); resolves when it can run scripts. */
 export function loadEngine(server: Server): Promise<void> {
   let h = hosts.get(server);
   if (h === undefined || h.gone) {
@@ -143,20 +132,19 @@ export function loadEngine(server: Server): Promise<void> {
 
 /** Bytes the Lua heap held after the last job; 0 until a script has run. */
 export function luaMemory(server: Server): number {
-  return hosts.get(server)?.luaMemory ?? 0;
+  return hosts.get(server)?.vm?.heap ?? 0;
 }
 
 export function engineLoadError(server: Server): unknown {
   return hosts.get(server)?.error ?? null;
 }
 
-function engineOptions(): unknown {
+function engineOptions(): Record<string, unknown> {
   const vk = VALKEY_VERSION.split(".").map(Number);
   const rd = REDIS_COMPAT_VERSION.split(".").map(Number);
   return {
-    // No instruction budget (-1 turns the engine's off; leaving it unset keeps a small default): a long script
-    // gets BUSY and SCRIPT KILL, as in Valkey.
-    limits: { maxFuel: -1 },
+    // The budget between two ticks of the engine's hook (scripts/build-lua-wasm.mjs); it is refilled at each.
+    limits: { maxFuel: 100_000 },
     profile: "valkey-8.0",
     redisProps: {
       REDIS_VERSION: { value: REDIS_COMPAT_VERSION },
@@ -168,64 +156,31 @@ function engineOptions(): unknown {
   };
 }
 
-/** Each server's math.random state (lrand48's three 16-bit limbs): it outlives the engine thread, which SCRIPT
- *  KILL ends, as Valkey's outlives a script. Starts at lrand48's default seed, as Valkey's does. */
-const rands = new WeakMap<Server, SharedArrayBuffer>();
-function randState(server: Server): SharedArrayBuffer {
+/** Each server's math.random state (lrand48's three 16-bit limbs): it outlives the engine, which SCRIPT KILL
+ *  drops, as Valkey's outlives a script. Starts at lrand48's default seed, as Valkey's does. */
+const rands = new WeakMap<Server, Uint16Array>();
+function randState(server: Server): Uint16Array {
   let s = rands.get(server);
   if (s === undefined) {
-    s = new SharedArrayBuffer(6);
-    new Uint16Array(s).set([0x330e, 0xabcd, 0x1234]);
+    s = Uint16Array.of(0x330e, 0xabcd, 0x1234);
     rands.set(server, s);
   }
   return s;
 }
 
 function spawn(server: Server): Host {
-  enginePath ??= createRequire(import.meta.url).resolve("lua-redis-wasm");
-  const sab = Channel.create(CAP);
-  const { MessageChannel, Worker, receiveMessageOnPort } = builtin("node:worker_threads");
-  const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(WORKER_SOURCE, {
-    eval: true,
-    workerData: { sab, port: port2, enginePath, hot: HOT, cold: COLD, options: engineOptions(), cap: CAP, rand: randState(server) },
-    transferList: [port2],
-  });
-  worker.unref();
-  const ch = new Channel(sab, port1, receiveMessageOnPort as (p: unknown) => { message: unknown } | undefined, 0, CAP, SPIN, builtin("node:os"));
-  const h: Host = { worker, port: port1, ch, ready: false, loading: Promise.resolve(), error: null, run: null, gone: false, luaMemory: 0, sent: new Set() };
-  h.loading = new Promise<void>((resolve, reject) => {
-    worker.once("message", (m: unknown) => {
-      if (m === "ready") {
-        h.ready = true;
-        resolve();
-      } else {
-        h.error = new Error((m as { fail?: string }).fail ?? String(m));
-        reject(h.error);
-      }
-    });
-    worker.once("error", (e) => {
-      h.error ??= e;
-      reject(e);
-    });
-  });
+  const h: Host = { vm: null, ready: false, loading: Promise.resolve(), error: null, run: null, gone: false, sent: new Set() };
+  h.loading = Vm.create(engineOptions(), randState(server), HOT, COLD).then(
+    (vm) => {
+      h.vm = vm;
+      h.ready = !h.gone;
+    },
+    (e: unknown) => {
+      h.error = e;
+      throw e;
+    },
+  );
   h.loading.catch(() => {});
-  worker.once("exit", () => {
-    if (h.gone) return;
-    // An engine thread that died on its own: the next script starts a new one.
-    h.gone = true;
-    h.ready = false;
-    if (hosts.get(server) === h) hosts.delete(server);
-    const r = h.run;
-    if (r !== null && r.busy) finishAsync(server, h, r, crashResult("the Lua engine thread exited"));
-  });
-  if (!closeHooked.has(server)) {
-    closeHooked.add(server);
-    server.onClose(() => {
-      const cur = hosts.get(server);
-      if (cur !== undefined) stop(server, cur);
-    });
-  }
   return h;
 }
 
@@ -252,16 +207,6 @@ function scriptClient(server: Server): Client {
   return fc;
 }
 
-/** Structured clone turned the engine's Buffers into Uint8Arrays; turn them back. */
-function rebuffer(v: unknown): LuaValue {
-  if (v === null || typeof v !== "object") return v as LuaValue;
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-  if (Array.isArray(v)) return v.map(rebuffer);
-  const o: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) o[k] = rebuffer((v as Record<string, unknown>)[k]);
-  return o as LuaValue;
-}
-
 /**
  * Run a job in the driver loop. mode: "c" compile check, "e" EVAL, "l" FUNCTION LOAD, "f" FCALL, "x" drop what
  * the loop compiled. `id` names the compiled code the loop keeps (the script's sha, the library's code sha; ""
@@ -279,96 +224,60 @@ export function run(
   ctx: RunContext | null,
 ): RunResult | null {
   const h = hosts.get(server);
-  if (h === undefined || !h.ready || h.gone) throw new Error("Lua engine not loaded");
+  if (h === undefined || !h.ready || h.gone || h.vm === null) throw new Error("Lua engine not loaded");
   if (h.run !== null) throw new Error("a script is already running");
-  const resend = (): void => sendJob(h, mode, id, source, keys, args, fname, true);
-  const r: Run = { mode, ctx, now: server.store.now, busy: false, expiryWasPaused: false, timer: null, resend };
+  const limit = mode === "l" ? LOAD_TIMEOUT_MS : ctx !== null ? Number(server.param("busy-reply-threshold")) : Infinity;
+  const r: Run = {
+    mode,
+    ctx,
+    now: server.store.now,
+    busy: false,
+    expiryWasPaused: false,
+    timer: null,
+    deadline: performance.now() + limit,
+    host: {
+      call: (a, resp) => hostCall(server, r, a, resp),
+      log: (level, msg) => hostLog(server, level, msg),
+      // FUNCTION LOAD past its limit is stopped; a script past busy-reply-threshold pauses (between slices).
+      check: () => (performance.now() <= r.deadline ? 0 : mode === "l" ? 2 : ctx !== null ? 1 : 0),
+    },
+  };
   h.run = r;
   // The script's commands run in the caller's db (a SELECT inside the script stays inside it).
   if (ctx !== null) scriptClient(server).db = ctx.caller.db;
   if (mode === "x") h.sent.clear();
-  sendJob(h, mode, id, source, keys, args, fname, id === "" || mode === "l" || !h.sent.has(id));
-  const limit = mode === "l" ? LOAD_TIMEOUT_MS : ctx !== null ? Number(server.param("busy-reply-threshold")) : SILENT_MS;
-  const out = drive(server, h, r, performance.now() + limit);
+  const withSource = id === "" || mode === "l" || !h.sent.has(id);
+  if (withSource && id !== "" && mode !== "l") h.sent.add(id);
+  const out = settle(server, h, h.vm.run({ mode, id, source, withSource, fname, keys, args }, r.host));
   if (out !== null) return out;
-  if (ctx === null) {
-    h.run = null;
-    stop(server, h);
-    if (mode === "l") return { kind: "load-timeout" };
-    // A compile check or flush never takes this long: the thread is gone (its exit cannot be seen from here).
-    return crashResult("the Lua engine did not answer");
-  }
   r.busy = true;
   r.expiryWasPaused = server.store.expiryPaused;
-  server.busyScript = ctx.kind;
-  server.log("warning", `Slow script detected: still in execution after ${Date.now() - ctx.startedAt} milliseconds. You can try killing the script using the ${ctx.kind === "eval" ? "SCRIPT KILL" : "FUNCTION KILL"} command. Script name is: ${ctx.name}.`);
+  server.busyScript = ctx!.kind;
+  server.log("warning", `Slow script detected: still in execution after ${Date.now() - ctx!.startedAt} milliseconds. You can try killing the script using the ${ctx!.kind === "eval" ? "SCRIPT KILL" : "FUNCTION KILL"} command. Script name is: ${ctx!.name}.`);
   r.timer = setImmediate(() => pump(server, h, r));
   return null;
 }
 
-/**
- * The job: numkeys, then the packed list mode, id, source (empty unless `withSource`), function name, keys...,
- * args... (worker.ts); the names go in as latin1 (a sha, a function name), written in place.
- */
-function sendJob(h: Host, mode: string, id: string, source: Buffer, keys: Buffer[], args: Buffer[], fname: string, withSource: boolean): void {
-  if (withSource && id !== "" && mode !== "l") h.sent.add(id);
-  const src = withSource ? source.length : 0;
-  let size = 8 + 5 + 4 + id.length + 4 + src + 4 + fname.length;
-  for (const k of keys) size += 4 + k.length;
-  for (const a of args) size += 4 + a.length;
-  h.ch.send(J.JOB, size, (b) => {
-    b.writeUInt32LE(keys.length, 0);
-    b.writeUInt32LE(4 + keys.length + args.length, 4);
-    b.writeUInt32LE(1, 8);
-    b[12] = mode.charCodeAt(0);
-    let o = b.writeUInt32LE(id.length, 13);
-    o += b.write(id, o, "latin1");
-    o = b.writeUInt32LE(src, o);
-    if (withSource) o += source.copy(b, o);
-    o = b.writeUInt32LE(fname.length, o);
-    o += b.write(fname, o, "latin1");
-    Channel.pack(b, Channel.pack(b, o, keys), args);
-  });
-}
-
-/** Serve the engine thread until the run ends (its result) or `deadline` passes (null). */
-function drive(server: Server, h: Host, r: Run, deadline: number): RunResult | null {
-  const ch = h.ch;
-  for (;;) {
-    const m: Incoming | undefined = ch.recv(deadline);
-    if (m === undefined) return null;
-    const d = m.data;
-    switch (m.type) {
-      case M.CALL: {
-        const out = hostCall(server, r, Channel.unpack(d, 1), d[0] === 3 ? 3 : 2);
-        ch.send(J.REPLY, out.length, (b) => b.set(out, 0));
-        break;
-      }
-      case M.LOG:
-        hostLog(server, d[0]!, d.subarray(1));
-        ch.send(J.ACK, 0, () => {});
-        break;
-      case M.REPORT:
-        if (d[0] === 0x6d) {
-          // "m": the driver loop does not have this script compiled; the same job again, with the source.
-          r.resend();
-          break;
-        }
-        h.run = null;
-        h.luaMemory = d.readUInt32LE(2);
-        return report(String.fromCharCode(d[0]!), d[1] === 3 ? 3 : 2, d.subarray(6));
-      case M.VALUE:
-        // The loop ended (a script raised an error); the next one starts with nothing compiled.
-        h.run = null;
-        h.sent.clear();
-        return decode(rebuffer(m.value));
-      default: {
-        // A trap inside the engine: this thread is finished; the next script starts a new one.
-        h.run = null;
-        stop(server, h);
-        server.log("warning", `Lua engine failure: ${String(m.value)}`);
-        return crashResult("the Lua engine failed");
-      }
+/** What a step of the engine means for the run: its result, or null while the script is paused. */
+function settle(server: Server, h: Host, s: Step): RunResult | null {
+  switch (s.kind) {
+    case "paused":
+      return null;
+    case "report":
+      h.run = null;
+      return report(s.report, s.resp, s.bytes);
+    case "ended":
+      // The loop ended (a script raised an error); the next one starts with nothing compiled.
+      h.run = null;
+      h.sent.clear();
+      return decode(s.value);
+    case "dead": {
+      const r = h.run;
+      h.run = null;
+      drop(server, h);
+      if (r?.mode === "l" && s.why === "stopped") return { kind: "load-timeout" };
+      server.log("warning", `Lua engine failure: ${s.why}`);
+      return crashResult("the Lua engine failed");
     }
   }
 }
@@ -378,9 +287,10 @@ const crashResult = (why: string): RunResult => ({ kind: "error", value: { err: 
 /** Asynchronous phase: serve the script for a slice, then let the event loop run (BUSY replies, KILL). */
 function pump(server: Server, h: Host, r: Run): void {
   r.timer = null;
-  if (h.run !== r) return;
+  if (h.run !== r || h.vm === null) return;
   server.store.expiryPaused = true;
-  const out = drive(server, h, r, performance.now() + SLICE_MS);
+  r.deadline = performance.now() + SLICE_MS;
+  const out = settle(server, h, h.vm.resume(r.host));
   if (out === null) {
     r.timer = setImmediate(() => pump(server, h, r));
     return;
@@ -397,13 +307,12 @@ function finishAsync(server: Server, h: Host, r: Run, out: RunResult): void {
   r.ctx!.onDone?.(out);
 }
 
-/** Terminate the engine thread; a new one starts for the next script. */
-function stop(server: Server, h: Host): void {
+/** Drop the engine (and what it compiled); the next script makes a new one. */
+function drop(server: Server, h: Host): void {
   h.gone = true;
   h.ready = false;
+  h.vm = null;
   if (hosts.get(server) === h) hosts.delete(server);
-  h.port.close();
-  void h.worker.terminate();
 }
 
 /** SCRIPT FLUSH / FUNCTION FLUSH: the engine drops what it compiled (and its heap shrinks, as in Valkey). */
@@ -423,9 +332,9 @@ export function killRun(server: Server): void {
   const h = hosts.get(server);
   const r = h?.run;
   if (h === undefined || r === null || r === undefined || !r.busy) return;
-  stop(server, h);
+  drop(server, h);
   finishAsync(server, h, r, { kind: "killed" });
-  // Start the next engine thread now, so the next script does not wait for it.
+  // Make the next engine now, so the next script does not wait for it.
   void loadEngine(server).catch(() => {});
 }
 

@@ -1,6 +1,5 @@
-// RESP bytes -> lua-redis-wasm's values. parseReply makes JS values (the server thread reads a driver report with
-// it); EngineReply writes the engine's own encoding and runs on the engine's thread, whose source it is copied
-// into (worker.ts), so that class stays self-contained (no imports, no outer names).
+// RESP bytes -> lua-redis-wasm's values. parseReply makes JS values (the server reads a driver report with it);
+// EngineReply writes the engine's own encoding (vm.ts).
 
 import type { LuaValue } from "./engine.js";
 
@@ -78,10 +77,10 @@ export function parseReply(b: Buffer, st: { pos: number }): LuaValue {
 
 /**
  * RESP bytes -> lua-redis-wasm's reply encoding ([type u8][length or count u32 LE][payload], nested), written
- * straight into a reused buffer: the engine thread's path for redis.call replies and jobs (worker.ts). The
- * engine's own encoder builds a JS value first and then a Buffer per node (Buffer.concat at every level); this
- * did a third of the engine thread's work per EVALSHA. Same output as encodeReply(parseReply(...)) of the
- * engine, which the unit test checks. Self-contained: copied into the worker as source.
+ * straight into a reused buffer: the path for redis.call replies and jobs (vm.ts). The engine's own encoder
+ * builds a JS value first and then a Buffer per node (Buffer.concat at every level); this did a third of the
+ * engine's glue work per EVALSHA. Same output as encodeReply(parseReply(...)) of the engine, which the unit test
+ * checks.
  */
 export class EngineReply {
   buf: Buffer = Buffer.allocUnsafe(4096);

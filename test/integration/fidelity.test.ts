@@ -162,7 +162,7 @@ describeRuntimes("fidelity: BUSY timing", (ctx) => {
     const runner = await ctx.raw();
     const other = await ctx.raw();
     for (const script of ["local x = 0 while true do x = x + 1 end", "while true do redis.call('get', 'x') end"]) {
-      // the engine thread is (re)started (SCRIPT KILL ends it) before the clock starts
+      // the engine is (re)made (SCRIPT KILL drops it) before the clock starts
       expect(await runner.call("EVAL", "return 1", "0")).toBe(":1\r\n");
       const t0 = Date.now();
       runner.send("EVAL", script, "0");

@@ -6,6 +6,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_pr
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alive, until } from "../helpers/proc.js";
 import { BUN, ROOT } from "../helpers/server.js";
@@ -91,6 +92,13 @@ async function serves(s: Started, runtime: "node" | "bun", direct = false): Prom
   const m = await s.ready;
   expect(m[2], s.out()).toBe(runtime);
   const server = Number(m[3]);
+  // A script: the installed package finds its Lua engine (src/scripting/lua.wasm) from each entry.
+  const c = new Redis({ port: Number(m[1]), maxRetriesPerRequest: 0 });
+  try {
+    expect(await c.eval("return redis.call('ECHO', ARGV[1])", 0, "lua"), s.out()).toBe("lua");
+  } finally {
+    c.disconnect();
+  }
   if (direct) process.kill(server, "SIGTERM");
   else s.child.kill("SIGTERM");
   const code = await s.exited;

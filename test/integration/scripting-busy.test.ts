@@ -50,7 +50,7 @@ describeRuntimes(
       expect(await runner.call("SCRIPT", "EXISTS", LOOP_SHA)).toBe("*1\r\n:1\r\n");
     });
 
-    it("math.random's sequence goes on past SCRIPT KILL (the killed engine thread does not hold it)", async () => {
+    it("math.random's sequence goes on past SCRIPT KILL (the killed engine does not hold it)", async () => {
       const runner = await ctx.raw();
       const other = await ctx.raw();
       const ref = lrand48(99);

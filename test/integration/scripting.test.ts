@@ -322,7 +322,7 @@ describeRuntimes("scripting", (ctx) => {
   });
 
   it("EVALSHA still runs a script after the engine dropped what it compiled (1000 scripts later, after an error)", async () => {
-    // The server sends a script's source to the engine thread only until the engine has compiled it; these are
+    // The server sends a script's source to the engine only until the engine has compiled it; these are
     // the ways the engine loses it without a SCRIPT FLUSH, and the next EVALSHA must still run the script.
     const r = ctx.ioredis();
     const first = "return 'first:' .. ARGV[1]";

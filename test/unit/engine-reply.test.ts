@@ -31,7 +31,7 @@ const resp: fc.Arbitrary<string> = fc.letrec<{ v: string }>((tie) => ({
   ),
 })).v;
 
-/** What the engine thread did before: nulls as the marker the driver turns into nil (RESP3 scripts). */
+/** What the glue did before: nulls as the marker the driver turns into nil (RESP3 scripts). */
 function markNulls(v: LuaValue, nil: Buffer): LuaValue {
   if (v === null) return { ok: nil };
   if (Array.isArray(v)) return v.map((x) => markNulls(x, nil));

@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+// Makes src/scripting/lua.wasm, the Lua engine the server runs on its own thread, from lua-redis-wasm's
+// redis_lua.wasm (Redis's Lua 5.1 with cjson, cmsgpack, struct and bit, built by emscripten). Two changes:
+//
+// 1. The engine's instruction-count hook (every 1000 VM instructions) raised "Script killed by fuel limit" when its
+//    budget ran out. It now refills the budget and calls host_redis_log(99, L, 0) instead: the server's tick,
+//    which lets it look at the clock inside a pure-Lua loop (busy-reply-threshold, FUNCTION LOAD's time limit).
+// 2. Binaryen's asyncify pass, so that a host call (redis.pcall, that tick, and emscripten's invoke_vii, which
+//    Lua's error handling runs through) can unwind the whole WebAssembly stack into memory and resume it later.
+//    The driver loop (driver.ts) waits for its next job that way between scripts, keeping what it compiled, and a
+//    script past busy-reply-threshold lets the event loop run between slices (engine.ts).
+//
+// The output is checked in, so that neither an install nor a start needs binaryen; the unit test
+// test/unit/lua-wasm.test.ts builds it again and compares. Run this after upgrading lua-redis-wasm:
+//
+//   node scripts/build-lua-wasm.mjs [--check]
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const OUT = join(ROOT, "src", "scripting", "lua.wasm");
+const require = createRequire(join(ROOT, "package.json"));
+const SOURCE = join(dirname(require.resolve("lua-redis-wasm")), "redis_lua.wasm");
+/** The input this patch was written against (lua-redis-wasm 1.5.0). Another build needs the patch checked again. */
+const SOURCE_SHA256 = "c95b450f963b03479fe34da98bfecff67f277708dff89893ce2e40f898a0b42a";
+/** VM instructions between two ticks (the hook's budget, refilled at each tick). */
+export const TICK_INSTRUCTIONS = 100_000;
+/** The level host_redis_log receives for a tick (redis.log's levels are 0-3). */
+export const TICK_LEVEL = 99;
+
+export async function buildLuaWasm() {
+  const input = readFileSync(SOURCE);
+  const sha = createHash("sha256").update(input).digest("hex");
+  if (sha !== SOURCE_SHA256) throw new Error(`build-lua-wasm: ${SOURCE} is not the build this patch was written for (sha256 ${sha})`);
+  const { default: binaryen } = await import("binaryen");
+  const features = binaryen.Features.MVP | binaryen.Features.NontrappingFPToInt | binaryen.Features.BulkMemory |
+    binaryen.Features.SignExt | binaryen.Features.MutableGlobals | (binaryen.Features.BulkMemoryOpt ?? 0);
+  const read = binaryen.readBinary(input);
+  read.setFeatures(features);
+  let text = read.emitText();
+  read.dispose();
+
+  // The hook's error message, by its address in the data segment.
+  const msg = "Script killed by fuel limit\0";
+  const seg = /\(data \$\S+ \(i32\.const (\d+)\) "/.exec(text);
+  if (!seg) throw new Error("build-lua-wasm: no data segment");
+  const base = Number(seg[1]);
+  const dataStart = input.indexOf("newproxy\0");
+  const at = input.indexOf(msg);
+  if (dataStart < 0 || at < 0) throw new Error("build-lua-wasm: the fuel message is not where it was");
+  const addr = base + (at - dataStart);
+  const log = /\(import "env" "host_redis_log" \(func (\$\S+)/.exec(text);
+  if (!log) throw new Error("build-lua-wasm: no host_redis_log import");
+  // (if (i64.le_s (local.get $2) (i64.const 1000)) (then (drop (call $luaL_error (local.get $0) (i32.const MSG) (i32.const 0)))))
+  // after (i64.store (i32.const FUEL) (i64.sub (local.tee $2 (i64.load (i32.const FUEL))) (i64.const 1000)))
+  const hook = new RegExp(
+    String.raw`\(i64\.store\s+\(i32\.const (\d+)\)\s+\(i64\.sub\s+\(local\.tee \$2\s+\(i64\.load\s+\(i32\.const \1\)\s*\)\s*\)\s+\(i64\.const 1000\)\s*\)\s*\)\s*` +
+      String.raw`\(if\s+\(i64\.le_s\s+\(local\.get \$2\)\s+\(i64\.const 1000\)\s*\)\s+\(then\s+\(drop\s+\(call \$\S+\s+\(local\.get \$0\)\s+\(i32\.const ${addr}\)\s+\(i32\.const 0\)\s*\)\s*\)\s*\)\s*\)`,
+    "g",
+  );
+  const found = [...text.matchAll(hook)];
+  if (found.length !== 1) throw new Error(`build-lua-wasm: found the fuel hook ${found.length} times, not once`);
+  const fuel = found[0][1];
+  text = text.replace(hook, () =>
+    `(i64.store (i32.const ${fuel}) (i64.sub (local.tee $2 (i64.load (i32.const ${fuel}))) (i64.const 1000)))\n` +
+      `(if (i64.le_s (local.get $2) (i64.const 1000)) (then\n` +
+      `  (i64.store (i32.const ${fuel}) (i64.const ${TICK_INSTRUCTIONS}))\n` +
+      `  (call ${log[1]} (i32.const ${TICK_LEVEL}) (local.get $0) (i32.const 0))))`,
+  );
+
+  const mod = binaryen.parseText(text);
+  mod.setFeatures(features);
+  binaryen.setPassArgument("asyncify-imports", "env.host_redis_pcall,env.host_redis_log,env.invoke_vii");
+  binaryen.setOptimizeLevel(2);
+  binaryen.setShrinkLevel(0);
+  mod.runPasses(["asyncify"]);
+  mod.optimize();
+  if (!mod.validate()) throw new Error("build-lua-wasm: the result does not validate");
+  const out = Buffer.from(mod.emitBinary());
+  mod.dispose();
+  return out;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const out = await buildLuaWasm();
+  if (process.argv.includes("--check")) {
+    const same = out.equals(readFileSync(OUT));
+    console.log(same ? "src/scripting/lua.wasm is up to date" : "src/scripting/lua.wasm differs from a fresh build");
+    process.exit(same ? 0 : 1);
+  }
+  writeFileSync(OUT, out);
+  console.log(`wrote ${OUT} (${out.length} bytes)`);
+}

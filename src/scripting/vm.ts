@@ -1,0 +1,404 @@
+// The Lua engine, on the server's own thread. lua-redis-wasm's Lua 5.1, rebuilt by scripts/build-lua-wasm.mjs
+// (src/scripting/lua.wasm) with binaryen's asyncify, so that a host call can unwind the whole WebAssembly stack
+// into memory and be resumed later:
+// - The driver loop (driver.ts) keeps the scripts it compiled in its own locals and never returns. After each job
+//   it reports and asks for the next one; that host call unwinds, and the next job rewinds into it. A script costs
+//   no thread round trip and no copy of its arguments to another thread.
+// - A script past its deadline (busy-reply-threshold) unwinds at its next redis.call or at the engine's tick
+//   (every 100,000 VM instructions, also inside a pure-Lua loop), so the event loop can answer BUSY and SCRIPT
+//   KILL between slices; KILL drops the instance, as Valkey drops a killed script's stack.
+// Host calls from the driver arrive as an argument array in the engine's memory ([count u32][len u32, bytes]...),
+// and answers are written in the engine's own encoding (EngineReply), not through lua-redis-wasm's JS values.
+
+import { createRequire } from "node:module";
+import { builtin, pkgRoot } from "../runtime.js";
+import { EngineReply } from "./resp-value.js";
+import type { LuaValue } from "./engine.js";
+
+/** host_redis_log's level for the engine's tick (scripts/build-lua-wasm.mjs). */
+const TICK_LEVEL = 99;
+/** Room for an unwound stack: Lua nests at most 200 C calls, each a few hundred bytes of saved locals. */
+const UNWIND_BYTES = 1 << 20;
+
+/** A job for the driver loop (engine.ts run()). */
+export interface Job {
+  mode: string;
+  id: string;
+  source: Buffer;
+  /** Send the source: the loop does not have this id compiled (it asks with "m" when it lost it). */
+  withSource: boolean;
+  fname: string;
+  keys: Buffer[];
+  args: Buffer[];
+}
+
+/** What the server does for the engine while a job runs. */
+export interface VmHost {
+  /** A redis.call: the RESP reply. */
+  call(args: Buffer[], resp: 2 | 3): Buffer;
+  log(level: number, msg: Buffer): void;
+  /** At each tick and redis.call: 0 go on, 1 pause (unwind until resume()), 2 abort (the instance is dropped). */
+  check(): 0 | 1 | 2;
+}
+
+export type Step =
+  /** The loop finished the job: its kind, RESP and bytes (driver.ts). */
+  | { kind: "report"; report: string; resp: 2 | 3; bytes: Buffer }
+  /** Paused by check(): resume() goes on. */
+  | { kind: "paused" }
+  /** The loop ended: a script raised an error, and this is the engine's error value. */
+  | { kind: "ended"; value: LuaValue }
+  /** Stopped by check() (2), or the engine trapped: the instance is gone. */
+  | { kind: "dead"; why: string };
+
+interface Engine {
+  exports: { HEAPU8: Uint8Array; _alloc(n: number): number; _free_mem(p: number): void };
+  readPtrLen(p: number): unknown;
+  decodeResult(r: unknown, sha: string): unknown;
+}
+interface Asyncify {
+  asyncify_start_unwind(p: number): void;
+  asyncify_stop_unwind(): void;
+  asyncify_start_rewind(p: number): void;
+  asyncify_stop_rewind(): void;
+  asyncify_get_state(): number;
+  eval_with_args(ret: number, sp: number, sl: number, ap: number, al: number, nk: number): void;
+}
+type Handlers = { pcall: (...a: number[]) => void; log: (level: number, ptr: number, len: number) => void };
+
+class Abort extends Error {}
+
+let wasm: Uint8Array | null = null;
+/** Engines are made one at a time: the instance is caught from WebAssembly.instantiate (see make). */
+let making: Promise<unknown> = Promise.resolve();
+
+const u32 = (h: Uint8Array, p: number): number => (h[p]! | (h[p + 1]! << 8) | (h[p + 2]! << 16) | (h[p + 3]! << 24)) >>> 0;
+
+export class Vm {
+  private readonly token: Buffer;
+  private readonly nilMark: Buffer;
+  private readonly out = new EngineReply();
+  private host: VmHost | null = null;
+  private job: Job | null = null;
+  private resp: 2 | 3 = 2;
+  /** The loop is unwound, waiting: "job" for the next job, "pause" inside a script. */
+  private parked: "job" | "pause" | null = null;
+  /** The loop's first host call gets its token, COLD and the job. */
+  private fresh = false;
+  private step: Step | null = null;
+  private why = "";
+  dead = false;
+  /** Bytes of Lua heap after the last job (INFO used_memory_lua). */
+  heap = 0;
+
+  private constructor(
+    private readonly engine: Engine,
+    private readonly raw: Asyncify,
+    private readonly handlers: Handlers,
+    private readonly rand: Uint16Array,
+    private readonly hot: Buffer,
+    private readonly cold: Buffer,
+  ) {
+    this.token = Buffer.from(builtin("node:crypto").randomBytes(16).toString("hex"), "latin1");
+    this.nilMark = Buffer.concat([this.token, Buffer.from("nil")]);
+    handlers.pcall = (...a) => this.onCall(a[0]!, a[1]!);
+    handlers.log = (level, ptr, len) => this.onLog(level, ptr, len);
+  }
+
+  /** A new engine; `options` are lua-redis-wasm's load options, `rand` the server's lrand48 state. */
+  static async create(options: Record<string, unknown>, rand: Uint16Array, hot: string, cold: string): Promise<Vm> {
+    wasm ??= builtin("node:fs").readFileSync(builtin("node:path").join(pkgRoot(), "src", "scripting", "lua.wasm"));
+    const { load } = createRequire(import.meta.url)("lua-redis-wasm") as {
+      load(o: unknown): Promise<{ handlers: Handlers; create(h: unknown): Engine }>;
+    };
+    let resp: (v: number) => void = () => {};
+    // lua-redis-wasm hands out the emscripten module, not the WebAssembly instance whose asyncify exports this
+    // needs: catch the instance as its loader makes it, one load at a time.
+    const made = making.then(async () => {
+      const W = (globalThis as unknown as { WebAssembly: { instantiate: (...a: unknown[]) => Promise<{ instance?: { exports: unknown } }> } }).WebAssembly;
+      const orig = W.instantiate;
+      let instance: { exports: unknown } | undefined;
+      W.instantiate = async (...a) => {
+        const r = await orig.apply(W, a);
+        const ex = r.instance?.exports as Record<string, unknown> | undefined;
+        if (ex !== undefined && "asyncify_start_unwind" in ex && "eval_with_args" in ex) instance ??= r.instance;
+        return r;
+      };
+      try {
+        const mod = await load({ ...options, wasmBytes: wasm });
+        const engine = mod.create({
+          redisCall: () => ({ err: Buffer.from("ERR redis.call is routed through redis.pcall") }),
+          redisPcall: () => ({ err: Buffer.from("ERR redis.pcall is answered by the host") }),
+          log() {},
+          onSetResp: (v: number) => resp(v),
+        });
+        if (instance === undefined) throw new Error("the Lua engine's instance was not seen");
+        return { mod, engine, raw: instance.exports as unknown as Asyncify };
+      } finally {
+        W.instantiate = orig;
+      }
+    });
+    making = made.catch(() => {});
+    const { mod, engine, raw } = await made;
+    const vm = new Vm(engine, raw, mod.handlers, rand, Buffer.from(hot, "latin1"), Buffer.from(cold, "latin1"));
+    resp = (v) => (vm.resp = v === 3 ? 3 : 2);
+    vm.alloc();
+    return vm;
+  }
+
+  private sp = 0;
+  private ap = 0;
+  private ret = 0;
+  private data = 0;
+
+  private alloc(): void {
+    const ex = this.engine.exports;
+    this.sp = ex._alloc(this.hot.length);
+    ex.HEAPU8.set(this.hot, this.sp);
+    this.ap = ex._alloc(4);
+    ex.HEAPU8.fill(0, this.ap, this.ap + 4);
+    this.ret = ex._alloc(8);
+    this.data = ex._alloc(UNWIND_BYTES);
+  }
+
+  /** Run a job in the loop (starting one if none is waiting). */
+  run(job: Job, host: VmHost): Step {
+    if (this.parked === "pause") throw new Error("a script is paused in this engine");
+    this.job = job;
+    return this.enter(host);
+  }
+
+  /** Go on with a paused script. */
+  resume(host: VmHost): Step {
+    if (this.parked !== "pause") throw new Error("no script is paused in this engine");
+    return this.enter(host);
+  }
+
+  private enter(host: VmHost): Step {
+    if (this.dead) return { kind: "dead", why: this.why || "the Lua engine is gone" };
+    this.host = host;
+    this.step = null;
+    const raw = this.raw;
+    try {
+      if (this.parked !== null) {
+        this.parked = null;
+        this.rewinding = true;
+        raw.asyncify_start_rewind(this.data);
+      } else {
+        this.fresh = true;
+        this.resp = 2;
+      }
+      raw.eval_with_args(this.ret, this.sp, this.hot.length, this.ap, 4, 0);
+      if (raw.asyncify_get_state() === 1) {
+        raw.asyncify_stop_unwind();
+        return this.step ?? { kind: "paused" };
+      }
+      const value = this.engine.decodeResult(this.engine.readPtrLen(this.ret), "") as LuaValue;
+      return { kind: "ended", value };
+    } catch (e) {
+      // A trap, or check() said abort: the stack is gone and the instance may be in any state.
+      this.dead = true;
+      this.rewinding = false;
+      this.why = e instanceof Abort ? "stopped" : String((e as Error)?.stack ?? e);
+      return { kind: "dead", why: this.why };
+    } finally {
+      this.host = null;
+    }
+  }
+
+  /** Unwind from the host call in progress: the loop waits for `what`. */
+  private park(what: "job" | "pause"): void {
+    const h = this.engine.exports.HEAPU8;
+    const d = this.data;
+    h.set([(d + 8) & 0xff, ((d + 8) >>> 8) & 0xff, ((d + 8) >>> 16) & 0xff, (d + 8) >>> 24], d);
+    const end = d + UNWIND_BYTES;
+    h.set([end & 0xff, (end >>> 8) & 0xff, (end >>> 16) & 0xff, end >>> 24], d + 4);
+    this.parked = what;
+    this.raw.asyncify_start_unwind(d);
+  }
+
+  /** The stack is being rewound: the next host call is the one it was unwound from. */
+  private rewinding = false;
+
+  /** True when this host call is the one the loop is being rewound into. */
+  private rewound(): boolean {
+    if (!this.rewinding) return false;
+    this.rewinding = false;
+    this.raw.asyncify_stop_rewind();
+    return true;
+  }
+
+  private onLog(level: number, ptr: number, len: number): void {
+    if (level === TICK_LEVEL) {
+      if (this.rewound()) return;
+      this.tick();
+      return;
+    }
+    const h = this.engine.exports.HEAPU8;
+    this.host!.log(level, Buffer.from(h.subarray(ptr, ptr + len)));
+  }
+
+  /** The host's check at a tick or a redis.call; true when the call unwinds now. */
+  private tick(): boolean {
+    const c = this.host!.check();
+    if (c === 0) return false;
+    if (c === 2) throw new Abort("stopped");
+    this.park("pause");
+    return true;
+  }
+
+  /** The engine's pcall import (sret: {ptr, len} goes to r). */
+  private onCall(r: number, p: number): void {
+    if (this.rewound()) {
+      // Rewound into the call that unwound: the report gets the next job, a paused redis.call is made now.
+      if (this.waitingJob) {
+        this.waitingJob = false;
+        this.writeJob([]);
+      } else this.call(p);
+    } else if (this.answer(p)) return;
+    this.give(r);
+  }
+
+  private waitingJob = false;
+
+  private give(r: number): void {
+    const ex = this.engine.exports;
+    const n = this.out.pos;
+    const ptr = ex._alloc(n);
+    const h = ex.HEAPU8;
+    h.set(this.out.buf.subarray(0, n), ptr);
+    h[r] = ptr & 0xff;
+    h[r + 1] = (ptr >>> 8) & 0xff;
+    h[r + 2] = (ptr >>> 16) & 0xff;
+    h[r + 3] = ptr >>> 24;
+    h[r + 4] = n & 0xff;
+    h[r + 5] = (n >>> 8) & 0xff;
+    h[r + 6] = (n >>> 16) & 0xff;
+    h[r + 7] = n >>> 24;
+  }
+
+  /** The job as the driver loop reads it, into out: [head...], mode, id, source (when sent), function name,
+   *  numkeys, keys..., args... */
+  private writeJob(head: Buffer[]): void {
+    const j = this.job!;
+    const out = this.out;
+    out.pos = 0;
+    out.head(3, head.length + 5 + j.keys.length + j.args.length);
+    for (const h of head) out.bytes(2, h, 0, h.length);
+    const text = (s: string): void => {
+      const b = Buffer.from(s, "latin1");
+      out.bytes(2, b, 0, b.length);
+    };
+    text(j.mode);
+    text(j.id);
+    if (j.withSource) out.bytes(2, j.source, 0, j.source.length);
+    else out.head(2, 0);
+    text(j.fname);
+    out.int(j.keys.length);
+    for (const k of j.keys) out.bytes(2, k, 0, k.length);
+    for (const a of j.args) out.bytes(2, a, 0, a.length);
+  }
+
+  private isToken(h: Uint8Array, p: number): boolean {
+    const t = this.token;
+    if (u32(h, p + 4) !== t.length) return false;
+    for (let i = 0; i < t.length; i++) if (h[p + 8 + i] !== t[i]) return false;
+    return true;
+  }
+
+  /** A host call from the driver, answered into out; true when it unwound instead (out is not used). */
+  private answer(p: number): boolean {
+    const out = this.out;
+    const h = this.engine.exports.HEAPU8;
+    if (this.fresh) {
+      // The loop's first call: its token, the COLD chunk and the job that started it.
+      this.fresh = false;
+      this.writeJob([this.token, this.cold]);
+      return false;
+    }
+    const argc = u32(h, p);
+    if (argc <= 2 && this.isToken(h, p)) {
+      // math.random's lrand48 (driver.ts): rp(T) steps it, rp(T, seed) is srand48(seed). x = x * 0x5DEECE66D + 0xB
+      // mod 2^48 on three 16-bit limbs, as Valkey's rand.c does, so every product stays exact in a double.
+      const rand = this.rand;
+      out.pos = 0;
+      if (argc === 2) {
+        let seed = 0;
+        const at = p + 12 + this.token.length;
+        for (let i = at, e = i + u32(h, at - 4); i < e; i++) seed = seed * 10 + h[i]! - 48;
+        rand[0] = 0x330e;
+        rand[1] = seed & 0xffff;
+        rand[2] = seed >>> 16;
+        out.int(0);
+        return false;
+      }
+      const x0 = rand[0]!, x1 = rand[1]!, x2 = rand[2]!;
+      const p0 = 0xe66d * x0 + 0xb;
+      const p1 = 0xe66d * x1 + 0xdeec * x0 + Math.floor(p0 / 65536);
+      rand[0] = p0 % 65536;
+      rand[1] = p1 % 65536;
+      rand[2] = (0xe66d * x2 + 0xdeec * x1 + 0x5 * x0 + Math.floor(p1 / 65536)) % 65536;
+      out.int(rand[2]! * 32768 + (rand[1]! >>> 1));
+      return false;
+    }
+    if (argc === 5 && this.isToken(h, p)) {
+      // The loop's report: [T, kind, resp, bytes, heap].
+      const at: number[] = [];
+      for (let i = 0, o = p + 4; i < 5; i++) {
+        at.push(o + 4);
+        o += 4 + u32(h, o);
+      }
+      const kind = h[at[1]!]!;
+      if (kind === 0x6d) {
+        // "m": the loop does not have this script compiled: the same job, with its source.
+        this.job!.withSource = true;
+        this.writeJob([]);
+        return false;
+      }
+      let heap = 0;
+      for (let i = at[4]!, e = i + u32(h, at[4]! - 4); i < e; i++) heap = heap * 10 + h[i]! - 48;
+      this.heap = heap;
+      this.step = {
+        kind: "report",
+        report: String.fromCharCode(kind),
+        resp: h[at[2]!] === 0x33 ? 3 : 2,
+        bytes: Buffer.from(h.subarray(at[3]!, at[3]! + u32(h, at[3]! - 4))),
+      };
+      this.waitingJob = true;
+      this.park("job");
+      return true;
+    }
+    // A redis.call: past the deadline, the script stops here first (and makes the call when it goes on).
+    if (this.tick()) return true;
+    this.call(p);
+    return false;
+  }
+
+  private call(p: number): void {
+    const out = this.out;
+    const args = unpack(this.engine.exports.HEAPU8, p);
+    const reply = this.host!.call(args, this.resp);
+    // The engine hands every null to Lua as false; under RESP3 Valkey gives nil, so nulls travel as a marker
+    // the driver turns into nil.
+    const nil = this.resp === 3 ? this.nilMark : null;
+    out.pos = 0;
+    if (reply.length === 0) out.null(nil);
+    else out.resp(reply, 0, nil);
+  }
+}
+
+/** The argument array at p, copied out of the engine's memory: one copy, which the items view (the server keeps
+ *  what a command stores, and the engine writes over its memory). */
+function unpack(h: Uint8Array, p: number): Buffer[] {
+  const n = u32(h, p);
+  let end = p + 4;
+  for (let i = 0; i < n; i++) end += 4 + u32(h, end);
+  const b = Buffer.from(h.subarray(p, end));
+  const out: Buffer[] = new Array(n);
+  for (let i = 0, o = 4; i < n; i++) {
+    const l = b.readUInt32LE(o);
+    out[i] = b.subarray(o + 4, o + 4 + l);
+    o += 4 + l;
+  }
+  return out;
+}
