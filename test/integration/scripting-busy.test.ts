@@ -151,6 +151,34 @@ describeRuntimes(
       expect(await r.call("FCALL", "f", "0")).toBe(":1\r\n");
     });
 
+    // The engine pauses a script by unwinding its WebAssembly stack (src/scripting/vm.ts): that must work from
+    // every C function that runs Lua, not only from the script's own body.
+    it("a loop inside pcall, xpcall's handler, a sort comparator, a gsub callback, a metamethod or a coroutine gets BUSY and SCRIPT KILL", async () => {
+      const runner = await ctx.raw();
+      const other = await ctx.raw();
+      const spin = "local x = 0 while true do x = x + 1 end";
+      const places = [
+        `pcall(function() ${spin} end)`,
+        `xpcall(function() error('e') end, function(e) ${spin} end)`,
+        `table.sort({3, 1, 2}, function(a, b) ${spin} end)`,
+        `string.gsub('ab', '%w', function(c) ${spin} end)`,
+        `local t = setmetatable({}, {__index = function(t, k) ${spin} end}) local v = t.x`,
+        `local a = setmetatable({}, {__add = function(p, q) redis.call('ping') ${spin} end}) local v = a + a`,
+        `coroutine.wrap(function() ${spin} end)()`,
+      ];
+      for (const body of places) {
+        runner.send("EVAL", body, "0");
+        await untilBusy(other);
+        expect(await other.call("GET", "k")).toBe(BUSY_EVAL);
+        expect(await other.call("SCRIPT", "KILL")).toBe("+OK\r\n");
+        expect(await runner.read(), body).toMatch(/^-ERR Script killed by user with SCRIPT KILL\.\.\. script: [0-9a-f]{40}, on @user_script:1\.\r\n$/);
+        // The new engine runs the same kind of code to its end.
+        expect(await runner.call("EVAL", `${body.replace(spin, "return nil")} return 7`, "0"), body).toBe(":7\r\n");
+      }
+      // A pure-Lua loop that ends on its own, paused many times on the way, gives its exact result.
+      expect(await runner.call("EVAL", "local x = 0 for i = 1, 3e7 do x = x + i % 7 end return x", "0")).toBe(":89999997\r\n");
+    }, 30_000);
+
     it("SHUTDOWN NOSAVE stops the server while a script that wrote is running", async () => {
       const s = await spawnServer(ctx.runtime, ["--busy-reply-threshold", "50"]);
       try {
