@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// In-process benchmark of the Lua driver (src/scripting/driver.ts): lua-redis-wasm loaded in this process runs the
-// driver loop, and its host calls are answered here at once with canned replies, so what is measured is the Lua
-// side of a script job alone: no worker thread, no channel, no server. This is where the per-operation costs in
-// docs/performance.md (fifth round) come from. Each checkout must be built (dist/).
+// In-process benchmark of a script job's engine side: the driver loop (src/scripting/driver.ts) runs in this
+// process and its host calls are answered here at once with canned replies, so what is measured is the engine
+// alone, no server and no sockets. A checkout with dist/scripting/vm.js runs its jobs as the server does (vm.ts:
+// the asyncified engine, unwound between jobs); an older one runs the driver on lua-redis-wasm's own engine with
+// no thread hop, so across that change this shows the engine's own cost, not what the thread hops cost (for that,
+// npm run bench:features). Each checkout must be built (dist/).
 //
 //   node scripts/bench-lua.mjs [--dirs .,/path/to/base] [--cases return1,calls10,bullmq] [--jobs 20000] [--rounds 5]
 //                                                                                      (bun scripts/bench-lua.mjs ...)
@@ -13,6 +15,7 @@
 // Prints µs per job after 5000 untimed ones, the minimum over --rounds (CPU-bound and noisy on a shared machine:
 // the minimum is the least disturbed run). Compare checkouts only within one run.
 
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -26,7 +29,7 @@ const ROUNDS = Number(opt("rounds", "5"));
 const WARM = 5000;
 
 const require = createRequire(import.meta.url);
-const { load, encodeReply } = require("lua-redis-wasm");
+const { load } = require("lua-redis-wasm");
 const { pack } = require("msgpackr");
 
 const u32 = (h, p) => (h[p] | (h[p + 1] << 8) | (h[p + 2] << 16) | (h[p + 3] << 24)) >>> 0;
@@ -36,6 +39,39 @@ async function measure(dir, body, keys, args, replies) {
   const { HOT, COLD } = await import(pathToFileURL(join(dir, "dist/scripting/driver.js")).href);
   const { guardScript } = await import(pathToFileURL(join(dir, "dist/scripting/globals.js")).href);
   const src = guardScript(Buffer.from(body));
+  const vmFile = join(dir, "dist/scripting/vm.js");
+  if (existsSync(vmFile)) {
+    const { Vm } = await import(pathToFileURL(vmFile).href);
+    const vm = await Vm.create({ limits: { maxFuel: 100_000 }, profile: "valkey-8.0" }, Uint16Array.of(0x330e, 0xabcd, 0x1234), HOT, COLD);
+    const host = {
+      call(a) {
+        const out = replies[Buffer.from(a[0]).toString("latin1").toUpperCase()];
+        if (out === undefined) throw new Error(`bench-lua: no canned reply for ${a[0]}`);
+        return out;
+      },
+      log() {},
+      check: () => 0,
+    };
+    const job = (withSource) => ({ mode: "e", id: "0".repeat(40), source: src, withSource, fname: "", keys, args });
+    let t0 = 0;
+    for (let n = 0; n < WARM + JOBS; n++) {
+      if (n === WARM) t0 = performance.now();
+      const s = vm.run(job(n === 0), host);
+      if (s.kind !== "report" || s.report !== "v") throw new Error(`bench-lua: the job ended with ${JSON.stringify(s).slice(0, 200)} in ${dir}`);
+    }
+    return ((performance.now() - t0) * 1000) / JOBS;
+  }
+  const { EngineReply } = await import(pathToFileURL(join(dir, "dist/scripting/resp-value.js")).href);
+  const encodeReply = (v) => {
+    const o = new EngineReply();
+    if (Buffer.isBuffer(v)) o.resp(v, 0, null);
+    else {
+      o.head(3, v.length);
+      for (const b of v) typeof b === "number" ? o.int(b) : o.bytes(2, b, 0, b.length);
+    }
+    return Buffer.from(o.buf.subarray(0, o.pos));
+  };
+  const enc = Object.fromEntries(Object.entries(replies).map(([k, v]) => [k, encodeReply(v)]));
   const mod = await load({ limits: { maxFuel: -1 }, profile: "valkey-8.0" });
   const engine = mod.create({ redisCall: () => null, redisPcall: () => null, log() {} });
   const ex = engine.exports;
@@ -69,7 +105,7 @@ async function measure(dir, body, keys, args, replies) {
     } else {
       const len = u32(h, p + 4);
       const name = Buffer.from(h.subarray(p + 8, p + 8 + len)).toString("latin1").toUpperCase();
-      out = replies[name];
+      out = enc[name];
       if (out === undefined) throw new Error(`bench-lua: no canned reply for ${name}`);
     }
     const ptr = ex._alloc(out.length);
@@ -86,22 +122,24 @@ async function measure(dir, body, keys, args, replies) {
   return result;
 }
 
+/** A canned reply, as RESP. */
+const resp = (s) => Buffer.from(`${s}\r\n`, "latin1");
 const bullmqSource = () => require("bullmq/dist/cjs/scripts/addStandardJob-9.js").addStandardJob.content;
 const CASE = {
   return1: () => ({ body: "return 1", keys: [], args: [], replies: {} }),
-  calls10: () => ({ body: "for i=1,10 do redis.call('EXISTS', KEYS[1]) end return 1", keys: [Buffer.from("k")], args: [], replies: { EXISTS: encodeReply(1) } }),
+  calls10: () => ({ body: "for i=1,10 do redis.call('EXISTS', KEYS[1]) end return 1", keys: [Buffer.from("k")], args: [], replies: { EXISTS: resp(":1") } }),
   bullmq: () => ({
     body: bullmqSource(),
     keys: ["wait", "paused", "meta", "id", "completed", "delayed", "active", "events", "marker"].map((k) => Buffer.from(`bull:q:${k}`)),
     args: [pack(["bull:q:", "", "j", Date.now(), null, null, null, null, null, null]), Buffer.from('{"i":1}'), pack({ attempts: 0, removeOnComplete: true })],
     replies: {
-      INCR: encodeReply(7),
-      HGET: encodeReply(Buffer.from("10000")),
-      HMGET: encodeReply([null, null]),
-      HMSET: encodeReply({ ok: Buffer.from("OK") }),
-      LPUSH: encodeReply(1),
-      ZADD: encodeReply(1),
-      XADD: encodeReply(Buffer.from("1-1")),
+      INCR: resp(":7"),
+      HGET: resp("$5\r\n10000"),
+      HMGET: resp("*2\r\n$-1\r\n$-1"),
+      HMSET: resp("+OK"),
+      LPUSH: resp(":1"),
+      ZADD: resp(":1"),
+      XADD: resp("$3\r\n1-1"),
     },
   }),
 };

@@ -114,6 +114,13 @@ export class EngineReply {
     this.pos += e - s;
   }
 
+  /** A string-like node of a one-byte string (a mode, a sha, a function name), written without a Buffer. */
+  latin1(t: number, s: string): void {
+    this.head(t, s.length);
+    this.room(s.length);
+    this.pos += this.buf.write(s, this.pos, "latin1");
+  }
+
   int(v: number | bigint): void {
     this.head(1, 8);
     this.room(8);

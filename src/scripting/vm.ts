@@ -285,15 +285,11 @@ export class Vm {
     out.pos = 0;
     out.head(3, head.length + 5 + j.keys.length + j.args.length);
     for (const h of head) out.bytes(2, h, 0, h.length);
-    const text = (s: string): void => {
-      const b = Buffer.from(s, "latin1");
-      out.bytes(2, b, 0, b.length);
-    };
-    text(j.mode);
-    text(j.id);
+    out.latin1(2, j.mode);
+    out.latin1(2, j.id);
     if (j.withSource) out.bytes(2, j.source, 0, j.source.length);
     else out.head(2, 0);
-    text(j.fname);
+    out.latin1(2, j.fname);
     out.int(j.keys.length);
     for (const k of j.keys) out.bytes(2, k, 0, k.length);
     for (const a of j.args) out.bytes(2, a, 0, a.length);
