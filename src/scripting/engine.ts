@@ -114,6 +114,7 @@ interface Host {
 }
 
 const hosts = new WeakMap<Server, Host>();
+const closeHooked = new WeakSet<Server>();
 const scriptClients = new WeakMap<Server, Client>();
 
 export function engineReady(server: Server): boolean {
@@ -181,6 +182,18 @@ function spawn(server: Server): Host {
     },
   );
   h.loading.catch(() => {});
+  if (!closeHooked.has(server)) {
+    closeHooked.add(server);
+    // A script paused past busy-reply-threshold would otherwise go on in slices after the server closed.
+    server.onClose(() => {
+      const cur = hosts.get(server);
+      if (cur === undefined) return;
+      const r = cur.run;
+      if (r !== null && r.timer !== null) clearImmediate(r.timer);
+      cur.run = null;
+      drop(server, cur);
+    });
+  }
   return h;
 }
 

@@ -83,6 +83,26 @@ describe("startServer()", () => {
     await expect(startServer({ port: s.port }).then((t) => (servers.push(t), t.port))).resolves.toBe(s.port);
   });
 
+  it("close() stops a script that runs past busy-reply-threshold (its slices do not go on in this process)", async () => {
+    const s = await startServer({ config: { "busy-reply-threshold": 20 } });
+    const runner = await RawClient.connect(s.port);
+    const other = await RawClient.connect(s.port);
+    runner.send("EVAL", "local x = 0 while true do x = x + 1 end", "0");
+    for (let i = 0; (await other.call("PING")) !== "-BUSY Valkey is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n"; i++) {
+      expect(i).toBeLessThan(200);
+      await new Promise((res) => setTimeout(res, 10));
+    }
+    await s.close();
+    runner.close();
+    other.close();
+    // The script ran in slices on this thread: once it is stopped, this process is idle again.
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await new Promise((res) => setTimeout(res, 400));
+    const used = process.cpuUsage(cpu0);
+    expect((used.user + used.system) / 1000 / (performance.now() - t0)).toBeLessThan(0.5);
+  });
+
   it("await using closes the server at the end of the scope", async () => {
     let port = 0;
     {
