@@ -404,7 +404,7 @@ function reply(c: Client, r: RunResult, label: string, chunk: string, counted: S
     }
     case "killed": {
       // valkey-server 8.0.1's text, "SCRIPT KILL..." for functions too (checked against the reference build). The
-      // line the script was on is not known once its thread is gone (Valkey names it); this says line 1.
+      // line the script was on is not read out of the dropped engine (Valkey names it); this says line 1.
       throw errorText(`ERR Script killed by user with SCRIPT KILL... script: ${label}, on @${chunk}:1.`);
     }
     case "compile-error":
