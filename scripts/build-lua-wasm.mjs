@@ -27,9 +27,9 @@ const SOURCE = join(dirname(require.resolve("lua-redis-wasm")), "redis_lua.wasm"
 /** The input this patch was written against (lua-redis-wasm 1.5.0). Another build needs the patch checked again. */
 const SOURCE_SHA256 = "c95b450f963b03479fe34da98bfecff67f277708dff89893ce2e40f898a0b42a";
 /** VM instructions between two ticks (the hook's budget, refilled at each tick). */
-export const TICK_INSTRUCTIONS = 100_000;
-/** The level host_redis_log receives for a tick (redis.log's levels are 0-3). */
-export const TICK_LEVEL = 99;
+const TICK_INSTRUCTIONS = 100_000;
+/** The level host_redis_log receives for a tick (redis.log's levels are 0-3); src/scripting/vm.ts TICK_LEVEL. */
+const TICK_LEVEL = 99;
 
 export async function buildLuaWasm() {
   const input = readFileSync(SOURCE);

@@ -93,12 +93,12 @@ interface Run {
   timer: ReturnType<typeof setImmediate> | null;
   /** performance.now() past which the script pauses (or, for FUNCTION LOAD, is stopped). */
   deadline: number;
-  /** What the engine calls back while this run's job runs. */
-  host: VmHost;
 }
 
 interface Host {
   vm: Vm | null;
+  /** What the engine calls back while the run's job runs (the run is `run`). */
+  host: VmHost;
   ready: boolean;
   loading: Promise<void>;
   error: unknown;
@@ -170,7 +170,12 @@ function randState(server: Server): Uint16Array {
 }
 
 function spawn(server: Server): Host {
-  const h: Host = { vm: null, ready: false, loading: Promise.resolve(), error: null, run: null, gone: false, sent: new Set() };
+  const host: VmHost = {
+    call: (a, resp) => hostCall(server, h.run!, a, resp),
+    log: (level, msg) => hostLog(server, level, msg),
+    check: () => pastDeadline(h.run!),
+  };
+  const h: Host = { vm: null, host, ready: false, loading: Promise.resolve(), error: null, run: null, gone: false, sent: new Set() };
   h.loading = Vm.create(engineOptions(), randState(server), HOT, COLD).then(
     (vm) => {
       h.vm = vm;
@@ -195,6 +200,12 @@ function spawn(server: Server): Host {
     });
   }
   return h;
+}
+
+/** FUNCTION LOAD past its limit is stopped (2); a script past busy-reply-threshold pauses between slices (1). */
+function pastDeadline(r: Run): 0 | 1 | 2 {
+  if (performance.now() <= r.deadline) return 0;
+  return r.mode === "l" ? 2 : r.ctx !== null ? 1 : 0;
 }
 
 function scriptClient(server: Server): Client {
@@ -248,12 +259,6 @@ export function run(
     expiryWasPaused: false,
     timer: null,
     deadline: performance.now() + limit,
-    host: {
-      call: (a, resp) => hostCall(server, r, a, resp),
-      log: (level, msg) => hostLog(server, level, msg),
-      // FUNCTION LOAD past its limit is stopped; a script past busy-reply-threshold pauses (between slices).
-      check: () => (performance.now() <= r.deadline ? 0 : mode === "l" ? 2 : ctx !== null ? 1 : 0),
-    },
   };
   h.run = r;
   // The script's commands run in the caller's db (a SELECT inside the script stays inside it).
@@ -261,7 +266,7 @@ export function run(
   if (mode === "x") h.sent.clear();
   const withSource = id === "" || mode === "l" || !h.sent.has(id);
   if (withSource && id !== "" && mode !== "l") h.sent.add(id);
-  const out = settle(server, h, h.vm.run({ mode, id, source, withSource, fname, keys, args }, r.host));
+  const out = settle(server, h, h.vm.run({ mode, id, source, withSource, fname, keys, args }, h.host));
   if (out !== null) return out;
   r.busy = true;
   r.expiryWasPaused = server.store.expiryPaused;
@@ -303,7 +308,7 @@ function pump(server: Server, h: Host, r: Run): void {
   if (h.run !== r || h.vm === null) return;
   server.store.expiryPaused = true;
   r.deadline = performance.now() + SLICE_MS;
-  const out = settle(server, h, h.vm.resume(r.host));
+  const out = settle(server, h, h.vm.resume(h.host));
   if (out === null) {
     r.timer = setImmediate(() => pump(server, h, r));
     return;

@@ -69,10 +69,16 @@ type Handlers = { pcall: (...a: number[]) => void; log: (level: number, ptr: num
 class Abort extends Error {}
 
 let wasm: Uint8Array | null = null;
-/** Engines are made one at a time: the instance is caught from WebAssembly.instantiate (see make). */
+/** Engines are made one at a time: the instance is caught from WebAssembly.instantiate (see Vm.create). */
 let making: Promise<unknown> = Promise.resolve();
 
 const u32 = (h: Uint8Array, p: number): number => (h[p]! | (h[p + 1]! << 8) | (h[p + 2]! << 16) | (h[p + 3]! << 24)) >>> 0;
+const w32 = (h: Uint8Array, p: number, v: number): void => {
+  h[p] = v & 0xff;
+  h[p + 1] = (v >>> 8) & 0xff;
+  h[p + 2] = (v >>> 16) & 0xff;
+  h[p + 3] = v >>> 24;
+};
 
 export class Vm {
   private readonly token: Buffer;
@@ -94,7 +100,7 @@ export class Vm {
   private constructor(
     private readonly engine: Engine,
     private readonly raw: Asyncify,
-    private readonly handlers: Handlers,
+    handlers: Handlers,
     private readonly rand: Uint16Array,
     private readonly hot: Buffer,
     private readonly cold: Buffer,
@@ -181,8 +187,8 @@ export class Vm {
     const raw = this.raw;
     try {
       if (this.parked !== null) {
+        this.rewinding = this.parked;
         this.parked = null;
-        this.rewinding = true;
         raw.asyncify_start_rewind(this.data);
       } else {
         this.fresh = true;
@@ -198,7 +204,7 @@ export class Vm {
     } catch (e) {
       // A trap, or check() said abort: the stack is gone and the instance may be in any state.
       this.dead = true;
-      this.rewinding = false;
+      this.rewinding = null;
       this.why = e instanceof Abort ? "stopped" : String((e as Error)?.stack ?? e);
       return { kind: "dead", why: this.why };
     } finally {
@@ -210,28 +216,28 @@ export class Vm {
   private park(what: "job" | "pause"): void {
     const h = this.engine.exports.HEAPU8;
     const d = this.data;
-    h.set([(d + 8) & 0xff, ((d + 8) >>> 8) & 0xff, ((d + 8) >>> 16) & 0xff, (d + 8) >>> 24], d);
-    const end = d + UNWIND_BYTES;
-    h.set([end & 0xff, (end >>> 8) & 0xff, (end >>> 16) & 0xff, end >>> 24], d + 4);
+    // asyncify's data header: where the saved stack starts and ends.
+    w32(h, d, d + 8);
+    w32(h, d + 4, d + UNWIND_BYTES);
     this.parked = what;
     this.raw.asyncify_start_unwind(d);
   }
 
-  /** The stack is being rewound: the next host call is the one it was unwound from. */
-  private rewinding = false;
+  /** The stack is being rewound (what it waited for): the next host call is the one it was unwound from. */
+  private rewinding: "job" | "pause" | null = null;
 
-  /** True when this host call is the one the loop is being rewound into. */
-  private rewound(): boolean {
-    if (!this.rewinding) return false;
-    this.rewinding = false;
+  /** When this host call is the one the loop is being rewound into: what it was waiting for. */
+  private rewound(): "job" | "pause" | null {
+    const w = this.rewinding;
+    if (w === null) return null;
+    this.rewinding = null;
     this.raw.asyncify_stop_rewind();
-    return true;
+    return w;
   }
 
   private onLog(level: number, ptr: number, len: number): void {
     if (level === TICK_LEVEL) {
-      if (this.rewound()) return;
-      this.tick();
+      if (this.rewound() === null) this.tick();
       return;
     }
     const h = this.engine.exports.HEAPU8;
@@ -249,17 +255,13 @@ export class Vm {
 
   /** The engine's pcall import (sret: {ptr, len} goes to r). */
   private onCall(r: number, p: number): void {
-    if (this.rewound()) {
-      // Rewound into the call that unwound: the report gets the next job, a paused redis.call is made now.
-      if (this.waitingJob) {
-        this.waitingJob = false;
-        this.writeJob([]);
-      } else this.call(p);
-    } else if (this.answer(p)) return;
+    const w = this.rewound();
+    // Rewound into the call that unwound: the report gets the next job, a paused redis.call is made now.
+    if (w === "job") this.writeJob([]);
+    else if (w === "pause") this.call(p);
+    else if (this.answer(p)) return;
     this.give(r);
   }
-
-  private waitingJob = false;
 
   private give(r: number): void {
     const ex = this.engine.exports;
@@ -267,14 +269,8 @@ export class Vm {
     const ptr = ex._alloc(n);
     const h = ex.HEAPU8;
     h.set(this.out.buf.subarray(0, n), ptr);
-    h[r] = ptr & 0xff;
-    h[r + 1] = (ptr >>> 8) & 0xff;
-    h[r + 2] = (ptr >>> 16) & 0xff;
-    h[r + 3] = ptr >>> 24;
-    h[r + 4] = n & 0xff;
-    h[r + 5] = (n >>> 8) & 0xff;
-    h[r + 6] = (n >>> 16) & 0xff;
-    h[r + 7] = n >>> 24;
+    w32(h, r, ptr);
+    w32(h, r + 4, n);
   }
 
   /** The job as the driver loop reads it, into out: [head...], mode, id, source (when sent), function name,
@@ -360,7 +356,6 @@ export class Vm {
         resp: h[at[2]!] === 0x33 ? 3 : 2,
         bytes: Buffer.from(h.subarray(at[3]!, at[3]! + u32(h, at[3]! - 4))),
       };
-      this.waitingJob = true;
       this.park("job");
       return true;
     }
