@@ -9,6 +9,8 @@
 //    Lua's error handling runs through) can unwind the whole WebAssembly stack into memory and resume it later.
 //    The driver loop (driver.ts) waits for its next job that way between scripts, keeping what it compiled, and a
 //    script past busy-reply-threshold lets the event loop run between slices (engine.ts).
+// 3. An exported global, tick_fuel: the budget's address, so that the host can have the next hook tick at once
+//    (vm.ts reads the lua_State of the driver's thread from that tick).
 //
 // The output is checked in, so that neither an install nor a start needs binaryen; the unit test
 // test/unit/lua-wasm.test.ts builds it again and compares. Run this after upgrading lua-redis-wasm:
@@ -73,6 +75,8 @@ export async function buildLuaWasm() {
 
   const mod = binaryen.parseText(text);
   mod.setFeatures(features);
+  mod.addGlobal("tick_fuel", binaryen.i32, false, mod.i32.const(Number(fuel)));
+  mod.addGlobalExport("tick_fuel", "tick_fuel");
   binaryen.setPassArgument("asyncify-imports", "env.host_redis_pcall,env.host_redis_log,env.invoke_vii");
   binaryen.setOptimizeLevel(2);
   binaryen.setShrinkLevel(0);

@@ -6,6 +6,9 @@
 //
 //   npm run build && node scripts/profile.mjs [--runtime node|bun] [--tests ping,set,get,incr,mset] [--n 300000]
 //                                             [--pipeline 16] [--top 20] [--write]
+//                                             [--script "return redis.call('incr', KEYS[1])"]
+// --script loads the script and benchmarks EVALSHA of it with one key instead of --tests (not --write: the checked-in
+// profiles are the core commands').
 
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
@@ -19,6 +22,7 @@ const TESTS = opt("tests", "ping,set,get,incr,mset");
 const N = opt("n", "300000");
 const PIPELINE = opt("pipeline", "16");
 const TOP = Number(opt("top", "20"));
+const SCRIPT = opt("script", "");
 const BENCH = which("redis-benchmark");
 if (!BENCH) {
   console.error("profile: redis-benchmark is not installed (Debian/Ubuntu: apt-get install redis-tools)");
@@ -42,6 +46,14 @@ export function topFrames(profile, n) {
   return { total, rows };
 }
 
+/** SCRIPT LOAD over RESP; the sha it replies. */
+async function loadScript(port, body) {
+  const reply = await ask(port, `*3\r\n$6\r\nSCRIPT\r\n$4\r\nLOAD\r\n$${Buffer.byteLength(body)}\r\n${body}\r\n`);
+  const sha = /^\$40\r\n([0-9a-f]{40})\r\n$/.exec(reply)?.[1];
+  if (!sha) throw new Error(`SCRIPT LOAD replied ${JSON.stringify(reply)}`);
+  return sha;
+}
+
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), "valkey-bun-prof-"));
   const port = await freePort();
@@ -57,7 +69,9 @@ async function main() {
       if (i > 200) throw new Error("server did not start");
       await sleep(50);
     }
-    execFileSync(BENCH, ["-p", String(port), "-q", "-n", N, "-c", "50", "-P", PIPELINE, "-t", TESTS], { stdio: "ignore" });
+    const common = ["-p", String(port), "-q", "-n", N, "-c", "50", "-P", PIPELINE];
+    const what = SCRIPT ? ["EVALSHA", await loadScript(port, SCRIPT), "1", "key:__rand_int__"] : ["-t", TESTS];
+    execFileSync(BENCH, [...common, ...what], { stdio: "ignore" });
   } finally {
     proc.kill("SIGTERM"); // the CLI shuts down cleanly, so the profiler writes its file
     await Promise.race([exited, sleep(10000)]);
@@ -79,7 +93,7 @@ async function main() {
   ];
   const text = lines.join("\n") + "\n";
   process.stdout.write(text);
-  if (flag("write")) {
+  if (flag("write") && !SCRIPT) {
     mkdirSync(join(ROOT, "scripts", "profiles"), { recursive: true });
     writeFileSync(join(ROOT, "scripts", "profiles", `${RUNTIME}-hot-path.txt`), text);
   }

@@ -403,9 +403,9 @@ function reply(c: Client, r: RunResult, label: string, chunk: string, counted: S
       throw counted.has(message) ? new CountedError(text) : errorText(text);
     }
     case "killed": {
-      // valkey-server 8.0.1's text, "SCRIPT KILL..." for functions too (checked against the reference build). The
-      // line the script was on is not read out of the dropped engine (Valkey names it); this says line 1.
-      throw errorText(`ERR Script killed by user with SCRIPT KILL... script: ${label}, on @${chunk}:1.`);
+      // valkey-server 8.0.1's text, "SCRIPT KILL..." for functions too (checked against the reference build), with
+      // the line the script stood on.
+      throw errorText(`ERR Script killed by user with SCRIPT KILL... script: ${label}, on @${chunk}:${r.line || 1}.`);
     }
     case "compile-error":
       throw errorText(sanitize(`ERR Error compiling script (new function): ${r.message}`));

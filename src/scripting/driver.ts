@@ -33,7 +33,9 @@ local sf,fl,fd,sb,gs,cc,gc=string.format,math.floor,string.find,string.sub,strin
 local E='\1' local resp=2
 -- A loop starts after a script raised an error: the loop before it is garbage now (see the job loop below).
 gc('step',50)
-local j=rp('')
+-- The loop's first host call makes the engine's next hook tick, within these 1000 instructions: the host reads
+-- this thread's lua_State there, and which C functions xpcall and pcall are (vm.ts scriptLine).
+local j xp(function() pc(function() j=rp('') for _=1,1000 do end end) end,er)
 local T,C=j[1],j[2] local N=T..'nil'
 -- um: a RESP3 reply with its nulls (the marker) made nil. Valkey fills a reply's table element by element and a
 -- null is never stored, so a table with nulls is built again the same way: # sees the first hole, as there

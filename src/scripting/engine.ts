@@ -72,7 +72,8 @@ export type RunResult =
   | { kind: "library"; functions: Array<{ name: string; flags: string[]; description: string | null }> }
   | { kind: "no-function" }
   /** Stopped by SCRIPT KILL / FUNCTION KILL. */
-  | { kind: "killed" }
+  /** `line`: where the script stood (0: not known). */
+  | { kind: "killed"; line: number }
   /** FUNCTION LOAD's library body ran past its time limit. */
   | { kind: "load-timeout" };
 
@@ -350,8 +351,9 @@ export function killRun(server: Server): void {
   const h = hosts.get(server);
   const r = h?.run;
   if (h === undefined || r === null || r === undefined || !r.busy) return;
+  const line = h.vm?.scriptLine() ?? 0;
   drop(server, h);
-  finishAsync(server, h, r, { kind: "killed" });
+  finishAsync(server, h, r, { kind: "killed", line });
   // Make the next engine now, so the next script does not wait for it.
   void loadEngine(server).catch(() => {});
 }

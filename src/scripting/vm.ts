@@ -63,6 +63,8 @@ interface Asyncify {
   asyncify_stop_rewind(): void;
   asyncify_get_state(): number;
   eval_with_args(ret: number, sp: number, sl: number, ap: number, al: number, nk: number): void;
+  /** The hook's budget (an i64): at or below 1000, the next hook ticks (scripts/build-lua-wasm.mjs). */
+  tick_fuel: { value: number };
 }
 type Handlers = { pcall: (...a: number[]) => void; log: (level: number, ptr: number, len: number) => void };
 
@@ -96,6 +98,8 @@ export class Vm {
   dead = false;
   /** Bytes of Lua heap after the last job (INFO used_memory_lua). */
   heap = 0;
+  /** The lua_State the driver loop runs on, from the loop's first tick (0 until then). */
+  private loopL = 0;
 
   private constructor(
     private readonly engine: Engine,
@@ -237,6 +241,12 @@ export class Vm {
 
   private onLog(level: number, ptr: number, len: number): void {
     if (level === TICK_LEVEL) {
+      if (this.loopL === 0) {
+        // The loop's first tick, inside xpcall(function() pcall(function() ... end) end) (driver.ts).
+        this.loopL = ptr;
+        const f = this.frames(ptr);
+        if (f !== null && f.length >= 4 && f[1]!.fn >= 0 && f[3]!.fn >= 0) this.catchers = [f[1]!.fn, f[3]!.fn];
+      }
       if (this.rewound() === null) this.tick();
       return;
     }
@@ -303,8 +313,13 @@ export class Vm {
     const out = this.out;
     const h = this.engine.exports.HEAPU8;
     if (this.fresh) {
-      // The loop's first call: its token, the COLD chunk and the job that started it.
+      // The loop's first call: its token, the COLD chunk and the job that started it. The loop's next hook ticks
+      // (its first 1000 instructions), so that loopL is known before any script runs.
       this.fresh = false;
+      this.loopL = 0;
+      const fuel = this.raw.tick_fuel.value;
+      w32(h, fuel, 1000);
+      w32(h, fuel + 4, 0);
       this.writeJob([this.token, this.cold]);
       return false;
     }
@@ -363,6 +378,104 @@ export class Vm {
     if (this.tick()) return true;
     this.call(p);
     return false;
+  }
+
+  /**
+   * The line Valkey's SCRIPT KILL error would name for the script paused here. Valkey's hook raises the error in
+   * the running function, then on every new line (so a pcall that catches it does not save the script): the line
+   * is the innermost script function's, or, when a pcall / xpcall of the script's stands between, the next line
+   * of the function that made the outermost such call. Read from Lua 5.1's structures in the engine's memory
+   * (wasm32 layout: lstate.h, lobject.h, lopcodes.h); 0 when they do not look as expected.
+   */
+  scriptLine(): number {
+    const L = this.loopL;
+    if (L === 0 || this.dead) return 0;
+    const frames = this.frames(L);
+    if (frames === null) return 0;
+    let at = frames.findIndex((f) => f.user);
+    if (at < 0) return 0;
+    let caller = -1;
+    for (let i = at + 1; i < frames.length; i++) {
+      if (!this.catchers.includes(frames[i]!.fn)) continue;
+      let j = i + 1;
+      while (j < frames.length && frames[j]!.proto !== 0 && !frames[j]!.user) j++; // the driver's pcall wrapper
+      if (j < frames.length && frames[j]!.user) caller = i = j;
+    }
+    const f = frames[caller >= 0 ? caller : at]!;
+    const h = this.engine.exports.HEAPU8;
+    const p = f.proto;
+    const code = u32(h, p + 12); // Proto.code, .lineinfo, .sizelineinfo
+    const lines = u32(h, p + 20);
+    const size = u32(h, p + 48);
+    // The instruction running in that frame: the one before its saved pc.
+    at = (f.pc - code) / 4 - 1;
+    const ok = (i: number): boolean => Number.isInteger(i) && i >= 0 && i < size && lines + 4 * size <= h.length && code + 4 * size <= h.length;
+    if (!ok(at)) return 0;
+    const line = (i: number): number => u32(h, lines + 4 * i);
+    if (caller < 0) return line(at);
+    // After the call returns: the first instruction on another line, or the target of a jump back.
+    const cur = line(at);
+    for (let i = at + 1, steps = 0; ok(i) && steps < size; i++, steps++) {
+      if (line(i) !== cur) return line(i);
+      const ins = u32(h, code + 4 * i);
+      const op = ins & 0x3f;
+      const jump = (ins >>> 14) - 131071; // sBx
+      if (op === 22 /* JMP */ || op === 31 /* FORLOOP */) {
+        if (jump < 0) return ok(i + 1 + jump) ? line(i + 1 + jump) : cur;
+        i += jump;
+      } else if (op === 30 /* RETURN */) break;
+    }
+    return cur;
+  }
+
+  /** pcall's and xpcall's C functions (their table indexes), from the loop's first tick (driver.ts). */
+  private catchers: number[] = [];
+
+  /**
+   * The call stack of thread L, innermost first: for a Lua function compiled from a script or library (chunk
+   * "@user_script" / "@user_function", as the driver's own functions are) its prototype and saved pc, `user` when
+   * it is not one of the driver's (those are the prototypes under the bottom frame's); for a C function its
+   * index. Null when the structures do not look as expected.
+   */
+  private frames(L: number): { user: boolean; proto: number; pc: number; fn: number }[] | null {
+    const h = this.engine.exports.HEAPU8;
+    const ok = (p: number, n: number): boolean => p > 0 && p + n <= h.length;
+    if (!ok(L, 44)) return null;
+    const top = u32(h, L + 20); // L->ci, L->base_ci (CallInfo: 24 bytes)
+    const base = u32(h, L + 40);
+    if (!ok(base, 24) || !ok(top, 24) || top < base || (top - base) % 24 !== 0 || top - base > 24 * 10000) return null;
+    const out: { user: boolean; proto: number; pc: number; fn: number }[] = [];
+    for (let ci = top; ci > base; ci -= 24) {
+      const frame = { user: false, proto: 0, pc: u32(h, ci === top ? L + 24 : ci + 12), fn: -1 }; // L->savedpc, ci->savedpc
+      out.push(frame);
+      const func = u32(h, ci + 4); // ci->func: a TValue (8-byte value, then its type)
+      if (!ok(func, 16) || u32(h, func + 8) !== 6) continue; // LUA_TFUNCTION
+      const cl = u32(h, func);
+      if (!ok(cl, 20)) continue;
+      if (h[cl + 6] !== 0) {
+        frame.fn = u32(h, cl + 16); // CClosure.f
+        continue;
+      }
+      const p = u32(h, cl + 16); // LClosure.p
+      if (!ok(p, 68)) continue;
+      const src = u32(h, p + 32); // Proto.source: a TString, its bytes after a 16-byte header
+      const n = ok(src, 16) ? u32(h, src + 12) : 0;
+      if ((n !== 12 && n !== 14) || !ok(src + 16, n)) continue;
+      const name = Buffer.from(h.buffer, h.byteOffset + src + 16, n).toString("latin1");
+      if (name === "@user_script" || name === "@user_function") frame.proto = p;
+    }
+    // The driver's prototypes: the tree under the outermost script-named frame's.
+    const driver = new Set<number>();
+    const root = out.findLast((f) => f.proto !== 0);
+    for (const todo = root === undefined ? [] : [root.proto]; todo.length > 0 && driver.size < 10000; ) {
+      const q = todo.pop()!;
+      if (driver.has(q)) continue;
+      driver.add(q);
+      const kids = u32(h, q + 16); // Proto.p, Proto.sizep
+      for (let i = 0, n = u32(h, q + 52); i < n && ok(kids + 4 * i, 4); i++) if (ok(u32(h, kids + 4 * i), 68)) todo.push(u32(h, kids + 4 * i));
+    }
+    for (const f of out) f.user = f.proto !== 0 && !driver.has(f.proto);
+    return out;
   }
 
   private call(p: number): void {
