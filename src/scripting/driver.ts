@@ -4,11 +4,13 @@
 // and keeps what it compiled in its own locals. A script is compiled once per engine, not once per call.
 // A host call whose first argument is the loop's token (T, random per engine) is the loop's own: it reports the
 // job's outcome ("v" value, "k" compiled, "c" compile error, "l" library list, "n" no such function, "m" source
-// needed), the protocol the script ended with, the result's RESP3 bytes and the Lua heap size (INFO
-// used_memory_lua), and its reply is the next job {mode, id, source, function name, numkeys, keys..., args...}. The first
-// host call of a loop receives {T, COLD, first job...}. An error raised by a script ends the loop: the engine reports
-// it with the script's line as for any chunk, and the next job starts a new loop (its cache starts empty).
-// Mode "x" (SCRIPT FLUSH, FUNCTION FLUSH) drops what the loop compiled.
+// needed, "r" an error the script raised), the protocol the script ended with, the result's RESP3 bytes and the
+// Lua heap size (INFO used_memory_lua), and its reply is the next job {mode, id, source, function name, numkeys,
+// keys..., args...}. The first host call of a loop receives {T, COLD, first job...}. Only an error value that is
+// not a string (or running out of memory) ends the loop: the engine reports it as for any chunk, and the next job
+// starts a new loop (its cache starts empty).
+// Mode "x" (SCRIPT FLUSH, FUNCTION FLUSH) drops what the loop compiled, COLD included (Valkey starts a new Lua
+// state).
 // The user's script (or function library) is compiled with loadstring under Valkey's chunk name, with a one-line
 // prelude (no newline, so line numbers stay the user's) that binds `redis`/`server`, `pcall`, `xpcall`, `error`,
 // KEYS and ARGV to the wrappers and the job's values.
@@ -159,7 +161,7 @@ local cache,cn={},0
 local function keep(id,f) if cn>=1000 then cache,cn={},0 end cache[id]=f cn=cn+1 end
 local function out(v) local o={} enc(v,o,2) return cc(o) end
 local function job(M,id,S,F,Kt,At)
-if M=='x' then cache,cn={},0 gc('collect') return 'k','' end
+if M=='x' then cache,cn={},0 K=nil gc('collect') return 'k','' end
 if M=='e' or M=='c' then
 local f=cache[id]
 if not f then
@@ -178,13 +180,25 @@ return 'v',out(fn(Kt,At)) end
 -- until the collector's own pace catches up.
 -- The heap size goes with every report, formatted again only once it moved by a KB (string.format costs 0.6 µs
 -- in this build, a sixth of a short job).
+-- A job runs under xpcall, so that an error raised by a script is reported ("r": "<line>:<message>") and the loop
+-- goes on with what it compiled. The handler keeps a string error; the line is asked of the host (read from the
+-- stack, as the engine's own handler does) only for the engine's coded errors (__RLUA_E__), the only ones whose
+-- line is not in their text. Any other value ends the loop as before: raised again here, the engine turns it
+-- into its error value.
 local o,gn,hk,hs=3,0,-1,''
+local JM,JI,JS,JF,JK,JA,EE,EL
+local function rj() return job(JM,JI,JS,JF,JK,JA) end
+local function eh(e) if ty(e)=='string' then EE=e EL=fd(e,'__RLUA_E__:',1,true) and rp(T,'w','') or 0 end return e end
 while true do
 local nk=j[o+4] local Kt,At={},{}
 for i=1,nk do Kt[i]=j[o+4+i] end
 for i=o+5+nk,#j do At[#At+1]=j[i] end
 if resp~=2 then resp=2 rs(2) end
-local k,b=job(j[o],j[o+1],j[o+2],j[o+3],Kt,At)
+JM,JI,JS,JF,JK,JA,EE=j[o],j[o+1],j[o+2],j[o+3],Kt,At,nil
+local q,k,b=xp(rj,eh)
+JK,JA=nil,nil
+-- (an error leaves more garbage behind than a result: the traceback's strings and the wrappers' tagged copies)
+if not q then if EE==nil then er(k,0) end k,b='r',EL..':'..EE EE=nil gn=gn+9 end
 -- redis, string and math are empty proxies over readonly tables; rawset / table.insert can still write into the
 -- proxy itself. Valkey refuses those writes; here they are wiped before the next job sees them.
 if nx(W)~=nil or nx(SP)~=nil or nx(MP)~=nil then for _,t in ipairs({W,SP,MP}) do for x in nx,t do rawset(t,x,nil) end end end

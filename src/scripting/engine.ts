@@ -371,10 +371,33 @@ function report(kind: string, resp: 2 | 3, b: Buffer): RunResult {
       return library(parseReply(b, { pos: 0 }) as LuaValue[]);
     case "n":
       return { kind: "no-function" };
+    case "r":
+      return raised(b);
     default:
       throw new Error(`unexpected driver report ${kind}`);
   }
 }
+
+/** The engine's coded errors (its globals protection): `__RLUA_E__:<kind>[:<name>]`. */
+const ERROR_MARKER = "__RLUA_E__:";
+
+/**
+ * An error the script raised, reported by the driver as "<line>:<message>": the error value lua-redis-wasm makes
+ * for an error that ends a chunk (its buildScriptError), which raisedError reads.
+ */
+function raised(b: Buffer): RunResult {
+  const colon = b.indexOf(0x3a);
+  const line = Number(latin1(b.subarray(0, colon))) || 1;
+  const err = b.subarray(colon + 1);
+  const text = latin1(err);
+  const at = text.indexOf(ERROR_MARKER);
+  if (at < 0) return { kind: "error", value: { err: Buffer.from(err), code: ERR_CODE, meta: { line, sha: "" } } };
+  const rest = text.slice(at + ERROR_MARKER.length);
+  const sep = rest.indexOf(":");
+  const [kind, name] = sep < 0 ? [rest, undefined] : [rest.slice(0, sep), rest.slice(sep + 1)];
+  return { kind: "error", value: { err: Buffer.from(kind, "latin1"), code: ERR_CODE, meta: { kind, name, line, sha: "" } } };
+}
+const ERR_CODE = Buffer.from("ERR");
 
 function library(list: LuaValue[]): RunResult {
   return {

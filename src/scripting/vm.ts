@@ -348,6 +348,15 @@ export class Vm {
       out.int(rand[2]! * 32768 + (rand[1]! >>> 1));
       return false;
     }
+    if (argc === 3 && this.isToken(h, p)) {
+      // The driver's error handler, for an error without its line in the text: the line of the innermost script
+      // function on the stack, which is still there.
+      const f = this.frames(this.loopL);
+      const top = f?.find((x) => x.user);
+      out.pos = 0;
+      out.int(top === undefined ? 0 : this.lineAt(top.proto, top.pc, false));
+      return false;
+    }
     if (argc === 5 && this.isToken(h, p)) {
       // The loop's report: [T, kind, resp, bytes, heap].
       const at: number[] = [];
@@ -392,7 +401,7 @@ export class Vm {
     if (L === 0 || this.dead) return 0;
     const frames = this.frames(L);
     if (frames === null) return 0;
-    let at = frames.findIndex((f) => f.user);
+    const at = frames.findIndex((f) => f.user);
     if (at < 0) return 0;
     let caller = -1;
     for (let i = at + 1; i < frames.length; i++) {
@@ -402,19 +411,25 @@ export class Vm {
       if (j < frames.length && frames[j]!.user) caller = i = j;
     }
     const f = frames[caller >= 0 ? caller : at]!;
+    return this.lineAt(f.proto, f.pc, caller >= 0);
+  }
+
+  /**
+   * The line of the instruction running in a frame of prototype p whose saved pc is `pc` (0 when out of range);
+   * with `next`, the line the code goes on to after it: the first instruction on another line, or the target of a
+   * jump back.
+   */
+  private lineAt(p: number, pc: number, next: boolean): number {
     const h = this.engine.exports.HEAPU8;
-    const p = f.proto;
     const code = u32(h, p + 12); // Proto.code, .lineinfo, .sizelineinfo
     const lines = u32(h, p + 20);
     const size = u32(h, p + 48);
-    // The instruction running in that frame: the one before its saved pc.
-    at = (f.pc - code) / 4 - 1;
+    const at = (pc - code) / 4 - 1; // the saved pc is past the running instruction
     const ok = (i: number): boolean => Number.isInteger(i) && i >= 0 && i < size && lines + 4 * size <= h.length && code + 4 * size <= h.length;
     if (!ok(at)) return 0;
     const line = (i: number): number => u32(h, lines + 4 * i);
-    if (caller < 0) return line(at);
-    // After the call returns: the first instruction on another line, or the target of a jump back.
     const cur = line(at);
+    if (!next) return cur;
     for (let i = at + 1, steps = 0; ok(i) && steps < size; i++, steps++) {
       if (line(i) !== cur) return line(i);
       const ins = u32(h, code + 4 * i);
