@@ -3,13 +3,14 @@
 // redis-server, in the same run, with ratios ours / redis. Bounded (about a minute with the defaults).
 //
 //   npm run bench:features [-- --runtimes node,bun --no-redis --no-build --no-warmup --scale 1 --repeat 1 --base DIR
-//                              --tests pubsub,stream,blpop,evalsha,evalsha10,bullmq]
+//                              --tests pubsub,stream,blpop,evalsha,evalsha10,bullmq,evalerr]
 //
 //   pubsub   PUBLISH (pipelined) to 1 and to 100 subscribers: deliveries/s, server CPU per delivered message
 //   stream   XADD (pipelined) and XREADGROUP COUNT 100 '>' + XACK: entries/s, server CPU per entry
 //   blpop    BLPOP/LPUSH ping-pong between two clients: median and p99 round trip in microseconds
 //   evalsha  EVALSHA of INCR+GET (pipelined): calls/s, server CPU per call
 //   evalsha10  EVALSHA of a BullMQ-like script making 10 redis.calls (pipelined): calls/s, server CPU per call
+//   evalerr  EVALSHA of a script whose redis.call fails, so it raises an error (pipelined; not run unless named)
 //   bullmq   a real BullMQ queue: addBulk of no-op jobs, one Worker (concurrency 50) takes and completes them all:
 //            jobs/s end to end, server CPU per job (its Lua scripts, BZPOPMIN, the events stream)
 //
@@ -117,12 +118,13 @@ async function measure(t, fn, what) {
 }
 
 /** Send `count` commands built by make(pipeline, i) in pipelined batches; throws on the first error reply. */
-async function pipelined(c, count, make) {
+/** `count` commands in pipelines of BATCH; each reply must be an error when `errors`, and none otherwise. */
+async function pipelined(c, count, make, errors = false) {
   for (let i = 0; i < count; i += BATCH) {
     const p = c.pipeline();
     for (let j = i; j < Math.min(count, i + BATCH); j++) make(p, j);
     const res = await p.exec();
-    for (const [err] of res) if (err) throw err;
+    for (const [err] of res) if (!err !== !errors) throw err ?? new Error("expected an error reply");
   }
 }
 
@@ -226,6 +228,20 @@ async function evalsha(t, calls = EVALSHA_CALLS) {
   return { rate: calls / r.seconds, cpuUs: (r.cpu / calls) * 1e6 };
 }
 
+// A script whose redis.call fails (WRONGTYPE), so the script raises: what an error costs.
+async function evalerr(t, calls = EVALSHA_CALLS) {
+  const c = client(t);
+  await c.set("bench:s", "x");
+  const sha = await c.script("LOAD", "redis.call('INCR', KEYS[2]) return redis.call('LPUSH', KEYS[1], 'v')");
+  await c.del("bench:n");
+  const r = await measure(t, () => pipelined(c, calls, (p) => p.evalsha(sha, 2, "bench:s", "bench:n"), true), "evalerr");
+  const v = await c.get("bench:n");
+  if (Number(v) !== calls) throw new Error(`evalerr: counter is ${v}, expected ${calls}`);
+  await c.del("bench:s", "bench:n");
+  closeClients();
+  return { rate: calls / r.seconds, cpuUs: (r.cpu / calls) * 1e6 };
+}
+
 // A BullMQ-like job step: reads and writes across a hash, a list, a sorted set and counters (10 redis.calls).
 const TEN_CALLS = `
 local id = redis.call('INCR', KEYS[1])
@@ -308,6 +324,8 @@ const METRICS = [
   ["EVALSHA            CPU/call", "evalsha.cpuUs", "us", false],
   ["EVALSHA 10 calls   calls/s", "evalsha10.rate", "/s", true],
   ["EVALSHA 10 calls   CPU/call", "evalsha10.cpuUs", "us", false],
+  ["EVALSHA that fails calls/s", "evalerr.rate", "/s", true],
+  ["EVALSHA that fails CPU/call", "evalerr.cpuUs", "us", false],
   ["BullMQ add+process jobs/s", "bullmq.rate", "/s", true],
   ["BullMQ add+process CPU/job", "bullmq.cpuUs", "us", false],
 ];
@@ -342,6 +360,7 @@ async function runTarget(kind, errors) {
     if (TESTS.has("blpop")) await step("blpop", (f) => blpop(t, Math.ceil(PINGPONG * f)));
     if (TESTS.has("evalsha")) await step("evalsha", (f) => evalsha(t, Math.ceil(EVALSHA_CALLS * f)));
     if (TESTS.has("evalsha10")) await step("evalsha10", (f) => evalsha10(t, Math.ceil(EVALSHA_CALLS * f)));
+    if (TESTS.has("evalerr")) await step("evalerr", (f) => evalerr(t, Math.ceil((EVALSHA_CALLS / 5) * f)));
     if (TESTS.has("bullmq")) await step("bullmq", (f) => bullmq(t, Math.ceil(BULLMQ_JOBS * f)));
   } catch (e) {
     errors.push(`${kind}: ${e.message}`);
