@@ -116,7 +116,11 @@ local P=function(f,...) if f==RND then return pr(pc(rnd,'?',2,...)) elseif f==SE
 local X=function(f,h) return xp(f,function(e) return h(fx(e,true)) end) end
 local Er=function(e,l) local y=ty(e) if y=='table' then local m=rg(e,'err') y=ty(m) if y=='string' or y=='number' then er(E..m,2) end er(e,0) end
 if y=='nil' or y=='boolean' then er(E..'\2'..ts(e),2) end
-l=tn(l) or 1 if l>0 then l=l+1 end er(e,l) end
+l=tn(l) or 1
+-- A level past the caller may name a frame of the driver's (where Valkey has C, and no position): the host
+-- reads the stack and gives the position luaL_where would, or '?' when it cannot (in a coroutine).
+if l>=2 and (y=='string' or y=='number') then local w=rp(T,'l',fl(l)+1) if w~='?' then er(w..e,0) end end
+if l>0 then l=l+1 end er(e,l) end
 local function ro() er('Attempt to modify a readonly table',2) end
 local WI={call=call,pcall=pcall_}
 WI.setresp=function(...) if se('#',...)~=1 then er(E..'ERR server.setresp() requires one argument.',2) end

@@ -70,6 +70,22 @@ type Handlers = { pcall: (...a: number[]) => void; log: (level: number, ptr: num
 
 class Abort extends Error {}
 
+/** A CallInfo of the engine's Lua stack, as Vm.frames reads it. */
+interface Frame {
+  /** A function of a script or function library (not the driver's). */
+  user: boolean;
+  /** A Lua function (any chunk), and the tail calls its CallInfo stands for. */
+  lua: boolean;
+  tail: number;
+  /** "user_script" / "user_function" for functions compiled under those names (the driver's too), else "". */
+  chunk: string;
+  /** Its prototype when compiled under those names, else 0. */
+  proto: number;
+  pc: number;
+  /** A C function's index in the function table, else -1. */
+  fn: number;
+}
+
 let wasm: Uint8Array | null = null;
 /** Engines are made one at a time: the instance is caught from WebAssembly.instantiate (see Vm.create). */
 let making: Promise<unknown> = Promise.resolve();
@@ -349,12 +365,21 @@ export class Vm {
       return false;
     }
     if (argc === 3 && this.isToken(h, p)) {
-      // The driver's error handler, for an error without its line in the text: the line of the innermost script
-      // function on the stack, which is still there.
+      const at = p + 8 + this.token.length; // the second argument: [len u32][bytes]
       const f = this.frames(this.loopL);
-      const top = f?.find((x) => x.user);
       out.pos = 0;
-      out.int(top === undefined ? 0 : this.lineAt(top.proto, top.pc, false));
+      if (h[at + 4] === 0x77) {
+        // "w": the driver's error handler, for an error without its line in the text: the line of the innermost
+        // script function on the stack, which is still there.
+        const top = f?.find((x) => x.user);
+        out.int(top === undefined ? 0 : this.lineAt(top.proto, top.pc, false));
+      } else {
+        // "l", level: error(msg, level) with level > 1 (driver.ts Er): the position luaL_where would prefix.
+        let level = 0;
+        const lp = at + 4 + u32(h, at);
+        for (let i = lp + 4, e = i + u32(h, lp); i < e; i++) level = level * 10 + h[i]! - 48;
+        out.latin1(2, f === null ? "?" : this.where(f, level));
+      }
       return false;
     }
     if (argc === 5 && this.isToken(h, p)) {
@@ -452,16 +477,17 @@ export class Vm {
    * it is not one of the driver's (those are the prototypes under the bottom frame's); for a C function its
    * index. Null when the structures do not look as expected.
    */
-  private frames(L: number): { user: boolean; proto: number; pc: number; fn: number }[] | null {
+  private frames(L: number): Frame[] | null {
     const h = this.engine.exports.HEAPU8;
     const ok = (p: number, n: number): boolean => p > 0 && p + n <= h.length;
     if (!ok(L, 44)) return null;
     const top = u32(h, L + 20); // L->ci, L->base_ci (CallInfo: 24 bytes)
     const base = u32(h, L + 40);
     if (!ok(base, 24) || !ok(top, 24) || top < base || (top - base) % 24 !== 0 || top - base > 24 * 10000) return null;
-    const out: { user: boolean; proto: number; pc: number; fn: number }[] = [];
+    const out: Frame[] = [];
     for (let ci = top; ci > base; ci -= 24) {
-      const frame = { user: false, proto: 0, pc: u32(h, ci === top ? L + 24 : ci + 12), fn: -1 }; // L->savedpc, ci->savedpc
+      // L->savedpc for the running function, ci->savedpc below it
+      const frame: Frame = { user: false, lua: false, tail: 0, chunk: "", proto: 0, pc: u32(h, ci === top ? L + 24 : ci + 12), fn: -1 };
       out.push(frame);
       const func = u32(h, ci + 4); // ci->func: a TValue (8-byte value, then its type)
       if (!ok(func, 16) || u32(h, func + 8) !== 6) continue; // LUA_TFUNCTION
@@ -471,13 +497,18 @@ export class Vm {
         frame.fn = u32(h, cl + 16); // CClosure.f
         continue;
       }
+      frame.lua = true;
+      frame.tail = u32(h, ci + 20); // ci->tailcalls
       const p = u32(h, cl + 16); // LClosure.p
       if (!ok(p, 68)) continue;
       const src = u32(h, p + 32); // Proto.source: a TString, its bytes after a 16-byte header
       const n = ok(src, 16) ? u32(h, src + 12) : 0;
       if ((n !== 12 && n !== 14) || !ok(src + 16, n)) continue;
       const name = Buffer.from(h.buffer, h.byteOffset + src + 16, n).toString("latin1");
-      if (name === "@user_script" || name === "@user_function") frame.proto = p;
+      if (name === "@user_script" || name === "@user_function") {
+        frame.proto = p;
+        frame.chunk = name.slice(1);
+      }
     }
     // The driver's prototypes: the tree under the outermost script-named frame's.
     const driver = new Set<number>();
@@ -491,6 +522,26 @@ export class Vm {
     }
     for (const f of out) f.user = f.proto !== 0 && !driver.has(f.proto);
     return out;
+  }
+
+  /**
+   * luaL_where(L, level) seen from the host call at the top of `frames` (which stands where luaB_error's frame
+   * would): lua_getstack's walk, tail calls counted, then "<chunk>:<line>: " for a script's function and "" for a C
+   * function, a tail call or a driver function (Valkey has C there). "?" when the top is not the driver's Er (the
+   * call came from a coroutine, whose stack this is not): the driver then raises as before.
+   */
+  private where(frames: Frame[], level: number): string {
+    if (frames.length < 2 || frames[0]!.lua || !frames[1]!.lua || frames[1]!.user) return "?";
+    let lv = level;
+    let i = 0;
+    for (; lv > 0 && i < frames.length; i++) {
+      lv--;
+      if (frames[i]!.lua) lv -= frames[i]!.tail;
+    }
+    if (lv !== 0 || i >= frames.length || !frames[i]!.user) return "";
+    const f = frames[i]!;
+    const line = this.lineAt(f.proto, f.pc, false);
+    return line > 0 ? `${f.chunk}:${line}: ` : "";
   }
 
   private call(p: number): void {

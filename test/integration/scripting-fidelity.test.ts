@@ -416,6 +416,27 @@ describeRuntimes("scripting fidelity", (ctx) => {
     expect(await raw.call("FCALL", "tl2", "1", "str")).toBe(`-${WT} script: tl2, on @user_function:8.\r\n`);
   });
 
+  // Texts checked against valkey-server 8.0.1. A level past the script's main chunk names the C code that called
+  // it in Valkey, so no position; here the driver's code stands there, and the host reads the stack instead.
+  it("error(msg, level) prefixes the position of the frame Valkey's luaL_where names, and none past the script", async () => {
+    const raw = await ctx.raw();
+    const cases: Array<[string, string, number]> = [
+      ["error('boom', 2)", "ERR boom", 1],
+      ["local function f() error('in f', 2) end f()", "ERR user_script:1: in f", 1],
+      ["local function f() error('in f', 3) end f()", "ERR in f", 1],
+      ["local function g() error('t2', 2) end\nlocal function f() return g() end\nf()", "ERR t2", 1],
+      ["error('big', 99)", "ERR big", 1],
+      ["error('f', 2.7)", "ERR f", 1],
+      ["local co = coroutine.wrap(function() error('c2', 2) end)\nco()", "ERR user_script:2: c2", 2],
+    ];
+    for (const [script, text, line] of cases) expect(await raw.call("EVAL", script, "0"), script).toBe(`-${text}${suffix(script, line)}\r\n`);
+    // Caught by pcall: the message alone.
+    expect(await raw.call("EVAL", "local ok, e = pcall(function() error('p2', 2) end) return e", "0")).toBe(bulk("p2"));
+    expect(await raw.call("EVAL", "local function g() error('q', 2) end\nlocal ok, e = pcall(function()\n  g()\nend)\nreturn e", "0")).toBe(
+      bulk("user_script:3: q"),
+    );
+  });
+
   it("NOSCRIPT has Valkey 8's text, and a sha of the wrong length is refused before numkeys is read", async () => {
     const raw = await ctx.raw();
     const zero = "0".repeat(40);
