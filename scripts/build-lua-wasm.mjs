@@ -9,7 +9,10 @@
 //    Lua's error handling runs through) can unwind the whole WebAssembly stack into memory and resume it later.
 //    The driver loop (driver.ts) waits for its next job that way between scripts, keeping what it compiled, and a
 //    script past busy-reply-threshold lets the event loop run between slices (engine.ts).
-// 3. An exported global, tick_fuel: the budget's address, so that the host can have the next hook tick at once
+// 3. The memory is 512 MB where emscripten built it with 64 MB and no growth (its resize_heap aborts the engine):
+//    a script that held more than ~60 MB of Lua data (a big LRANGE or KEYS reply, a large table) killed the
+//    engine, where Valkey runs it. Pages are only resident once Lua touches them.
+// 4. An exported global, tick_fuel: the budget's address, so that the host can have the next hook tick at once
 //    (vm.ts reads the lua_State of the driver's thread from that tick).
 //
 // The output is checked in, so that neither an install nor a start needs binaryen; the unit test
@@ -30,6 +33,8 @@ const SOURCE = join(dirname(require.resolve("lua-redis-wasm")), "redis_lua.wasm"
 const SOURCE_SHA256 = "c95b450f963b03479fe34da98bfecff67f277708dff89893ce2e40f898a0b42a";
 /** VM instructions between two ticks (the hook's budget, refilled at each tick). */
 const TICK_INSTRUCTIONS = 100_000;
+/** The engine's memory in 64 KiB pages (initial = maximum; lua-redis-wasm's build has 1024). */
+const MEMORY_PAGES = 8192;
 /** The level host_redis_log receives for a tick (redis.log's levels are 0-3); src/scripting/vm.ts TICK_LEVEL. */
 const TICK_LEVEL = 99;
 
@@ -72,6 +77,10 @@ export async function buildLuaWasm() {
       `  (i64.store (i32.const ${fuel}) (i64.const ${TICK_INSTRUCTIONS}))\n` +
       `  (call ${log[1]} (i32.const ${TICK_LEVEL}) (local.get $0) (i32.const 0))))`,
   );
+
+  const memory = /\(memory \$(\S+) 1024 1024\)/;
+  if (!memory.test(text)) throw new Error("build-lua-wasm: the memory is not 1024 pages, fixed");
+  text = text.replace(memory, (_, name) => `(memory $${name} ${MEMORY_PAGES} ${MEMORY_PAGES})`);
 
   const mod = binaryen.parseText(text);
   mod.setFeatures(features);
