@@ -33,7 +33,8 @@ local R=redis local rp,rs=R.pcall,R.setresp
 local er,pc,xp,ty,se,up,tn,rg,nx,ts=error,pcall,xpcall,type,select,unpack,tonumber,rawget,next,tostring
 local sf,fl,fd,sb,gs,cc,gc=string.format,math.floor,string.find,string.sub,string.gsub,table.concat,collectgarbage
 local E='\1' local resp=2
--- A loop starts after a script raised an error: the loop before it is garbage now (see the job loop below).
+-- A loop starts again after an error value that is not a string: the loop before it is garbage now (see the job
+-- loop below).
 gc('step',50)
 -- The loop's first host call makes the engine's next hook tick, within these 1000 instructions: the host reads
 -- this thread's lua_State there, and which C functions xpcall and pcall are (vm.ts scriptLine).

@@ -71,8 +71,7 @@ export type RunResult =
   | { kind: "error"; value: Extract<LuaValue, { err: Buffer }> }
   | { kind: "library"; functions: Array<{ name: string; flags: string[]; description: string | null }> }
   | { kind: "no-function" }
-  /** Stopped by SCRIPT KILL / FUNCTION KILL. */
-  /** `line`: where the script stood (0: not known). */
+  /** Stopped by SCRIPT KILL / FUNCTION KILL; `line`: the line Valkey's error would name (0: not known). */
   | { kind: "killed"; line: number }
   /** FUNCTION LOAD's library body ran past its time limit. */
   | { kind: "load-timeout" };
