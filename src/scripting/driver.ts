@@ -13,7 +13,7 @@
 // state).
 // The user's script (or function library) is compiled with loadstring under Valkey's chunk name, with a one-line
 // prelude (no newline, so line numbers stay the user's) that binds `redis`/`server`, `pcall`, `xpcall`, `error`,
-// KEYS and ARGV to the wrappers and the job's values.
+// `string`, `tonumber`, `math`, `coroutine`, KEYS and ARGV to the wrappers and the job's values.
 // The wrappers give Valkey's behaviour where the engine's own differs:
 //  - numbers passed to redis.call are formatted as Valkey does (integers exactly, others shortest round-trip),
 //    not with Lua's lossy "%.14g" (BullMQ's delayed-job scores need all 16 digits);
@@ -138,6 +138,14 @@ SI.format=function(...) local r=cold().format(...) return r end
 local SP=lock(SI)
 local TN=function(v,b) if b==nil then return tn(v) end local r=cold().tonumber(v,b) return r end
 local MP=lock(MI)
+-- coroutine.resume hands the script what the coroutine raised as Valkey's does (fx, as xpcall's handler gets it):
+-- redis.call and error({err=...}) errors as {err=...} tables, the engine's coded errors in Valkey's words, not
+-- the driver's tagged strings. Argument errors go through COLD (K.resume), which gives them Valkey's name and line.
+local resume=coroutine.resume
+local function cr(o,...) if o then return true,... end return false,fx((...),true) end
+local CI={} for k,v in pairs(coroutine) do CI[k]=v end
+CI.resume=function(co,...) if ty(co)=='thread' then return cr(resume(co,...)) end local r=cold().resume(co,...) return r end
+local CP=lock(CI)
 local function int(v)
 if v~=v or v>=9223372036854775807 or v<-9223372036854775808 then return '-9223372036854775808' end
 if v>=0 then v=fl(v) else v=-fl(-v) end if v==0 then return '0' end return sf('%.0f',v) end
@@ -171,13 +179,13 @@ if M=='e' or M=='c' then
 local f=cache[id]
 if not f then
 if S=='' then return 'm','' end
-local e f,e=loadstring('local redis,server,pcall,xpcall,error,KEYS,ARGV,string,tonumber,math=...;'..S,'@user_script')
+local e f,e=loadstring('local redis,server,pcall,xpcall,error,KEYS,ARGV,string,tonumber,math,coroutine=...;'..S,'@user_script')
 if not f then return 'c',e end keep(id,f) end
 if M=='c' then return 'k','' end
-return 'v',out(f(W,W,P,X,Er,Kt,At,SP,TN,MP)) end
-if M=='l' then local l,e=cold().library('l',S,SP,TN,MP) if not l then return 'c',e end return 'l',out(l) end
+return 'v',out(f(W,W,P,X,Er,Kt,At,SP,TN,MP,CP)) end
+if M=='l' then local l,e=cold().library('l',S,SP,TN,MP,CP) if not l then return 'c',e end return 'l',out(l) end
 local L=cache[id]
-if not L then if S=='' then return 'm','' end local e L,e=cold().library('f',S,SP,TN,MP) if not L then return 'c',e end keep(id,L) end
+if not L then if S=='' then return 'm','' end local e L,e=cold().library('f',S,SP,TN,MP,CP) if not L then return 'c',e end keep(id,L) end
 local fn=L[F] if not fn then return 'n','' end
 return 'v',out(fn(Kt,At)) end
 -- Every 50 jobs a step of the collector, as Valkey's eval does (LUA_GC_CYCLE_PERIOD): each job leaves its
@@ -204,9 +212,9 @@ local q,k,b=xp(rj,eh)
 JK,JA=nil,nil
 -- (an error leaves more garbage behind than a result: the traceback's strings and the wrappers' tagged copies)
 if not q then if EE==nil then er(k,0) end k,b='r',EL..':'..EE EE=nil gn=gn+9 end
--- redis, string and math are empty proxies over readonly tables; rawset / table.insert can still write into the
+-- redis, string, math and coroutine are empty proxies over readonly tables; rawset / table.insert can still write into the
 -- proxy itself. Valkey refuses those writes; here they are wiped before the next job sees them.
-if nx(W)~=nil or nx(SP)~=nil or nx(MP)~=nil then for _,t in ipairs({W,SP,MP}) do for x in nx,t do rawset(t,x,nil) end end end
+if nx(W)~=nil or nx(SP)~=nil or nx(MP)~=nil or nx(CP)~=nil then for _,t in ipairs({W,SP,MP,CP}) do for x in nx,t do rawset(t,x,nil) end end end
 gn=gn+1 if gn>=50 then gn=0 gc('step',50) end
 local kb=gc('count') if kb-hk>=1 or hk-kb>=1 then hk=kb hs=sf('%.0f',kb*1024) end
 j=rp(T,k,resp==3 and '3' or '2',b,hs) o=1
@@ -284,7 +292,7 @@ local function nog(n) return setmetatable({},{__newindex=ro,__index=function()
   er("Script attempted to access nonexistent global variable '"..n.."'",2) end}) end
 local NK,NA=nog('KEYS'),nog('ARGV')
 -- S is the chunk globals.ts made: its global names are fields of the environment table V (first argument).
-local function library(M,S,SP,TN,MP)
+local function library(M,S,SP,TN,MP,CP)
   local f,e=loadstring(S,'@user_function')
   if not f then return nil,e end
   local fns,list={},{}
@@ -360,11 +368,11 @@ local function library(M,S,SP,TN,MP)
   local V=setmetatable({},VM)
   -- Source luaparse could not parse keeps the prelude's locals (globals.ts): the old bindings.
   local B=M=='l' and L or setmetatable({},{__index=setmetatable({register_function=reg},{__index=W}),__newindex=ro,__metatable=false})
-  f(V,B,B,P,X,Er,NK,NA,SP,TN,MP)
+  f(V,B,B,P,X,Er,NK,NA,SP,TN,MP,CP)
   loading=false
   -- The ordinary globals, copied (lookups stay in C), without KEYS and ARGV (functions get them as arguments).
   local G={} for k,v in pairs(_G) do G[k]=v end
-  G.KEYS=nil G.ARGV=nil G.redis=W G.server=W G.pcall=P G.xpcall=X G.error=Er G.string=SP G.tonumber=TN G.math=MP
+  G.KEYS=nil G.ARGV=nil G.redis=W G.server=W G.pcall=P G.xpcall=X G.error=Er G.string=SP G.tonumber=TN G.math=MP G.coroutine=CP
   VM.__index=setmetatable(G,{__index=only({})})
   if M=='l' then return list end
   return fns
@@ -467,6 +475,7 @@ K.format=function(f,...)
   if changed then out[#out+1]=sb(f,i) r=native(sfmt,'format',cat(out),up(a,1,n)) else r=native(sfmt,'format',f,...) end
   return r
 end
+K.resume=function(...) local r={native(coroutine.resume,'resume',...)} return up(r,1,table.maxn(r)) end
 K.tonumber=function(v,b)
   local r=native(tn,'tonumber',v,b)
   if r==nil or r<4294967295 then return r end

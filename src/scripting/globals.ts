@@ -34,9 +34,9 @@ function parser(): Parse {
 }
 
 /** The names the EVAL prelude binds as locals (driver.ts, HOT): globals in Valkey. */
-const PRELUDE = new Set(["redis", "server", "pcall", "xpcall", "error", "KEYS", "ARGV", "string", "tonumber", "math"]);
+const PRELUDE = new Set(["redis", "server", "pcall", "xpcall", "error", "KEYS", "ARGV", "string", "tonumber", "math", "coroutine"]);
 /** A cheap test before parsing: the source may assign one of them. */
-const NAMES = "(?:redis|server|pcall|xpcall|error|KEYS|ARGV|string|tonumber|math)";
+const NAMES = "(?:redis|server|pcall|xpcall|error|KEYS|ARGV|string|tonumber|math|coroutine)";
 /** ...or may return redis.call(...) or math.random(...), directly or through a local alias (`local rcall = redis.call`). */
 const WRAPPED = "(?:(?:redis|server)\\s*\\.\\s*call|math\\s*\\.\\s*random(?:seed)?)";
 function mayTailCall(code: string): boolean {
@@ -137,7 +137,7 @@ export function libraryChunk(body: Buffer): Buffer {
   const code = body.toString("latin1");
   const list = edits(code, "__vkb_G.", () => true);
   // The driver calls the chunk with (environment, redis, server, pcall, xpcall, error, KEYS, ARGV, string,
-  // tonumber, math); unparsed source keeps the prelude's locals.
-  if (list === null) return Buffer.from(`local _,redis,server,pcall,xpcall,error,KEYS,ARGV,string,tonumber,math=...;${code}`, "latin1");
+  // tonumber, math, coroutine); unparsed source keeps the prelude's locals.
+  if (list === null) return Buffer.from(`local _,redis,server,pcall,xpcall,error,KEYS,ARGV,string,tonumber,math,coroutine=...;${code}`, "latin1");
   return Buffer.from(`local __vkb_G=...;${apply(code, list)}`, "latin1");
 }

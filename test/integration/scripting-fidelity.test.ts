@@ -447,6 +447,27 @@ describeRuntimes("scripting fidelity", (ctx) => {
     expect(await raw.call("SCRIPT", "FLUSH")).toBe("+OK\r\n");
   });
 
+  // Checked against valkey-server 8.0.1: what coroutine.resume returns for an error is what the coroutine raised,
+  // as Valkey raises it (a table for redis.call and error({err=...}), Valkey's words for a nonexistent global).
+  it("coroutine.resume returns the error the coroutine raised as Valkey's does, not the driver's internal form", async () => {
+    const raw = await ctx.raw();
+    const shape = "return {tostring(ok), type(e), type(e) == 'table' and e.err or e}";
+    const resume = (body: string) => `local co = coroutine.create(function() ${body} end) local ok, e = coroutine.resume(co) ${shape}`;
+    const arr = (...items: string[]) => `*${items.length}\r\n${items.map(bulk).join("")}`;
+    expect(await raw.call("EVAL", resume("redis.call('nosuchcmd')"), "0")).toBe(arr("false", "table", "ERR Unknown command called from script"));
+    expect(await raw.call("EVAL", resume("return nosuchv"), "0")).toBe(
+      arr("false", "string", "user_script:1: Script attempted to access nonexistent global variable 'nosuchv'"),
+    );
+    expect(await raw.call("EVAL", resume("error({err='x'})"), "0")).toBe(arr("false", "table", "x"));
+    expect(await raw.call("EVAL", resume("error('plain')"), "0")).toBe(arr("false", "string", "user_script:1: plain"));
+    const yields = "local co = coroutine.create(function(a) local b = coroutine.yield(a + 1) return b * 2 end) local _, x = coroutine.resume(co, 1) local _, y = coroutine.resume(co, 10) local ok, z = coroutine.resume(co) return {x, y, tostring(ok), z}";
+    expect(await raw.call("EVAL", yields, "0")).toBe(`*4\r\n:2\r\n:20\r\n${bulk("false")}${bulk("cannot resume dead coroutine")}`);
+    const bad = "coroutine.resume(1)";
+    expect(await raw.call("EVAL", bad, "0")).toBe(`-ERR user_script:1: bad argument #1 to 'resume' (coroutine expected)${suffix(bad, 1)}\r\n`);
+    const write = "coroutine.x = 1";
+    expect(await raw.call("EVAL", write, "0")).toBe(`-ERR user_script:1: Attempt to modify a readonly table${suffix(write, 1)}\r\n`);
+  });
+
   it("NOSCRIPT has Valkey 8's text, and a sha of the wrong length is refused before numkeys is read", async () => {
     const raw = await ctx.raw();
     const zero = "0".repeat(40);
