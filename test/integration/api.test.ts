@@ -95,12 +95,16 @@ describe("startServer()", () => {
     await s.close();
     runner.close();
     other.close();
-    // The script ran in slices on this thread: once it is stopped, this process is idle again.
+    // The script ran in slices on this thread: once it is stopped, this process is idle again (a script still
+    // running keeps it at ~1.0). process.cpuUsage counts V8's background threads too, which go on optimizing the
+    // engine's hot WebAssembly for a few hundred ms after the loop made it hot (0.4-0.7 over the first 400 ms
+    // in a fresh process, 0.00 from 300 ms on): measure after that.
+    await new Promise((res) => setTimeout(res, 300));
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await new Promise((res) => setTimeout(res, 400));
     const used = process.cpuUsage(cpu0);
-    expect((used.user + used.system) / 1000 / (performance.now() - t0)).toBeLessThan(0.5);
+    expect((used.user + used.system) / 1000 / (performance.now() - t0)).toBeLessThan(0.25);
   });
 
   it("await using closes the server at the end of the scope", async () => {
