@@ -87,6 +87,7 @@ local function pcall_(...) if fast(se('#',...),...) then return nl(rp(...)) end 
 -- handler gets the error table ({err=...}) of a failed redis.call or error({err=...}), as Valkey's does.
 local function fx(e,t) if ty(e)=='string' then local p=fd(e,E,1,true)
 if p then e=sb(e,p+1) if sb(e,1,1)=='\2' then if e=='\2true' then return true elseif e=='\2false' then return false end return nil end
+if sb(e,1,1)=='\3' then return sb(e,2) end
 if t then return {err=e} end return e end
 if fd(e,'__RLUA_E__:',1,true) then e=gs(gs(e,'__RLUA_E__:global%-read:(.*)$',"Script attempted to access nonexistent global variable '%1'"),'__RLUA_E__:command%-arg%-type','Command arguments must be strings or integers') end end return e end
 -- math.random / math.randomseed as Valkey's (its lmathlib.c on redisLrand48): one lrand48 sequence per server
@@ -118,9 +119,12 @@ local X=function(f,h) return xp(f,function(e) return h(fx(e,true)) end) end
 local Er=function(e,l) local y=ty(e) if y=='table' then local m=rg(e,'err') y=ty(m) if y=='string' or y=='number' then er(E..m,2) end er(e,0) end
 if y=='nil' or y=='boolean' then er(E..'\2'..ts(e),2) end
 l=tn(l) or 1
--- A level past the caller may name a frame of the driver's (where Valkey has C, and no position): the host
--- reads the stack and gives the position luaL_where would, or '?' when it cannot (in a coroutine).
-if l>=2 and (y=='string' or y=='number') then local w=rp(T,'l',fl(l)+1) if w~='?' then er(w..e,0) end end
+-- Any level but 1 (the caller, whose position Lua adds): a level past the caller may name a frame of the
+-- driver's (where Valkey has C, and no position), and Valkey's error names the line of the error call even when
+-- the message has no position (level 0: error(e, 0) rethrows). The host reads the stack and gives
+-- "<caller's position>\1\3<the position luaL_where would give>", or '?' when it cannot (in a coroutine); \3
+-- after the tag is a plain message (fx hands the script the text after it).
+if l~=1 and (y=='string' or (y=='number' and l>=2)) then local w=rp(T,'l',l>=2 and fl(l)+1 or 0) if w~='?' then er(w..e,0) end end
 if l>0 then l=l+1 end er(e,l) end
 local function ro() er('Attempt to modify a readonly table',2) end
 local WI={call=call,pcall=pcall_}

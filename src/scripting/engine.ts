@@ -579,7 +579,8 @@ export function raisedError(v: { err: Buffer; code?: Buffer; meta?: { kind?: str
   if (mark >= 0) {
     const m = POS.exec(raw.slice(0, mark));
     // error(nil) / error(true): the value's text (driver.ts, Er).
-    const message = raw.charCodeAt(mark + 1) === 2 ? `ERR ${raw.slice(mark + 2)}` : raw.slice(mark + 1);
+    const kind = raw.charCodeAt(mark + 1);
+    const message = kind === 2 || kind === 3 ? `ERR ${raw.slice(mark + 2)}` : raw.slice(mark + 1);
     return { message, line: m ? Number(m[1]) : 1 };
   }
   const full = code !== undefined && code !== "ERR" ? `${code} ${raw}` : raw;

@@ -374,11 +374,13 @@ export class Vm {
         const top = f?.find((x) => x.user);
         out.int(top === undefined ? 0 : this.lineAt(top.proto, top.pc, false));
       } else {
-        // "l", level: error(msg, level) with level > 1 (driver.ts Er): the position luaL_where would prefix.
+        // "l", level: error(msg, level) with a level other than 1 (driver.ts Er): the caller's position (the
+        // line Valkey's error names), the tag, and the position luaL_where would prefix (none for level 0).
         let level = 0;
         const lp = at + 4 + u32(h, at);
         for (let i = lp + 4, e = i + u32(h, lp); i < e; i++) level = level * 10 + h[i]! - 48;
-        out.latin1(2, f === null ? "?" : this.where(f, level));
+        const caller = f === null ? "?" : this.where(f, 2);
+        out.latin1(2, caller === "?" ? "?" : `${caller}\x01\x03${level > 0 ? this.where(f!, level) : ""}`);
       }
       return false;
     }

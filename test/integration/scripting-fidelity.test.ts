@@ -417,7 +417,8 @@ describeRuntimes("scripting fidelity", (ctx) => {
   });
 
   // Texts checked against valkey-server 8.0.1. A level past the script's main chunk names the C code that called
-  // it in Valkey, so no position; here the driver's code stands there, and the host reads the stack instead.
+  // it in Valkey, so no position; here the driver's code stands there, and the host reads the stack instead. The
+  // "on @user_script:N." is the line of the error call, also for level 0 (error(e, 0) rethrows a caught error).
   it("error(msg, level) prefixes the position of the frame Valkey's luaL_where names, and none past the script", async () => {
     const raw = await ctx.raw();
     const cases: Array<[string, string, number]> = [
@@ -428,10 +429,21 @@ describeRuntimes("scripting fidelity", (ctx) => {
       ["error('big', 99)", "ERR big", 1],
       ["error('f', 2.7)", "ERR f", 1],
       ["local co = coroutine.wrap(function() error('c2', 2) end)\nco()", "ERR user_script:2: c2", 2],
+      ["local function g()\n  error('g2', 2)\nend\nlocal x = 1\ng()", "ERR user_script:5: g2", 2],
+      ["\nlocal a = 1\nerror('zero', 0)", "ERR zero", 3],
+      ["\nlocal ok, e = pcall(error, 'pe', 0)\nerror(e, 0)", "ERR pe", 3],
+      ["\nlocal t = setmetatable({}, {__index = function()\n  error('idx', 0)\nend})\nreturn t.x", "ERR idx", 3],
+      ["error(42, 0)", "ERR 42", 1],
     ];
     for (const [script, text, line] of cases) expect(await raw.call("EVAL", script, "0"), script).toBe(`-${text}${suffix(script, line)}\r\n`);
-    // Caught by pcall: the message alone.
+    // Caught by pcall, xpcall or coroutine.resume: the message alone (a number stays a number).
     expect(await raw.call("EVAL", "local ok, e = pcall(function() error('p2', 2) end) return e", "0")).toBe(bulk("p2"));
+    expect(await raw.call("EVAL", "local ok, e = pcall(function() error('z', 0) end) return e", "0")).toBe(bulk("z"));
+    expect(await raw.call("EVAL", "local ok, e = pcall(function() error(42, 0) end) return type(e)", "0")).toBe(bulk("number"));
+    const handler = "local ok, e = xpcall(function() error('z', 0) end, function(m) return type(m) .. ':' .. m end) return e";
+    expect(await raw.call("EVAL", handler, "0")).toBe(bulk("string:z"));
+    const co = "local co = coroutine.create(function() error('cz', 0) end) local ok, e = coroutine.resume(co) return e";
+    expect(await raw.call("EVAL", co, "0")).toBe(bulk("cz"));
     expect(await raw.call("EVAL", "local function g() error('q', 2) end\nlocal ok, e = pcall(function()\n  g()\nend)\nreturn e", "0")).toBe(
       bulk("user_script:3: q"),
     );
