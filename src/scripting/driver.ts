@@ -148,7 +148,7 @@ local MP=lock(MI)
 local resume=coroutine.resume
 local function cr(o,...) if o then return true,... end return false,fx((...),true) end
 local CI={} for k,v in pairs(coroutine) do CI[k]=v end
-CI.resume=function(co,...) if ty(co)=='thread' then return cr(resume(co,...)) end local r=cold().resume(co,...) return r end
+CI.resume=function(co,...) if ty(co)=='thread' then return cr(resume(co,...)) end cold().resume(co,...) end
 local CP=lock(CI)
 local function int(v)
 if v~=v or v>=9223372036854775807 or v<-9223372036854775808 then return '-9223372036854775808' end
@@ -479,7 +479,8 @@ K.format=function(f,...)
   if changed then out[#out+1]=sb(f,i) r=native(sfmt,'format',cat(out),up(a,1,n)) else r=native(sfmt,'format',f,...) end
   return r
 end
-K.resume=function(...) local r={native(coroutine.resume,'resume',...)} return up(r,1,table.maxn(r)) end
+-- coroutine.resume of anything but a coroutine: always an argument error, raised at the script's line.
+K.resume=function(...) native(coroutine.resume,'resume',...) end
 K.tonumber=function(v,b)
   local r=native(tn,'tonumber',v,b)
   if r==nil or r<4294967295 then return r end

@@ -285,7 +285,8 @@ function settle(server: Server, h: Host, s: Step): RunResult | null {
       h.run = null;
       return report(s.report, s.resp, s.bytes);
     case "ended":
-      // The loop ended (a script raised an error); the next one starts with nothing compiled.
+      // The loop ended (a script raised an error value that is not a string); the next one starts with nothing
+      // compiled.
       h.run = null;
       h.sent.clear();
       return decode(s.value);

@@ -91,6 +91,14 @@ let wasm: Uint8Array | null = null;
 let making: Promise<unknown> = Promise.resolve();
 
 const u32 = (h: Uint8Array, p: number): number => (h[p]! | (h[p + 1]! << 8) | (h[p + 2]! << 16) | (h[p + 3]! << 24)) >>> 0;
+/** A host call's arguments are [count u32] then [len u32][bytes] each: the item after the one at o. */
+const after = (h: Uint8Array, o: number): number => o + 4 + u32(h, o);
+/** The item at o read as a non-negative decimal. */
+const decimal = (h: Uint8Array, o: number): number => {
+  let v = 0;
+  for (let i = o + 4, e = i + u32(h, o); i < e; i++) v = v * 10 + h[i]! - 48;
+  return v;
+};
 const w32 = (h: Uint8Array, p: number, v: number): void => {
   h[p] = v & 0xff;
   h[p + 1] = (v >>> 8) & 0xff;
@@ -346,9 +354,7 @@ export class Vm {
       const rand = this.rand;
       out.pos = 0;
       if (argc === 2) {
-        let seed = 0;
-        const at = p + 12 + this.token.length;
-        for (let i = at, e = i + u32(h, at - 4); i < e; i++) seed = seed * 10 + h[i]! - 48;
+        const seed = decimal(h, after(h, p + 4));
         rand[0] = 0x330e;
         rand[1] = seed & 0xffff;
         rand[2] = seed >>> 16;
@@ -365,7 +371,7 @@ export class Vm {
       return false;
     }
     if (argc === 3 && this.isToken(h, p)) {
-      const at = p + 8 + this.token.length; // the second argument: [len u32][bytes]
+      const at = after(h, p + 4); // the second argument
       const f = this.frames(this.loopL);
       out.pos = 0;
       if (h[at + 4] === 0x77) {
@@ -376,9 +382,7 @@ export class Vm {
       } else {
         // "l", level: error(msg, level) with a level other than 1 (driver.ts Er): the caller's position (the
         // line Valkey's error names), the tag, and the position luaL_where would prefix (none for level 0).
-        let level = 0;
-        const lp = at + 4 + u32(h, at);
-        for (let i = lp + 4, e = i + u32(h, lp); i < e; i++) level = level * 10 + h[i]! - 48;
+        const level = decimal(h, after(h, at));
         const caller = f === null ? "?" : this.where(f, 2);
         out.latin1(2, caller === "?" ? "?" : `${caller}\x01\x03${level > 0 ? this.where(f!, level) : ""}`);
       }
@@ -386,26 +390,22 @@ export class Vm {
     }
     if (argc === 5 && this.isToken(h, p)) {
       // The loop's report: [T, kind, resp, bytes, heap].
-      const at: number[] = [];
-      for (let i = 0, o = p + 4; i < 5; i++) {
-        at.push(o + 4);
-        o += 4 + u32(h, o);
-      }
-      const kind = h[at[1]!]!;
+      const kindAt = after(h, p + 4);
+      const respAt = after(h, kindAt);
+      const bytesAt = after(h, respAt);
+      const kind = h[kindAt + 4]!;
       if (kind === 0x6d) {
         // "m": the loop does not have this script compiled: the same job, with its source.
         this.job!.withSource = true;
         this.writeJob([]);
         return false;
       }
-      let heap = 0;
-      for (let i = at[4]!, e = i + u32(h, at[4]! - 4); i < e; i++) heap = heap * 10 + h[i]! - 48;
-      this.heap = heap;
+      this.heap = decimal(h, after(h, bytesAt));
       this.step = {
         kind: "report",
         report: String.fromCharCode(kind),
-        resp: h[at[2]!] === 0x33 ? 3 : 2,
-        bytes: Buffer.from(h.subarray(at[3]!, at[3]! + u32(h, at[3]! - 4))),
+        resp: h[respAt + 4] === 0x33 ? 3 : 2,
+        bytes: Buffer.from(h.subarray(bytesAt + 4, after(h, bytesAt))),
       };
       this.park("job");
       return true;
@@ -451,8 +451,9 @@ export class Vm {
     const code = u32(h, p + 12); // Proto.code, .lineinfo, .sizelineinfo
     const lines = u32(h, p + 20);
     const size = u32(h, p + 48);
+    if (lines + 4 * size > h.length || code + 4 * size > h.length) return 0;
     const at = (pc - code) / 4 - 1; // the saved pc is past the running instruction
-    const ok = (i: number): boolean => Number.isInteger(i) && i >= 0 && i < size && lines + 4 * size <= h.length && code + 4 * size <= h.length;
+    const ok = (i: number): boolean => Number.isInteger(i) && i >= 0 && i < size;
     if (!ok(at)) return 0;
     const line = (i: number): number => u32(h, lines + 4 * i);
     const cur = line(at);
