@@ -57,6 +57,45 @@ function argView(buf: Buffer, ab: ArrayBuffer | null, at: number, start: number,
   return out;
 }
 
+/**
+ * Arguments laid out as [count, (length, bytes)...] with 32-bit little-endian integers at `p` in memory that will be
+ * written over (the Lua engine's heap, for redis.call), each made its own Buffer. Node: one copy of the whole array
+ * and an ArgView into it per argument; Bun: a short argument copied by itself (see argView: on Bun a view costs more
+ * than the copy, and a redis.call's three views were 18 % of Bun's busy time under a 10-call script).
+ */
+export function argsCopied(h: Uint8Array, p: number): Buffer[] {
+  const n = u32le(h, p);
+  const out: Buffer[] = new Array(n);
+  if (viewArgs) {
+    let end = p + 4;
+    for (let i = 0; i < n; i++) end += 4 + u32le(h, end);
+    const b = Buffer.from(h.subarray(p, end));
+    const ab = b.buffer as ArrayBuffer;
+    const at = b.byteOffset;
+    for (let i = 0, o = 4; i < n; i++) {
+      const l = u32le(b, o);
+      out[i] = new ArgView(ab, at + o + 4, l) as Buffer;
+      o += 4 + l;
+    }
+    return out;
+  }
+  for (let i = 0, o = p + 4; i < n; i++) {
+    const l = u32le(h, o);
+    const s = o + 4;
+    if (l > COPY_ARG) out[i] = Buffer.from(h.subarray(s, s + l));
+    else {
+      const a = Buffer.allocUnsafe(l);
+      for (let k = 0; k < l; k++) a[k] = h[s + k]!;
+      out[i] = a;
+    }
+    o = s + l;
+  }
+  return out;
+}
+
+/** A 32-bit little-endian unsigned integer at h[p]. */
+export const u32le = (h: Uint8Array, p: number): number => (h[p]! | (h[p + 1]! << 8) | (h[p + 2]! << 16) | (h[p + 3]! << 24)) >>> 0;
+
 /** Between commands: never pushed to (a multibulk header replaces it first). */
 const NO_ARGS: Buffer[] = [];
 

@@ -110,7 +110,7 @@ export class EngineReply {
   bytes(t: number, src: Uint8Array, s: number, e: number): void {
     this.head(t, e - s);
     this.room(e - s);
-    this.buf.set(src.subarray(s, e), this.pos);
+    copyInto(this.buf, this.pos, src, s, e);
     this.pos += e - s;
   }
 
@@ -224,4 +224,13 @@ export class EngineReply {
         throw new Error(`unexpected reply byte ${t}`);
     }
   }
+}
+
+/**
+ * dst[at...] = src[s, e). Short runs (a command's name, a key, a small reply) go byte by byte: a subarray view
+ * costs ~150 ns on Bun (~45 on Node), more than the copy. Hot path: every redis.call's reply and a job's names.
+ */
+export function copyInto(dst: Uint8Array, at: number, src: Uint8Array, s: number, e: number): void {
+  if (e - s <= 64) for (let i = s; i < e; i++) dst[at++] = src[i]!;
+  else dst.set(src.subarray(s, e), at);
 }

@@ -12,7 +12,8 @@
 
 import { createRequire } from "node:module";
 import { builtin, pkgRoot } from "../runtime.js";
-import { EngineReply } from "./resp-value.js";
+import { argsCopied, u32le } from "../resp.js";
+import { EngineReply, copyInto } from "./resp-value.js";
 import type { LuaValue } from "./engine.js";
 
 /** host_redis_log's level for the engine's tick (scripts/build-lua-wasm.mjs). */
@@ -90,7 +91,7 @@ let wasm: Uint8Array | null = null;
 /** Engines are made one at a time: the instance is caught from WebAssembly.instantiate (see Vm.create). */
 let making: Promise<unknown> = Promise.resolve();
 
-const u32 = (h: Uint8Array, p: number): number => (h[p]! | (h[p + 1]! << 8) | (h[p + 2]! << 16) | (h[p + 3]! << 24)) >>> 0;
+const u32 = u32le;
 /** A host call's arguments are [count u32] then [len u32][bytes] each: the item after the one at o. */
 const after = (h: Uint8Array, o: number): number => o + 4 + u32(h, o);
 /** The item at o read as a non-negative decimal. */
@@ -302,7 +303,7 @@ export class Vm {
     const n = this.out.pos;
     const ptr = ex._alloc(n);
     const h = ex.HEAPU8;
-    h.set(this.out.buf.subarray(0, n), ptr);
+    copyInto(h, ptr, this.out.buf, 0, n);
     w32(h, r, ptr);
     w32(h, r + 4, n);
   }
@@ -549,7 +550,7 @@ export class Vm {
 
   private call(p: number): void {
     const out = this.out;
-    const args = unpack(this.engine.exports.HEAPU8, p);
+    const args = argsCopied(this.engine.exports.HEAPU8, p);
     const reply = this.host!.call(args, this.resp);
     // The engine hands every null to Lua as false; under RESP3 Valkey gives nil, so nulls travel as a marker
     // the driver turns into nil.
@@ -558,20 +559,4 @@ export class Vm {
     if (reply.length === 0) out.null(nil);
     else out.resp(reply, 0, nil);
   }
-}
-
-/** The argument array at p, copied out of the engine's memory: one copy, which the items view (the server keeps
- *  what a command stores, and the engine writes over its memory). */
-function unpack(h: Uint8Array, p: number): Buffer[] {
-  const n = u32(h, p);
-  let end = p + 4;
-  for (let i = 0; i < n; i++) end += 4 + u32(h, end);
-  const b = Buffer.from(h.subarray(p, end));
-  const out: Buffer[] = new Array(n);
-  for (let i = 0, o = 4; i < n; i++) {
-    const l = b.readUInt32LE(o);
-    out[i] = b.subarray(o + 4, o + 4 + l);
-    o += 4 + l;
-  }
-  return out;
 }

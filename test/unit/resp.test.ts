@@ -3,7 +3,8 @@
 // kept without copying shows up as corrupted arguments.
 
 import { describe, expect, it } from "vitest";
-import { RespParser, ReplyWriter, formatDouble, splitArgs, keepArgAt, disownArg, PROTO_INLINE_MAX_SIZE } from "../../src/resp.js";
+import { RespParser, ReplyWriter, formatDouble, splitArgs, keepArgAt, disownArg, argsCopied, PROTO_INLINE_MAX_SIZE } from "../../src/resp.js";
+import { copyInto } from "../../src/scripting/resp-value.js";
 import { inProcess } from "../helpers/inproc.js";
 import { encode } from "../helpers/server.js";
 
@@ -197,6 +198,43 @@ describe("keepArgAt: arguments a handler stores", () => {
     const logged = server.slowlog.map((e) => e.argv.map((x) => x.toString()).join(" "));
     expect(logged).toContain("SET n 10");
     expect(logged).toContain("MSET m 5 o 7");
+  });
+});
+
+describe("argsCopied / copyInto: a redis.call's arguments and replies across the Lua engine's memory", () => {
+  /** [count, (len, bytes)...] at `at` in a fresh 1 KB "engine memory", as the driver lays out a redis.call. */
+  function layout(args: Buffer[], at: number): Uint8Array {
+    const h = new Uint8Array(1024).fill(0x2e);
+    const dv = new DataView(h.buffer);
+    dv.setUint32(at, args.length, true);
+    let o = at + 4;
+    for (const a of args) {
+      dv.setUint32(o, a.length, true);
+      h.set(a, o + 4);
+      o += 4 + a.length;
+    }
+    return h;
+  }
+
+  it("copies every argument (empty, short, over 64 bytes, binary) so that the engine may write over its memory", () => {
+    const args = [b("incrby"), b(""), b("k".repeat(64)), b("v".repeat(65)), Buffer.from([0, 255, 13, 10]), b("x".repeat(300))];
+    const h = layout(args, 37);
+    const got = argsCopied(h, 37);
+    h.fill(0x58);
+    expect(got.map((x) => x.toString("latin1"))).toEqual(args.map((x) => x.toString("latin1")));
+    expect(got.every((x) => Buffer.isBuffer(x))).toBe(true);
+    expect(argsCopied(layout([], 0), 0)).toEqual([]);
+  });
+
+  it("copyInto moves short and long runs to the offset given", () => {
+    for (const n of [0, 1, 64, 65, 500]) {
+      const src = Uint8Array.from({ length: n + 10 }, (_, i) => (i * 7) & 255);
+      const dst = new Uint8Array(n + 20);
+      copyInto(dst, 3, src, 5, 5 + n);
+      expect([...dst.subarray(3, 3 + n)]).toEqual([...src.subarray(5, 5 + n)]);
+      expect(dst[2]).toBe(0);
+      expect(dst[3 + n]).toBe(0);
+    }
   });
 });
 
