@@ -9,9 +9,12 @@
 //    Lua's error handling runs through) can unwind the whole WebAssembly stack into memory and resume it later.
 //    The driver loop (driver.ts) waits for its next job that way between scripts, keeping what it compiled, and a
 //    script past busy-reply-threshold lets the event loop run between slices (engine.ts).
-// 3. The memory is 512 MB where emscripten built it with 64 MB and no growth (its resize_heap aborts the engine):
-//    a script that held more than ~60 MB of Lua data (a big LRANGE or KEYS reply, a large table) killed the
-//    engine, where Valkey runs it. Pages are only resident once Lua touches them.
+// 3. The memory starts at 16 MB and may grow to 512 MB, where emscripten built it with a fixed 64 MB (its
+//    resize_heap aborts the engine): a script that held more than ~60 MB of Lua data (a big LRANGE or KEYS reply, a
+//    large table) killed the engine, where Valkey runs it. The host grows it (src/scripting/vm.ts, which answers
+//    emscripten_resize_heap). Not a fixed 512 MB: JavaScriptCore counts a memory's whole size towards its heap, and
+//    at 512 MB Bun's collector let its young space grow to ~75 MB between collections (peak RSS under EVALSHA 139
+//    MB against 98, and ~2 µs more CPU per call, most of it page faults on fresh heap blocks).
 // 4. An exported global, tick_fuel: the budget's address, so that the host can have the next hook tick at once
 //    (vm.ts reads the lua_State of the driver's thread from that tick).
 //
@@ -33,7 +36,9 @@ const SOURCE = join(dirname(require.resolve("lua-redis-wasm")), "redis_lua.wasm"
 const SOURCE_SHA256 = "c95b450f963b03479fe34da98bfecff67f277708dff89893ce2e40f898a0b42a";
 /** VM instructions between two ticks (the hook's budget, refilled at each tick). */
 const TICK_INSTRUCTIONS = 100_000;
-/** The engine's memory in 64 KiB pages (initial = maximum; lua-redis-wasm's build has 1024). */
+/** The engine's memory in 64 KiB pages: initial and maximum (lua-redis-wasm's build has 1024, fixed). Data and stack
+ *  take the first 96 KB. src/scripting/vm.ts MAX_PAGES is the maximum too. */
+const INITIAL_PAGES = 256;
 const MEMORY_PAGES = 8192;
 /** The level host_redis_log receives for a tick (redis.log's levels are 0-3); src/scripting/vm.ts TICK_LEVEL. */
 const TICK_LEVEL = 99;
@@ -80,7 +85,7 @@ export async function buildLuaWasm() {
 
   const memory = /\(memory \$(\S+) 1024 1024\)/;
   if (!memory.test(text)) throw new Error("build-lua-wasm: the memory is not 1024 pages, fixed");
-  text = text.replace(memory, (_, name) => `(memory $${name} ${MEMORY_PAGES} ${MEMORY_PAGES})`);
+  text = text.replace(memory, (_, name) => `(memory $${name} ${INITIAL_PAGES} ${MEMORY_PAGES})`);
 
   const mod = binaryen.parseText(text);
   mod.setFeatures(features);

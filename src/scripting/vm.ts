@@ -91,6 +91,43 @@ let wasm: Uint8Array | null = null;
 /** Engines are made one at a time: the instance is caught from WebAssembly.instantiate (see Vm.create). */
 let making: Promise<unknown> = Promise.resolve();
 
+/** A WebAssembly.Memory (the build's lib has no WebAssembly types). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+/** The engine's memory at most, in 64 KiB pages (scripts/build-lua-wasm.mjs MEMORY_PAGES): 512 MB. */
+const MAX_PAGES = 8192;
+
+/**
+ * emscripten_resize_heap: grow the engine's memory to hold `requested` bytes, 20 % over it (at most 96 MB over) as
+ * emscripten's own does, in whole pages and within MAX_PAGES. False when it cannot (malloc then fails, and Lua
+ * raises "not enough memory").
+ */
+function growMemory(mem: WasmMemory, requested: number): boolean {
+  const old = mem.buffer.byteLength;
+  if (requested <= old) return true;
+  const page = 65536;
+  const want = Math.min(MAX_PAGES * page, Math.ceil(Math.max(requested, Math.min(old * 1.2, requested + 96 * 2 ** 20)) / page) * page);
+  if (want < requested) return false;
+  try {
+    mem.grow((want - old) / page);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** WASI clock_time_get as emscripten's glue answers it (ns since the epoch for clock 0, else since start), through
+ *  a view made now. */
+function clockTimeGet(mem: WasmMemory, clk: number, ptime: number): number {
+  if (!(clk >= 0 && clk <= 3)) return 28; // EINVAL
+  const ms = clk === 0 ? Date.now() : performance.now();
+  new DataView(mem.buffer).setBigInt64(ptime, BigInt(Math.round(ms * 1e6)), true);
+  return 0;
+}
+
 const u32 = u32le;
 /** A host call's arguments are [count u32] then [len u32][bytes] each: the item after the one at o. */
 const after = (h: Uint8Array, o: number): number => o + 4 + u32(h, o);
@@ -153,7 +190,22 @@ export class Vm {
       const W = (globalThis as unknown as { WebAssembly: { instantiate: (...a: unknown[]) => Promise<{ instance?: { exports: unknown } }> } }).WebAssembly;
       const orig = W.instantiate;
       let instance: { exports: unknown } | undefined;
+      let views = (): void => {};
+      const memory = (): WasmMemory => (instance!.exports as { memory: WasmMemory }).memory;
       W.instantiate = async (...a) => {
+        const env = (a[1] as { env?: Record<string, unknown> } | undefined)?.env;
+        if (env !== undefined && typeof env.emscripten_resize_heap === "function") {
+          // The memory grows (scripts/build-lua-wasm.mjs), which the glue was not built for: the host grows it,
+          // and the views lua-redis-wasm and this file read (Module.HEAPU8) are made again. The glue's own views go
+          // stale; of what it imports, only the clock runs after the engine is made (os.clock), so that is answered
+          // here too. (Also the wasi namespace: the loader makes it the same object.)
+          env.emscripten_resize_heap = (requested: number): number => {
+            if (!growMemory(memory(), requested >>> 0)) return 0;
+            views();
+            return 1;
+          };
+          env.clock_time_get = (clk: number, _precision: bigint, ptime: number): number => clockTimeGet(memory(), clk, ptime);
+        }
         const r = await orig.apply(W, a);
         const ex = r.instance?.exports as Record<string, unknown> | undefined;
         if (ex !== undefined && "asyncify_start_unwind" in ex && "eval_with_args" in ex) instance ??= r.instance;
@@ -168,6 +220,9 @@ export class Vm {
           onSetResp: (v: number) => resp(v),
         });
         if (instance === undefined) throw new Error("the Lua engine's instance was not seen");
+        const mem = memory();
+        views = () => (engine.exports.HEAPU8 = new Uint8Array(mem.buffer));
+        views();
         return { mod, engine, raw: instance.exports as unknown as Asyncify };
       } finally {
         W.instantiate = orig;
