@@ -46,6 +46,8 @@ await build({
   mainFields: ["module", "main"],
   external,
   charset: "ascii",
+  minifyWhitespace: true,
+  minifySyntax: true,
   define: { "import.meta.url": "__bundleUrl" },
   // Bun's own pathToFileURL: node:url is 1.4 ms of a Bun start. `bun build` below replaces __filename (and
   // module.filename, and so arguments[3]) with this file's path on the building machine, which an installed
