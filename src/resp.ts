@@ -81,16 +81,20 @@ export function argsCopied(h: Uint8Array, p: number): Buffer[] {
   }
   for (let i = 0, o = p + 4; i < n; i++) {
     const l = u32le(h, o);
-    const s = o + 4;
-    if (l > COPY_ARG) out[i] = Buffer.from(h.subarray(s, s + l));
-    else {
-      const a = Buffer.allocUnsafe(l);
-      for (let k = 0; k < l; k++) a[k] = h[s + k]!;
-      out[i] = a;
-    }
-    o = s + l;
+    out[i] = copyOf(h, o + 4, o + 4 + l);
+    o += 4 + l;
   }
   return out;
+}
+
+/** src[s, e) as a Buffer of its own: short runs by a byte loop (no view of `src` made, see argView), long ones by
+ *  Buffer.from of a view. */
+export function copyOf(src: Uint8Array, s: number, e: number): Buffer {
+  const l = e - s;
+  if (l > COPY_ARG) return Buffer.from(src.subarray(s, e));
+  const a = Buffer.allocUnsafe(l);
+  for (let k = 0; k < l; k++) a[k] = src[s + k]!;
+  return a;
 }
 
 /** A 32-bit little-endian unsigned integer at h[p]. */

@@ -362,7 +362,7 @@ export function killRun(server: Server): void {
 function report(kind: string, resp: 2 | 3, b: Buffer): RunResult {
   switch (kind) {
     case "v":
-      return { kind: "resp", resp, bytes: Buffer.from(b) };
+      return { kind: "resp", resp, bytes: b }; // the Vm's own copy
     case "k":
       return { kind: "ok" };
     case "c":

@@ -12,7 +12,7 @@
 
 import { createRequire } from "node:module";
 import { builtin, pkgRoot } from "../runtime.js";
-import { argsCopied, u32le } from "../resp.js";
+import { argsCopied, copyOf, u32le } from "../resp.js";
 import { EngineReply, copyInto } from "./resp-value.js";
 import type { LuaValue } from "./engine.js";
 
@@ -461,7 +461,7 @@ export class Vm {
         kind: "report",
         report: String.fromCharCode(kind),
         resp: h[respAt + 4] === 0x33 ? 3 : 2,
-        bytes: Buffer.from(h.subarray(bytesAt + 4, after(h, bytesAt))),
+        bytes: copyOf(h, bytesAt + 4, after(h, bytesAt)),
       };
       this.park("job");
       return true;
