@@ -355,7 +355,7 @@ function execute(
     command: argv,
     startedAt: Date.now(),
     onDone: null,
-    counted: new Set(),
+    counted: null,
   };
   const r = run(c.server, mode, id, body, keys, args, fname, ctx);
   if (r !== null) return finish(c, argv, ctx, r, label, chunk, false);
@@ -389,18 +389,18 @@ function finish(c: Client, argv: Buffer[], ctx: RunContext, r: RunResult, label:
   }
 }
 
-function reply(c: Client, r: RunResult, label: string, chunk: string, counted: Set<string>): void {
+function reply(c: Client, r: RunResult, label: string, chunk: string, counted: Set<string> | null): void {
   switch (r.kind) {
     case "resp": {
       // A top-level error reply is the command's error (counted as one).
       if (r.bytes[0] !== 0x2d) return transcode(c, r.bytes, r.resp);
       const text = sanitize(r.bytes.toString("latin1", 1, r.bytes.indexOf(13)));
-      throw counted.has(text) ? new CountedError(text) : errorText(text);
+      throw counted?.has(text) ? new CountedError(text) : errorText(text);
     }
     case "error": {
       const { message, line } = raisedError(r.value, chunk);
       const text = sanitize(`${message} script: ${label}, on @${chunk}:${line}.`);
-      throw counted.has(message) ? new CountedError(text) : errorText(text);
+      throw counted?.has(message) ? new CountedError(text) : errorText(text);
     }
     case "killed": {
       // valkey-server 8.0.1's text, "SCRIPT KILL..." for functions too (checked against the reference build), with

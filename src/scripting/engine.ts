@@ -58,8 +58,9 @@ export interface RunContext {
   startedAt: number;
   /** Called once with the result when the run turned asynchronous (run() returned null). */
   onDone: ((r: RunResult) => void) | null;
-  /** Error texts redis.call already counted in errorstats: the script's error reply carrying one is not counted again. */
-  counted: Set<string>;
+  /** Error texts redis.call already counted in errorstats: the script's error reply carrying one is not counted
+   *  again. Null until one is (most scripts never fail a call: no Set per script). */
+  counted: Set<string> | null;
 }
 
 export type RunResult =
@@ -465,7 +466,7 @@ function hostCall(server: Server, r: Run, args: Buffer[], resp: 2 | 3): Buffer {
   if (ctx.caller.tracking !== null) rememberKeys(ctx.caller, e, args);
   const out = fc.w.take() ?? EMPTY;
   // A failed command was counted by server.call.
-  if (out[0] === 0x2d) ctx.counted.add(out.toString("latin1", 1, out.indexOf(13)));
+  if (out[0] === 0x2d) (ctx.counted ??= new Set()).add(out.toString("latin1", 1, out.indexOf(13)));
   return out;
 }
 
@@ -473,7 +474,7 @@ function refuse(server: Server, ctx: RunContext, text: string, e: CommandEntry |
   if (e !== undefined) e.rejectedCalls!++;
   server.stats.rejectedCalls++;
   server.stats.errorReply(text);
-  ctx.counted.add(text);
+  (ctx.counted ??= new Set()).add(text);
   return errReply(text);
 }
 
