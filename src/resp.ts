@@ -87,14 +87,21 @@ export function argsCopied(h: Uint8Array, p: number): Buffer[] {
   return out;
 }
 
-/** src[s, e) as a Buffer of its own: short runs by a byte loop (no view of `src` made, see argView), long ones by
- *  Buffer.from of a view. */
+/** src[s, e) as a Buffer of its own (copyInto). */
 export function copyOf(src: Uint8Array, s: number, e: number): Buffer {
-  const l = e - s;
-  if (l > COPY_ARG) return Buffer.from(src.subarray(s, e));
-  const a = Buffer.allocUnsafe(l);
-  for (let k = 0; k < l; k++) a[k] = src[s + k]!;
+  const a = Buffer.allocUnsafe(e - s);
+  copyInto(a, 0, src, s, e);
   return a;
+}
+
+/**
+ * dst[at...] = src[s, e). Short runs (a command's name, a key, a small reply) go byte by byte: a subarray view
+ * costs ~150 ns on Bun (~45 on Node), more than the copy (see argView). Hot path: every redis.call's arguments and
+ * reply, and a job's names.
+ */
+export function copyInto(dst: Uint8Array, at: number, src: Uint8Array, s: number, e: number): void {
+  if (e - s <= COPY_ARG) for (let i = s; i < e; i++) dst[at++] = src[i]!;
+  else dst.set(src.subarray(s, e), at);
 }
 
 /** A 32-bit little-endian unsigned integer at h[p]. */

@@ -1,6 +1,7 @@
 // RESP bytes -> lua-redis-wasm's values. parseReply makes JS values (the server reads a driver report with it);
 // EngineReply writes the engine's own encoding (vm.ts).
 
+import { copyInto } from "../resp.js";
 import type { LuaValue } from "./engine.js";
 
 export function parseReply(b: Buffer, st: { pos: number }): LuaValue {
@@ -224,13 +225,4 @@ export class EngineReply {
         throw new Error(`unexpected reply byte ${t}`);
     }
   }
-}
-
-/**
- * dst[at...] = src[s, e). Short runs (a command's name, a key, a small reply) go byte by byte: a subarray view
- * costs ~150 ns on Bun (~45 on Node), more than the copy. Hot path: every redis.call's reply and a job's names.
- */
-export function copyInto(dst: Uint8Array, at: number, src: Uint8Array, s: number, e: number): void {
-  if (e - s <= 64) for (let i = s; i < e; i++) dst[at++] = src[i]!;
-  else dst.set(src.subarray(s, e), at);
 }

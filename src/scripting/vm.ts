@@ -12,8 +12,8 @@
 
 import { createRequire } from "node:module";
 import { builtin, pkgRoot } from "../runtime.js";
-import { argsCopied, copyOf, u32le } from "../resp.js";
-import { EngineReply, copyInto } from "./resp-value.js";
+import { argsCopied, copyInto, copyOf, u32le } from "../resp.js";
+import { EngineReply } from "./resp-value.js";
 import type { LuaValue } from "./engine.js";
 
 /** host_redis_log's level for the engine's tick (scripts/build-lua-wasm.mjs). */

@@ -3,8 +3,7 @@
 // kept without copying shows up as corrupted arguments.
 
 import { describe, expect, it } from "vitest";
-import { RespParser, ReplyWriter, formatDouble, splitArgs, keepArgAt, disownArg, argsCopied, PROTO_INLINE_MAX_SIZE } from "../../src/resp.js";
-import { copyInto } from "../../src/scripting/resp-value.js";
+import { RespParser, ReplyWriter, formatDouble, splitArgs, keepArgAt, disownArg, argsCopied, copyInto, PROTO_INLINE_MAX_SIZE } from "../../src/resp.js";
 import { inProcess } from "../helpers/inproc.js";
 import { encode } from "../helpers/server.js";
 
