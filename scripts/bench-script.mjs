@@ -7,12 +7,15 @@
 //                                 [--no-redis]
 //
 // The script gets one key (key:__rand_int__) and runs `-c 50 -P 16` deep, after 5000 untimed calls. Every target is
-// measured --repeat times, interleaved; prints each reading, the median and its ratio to redis-server. Linux only
-// (reads /proc; without taskset or with one CPU it runs unpinned and says so). Numbers compare within one run.
+// measured --repeat times, interleaved; prints each reading, the median and its ratio to redis-server, and how the
+// last run's CPU split between the main thread and the runtime's helper threads (JIT compilers, the collector's,
+// Bun's JSCWarmUp and mimalloc scavenger), which a main-thread profile does not show. Linux only (reads /proc;
+// without taskset or with one CPU it runs unpinned and says so). Numbers compare within one run.
 
 import { spawn, spawnSync } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
 import os from "node:os";
-import { ask, cpuSeconds, freePort, options, serverCommand, sleep, which } from "./lib/bench-common.mjs";
+import { CLK_TCK, ask, cpuSeconds, freePort, options, serverCommand, sleep, which } from "./lib/bench-common.mjs";
 
 const { opt, flag } = options(import.meta.url, [1, 11]);
 const SCRIPT = opt("script", "redis.call('incr', KEYS[1]) return redis.call('get', KEYS[1])");
@@ -30,6 +33,22 @@ const pinned = (core, cmd, args) => (PIN ? ["taskset", ["-c", String(core), cmd,
 
 const kinds = opt("runtimes", "node,bun").split(",").filter(Boolean).flatMap((r) => (BASE ? [r, `${r}-base`] : [r]));
 if (REDIS) kinds.push("redis");
+
+/** CPU seconds of each thread of `pid`: tid -> [name, seconds]. */
+function threadCpu(pid) {
+  const out = new Map();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(tid, [stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), (Number(f[11]) + Number(f[12])) / CLK_TCK]);
+    } catch {} // a thread that ended meanwhile
+  }
+  return out;
+}
+
+/** The last run's split per target: "main 19.0, JITWorker 1.7, ..." in µs per call. */
+const split = {};
 
 /** µs of server CPU (all threads) per EVALSHA of SCRIPT on a fresh server of `kind`. */
 async function once(kind) {
@@ -52,7 +71,15 @@ async function once(kind) {
     };
     run(5000);
     const cpu0 = cpuSeconds(proc.pid);
+    const t0 = threadCpu(proc.pid);
     run(N);
+    const t1 = threadCpu(proc.pid);
+    const byName = new Map();
+    for (const [tid, [name, sec]] of t1) {
+      const key = tid === String(proc.pid) ? "main" : name;
+      byName.set(key, (byName.get(key) ?? 0) + sec - (t0.get(tid)?.[1] ?? 0));
+    }
+    split[kind] = [...byName].filter(([, sec]) => sec > 0).sort((a, b) => b[1] - a[1]).map(([n, sec]) => `${n} ${((sec / N) * 1e6).toFixed(2)}`).join(", ");
     return ((cpuSeconds(proc.pid) - cpu0) / N) * 1e6;
   } finally {
     proc.kill("SIGKILL");
@@ -70,4 +97,6 @@ for (const k of kinds) {
   const m = median(readings[k]);
   console.log(`| ${k} | ${readings[k].map((x) => x.toFixed(2)).join(", ")} | ${m.toFixed(2)} | ${REDIS ? (m / redis).toFixed(2) : "-"} |`);
 }
+console.log("\nthe last run's CPU by thread, µs per call (main: the event loop's thread):");
+for (const k of kinds) console.log(`  ${k}: ${split[k]}`);
 console.log(`(load ${os.loadavg()[0].toFixed(2)})`);
