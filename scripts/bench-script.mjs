@@ -17,7 +17,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import os from "node:os";
 import { CLK_TCK, ask, cpuSeconds, freePort, options, serverCommand, sleep, which } from "./lib/bench-common.mjs";
 
-const { opt, flag } = options(import.meta.url, [1, 11]);
+const { opt, flag } = options(import.meta.url, [1, 13]);
 const SCRIPT = opt("script", "redis.call('incr', KEYS[1]) return redis.call('get', KEYS[1])");
 const N = Number(opt("n", "100000"));
 const REPEAT = Math.max(1, Number(opt("repeat", "3")));
