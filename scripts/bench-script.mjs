@@ -15,7 +15,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import os from "node:os";
-import { CLK_TCK, ask, cpuSeconds, freePort, options, serverCommand, sleep, which } from "./lib/bench-common.mjs";
+import { ask, cpuSeconds, freePort, options, serverCommand, sleep, statCpu, which } from "./lib/bench-common.mjs";
 
 const { opt, flag } = options(import.meta.url, [1, 13]);
 const SCRIPT = opt("script", "redis.call('incr', KEYS[1]) return redis.call('get', KEYS[1])");
@@ -39,9 +39,7 @@ function threadCpu(pid) {
   const out = new Map();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      out.set(tid, [stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), (Number(f[11]) + Number(f[12])) / CLK_TCK]);
+      out.set(tid, statCpu(readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8")));
     } catch {} // a thread that ended meanwhile
   }
   return out;

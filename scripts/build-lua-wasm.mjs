@@ -37,7 +37,7 @@ const SOURCE_SHA256 = "c95b450f963b03479fe34da98bfecff67f277708dff89893ce2e40f89
 /** VM instructions between two ticks (the hook's budget, refilled at each tick). */
 const TICK_INSTRUCTIONS = 100_000;
 /** The engine's memory in 64 KiB pages: initial and maximum (lua-redis-wasm's build has 1024, fixed). Data and stack
- *  take the first 96 KB. src/scripting/vm.ts MAX_PAGES is the maximum too. */
+ *  take the first 96 KB. src/scripting/vm.ts growMemory grows it up to the maximum. */
 const INITIAL_PAGES = 256;
 const MEMORY_PAGES = 8192;
 /** The level host_redis_log receives for a tick (redis.log's levels are 0-3); src/scripting/vm.ts TICK_LEVEL. */

@@ -65,9 +65,13 @@ export async function connectWhenUp(port) {
 
 /** utime + stime of a process, in seconds. */
 export function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return statCpu(readFileSync(`/proc/${pid}/stat`, "utf8"))[1];
+}
+
+/** [name, utime + stime in seconds] from the text of a /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat file. */
+export function statCpu(stat) {
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  return [stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), (Number(f[11]) + Number(f[12])) / CLK_TCK];
 }
 
 /** Resident set size of a process, in bytes. */

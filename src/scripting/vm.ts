@@ -12,7 +12,7 @@
 
 import { createRequire } from "node:module";
 import { builtin, pkgRoot } from "../runtime.js";
-import { argsCopied, copyInto, copyOf, u32le } from "../resp.js";
+import { argsCopied, copyInto, copyOf, u32le as u32 } from "../resp.js";
 import { EngineReply } from "./resp-value.js";
 import type { LuaValue } from "./engine.js";
 
@@ -97,26 +97,22 @@ interface WasmMemory {
   grow(pages: number): number;
 }
 
-/** The engine's memory at most, in 64 KiB pages (scripts/build-lua-wasm.mjs MEMORY_PAGES): 512 MB. */
-const MAX_PAGES = 8192;
-
 /**
  * emscripten_resize_heap: grow the engine's memory to hold `requested` bytes, 20 % over it (at most 96 MB over) as
- * emscripten's own does, in whole pages and within MAX_PAGES. False when it cannot (malloc then fails, and Lua
- * raises "not enough memory").
+ * emscripten's own does, in whole pages; past the memory's maximum (scripts/build-lua-wasm.mjs), to just what is
+ * asked. False when it cannot (malloc then fails, and Lua raises "not enough memory").
  */
 function growMemory(mem: WasmMemory, requested: number): boolean {
   const old = mem.buffer.byteLength;
   if (requested <= old) return true;
-  const page = 65536;
-  const want = Math.min(MAX_PAGES * page, Math.ceil(Math.max(requested, Math.min(old * 1.2, requested + 96 * 2 ** 20)) / page) * page);
-  if (want < requested) return false;
-  try {
-    mem.grow((want - old) / page);
-    return true;
-  } catch {
-    return false;
+  const pages = (n: number): number => Math.ceil((n - old) / 65536);
+  for (const want of [Math.max(requested, Math.min(old * 1.2, requested + 96 * 2 ** 20)), requested]) {
+    try {
+      mem.grow(pages(want));
+      return true;
+    } catch {} // RangeError: past the maximum
   }
+  return false;
 }
 
 /** WASI clock_time_get as emscripten's glue answers it (ns since the epoch for clock 0, else since start), through
@@ -128,7 +124,6 @@ function clockTimeGet(mem: WasmMemory, clk: number, ptime: number): number {
   return 0;
 }
 
-const u32 = u32le;
 /** A host call's arguments are [count u32] then [len u32][bytes] each: the item after the one at o. */
 const after = (h: Uint8Array, o: number): number => o + 4 + u32(h, o);
 /** The item at o read as a non-negative decimal. */
