@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Feature benchmarks with ioredis clients: valkey-bun on Node (dist/) and on Bun (src/) against a local
-// redis-server, in the same run, with ratios ours / redis. Bounded (about a minute with the defaults).
+// Feature benchmarks with ioredis clients: valkey-bun on Node (dist/) and on Bun (dist/bun/, or src/ unbuilt)
+// against a local redis-server, in the same run, with ratios ours / redis. Bounded (a minute or two with the
+// defaults).
 //
-//   npm run bench:features [-- --runtimes node,bun --no-redis --no-build --no-warmup --scale 1 --repeat 1 --base DIR
-//                              --tests pubsub,stream,blpop,evalsha,evalsha10,bullmq,evalerr]
+//   npm run bench:features [-- --runtimes node,bun --no-redis --no-build --warmup 1 | --no-warmup --scale 1
+//                              --repeat 1 --base DIR --tests pubsub,stream,blpop,evalsha,evalsha10,bullmq,evalerr]
 //
 //   pubsub   PUBLISH (pipelined) to 1 and to 100 subscribers: deliveries/s, server CPU per delivered message
 //   stream   XADD (pipelined) and XREADGROUP COUNT 100 '>' + XACK: entries/s, server CPU per entry
@@ -16,6 +17,7 @@
 //
 // --base DIR adds node-base / bun-base: the server of another (built) checkout, for a before/after in one run.
 // --repeat N runs every server N times, interleaved, and prints the median of each metric.
+// --warmup F runs each test unmeasured first, F times its size (default 1), on the same server: JIT warm-up.
 // Server CPU is utime+stime from /proc/<pid>/stat around each run (10 ms ticks). Throughput ratio > 1 is
 // faster than redis; CPU and latency ratios > 1 cost more than redis. Only comparable within one run.
 
@@ -24,7 +26,7 @@ import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { ROOT, cpuSeconds, freePort, options, serverCommand, sleep, which } from "./lib/bench-common.mjs";
 
-const { opt, flag } = options(import.meta.url, [1, 18]);
+const { opt, flag } = options(import.meta.url, [1, 22]);
 const SCALE = Number(opt("scale", "1"));
 const RUNTIMES = opt("runtimes", "node,bun").split(",").filter(Boolean);
 const TESTS = new Set(opt("tests", "pubsub,stream,blpop,evalsha,evalsha10,bullmq").split(",").filter(Boolean));
@@ -38,7 +40,8 @@ const XADD_ENTRIES = n(50000);
 const PINGPONG = n(5000);
 const EVALSHA_CALLS = n(10000);
 const BULLMQ_JOBS = n(5000);
-const WARMUP = !flag("no-warmup");
+/** The unmeasured pass before each measured one, as a fraction of its size (--warmup F, default 1; --no-warmup: 0). */
+const WARMUP = flag("no-warmup") ? 0 : Number(opt("warmup", "1"));
 const BATCH = 1000; // pipeline depth per exec()
 const STEP_TIMEOUT_MS = 30000;
 const REDIS_SERVER = flag("no-redis") ? null : which("redis-server");
@@ -342,10 +345,12 @@ async function runTarget(kind, errors) {
   let t;
   try {
     t = await startTarget(kind);
-    // a short unmeasured pass first, so the JIT (and the Lua engine) are warm for the measured one
+    // an unmeasured pass first, so the JIT (and the Lua engine) are warm for the measured one: a fresh Bun server
+    // compiles its hot path on a JIT thread for its first few hundred thousand commands (~0.5 s of CPU), which a
+    // short warm-up (this was 0.1 of the run until the ninth round) leaves inside the measured run
     const step = async (name, fn) => {
       try {
-        if (WARMUP) await fn(0.1);
+        if (WARMUP > 0) await fn(WARMUP);
         res[name] = await fn(1);
       } catch (e) {
         errors.push(`${kind} ${name}: ${e.message}`);

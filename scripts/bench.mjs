@@ -4,7 +4,7 @@
 //
 //   npm run bench [-- --n 50000 --pn 200000 --pipeline 16 --clients 50 --tests ping,set,get,incr,mset
 //                     --runtimes node,bun --no-redis --no-ceiling --repeat 3 --startup-runs 5 --no-build
-//                     --cluster | --no-cluster --base DIR --startup-only --keyspace N]
+//                     --cluster | --no-cluster --base DIR --startup-only --keyspace N --warmup N]
 // --keyspace N spreads the keys over N random names (redis-benchmark -r N; e.g. --tests set,get --keyspace 100000
 // for a big keyspace instead of one key per test).
 // --startup-only measures only startup to first PONG (beside node-bare / bun-bare: `node -e` / `bun -e` listening
@@ -12,6 +12,11 @@
 // --base DIR adds node-base / bun-base: the server of another checkout (built), measured interleaved with this one,
 // for a before/after table of a change in one run (e.g. git worktree add /tmp/base main && cd /tmp/base && npm ci
 // && npm run build).
+// --warmup N (default: the pipelined count) sends N pipelined requests of each test to every freshly started target
+// before measuring it, unmeasured: a fresh Bun or Node server spends its first few hundred thousand requests
+// compiling its hot path (Bun's DFG/FTL tiers on their own thread: ~0.5 s of CPU), which a short run would charge
+// to whichever test comes first. That pass is reported as the "first pass" row: the cost on a cold server.
+// --warmup 0 measures cold servers, as this script did before.
 // Without --tests (or with --cluster) it ends with the cluster case: scripts/bench-cluster.mjs (N = 1, 2, 4 shards
 // with a cluster client beside a standalone server, and a 3-shard cluster's startup to cluster_state:ok).
 //   npm run bench:collections      (the collection set: lpush,rpop,sadd,spop,hset,zadd,zpopmin,lrange_100)
@@ -33,7 +38,7 @@ import { ROOT, ask, cpuSeconds, freePort, options, serverCommand, sleep, which }
 // ---------------------------------------------------------------------------------------------------------
 // options
 
-const { opt, flag } = options(import.meta.url, [1, 24]);
+const { opt, flag } = options(import.meta.url, [1, 29]);
 const N = Number(opt("n", "50000"));
 // pipelined runs are ~10x faster: more requests keep the CPU reading (10 ms ticks) meaningful
 const PN = Number(opt("pn", String(N * 4)));
@@ -49,6 +54,7 @@ const REPEAT = Math.max(1, Number(opt("repeat", "3")));
 const CEILING = !flag("no-ceiling");
 /** What the minimal servers answer. */
 const MIN_TESTS = new Set(["ping", "set", "get", "incr", "mset"]);
+const WARMUP = Number(opt("warmup", String(PN)));
 const RUN_TIMEOUT_MS = Number(opt("timeout", "60")) * 1000;
 
 const REDIS_SERVER = flag("no-redis") ? null : which("redis-server");
@@ -140,8 +146,7 @@ async function supports(kind, port, test) {
 }
 
 /** One redis-benchmark run of one test: { rps, requests, cpuPerReqUs }, or null when it printed nothing. */
-async function runBench(target, test, pipeline) {
-  const n = pipeline > 1 ? PN : N;
+async function runBench(target, test, pipeline, n = pipeline > 1 ? PN : N) {
   const args = ["-h", "127.0.0.1", "-p", String(target.port), "-q", "-n", String(n), "-c", String(CLIENTS), "-t", test];
   if (pipeline > 1) args.push("-P", String(pipeline));
   if (KEYSPACE !== null) args.push("-r", KEYSPACE);
@@ -187,6 +192,8 @@ function summary(results, startup) {
     if (core.length) rows.push([`${core.join("/")} geomean, ${p === 1 ? "1 deep" : `pipeline ${p}`}`, (k) => geomean(core.map((t) => cpuRatio(k, t, p)))]);
   }
   for (const t of rest) for (const p of DEPTHS) rows.push([`${t}, ${p === 1 ? "1 deep" : `pipeline ${p}`}`, (k) => cpuRatio(k, t, p)]);
+  // the unmeasured warm-up pass: what the same tests cost on a freshly started server
+  if (WARMUP > 0 && core.length) rows.push([`same, first ${WARMUP} on a fresh server, pipeline ${PIPELINE}`, (k) => geomean(core.map((t) => cpuRatio(k, t, "cold")))]);
   const f = (x) => (Number.isFinite(x) ? x.toFixed(2) : "-");
   const cols = (r) => [r, ...(BASE ? [`${r}-base`] : []), `${r}-min`];
   const head = ["server CPU per request / redis-server", ...RUNTIMES.flatMap((r) => cols(r).map((k) => k.replace(/-min$/, " ceiling")))];
@@ -257,12 +264,20 @@ async function main() {
     for (const kind of kinds) {
       const target = await startTarget(kind);
       try {
+        const tests = [];
         for (const test of TESTS) {
           const slot = (raw[kind][test] ??= {});
-          if (slot.missing || !(await supports(kind, target.port, test))) {
-            slot.missing = true;
-            continue;
+          if (slot.missing || !(await supports(kind, target.port, test))) slot.missing = true;
+          else tests.push(test);
+        }
+        if (WARMUP > 0) {
+          for (const test of tests) {
+            const res = await runBench(target, test, PIPELINE, WARMUP);
+            if (res) (raw[kind][test].cold ??= []).push(res);
           }
+        }
+        for (const test of tests) {
+          const slot = raw[kind][test];
           for (const p of DEPTHS) {
             const res = await runBench(target, test, p);
             if (res) (slot[p] ??= []).push(res);
@@ -281,7 +296,7 @@ async function main() {
       if (slot.missing) results[kind][test] = { missing: true };
       else {
         results[kind][test] = {};
-        for (const p of DEPTHS) {
+        for (const p of [...DEPTHS, "cold"]) {
           const rs = slot[p] ?? [];
           if (rs.length) results[kind][test][p] = { rps: median(rs.map((x) => x.rps)), cpuPerReqUs: median(rs.map((x) => x.cpuPerReqUs)) };
         }
@@ -297,11 +312,14 @@ async function main() {
   if (REDIS_SERVER) head.push(...RUNTIMES.flatMap((k) => [`${k}/redis rps`, `${k}/redis cpu`]));
   const widths = head.map((h) => Math.max(h.length, 7));
   const line = (cells) => console.log(cells.map((c, i) => String(c).padEnd(widths[i])).join("  ").trimEnd());
-  console.log("\nthroughput (req/s), server CPU time per request (us); ratios = ours / redis");
+  console.log(
+    "\nthroughput (req/s), server CPU time per request (us); ratios = ours / redis" +
+      (WARMUP > 0 ? `; P "${PIPELINE} 1st": the warm-up pass, ${WARMUP} requests on the fresh server` : ""),
+  );
   line(head);
   for (const test of TESTS) {
-    for (const p of DEPTHS) {
-      const row = [test, p];
+    for (const p of WARMUP > 0 ? [...DEPTHS, "cold"] : DEPTHS) {
+      const row = [test, p === "cold" ? `${PIPELINE} 1st` : p];
       for (const k of kinds) row.push(cell(k, test, p, fmtK, "rps"), cell(k, test, p, fmtUs, "cpuPerReqUs"));
       if (REDIS_SERVER) {
         const base = results.redis[test]?.[p];
