@@ -193,7 +193,7 @@ function summary(results, startup) {
   }
   for (const t of rest) for (const p of DEPTHS) rows.push([`${t}, ${p === 1 ? "1 deep" : `pipeline ${p}`}`, (k) => cpuRatio(k, t, p)]);
   // the unmeasured warm-up pass: what the same tests cost on a freshly started server
-  if (WARMUP > 0 && core.length) rows.push([`same, first ${WARMUP} on a fresh server, pipeline ${PIPELINE}`, (k) => geomean(core.map((t) => cpuRatio(k, t, "cold")))]);
+  if (WARMUP > 0 && core.length) rows.push([`${core.join("/")}, first ${WARMUP} on a fresh server, pipeline ${PIPELINE}`, (k) => geomean(core.map((t) => cpuRatio(k, t, "cold")))]);
   const f = (x) => (Number.isFinite(x) ? x.toFixed(2) : "-");
   const cols = (r) => [r, ...(BASE ? [`${r}-base`] : []), `${r}-min`];
   const head = ["server CPU per request / redis-server", ...RUNTIMES.flatMap((r) => cols(r).map((k) => k.replace(/-min$/, " ceiling")))];
