@@ -877,29 +877,64 @@ function bindLiteral(net: typeof import("node:net"), srv: NetServerInternals, ho
   return true;
 }
 
+/**
+ * A node:net socket as the core's Connection. A class rather than an object of per-connection closures, on both
+ * runtimes: the hot call sites (`c.conn.write`, `c.conn.pendingBytes` on every flush and delivery) then always
+ * call the same function, so the JIT's inlined code refers to no particular connection. With closures, Bun threw
+ * away its optimised `publish` and flush paths each time the connections they had seen closed, and compiled them
+ * again (docs/performance.md, ninth round).
+ */
+class NodeConnection implements Connection {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly fd: number;
+  readonly unix: boolean;
+
+  constructor(
+    private readonly server: Server,
+    private readonly sock: import("node:net").Socket,
+    path: string | undefined,
+  ) {
+    this.remoteAddress = path ?? sock.remoteAddress ?? "";
+    this.remotePort = path !== undefined ? 0 : (sock.remotePort ?? 0);
+    this.localAddress = path ?? sock.localAddress ?? "";
+    this.localPort = path !== undefined ? 0 : (sock.localPort ?? 0);
+    this.fd = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+    this.unix = path !== undefined;
+  }
+
+  write(d: Buffer): boolean {
+    const stats = this.server.stats;
+    stats.netOutputBytes += d.length;
+    stats.writesProcessed++;
+    const sock = this.sock;
+    sock.write(d);
+    // Nothing left queued: libuv wrote it all synchronously and holds no reference to `d`.
+    return sock.writableLength === 0;
+  }
+
+  /** Close fully once the last reply is flushed, as Valkey does (a half-close would keep reading a desynced peer). */
+  end(): void {
+    const sock = this.sock;
+    sock.end(() => sock.destroy());
+  }
+
+  destroy(): void {
+    this.sock.destroy();
+  }
+
+  pendingBytes(): number {
+    return this.sock.writableLength;
+  }
+}
+
 /** A TCP listener on host:port, or with `path` a unix socket listener (host and port are then unused). */
 async function listenNode(server: Server, host: string, port: number, path?: string): Promise<Listener> {
   const net = await import("node:net");
   const srv = net.createServer({ noDelay: true }, (sock) => {
-    const conn: Connection = {
-      write: (d) => {
-        server.stats.netOutputBytes += d.length;
-        server.stats.writesProcessed++;
-        sock.write(d);
-        // Nothing left queued: libuv wrote it all synchronously and holds no reference to `d`.
-        return sock.writableLength === 0;
-      },
-      // Close fully once the last reply is flushed, as Valkey does (a half-close would keep reading a desynced peer).
-      end: () => sock.end(() => sock.destroy()),
-      destroy: () => sock.destroy(),
-      pendingBytes: () => sock.writableLength,
-      remoteAddress: path ?? sock.remoteAddress ?? "",
-      remotePort: path !== undefined ? 0 : (sock.remotePort ?? 0),
-      localAddress: path ?? sock.localAddress ?? "",
-      localPort: path !== undefined ? 0 : (sock.localPort ?? 0),
-      fd: (sock as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1,
-      unix: path !== undefined,
-    };
+    const conn = new NodeConnection(server, sock, path);
     if (path === undefined) {
       sock.setNoDelay(true);
       const keepalive = Number(server.param("tcp-keepalive"));
@@ -937,38 +972,99 @@ interface BunSock {
   remotePort?: number;
   localAddress?: string;
   localPort?: number;
-  data: BunState;
+  data: BunConnection;
 }
-interface BunState {
-  client: Client | null;
-  /** Unwritten output (partial writes) waiting for drain. */
-  queue: Buffer[];
-  queued: number;
-  ending: boolean;
+
+/** A Bun socket as the core's Connection (a class for the reason NodeConnection gives); also the socket's `data`. */
+class BunConnection implements Connection {
+  client: Client | null = null;
+  /** Unwritten output (partial writes) waiting for drain: Bun does not buffer, so these are our own copies. */
+  queue: Buffer[] = [];
+  queued = 0;
+  ending = false;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly fd = -1;
+  readonly unix: boolean;
+
+  constructor(
+    private readonly server: Server,
+    private readonly s: BunSock,
+    host: string,
+    port: number,
+    path: string | undefined,
+  ) {
+    this.remoteAddress = path ?? s.remoteAddress ?? "";
+    this.remotePort = path !== undefined ? 0 : (s.remotePort ?? 0);
+    this.localAddress = path ?? s.localAddress ?? host;
+    this.localPort = path !== undefined ? 0 : (s.localPort ?? port);
+    this.unix = path !== undefined;
+  }
+
+  write(d: Buffer): boolean {
+    const stats = this.server.stats;
+    stats.netOutputBytes += d.length;
+    stats.writesProcessed++;
+    if (this.queue.length > 0) {
+      this.queue.push(Buffer.from(d));
+      this.queued += d.length;
+      return true;
+    }
+    const n = this.s.write(d);
+    if (n >= 0 && n < d.length) {
+      this.queue.push(Buffer.from(d.subarray(n)));
+      this.queued += d.length - n;
+    }
+    // Bun sent or copied what it took, the rest is our own copy: `d` may be reused.
+    return true;
+  }
+
+  end(): void {
+    this.ending = true;
+    if (this.queue.length === 0) this.s.end();
+  }
+
+  destroy(): void {
+    this.drop();
+    this.s.terminate();
+  }
+
+  pendingBytes(): number {
+    return this.queued;
+  }
+
+  /** Forget unsent output (the socket is gone or going). */
+  drop(): void {
+    this.queue = [];
+    this.queued = 0;
+  }
+
+  /** The socket is writable again: send what was queued, as far as it takes it. */
+  drain(): void {
+    const s = this.s;
+    while (this.queue.length > 0) {
+      const b = this.queue[0]!;
+      const n = s.write(b);
+      if (n < 0) {
+        this.drop();
+        return;
+      }
+      if (n < b.length) {
+        this.queue[0] = b.subarray(n);
+        this.queued -= n;
+        return;
+      }
+      this.queue.shift();
+      this.queued -= b.length;
+    }
+    if (this.ending) s.end();
+  }
 }
 
 async function listenBun(server: Server, host: string, port: number, path?: string): Promise<Listener> {
   const Bun = (globalThis as unknown as { Bun: any }).Bun;
-  const flushQueue = (s: BunSock): void => {
-    const st = s.data;
-    while (st.queue.length > 0) {
-      const b = st.queue[0]!;
-      const n = s.write(b);
-      if (n < 0) {
-        st.queue = [];
-        st.queued = 0;
-        return;
-      }
-      if (n < b.length) {
-        st.queue[0] = b.subarray(n);
-        st.queued -= n;
-        return;
-      }
-      st.queue.shift();
-      st.queued -= b.length;
-    }
-    if (st.ending) s.end();
-  };
   let l: { port: number; stop(force?: boolean): void };
   try {
     l = Bun.listen({
@@ -981,44 +1077,9 @@ async function listenBun(server: Server, host: string, port: number, path?: stri
             const keepalive = Number(server.param("tcp-keepalive"));
             s.setKeepAlive?.(keepalive > 0, keepalive * 1000);
           }
-          const st: BunState = { client: null, queue: [], queued: 0, ending: false };
-          s.data = st;
-          const conn: Connection = {
-            write: (d) => {
-              server.stats.netOutputBytes += d.length;
-              server.stats.writesProcessed++;
-              if (st.queue.length > 0) {
-                // Bun does not buffer: keep our own copy of what it could not take yet.
-                st.queue.push(Buffer.from(d));
-                st.queued += d.length;
-                return true;
-              }
-              const n = s.write(d);
-              if (n >= 0 && n < d.length) {
-                st.queue.push(Buffer.from(d.subarray(n)));
-                st.queued += d.length - n;
-              }
-              // Bun sent or copied what it took, the rest is our own copy: `d` may be reused.
-              return true;
-            },
-            end: () => {
-              st.ending = true;
-              if (st.queue.length === 0) s.end();
-            },
-            destroy: () => {
-              st.queue = [];
-              st.queued = 0;
-              s.terminate();
-            },
-            pendingBytes: () => st.queued,
-            remoteAddress: path ?? s.remoteAddress ?? "",
-            remotePort: path !== undefined ? 0 : (s.remotePort ?? 0),
-            localAddress: path ?? s.localAddress ?? host,
-            localPort: path !== undefined ? 0 : (s.localPort ?? port),
-            fd: -1,
-            unix: path !== undefined,
-          };
-          st.client = server.accept(conn);
+          const conn = new BunConnection(server, s, host, port, path);
+          s.data = conn;
+          conn.client = server.accept(conn);
         },
         data(s: BunSock, d: Buffer) {
           const c = s.data.client;
@@ -1028,16 +1089,15 @@ async function listenBun(server: Server, host: string, port: number, path?: stri
           c.onData(d);
         },
         drain(s: BunSock) {
-          flushQueue(s);
+          s.data.drain();
         },
         close(s: BunSock) {
           // Unsent replies go with the socket, even while something still holds the client.
-          if (s.data) {
-            s.data.queue = [];
-            s.data.queued = 0;
+          const conn = s.data;
+          if (conn) {
+            conn.drop();
+            if (conn.client) server.disconnected(conn.client);
           }
-          const c = s.data?.client;
-          if (c) server.disconnected(c);
         },
         error() {},
       },
