@@ -19,14 +19,33 @@ const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
  * already counts the memory of large (off-heap) buffers that it also reports as external; Node's does not.
  */
 export function runtimeHeapBytes(): number {
-  const m = process.memoryUsage();
+  const m = runtimeMemory();
   return isBun ? m.heapUsed : m.heapUsed + m.external;
+}
+
+let usage: NodeJS.MemoryUsage | null = null;
+let usageAt = 0;
+
+/**
+ * process.memoryUsage(), at most 100 ms old (INFO's used_memory_rss and allocator_*). Valkey reads those in its
+ * cron too (cron_malloc_stats), not per INFO; a fresh read walks every heap space (10-60 µs, a quarter of an
+ * INFO, which ioredis and BullMQ send on every connect). After a forced collection (MEMORY PURGE) the next read
+ * is fresh.
+ */
+export function runtimeMemory(): NodeJS.MemoryUsage {
+  const now = performance.now();
+  if (usage === null || now - usageAt >= 100) {
+    usage = process.memoryUsage();
+    usageAt = now;
+  }
+  return usage;
 }
 
 let nodeGc: (() => void) | null = null;
 
 /** A full garbage collection (MEMORY PURGE): Bun.gc, or V8's gc exposed on first use (no --expose-gc needed). */
 export function collectGarbage(): void {
+  usage = null;
   const g = globalThis as { gc?: () => void; Bun?: { gc?: (sync: boolean) => void } };
   if (isBun) {
     g.Bun!.gc!(true);
@@ -405,7 +424,7 @@ export function clientBuffers(c: Client): number {
  * allocator_* fields (the runtime's heap) and used_memory_rss.
  */
 export function memoryFigures(server: Server, scripts: number) {
-  const m = process.memoryUsage();
+  const m = runtimeMemory();
   const heap = isBun ? m.heapUsed : m.heapUsed + m.external;
   const dataset = memoryAccount(server.store).dataset();
   const clientsNormal = clientsBytes(server);

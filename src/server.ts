@@ -48,6 +48,8 @@ export class ServerStats {
   expireCycleUs = 0;
   /** Time spent handling reads (the event loop's work), microseconds, and how many. */
   eventLoopUs = 0;
+  /** Time spent in commands, microseconds (INFO eventloop_duration_cmd_sum: the sum of commandstats' usec). */
+  commandUs = 0;
   eventLoopCycles = 0;
   /** Highest used memory seen (INFO used_memory_peak). */
   peakMemory = 0;
@@ -86,7 +88,7 @@ export class ServerStats {
     this.rejectedCalls = this.failedCalls = this.netInputBytes = this.netOutputBytes = this.totalErrorReplies = 0;
     this.readsProcessed = this.writesProcessed = this.qbufLimitDisconnections = this.authFailures = 0;
     this.aclDeniedCmd = this.aclDeniedKey = this.aclDeniedChannel = 0;
-    this.expireCycleUs = this.eventLoopUs = this.eventLoopCycles = this.peakMemory = 0;
+    this.expireCycleUs = this.eventLoopUs = this.eventLoopCycles = this.peakMemory = this.commandUs = 0;
     this.errorCodes.clear();
     this.samples = [];
     this.last = [0, 0, 0, 0, 0];
@@ -480,6 +482,7 @@ export class Server {
   countCall(c: Client, e: CommandEntry, argv: Buffer[], us: number): void {
     e.calls!++;
     e.usec! += us;
+    this.stats.commandUs += us;
     if (this.latencyTracking || this.latencyThreshold > 0) recordCommandLatency(this, e, us);
     c.commandsProcessed++;
     this.stats.commandsProcessed++;

@@ -32,15 +32,15 @@ export function infoSections(args: string[]): Set<string> {
 
 /** Valkey's bytesToHuman: 100B, 2.00K, 1.50M, ... */
 export function bytesToHuman(n: number): string {
-  const units = ["K", "M", "G", "T", "P"];
   if (n < 1024) return `${n}B`;
   let d = n;
-  for (const u of units) {
+  for (let i = 0; i < HUMAN_UNITS.length; i++) {
     d /= 1024;
-    if (d < 1024 || u === "P") return `${d.toFixed(2)}${u}`;
+    if (d < 1024 || i === HUMAN_UNITS.length - 1) return `${d.toFixed(2)}${HUMAN_UNITS[i]}`;
   }
   return `${n}B`;
 }
+const HUMAN_UNITS = ["K", "M", "G", "T", "P"];
 
 const replIds = new WeakMap<Server, string>();
 function replId(server: Server): string {
@@ -48,6 +48,20 @@ function replId(server: Server): string {
   if (id === undefined) replIds.set(server, (id = randomHex(20)));
   return id;
 }
+
+/** The os: and arch_bits: lines: the same for the life of the process (os.release() is a uname call on Bun). */
+let osLines: string | undefined;
+const OS_LINES = (): string => {
+  if (osLines === undefined) {
+    const os = builtin("node:os");
+    osLines = `os:${os.type()} ${os.release()} ${typeof os.machine === "function" ? os.machine() : os.arch()}\r\narch_bits:${/64/.test(os.arch()) ? 64 : 32}`;
+  }
+  return osLines;
+};
+
+/** total_system_memory: read once, as Valkey does at startup (a read of /proc/meminfo on Node). */
+let totalMemory: number | undefined;
+const TOTAL_MEMORY = (): number => (totalMemory ??= builtin("node:os").totalmem());
 
 let buildId: string | undefined;
 const BUILD_ID = (): string =>
@@ -87,14 +101,13 @@ function avgTtl(server: Server, db: Server["store"]["dbs"][number]): number {
 /** The full INFO text for the given sections ("" when none is known). */
 export function infoText(server: Server, sections: Set<string>): string {
   const out: string[] = [];
-  const add = (title: string, lines: string[]) => out.push(`# ${title}\r\n` + lines.map((l) => l + "\r\n").join(""));
+  const add = (title: string, lines: string[]) => out.push(lines.length === 0 ? `# ${title}\r\n` : `# ${title}\r\n${lines.join("\r\n")}\r\n`);
   const p = (name: string) => server.param(name);
   const has = (s: string) => sections.has(s);
 
   if (has("server")) {
     const uptime = Math.floor((Date.now() - server.startedAt) / 1000);
     const compat = p("extended-redis-compatibility") === "yes";
-    const os = builtin("node:os");
     const lines = [
       `redis_version:${REDIS_COMPAT_VERSION}`,
       "server_name:valkey",
@@ -104,8 +117,7 @@ export function infoText(server: Server, sections: Set<string>): string {
       `redis_build_id:${BUILD_ID()}`,
       // Valkey 8 says server_mode, renamed redis_mode with extended-redis-compatibility.
       compat ? "redis_mode:standalone" : "server_mode:standalone",
-      `os:${os.type()} ${os.release()} ${typeof os.machine === "function" ? os.machine() : os.arch()}`,
-      `arch_bits:${/64/.test(os.arch()) ? 64 : 32}`,
+      OS_LINES(),
       "monotonic_clock:POSIX clock_gettime",
       `multiplexing_api:${process.platform === "linux" ? "epoll" : process.platform === "win32" ? "iocp" : "kqueue"}`,
       "gcc_version:0.0.0",
@@ -174,7 +186,7 @@ export function infoText(server: Server, sections: Set<string>): string {
   if (has("memory")) {
     const m = memoryFigures(server);
     const sm = scriptingMemory(server);
-    const sys = builtin("node:os").totalmem();
+    const sys = TOTAL_MEMORY();
     const maxmemory = Number(p("maxmemory"));
     add("Memory", [
       `used_memory:${m.used}`,
@@ -280,8 +292,6 @@ export function infoText(server: Server, sections: Set<string>): string {
       for (const ch of c.patterns) patterns.add(ch);
       for (const ch of c.shardChannels) shard.add(ch);
     }
-    let cmdUs = 0;
-    for (const e of allEntries()) cmdUs += e.usec ?? 0;
     add("Stats", [
       `total_connections_received:${st.connectionsReceived}`,
       `total_commands_processed:${st.commandsProcessed}`,
@@ -338,7 +348,7 @@ export function infoText(server: Server, sections: Set<string>): string {
       "reply_buffer_expands:0",
       `eventloop_cycles:${st.eventLoopCycles}`,
       `eventloop_duration_sum:${st.eventLoopUs}`,
-      `eventloop_duration_cmd_sum:${cmdUs}`,
+      `eventloop_duration_cmd_sum:${st.commandUs}`,
       `instantaneous_eventloop_cycles_per_sec:${Math.round(st.instantaneous(3))}`,
       `instantaneous_eventloop_duration_usec:${st.instantaneous(3) > 0 ? Math.round(st.instantaneous(4) / st.instantaneous(3)) : 0}`,
       `acl_access_denied_auth:${st.authFailures}`,
