@@ -236,12 +236,16 @@ function streamBytes(s: Record<string, unknown>, samples: number): number {
   const n = s.length as number;
   let seen = 0;
   let sum = 0;
-  for (const node of (s.macroNodes as () => Iterable<{ entries: readonly { deleted: boolean; fv: Buffer[] }[] }>).call(s)) {
-    for (const e of node.entries) {
+  type Node = { masterFields: Buffer[]; entries: readonly { deleted: boolean; fv: Buffer[] }[] };
+  for (const node of (s.macroNodes as () => Iterable<Node>).call(s)) {
+    const m = node.masterFields;
+    for (let k = 0; k < node.entries.length; k++) {
+      const e = node.entries[k]!;
       if (seen >= samples) break;
       if (e.deleted) continue;
       let b = model.streamEntry + e.fv.length * 8;
-      for (const x of e.fv) b += bufBytes(x.length);
+      // field names a later entry shares with its node's first one (Stream.append) are counted with that one only
+      for (let i = 0; i < e.fv.length; i++) if (k === 0 || (i & 1) === 1 || e.fv[i] !== m[i >> 1]) b += bufBytes(e.fv[i]!.length);
       sum += b;
       seen++;
     }
