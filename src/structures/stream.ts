@@ -713,52 +713,60 @@ interface Slot<V> {
 }
 
 /**
- * An ID-ordered map for PELs: a sorted array of slots (removals leave dead slots, swept lazily) plus a hash
- * for exact lookups. Appends in ID order (the usual delivery pattern) and in-order acks are O(1).
+ * An ID-ordered map for PELs: a sorted array of slots (removals leave dead slots, swept lazily), searched by
+ * binary search. Appends in ID order (the usual delivery pattern) need no search. A lookup (XACK, XCLAIM)
+ * builds no "ms-seq" key: a Map by the ID's text beside the array cost a third of XREADGROUP + XACK's server
+ * time on Node.
  */
 export class IdIndex<V> {
   private slots: Array<Slot<V>> = [];
   private head = 0;
   private dead = 0;
-  private readonly byKey = new Map<string, Slot<V>>();
+  private live = 0;
 
   get size(): number {
-    return this.byKey.size;
+    return this.live;
+  }
+
+  /** The slot holding `id`, live or dead, or undefined. At most one slot has a given ID (set() revives it). */
+  private slotOf(id: StreamID): Slot<V> | undefined {
+    const s = this.slots[this.lowerBound(id)];
+    return s !== undefined && cmpID(s.id, id) === 0 ? s : undefined;
   }
 
   get(id: StreamID): V | undefined {
-    return this.byKey.get(formatID(id))?.v;
+    const s = this.slotOf(id);
+    return s === undefined || s.dead ? undefined : s.v;
   }
 
   set(id: StreamID, v: V): void {
-    const key = formatID(id);
-    const found = this.byKey.get(key);
-    if (found !== undefined) {
-      found.v = v;
-      return;
-    }
-    const slot: Slot<V> = { id, v, dead: false };
-    this.byKey.set(key, slot);
     this.compact();
     const slots = this.slots;
     if (slots.length === this.head || cmpID(slots[slots.length - 1]!.id, id) < 0) {
-      slots.push(slot);
+      slots.push({ id, v, dead: false });
+      this.live++;
       return;
     }
     const i = this.lowerBound(id);
-    if (i < slots.length && slots[i]!.dead && cmpID(slots[i]!.id, id) === 0) {
-      slots[i] = slot;
-      this.dead--;
-    } else slots.splice(i, 0, slot);
+    const found = slots[i];
+    if (found !== undefined && cmpID(found.id, id) === 0) {
+      if (found.dead) {
+        slots[i] = { id, v, dead: false };
+        this.dead--;
+        this.live++;
+      } else found.v = v;
+      return;
+    }
+    slots.splice(i, 0, { id, v, dead: false });
+    this.live++;
   }
 
   delete(id: StreamID): boolean {
-    const key = formatID(id);
-    const slot = this.byKey.get(key);
-    if (slot === undefined) return false;
-    this.byKey.delete(key);
+    const slot = this.slotOf(id);
+    if (slot === undefined || slot.dead) return false;
     slot.dead = true;
     this.dead++;
+    this.live--;
     const slots = this.slots;
     while (this.head < slots.length && slots[this.head]!.dead) {
       this.head++;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import {
   Group,
   IdIndex,
@@ -209,5 +210,28 @@ describe("IdIndex", () => {
     expect(x.get(id(30))).toBe("back");
     expect(x.get(id(31))).toBeUndefined();
     expect([...x.values()].length).toBe(42);
+  });
+
+  it("answers as a Map by ID would, in ID order, through any mix of set/delete/get (with BigInt IDs too)", () => {
+    const anId = fc.record({ ms: fc.oneof(fc.integer({ min: 0, max: 40 }), fc.constant(U64_MAX)), seq: fc.integer({ min: 0, max: 3 }) });
+    const op = fc.tuple(fc.constantFrom("set", "delete", "get"), anId);
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
+        const x = new IdIndex<number>();
+        const ref = new Map<string, number>();
+        ops.forEach(([kind, i], n) => {
+          const k = formatID(i);
+          if (kind === "set") {
+            x.set(i, n);
+            ref.set(k, n);
+          } else if (kind === "delete") expect(x.delete(i)).toBe(ref.delete(k));
+          else expect(x.get(i)).toBe(ref.get(k));
+          expect(x.size).toBe(ref.size);
+        });
+        const want = [...ref].sort(([a], [b]) => cmpID(parseStreamID(a, 0, true)!, parseStreamID(b, 0, true)!)).map(([k, v]) => `${k}=${v}`);
+        expect(x.from(ZERO_ID).map(([k, v]) => `${formatID(k)}=${v}`)).toEqual(want);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
