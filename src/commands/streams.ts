@@ -388,7 +388,8 @@ function xadd(c: Client, argv: Buffer[]): void {
   let total = 0;
   for (let i = 0; i < nfv; i++) total += argv[fieldPos + i]!.length;
   if (total > 1 << 30) throw ERR.tooLarge;
-  for (let i = 0; i < nfv; i++) fv[i] = Buffer.from(argv[fieldPos + i]!);
+  const names = s?.repeatedFields(argv, fieldPos) ?? null;
+  for (let i = 0; i < nfv; i++) fv[i] = names !== null && (i & 1) === 0 ? names[i]! : Buffer.from(argv[fieldPos + i]!);
   if (s === undefined) {
     s = new Stream();
     c.db.set(key, "stream", s);

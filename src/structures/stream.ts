@@ -257,7 +257,8 @@ export interface NodeLimits {
 const EMPTY = Buffer.alloc(0);
 
 /** a.equals(b) without the native call for short names (Buffer#equals costs ~100 ns a call on Node). */
-function sameBytes(a: Buffer, b: Buffer): boolean {
+export function sameBytes(a: Buffer, b: Buffer): boolean {
+  if (a === b) return true;
   const n = a.length;
   if (n !== b.length) return false;
   if (n > 32) return a.equals(b);
@@ -295,6 +296,18 @@ export class Stream {
   nextId(now: number): StreamID {
     if (now > this.lastId.ms) return { ms: now, seq: 0 };
     return incrID(this.lastId) ?? ZERO_ID;
+  }
+
+  /**
+   * The field names of the newest macro node's first entry when argv[from..] (field, value, ...) repeats them:
+   * XADD then stores those Buffers instead of copying the names (append would share them anyway).
+   */
+  repeatedFields(argv: Buffer[], from: number): Buffer[] | null {
+    if (this.nodes.length === this.head) return null;
+    const m = this.nodes[this.nodes.length - 1]!.masterFv;
+    if (m.length !== argv.length - from) return null;
+    for (let i = 0; i < m.length; i += 2) if (!sameBytes(m[i]!, argv[from + i]!)) return null;
+    return m;
   }
 
   /** Append an entry whose ID the caller checked to be greater than lastId. */
