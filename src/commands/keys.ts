@@ -335,6 +335,29 @@ function scan(c: Client, argv: Buffer[]): void {
 const MS_PER_S = 1000n;
 
 // EXPIRE key seconds [NX | XX | GT | LT]   (PEXPIRE, EXPIREAT, PEXPIREAT: same shape)
+/**
+ * The absolute deadline in ms that EXPIRE-family argv[2] names, or Valkey's errors. Up to 12 characters the
+ * arithmetic is exact in doubles (|value| < 1e12, times 1000, plus a clock near 2e12, stays below 2^53) and can
+ * not overflow int64; longer ones are checked in BigInt as Valkey checks them.
+ */
+function expireTime(argv: Buffer[], basetime: number, unit: 1 | 1000): number {
+  const a = argv[2]!;
+  if (a.length <= 12) {
+    const v = parseI64(a);
+    if (v === null) throw E.notInteger;
+    return v * unit + basetime;
+  }
+  let when = bigint(a);
+  const name = str(argv[0]!).toLowerCase();
+  if (unit === 1000) {
+    if (when > I64_MAX / MS_PER_S || when < I64_MIN / MS_PER_S) throw E.invalidExpire(name);
+    when *= MS_PER_S;
+  }
+  const base = BigInt(basetime);
+  if (when > I64_MAX - base) throw E.invalidExpire(name);
+  return Number(when + base);
+}
+
 function expire(c: Client, argv: Buffer[], basetime: number, unit: 1 | 1000): void {
   let nx = false;
   let xx = false;
@@ -350,23 +373,13 @@ function expire(c: Client, argv: Buffer[], basetime: number, unit: 1 | 1000): vo
   }
   if (nx && (xx || gt || lt)) throw E.nxXxGtLt;
   if (gt && lt) throw E.gtAndLt;
-  let when = bigint(argv[2]!);
-  const name = str(argv[0]!).toLowerCase();
-  if (unit === 1000) {
-    if (when > I64_MAX / MS_PER_S || when < I64_MIN / MS_PER_S) throw E.invalidExpire(name);
-    when *= MS_PER_S;
-  }
-  const base = BigInt(basetime);
-  if (when > I64_MAX - base) throw E.invalidExpire(name);
-  when += base;
-
+  const at = expireTime(argv, basetime, unit);
   const key = str(argv[1]!);
   const db = c.db;
   if (db.write(key) === undefined) {
     c.w.integer(0);
     return;
   }
-  const at = Number(when);
   if (nx || xx || gt || lt) {
     const current = db.getExpire(key);
     if (nx && current !== undefined) return c.w.integer(0);
