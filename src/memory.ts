@@ -14,15 +14,6 @@ import type { PackedDeque } from "./structures/deque.js";
 
 const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
 
-/**
- * Bytes the runtime's heap and off-heap buffers hold right now (INFO allocator_allocated). Bun's heapUsed
- * already counts the memory of large (off-heap) buffers that it also reports as external; Node's does not.
- */
-export function runtimeHeapBytes(): number {
-  const m = runtimeMemory();
-  return isBun ? m.heapUsed : m.heapUsed + m.external;
-}
-
 let usage: NodeJS.MemoryUsage | null = null;
 let usageAt = 0;
 
@@ -244,7 +235,7 @@ function streamBytes(s: Record<string, unknown>, samples: number): number {
       if (seen >= samples) break;
       if (e.deleted) continue;
       let b = model.streamEntry + e.fv.length * 8;
-      // field names a later entry shares with its node's first one (Stream.append) are counted with that one only
+      // field names a later entry shares with its node's first one (XADD: Stream.repeatedFields) count there only
       for (let i = 0; i < e.fv.length; i++) if (k === 0 || (i & 1) === 1 || e.fv[i] !== m[i >> 1]) b += bufBytes(e.fv[i]!.length);
       sum += b;
       seen++;
@@ -429,6 +420,7 @@ export function clientBuffers(c: Client): number {
  */
 export function memoryFigures(server: Server, scripts: number) {
   const m = runtimeMemory();
+  // Bun's heapUsed already counts the large (off-heap) buffers it also reports as external; Node's does not.
   const heap = isBun ? m.heapUsed : m.heapUsed + m.external;
   const dataset = memoryAccount(server.store).dataset();
   const clientsNormal = clientsBytes(server);

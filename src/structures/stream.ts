@@ -299,8 +299,9 @@ export class Stream {
   }
 
   /**
-   * The field names of the newest macro node's first entry when argv[from..] (field, value, ...) repeats them:
-   * XADD then stores those Buffers instead of copying the names (append would share them anyway).
+   * The field names of the newest macro node's first entry when argv[from..] (field, value, ...) repeats them.
+   * XADD stores those Buffers in the entry instead of copies, as the listpack stores the names once, in the
+   * master entry (the memory estimate counts a shared name once).
    */
   repeatedFields(argv: Buffer[], from: number): Buffer[] | null {
     if (this.nodes.length === this.head) return null;
@@ -335,9 +336,6 @@ export class Stream {
       const m = node.masterFv;
       let same = m.length === fv.length;
       for (let i = 0; same && i < fv.length; i += 2) same = sameBytes(m[i]!, fv[i]!);
-      // The master's field names serve every entry that repeats them (as the listpack stores them once): the
-      // entry's own copies die young instead of living as long as the entry.
-      if (same) for (let i = 0; i < fv.length; i += 2) fv[i] = m[i]!;
       let bytes = 2 + lpIntEntryBytes(delta(id.ms, node.master.ms)) + lpIntEntryBytes(delta(id.seq, node.master.seq)) + values;
       if (same) bytes += lpIntEntryBytes(nf + 3);
       else {

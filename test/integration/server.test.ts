@@ -124,9 +124,13 @@ describeRuntimes(
       expect(Number(f.total_connections_received)).toBeGreaterThanOrEqual(1);
       expect(Number(f.total_net_input_bytes)).toBeGreaterThan(0);
       expect(Number(f.total_net_output_bytes)).toBeGreaterThan(0);
+      // a command's time counts in eventloop_duration_cmd_sum (Valkey 8: 50297 after DEBUG SLEEP 0.05)
+      await r.call("DEBUG", "SLEEP", "0.05");
+      expect(Number((await info(r, "stats")).eventloop_duration_cmd_sum)).toBeGreaterThanOrEqual(50000);
       // RESETSTAT clears them again
       await r.call("CONFIG", "RESETSTAT");
       const g = await info(r, "stats", "errorstats", "commandstats");
+      expect(Number(g.eventloop_duration_cmd_sum)).toBeLessThan(50000);
       expect(g.keyspace_hits).toBe("0");
       expect(g.total_error_replies).toBe("0");
       expect(g.errorstat_ERR).toBeUndefined();

@@ -57,6 +57,12 @@ describeRuntimes("strings", (ctx) => {
     expect(await n.set("s4", "v", { condition: "NX", expiration: { type: "PX", value: 100000 } })).toBe("OK");
     expect(await n.set("s4", "w", { condition: "NX" })).toBeNull();
     expect(await n.set("s4", "w", { GET: true, expiration: "KEEPTTL" })).toBe("v");
+    expect(await r.pttl("s4")).toBeGreaterThan(90000);
+    // a new TTL replaces the old one; no TTL option drops it
+    expect(await r.set("s4", "x", "EX", 50)).toBe("OK");
+    expect(await r.ttl("s4")).toBe(50);
+    expect(await r.set("s4", "y")).toBe("OK");
+    expect(await r.ttl("s4")).toBe(-1);
     const raw = await ctx.raw();
     expect(await raw.call("SET", "s5", "a", "GET")).toBe("$-1\r\n");
     expect(await raw.call("SET", "s5", "b", "XX", "GET")).toBe(bulk("a"));
