@@ -1,11 +1,11 @@
 // `valkey-bun health` against a cluster node: healthy only when this node says cluster_state:ok and every node
 // its CLUSTER NODES lists answers and says cluster_state:ok too (one probe of each peer, in parallel).
 
-import type { Redis } from "ioredis";
+import type { ProbeConnection } from "./probe-client.js";
 
 /** Why the cluster is not healthy, or null (also null for a standalone server: INFO says cluster_enabled:0). */
-export async function clusterProblem(client: Redis, peer: ((host: string, port: number) => Promise<string | null>) | null): Promise<string | null> {
-  const info = await client.info("cluster");
+export async function clusterProblem(client: ProbeConnection, peer: ((host: string, port: number) => Promise<string | null>) | null): Promise<string | null> {
+  const info = String(await client.call("INFO", "cluster"));
   if (!/^cluster_enabled:1\r?$/m.test(info)) return null;
   const own = String(await client.call("CLUSTER", "INFO"));
   const state = /^cluster_state:(\w+)/m.exec(own)?.[1];

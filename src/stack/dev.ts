@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import type { CloseEvent, Command } from "concurrently";
 import { loadEnvFile } from "../envfile.js";
 import { cliEntry, currentRuntime, findRuntime, pkgRoot, type RuntimeName } from "../runtime.js";
-import { loadIoredis, probe, watchHealth, type HealthWatch } from "./health.js";
+import { probe, watchHealth, type HealthWatch } from "./health.js";
 import { startReaper, type Reaper } from "./reaper.js";
 import { loadManifest, ManifestError, shellQuote, type ServiceSpec, type Stack } from "./manifest.js";
 
@@ -224,7 +224,6 @@ async function run(
   reaper: Reaper,
 ): Promise<number> {
   const cc = await import("concurrently");
-  setImmediate(loadIoredis); // load the probe's client while the server starts
   const url = stack.valkey.url;
   const specs: ServiceSpec[] = [stack.valkey, ...stack.apps];
   const logger = new cc.Logger({ prefixFormat: "name", timestampFormat: "HH:mm:ss.SSS" });

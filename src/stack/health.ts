@@ -1,9 +1,10 @@
 // `valkey-bun health`: what `redis-cli ping` does in a compose healthcheck, plus INFO's loading:0. One probe
 // by default; with --wait, compose-style polling (interval, timeout, retries, start period). Exit 0 healthy,
-// 1 unhealthy (one line on stderr says why), 2 bad usage. ioredis is imported lazily: the probe runs every second.
+// 1 unhealthy (one line on stderr says why), 2 bad usage. The probe speaks RESP itself (probe-client.ts): it runs
+// as a whole process per compose healthcheck, and ioredis took longer to load than the rest of the probe.
 
-import nodeModule from "node:module";
 import { clusterProblem } from "./cluster-health.js";
+import { openProbe } from "./probe-client.js";
 
 export const HEALTH_HELP = `Usage: valkey-bun health [--url redis://[:password@]host:port[/db]] [--wait <duration>]
                          [--interval 100ms] [--timeout 1s] [--retries N] [--start-period 0s] [--quiet]
@@ -51,14 +52,6 @@ export function parseRedisUrl(url: string): Target {
   return t;
 }
 
-let ioredis: typeof import("ioredis") | undefined;
-/** require() rather than import(): Node loads a CommonJS package ~100ms faster this way, and the probe runs every second. */
-export function loadIoredis(): typeof import("ioredis") {
-  if (ioredis) return ioredis;
-  (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-  return (ioredis = nodeModule.createRequire(import.meta.url)("ioredis") as typeof import("ioredis"));
-}
-
 /** The same URL (credentials, db) for another node of the cluster. */
 function peerUrl(url: string, host: string, port: number): string {
   const u = new URL(url);
@@ -72,8 +65,8 @@ function oneLine(e: unknown): string {
   if (err?.code === "ECONNREFUSED") return "connection refused";
   if (err?.code === "ENOTFOUND" || err?.code === "EAI_AGAIN") return `cannot resolve host (${err.code})`;
   if (err?.code === "ECONNRESET") return "connection reset by server";
-  const msg = String(err?.message ?? e).split("\n")[0]!.replace(/^ReplyError: /, "");
-  // ioredis opens with HELLO, so the server's NOAUTH text talks about HELLO; say what to do instead.
+  const msg = String(err?.message ?? e).split("\n")[0]!;
+  // The server's NOAUTH text names the command it refused; say what to do instead.
   if (msg.startsWith("NOAUTH")) return "NOAUTH Authentication required (the server has a password: put it in the URL, redis://:PASSWORD@host:port)";
   return msg;
 }
@@ -90,48 +83,31 @@ export async function probe(url: string, timeoutMs = 1000, peers = true): Promis
   } catch (e) {
     return { ok: false, reason: (e as Error).message, ms: 0 };
   }
-  const { Redis } = loadIoredis();
-  const client = new Redis({
-    host: target.host,
-    port: target.port,
-    ...(target.username !== undefined ? { username: target.username } : {}),
-    ...(target.password !== undefined ? { password: target.password } : {}),
-    db: target.db,
-    lazyConnect: true,
-    connectTimeout: timeoutMs,
-    commandTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    reconnectOnError: () => false,
-    enableReadyCheck: false,
-    enableOfflineQueue: true,
-    autoResubscribe: false,
-  });
-  let lastError: unknown = null;
-  client.on("error", (e: unknown) => (lastError ??= e));
+  const c = openProbe(target.host, target.port);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs}ms`)), timeoutMs);
   });
   const run = async (): Promise<string | null> => {
-    await client.connect();
-    const pong = await client.ping();
+    if (target.password !== undefined) await (target.username !== undefined ? c.call("AUTH", target.username, target.password) : c.call("AUTH", target.password));
+    if (target.db !== 0) await c.call("SELECT", String(target.db));
+    const pong = await c.call("PING");
     if (pong !== "PONG") return `PING replied ${JSON.stringify(pong)}`;
-    const info = await client.info("persistence");
+    const info = String(await c.call("INFO", "persistence"));
     const loading = /^loading:(\d+)/m.exec(info)?.[1];
     if (loading === undefined) return "INFO persistence has no loading field";
     if (loading !== "0") return "server is loading its dataset (loading:1)";
     // A cluster node is healthy when the whole cluster is: every node answers and says cluster_state:ok.
-    return clusterProblem(client, peers ? (host, port) => probe(peerUrl(url, host, port), timeoutMs, false).then((r) => (r.ok ? null : r.reason)) : null);
+    return clusterProblem(c, peers ? (host, port) => probe(peerUrl(url, host, port), timeoutMs, false).then((r) => (r.ok ? null : r.reason)) : null);
   };
   let reason: string | null;
   try {
     reason = await Promise.race([run(), deadline]);
   } catch (e) {
-    reason = oneLine(lastError && (e as Error)?.message?.includes("Connection is closed") ? lastError : e);
+    reason = oneLine(e);
   } finally {
     clearTimeout(timer);
-    client.disconnect();
+    c.close();
   }
   const ms = Math.round(performance.now() - t0);
   return reason === null ? { ok: true, reason: "PONG", ms } : { ok: false, reason: `${target.shown}: ${reason}`, ms };

@@ -283,6 +283,29 @@ for (const runtime of RUNTIMES) {
       expect(retries.out).toBe(`valkey-bun health: unhealthy after 3 checks: 127.0.0.1:${port}: connection refused\n`);
     });
 
+    it("a listener that never answers times out, one that is not Redis is named, a database out of range is the server's error", async () => {
+      const silent = createServer(() => {});
+      const http = createServer((sock) => sock.once("data", () => sock.end("HTTP/1.1 400 Bad Request\r\n\r\n")));
+      await Promise.all([silent, http].map((srv) => new Promise<void>((r) => srv.listen(0, "127.0.0.1", r))));
+      const portOf = (srv: NetServer) => (srv.address() as { port: number }).port;
+      const s = await spawnServer(runtime);
+      try {
+        const hung = cli(runtime, ["health", "--url", `redis://127.0.0.1:${portOf(silent)}`, "--timeout", "300ms"]);
+        const other = cli(runtime, ["health", "--url", `redis://127.0.0.1:${portOf(http)}`]);
+        const db = cli(runtime, ["health", "--url", `${s.url}/16`]);
+        expect(await hung.code()).toBe(1);
+        expect(hung.out).toBe(`valkey-bun health: 127.0.0.1:${portOf(silent)}: timed out after 300ms\n`);
+        expect(await other.code()).toBe(1);
+        expect(other.out).toBe(`valkey-bun health: 127.0.0.1:${portOf(http)}: unexpected reply from the server: "HTTP/1.1 400 Bad Request"\n`);
+        expect(await db.code()).toBe(1);
+        expect(db.out).toBe(`valkey-bun health: 127.0.0.1:${s.port}: ERR DB index is out of range\n`);
+      } finally {
+        await s.stop();
+        silent.close();
+        http.close();
+      }
+    });
+
     it("bad usage exits 2; a TLS URL is refused with a reason", async () => {
       const bad = cli(runtime, ["health", "--wait", "soon"]);
       expect(await bad.code()).toBe(2);
