@@ -159,6 +159,26 @@ describe("npm install -D <packed tarball>", () => {
     expect(await until(() => !alive(Number(m[3])), 5_000), s.out()).toBe(true);
   }, 30_000);
 
+  // The CLI is several bundles (scripts/bundle.mjs): the entry loads serve, health, dev or ui from beside itself.
+  it("health and dev load their own bundles from the installed package, on Node and on Bun", async () => {
+    const pkg = join(dir, "node_modules", "valkey-bun");
+    for (const name of ["cli", "serve", "health", "dev", "ui"]) {
+      expect(statSync(join(pkg, "dist", "node", `${name}.cjs`)).isFile()).toBe(true);
+      expect(statSync(join(pkg, "dist", "bun", `${name}.js.jsc`)).size).toBeGreaterThan(0);
+    }
+    const s = start(BUN, [join(pkg, "dist", "bun", "cli.js")], dir);
+    started.push(s);
+    const m = await s.ready;
+    const url = `redis://127.0.0.1:${m[1]}`;
+    const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { cwd: dir, env: cleanEnv(), encoding: "utf8" });
+    expect(run(join(dir, "node_modules", ".bin", "valkey-bun"), ["health", "--url", url])).toBe("PONG\n");
+    expect(run(BUN, [join(pkg, "dist", "bun", "cli.js"), "health", "--url", url])).toBe("PONG\n");
+    expect(run(join(dir, "node_modules", ".bin", "valkey-bun"), ["dev", "--help"])).toMatch(/^Usage: valkey-bun dev /);
+    expect(run(BUN, [join(pkg, "dist", "bun", "cli.js"), "dev", "--help"])).toMatch(/^Usage: valkey-bun dev /);
+    s.child.kill("SIGTERM");
+    expect(await until(() => !alive(Number(m[3])), 5_000), s.out()).toBe(true);
+  }, 30_000);
+
   // `bun build` writes the building checkout's path into the bytecode bundle as its __filename: a bundle that
   // believed it would hand over to (and load its dependencies from) that checkout, not from where it is installed.
   it.skipIf(!existsSync("/proc/self/cmdline"))("the bytecode bundle finds its own package wherever it is installed (--runtime node hands over to it)", async () => {
