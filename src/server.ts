@@ -890,10 +890,10 @@ function bindLiteral(net: typeof import("node:net"), srv: NetServerInternals, ho
 class NodeConnection implements Connection {
   readonly remoteAddress: string;
   readonly remotePort: number;
-  readonly localAddress: string;
-  readonly localPort: number;
   readonly fd: number;
   readonly unix: boolean;
+  /** The local end, read on first use (CLIENT LIST's laddr), as Valkey does: a getsockname per connection otherwise. */
+  private local: [address: string, port: number] | null;
 
   constructor(
     private readonly server: Server,
@@ -902,10 +902,21 @@ class NodeConnection implements Connection {
   ) {
     this.remoteAddress = path ?? sock.remoteAddress ?? "";
     this.remotePort = path !== undefined ? 0 : (sock.remotePort ?? 0);
-    this.localAddress = path ?? sock.localAddress ?? "";
-    this.localPort = path !== undefined ? 0 : (sock.localPort ?? 0);
+    this.local = path !== undefined ? [path, 0] : null;
     this.fd = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
     this.unix = path !== undefined;
+  }
+
+  get localAddress(): string {
+    return this.localEnd()[0];
+  }
+
+  get localPort(): number {
+    return this.localEnd()[1];
+  }
+
+  private localEnd(): [string, number] {
+    return (this.local ??= [this.sock.localAddress ?? "", this.sock.localPort ?? 0]);
   }
 
   write(d: Buffer): boolean {
@@ -987,23 +998,34 @@ class BunConnection implements Connection {
   ending = false;
   readonly remoteAddress: string;
   readonly remotePort: number;
-  readonly localAddress: string;
-  readonly localPort: number;
   readonly fd = -1;
   readonly unix: boolean;
+  /** The local end, read on first use (see NodeConnection). */
+  private local: [address: string, port: number] | null;
 
   constructor(
     private readonly server: Server,
     private readonly s: BunSock,
-    host: string,
-    port: number,
+    private readonly host: string,
+    private readonly port: number,
     path: string | undefined,
   ) {
     this.remoteAddress = path ?? s.remoteAddress ?? "";
     this.remotePort = path !== undefined ? 0 : (s.remotePort ?? 0);
-    this.localAddress = path ?? s.localAddress ?? host;
-    this.localPort = path !== undefined ? 0 : (s.localPort ?? port);
+    this.local = path !== undefined ? [path, 0] : null;
     this.unix = path !== undefined;
+  }
+
+  get localAddress(): string {
+    return this.localEnd()[0];
+  }
+
+  get localPort(): number {
+    return this.localEnd()[1];
+  }
+
+  private localEnd(): [string, number] {
+    return (this.local ??= [this.s.localAddress ?? this.host, this.s.localPort ?? this.port]);
   }
 
   write(d: Buffer): boolean {
