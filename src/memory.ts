@@ -227,16 +227,21 @@ function streamBytes(s: Record<string, unknown>, samples: number): number {
   const n = s.length as number;
   let seen = 0;
   let sum = 0;
-  type Node = { masterFields: Buffer[]; entries: readonly { deleted: boolean; fv: Buffer[] }[] };
+  type Entry = { deleted: boolean; size: number; packed: string | null; bufs: Buffer[] | null; names: Buffer[] | null };
+  type Node = { masterFields: Buffer[]; entries: readonly Entry[] };
   for (const node of (s.macroNodes as () => Iterable<Node>).call(s)) {
-    const m = node.masterFields;
+    // the master entry's field names, kept once per node (entries with the same names share them)
+    for (const f of node.masterFields) sum += bufBytes(f.length);
     for (let k = 0; k < node.entries.length; k++) {
       const e = node.entries[k]!;
       if (seen >= samples) break;
       if (e.deleted) continue;
-      let b = model.streamEntry + e.fv.length * 8;
-      // field names a later entry shares with its node's first one (XADD: Stream.repeatedFields) count there only
-      for (let i = 0; i < e.fv.length; i++) if (k === 0 || (i & 1) === 1 || e.fv[i] !== m[i >> 1]) b += bufBytes(e.fv[i]!.length);
+      let b = model.streamEntry;
+      if (e.packed !== null) b += strBytes(e.packed.length);
+      else {
+        b += e.size * 8;
+        for (let i = 0; i < e.size; i++) if (e.names === null || (i & 1) === 1) b += bufBytes(e.bufs![i]!.length);
+      }
       sum += b;
       seen++;
     }

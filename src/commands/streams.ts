@@ -242,9 +242,16 @@ function writeId(w: ReplyWriter, id: StreamID): void {
 function writeEntry(w: ReplyWriter, e: StreamEntry): void {
   w.array(2);
   w.bulk(formatID(e));
-  const fv = e.fv;
-  w.array(fv.length);
-  for (let i = 0; i < fv.length; i++) w.bulk(fv[i]!);
+  w.array(e.size);
+  writingTo = w;
+  e.forEach(writeElement);
+}
+
+/** writeEntry's writer (a module slot, so that forEach's callback is one function, not a closure per entry). */
+let writingTo: ReplyWriter | null = null;
+function writeElement(buf: Buffer | null, s: string, start: number, end: number): void {
+  if (buf !== null) writingTo!.bulk(buf);
+  else writingTo!.bulkOf(s, start, end);
 }
 
 function writeEntries(w: ReplyWriter, es: StreamEntry[]): void {
@@ -384,12 +391,11 @@ function xadd(c: Client, argv: Buffer[]): void {
     id = incrID(last)!;
   } else id = { ms: given.ms, seq: 0 };
   if (cmpID(id, last) <= 0) throw ERR.xaddSmaller;
-  const fv: Buffer[] = new Array(nfv);
   let total = 0;
   for (let i = 0; i < nfv; i++) total += argv[fieldPos + i]!.length;
   if (total > 1 << 30) throw ERR.tooLarge;
-  const names = s?.repeatedFields(argv, fieldPos) ?? null;
-  for (let i = 0; i < nfv; i++) fv[i] = names !== null && (i & 1) === 0 ? names[i]! : Buffer.from(argv[fieldPos + i]!);
+  // Views of the request: the entry copies what it keeps (Stream.append).
+  const fv = argv.slice(fieldPos);
   if (s === undefined) {
     s = new Stream();
     c.db.set(key, "stream", s);
@@ -1301,7 +1307,7 @@ function nodeEntries(master: StreamID, blob: Buffer): { fields: Buffer[]; entrie
     }
     p++; // lp-count
     if (p > items.length) throw new RdbFormatError("stream entry truncated");
-    const e = new StreamEntry(ms, seq, fv);
+    const e = StreamEntry.of(ms, seq, fv);
     e.deleted = (flags & STREAM_ITEM_FLAG_DELETED) !== 0;
     if (entries.length > 0 && cmpID(entries[entries.length - 1]!, e) >= 0) throw new RdbFormatError("stream entries out of order");
     entries.push(e);
