@@ -96,6 +96,8 @@ const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
 export function parseU64(s: string): Num | null {
   const n = s.length;
   if (n === 0) return null;
+  const quick = plainU53(s, 0, n);
+  if (quick >= 0) return quick;
   if (/^(?:0|-?[1-9][0-9]*)$/.test(s) && n <= 20) {
     const v = n <= 15 ? Number(s) : BigInt(s);
     if (v < 0) return null;
@@ -120,6 +122,24 @@ export function parseU64(s: string): Num | null {
   return norm(v);
 }
 
+/**
+ * s[a, b) as a number when it is "0" or up to 15 digits without a leading zero (every ID of a real stream), else -1
+ * for parseU64's general path. A digit loop: the regular expression and the slices were 8% of XACK's time.
+ */
+function plainU53(s: string, a: number, b: number): number {
+  const n = b - a;
+  if (n === 0 || n > 15) return -1;
+  const c0 = s.charCodeAt(a);
+  if (c0 === 48) return n === 1 ? 0 : -1;
+  let v = 0;
+  for (let i = a; i < b; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
 export interface ParsedID extends StreamID {
   /** False for the XADD form `<ms>-*`. */
   seqGiven: boolean;
@@ -136,6 +156,11 @@ export function parseStreamID(arg: string, missingSeq: Num, strict: boolean, seq
   if (s === "-") return strict ? null : { ms: 0, seq: 0, seqGiven: true };
   if (s === "+") return strict ? null : { ms: U64_MAX, seq: U64_MAX, seqGiven: true };
   const dash = s.indexOf("-");
+  if (dash > 0) {
+    const msq = plainU53(s, 0, dash);
+    const seqq = msq >= 0 ? plainU53(s, dash + 1, s.length) : -1;
+    if (seqq >= 0) return { ms: msq, seq: seqq, seqGiven: true };
+  }
   const ms = parseU64(dash >= 0 ? s.slice(0, dash) : s);
   if (ms === null) return null;
   if (dash < 0) return { ms, seq: missingSeq, seqGiven: true };
