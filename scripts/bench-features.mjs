@@ -144,6 +144,10 @@ async function pubsub(t, subs, msgs) {
       if (++got === expected) resolveAll();
     });
   const payload = Buffer.alloc(32, "x");
+  // The subscribers' connection setup (ioredis sends HELLO, CLIENT SETINFO and INFO on each) leaves a JIT tier-up of
+  // that path queued on Bun's JITWorker thread: without a pause its compiling lands in the window below, 70 ms in one
+  // run of 100 subscribers, which is not a cost of delivering messages.
+  await sleep(300);
   const r = await measure(
     t,
     async () => {
