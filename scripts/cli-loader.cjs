@@ -44,7 +44,8 @@ function run(name) {
   } catch {}
   // The bundles are ASCII (esbuild escapes the rest): latin1 makes a one-byte string without UTF-8 decoding.
   const source = readFileSync(file, "latin1");
-  const script = new Script(`(function (exports, require, module, __filename, __dirname, __import) {${source}\n})`, {
+  // The file is the function expression itself (scripts/bundle.mjs): compiled as read, no copy.
+  const script = new Script(source, {
     filename: file,
     cachedData,
   });
