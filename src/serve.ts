@@ -8,14 +8,7 @@ import { VERSION } from "./version.js";
  *  once it has stopped. `parentPid`: the launcher that handed over to this process (runtime.ts delegate()), whose
  *  death stops the server. */
 export async function serve(all: string[], parentPid: number): Promise<number> {
-  // The modules' top level builds a few hundred pre-made errors (the catalog in errors.ts, family tables): their
-  // stacks are never shown, and capturing them is ~1 ms of a Bun start.
-  const stackTraceLimit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  const [{ loadConfig, ConfigError, cfg }, { listen, PortInUseError }] = await Promise.all([
-    import("./config.js"),
-    import("./server.js"),
-  ]).finally(() => (Error.stackTraceLimit = stackTraceLimit));
+  const [{ loadConfig, ConfigError, cfg }, { listen, PortInUseError }] = await Promise.all([import("./config.js"), import("./server.js")]);
   // --ui [port]: the key browser (src/ui), not a Valkey parameter. Loaded only when asked for.
   let argv = all;
   let uiPort: number | null = null;

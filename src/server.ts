@@ -881,42 +881,56 @@ function bindLiteral(net: typeof import("node:net"), srv: NetServerInternals, ho
 }
 
 /**
+ * What both transports' connections share: the peer, read at accept, and the local end, read on first use (CLIENT
+ * LIST's laddr), as Valkey does: a getsockname per accepted connection otherwise. A unix socket connection's ends
+ * are its path.
+ */
+abstract class SocketEnds {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly unix: boolean;
+  private local: [address: string, port: number] | null;
+
+  constructor(peer: { remoteAddress?: string; remotePort?: number }, path: string | undefined) {
+    this.remoteAddress = path ?? peer.remoteAddress ?? "";
+    this.remotePort = path !== undefined ? 0 : (peer.remotePort ?? 0);
+    this.local = path !== undefined ? [path, 0] : null;
+    this.unix = path !== undefined;
+  }
+
+  get localAddress(): string {
+    return (this.local ??= this.readLocal())[0];
+  }
+
+  get localPort(): number {
+    return (this.local ??= this.readLocal())[1];
+  }
+
+  /** The socket's local address and port. */
+  protected abstract readLocal(): [address: string, port: number];
+}
+
+/**
  * A node:net socket as the core's Connection. A class rather than an object of per-connection closures, on both
  * runtimes: the hot call sites (`c.conn.write`, `c.conn.pendingBytes` on every flush and delivery) then always
  * call the same function, so the JIT's inlined code refers to no particular connection. With closures, Bun threw
  * away its optimised `publish` and flush paths each time the connections they had seen closed, and compiled them
  * again (docs/performance.md, ninth round).
  */
-class NodeConnection implements Connection {
-  readonly remoteAddress: string;
-  readonly remotePort: number;
+class NodeConnection extends SocketEnds implements Connection {
   readonly fd: number;
-  readonly unix: boolean;
-  /** The local end, read on first use (CLIENT LIST's laddr), as Valkey does: a getsockname per connection otherwise. */
-  private local: [address: string, port: number] | null;
 
   constructor(
     private readonly server: Server,
     private readonly sock: import("node:net").Socket,
     path: string | undefined,
   ) {
-    this.remoteAddress = path ?? sock.remoteAddress ?? "";
-    this.remotePort = path !== undefined ? 0 : (sock.remotePort ?? 0);
-    this.local = path !== undefined ? [path, 0] : null;
+    super(sock, path);
     this.fd = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
-    this.unix = path !== undefined;
   }
 
-  get localAddress(): string {
-    return this.localEnd()[0];
-  }
-
-  get localPort(): number {
-    return this.localEnd()[1];
-  }
-
-  private localEnd(): [string, number] {
-    return (this.local ??= [this.sock.localAddress ?? "", this.sock.localPort ?? 0]);
+  protected readLocal(): [string, number] {
+    return [this.sock.localAddress ?? "", this.sock.localPort ?? 0];
   }
 
   write(d: Buffer): boolean {
@@ -990,18 +1004,13 @@ interface BunSock {
 }
 
 /** A Bun socket as the core's Connection (a class for the reason NodeConnection gives); also the socket's `data`. */
-class BunConnection implements Connection {
+class BunConnection extends SocketEnds implements Connection {
   client: Client | null = null;
   /** Unwritten output (partial writes) waiting for drain: Bun does not buffer, so these are our own copies. */
   queue: Buffer[] = [];
   queued = 0;
   ending = false;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
   readonly fd = -1;
-  readonly unix: boolean;
-  /** The local end, read on first use (see NodeConnection). */
-  private local: [address: string, port: number] | null;
 
   constructor(
     private readonly server: Server,
@@ -1010,22 +1019,11 @@ class BunConnection implements Connection {
     private readonly port: number,
     path: string | undefined,
   ) {
-    this.remoteAddress = path ?? s.remoteAddress ?? "";
-    this.remotePort = path !== undefined ? 0 : (s.remotePort ?? 0);
-    this.local = path !== undefined ? [path, 0] : null;
-    this.unix = path !== undefined;
+    super(s, path);
   }
 
-  get localAddress(): string {
-    return this.localEnd()[0];
-  }
-
-  get localPort(): number {
-    return this.localEnd()[1];
-  }
-
-  private localEnd(): [string, number] {
-    return (this.local ??= [this.s.localAddress ?? this.host, this.s.localPort ?? this.port]);
+  protected readLocal(): [string, number] {
+    return [this.s.localAddress ?? this.host, this.s.localPort ?? this.port];
   }
 
   write(d: Buffer): boolean {

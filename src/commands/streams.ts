@@ -243,15 +243,7 @@ function writeEntry(w: ReplyWriter, e: StreamEntry): void {
   w.array(2);
   w.bulk(formatID(e));
   w.array(e.size);
-  writingTo = w;
-  e.forEach(writeElement);
-}
-
-/** writeEntry's writer (a module slot, so that forEach's callback is one function, not a closure per entry). */
-let writingTo: ReplyWriter | null = null;
-function writeElement(buf: Buffer | null, s: string, start: number, end: number): void {
-  if (buf !== null) writingTo!.bulk(buf);
-  else writingTo!.bulkOf(s, start, end);
+  e.writeTo(w);
 }
 
 function writeEntries(w: ReplyWriter, es: StreamEntry[]): void {

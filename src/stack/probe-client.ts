@@ -3,7 +3,7 @@
 // 65-95 ms of a 120-330 ms probe on this project's 2-core machine, on Node and on Bun alike (`node -e
 // 'require("ioredis")'`). The probe only needs AUTH, SELECT, PING, INFO and CLUSTER INFO/NODES.
 
-import type * as Net from "node:net";
+import { builtin } from "../runtime.js";
 
 /** An error reply (`-ERR ...`): its message is the server's text. */
 export class ProbeReplyError extends Error {}
@@ -158,9 +158,7 @@ export function openProbe(host: string, port: number): ProbeConnection {
       .catch((e: Error) => failAll(e));
   } else {
     // Loaded here, not imported: Bun takes the branch above and need not load node:net at all.
-    const getBuiltin = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
-    const net = (getBuiltin?.("node:net") ?? require("node:net")) as typeof Net;
-    const sock = net.connect({ host, port, noDelay: true });
+    const sock = builtin("node:net").connect({ host, port, noDelay: true });
     sock.on("error", failAll);
     sock.on("close", () => failAll(new Error("Connection is closed.")));
     sock.on("data", onData);

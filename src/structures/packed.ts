@@ -15,6 +15,16 @@ export function lenChars(n: number): string {
   return out + CHARS[n]!;
 }
 
+/** lenChars(n) written as bytes into b at p; returns the position after it. */
+export function writeLen(b: Uint8Array, p: number, n: number): number {
+  while (n >= 128) {
+    b[p++] = 128 | n % 128;
+    n = Math.floor(n / 128);
+  }
+  b[p++] = n;
+  return p;
+}
+
 /** Set by readLen / readLenBack: the position after (before) the length just read. */
 export let next = 0;
 

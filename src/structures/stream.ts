@@ -10,7 +10,8 @@
 // `===` is equality and `<` compares across the two forms).
 
 import { lpIntEntryBytes, lpStrEntryBytes } from "../dump.js";
-import { next, readLen } from "./packed.js";
+import { copyInto } from "../resp.js";
+import { next, readLen, writeLen } from "./packed.js";
 
 export type Num = number | bigint;
 
@@ -229,26 +230,25 @@ function delta(a: Num, b: Num): Num {
 const PACK_MAX = 16 * 1024;
 let scratch = Buffer.allocUnsafe(1024);
 
-/** fv[from], fv[from + step], ... packed as (length varint, bytes) each into one latin1 string (packed.ts's varint). */
+/** fv[from], fv[from + step], ... packed as (length varint, bytes) each into one latin1 string (packed.ts's format). */
 function pack(fv: Buffer[], from: number, step: number, total: number): string {
   if (scratch.length < total + 5 * fv.length) scratch = Buffer.allocUnsafe(Math.max(total + 5 * fv.length, scratch.length * 2));
   const b = scratch;
   let p = 0;
   for (let i = from; i < fv.length; i += step) {
     const v = fv[i]!;
-    let n = v.length;
-    while (n >= 128) {
-      b[p++] = 128 | (n & 127);
-      n = Math.floor(n / 128);
-    }
-    b[p++] = n;
-    if (v.length <= 32) for (let k = 0; k < v.length; k++) b[p++] = v[k]!;
-    else {
-      b.set(v, p);
-      p += v.length;
-    }
+    p = writeLen(b, p, v.length);
+    copyInto(b, p, v, 0, v.length);
+    p += v.length;
   }
   return b.toString("latin1", 0, p);
+}
+
+/** Where an entry's elements go: a Buffer through bulk(), packed latin1 chars s[start, end) through bulkOf().
+ *  ReplyWriter is one. */
+export interface ElementSink {
+  bulk(b: Buffer): void;
+  bulkOf(s: string, start: number, end: number): void;
 }
 
 /**
@@ -285,29 +285,28 @@ export class StreamEntry implements StreamID {
     return new StreamEntry(ms, seq, fv.length, null, bufs, names);
   }
 
-  /** Field, value, ... as Buffers of their own (replies write the packed bytes without them: forEach). */
+  /** Field, value, ... as Buffers of their own (replies write the packed bytes without them: writeTo). */
   get fv(): Buffer[] {
     if (this.bufs !== null) return this.bufs;
     const out: Buffer[] = [];
-    this.forEach((buf, s, start, end) => out.push(buf ?? Buffer.from(s.slice(start, end), "latin1")));
+    this.writeTo({ bulk: (b) => out.push(b), bulkOf: (s, start, end) => out.push(Buffer.from(s.slice(start, end), "latin1")) });
     return out;
   }
 
-  /** Each element in order: one held as a Buffer (a shared field name, or any element of a large entry) as `buf`,
-   *  else as its latin1 chars s[start, end). */
-  forEach(fn: (buf: Buffer | null, s: string, start: number, end: number) => void): void {
+  /** Each element in order: one held as a Buffer (a shared field name, any element of a large entry) or its chars. */
+  writeTo(out: ElementSink): void {
     if (this.bufs !== null) {
-      for (let i = 0; i < this.size; i++) fn(this.bufs[i]!, "", 0, 0);
+      for (let i = 0; i < this.size; i++) out.bulk(this.bufs[i]!);
       return;
     }
     const names = this.names;
     const s = this.packed!;
     let p = 0;
     for (let i = 0; i < this.size; i++) {
-      if (names !== null && (i & 1) === 0) fn(names[i]!, "", 0, 0);
+      if (names !== null && (i & 1) === 0) out.bulk(names[i]!);
       else {
         const len = readLen(s, p);
-        fn(null, s, next, next + len);
+        out.bulkOf(s, next, next + len);
         p = next + len;
       }
     }
@@ -369,7 +368,7 @@ export interface NodeLimits {
 const EMPTY = Buffer.alloc(0);
 
 /** a.equals(b) without the native call for short names (Buffer#equals costs ~100 ns a call on Node). */
-export function sameBytes(a: Buffer, b: Buffer): boolean {
+function sameBytes(a: Buffer, b: Buffer): boolean {
   if (a === b) return true;
   const n = a.length;
   if (n !== b.length) return false;

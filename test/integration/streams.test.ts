@@ -128,6 +128,29 @@ describeRuntimes("streams", (ctx) => {
     expect(await raw.call("XRANGE", "x:nokey", "-", "+", "COUNT", "0")).toBe("*0\r\n");
   });
 
+  it("entries give back every byte: binary, UTF-8, empty and 20 KB values, shared and own field names, after COPY and RESTORE", async () => {
+    const r = ctx.ioredis();
+    const big = Buffer.alloc(20_000, 0xe9);
+    const rows: Buffer[][] = [
+      [Buffer.from("name"), Buffer.from("alice"), Buffer.from("age"), Buffer.from("30")],
+      [Buffer.from("name"), Buffer.from([0, 0xff, 0x80, 13, 10]), Buffer.from("age"), Buffer.alloc(0)],
+      [Buffer.from("other"), Buffer.from("café ☕")],
+      [Buffer.from("name"), big, Buffer.from("age"), Buffer.from("1")],
+      [Buffer.from("n\u00e9"), Buffer.alloc(200, 1), Buffer.from([0xff]), big.subarray(0, 300)],
+    ];
+    for (let i = 0; i < rows.length; i++) await r.xadd("x:bytes", `1-${i + 1}`, ...rows[i]!);
+    const read = async (key: string) => (await r.xrangeBuffer(key, "-", "+")).map(([, fv]) => fv.map((b) => b.toString("hex")));
+    const want = rows.map((fv) => fv.map((b) => b.toString("hex")));
+    expect(await read("x:bytes")).toEqual(want);
+    expect((await r.xrevrangeBuffer("x:bytes", "+", "-")).map(([, fv]) => fv.map((b) => b.toString("hex")))).toEqual([...want].reverse());
+    expect(await r.copy("x:bytes", "x:bytes2")).toBe(1);
+    expect(await read("x:bytes2")).toEqual(want);
+    const dump = (await r.dumpBuffer("x:bytes"))!;
+    expect(await r.restore("x:bytes3", 0, dump)).toBe("OK");
+    expect(await read("x:bytes3")).toEqual(want);
+    expect((await r.dumpBuffer("x:bytes3"))!.equals(dump)).toBe(true);
+  });
+
   it("XDEL tombstones; XTRIM exact, approximate (whole nodes of 100), LIMIT; XINFO counters", async () => {
     const r = ctx.ioredis();
     const fill = async (key: string, n: number) => {
