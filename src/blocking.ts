@@ -13,6 +13,7 @@ import type { Server } from "./server.js";
 import { ReplyError, E, errorText } from "./errors.js";
 import { parseFloatStrict } from "./args.js";
 import { afterCommand as trackingAfterCommand } from "./commands/tracking.js";
+import { monotonicMs } from "./runtime.js";
 
 /** Valkey's getTimeoutFromObjectOrReply in seconds (BLPOP & co.): milliseconds, 0 = forever. */
 export function blockTimeout(b: Buffer): number {
@@ -218,7 +219,7 @@ function retry(server: Server, c: Client, st: BlockState): void {
   // The re-run is this client's command: its own writes invalidate its cache after its reply (and NOLOOP applies).
   const prevCurrent = server.current;
   server.current = c;
-  const t0 = performance.now();
+  const t0 = monotonicMs();
   let failed = false;
   try {
     st.entry.run!(c, st.argv);
@@ -231,7 +232,7 @@ function retry(server: Server, c: Client, st: BlockState): void {
     server.currentEntry = prevEntry;
     server.current = prevCurrent;
   }
-  const us = Math.round((performance.now() - t0) * 1000);
+  const us = Math.round((monotonicMs() - t0) * 1000);
   if (stillBlocked) {
     st.usec += us;
     c.w.truncate(mark);

@@ -6,13 +6,11 @@
 // constants were measured with scripts/memory-calibrate.mjs, and test/integration/memory.test.ts keeps each
 // type within 30 % of the real heap growth. docs/memory.md has the formula and the numbers.
 
-import { builtin } from "./runtime.js";
+import { builtin, isBun, monotonicMs } from "./runtime.js";
 import type { Database, Entry, Store } from "./store.js";
 import type { Server } from "./server.js";
 import type { Client } from "./client.js";
 import type { PackedDeque } from "./structures/deque.js";
-
-const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
 
 let usage: NodeJS.MemoryUsage | null = null;
 let usageAt = 0;
@@ -24,7 +22,7 @@ let usageAt = 0;
  * is fresh.
  */
 export function runtimeMemory(): NodeJS.MemoryUsage {
-  const now = performance.now();
+  const now = monotonicMs();
   if (usage === null || now - usageAt >= 100) {
     usage = process.memoryUsage();
     usageAt = now;

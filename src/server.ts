@@ -16,7 +16,7 @@ import { applyConfig } from "./commands/config.js";
 import { latencySample, recordCommandLatency, type LatencyState } from "./commands/latency.js";
 import { Reclaimer } from "./reclaim.js";
 import { VERSION, REDIS_COMPAT_VERSION } from "./version.js";
-import { randomHex } from "./runtime.js";
+import { epochMicros, monotonicMs, randomHex } from "./runtime.js";
 import { defaultNeedsAuth, defaultUser, initAcl } from "./acl/state.js";
 import type { User } from "./acl/user.js";
 import type { ClusterState } from "./cluster/state.js";
@@ -272,7 +272,7 @@ export class Server {
   /** The entry whose handler is running (blocking.ts saves it with a parked command). */
   currentEntry: CommandEntry | null = null;
 
-  /** performance.now() at the end of the last command (see call()). */
+  /** monotonicMs() at the end of the last command (see call()). */
   clockMark = 0;
 
   /** The client whose commands are running now (a client killing itself still gets its reply). */
@@ -319,7 +319,7 @@ export class Server {
   processInput(c: Client): void {
     // (a resumed client's input runs inside another client's batch: that batch's run is timed first)
     if (this.runLength !== 0) this.settleRun(false);
-    const t0 = performance.now();
+    const t0 = monotonicMs();
     this.store.tick();
     this.clockMark = t0;
     const prev = this.current;
@@ -346,7 +346,7 @@ export class Server {
     this.current = prev;
     c.flush();
     this.stats.eventLoopCycles++;
-    this.stats.eventLoopUs += Math.round((performance.now() - t0) * 1000);
+    this.stats.eventLoopUs += Math.round((monotonicMs() - t0) * 1000);
   }
 
   /** One request: gate, MULTI queueing, pause, handler, stats. */
@@ -402,7 +402,7 @@ export class Server {
     // One clock read per command: a command's start is the previous command's end within a batch.
     const t0 = this.clockMark;
     this.runHandler(c, e, argv);
-    const t1 = (this.clockMark = performance.now());
+    const t1 = (this.clockMark = monotonicMs());
     const us = Math.round((t1 - t0) * 1000);
     // A command that blocked is counted once, when it is served, times out or is unblocked (blocking.ts).
     if (c.blocked !== null) blockedFor(c, us);
@@ -446,7 +446,7 @@ export class Server {
   /** Time the pending run of callInRun commands with one clock read and count them. `lastTakesAll`: see callInRun. */
   private settleRun(lastTakesAll: boolean): void {
     const t0 = this.clockMark;
-    const t1 = (this.clockMark = performance.now());
+    const t1 = (this.clockMark = monotonicMs());
     const total = (t1 - t0) * 1000;
     const n = this.runLength;
     this.runLength = 0;
@@ -526,7 +526,7 @@ export class Server {
 
   /** Also called by EVAL / FCALL (skip_monitor) before their script runs, so its commands show after them. */
   feedMonitors(c: Client, argv: Buffer[]): void {
-    const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+    const us = epochMicros();
     let line = `${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, "0")} [${c.db.id} ${c.inScript ? "lua" : clientAddr(c)}]`;
     for (const a of argv) line += ` "${monitorEscape(a)}"`;
     for (const m of this.monitors) {
@@ -589,7 +589,7 @@ export class Server {
     c.pendingArgv = null;
     this.store.tick();
     if (this.runLength !== 0) this.settleRun(false);
-    else this.clockMark = performance.now();
+    else this.clockMark = monotonicMs();
     if (argv) {
       // The resumed command runs as the current client (client-side caching defers self-invalidations by it).
       const prev = this.current;
@@ -616,9 +616,9 @@ export class Server {
     // of 5 ms slices); a 0 ms timer lets it read in between, as setImmediate does on Node.
     const onBun = process.versions.bun !== undefined;
     const expire = (left: number): void => {
-      const t0 = performance.now();
+      const t0 = monotonicMs();
       const more = this.store.activeExpireCycle(Math.min(5, left));
-      const ms = performance.now() - t0;
+      const ms = monotonicMs() - t0;
       this.stats.expireCycleUs += Math.round(ms * 1000);
       if (this.latencyThreshold > 0) latencySample(this, "expire-cycle", Math.floor(ms));
       if (more && left - ms > 0.5 && !this.shuttingDown) {

@@ -4,6 +4,7 @@ import { E } from "./errors.js";
 import type { ScanLog } from "./scan.js";
 import type { MemoryAccount } from "./memory.js";
 import { LFU_INIT, lfuAccessed } from "./lfu.js";
+import { monotonicMs } from "./runtime.js";
 
 export type ValueType = "string" | "list" | "set" | "zset" | "hash" | "stream";
 
@@ -590,7 +591,7 @@ export class Store {
   activeExpireCycle(budgetMs = 25): boolean {
     if (!this.activeExpire || this.expiryPaused) return false;
     const now = this.tick();
-    const deadline = performance.now() + budgetMs;
+    const deadline = monotonicMs() + budgetMs;
     let more = false;
     for (const db of this.dbs) {
       if (db.expires.size === 0) continue;
@@ -613,7 +614,7 @@ export class Store {
         }
         if (checked > 0) this.stats.expiredStalePerc = expired / checked;
         if (checked === 0 || expired * 10 <= checked || db.sweep === null) break;
-        if (performance.now() >= deadline) {
+        if (monotonicMs() >= deadline) {
           more = true;
           break;
         }

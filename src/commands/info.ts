@@ -1,7 +1,7 @@
 // INFO's text: Valkey's sections, field names and order, with this server's true values (nothing is persisted,
 // nothing is replicated; memory and CPU come from the runtime). Used by INFO and MEMORY STATS/DOCTOR.
 
-import { builtin, randomHex } from "../runtime.js";
+import { builtin, epochMicros, randomHex } from "../runtime.js";
 import type { Client } from "../client.js";
 import type { Server } from "../server.js";
 import { REDIS_COMPAT_VERSION, VALKEY_VERSION, VERSION } from "../version.js";
@@ -125,7 +125,7 @@ export function infoText(server: Server, sections: Set<string>): string {
       "process_supervised:no",
       `run_id:${server.runId}`,
       `tcp_port:${server.port}`,
-      `server_time_usec:${Math.floor((performance.timeOrigin + performance.now()) * 1000)}`,
+      `server_time_usec:${epochMicros()}`,
       `uptime_in_seconds:${uptime}`,
       `uptime_in_days:${Math.floor(uptime / 86400)}`,
       `hz:${p("hz")}`,

@@ -9,6 +9,7 @@ import { allowProtected } from "./config.js";
 import { collectGarbage, keyBytes } from "../memory.js";
 import { memoryFigures, replyInfo } from "./info.js";
 import type { CommandEntry } from "./types.js";
+import { epochMicros } from "../runtime.js";
 
 export const commands: CommandEntry[] = [
   { name: "dbsize", arity: 1, flags: ["readonly", "fast"], acl: ["keyspace"], tips: ["request_policy:all_shards", "response_policy:agg_sum"], run: dbsize },
@@ -157,7 +158,7 @@ function swapdb(c: Client, argv: Buffer[]): void {
 function time(c: Client): void {
   // The server clock (moved by DEBUG CLOCK under --test-clock), with microseconds from the monotonic timer.
   const offset = c.server.clock.now() - Date.now();
-  const us = Math.floor((performance.timeOrigin + performance.now() + offset) * 1000);
+  const us = epochMicros(offset);
   c.w.array(2);
   c.w.bulk(String(Math.floor(us / 1e6)));
   c.w.bulk(String(us % 1e6));

@@ -23,6 +23,7 @@ import { rememberKeys } from "../commands/tracking.js";
 import { aclAllows, aclDeniedInScript } from "../acl/state.js";
 import { scriptRefusedOom } from "../eviction.js";
 import { E } from "../errors.js";
+import { monotonicMs } from "../runtime.js";
 
 // The subset of lua-redis-wasm's ReplyValue this glue produces and consumes.
 export type LuaValue =
@@ -92,7 +93,7 @@ interface Run {
   /** expiryPaused as it was before the asynchronous phase paused active expiry. */
   expiryWasPaused: boolean;
   timer: ReturnType<typeof setImmediate> | null;
-  /** performance.now() past which the script pauses (or, for FUNCTION LOAD, is stopped). */
+  /** monotonicMs() past which the script pauses (or, for FUNCTION LOAD, is stopped). */
   deadline: number;
 }
 
@@ -205,7 +206,7 @@ function spawn(server: Server): Host {
 
 /** FUNCTION LOAD past its limit is stopped (2); a script past busy-reply-threshold pauses between slices (1). */
 function pastDeadline(r: Run): 0 | 1 | 2 {
-  if (performance.now() <= r.deadline) return 0;
+  if (monotonicMs() <= r.deadline) return 0;
   return r.mode === "l" ? 2 : r.ctx !== null ? 1 : 0;
 }
 
@@ -259,7 +260,7 @@ export function run(
     busy: false,
     expiryWasPaused: false,
     timer: null,
-    deadline: performance.now() + limit,
+    deadline: monotonicMs() + limit,
   };
   h.run = r;
   // The script's commands run in the caller's db (a SELECT inside the script stays inside it).
@@ -309,7 +310,7 @@ function pump(server: Server, h: Host, r: Run): void {
   r.timer = null;
   if (h.run !== r || h.vm === null) return;
   server.store.expiryPaused = true;
-  r.deadline = performance.now() + SLICE_MS;
+  r.deadline = monotonicMs() + SLICE_MS;
   const out = settle(server, h, h.vm.resume(h.host));
   if (out === null) {
     r.timer = setImmediate(() => pump(server, h, r));

@@ -11,7 +11,7 @@
 // and answers are written in the engine's own encoding (EngineReply), not through lua-redis-wasm's JS values.
 
 import { createRequire } from "node:module";
-import { builtin, pkgRoot } from "../runtime.js";
+import { builtin, monotonicMs, pkgRoot } from "../runtime.js";
 import { argsCopied, copyInto, copyOf, u32le as u32 } from "../resp.js";
 import { EngineReply } from "./resp-value.js";
 import type { LuaValue } from "./engine.js";
@@ -115,11 +115,14 @@ function growMemory(mem: WasmMemory, requested: number): boolean {
   return false;
 }
 
+/** The origin of the engine's "since start" clocks. */
+const VM_LOADED = monotonicMs();
+
 /** WASI clock_time_get as emscripten's glue answers it (ns since the epoch for clock 0, else since start), through
  *  a view made now. */
 function clockTimeGet(mem: WasmMemory, clk: number, ptime: number): number {
   if (!(clk >= 0 && clk <= 3)) return 28; // EINVAL
-  const ms = clk === 0 ? Date.now() : performance.now();
+  const ms = clk === 0 ? Date.now() : monotonicMs() - VM_LOADED;
   new DataView(mem.buffer).setBigInt64(ptime, BigInt(Math.round(ms * 1e6)), true);
   return 0;
 }

@@ -5,6 +5,7 @@
 
 import { clusterProblem } from "./cluster-health.js";
 import { openProbe } from "./probe-client.js";
+import { monotonicMs } from "../runtime.js";
 
 export const HEALTH_HELP = `Usage: valkey-bun health [--url redis://[:password@]host:port[/db]] [--wait <duration>]
                          [--interval 100ms] [--timeout 1s] [--retries N] [--start-period 0s] [--quiet]
@@ -76,7 +77,7 @@ function oneLine(e: unknown): string {
  * loading:0). Never throws.
  */
 export async function probe(url: string, timeoutMs = 1000, peers = true): Promise<ProbeResult> {
-  const t0 = performance.now();
+  const t0 = monotonicMs();
   let target: Target;
   try {
     target = parseRedisUrl(url);
@@ -109,7 +110,7 @@ export async function probe(url: string, timeoutMs = 1000, peers = true): Promis
     clearTimeout(timer);
     c.close();
   }
-  const ms = Math.round(performance.now() - t0);
+  const ms = Math.round(monotonicMs() - t0);
   return reason === null ? { ok: true, reason: "PONG", ms } : { ok: false, reason: `${target.shown}: ${reason}`, ms };
 }
 
@@ -144,7 +145,7 @@ export interface HealthWatch {
  * consecutive failures make the service unhealthy; one success makes it healthy. Checks never overlap.
  */
 export function watchHealth(check: (timeoutMs: number) => Promise<string | null>, t: HealthTimingMs): HealthWatch {
-  const started = performance.now();
+  const started = monotonicMs();
   let state: HealthState = "starting";
   let attempts = 0;
   let failures = 0;
@@ -158,7 +159,7 @@ export function watchHealth(check: (timeoutMs: number) => Promise<string | null>
 
   const schedule = () => {
     if (stopped || state !== "starting") return;
-    const inStart = performance.now() - started < t.startPeriodMs;
+    const inStart = monotonicMs() - started < t.startPeriodMs;
     timer = setTimeout(runCheck, inStart ? t.startIntervalMs : t.intervalMs);
   };
   const runCheck = async () => {
@@ -185,7 +186,7 @@ export function watchHealth(check: (timeoutMs: number) => Promise<string | null>
       return;
     }
     lastReason = reason;
-    if (performance.now() - started >= t.startPeriodMs) failures++;
+    if (monotonicMs() - started >= t.startPeriodMs) failures++;
     if (failures >= t.retries) {
       state = "unhealthy";
       settle(false);
@@ -340,7 +341,7 @@ export async function main(argv: string[]): Promise<number> {
     else fail(r.reason);
     return r.ok ? 0 : 1;
   }
-  const t0 = performance.now();
+  const t0 = monotonicMs();
   const watch = watchHealth((timeoutMs) => probe(url, timeoutMs).then((r) => (r.ok ? null : r.reason)), {
     intervalMs: args.intervalMs,
     timeoutMs: args.timeoutMs,
@@ -352,7 +353,7 @@ export async function main(argv: string[]): Promise<number> {
   const expiry = setTimeout(() => watch.stop(), args.waitMs);
   const ok = await watch.done;
   clearTimeout(expiry);
-  const took = Math.round(performance.now() - t0);
+  const took = Math.round(monotonicMs() - t0);
   if (ok) {
     say(`PONG (healthy after ${took}ms, ${watch.attempts} ${watch.attempts === 1 ? "check" : "checks"})`);
     return 0;
