@@ -59,15 +59,13 @@ async function main(all: string[]): Promise<number> {
     return 0;
   }
   // Each of these is its own bundle in the build (scripts/bundle.mjs): a health probe loads no server code.
-  if (argv[0] === "dev" || argv[0] === "health") {
-    const mod = argv[0] === "dev" ? await import("./stack/dev.js") : await import("./stack/health.js");
-    return mod.main(argv.slice(1));
-  }
+  if (argv[0] === "health") return (await import("./stack/health.js")).main(argv.slice(1));
   // Bun runs a full collection at its first event-loop turn after the entry script, however small or large the
   // heap: with the server's modules loaded (~2.4 MB) it took ~3.5 ms before the first client was served. One turn
-  // here, before they load, has it find the entry's ~0.5 MB instead; the server's tables are traced later, when
-  // the heap has grown enough for the collector's own reasons.
+  // here, before the command's bundle loads, has it find the entry's ~0.5 MB instead; the server's tables are
+  // traced later, when the heap has grown enough for the collector's own reasons.
   if (isBun) await new Promise((resolve) => setImmediate(resolve));
+  if (argv[0] === "dev") return (await import("./stack/dev.js")).main(argv.slice(1));
   return (await import("./serve.js")).serve(argv, parentPid);
 }
 
