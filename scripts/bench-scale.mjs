@@ -19,6 +19,7 @@
 //    preemption of a loaded machine (one).
 // --base DIR adds node-base / bun-base (another built checkout's server) for a before/after in one run.
 // --only TYPES limits sections 1 and 2 to those types (e.g. zset,list) and skips section 3.
+// --node-flags "FLAGS" starts the Node servers with those V8 flags (see startServer).
 // Types a target does not support yet (COMMAND INFO) are skipped. Local only: every server is spawned on
 // 127.0.0.1 and stopped at the end. Numbers are only comparable within one run (ratios, not absolutes).
 
@@ -59,9 +60,13 @@ async function waitPort(port) {
   throw new Error(`no server on ${port}`);
 }
 
+/** --node-flags "...": V8 flags for the Node servers, e.g. --max-semi-space-size=4 to see how much of an RSS reading is
+ *  the young generation's room (V8 then rejects the bundle's code cache, which only the start feels). */
+const NODE_FLAGS = arg("--node-flags", "").split(/\s+/).filter(Boolean);
+
 function startServer(kind, port) {
   const [cmd, args] = serverCommand(kind, port, [], "redis-server", BASE);
-  return spawn(cmd, args, { stdio: "ignore" });
+  return spawn(cmd, cmd === process.execPath ? [...NODE_FLAGS, ...args] : args, { stdio: "ignore" });
 }
 
 async function supports(r, cmd) {
