@@ -9,7 +9,7 @@ import { constants } from "node:os";
 import { join, resolve } from "node:path";
 import type { CloseEvent, Command } from "concurrently";
 import { loadEnvFile } from "../envfile.js";
-import { cliEntry, currentRuntime, findRuntime, pkgRoot, type RuntimeName } from "../runtime.js";
+import { cliEntry, currentRuntime, findRuntime, monotonicMs, pkgRoot, type RuntimeName } from "../runtime.js";
 import { probe, watchHealth, type HealthWatch } from "./health.js";
 import { startReaper, type Reaper } from "./reaper.js";
 import { loadManifest, ManifestError, shellQuote, type ServiceSpec, type Stack } from "./manifest.js";
@@ -127,7 +127,7 @@ function exitNumber(code: number | string): number {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const t0 = performance.now();
+  const t0 = monotonicMs();
   let args;
   try {
     args = parseArgs(argv);
@@ -209,7 +209,7 @@ function spawnEarly(command: string, spec: ServiceSpec, reaper: Reaper): EarlySe
   // VALKEY_BUN_PARENT_PID: the server also watches us itself (src/runtime.ts watchParent).
   const env = { ...process.env, ...spec.env, VALKEY_BUN_PARENT_PID: String(process.pid) };
   const child = shellSpawn(command, { cwd: spec.cwd, env, stdio: ["pipe", "pipe", "pipe"] }, reaper);
-  const early: EarlyServer = { command, child, adopted: false, missed: [], spawnedAt: performance.now() };
+  const early: EarlyServer = { command, child, adopted: false, missed: [], spawnedAt: monotonicMs() };
   child.on("error", (e) => !early.adopted && early.missed.push(["error", e]));
   child.on("close", (code, signal) => !early.adopted && early.missed.push(["close", code, signal]));
   return early;
@@ -321,15 +321,15 @@ async function run(
           });
         }
         c.stateChange.subscribe((state) => {
-          if (state === "started" && !startedAt.has(spec.name)) startedAt.set(spec.name, performance.now());
+          if (state === "started" && !startedAt.has(spec.name)) startedAt.set(spec.name, monotonicMs());
           if (state !== "started" || health.has(spec.name) || spec.health === null) return;
           const h = spec.health;
           const check = spec === stack.valkey ? (ms: number) => probe(url, ms).then((r) => (r.ok ? null : r.reason)) : (ms: number) => runTest(spec, ms);
           const watch = watchHealth(check, h);
           health.set(spec.name, watch);
           void watch.done.then((ok) => {
-            const since = Math.round(performance.now() - startedAt.get(spec.name)!);
-            if (ok) logger.logCommandEvent(`healthy ${since}ms after start (${Math.round(performance.now() - t0)}ms after \`valkey-bun dev\` began)`, c);
+            const since = Math.round(monotonicMs() - startedAt.get(spec.name)!);
+            if (ok) logger.logCommandEvent(`healthy ${since}ms after start (${Math.round(monotonicMs() - t0)}ms after \`valkey-bun dev\` began)`, c);
             else if (watch.state === "unhealthy") logger.logCommandEvent(`unhealthy: ${watch.lastReason}`, c);
           });
           if (spec === stack.valkey) {
@@ -459,7 +459,7 @@ async function run(
   }
   if (signals.caught !== null) {
     const why = signals.caught === "SIGHUP" && !process.stdout.writable ? "stdout closed" : signals.caught;
-    logger.logGlobalEvent(`stopped (${why}) after ${((performance.now() - t0) / 1000).toFixed(1)}s: ${specs.map((s) => s.name).join(", ")}`);
+    logger.logGlobalEvent(`stopped (${why}) after ${((monotonicMs() - t0) / 1000).toFixed(1)}s: ${specs.map((s) => s.name).join(", ")}`);
   }
   if (gateFailure !== null) return 1;
   if (signals.caught !== null && signals.caught !== "SIGINT") return exitNumber(signals.caught);

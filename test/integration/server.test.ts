@@ -56,7 +56,12 @@ describeRuntimes(
 
     it("INFO server and replication tell the truth", async () => {
       const r = await ctx.raw();
+      const before = Date.now();
       const f = await info(r, "server", "replication", "persistence");
+      const after = Date.now();
+      // the wall clock in microseconds, within the client's own clock readings around the call
+      expect(Number(f.server_time_usec)).toBeGreaterThanOrEqual((before - 2) * 1000);
+      expect(Number(f.server_time_usec)).toBeLessThanOrEqual((after + 2) * 1000);
       expect(f.redis_version).toBe("7.2.4");
       expect(f.server_name).toBe("valkey");
       expect(f.valkey_version).toBe("8.0.2");
@@ -335,6 +340,7 @@ describeRuntimes(
       const m = await ctx.raw();
       expect(await m.call("MONITOR")).toBe("+OK\r\n");
       const r = await ctx.raw();
+      const before = Date.now();
       const id = await r.call("CLIENT", "INFO");
       const addr = /addr=(\S+)/.exec(text(id))![1]!;
       await r.call("SET", "mon:k", 'va"l\n\x01');
@@ -348,8 +354,14 @@ describeRuntimes(
       await r.call("PING");
       const lines: string[] = [];
       for (let i = 0; i < 7; i++) lines.push(await m.read());
+      const after = Date.now();
       const stamp = /^\+\d{10}\.\d{6} /;
       for (const l of lines) expect(l).toMatch(stamp);
+      // each line's time is the wall clock with microseconds, in the order the commands ran
+      const us = lines.map((l) => Math.round(Number(l.slice(1, 18)) * 1e6));
+      expect(us[0]!).toBeGreaterThanOrEqual((before - 2) * 1000);
+      expect(us[us.length - 1]!).toBeLessThanOrEqual((after + 2) * 1000);
+      for (let i = 1; i < us.length; i++) expect(us[i]!).toBeGreaterThanOrEqual(us[i - 1]!);
       const body = lines.map((l) => l.replace(stamp, "").replace(/\r\n$/, ""));
       expect(body).toEqual([
         `[0 ${addr}] "CLIENT" "INFO"`,
