@@ -4,7 +4,7 @@
 // defaults).
 //
 //   npm run bench:features [-- --runtimes node,bun --no-redis --no-build --warmup 1 | --no-warmup --scale 1
-//                              --repeat 1 --base DIR --tests pubsub,stream,blpop,evalsha,evalsha10,bullmq,evalerr]
+//                              --repeat 1 --base DIR --tests pubsub,stream,blpop,evalsha,evalsha10,bullmq,evalerr,connect]
 //
 //   pubsub   PUBLISH (pipelined) to 1 and to 100 subscribers: deliveries/s, server CPU per delivered message
 //   stream   XADD (pipelined) and XREADGROUP COUNT 100 '>' + XACK: entries/s, server CPU per entry
@@ -12,6 +12,9 @@
 //   evalsha  EVALSHA of INCR+GET (pipelined): calls/s, server CPU per call
 //   evalsha10  EVALSHA of a BullMQ-like script making 10 redis.calls (pipelined): calls/s, server CPU per call
 //   evalerr  EVALSHA of a script whose redis.call fails, so it raises an error (pipelined; not run unless named)
+//   connect  a whole ioredis connection, 10 at a time: connect, the ready check (ioredis sends CLIENT SETINFO twice
+//            and INFO), PING, QUIT; connections/s and server CPU per connection (what a test suite that makes a
+//            client per test, or BullMQ's several per queue, pays). Not run unless named.
 //   bullmq   a real BullMQ queue: addBulk of no-op jobs, one Worker (concurrency 50) takes and completes them all:
 //            jobs/s end to end, server CPU per job (its Lua scripts, BZPOPMIN, the events stream)
 //
@@ -40,6 +43,7 @@ const XADD_ENTRIES = n(50000);
 const PINGPONG = n(5000);
 const EVALSHA_CALLS = n(10000);
 const BULLMQ_JOBS = n(5000);
+const CONNECTIONS = n(2000);
 /** The unmeasured pass before each measured one, as a fraction of its size (--warmup F, default 1; --no-warmup: 0). */
 const WARMUP = flag("no-warmup") ? 0 : Number(opt("warmup", "1"));
 const BATCH = 1000; // pipeline depth per exec()
@@ -192,6 +196,24 @@ async function stream(t, entries = XADD_ENTRIES) {
   };
 }
 
+async function connections(t, count = CONNECTIONS) {
+  const AT_ONCE = 10;
+  const one = async () => {
+    const c = new Redis({ port: t.port, host: "127.0.0.1", maxRetriesPerRequest: 1, retryStrategy: () => null });
+    c.on("error", () => {});
+    if ((await c.ping()) !== "PONG") throw new Error("connect: no PONG");
+    await c.quit();
+  };
+  const r = await measure(
+    t,
+    async () => {
+      for (let i = 0; i < count; i += AT_ONCE) await Promise.all(Array.from({ length: Math.min(AT_ONCE, count - i) }, one));
+    },
+    "connect",
+  );
+  return { rate: count / r.seconds, cpuUs: (r.cpu / count) * 1e6 };
+}
+
 async function blpop(t, trips = PINGPONG) {
   const a = client(t);
   const b = client(t);
@@ -333,6 +355,8 @@ const METRICS = [
   ["EVALSHA 10 calls   CPU/call", "evalsha10.cpuUs", "us", false],
   ["EVALSHA that fails calls/s", "evalerr.rate", "/s", true],
   ["EVALSHA that fails CPU/call", "evalerr.cpuUs", "us", false],
+  ["connect (ioredis)  conns/s", "connect.rate", "/s", true],
+  ["connect (ioredis)  CPU/conn", "connect.cpuUs", "us", false],
   ["BullMQ add+process jobs/s", "bullmq.rate", "/s", true],
   ["BullMQ add+process CPU/job", "bullmq.cpuUs", "us", false],
 ];
@@ -372,6 +396,7 @@ async function runTarget(kind, errors) {
     if (TESTS.has("evalsha")) await step("evalsha", (f) => evalsha(t, Math.ceil(EVALSHA_CALLS * f)));
     if (TESTS.has("evalsha10")) await step("evalsha10", (f) => evalsha10(t, Math.ceil(EVALSHA_CALLS * f)));
     if (TESTS.has("evalerr")) await step("evalerr", (f) => evalerr(t, Math.ceil((EVALSHA_CALLS / 5) * f)));
+    if (TESTS.has("connect")) await step("connect", (f) => connections(t, Math.ceil(CONNECTIONS * f)));
     if (TESTS.has("bullmq")) await step("bullmq", (f) => bullmq(t, Math.ceil(BULLMQ_JOBS * f)));
   } catch (e) {
     errors.push(`${kind}: ${e.message}`);

@@ -766,7 +766,17 @@ export class ReplyWriter {
 
   /** Bulk string from a JS (utf8) string, for human text such as INFO. */
   text(s: string): void {
-    this.bulk(Buffer.from(s, "utf8"));
+    const n = Buffer.byteLength(s, "utf8");
+    this.intLine(36, n);
+    this.utf8(s, n);
+  }
+
+  /** s as utf8 (n bytes, Buffer.byteLength) and CRLF, into the slab: no Buffer of its own (INFO's 5 kB on every connection). */
+  private utf8(s: string, n: number): void {
+    this.ensure(n + 2);
+    this.pos += this.slab.write(s, this.pos, "utf8");
+    this.slab[this.pos++] = CR;
+    this.slab[this.pos++] = LF;
   }
 
   /** Null bulk (RESP2 `$-1`, RESP3 `_`). */
@@ -821,10 +831,15 @@ export class ReplyWriter {
   /** RESP3 verbatim string (`=len\r\ntxt:...`), RESP2 bulk string; a Buffer is sent as its bytes. */
   verbatim(s: string | Buffer, format = "txt"): void {
     if (this.proto === 3) {
-      const b = typeof s === "string" ? Buffer.from(s, "utf8") : s;
-      this.ascii("=" + (b.length + 4) + "\r\n" + format + ":");
-      this.raw(b);
-      this.raw(CRLF);
+      if (typeof s === "string") {
+        const n = Buffer.byteLength(s, "utf8");
+        this.ascii("=" + (n + 4) + "\r\n" + format + ":");
+        this.utf8(s, n);
+      } else {
+        this.ascii("=" + (s.length + 4) + "\r\n" + format + ":");
+        this.raw(s);
+        this.raw(CRLF);
+      }
     } else if (typeof s === "string") this.text(s);
     else this.bulk(s);
   }

@@ -426,6 +426,10 @@ describe("ReplyWriter", () => {
     expect(out((w) => w.bigNumber("-5"))).toEqual(["$2\r\n-5\r\n", "(-5\r\n"]);
     expect(out((w) => w.verbatim("a\r\nb"))).toEqual(["$4\r\na\r\nb\r\n", "=8\r\ntxt:a\r\nb\r\n"]);
     expect(out((w) => w.verbatim("é", "mkd"))).toEqual(["$2\r\n\xc3\xa9\r\n", "=6\r\nmkd:\xc3\xa9\r\n"]);
+    // written into the writer's buffer in place: text longer than its first slab, utf8 past the first byte
+    const long = "x".repeat(40000) + "é";
+    const enc = Buffer.from(long, "utf8").toString("latin1");
+    expect(out((w) => w.verbatim(long))).toEqual([`$40002\r\n${enc}\r\n`, `=40006\r\ntxt:${enc}\r\n`]);
   });
 
   it("helpers: bulks, bulksOrNull, raw", () => {
