@@ -72,7 +72,7 @@ interface Model {
   listChunk: number;
   /** One zset element beside its dict slot: the B-tree leaf's member and score slots and the boxed score. */
   zsetElem: number;
-  /** One stream entry beside its field/value buffers: the entry object and its array header. */
+  /** One stream entry beside its packed elements' string: its slots in the node's columns (ID parts, flags, data). */
   streamEntry: number;
   /** The value objects themselves, per type. */
   hash: number;
@@ -105,7 +105,7 @@ const V8: Model = {
   listChunk: 60,
   hashBucket: 30,
   zsetElem: 53,
-  streamEntry: 98,
+  streamEntry: 47,
   hash: 120,
   hashPacked: 230,
   listPacked: 88,
@@ -131,7 +131,7 @@ const JSC: Model = {
   listChunk: 60,
   hashBucket: 30,
   zsetElem: 42,
-  streamEntry: 87,
+  streamEntry: 36,
   hash: 205,
   hashPacked: 152,
   listPacked: 108,
@@ -225,17 +225,17 @@ function streamBytes(s: Record<string, unknown>, samples: number): number {
   const n = s.length as number;
   let seen = 0;
   let sum = 0;
-  type Entry = { deleted: boolean; size: number; packed: string | null; bufs: Buffer[] | null; names: Buffer[] | null };
-  type Node = { masterFields: Buffer[]; entries: readonly Entry[] };
+  type Entry = { deleted: boolean; size: number; packed: string | null; start: number; end: number; bufs: Buffer[] | null; names: Buffer[] | null };
+  type Node = { masterFields: Buffer[]; count: number; entry(j: number): Entry };
   for (const node of (s.macroNodes as () => Iterable<Node>).call(s)) {
     // the master entry's field names, kept once per node (entries with the same names share them)
     for (const f of node.masterFields) sum += bufBytes(f.length);
-    for (let k = 0; k < node.entries.length; k++) {
-      const e = node.entries[k]!;
+    for (let k = 0; k < node.count; k++) {
       if (seen >= samples) break;
+      const e = node.entry(k);
       if (e.deleted) continue;
       let b = model.streamEntry;
-      if (e.packed !== null) b += strBytes(e.packed.length);
+      if (e.packed !== null) b += e.end - e.start;
       else {
         b += e.size * 8;
         for (let i = 0; i < e.size; i++) if (e.names === null || (i & 1) === 1) b += bufBytes(e.bufs![i]!.length);

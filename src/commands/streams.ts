@@ -36,6 +36,7 @@ import {
   type Num,
   type ParsedID,
   StreamEntry,
+  type MacroNode,
   type StreamID,
   type TrimStrategy,
 } from "../structures/stream.js";
@@ -1244,9 +1245,11 @@ function readStreamKey(b: Buffer): StreamID {
 const numText = (v: Num) => String(v);
 
 /** A macro node's listpack, laid out as t_stream.c builds it (master entry, then entries with ID deltas). */
-function nodeListpack(master: StreamID, masterFields: Buffer[], entries: readonly StreamEntry[], live: number, deleted: number): Buffer {
-  const items: Array<string | Buffer> = [String(live), String(deleted), String(masterFields.length), ...masterFields, "0"];
-  for (const e of entries) {
+function nodeListpack(node: MacroNode): Buffer {
+  const { master, masterFields } = node;
+  const items: Array<string | Buffer> = [String(node.live), String(node.deleted), String(masterFields.length), ...masterFields, "0"];
+  for (let j = 0; j < node.count; j++) {
+    const e = node.entry(j);
     const nf = e.fv.length >> 1;
     let same = nf === masterFields.length;
     for (let i = 0; same && i < nf; i++) same = e.fv[2 * i]!.equals(masterFields[i]!);
@@ -1313,7 +1316,7 @@ registerDump("stream", (s: Stream, w) => {
   w.len(nodes.length);
   for (const n of nodes) {
     w.string(streamKey(n.master));
-    w.string(nodeListpack(n.master, n.masterFields, n.entries, n.live, n.deleted));
+    w.string(nodeListpack(n));
   }
   w.len(s.length);
   for (const id of [s.lastId, s.firstId, s.maxDeletedId]) {

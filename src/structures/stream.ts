@@ -251,8 +251,19 @@ export interface ElementSink {
   bulkOf(s: string, start: number, end: number): void;
 }
 
+/** What a node keeps of an entry's elements (`fv` may view a read buffer: it is copied): a small entry's values (all
+ *  its elements when `names` is null) packed into one latin1 string, a large entry's Buffers. */
+function entryData(fv: Buffer[], names: Buffer[] | null): string | Buffer[] {
+  const from = names === null ? 0 : 1;
+  const step = names === null ? 1 : 2;
+  let total = 0;
+  for (let i = from; i < fv.length; i += step) total += fv[i]!.length;
+  if (total <= PACK_MAX) return pack(fv, from, step, total);
+  return fv.map((b, i) => (names !== null && (i & 1) === 0 ? names[i]! : Buffer.from(b)));
+}
+
 /**
- * One stream entry. A small one keeps its elements in one latin1 string, as a listpack keeps them in its bytes: in a
+ * One stream entry, as read out of its node (StreamNode.entry). A small one keeps its elements in one latin1 string, as a listpack keeps them in its bytes: in a
  * JS heap one string costs far less than a Buffer per value plus an array (Node: ~400 to ~200 bytes per 2-field
  * entry) and leaves the collector one object to trace instead of four. Field names the node's master entry has too
  * are not repeated (`names`), as Valkey's SAMEFIELDS flag. A large entry keeps Buffers.
@@ -265,24 +276,22 @@ export class StreamEntry implements StreamID {
     readonly seq: Num,
     /** Fields plus values. */
     readonly size: number,
-    /** Small entries: the values (every element when `names` is null) packed; null for a large entry. */
+    /** Small entries: the values (every element when `names` is null) packed, in packed[start, end); null for a
+     *  large entry. */
     readonly packed: string | null,
     /** Large entries: field, value, ... (the names from `names` when it is set); null for a packed one. */
     readonly bufs: Buffer[] | null,
     /** The master entry's fv whose even positions are this entry's field names, or null (the names are its own). */
     readonly names: Buffer[] | null,
+    readonly start = 0,
+    readonly end = packed === null ? 0 : packed.length,
   ) {}
 
   /** An entry of field, value, ... (`fv` may view a read buffer: it is copied); `names`: the node's master fv when
    *  its field names are the same. */
   static of(ms: Num, seq: Num, fv: Buffer[], names: Buffer[] | null = null): StreamEntry {
-    const from = names === null ? 0 : 1;
-    const step = names === null ? 1 : 2;
-    let total = 0;
-    for (let i = from; i < fv.length; i += step) total += fv[i]!.length;
-    if (total <= PACK_MAX) return new StreamEntry(ms, seq, fv.length, pack(fv, from, step, total), null, names);
-    const bufs = fv.map((b, i) => (names !== null && (i & 1) === 0 ? names[i]! : Buffer.from(b)));
-    return new StreamEntry(ms, seq, fv.length, null, bufs, names);
+    const d = entryData(fv, names);
+    return typeof d === "string" ? new StreamEntry(ms, seq, fv.length, d, null, names) : new StreamEntry(ms, seq, fv.length, null, d, names);
   }
 
   /** Field, value, ... as Buffers of their own (replies write the packed bytes without them: writeTo). */
@@ -301,7 +310,7 @@ export class StreamEntry implements StreamID {
     }
     const names = this.names;
     const s = this.packed!;
-    let p = 0;
+    let p = this.start;
     for (let i = 0; i < this.size; i++) {
       if (names !== null && (i & 1) === 0) out.bulk(names[i]!);
       else {
@@ -314,14 +323,36 @@ export class StreamEntry implements StreamID {
 
   /** A copy (COPY): the same immutable bytes. */
   clone(): StreamEntry {
-    const c = new StreamEntry(this.ms, this.seq, this.size, this.packed, this.bufs, this.names);
+    const c = new StreamEntry(this.ms, this.seq, this.size, this.packed, this.bufs, this.names, this.start, this.end);
     c.deleted = this.deleted;
     return c;
   }
 }
 
+/** StreamNode.meta bits below an entry's element count (count << 2). */
+const DELETED = 1;
+/** The entry's field names are the node master's (Valkey's SAMEFIELDS). */
+const SAME = 2;
+
+/**
+ * A macro node's entries, column by column (no object per entry, as a listpack has none): IDs in two arrays, which
+ * keep number parts unboxed, and the element count and flags in one small integer. Elements: while the node is the
+ * stream's last, each entry's own packed string (or a large entry's Buffers) in `data`; once closed (compact()),
+ * one string for the node, entry j at blob[off[j], off[j + 1]). A 2-field entry cost ~140 bytes of Node's RSS and
+ * ~205 of Bun's as a StreamEntry object with its boxed ms and its own string (Valkey 8: ~30). Readers get
+ * StreamEntry objects made on demand (entry()).
+ */
 class StreamNode {
-  readonly entries: StreamEntry[] = [];
+  ms: Num[] = [];
+  seq: Num[] = [];
+  /** Element count << 2 | DELETED | SAME, per entry. */
+  meta: number[] = [];
+  /** Entries [0, off.length - 1) are compacted: their packed elements in `blob`, large ones' Buffers in `big`. */
+  blob = "";
+  off: number[] = [0];
+  big: Map<number, Buffer[]> | null = null;
+  /** Packed elements (a string) or a large entry's Buffers, per entry after the compacted ones. */
+  data: Array<string | Buffer[]> = [];
   live = 0;
   deleted = 0;
   /** Every entry before this index is a tombstone. */
@@ -335,27 +366,107 @@ class StreamNode {
     public body: number,
   ) {}
 
+  get count(): number {
+    return this.meta.length;
+  }
+
   get lpBytes(): number {
     return this.body + lpIntEntryBytes(this.live) + lpIntEntryBytes(this.deleted);
   }
 
+  push(ms: Num, seq: Num, size: number, flags: number, data: string | Buffer[]): void {
+    this.ms.push(ms);
+    this.seq.push(seq);
+    this.meta.push((size << 2) | flags);
+    this.data.push(data);
+  }
+
+  isDeleted(j: number): boolean {
+    return (this.meta[j]! & DELETED) !== 0;
+  }
+
+  markDeleted(j: number): void {
+    this.meta[j]! |= DELETED;
+  }
+
+  /** Sign of (entry j's ID - id). */
+  cmpAt(j: number, id: StreamID): number {
+    const ms = this.ms[j]!;
+    if (ms !== id.ms) return ms < id.ms ? -1 : 1;
+    const seq = this.seq[j]!;
+    if (seq !== id.seq) return seq < id.seq ? -1 : 1;
+    return 0;
+  }
+
+  /** Entry j as an object of its own. */
+  entry(j: number): StreamEntry {
+    const m = this.meta[j]!;
+    const names = (m & SAME) !== 0 ? this.masterFv : null;
+    const done = this.off.length - 1;
+    let e: StreamEntry;
+    if (j < done) {
+      const bufs = this.big?.get(j);
+      e =
+        bufs === undefined
+          ? new StreamEntry(this.ms[j]!, this.seq[j]!, m >>> 2, this.blob, null, names, this.off[j]!, this.off[j + 1]!)
+          : new StreamEntry(this.ms[j]!, this.seq[j]!, m >>> 2, null, bufs, names);
+    } else {
+      const d = this.data[j - done]!;
+      e =
+        typeof d === "string"
+          ? new StreamEntry(this.ms[j]!, this.seq[j]!, m >>> 2, d, null, names)
+          : new StreamEntry(this.ms[j]!, this.seq[j]!, m >>> 2, null, d, names);
+    }
+    if ((m & DELETED) !== 0) e.deleted = true;
+    return e;
+  }
+
+  /** The node is no longer the stream's last: its entries' strings become one. */
+  compact(): void {
+    const data = this.data;
+    if (data.length === 0) return;
+    const off = this.off;
+    let at = off[off.length - 1]!;
+    const parts: string[] = [this.blob];
+    for (let i = 0; i < data.length; i++) {
+      const d = data[i]!;
+      if (typeof d === "string") {
+        parts.push(d);
+        at += d.length;
+      } else (this.big ??= new Map()).set(off.length - 1, d);
+      off.push(at);
+    }
+    this.blob = parts.join("");
+    this.data = [];
+  }
+
   /** Index of the first entry with id >= `id` (from `from`). */
   lowerBound(id: StreamID, from = this.firstLive): number {
-    const es = this.entries;
     let lo = from;
-    let hi = es.length;
+    let hi = this.meta.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (cmpID(es[mid]!, id) < 0) lo = mid + 1;
+      if (this.cmpAt(mid, id) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
   advanceFirstLive(): void {
-    const es = this.entries;
-    while (this.firstLive < es.length && es[this.firstLive]!.deleted) this.firstLive++;
+    const n = this.meta.length;
+    while (this.firstLive < n && (this.meta[this.firstLive]! & DELETED) !== 0) this.firstLive++;
   }
+}
+
+/** A macro node as Stream.macroNodes() hands it out (DUMP, MEMORY USAGE). */
+export interface MacroNode {
+  master: StreamID;
+  masterFields: Buffer[];
+  /** Entries, tombstones included. */
+  count: number;
+  entry(j: number): StreamEntry;
+  live: number;
+  deleted: number;
 }
 
 export interface NodeLimits {
@@ -413,7 +524,7 @@ export class Stream {
    * Append an entry whose ID the caller checked to be greater than lastId. `fv` (field, value, ...) may view a read
    * buffer: the entry copies it, and a new node copies the field names it keeps for its master entry.
    */
-  append(id: StreamID, fv: Buffer[], limits: NodeLimits = DEFAULT_LIMITS): StreamEntry {
+  append(id: StreamID, fv: Buffer[], limits: NodeLimits = DEFAULT_LIMITS): void {
     const nf = fv.length >> 1;
     let tot = 0;
     for (let i = 0; i < fv.length; i++) tot += fv[i]!.length;
@@ -433,6 +544,7 @@ export class Stream {
       const body = 7 + lpIntEntryBytes(nf) + fields + 2 + (2 + 2 + 2 + values + lpIntEntryBytes(nf + 3));
       names = fv.map((b, i) => ((i & 1) === 0 ? Buffer.from(b) : EMPTY));
       node = new StreamNode(id, names, body);
+      if (this.nodes.length > this.head) this.nodes[this.nodes.length - 1]!.compact();
       this.nodes.push(node);
     } else {
       const m = node.masterFv;
@@ -447,14 +559,12 @@ export class Stream {
       node.body += bytes;
       names = same ? m : null;
     }
-    const e = StreamEntry.of(id.ms, id.seq, fv, names);
-    node.entries.push(e);
+    node.push(id.ms, id.seq, fv.length, names === null ? 0 : SAME, entryData(fv, names));
     node.live++;
     this.length++;
     this.entriesAdded = add(this.entriesAdded, 1);
     this.lastId = id;
     if (this.length === 1) this.firstId = id;
-    return e;
   }
 
   /** Index of the node a search for `id` starts in: the last with master <= id, else the first. */
@@ -473,15 +583,14 @@ export class Stream {
     if (this.nodes.length === this.head) return undefined;
     const node = this.nodes[this.seekNode(id)]!;
     const j = node.lowerBound(id);
-    const e = node.entries[j];
-    if (e === undefined || e.deleted || cmpID(e, id) !== 0) return undefined;
+    if (j >= node.count || node.isDeleted(j) || node.cmpAt(j, id) !== 0) return undefined;
     return [node, j];
   }
 
   /** The live entry with this ID. */
   get(id: StreamID): StreamEntry | undefined {
     const at = this.locate(id);
-    return at === undefined ? undefined : at[0].entries[at[1]];
+    return at === undefined ? undefined : at[0].entry(at[1]);
   }
 
   has(id: StreamID): boolean {
@@ -507,8 +616,7 @@ export class Stream {
 
   /** Tombstone one live entry (Valkey's streamIteratorRemoveEntry: a node losing its last live entry goes). */
   private deleteAt(node: StreamNode, j: number): void {
-    const e = node.entries[j]!;
-    e.deleted = true;
+    node.markDeleted(j);
     this.length--;
     if (node.live === 1) {
       this.removeNode(node);
@@ -552,7 +660,7 @@ export class Stream {
       const removeNode =
         strategy.kind === "maxlen"
           ? this.length - entries >= strategy.maxlen
-          : cmpID(node.entries[node.entries.length - 1]!, strategy.minid) < 0;
+          : node.cmpAt(node.count - 1, strategy.minid) < 0;
       if (removeNode) {
         this.removeNode(node);
         this.length -= entries;
@@ -561,12 +669,10 @@ export class Stream {
       }
       if (approx) break;
       let fromNode = 0;
-      const es = node.entries;
-      for (let j = node.firstLive; j < es.length; j++) {
-        const e = es[j]!;
-        if (strategy.kind === "maxlen" ? this.length <= strategy.maxlen : cmpID(e, strategy.minid) >= 0) break;
-        if (!e.deleted) {
-          e.deleted = true;
+      for (let j = node.firstLive; j < node.count; j++) {
+        if (strategy.kind === "maxlen" ? this.length <= strategy.maxlen : node.cmpAt(j, strategy.minid) >= 0) break;
+        if (!node.isDeleted(j)) {
+          node.markDeleted(j);
           fromNode++;
           this.length--;
         }
@@ -594,13 +700,12 @@ export class Stream {
       let j = nodes[ni]!.lowerBound(start);
       for (; ni < nodes.length; ni++) {
         const node = nodes[ni]!;
-        const es = node.entries;
+        const n = node.count;
         if (j < node.firstLive) j = node.firstLive;
-        for (; j < es.length; j++) {
-          const e = es[j]!;
-          if (e.deleted) continue;
-          if (cmpID(e, end) > 0) return out;
-          out.push(e);
+        for (; j < n; j++) {
+          if (node.isDeleted(j)) continue;
+          if (node.cmpAt(j, end) > 0) return out;
+          out.push(node.entry(j));
           if (out.length === count) return out;
         }
         j = 0;
@@ -609,19 +714,17 @@ export class Stream {
       let ni = this.seekNode(end);
       const first = nodes[ni]!;
       let j = first.lowerBound(end);
-      if (j < first.entries.length && cmpID(first.entries[j]!, end) === 0) j++;
+      if (j < first.count && first.cmpAt(j, end) === 0) j++;
       j--;
       for (; ni >= this.head; ni--) {
         const node = nodes[ni]!;
-        const es = node.entries;
         for (; j >= node.firstLive; j--) {
-          const e = es[j]!;
-          if (e.deleted) continue;
-          if (cmpID(e, start) < 0) return out;
-          out.push(e);
+          if (node.isDeleted(j)) continue;
+          if (node.cmpAt(j, start) < 0) return out;
+          out.push(node.entry(j));
           if (out.length === count) return out;
         }
-        if (ni > this.head) j = nodes[ni - 1]!.entries.length - 1;
+        if (ni > this.head) j = nodes[ni - 1]!.count - 1;
       }
     }
     return out;
@@ -632,7 +735,7 @@ export class Stream {
     for (let i = this.nodes.length - 1; i >= this.head; i--) {
       const node = this.nodes[i]!;
       if (node.live === 0) continue;
-      for (let j = node.entries.length - 1; j >= node.firstLive; j--) if (!node.entries[j]!.deleted) return node.entries[j];
+      for (let j = node.count - 1; j >= node.firstLive; j--) if (!node.isDeleted(j)) return node.entry(j);
     }
     return undefined;
   }
@@ -640,7 +743,7 @@ export class Stream {
   firstValid(): StreamEntry | undefined {
     for (let i = this.head; i < this.nodes.length; i++) {
       const node = this.nodes[i]!;
-      if (node.live !== 0) return node.entries[node.firstLive];
+      if (node.live !== 0) return node.entry(node.firstLive);
     }
     return undefined;
   }
@@ -684,13 +787,14 @@ export class Stream {
     return read === INVALID_READ ? null : sub(this.entriesAdded, read);
   }
 
-  /** The macro nodes as DUMP writes them: master ID and fields, every entry (tombstones too), counters. */
-  *macroNodes(): IterableIterator<{ master: StreamID; masterFields: Buffer[]; entries: readonly StreamEntry[]; live: number; deleted: number }> {
+  /** The macro nodes as DUMP writes them: master ID and fields, every entry (tombstones too, made on demand by
+   *  `entry(j)`, j < `count`), counters. */
+  *macroNodes(): IterableIterator<MacroNode> {
     for (let i = this.head; i < this.nodes.length; i++) {
       const n = this.nodes[i]!;
       const masterFields: Buffer[] = [];
       for (let j = 0; j < n.masterFv.length; j += 2) masterFields.push(n.masterFv[j]!);
-      yield { master: n.master, masterFields, entries: n.entries, live: n.live, deleted: n.deleted };
+      yield { master: n.master, masterFields, count: n.count, entry: (j) => n.entry(j), live: n.live, deleted: n.deleted };
     }
   }
 
@@ -705,7 +809,11 @@ export class Stream {
     for (const e of entries) if (!e.deleted) live++;
     const deleted = entries.length - live;
     const node = new StreamNode(master, fv, lpBytes - lpIntEntryBytes(live) - lpIntEntryBytes(deleted));
-    node.entries.push(...entries);
+    for (const e of entries) {
+      const flags = (e.deleted ? DELETED : 0) | (e.names !== null ? SAME : 0);
+      node.push(e.ms, e.seq, e.size, flags, e.packed !== null ? e.packed.slice(e.start, e.end) : e.bufs!);
+    }
+    if (this.nodes.length > 0) this.nodes[this.nodes.length - 1]!.compact();
     node.live = live;
     node.deleted = deleted;
     node.advanceFirstLive();
@@ -718,7 +826,14 @@ export class Stream {
     for (let i = this.head; i < this.nodes.length; i++) {
       const src = this.nodes[i]!;
       const node = new StreamNode(src.master, src.masterFv, src.body);
-      for (const e of src.entries) node.entries.push(e.clone());
+      // entries are immutable but for the flags: the columns are copied, the strings and Buffers shared
+      node.ms = src.ms.slice();
+      node.seq = src.seq.slice();
+      node.meta = src.meta.slice();
+      node.blob = src.blob;
+      node.off = src.off.slice();
+      node.big = src.big === null ? null : new Map(src.big);
+      node.data = src.data.slice();
       node.live = src.live;
       node.deleted = src.deleted;
       node.firstLive = src.firstLive;

@@ -206,7 +206,8 @@ describe("packed entries", () => {
         const got = s.range(id(0), id(2));
         expect(got.map((e) => e.fv.map((b) => b.toString("latin1")))).toEqual(given.map((f) => f.map((b) => b.toString("latin1"))));
         for (const node of s.macroNodes()) {
-          for (const e of node.entries) {
+          for (let j = 0; j < node.count; j++) {
+            const e = node.entry(j);
             const same = e.size === node.masterFields.length * 2 && e.fv.every((b, i) => i % 2 === 1 || b.equals(node.masterFields[i >> 1]!));
             expect(e.names !== null, `entry ${formatID(e)}`).toBe(same);
             if (e.names !== null) e.names.forEach((b, i) => i % 2 === 0 && expect(b).toBe(node.masterFields[i >> 1]));
@@ -216,6 +217,55 @@ describe("packed entries", () => {
         expect(copy.map((e) => e.fv.map((b) => b.toString("latin1")))).toEqual(given.map((f) => f.map((b) => b.toString("latin1"))));
       }),
       { numRuns: 60 },
+    );
+  });
+});
+
+describe("entries kept in columns", () => {
+  // The model: the live entries as [ms, value] pairs in ID order. Closed nodes hold their entries in one string,
+  // the last node each entry's own (StreamNode.compact): every read must see the same entries either way.
+  const op = fc.oneof(
+    { weight: 6, arbitrary: fc.record({ k: fc.constant("add" as const), v: fc.string({ maxLength: 12 }), big: fc.boolean() }) },
+    { weight: 2, arbitrary: fc.record({ k: fc.constant("del" as const), at: fc.nat() }) },
+    { weight: 1, arbitrary: fc.record({ k: fc.constant("trim" as const), n: fc.nat({ max: 40 }), approx: fc.boolean() }) },
+  );
+  it("read back what was added, deleted and trimmed, across closed nodes, in copies too", () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 120 }), fc.integer({ min: 1, max: 6 }), (ops, perNode) => {
+        const s = new Stream();
+        let model: Array<[number, string]> = [];
+        let next = 1;
+        for (const o of ops) {
+          if (o.k === "add") {
+            const v = o.big ? o.v + "x".repeat(17 * 1024) : o.v;
+            s.append(id(next), [Buffer.from("f"), Buffer.from(v, "latin1")], { maxBytes: 0, maxEntries: perNode });
+            model.push([next++, v]);
+          } else if (o.k === "del") {
+            if (model.length === 0) continue;
+            const [ms] = model[o.at % model.length]!;
+            expect(s.deleteIds([id(ms)])).toBe(1);
+            model = model.filter(([m]) => m !== ms);
+          } else {
+            const removed = s.trim({ kind: "maxlen", maxlen: o.n }, o.approx, 0);
+            model = model.slice(removed);
+            if (!o.approx) expect(model.length).toBe(Math.min(o.n, model.length + removed));
+          }
+          expect(s.length).toBe(model.length);
+        }
+        const seen = (es: ReturnType<Stream["range"]>) => es.map((e) => [e.ms, e.fv[1]!.toString("latin1")]);
+        expect(seen(s.range(ZERO_ID, MAX_ID))).toEqual(model);
+        expect(seen(s.range(ZERO_ID, MAX_ID, true))).toEqual([...model].reverse());
+        expect(seen(s.dup().range(ZERO_ID, MAX_ID))).toEqual(model);
+        for (const [ms, v] of model) expect(s.get(id(ms))?.fv[1]!.toString("latin1")).toBe(v);
+        if (model.length > 0) {
+          expect(s.firstValid()!.ms).toBe(model[0]![0]);
+          expect(s.lastValid()!.ms).toBe(model[model.length - 1]![0]);
+        }
+        let live = 0;
+        for (const node of s.macroNodes()) for (let j = 0; j < node.count; j++) if (!node.entry(j).deleted) live++;
+        expect(live).toBe(model.length);
+      }),
+      { numRuns: 150 },
     );
   });
 });
