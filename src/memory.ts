@@ -11,6 +11,7 @@ import type { Database, Entry, Store } from "./store.js";
 import type { Server } from "./server.js";
 import type { Client } from "./client.js";
 import type { PackedDeque } from "./structures/deque.js";
+import { isMapLike } from "./values.js";
 
 let usage: NodeJS.MemoryUsage | null = null;
 let usageAt = 0;
@@ -107,7 +108,7 @@ const V8: Model = {
   zsetElem: 53,
   streamEntry: 47,
   hash: 120,
-  hashPacked: 230,
+  hashPacked: 72,
   listPacked: 88,
   setPacked: 208,
   set: 120,
@@ -175,16 +176,16 @@ export function valueBytes(v: unknown, samples: number): number {
   const o = v as Record<string, unknown>;
   // small hashes, sets and lists packed into one string (listpack-like)
   if (typeof o.lp === "string") {
-    const packed = v instanceof Map ? model.hashPacked : v instanceof Set ? model.setPacked : typeof o.pushFront === "function" ? model.listPacked : -1;
+    const packed = isMapLike(v) ? model.hashPacked : v instanceof Set ? model.setPacked : typeof o.pushFront === "function" ? model.listPacked : -1;
     if (packed >= 0) return packed + strBytes(o.lp.length);
   }
-  if (v instanceof Map && o.t !== null && typeof o.t === "object" && typeof (o.t as { shape?: unknown }).shape === "function") {
+  if (isMapLike(v) && o.t !== null && typeof o.t === "object" && typeof (o.t as { shape?: unknown }).shape === "function") {
     // hash, hashtable encoding: packed buckets (each entry's chars + 2) and the long entries' own strings
     const { buckets, big } = (o.t as { shape(): { buckets: number; big: number } }).shape();
     const it = (o.rawEntries as () => Iterator<[string, string]>).call(v);
     return model.hash + buckets * model.hashBucket + big * (model.mapSlot + 2 * model.str0) + sampleIter(v.size, it, all, ([k, x]) => k.length + x.length + 2);
   }
-  if (v instanceof Map) {
+  if (isMapLike(v)) {
     // hash (field -> value); the hash family hands out Buffers but keeps latin1 strings (rawEntries)
     const it = typeof o.rawEntries === "function" ? (o.rawEntries as () => Iterator<[unknown, unknown]>).call(v) : v.entries();
     return model.hash + sampleIter(v.size, it, all, ([k, x]) => model.mapSlot + elemBytes(k) + elemBytes(x));
@@ -267,7 +268,7 @@ function genericBytes(v: unknown, samples: number, depth: number): number {
   if (typeof v !== "object") return 16;
   if (v instanceof Uint8Array) return bufBytes(v.length);
   if (depth > 8) return 16;
-  if (v instanceof Map) return model.hash + sampleIter(v.size, v.entries(), samples, ([k, x]) => model.mapSlot + genericBytes(k, samples, depth + 1) + genericBytes(x, samples, depth + 1));
+  if (isMapLike(v)) return model.hash + sampleIter(v.size, v.entries(), samples, ([k, x]) => model.mapSlot + genericBytes(k, samples, depth + 1) + genericBytes(x, samples, depth + 1));
   if (v instanceof Set) return model.set + sampleIter(v.size, v.values(), samples, (x) => model.setSlot + genericBytes(x, samples, depth + 1));
   if (Array.isArray(v)) return 16 + sampleIter(v.length, v.values(), samples, (x) => 8 + genericBytes(x, samples, depth + 1));
   let total = 32;

@@ -28,13 +28,18 @@ export function registerType(type: ValueType, h: TypeHooks): void {
   hooks.set(type, { ...hooks.get(type), ...h });
 }
 
+/** A Map, or a value that stands in for one without the Map's own storage (HashValue: Symbol.toStringTag). */
+export function isMapLike(v: unknown): v is Map<any, any> {
+  return v instanceof Map || (typeof v === "object" && v !== null && (v as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === "Map");
+}
+
 /** Structural deep copy for the shapes families use. */
 export function deepClone(v: any): any {
   if (v === null || typeof v !== "object") return v;
   if (Buffer.isBuffer(v)) return Buffer.from(v);
   if (v instanceof Uint8Array) return v.slice();
   if (typeof v.clone === "function") return v.clone();
-  if (v instanceof Map) {
+  if (isMapLike(v)) {
     const m = new Map();
     for (const [k, x] of v) m.set(k, deepClone(x));
     return m;
@@ -111,7 +116,7 @@ function shapeEncoding(entry: Entry, cfg: EncodingConfig): string {
   const v = entry.value;
   switch (entry.type) {
     case "hash":
-      if (v instanceof Map) return hashEncoding(v.size, Math.max(longest(v.keys()), longest(v.values())), cfg);
+      if (isMapLike(v)) return hashEncoding(v.size, Math.max(longest(v.keys()), longest(v.values())), cfg);
       break;
     case "set":
       if (v instanceof Set) return setEncoding(v, v.size, cfg);

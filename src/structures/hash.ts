@@ -35,12 +35,13 @@ export function hashLimits(param: (name: string) => string | undefined): HashLim
  * Map entry with two strings costs ~70 bytes before its content; a 10-field hash drops from ~1100 to ~250
  * bytes. Lookups scan it and writes rebuild it, O(n) in at most hash-max-listpack-entries entries, as Valkey's
  * listpack does. Once a hashtable (for good), `lp` is null and a PackedTable `t` holds the entries (packed
- * buckets, see below); the Map base class holds nothing.
+ * buckets, see below).
  *
- * Code outside this family still sees a Map<string, Buffer> (get, iteration and forEach hand out Buffers);
- * the family's own hot paths use the `raw` accessors.
+ * Code outside this family still sees a Map<string, Buffer> (get, iteration and forEach hand out Buffers;
+ * Symbol.toStringTag says "Map", see values.ts isMapLike); the family's own hot paths use the `raw` accessors. Not a
+ * Map subclass: a Map's own table, empty here, cost Node ~160 bytes per hash (a 10-field hash ~600 -> ~440).
  */
-export class HashValue extends Map<string, Buffer> {
+export class HashValue implements Map<string, Buffer> {
   idx: ScanIndex | null = null;
   /** The packed entries while a listpack; null once a hashtable. */
   lp: string | null = "";
@@ -49,13 +50,17 @@ export class HashValue extends Map<string, Buffer> {
   /** The entries once a hashtable. */
   t: PackedTable | null = null;
 
+  get [Symbol.toStringTag](): string {
+    return "Map";
+  }
+
   /** Valkey's encoding: a hashtable once `lp` is gone (a getter, not a field: one more field costs a small hash
    *  ~30 bytes on Bun, whose Map subclasses keep few properties inline). */
   get enc(): 0 | 1 {
     return this.lp === null ? HASHTABLE : LISTPACK;
   }
 
-  override get size(): number {
+  get size(): number {
     return this.lp !== null ? this.n : this.t!.size;
   }
 
@@ -66,7 +71,7 @@ export class HashValue extends Map<string, Buffer> {
     return find(s, field) < 0 ? undefined : s.slice(foundValue, foundEnd);
   }
 
-  override has(field: string): boolean {
+  has(field: string): boolean {
     const s = this.lp;
     return s === null ? this.t!.get(field) !== undefined : find(s, field) >= 0;
   }
@@ -82,17 +87,17 @@ export class HashValue extends Map<string, Buffer> {
     return s === null ? this.t!.values() : packedValues(s);
   }
 
-  override keys(): MapIterator<string> {
+  keys(): MapIterator<string> {
     const s = this.lp;
     return (s === null ? this.t!.keys() : packedKeys(s)) as MapIterator<string>;
   }
 
-  override get(field: string): Buffer | undefined {
+  get(field: string): Buffer | undefined {
     const v = this.getRaw(field);
     return v === undefined ? undefined : Buffer.from(v, "latin1");
   }
 
-  override set(field: string, value: Buffer | string): this {
+  set(field: string, value: Buffer | string): this {
     const v = typeof value === "string" ? value : value.toString("latin1");
     const s = this.lp;
     if (s === null) {
@@ -111,7 +116,7 @@ export class HashValue extends Map<string, Buffer> {
     return this;
   }
 
-  override delete(field: string): boolean {
+  delete(field: string): boolean {
     const s = this.lp;
     if (s === null) {
       if (!this.t!.delete(field)) return false;
@@ -125,7 +130,7 @@ export class HashValue extends Map<string, Buffer> {
     return true;
   }
 
-  override clear(): void {
+  clear(): void {
     if (this.lp !== null) {
       this.lp = "";
       this.n = 0;
@@ -133,19 +138,19 @@ export class HashValue extends Map<string, Buffer> {
     this.idx?.cleared();
   }
 
-  override *entries(): MapIterator<[string, Buffer]> {
+  *entries(): MapIterator<[string, Buffer]> {
     for (const [f, v] of this.rawEntries()) yield [f, Buffer.from(v, "latin1")];
   }
 
-  override *values(): MapIterator<Buffer> {
+  *values(): MapIterator<Buffer> {
     for (const v of this.rawValues()) yield Buffer.from(v, "latin1");
   }
 
-  override [Symbol.iterator](): MapIterator<[string, Buffer]> {
+  [Symbol.iterator](): MapIterator<[string, Buffer]> {
     return this.entries();
   }
 
-  override forEach(fn: (value: Buffer, key: string, map: Map<string, Buffer>) => void, thisArg?: unknown): void {
+  forEach(fn: (value: Buffer, key: string, map: Map<string, Buffer>) => void, thisArg?: unknown): void {
     for (const [f, v] of this.entries()) fn.call(thisArg, v, f, this);
   }
 
