@@ -11,7 +11,7 @@ import type { Database, Entry, Store } from "./store.js";
 import type { Server } from "./server.js";
 import type { Client } from "./client.js";
 import type { PackedDeque } from "./structures/deque.js";
-import { isMapLike } from "./values.js";
+import { isMapLike, isSetLike } from "./values.js";
 
 let usage: NodeJS.MemoryUsage | null = null;
 let usageAt = 0;
@@ -110,7 +110,7 @@ const V8: Model = {
   hash: 120,
   hashPacked: 72,
   listPacked: 88,
-  setPacked: 208,
+  setPacked: 78,
   set: 120,
   list: 120,
   zset: 345,
@@ -176,7 +176,7 @@ export function valueBytes(v: unknown, samples: number): number {
   const o = v as Record<string, unknown>;
   // small hashes, sets and lists packed into one string (listpack-like)
   if (typeof o.lp === "string") {
-    const packed = isMapLike(v) ? model.hashPacked : v instanceof Set ? model.setPacked : typeof o.pushFront === "function" ? model.listPacked : -1;
+    const packed = isMapLike(v) ? model.hashPacked : isSetLike(v) ? model.setPacked : typeof o.pushFront === "function" ? model.listPacked : -1;
     if (packed >= 0) return packed + strBytes(o.lp.length);
   }
   if (isMapLike(v) && o.t !== null && typeof o.t === "object" && typeof (o.t as { shape?: unknown }).shape === "function") {
@@ -190,7 +190,7 @@ export function valueBytes(v: unknown, samples: number): number {
     const it = typeof o.rawEntries === "function" ? (o.rawEntries as () => Iterator<[unknown, unknown]>).call(v) : v.entries();
     return model.hash + sampleIter(v.size, it, all, ([k, x]) => model.mapSlot + elemBytes(k) + elemBytes(x));
   }
-  if (v instanceof Set) return model.set + sampleIter(v.size, v.values(), all, (x) => model.setSlot + elemBytes(x));
+  if (isSetLike(v)) return model.set + sampleIter(v.size, v.values(), all, (x) => model.setSlot + elemBytes(x));
   if (o.dict instanceof Map && typeof o.size === "number") {
     // sorted set, skiplist encoding: member -> score dict beside an ordered index
     const d = o.dict as Map<string, number>;
@@ -269,7 +269,7 @@ function genericBytes(v: unknown, samples: number, depth: number): number {
   if (v instanceof Uint8Array) return bufBytes(v.length);
   if (depth > 8) return 16;
   if (isMapLike(v)) return model.hash + sampleIter(v.size, v.entries(), samples, ([k, x]) => model.mapSlot + genericBytes(k, samples, depth + 1) + genericBytes(x, samples, depth + 1));
-  if (v instanceof Set) return model.set + sampleIter(v.size, v.values(), samples, (x) => model.setSlot + genericBytes(x, samples, depth + 1));
+  if (isSetLike(v)) return model.set + sampleIter(v.size, v.values(), samples, (x) => model.setSlot + genericBytes(x, samples, depth + 1));
   if (Array.isArray(v)) return 16 + sampleIter(v.length, v.values(), samples, (x) => 8 + genericBytes(x, samples, depth + 1));
   let total = 32;
   for (const x of Object.values(v as object)) total += 8 + genericBytes(x, samples, depth + 1);

@@ -33,6 +33,11 @@ export function isMapLike(v: unknown): v is Map<any, any> {
   return v instanceof Map || (typeof v === "object" && v !== null && (v as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === "Map");
 }
 
+/** A Set, or a value that stands in for one without the Set's own storage (SetValue: Symbol.toStringTag). */
+export function isSetLike(v: unknown): v is Set<any> {
+  return v instanceof Set || (typeof v === "object" && v !== null && (v as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === "Set");
+}
+
 /** Structural deep copy for the shapes families use. */
 export function deepClone(v: any): any {
   if (v === null || typeof v !== "object") return v;
@@ -44,7 +49,7 @@ export function deepClone(v: any): any {
     for (const [k, x] of v) m.set(k, deepClone(x));
     return m;
   }
-  if (v instanceof Set) {
+  if (isSetLike(v)) {
     const s = new Set();
     for (const x of v) s.add(deepClone(x));
     return s;
@@ -119,7 +124,7 @@ function shapeEncoding(entry: Entry, cfg: EncodingConfig): string {
       if (isMapLike(v)) return hashEncoding(v.size, Math.max(longest(v.keys()), longest(v.values())), cfg);
       break;
     case "set":
-      if (v instanceof Set) return setEncoding(v, v.size, cfg);
+      if (isSetLike(v)) return setEncoding(v, v.size, cfg);
       break;
     case "list":
       if (Array.isArray(v)) {

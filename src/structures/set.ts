@@ -64,15 +64,14 @@ export function compareInt64(a: string, b: string): number {
   return an ? -r : r;
 }
 
-const baseAdd = Set.prototype.add;
-const baseClear = Set.prototype.clear;
-const baseValues = Set.prototype.values;
 
 /**
  * While an intset or a listpack, the members live packed in ONE latin1 string `lp` (varint length, bytes, in
  * insertion order; see packed.ts): no per-member objects, a 10-member set drops from ~600 to ~200 bytes.
  * Lookups scan it and writes rebuild it, O(n) within the encoding's entry limit, as Valkey's listpack does.
- * As a hashtable, `lp` is null and the Set itself holds the members. Setting `enc` packs or unpacks.
+ * As a hashtable, `lp` is null and a Set `h` holds the members. Setting `enc` packs or unpacks. Not a Set subclass
+ * (Symbol.toStringTag says "Set", see values.ts isSetLike): a Set's own table, empty while packed, cost Node ~160
+ * bytes per set.
  */
 /**
  * The ascending members of the last intset asked (members()), dropped when that set changes. One cache for the
@@ -82,12 +81,22 @@ const baseValues = Set.prototype.values;
 let sortedFor: SetValue | null = null;
 let sortedMembers: string[] = [];
 
-export class SetValue extends Set<string> {
+export class SetValue implements Set<string> {
   private e: SetEncoding = INTSET;
   idx: ScanIndex | null = null;
   /** The packed members while not a hashtable; null once a hashtable. */
   lp: string | null = "";
-  private n = 0;
+  /** While packed: the member count. As a hashtable: the members. */
+  private n: number | Set<string> = 0;
+
+  get [Symbol.toStringTag](): string {
+    return "Set";
+  }
+
+  /** The members once a hashtable. */
+  private get h(): Set<string> {
+    return this.n as Set<string>;
+  }
 
   get enc(): SetEncoding {
     return this.e;
@@ -99,21 +108,22 @@ export class SetValue extends Set<string> {
     else this.pack();
   }
 
-  override get size(): number {
-    return this.lp !== null ? this.n : super.size;
+  get size(): number {
+    return this.lp !== null ? (this.n as number) : this.h.size;
   }
 
-  override has(m: string): boolean {
+  has(m: string): boolean {
     const s = this.lp;
-    return s === null ? super.has(m) : findMember(s, m) >= 0;
+    return s === null ? this.h.has(m) : findMember(s, m) >= 0;
   }
 
-  override add(m: string): this {
+  add(m: string): this {
     const s = this.lp;
     if (s === null) {
-      const n = super.size;
-      super.add(m);
-      if (super.size !== n) this.added(m);
+      const h = this.h;
+      const n = h.size;
+      h.add(m);
+      if (h.size !== n) this.added(m);
     } else if (findMember(s, m) < 0) this.append(s, m);
     return this;
   }
@@ -121,7 +131,7 @@ export class SetValue extends Set<string> {
   /** Packed: a member known to be absent. */
   private append(s: string, m: string): void {
     this.lp = cat3(s, lenChars(m.length), m);
-    this.n++;
+    (this.n as number)++;
     this.added(m);
   }
 
@@ -130,48 +140,48 @@ export class SetValue extends Set<string> {
     if (this.idx !== null) this.idx.added(m);
   }
 
-  override delete(m: string): boolean {
+  delete(m: string): boolean {
     const s = this.lp;
     if (s === null) {
-      if (!super.delete(m)) return false;
+      if (!this.h.delete(m)) return false;
     } else {
       const at = findMember(s, m);
       if (at < 0) return false;
       this.lp = cat2(s.slice(0, at), s.slice(foundEnd));
-      this.n--;
+      (this.n as number)--;
     }
     if (sortedFor === this) sortedFor = null;
     if (this.idx !== null) this.idx.deleted(m);
     return true;
   }
 
-  override clear(): void {
+  clear(): void {
     if (this.lp !== null) {
       this.lp = "";
       this.n = 0;
-    } else super.clear();
+    } else this.h.clear();
     if (sortedFor === this) sortedFor = null;
     this.idx?.cleared();
   }
 
-  override values(): SetIterator<string> {
+  values(): SetIterator<string> {
     const s = this.lp;
-    return s === null ? super.values() : (packedMembers(s) as SetIterator<string>);
+    return s === null ? this.h.values() : (packedMembers(s) as SetIterator<string>);
   }
 
-  override keys(): SetIterator<string> {
+  keys(): SetIterator<string> {
     return this.values();
   }
 
-  override [Symbol.iterator](): SetIterator<string> {
+  [Symbol.iterator](): SetIterator<string> {
     return this.values();
   }
 
-  override *entries(): SetIterator<[string, string]> {
+  *entries(): SetIterator<[string, string]> {
     for (const m of this.values()) yield [m, m];
   }
 
-  override forEach(fn: (value: string, key: string, set: Set<string>) => void, thisArg?: unknown): void {
+  forEach(fn: (value: string, key: string, set: Set<string>) => void, thisArg?: unknown): void {
     for (const m of this.values()) fn.call(thisArg, m, m, this);
   }
 
@@ -203,7 +213,7 @@ export class SetValue extends Set<string> {
     if (this.e === INTSET) {
       if (isInt64(m)) {
         this.append(this.lp!, m);
-        if (this.n > intsetMax(lim)) this.enc = HASHTABLE;
+        if ((this.n as number) > intsetMax(lim)) this.enc = HASHTABLE;
         return true;
       }
       let maxLen = 0;
@@ -235,8 +245,7 @@ export class SetValue extends Set<string> {
   private pack(): void {
     if (this.lp !== null) return;
     const parts: string[] = [];
-    for (const m of baseValues.call(this)) parts.push(lenChars(m.length) + m);
-    baseClear.call(this);
+    for (const m of this.h.values()) parts.push(lenChars(m.length) + m);
     this.lp = parts.join("");
     this.n = parts.length;
     if (sortedFor === this) sortedFor = null;
@@ -246,8 +255,12 @@ export class SetValue extends Set<string> {
     const s = this.lp;
     if (s === null) return;
     this.lp = null;
-    this.n = 0;
-    for (const m of packedMembers(s)) baseAdd.call(this, m);
+    this.n = new Set(packedMembers(s));
+  }
+
+  /** As a hashtable: add a member without the bookkeeping (building a value). */
+  addUnindexed(m: string): void {
+    this.h.add(m);
   }
 
   /** After copying another set's packed string into `lp` (COPY). */
@@ -329,7 +342,7 @@ export function adoptSet(v: Set<string>, lim: SetLimits): SetValue {
   if (v instanceof SetValue) return v;
   const s = new SetValue();
   s.enc = HASHTABLE;
-  for (const m of v) baseAdd.call(s, m);
+  for (const m of v) s.addUnindexed(m);
   s.enc = encodingFor(s, s.size, lim);
   return s;
 }
@@ -345,7 +358,7 @@ export function dupSet(v: Set<string>, lim: SetLimits): SetValue {
     return s;
   }
   s.enc = HASHTABLE;
-  for (const m of src) baseAdd.call(s, m);
+  for (const m of src) s.addUnindexed(m);
   return s;
 }
 

@@ -7,6 +7,8 @@ import { copyValue as copyHash, encodingOf as hashEncodingOf } from "../../src/c
 import { copyValue as copySet, encodingOf as setEncodingOf } from "../../src/commands/sets.js";
 import { HashValue } from "../../src/structures/hash.js";
 import { SetValue } from "../../src/structures/set.js";
+import { deepClone, isMapLike, isSetLike } from "../../src/values.js";
+import { model, valueBytes } from "../../src/memory.js";
 
 const SMALL = {
   "hash-max-listpack-entries": 4,
@@ -244,6 +246,36 @@ describe("HashValue as a Map<string, Buffer>", () => {
     const scanned: string[] = [];
     idx.scan(0, 10, (k) => scanned.push(k));
     expect(scanned).toEqual(["b", "c"]);
+  });
+});
+
+describe("HashValue and SetValue stand in for a Map and a Set without being one", () => {
+  it("are told apart by Symbol.toStringTag for deep copies, encodings and memory estimates", () => {
+    const h = new HashValue();
+    h.set("f", "v");
+    const s = new SetValue();
+    s.add("m");
+    // not subclasses: a Map's / Set's own (unused) table costs V8 ~160 bytes per value
+    expect(h).not.toBeInstanceOf(Map);
+    expect(s).not.toBeInstanceOf(Set);
+    expect(Object.prototype.toString.call(h)).toBe("[object Map]");
+    expect(Object.prototype.toString.call(s)).toBe("[object Set]");
+    expect(isMapLike(h) && isSetLike(s) && !isMapLike(s) && !isSetLike(h)).toBe(true);
+    expect(deepClone(h)).toEqual(new Map([["f", Buffer.from("v")]]));
+    expect(deepClone(s)).toEqual(new Set(["m"]));
+    // packed values are estimated as such, not as a generic object
+    const bytes = (v: unknown) => valueBytes(v, 0);
+    expect(bytes(h)).toBe(model.hashPacked + model.str0 + (h.lp as string).length);
+    expect(bytes(s)).toBe(model.setPacked + model.str0 + (s.lp as string).length);
+    // a hashtable-encoded set keeps its members in a Set of its own
+    s.enc = 2;
+    s.add("n");
+    expect([...s].sort()).toEqual(["m", "n"]);
+    expect(s.size).toBe(2);
+    expect(bytes(s)).toBe(model.set + 2 * model.setSlot + valueBytes("m", 0) + valueBytes("n", 0));
+    s.enc = 1;
+    expect(s.lp).not.toBeNull();
+    expect([...s]).toEqual(["m", "n"]);
   });
 });
 
