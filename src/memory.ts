@@ -197,7 +197,7 @@ export function valueBytes(v: unknown, samples: number): number {
     return model.zset + sampleIter(d.size, d.keys(), all, (m) => model.mapSlot + model.zsetElem + elemBytes(m));
   }
   // sorted set, listpack encoding: one packed string
-  if (o.dict === null && "scanTags" in o && typeof o.lp === "string") return model.zsetLp + strBytes(o.lp.length);
+  if (o.dict === null && "zscan" in o && typeof o.lp === "string") return model.zsetLp + strBytes(o.lp.length);
   if (typeof o.macroNodes === "function" && typeof o.length === "number") return streamBytes(o, all);
   if (o.q !== null && typeof o.q === "object" && typeof (o.q as { chunks?: unknown }).chunks === "function") {
     // list, quicklist encoding: packed chunks (each element's bytes + 2) and the open chunks' strings at the ends

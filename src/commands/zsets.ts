@@ -9,7 +9,7 @@ import { E, errorText, wrongArity } from "../errors.js";
 import { formatDouble } from "../resp.js";
 import { N } from "../store.js";
 import { globMatch } from "../glob.js";
-import { SortedSet } from "../structures/sortedset.js";
+import { SortedSet, ZScanTags } from "../structures/sortedset.js";
 import { RDB_TYPE, RdbFormatError, listpackDecode, listpackEncode, registerDump, registerRestore } from "../dump.js";
 import { registerType } from "../values.js";
 import type { CommandEntry } from "./types.js";
@@ -1326,7 +1326,7 @@ function setOpGeneric(c: Client, argv: Buffer[], dst: string | null, numIdx: num
 // Map iterator kept server side under the cursor number: a JS Map iterator visits every entry that is not
 // deleted before it gets there, whatever else is added, removed or re-scored meanwhile. So a member present
 // for the whole scan is always returned (score changes do not move it). To make sure the scan ends even
-// while members keep arriving, the set tags members inserted while a scan runs (SortedSet.scanTags) and the
+// while members keep arriving, the set tags members inserted while a scan runs (SortedSet.zscan) and the
 // scan stops at the first member newer than its own start: every entry after it in insertion order is newer
 // too. A cursor that is unknown (never issued, evicted from the bounded table, idle too long, or issued for a
 // value the key no longer holds) restarts the scan from the beginning: duplicates, never misses. Small
@@ -1346,12 +1346,13 @@ const scans = new Map<string, ScanState>();
 let nextCursor = 1;
 
 function beginScan(z: SortedSet): ScanState {
-  if (z.activeScans++ === 0) z.scanTags = new Map();
-  return { z, it: z.dict!.entries(), startSeq: z.scanSeq, touched: Date.now() };
+  const tags = (z.zscan ??= new ZScanTags());
+  tags.active++;
+  return { z, it: z.dict!.entries(), startSeq: tags.seq, touched: Date.now() };
 }
 
 function endScan(st: ScanState): void {
-  if (--st.z.activeScans === 0) st.z.scanTags = null;
+  if (--st.z.zscan!.active === 0) st.z.zscan = null;
 }
 
 function resumeScan(z: SortedSet, cursor: string): ScanState {
@@ -1459,7 +1460,7 @@ function zscan(c: Client, argv: Buffer[]): void {
         break;
       }
       const [m, s] = r.value;
-      const tag = z.scanTags!.get(m);
+      const tag = z.zscan!.tags.get(m);
       if (tag !== undefined && tag > st.startSeq) {
         done = true;
         break;
