@@ -831,12 +831,10 @@ export class ReplyWriter {
   /** RESP3 verbatim string (`=len\r\ntxt:...`), RESP2 bulk string; a Buffer is sent as its bytes. */
   verbatim(s: string | Buffer, format = "txt"): void {
     if (this.proto === 3) {
-      if (typeof s === "string") {
-        const n = Buffer.byteLength(s, "utf8");
-        this.ascii("=" + (n + 4) + "\r\n" + format + ":");
-        this.utf8(s, n);
-      } else {
-        this.ascii("=" + (s.length + 4) + "\r\n" + format + ":");
+      const n = typeof s === "string" ? Buffer.byteLength(s, "utf8") : s.length;
+      this.ascii("=" + (n + 4) + "\r\n" + format + ":");
+      if (typeof s === "string") this.utf8(s, n);
+      else {
         this.raw(s);
         this.raw(CRLF);
       }

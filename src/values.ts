@@ -28,14 +28,18 @@ export function registerType(type: ValueType, h: TypeHooks): void {
   hooks.set(type, { ...hooks.get(type), ...h });
 }
 
-/** A Map, or a value that stands in for one without the Map's own storage (HashValue: Symbol.toStringTag). */
+/** A Map, or a value that stands in for one without a Map's own storage (HashValue says "Map" by Symbol.toStringTag). */
 export function isMapLike(v: unknown): v is Map<any, any> {
-  return v instanceof Map || (typeof v === "object" && v !== null && (v as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === "Map");
+  return v instanceof Map || tagOf(v) === "Map";
 }
 
-/** A Set, or a value that stands in for one without the Set's own storage (SetValue: Symbol.toStringTag). */
+/** A Set, or a value that stands in for one without a Set's own storage (SetValue says "Set"). */
 export function isSetLike(v: unknown): v is Set<any> {
-  return v instanceof Set || (typeof v === "object" && v !== null && (v as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === "Set");
+  return v instanceof Set || tagOf(v) === "Set";
+}
+
+function tagOf(v: unknown): unknown {
+  return typeof v === "object" && v !== null ? (v as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] : undefined;
 }
 
 /** Structural deep copy for the shapes families use. */

@@ -36,6 +36,7 @@ import {
   type Num,
   type ParsedID,
   StreamEntry,
+  type LoadedEntry,
   type MacroNode,
   type StreamID,
   type TrimStrategy,
@@ -1274,7 +1275,7 @@ function lpInt(items: Buffer[], i: number): bigint {
 }
 
 /** Entries of a macro node listpack (streamValidateListpackIntegrity's walk). */
-function nodeEntries(master: StreamID, blob: Buffer): { fields: Buffer[]; entries: StreamEntry[] } {
+function nodeEntries(master: StreamID, blob: Buffer): { fields: Buffer[]; entries: LoadedEntry[] } {
   const items = listpackDecode(blob);
   if (items.length === 0) throw new RdbFormatError("empty listpack inside stream");
   let p = 2;
@@ -1283,7 +1284,7 @@ function nodeEntries(master: StreamID, blob: Buffer): { fields: Buffer[]; entrie
   const fields = items.slice(p, p + nmaster);
   p += nmaster;
   if (lpInt(items, p++) !== 0n) throw new RdbFormatError("bad stream master terminator");
-  const entries: StreamEntry[] = [];
+  const entries: LoadedEntry[] = [];
   while (p < items.length) {
     const flags = Number(lpInt(items, p++));
     const ms = norm(BigInt.asUintN(64, BigInt(master.ms) + lpInt(items, p++)));
@@ -1302,8 +1303,7 @@ function nodeEntries(master: StreamID, blob: Buffer): { fields: Buffer[]; entrie
     }
     p++; // lp-count
     if (p > items.length) throw new RdbFormatError("stream entry truncated");
-    const e = StreamEntry.of(ms, seq, fv);
-    e.deleted = (flags & STREAM_ITEM_FLAG_DELETED) !== 0;
+    const e: LoadedEntry = { ms, seq, fv, deleted: (flags & STREAM_ITEM_FLAG_DELETED) !== 0 };
     if (entries.length > 0 && cmpID(entries[entries.length - 1]!, e) >= 0) throw new RdbFormatError("stream entries out of order");
     entries.push(e);
   }
@@ -1352,7 +1352,7 @@ registerDump("stream", (s: Stream, w) => {
 registerRestore([RDB_TYPE.STREAM_LISTPACKS, RDB_TYPE.STREAM_LISTPACKS_2, RDB_TYPE.STREAM_LISTPACKS_3], (t, r) => {
   const s = new Stream();
   const nodes = r.len();
-  let last: StreamEntry | undefined;
+  let last: LoadedEntry | undefined;
   for (let i = 0; i < nodes; i++) {
     const master = readStreamKey(r.string());
     const blob = r.string();

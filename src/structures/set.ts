@@ -64,23 +64,22 @@ export function compareInt64(a: string, b: string): number {
   return an ? -r : r;
 }
 
+/**
+ * The ascending members of the last intset asked (members()), dropped when that set changes. One cache for the
+ * process rather than a field per set: a fifth own field costs every small set ~30 bytes on Bun, which keeps four
+ * properties inline.
+ */
+let sortedFor: SetValue | null = null;
+let sortedMembers: string[] = [];
 
 /**
  * While an intset or a listpack, the members live packed in ONE latin1 string `lp` (varint length, bytes, in
  * insertion order; see packed.ts): no per-member objects, a 10-member set drops from ~600 to ~200 bytes.
  * Lookups scan it and writes rebuild it, O(n) within the encoding's entry limit, as Valkey's listpack does.
- * As a hashtable, `lp` is null and a Set `h` holds the members. Setting `enc` packs or unpacks. Not a Set subclass
- * (Symbol.toStringTag says "Set", see values.ts isSetLike): a Set's own table, empty while packed, cost Node ~160
- * bytes per set.
+ * As a hashtable, `lp` is null and a Set in `n` (read through `h`) holds the members. Setting `enc` packs or
+ * unpacks. Not a Set subclass (Symbol.toStringTag says "Set", see values.ts isSetLike): a Set's own table, empty
+ * while packed, cost Node ~160 bytes per set.
  */
-/**
- * The ascending members of the last intset asked (members()), dropped when that set changes. One cache for the
- * process rather than a field per set: a fifth own field costs every small set ~30 bytes on Bun, whose Set
- * subclasses keep four properties inline.
- */
-let sortedFor: SetValue | null = null;
-let sortedMembers: string[] = [];
-
 export class SetValue implements Set<string> {
   private e: SetEncoding = INTSET;
   idx: ScanIndex | null = null;

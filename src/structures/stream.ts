@@ -47,8 +47,13 @@ export function sub(a: Num, b: Num): Num {
 }
 
 export function cmpID(a: StreamID, b: StreamID): number {
-  if (a.ms !== b.ms) return a.ms < b.ms ? -1 : 1;
-  if (a.seq !== b.seq) return a.seq < b.seq ? -1 : 1;
+  return cmpParts(a.ms, a.seq, b);
+}
+
+/** Sign of (ms-seq - id). */
+function cmpParts(ms: Num, seq: Num, id: StreamID): number {
+  if (ms !== id.ms) return ms < id.ms ? -1 : 1;
+  if (seq !== id.seq) return seq < id.seq ? -1 : 1;
   return 0;
 }
 
@@ -263,35 +268,33 @@ function entryData(fv: Buffer[], names: Buffer[] | null): string | Buffer[] {
 }
 
 /**
- * One stream entry, as read out of its node (StreamNode.entry). A small one keeps its elements in one latin1 string, as a listpack keeps them in its bytes: in a
- * JS heap one string costs far less than a Buffer per value plus an array (Node: ~400 to ~200 bytes per 2-field
- * entry) and leaves the collector one object to trace instead of four. Field names the node's master entry has too
- * are not repeated (`names`), as Valkey's SAMEFIELDS flag. A large entry keeps Buffers.
+ * One stream entry, as read out of its node (StreamNode.entry). A small one keeps its elements in latin1 chars, as a
+ * listpack keeps them in its bytes: in a JS heap a string costs far less than a Buffer per value plus an array.
+ * Field names the node's master entry has too are not repeated (`names`), as Valkey's SAMEFIELDS flag. A large entry
+ * keeps Buffers.
  */
 export class StreamEntry implements StreamID {
   deleted = false;
+  /** Small entries: the values (every element when `names` is null) packed, in packed[start, end); null for a
+   *  large entry. */
+  readonly packed: string | null;
+  /** Large entries: field, value, ... (the names from `names` when it is set); null for a packed one. */
+  readonly bufs: Buffer[] | null;
 
   constructor(
     readonly ms: Num,
     readonly seq: Num,
     /** Fields plus values. */
     readonly size: number,
-    /** Small entries: the values (every element when `names` is null) packed, in packed[start, end); null for a
-     *  large entry. */
-    readonly packed: string | null,
-    /** Large entries: field, value, ... (the names from `names` when it is set); null for a packed one. */
-    readonly bufs: Buffer[] | null,
+    /** What the node keeps of the elements (entryData). */
+    data: string | Buffer[],
     /** The master entry's fv whose even positions are this entry's field names, or null (the names are its own). */
     readonly names: Buffer[] | null,
     readonly start = 0,
-    readonly end = packed === null ? 0 : packed.length,
-  ) {}
-
-  /** An entry of field, value, ... (`fv` may view a read buffer: it is copied); `names`: the node's master fv when
-   *  its field names are the same. */
-  static of(ms: Num, seq: Num, fv: Buffer[], names: Buffer[] | null = null): StreamEntry {
-    const d = entryData(fv, names);
-    return typeof d === "string" ? new StreamEntry(ms, seq, fv.length, d, null, names) : new StreamEntry(ms, seq, fv.length, null, d, names);
+    readonly end = typeof data === "string" ? data.length : 0,
+  ) {
+    this.packed = typeof data === "string" ? data : null;
+    this.bufs = typeof data === "string" ? null : data;
   }
 
   /** Field, value, ... as Buffers of their own (replies write the packed bytes without them: writeTo). */
@@ -319,13 +322,6 @@ export class StreamEntry implements StreamID {
         p = next + len;
       }
     }
-  }
-
-  /** A copy (COPY): the same immutable bytes. */
-  clone(): StreamEntry {
-    const c = new StreamEntry(this.ms, this.seq, this.size, this.packed, this.bufs, this.names, this.start, this.end);
-    c.deleted = this.deleted;
-    return c;
   }
 }
 
@@ -391,11 +387,7 @@ class StreamNode {
 
   /** Sign of (entry j's ID - id). */
   cmpAt(j: number, id: StreamID): number {
-    const ms = this.ms[j]!;
-    if (ms !== id.ms) return ms < id.ms ? -1 : 1;
-    const seq = this.seq[j]!;
-    if (seq !== id.seq) return seq < id.seq ? -1 : 1;
-    return 0;
+    return cmpParts(this.ms[j]!, this.seq[j]!, id);
   }
 
   /** Entry j as an object of its own. */
@@ -403,20 +395,13 @@ class StreamNode {
     const m = this.meta[j]!;
     const names = (m & SAME) !== 0 ? this.masterFv : null;
     const done = this.off.length - 1;
-    let e: StreamEntry;
-    if (j < done) {
-      const bufs = this.big?.get(j);
-      e =
-        bufs === undefined
-          ? new StreamEntry(this.ms[j]!, this.seq[j]!, m >>> 2, this.blob, null, names, this.off[j]!, this.off[j + 1]!)
-          : new StreamEntry(this.ms[j]!, this.seq[j]!, m >>> 2, null, bufs, names);
-    } else {
-      const d = this.data[j - done]!;
-      e =
-        typeof d === "string"
-          ? new StreamEntry(this.ms[j]!, this.seq[j]!, m >>> 2, d, null, names)
-          : new StreamEntry(this.ms[j]!, this.seq[j]!, m >>> 2, null, d, names);
-    }
+    const big = j < done ? this.big?.get(j) : undefined;
+    const e =
+      j >= done
+        ? new StreamEntry(this.ms[j]!, this.seq[j]!, m >>> 2, this.data[j - done]!, names)
+        : big !== undefined
+          ? new StreamEntry(this.ms[j]!, this.seq[j]!, m >>> 2, big, names)
+          : new StreamEntry(this.ms[j]!, this.seq[j]!, m >>> 2, this.blob, names, this.off[j]!, this.off[j + 1]!);
     if ((m & DELETED) !== 0) e.deleted = true;
     return e;
   }
@@ -456,6 +441,12 @@ class StreamNode {
     const n = this.meta.length;
     while (this.firstLive < n && (this.meta[this.firstLive]! & DELETED) !== 0) this.firstLive++;
   }
+}
+
+/** An entry as RESTORE reads it from a macro node's listpack (`fv`: field, value, ...; copied when loaded). */
+export interface LoadedEntry extends StreamID {
+  fv: Buffer[];
+  deleted: boolean;
 }
 
 /** A macro node as Stream.macroNodes() hands it out (DUMP, MEMORY USAGE). */
@@ -802,17 +793,14 @@ export class Stream {
    * RESTORE: append a macro node as loaded (entries in ID order after the last node's, tombstones flagged),
    * `lpBytes` its listpack size. The caller sets length, IDs and counters of the whole stream afterwards.
    */
-  loadMacroNode(master: StreamID, masterFields: Buffer[], entries: StreamEntry[], lpBytes: number): void {
+  loadMacroNode(master: StreamID, masterFields: Buffer[], entries: LoadedEntry[], lpBytes: number): void {
     const fv: Buffer[] = [];
     for (const f of masterFields) fv.push(f, EMPTY);
     let live = 0;
     for (const e of entries) if (!e.deleted) live++;
     const deleted = entries.length - live;
     const node = new StreamNode(master, fv, lpBytes - lpIntEntryBytes(live) - lpIntEntryBytes(deleted));
-    for (const e of entries) {
-      const flags = (e.deleted ? DELETED : 0) | (e.names !== null ? SAME : 0);
-      node.push(e.ms, e.seq, e.size, flags, e.packed !== null ? e.packed.slice(e.start, e.end) : e.bufs!);
-    }
+    for (const e of entries) node.push(e.ms, e.seq, e.fv.length, e.deleted ? DELETED : 0, entryData(e.fv, null));
     if (this.nodes.length > 0) this.nodes[this.nodes.length - 1]!.compact();
     node.live = live;
     node.deleted = deleted;
