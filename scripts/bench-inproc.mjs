@@ -5,7 +5,7 @@
 // bury under write syscalls. Each checkout must be built (dist/ for Node; Bun runs src/).
 //
 //   node scripts/bench-inproc.mjs [--dirs .,/path/to/base] [--tests ping,pingi,set,get,incr,mset,lpush,rpop,zadd,
-//        zpopmin,lrange_100,publish] [--p 16] [--rounds 5] [--iters 4000]        (bun scripts/bench-inproc.mjs ...)
+//        zpopmin,lrange_100,publish,zadd1,sadd1,hset1,zpopmin0,spop0,get0,xadd,xrange] [--p 16] [--rounds 5] [--iters 4000]        (bun scripts/bench-inproc.mjs ...)
 //
 // Prints ns per command, the median of --rounds (each: --iters batches of --p commands, every batch a fresh copy,
 // as a transport hands over a new chunk). Before measuring, each server runs 50 different commands so that the
@@ -29,6 +29,12 @@ const gen = {
   lpush: () => ["LPUSH", "mylist", "xxx"], rpop: () => ["RPOP", "mylist"], zadd: () => ["ZADD", "myzset", String(r % 1000), "element:" + rnd()],
   zpopmin: () => ["ZPOPMIN", "myzset"], lrange_100: () => ["LRANGE", "mylist", "0", "99"],
   publish: () => ["PUBLISH", "chan", "hello world"],
+  // as redis-benchmark sends them without -r: one member, one field, an empty key to pop from
+  zadd1: () => ["ZADD", "myzset1", "0", "element:__rand_int__"], sadd1: () => ["SADD", "myset", "element:__rand_int__"],
+  hset1: () => ["HSET", "myhash", "element:__rand_int__", "xxx"], zpopmin0: () => ["ZPOPMIN", "nozset"],
+  spop0: () => ["SPOP", "noset"], get0: () => ["GET", "nokey"],
+  xadd: () => ["XADD", "mystream", "*", "f", String(r++ % 100000), "g", "payload"],
+  xrange: () => ["XRANGE", "xfilled", "-", "+", "COUNT", "10"],
 };
 const targets = [];
 for (const d of dirs) {
@@ -52,6 +58,7 @@ for (const test of tests) {
   const nb = 64;
   const batches = [];
   for (let i = 0; i < nb; i++) { let s = ""; for (let j = 0; j < P; j++) s += enc(gen[test]()); batches.push(Buffer.from(s)); }
+  if (test === "xrange") for (const t of targets) for (let i = 0; i < 2000; i++) t.c.onData(Buffer.from(enc(["XADD", "xfilled", "*", "f", String(i), "g", "payload"])));
   if (test === "rpop" || test === "zpopmin" || test === "lrange_100") {
     for (const t of targets) { const fill = test === "zpopmin" ? "zadd" : "lpush"; for (let i = 0; i < 20000; i++) { let s = ""; for (let j = 0; j < 16; j++) s += enc(gen[fill]()); t.c.onData(Buffer.from(s)); } }
   }

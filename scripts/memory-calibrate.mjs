@@ -4,7 +4,7 @@
 // a full garbage collection and INFO memory gives allocator_allocated (the runtime's heapUsed + external) and
 // used_memory (the estimate). Prints both growths per element and their ratio (estimate / heap).
 //
-//   npm run build && node scripts/memory-calibrate.mjs [--runtime node|bun] [--scale 1]
+//   npm run build && node scripts/memory-calibrate.mjs [--runtime node|bun] [--scale 1] [--only stream,hash ...]
 
 import { spawn } from "node:child_process";
 import { connectWhenUp, freePort, serverCommand, sleep } from "./lib/bench-common.mjs";
@@ -14,6 +14,7 @@ const opt = (name, def) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : def;
 };
+const ONLY = opt("--only", "");
 const RUNTIME = opt("--runtime", "node");
 const SCALE = Number(opt("--scale", 1));
 
@@ -61,6 +62,7 @@ try {
   console.log(["scenario".padEnd(20), "heap".padStart(8), "estimate".padStart(9), "ratio".padStart(6)].join(" "));
   const ratios = [];
   for (const [name, [n0, add]] of Object.entries(scenarios)) {
+    if (ONLY && !ONLY.split(",").some((o) => name.startsWith(o))) continue;
     const n = Math.round(n0 * SCALE);
     await r.flushall();
     const a = await snapshot(r);

@@ -11,6 +11,7 @@
 
 import { lpIntEntryBytes, lpStrEntryBytes } from "../dump.js";
 import { copyInto } from "../resp.js";
+import { isBun } from "../runtime.js";
 import { next, readLen, writeLen } from "./packed.js";
 
 export type Num = number | bigint;
@@ -331,21 +332,32 @@ const DELETED = 1;
 const SAME = 2;
 
 /**
- * A macro node's entries, column by column (no object per entry, as a listpack has none): IDs in two arrays, which
- * keep number parts unboxed, and the element count and flags in one small integer. Elements: while the node is the
- * stream's last, each entry's own packed string (or a large entry's Buffers) in `data`; once closed (compact()),
- * one string for the node, entry j at blob[off[j], off[j + 1]). A 2-field entry cost ~140 bytes of Node's RSS and
- * ~205 of Bun's as a StreamEntry object with its boxed ms and its own string (Valkey 8: ~30). Readers get
- * StreamEntry objects made on demand (entry()).
+ * Entries per chunk of a node's packed elements, as a power of two (tests set it smaller, before making streams).
+ * A node's compacted entries sit in strings of this many entries each, so that a node under
+ * `stream-node-max-entries 0` / `stream-node-max-bytes 0`, which never closes, compacts as it grows without copying
+ * what it compacted before, and no string nears V8's limit of 2^29 - 24 chars (a chunk holds at most 256 entries
+ * of at most 16 KB packed). A default node (100 entries) is one chunk.
+ */
+export const streamLayout = { chunkBits: 8 };
+
+/**
+ * A macro node's entries, column by column (no object per entry, as a listpack has none): IDs in two columns, which
+ * keep number parts unboxed, and the element count and flags in one small integer. Elements: entries not yet
+ * compacted each keep their own packed string (or a large entry's Buffers) in `data`; compact() moves them into
+ * chunk strings, entry j at chunks[j >> chunkBits] from off[j] to the next entry's offset in that chunk (or the
+ * chunk's end). An open node compacts each chunk as it fills; a closed one compacts the rest and its columns become
+ * typed arrays of exactly their length (sealed: no growth slack, 4 bytes per flag word, offset and, mostly, seq).
+ * A 2-field entry cost ~140 bytes of Node's RSS and ~205 of Bun's as a StreamEntry object with its boxed ms and its
+ * own string (Valkey 8: ~30). Readers get StreamEntry objects made on demand (entry()).
  */
 class StreamNode {
-  ms: Num[] = [];
-  seq: Num[] = [];
+  ms: Num[] | Float64Array = [];
+  seq: Num[] | Float64Array | Uint32Array = [];
   /** Element count << 2 | DELETED | SAME, per entry. */
-  meta: number[] = [];
-  /** Entries [0, off.length - 1) are compacted: their packed elements in `blob`, large ones' Buffers in `big`. */
-  blob = "";
-  off: number[] = [0];
+  meta: number[] | Int32Array = [];
+  /** Entries [0, off.length) are compacted: their packed elements in `chunks`, large ones' Buffers in `big`. */
+  chunks: string[] = [];
+  off: number[] | Uint32Array = [];
   big: Map<number, Buffer[]> | null = null;
   /** Packed elements (a string) or a large entry's Buffers, per entry after the compacted ones. */
   data: Array<string | Buffer[]> = [];
@@ -370,11 +382,14 @@ class StreamNode {
     return this.body + lpIntEntryBytes(this.live) + lpIntEntryBytes(this.deleted);
   }
 
+  /** Append an entry. */
   push(ms: Num, seq: Num, size: number, flags: number, data: string | Buffer[]): void {
-    this.ms.push(ms);
-    this.seq.push(seq);
-    this.meta.push((size << 2) | flags);
+    if (this.meta instanceof Int32Array) this.unseal();
+    (this.ms as Num[]).push(ms);
+    (this.seq as Num[]).push(seq);
+    const n = (this.meta as number[]).push((size << 2) | flags);
     this.data.push(data);
+    if ((n & ((1 << streamLayout.chunkBits) - 1)) === 0) this.compact(false);
   }
 
   isDeleted(j: number): boolean {
@@ -394,35 +409,105 @@ class StreamNode {
   entry(j: number): StreamEntry {
     const m = this.meta[j]!;
     const names = (m & SAME) !== 0 ? this.masterFv : null;
-    const done = this.off.length - 1;
-    const big = j < done ? this.big?.get(j) : undefined;
-    const e =
-      j >= done
-        ? new StreamEntry(this.ms[j]!, this.seq[j]!, m >>> 2, this.data[j - done]!, names)
-        : big !== undefined
-          ? new StreamEntry(this.ms[j]!, this.seq[j]!, m >>> 2, big, names)
-          : new StreamEntry(this.ms[j]!, this.seq[j]!, m >>> 2, this.blob, names, this.off[j]!, this.off[j + 1]!);
+    const off = this.off;
+    const done = off.length;
+    let e: StreamEntry;
+    if (j >= done) e = new StreamEntry(this.ms[j]!, this.seq[j]!, m >>> 2, this.data[j - done]!, names);
+    else {
+      const big = this.big?.get(j);
+      if (big !== undefined) e = new StreamEntry(this.ms[j]!, this.seq[j]!, m >>> 2, big, names);
+      else {
+        const bits = streamLayout.chunkBits;
+        const chunk = this.chunks[j >>> bits]!;
+        const k = j + 1;
+        const end = k < done && k >>> bits === j >>> bits ? off[k]! : chunk.length;
+        e = new StreamEntry(this.ms[j]!, this.seq[j]!, m >>> 2, chunk, names, off[j]!, end);
+      }
+    }
     if ((m & DELETED) !== 0) e.deleted = true;
     return e;
   }
 
-  /** The node is no longer the stream's last: its entries' strings become one. */
-  compact(): void {
+  /**
+   * Move the entries' strings from `data` into chunks (the last chunk, if partly filled, is rebuilt with them);
+   * `close`: the node is no longer the stream's last, so its columns are sealed too.
+   */
+  compact(close: boolean): void {
     const data = this.data;
-    if (data.length === 0) return;
-    const off = this.off;
-    let at = off[off.length - 1]!;
-    const parts: string[] = [this.blob];
-    for (let i = 0; i < data.length; i++) {
-      const d = data[i]!;
-      if (typeof d === "string") {
-        parts.push(d);
-        at += d.length;
-      } else (this.big ??= new Map()).set(off.length - 1, d);
-      off.push(at);
+    if (data.length > 0) {
+      const bits = streamLayout.chunkBits;
+      const off = this.off as number[];
+      const chunks = this.chunks;
+      let c = off.length >>> bits;
+      let parts: string[] = [c < chunks.length ? chunks[c]! : ""];
+      let at = parts[0]!.length;
+      for (let i = 0; i < data.length; i++) {
+        const j = off.length;
+        if (j >>> bits !== c) {
+          chunks[c] = parts.join("");
+          c = j >>> bits;
+          parts = [];
+          at = 0;
+        }
+        const d = data[i]!;
+        off.push(at);
+        if (typeof d === "string") {
+          parts.push(d);
+          at += d.length;
+        } else (this.big ??= new Map()).set(j, d);
+      }
+      chunks[c] = parts.join("");
+      this.data = [];
     }
-    this.blob = parts.join("");
-    this.data = [];
+    if (close) this.seal();
+  }
+
+  private seal(): void {
+    if (this.meta instanceof Int32Array) return;
+    const ms = this.ms as Num[];
+    const seq = this.seq as Num[];
+    const n = ms.length;
+    let msNums = true;
+    let seqMax = 0;
+    for (let j = 0; j < n; j++) {
+      if (typeof ms[j] !== "number") msNums = false;
+      const q = seq[j]!;
+      if (typeof q !== "number") seqMax = Infinity;
+      else if (q > seqMax) seqMax = q;
+    }
+    const seq32 = seqMax <= 0xffffffff;
+    const seq64 = !seq32 && seqMax !== Infinity;
+    if (isBun) {
+      // JavaScriptCore keeps a small typed array made from an array in its own heap (~70 ns each)
+      if (msNums) this.ms = new Float64Array(ms as number[]);
+      if (seq64) this.seq = new Float64Array(seq as number[]);
+      if (seq32) this.seq = new Uint32Array(seq as number[]);
+      this.meta = new Int32Array(this.meta);
+      this.off = new Uint32Array(this.off);
+      return;
+    }
+    // V8 gives each typed array over 64 bytes a backing store off its heap (~3 µs apiece): one for every column,
+    // 8-byte columns first for their alignment
+    const buf = new ArrayBuffer(n * ((msNums ? 8 : 0) + (seq64 ? 8 : seq32 ? 4 : 0) + 8));
+    let at = 0;
+    const col = <T extends Float64Array | Uint32Array | Int32Array>(a: T, from: ArrayLike<number>): T => {
+      a.set(from);
+      at += a.byteLength;
+      return a;
+    };
+    if (msNums) this.ms = col(new Float64Array(buf, at, n), ms as number[]);
+    if (seq64) this.seq = col(new Float64Array(buf, at, n), seq as number[]);
+    if (seq32) this.seq = col(new Uint32Array(buf, at, n), seq as number[]);
+    this.meta = col(new Int32Array(buf, at, n), this.meta);
+    this.off = col(new Uint32Array(buf, at, n), this.off);
+  }
+
+  /** A sealed node is the stream's last again (every entry of the nodes after it was deleted) and gets entries. */
+  private unseal(): void {
+    this.meta = Array.from(this.meta);
+    this.off = Array.from(this.off);
+    this.ms = Array.from(this.ms);
+    this.seq = Array.from(this.seq);
   }
 
   /** Index of the first entry with id >= `id` (from `from`). */
@@ -535,7 +620,7 @@ export class Stream {
       const body = 7 + lpIntEntryBytes(nf) + fields + 2 + (2 + 2 + 2 + values + lpIntEntryBytes(nf + 3));
       names = fv.map((b, i) => ((i & 1) === 0 ? Buffer.from(b) : EMPTY));
       node = new StreamNode(id, names, body);
-      if (this.nodes.length > this.head) this.nodes[this.nodes.length - 1]!.compact();
+      if (this.nodes.length > this.head) this.nodes[this.nodes.length - 1]!.compact(true);
       this.nodes.push(node);
     } else {
       const m = node.masterFv;
@@ -801,7 +886,7 @@ export class Stream {
     const deleted = entries.length - live;
     const node = new StreamNode(master, fv, lpBytes - lpIntEntryBytes(live) - lpIntEntryBytes(deleted));
     for (const e of entries) node.push(e.ms, e.seq, e.fv.length, e.deleted ? DELETED : 0, entryData(e.fv, null));
-    if (this.nodes.length > 0) this.nodes[this.nodes.length - 1]!.compact();
+    if (this.nodes.length > 0) this.nodes[this.nodes.length - 1]!.compact(true);
     node.live = live;
     node.deleted = deleted;
     node.advanceFirstLive();
@@ -818,7 +903,7 @@ export class Stream {
       node.ms = src.ms.slice();
       node.seq = src.seq.slice();
       node.meta = src.meta.slice();
-      node.blob = src.blob;
+      node.chunks = src.chunks.slice();
       node.off = src.off.slice();
       node.big = src.big === null ? null : new Map(src.big);
       node.data = src.data.slice();

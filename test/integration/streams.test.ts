@@ -151,6 +151,51 @@ describeRuntimes("streams", (ctx) => {
     expect((await r.dumpBuffer("x:bytes3"))!.equals(dump)).toBe(true);
   });
 
+  it("nodes without limits, and a closed node that is the last again, keep every entry (reads, DUMP, COPY)", async () => {
+    const r = ctx.ioredis();
+    const info = async (key: string) => {
+      const flat = (await r.xinfo("STREAM", key)) as unknown[];
+      return flat[flat.indexOf("radix-tree-keys") + 1];
+    };
+    const ids = async (key: string) => (await r.xrange(key, "-", "+")).map((e) => `${e[0]}=${e[1].join(",")}`);
+    try {
+      // one node that never closes: its entries are compacted into chunks as it grows (StreamNode.compact)
+      await r.config("SET", "stream-node-max-entries", "0", "stream-node-max-bytes", "0");
+      const want: string[] = [];
+      const p = r.pipeline();
+      for (let i = 1; i <= 700; i++) {
+        const fv = i % 97 === 0 ? ["f", `v${i}`, "other", "x".repeat(i % 3 === 0 ? 20000 : 5)] : ["f", `v${i}`];
+        p.xadd("x:nolimit", `${i}-${i % 5 === 0 ? 2 ** 40 : 0}`, ...fv);
+        want.push(`${i}-${i % 5 === 0 ? 2 ** 40 : 0}=${fv.join(",")}`);
+      }
+      await p.exec();
+      expect(await info("x:nolimit")).toBe(1);
+      expect(await ids("x:nolimit")).toEqual(want);
+      const idOf = (w: string) => w.slice(0, w.indexOf("="));
+      expect((await r.xrevrange("x:nolimit", "+", "-", "COUNT", 3)).map((e) => e[0])).toEqual(want.slice(-3).reverse().map(idOf));
+      expect(await r.xdel("x:nolimit", "256-0", "257-0", "512-0")).toBe(3);
+      const kept = want.filter((w) => !["256-0", "257-0", "512-0"].includes(idOf(w)));
+      expect(await ids("x:nolimit")).toEqual(kept);
+      await r.restore("x:nolimit2", 0, (await r.dumpBuffer("x:nolimit"))!);
+      expect(await ids("x:nolimit2")).toEqual(kept);
+      await r.copy("x:nolimit", "x:nolimit3");
+      expect(await ids("x:nolimit3")).toEqual(kept);
+      // nodes of 3 entries; emptying the last makes the closed one before it the last again, and a larger limit
+      // lets it take new entries
+      await r.config("SET", "stream-node-max-entries", "3", "stream-node-max-bytes", "4096");
+      for (let i = 1; i <= 4; i++) await r.xadd("x:reopen", `${i}-0`, "f", `v${i}`);
+      expect(await info("x:reopen")).toBe(2);
+      expect(await r.xdel("x:reopen", "4-0")).toBe(1);
+      expect(await info("x:reopen")).toBe(1);
+      await r.config("SET", "stream-node-max-entries", "10");
+      for (let i = 5; i <= 8; i++) await r.xadd("x:reopen", `${i}-0`, "f", `v${i}`);
+      expect(await info("x:reopen")).toBe(1);
+      expect(await ids("x:reopen")).toEqual(["1-0=f,v1", "2-0=f,v2", "3-0=f,v3", "5-0=f,v5", "6-0=f,v6", "7-0=f,v7", "8-0=f,v8"]);
+    } finally {
+      await r.config("SET", "stream-node-max-entries", "100", "stream-node-max-bytes", "4096");
+    }
+  });
+
   it("XDEL tombstones; XTRIM exact, approximate (whole nodes of 100), LIMIT; XINFO counters", async () => {
     const r = ctx.ioredis();
     const fill = async (key: string, n: number) => {

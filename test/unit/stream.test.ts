@@ -15,6 +15,7 @@ import {
   parseStreamID,
   parseU64,
   strElemBytes,
+  streamLayout,
   type StreamID,
 } from "../../src/structures/stream.js";
 
@@ -222,51 +223,99 @@ describe("packed entries", () => {
 });
 
 describe("entries kept in columns", () => {
-  // The model: the live entries as [ms, value] pairs in ID order. Closed nodes hold their entries in one string,
-  // the last node each entry's own (StreamNode.compact): every read must see the same entries either way.
+  // The model: the live entries as [ms, seq, value] in ID order. Compacted entries share chunk strings (closed
+  // nodes also have fixed-length typed columns), uncompacted ones keep a string each (StreamNode.compact): every
+  // read must see the same entries either way.
   const op = fc.oneof(
-    { weight: 6, arbitrary: fc.record({ k: fc.constant("add" as const), v: fc.string({ maxLength: 12 }), big: fc.boolean() }) },
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        k: fc.constant("add" as const),
+        v: fc.string({ maxLength: 12 }),
+        big: fc.boolean(),
+        // seq past 32 bits, or past 2^53 (a bigint), keeps a column out of the typed arrays
+        seq: fc.constantFrom<number | bigint>(0, 0, 0, 2 ** 40, U64_MAX),
+        // entries per node as CONFIG SET may change it between XADDs: a closed node that is the last again (the
+        // nodes after it emptied) takes entries if the new limit leaves it room
+        more: fc.nat({ max: 3 }),
+      }),
+    },
     { weight: 2, arbitrary: fc.record({ k: fc.constant("del" as const), at: fc.nat() }) },
+    { weight: 1, arbitrary: fc.record({ k: fc.constant("deltail" as const), n: fc.nat({ max: 8 }) }) },
     { weight: 1, arbitrary: fc.record({ k: fc.constant("trim" as const), n: fc.nat({ max: 40 }), approx: fc.boolean() }) },
   );
-  it("read back what was added, deleted and trimmed, across closed nodes, in copies too", () => {
-    fc.assert(
-      fc.property(fc.array(op, { maxLength: 120 }), fc.integer({ min: 1, max: 6 }), (ops, perNode) => {
-        const s = new Stream();
-        let model: Array<[number, string]> = [];
-        let next = 1;
-        for (const o of ops) {
-          if (o.k === "add") {
-            const v = o.big ? o.v + "x".repeat(17 * 1024) : o.v;
-            s.append(id(next), [Buffer.from("f"), Buffer.from(v, "latin1")], { maxBytes: 0, maxEntries: perNode });
-            model.push([next++, v]);
-          } else if (o.k === "del") {
-            if (model.length === 0) continue;
-            const [ms] = model[o.at % model.length]!;
-            expect(s.deleteIds([id(ms)])).toBe(1);
-            model = model.filter(([m]) => m !== ms);
-          } else {
-            const removed = s.trim({ kind: "maxlen", maxlen: o.n }, o.approx, 0);
-            model = model.slice(removed);
-            if (!o.approx) expect(model.length).toBe(Math.min(o.n, model.length + removed));
-          }
-          expect(s.length).toBe(model.length);
-        }
-        const seen = (es: ReturnType<Stream["range"]>) => es.map((e) => [e.ms, e.fv[1]!.toString("latin1")]);
-        expect(seen(s.range(ZERO_ID, MAX_ID))).toEqual(model);
-        expect(seen(s.range(ZERO_ID, MAX_ID, true))).toEqual([...model].reverse());
-        expect(seen(s.dup().range(ZERO_ID, MAX_ID))).toEqual(model);
-        for (const [ms, v] of model) expect(s.get(id(ms))?.fv[1]!.toString("latin1")).toBe(v);
-        if (model.length > 0) {
-          expect(s.firstValid()!.ms).toBe(model[0]![0]);
-          expect(s.lastValid()!.ms).toBe(model[model.length - 1]![0]);
-        }
-        let live = 0;
-        for (const node of s.macroNodes()) for (let j = 0; j < node.count; j++) if (!node.entry(j).deleted) live++;
-        expect(live).toBe(model.length);
-      }),
-      { numRuns: 150 },
-    );
+  it("read back what was added, deleted and trimmed, across closed, open and unlimited nodes, in copies too", () => {
+    const saved = { ...streamLayout };
+    try {
+      fc.assert(
+        fc.property(
+          fc.array(op, { maxLength: 120 }),
+          // entries per node; 0: no limit, so the one node never closes and compacts while open
+          fc.integer({ min: 0, max: 5 }),
+          // entries per chunk of packed elements: 1 to 8 instead of 256
+          fc.integer({ min: 0, max: 3 }),
+          (ops, perNode, chunkBits) => {
+            streamLayout.chunkBits = chunkBits;
+            const s = new Stream();
+            let model: Array<[number, number | bigint, string]> = [];
+            let next = 1;
+            const remove = (ms: number) => {
+              expect(s.deleteIds([id(ms, model.find(([m]) => m === ms)![1])])).toBe(1);
+              model = model.filter(([m]) => m !== ms);
+            };
+            for (const o of ops) {
+              if (o.k === "add") {
+                const v = o.big ? o.v + "x".repeat(17 * 1024) : o.v;
+                s.append(id(next, o.seq), [Buffer.from("f"), Buffer.from(v, "latin1")], { maxBytes: 0, maxEntries: perNode && perNode + o.more });
+                model.push([next++, o.seq, v]);
+              } else if (o.k === "del") {
+                if (model.length === 0) continue;
+                remove(model[o.at % model.length]![0]);
+              } else if (o.k === "deltail") {
+                // deleting the newest entries can empty the last node, so that a closed one is the last again
+                for (let i = 0; i < o.n && model.length > 0; i++) remove(model[model.length - 1]![0]);
+              } else {
+                const removed = s.trim({ kind: "maxlen", maxlen: o.n }, o.approx, 0);
+                model = model.slice(removed);
+                if (!o.approx) expect(model.length).toBe(Math.min(o.n, model.length + removed));
+              }
+              expect(s.length).toBe(model.length);
+            }
+            const seen = (es: ReturnType<Stream["range"]>) => es.map((e) => [e.ms, e.seq, e.fv[1]!.toString("latin1")]);
+            expect(seen(s.range(ZERO_ID, MAX_ID))).toEqual(model);
+            expect(seen(s.range(ZERO_ID, MAX_ID, true))).toEqual([...model].reverse());
+            expect(seen(s.dup().range(ZERO_ID, MAX_ID))).toEqual(model);
+            for (const [ms, seq, v] of model) expect(s.get(id(ms, seq))?.fv[1]!.toString("latin1")).toBe(v);
+            if (model.length > 0) {
+              expect(s.firstValid()!.ms).toBe(model[0]![0]);
+              expect(s.lastValid()!.ms).toBe(model[model.length - 1]![0]);
+            }
+            // each entry's span in its string, which MEMORY USAGE counts, is what the entry alone packs to
+            const spanAlone = (v: string) => {
+              const one = new Stream();
+              one.append(id(1), [Buffer.from("f"), Buffer.from(v, "latin1")]);
+              const e = one.macroNodes().next().value!.entry(0);
+              return e.end - e.start;
+            };
+            let live = 0;
+            for (const node of s.macroNodes())
+              for (let j = 0; j < node.count; j++) {
+                const e = node.entry(j);
+                if (e.deleted) continue;
+                live++;
+                if (e.packed !== null) expect(e.end - e.start).toBe(spanAlone(e.fv[1]!.toString("latin1")));
+              }
+            expect(live).toBe(model.length);
+            // compacted entries fill chunks of 2^chunkBits, none more (a string stays far from V8's length limit)
+            const nodes = (s as unknown as { nodes: Array<{ chunks: string[]; off: ArrayLike<number> } | undefined> }).nodes;
+            for (const n of nodes) if (n !== undefined) expect(n.chunks.length).toBe(Math.ceil(n.off.length / 2 ** chunkBits));
+          },
+        ),
+        { numRuns: 200 },
+      );
+    } finally {
+      Object.assign(streamLayout, saved);
+    }
   });
 });
 
