@@ -6,10 +6,10 @@ import { parseI64, parseI64Big, str, token } from "../args.js";
 import { CE, E, errorText, unknownSubcommandOrWrongArity } from "../errors.js";
 import type { Entry } from "../store.js";
 import { allowProtected } from "./config.js";
-import { collectGarbage, keyBytes } from "../memory.js";
+import { collectGarbage, keyBytes, runtimeMemory } from "../memory.js";
 import { memoryFigures, replyInfo } from "./info.js";
 import type { CommandEntry } from "./types.js";
-import { epochMicros } from "../runtime.js";
+import { builtin, epochMicros, isBun } from "../runtime.js";
 
 export const commands: CommandEntry[] = [
   { name: "dbsize", arity: 1, flags: ["readonly", "fast"], acl: ["keyspace"], tips: ["request_policy:all_shards", "response_policy:agg_sum"], run: dbsize },
@@ -333,6 +333,7 @@ function debug(c: Client, argv: Buffer[]): void {
     c.server.store.activeExpire = atoi(str(argv[2]!)) !== 0;
     c.w.ok();
   } else if (sub === "clock" && (n === 3 || n === 4)) debugClock(c, argv);
+  else if (sub === "populate" && n >= 3 && n <= 5) debugPopulate(c, argv);
   else if (sub === "panic" && n === 2) {
     // Valkey's serverPanic: the server dies on the spot (in cluster mode the parent then stops every shard).
     c.server.log("warning", `DEBUG PANIC called at Unix time ${Math.floor(Date.now() / 1000)}`);
@@ -341,6 +342,53 @@ function debug(c: Client, argv: Buffer[]): void {
     });
   }
   else throw unknownSubcommandOrWrongArity("debug", str(argv[1]!));
+}
+
+/** getPositiveLongFromObjectOrReply: one error for "not a number" and "negative". */
+function positiveLong(arg: Buffer): number {
+  const v = parseI64(arg);
+  if (v === null || v < 0) throw E.outOfRangePositive;
+  return v;
+}
+
+/**
+ * Valkey sizes the keyspace for the whole count first (dbExpand) and fails when that allocation does; here the
+ * count is weighed against the memory left (the V8 heap's limit on Node, the machine's on Bun) at this many bytes a
+ * key, about what a small string key costs either runtime, so that a count no heap can hold fails up front instead
+ * of running the process out of memory halfway.
+ */
+const POPULATE_KEY_BYTES = 150;
+
+// DEBUG POPULATE count [prefix] [size]: keys <prefix>:0 .. <prefix>:<count-1> ("key" by default) holding
+// "value:<j>", NUL-padded or cut to <size> bytes when given; keys that exist are left alone. Valkey's debug.c.
+function debugPopulate(c: Client, argv: Buffer[]): void {
+  const count = positiveLong(argv[2]!);
+  const used = runtimeMemory();
+  const room = isBun ? builtin("node:os").totalmem() - used.rss : builtin("node:v8").getHeapStatistics().heap_size_limit - used.heapUsed;
+  if (count * POPULATE_KEY_BYTES > room) throw errorText("ERR OOM in dictTryExpand");
+  const size = argv.length === 5 ? positiveLong(argv[4]!) : 0;
+  // snprintf into a 128-byte buffer: the prefix ends at a NUL, the key at 127 bytes
+  let prefix = argv.length >= 4 ? argv[3]! : Buffer.from("key");
+  const nul = prefix.indexOf(0);
+  if (nul >= 0) prefix = prefix.subarray(0, nul);
+  const head = prefix.toString("latin1") + ":";
+  const db = c.db;
+  for (let j = 0; j < count; j++) {
+    let key = head + j;
+    if (key.length > 127) key = key.slice(0, 127);
+    if (db.write(key) !== undefined) continue;
+    const text = "value:" + j;
+    let value: Buffer;
+    if (size === 0) value = Buffer.from(text, "latin1");
+    else {
+      value = Buffer.alloc(size);
+      value.write(text.length <= size ? text : text.slice(0, size), "latin1");
+    }
+    db.set(key, "string", value);
+    // signalModifiedKey (WATCH, tracking, blocked clients); no keyspace event, as in Valkey
+    db.changed(key, "", 0);
+  }
+  c.w.ok();
 }
 
 /** C's atoi: leading whitespace, optional sign, digits; anything else stops (or gives 0). */
@@ -393,6 +441,11 @@ function debugHelp(c: Client): void {
     "    Set the server clock. Needs --test-clock.",
     "PANIC",
     "    Crash the server simulating a panic.",
+    "POPULATE <count> [<prefix>] [<size>]",
+    "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+    "    it is used instead of the 'key' prefix. These are not propagated to",
+    "    replicas. Cluster slots are not respected so keys not belonging to the",
+    "    current node can be created in cluster mode.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the server behavior). Setting it to 1 reenables back the",

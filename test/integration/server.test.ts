@@ -455,6 +455,34 @@ describeRuntimes(
       expect(help).toContain("+SLEEP <seconds>\r\n");
     });
 
+    it("DEBUG POPULATE makes key:<n> = value:<n>, keeps existing keys, pads or cuts to a size, invalidates WATCH", async () => {
+      const r = await ctx.raw();
+      const w = ctx.ioredis();
+      await r.call("SET", "pop:1", "mine");
+      await w.watch("pop:3");
+      expect(await r.call("DEBUG", "POPULATE", "4", "pop")).toBe("+OK\r\n");
+      expect(await w.multi().set("pop:3", "late").exec()).toBeNull();
+      expect(await r.call("MGET", "pop:0", "pop:1", "pop:3", "pop:4")).toBe("*4\r\n$7\r\nvalue:0\r\n$4\r\nmine\r\n$7\r\nvalue:3\r\n$-1\r\n");
+      expect(await r.call("DEBUG", "POPULATE", "2", "padded", "10")).toBe("+OK\r\n");
+      expect(await r.call("GET", "padded:1")).toBe("$10\r\nvalue:1\0\0\0\r\n");
+      expect(await r.call("DEBUG", "POPULATE", "11", "cut", "3")).toBe("+OK\r\n");
+      expect(await r.call("GET", "cut:10")).toBe("$3\r\nval\r\n");
+      // the default prefix; a key name stops at 127 bytes, as Valkey's 128-byte buffer
+      expect(await r.call("DEBUG", "POPULATE", "1")).toBe("+OK\r\n");
+      expect(await r.call("GET", "key:0")).toBe("$7\r\nvalue:0\r\n");
+      expect(await r.call("DEBUG", "POPULATE", "1", "p".repeat(200))).toBe("+OK\r\n");
+      expect(await r.call("EXISTS", "p".repeat(127))).toBe(":1\r\n");
+      const positive = "-ERR value is out of range, must be positive\r\n";
+      for (const args of [["-1"], ["x"], ["1", "z", "-5"], ["1", "z", "y"]]) expect(await r.call("DEBUG", "POPULATE", ...args)).toBe(positive);
+      expect(await r.call("DEBUG", "POPULATE", "1", "z", "1", "extra")).toBe(
+        "-ERR unknown subcommand or wrong number of arguments for 'POPULATE'. Try DEBUG HELP.\r\n",
+      );
+      // a count no memory could hold fails at once, as Valkey's dictTryExpand does, and creates nothing
+      const before = await r.call("DBSIZE");
+      expect(await r.call("DEBUG", "POPULATE", "1000000000000")).toBe("-ERR OOM in dictTryExpand\r\n");
+      expect(await r.call("DBSIZE")).toBe(before);
+    });
+
     it("DEBUG CLOCK moves the server clock: TTLs and TIME follow", async () => {
       const r = await ctx.raw();
       const now = Number((await r.call("DEBUG", "CLOCK", "GET")).slice(1, -2));
