@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { RespParser, ReplyWriter, formatDouble, splitArgs, keepArgAt, disownArg, argsCopied, copyInto, PROTO_INLINE_MAX_SIZE } from "../../src/resp.js";
 import { inProcess } from "../helpers/inproc.js";
 import { encode } from "../helpers/server.js";
+import { isBun } from "../../src/runtime.js";
 
 const LIMITS = { maxBulkLen: 512 * 1024 * 1024, maxQueryBuffer: 1024 * 1024 * 1024 };
 
@@ -471,7 +472,7 @@ describe("ReplyWriter", () => {
     expect(w.take()!.toString()).toBe(want);
   });
 
-  it("a reply of megabytes goes into memory mapped for it, which grows in place without disturbing what was written", () => {
+  it("a reply of megabytes grows without disturbing what was written, in memory mapped for it on Bun", () => {
     const w = new ReplyWriter();
     w.simple("s");
     const parts = [700 * 1024, 1024 * 1024, 3 * 1024 * 1024, 20 * 1024 * 1024].map((n, i) => Buffer.alloc(n, 0x61 + i));
@@ -482,8 +483,10 @@ describe("ReplyWriter", () => {
       views.push(w.since(mark));
     }
     const out = w.take()!;
-    // a resizable ArrayBuffer: the engine maps its pages itself and unmaps them when it is collected (not malloc's)
-    expect((out.buffer as ArrayBuffer & { resizable?: boolean }).resizable).toBe(true);
+    // Bun: a resizable ArrayBuffer, whose pages the engine maps itself and unmaps when it is collected (not
+    // malloc's). Never on Node: V8 11 stops optimizing code that has written into a typed array over one, and
+    // the reply writer's code is every command's (after one such reply, pipelined LRANGE_100 ran 5-10x slower).
+    expect((out.buffer as ArrayBuffer & { resizable?: boolean }).resizable === true).toBe(isBun);
     const framed = (p: Buffer) => Buffer.concat([Buffer.from(`$${p.length}\r\n`), p, Buffer.from("\r\n")]);
     expect(out.equals(Buffer.concat([Buffer.from("+s\r\n"), ...parts.map(framed)]))).toBe(true);
     parts.forEach((p, i) => expect(views[i]!.equals(framed(p))).toBe(true));
