@@ -20,7 +20,9 @@ type ResizableCtor = new (n: number, o: { maxByteLength: number }) => ArrayBuffe
  * freed (up to 32 MB): once a few multi-MB buffers have come and gone, the next ones land in the brk heap, and
  * when freed they stay resident behind any small block allocated after them. V8 maps a resizable ArrayBuffer's
  * pages itself and unmaps them when it is collected. The price is fresh pages: filling 2 MB of one costs 4x
- * what refilling heap pages does (measured on Node 20), so this serves buffers that grow, not one-off ones.
+ * what refilling heap pages does (measured on Node 20), so this serves buffers that grow, not one-off ones. And on
+ * Node 20, V8 stops optimizing code that indexes a typed array over a resizable ArrayBuffer: keep these out of
+ * code every command runs (the reply writer's slab is malloc's there, see ReplyWriter.ensure).
  */
 export function outsideMalloc(n: number, max: number): Buffer {
   return Buffer.from(new (ArrayBuffer as ResizableCtor)(n, { maxByteLength: Math.max(n, max) }), 0, n);
