@@ -5,7 +5,7 @@
 // bury under write syscalls. Each checkout must be built (dist/ for Node; Bun runs src/).
 //
 //   node scripts/bench-inproc.mjs [--dirs .,/path/to/base] [--tests ping,pingi,set,get,incr,mset,lpush,rpop,zadd,
-//        zpopmin,lrange_100,publish,zadd1,sadd1,hset1,zpopmin0,spop0,get0,xadd,xrange] [--p 16] [--rounds 5] [--iters 4000]        (bun scripts/bench-inproc.mjs ...)
+//        zpopmin,lrange_100,publish,zadd1,sadd1,hset1,zpopmin0,spop0,get0,xadd,xrange,ppublish] [--p 16] [--rounds 5] [--iters 4000]        (bun scripts/bench-inproc.mjs ...)
 //
 // Prints ns per command, the median of --rounds (each: --iters batches of --p commands, every batch a fresh copy,
 // as a transport hands over a new chunk). Before measuring, each server runs 50 different commands so that the
@@ -35,6 +35,8 @@ const gen = {
   spop0: () => ["SPOP", "noset"], get0: () => ["GET", "nokey"],
   xadd: () => ["XADD", "mystream", "*", "f", String(r++ % 100000), "g", "payload"],
   xrange: () => ["XRANGE", "xfilled", "-", "+", "COUNT", "10"],
+  // PUBLISH to a channel nobody subscribes to by name, with 3 pattern subscriptions (one matching)
+  ppublish: () => ["PUBLISH", "news.sport", "hello world"],
 };
 const targets = [];
 for (const d of dirs) {
@@ -48,7 +50,7 @@ for (const d of dirs) {
   targets.push({ d, server, c, sub });
 }
 // pub/sub: one subscriber per target
-for (const t of targets) { t.sub.onData(Buffer.from(enc(["SUBSCRIBE", "chan"]))); }
+for (const t of targets) { t.sub.onData(Buffer.from(enc(["SUBSCRIBE", "chan"]))); t.sub.onData(Buffer.from(enc(["PSUBSCRIBE", "news.*", "weather.*", "socket.io#/#*"]))); }
 // warm-up with a mix of commands so the gate's inline caches see many entry shapes (as a real server does)
 const mix = [["PING"],["SET","a","1"],["GET","a"],["INCR","n"],["MSET","a","1","b","2"],["LPUSH","l","x"],["RPOP","l"],["ZADD","z","1","m"],["ZPOPMIN","z"],["HSET","h","f","v"],["HGET","h","f"],["SADD","s","m"],["SPOP","s"],["EXISTS","a"],["DEL","b"],["TYPE","a"],["TTL","a"],["EXPIRE","a","100"],["PERSIST","a"],["LRANGE","l","0","-1"],["CONFIG","GET","maxmemory"],["CLIENT","ID"],["ECHO","x"],["STRLEN","a"],["APPEND","a","x"],["SCARD","s"],["ZSCORE","z","m"],["LLEN","l"],["HLEN","h"],["DBSIZE"],["XADD","st","*","f","v"],["OBJECT","ENCODING","a"],["GETRANGE","a","0","1"],["SETRANGE","a","0","x"],["DECR","n"],["INCRBY","n","2"],["PUBLISH","c","m"],["SISMEMBER","s","m"],["HDEL","h","f"],["ZCARD","z"],["SELECT","0"],["COMMAND","COUNT"],["UNLINK","zz"],["PTTL","a"],["GETSET","a","y"],["SETNX","q","1"],["HINCRBY","h","n","1"],["ZINCRBY","z","1","m"],["LINDEX","l","0"],["RPUSH","l","y"]];
 for (const t of targets) for (let k = 0; k < 50; k++) t.c.onData(Buffer.from(mix.map(enc).join("")));
@@ -66,7 +68,7 @@ for (const test of tests) {
     for (const t of targets) {
       if (test === "rpop" || test === "zpopmin") { const fill = test === "zpopmin" ? "zadd" : "lpush"; let s = ""; for (let j = 0; j < 16; j++) s += enc(gen[fill]()); const b = Buffer.from(s); for (let i = 0; i < iters; i++) t.c.onData(Buffer.from(b)); }
       const t0 = process.hrtime.bigint();
-      if (test === "publish") for (let i = 0; i < iters; i++) { t.c.onData(Buffer.from(batches[i % nb])); await null; }
+      if (test === "publish" || test === "ppublish") for (let i = 0; i < iters; i++) { t.c.onData(Buffer.from(batches[i % nb])); await null; }
       else for (let i = 0; i < iters; i++) t.c.onData(Buffer.from(batches[i % nb]));
       const ns = Number(process.hrtime.bigint() - t0) / (iters * P);
       ((res[test] ??= {})[t.d] ??= []).push(ns);

@@ -130,6 +130,31 @@ function match(p: string, pi: number, plen: number, s: string, si: number, slen:
   return plen === 0 && slen === 0;
 }
 
+/**
+ * The shapes KEYS and SCAN MATCH mostly get, a literal with stars only at its ends ("user:*", "*:session",
+ * "*cart*", "exact"), as string tests: what stringmatchlen answers for them, without its per-subject recursion (on
+ * Bun, KEYS "key:1234*" over 1M keys took 220-375 ms this way against 83-102 on Node). null for any other pattern.
+ */
+function literalMatcher(p: string): ((s: string) => boolean) | null {
+  let a = 0;
+  while (a < p.length && p.charCodeAt(a) === 42) a++;
+  let b = p.length;
+  while (b > a && p.charCodeAt(b - 1) === 42) b--;
+  const lit = p.slice(a, b);
+  for (let i = 0; i < lit.length; i++) {
+    const c = lit.charCodeAt(i);
+    if (c === 42 || c === 63 || c === 91 || c === 92) return null; // * ? [ \ inside
+  }
+  const lead = a > 0;
+  const trail = b < p.length;
+  // stars alone: anything but the empty string (stringmatchlen never enters its loop for one)
+  if (lit.length === 0) return lead ? (s) => s.length > 0 : (s) => s.length === 0;
+  if (lead && trail) return (s) => s.includes(lit);
+  if (lead) return (s) => s.endsWith(lit);
+  if (trail) return (s) => s.startsWith(lit);
+  return (s) => s === lit;
+}
+
 /** Valkey's stringmatchlen(pattern, string, nocase). */
 export function globMatch(pattern: Bytes, subject: Bytes, nocase = false): boolean {
   const p = toStr(pattern);
@@ -144,6 +169,10 @@ export function globMatch(pattern: Bytes, subject: Bytes, nocase = false): boole
  */
 export function globMatcher(pattern: Bytes, nocase = false): (subject: Bytes) => boolean {
   const p = toStr(pattern);
+  if (!nocase) {
+    const fast = literalMatcher(p);
+    if (fast !== null) return (subject) => fast(toStr(subject));
+  }
   return (subject) => {
     const s = toStr(subject);
     return match(p, 0, p.length, s, 0, s.length, nocase, { skipLonger: false }, 0);

@@ -7,7 +7,7 @@ import { type Client, resetHooks } from "../client.js";
 import { str } from "../args.js";
 import { ReplyWriter } from "../resp.js";
 import { unknownSubcommandOrWrongArity } from "../errors.js";
-import { globMatch } from "../glob.js";
+import { globMatch, globMatcher } from "../glob.js";
 import type { Server } from "../server.js";
 import type { CommandEntry } from "./types.js";
 
@@ -54,6 +54,9 @@ export const commands: CommandEntry[] = [
     ],
   },
 ];
+
+/** Each subscribed pattern's matcher, made once (keyed by the pattern's subscriber set, which goes with it). */
+const matchers = new WeakMap<Set<Client>, (channel: string) => boolean>();
 
 type Kind = "channels" | "patterns" | "shardChannels";
 
@@ -196,7 +199,9 @@ export function publish(server: Server, channel: string, message: Buffer | strin
   if (reg.patterns.size !== 0) {
     frames.reset();
     for (const [pattern, set] of reg.patterns) {
-      if (!globMatch(pattern, channel)) continue;
+      let match = matchers.get(set);
+      if (match === undefined) matchers.set(set, (match = globMatcher(pattern)));
+      if (!match(channel)) continue;
       let frame2: Buffer | null = null;
       let frame3: Buffer | null = null;
       for (const c of set) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { globMatch, globMatcher } from "../../src/glob.js";
 
 // Expected values were taken from redis-server 7.0 (KEYS <pattern> against a single key), whose
@@ -85,6 +86,22 @@ describe("globMatch (Valkey stringmatchlen)", () => {
     expect(globMatch("a\0*", "a\0b")).toBe(true);
     expect(globMatch("a?b", "a\0b")).toBe(true);
     expect(globMatch("a\0b", "a\0c")).toBe(false);
+  });
+
+  it("a matcher's shortcuts for literals with stars at their ends answer as stringmatchlen does", () => {
+    // globMatcher takes string tests for "lit", "lit*", "*lit", "*lit*" (and stars alone); globMatch never does
+    const chars = fc.constantFrom("a", "b", "*", "?", "[", "]", "\\", "\0", "\xff");
+    fc.assert(
+      fc.property(fc.array(chars, { maxLength: 7 }), fc.array(fc.constantFrom("a", "b", "*", "\0", "\xff"), { maxLength: 8 }), (p, s) => {
+        const pattern = p.join("");
+        const subject = s.join("");
+        expect(globMatcher(pattern)(subject)).toBe(globMatch(pattern, subject));
+        expect(globMatcher(Buffer.from(pattern, "latin1"))(Buffer.from(subject, "latin1"))).toBe(globMatch(pattern, subject));
+      }),
+      { numRuns: 3000 },
+    );
+    for (const [pattern, subject, want] of [["*", "", false], ["**", "x", true], ["", "", true], ["user:*", "user:", true], ["*:s", ":s", true], ["*ab*", "xaby", true], ["*ab*", "ba", false]] as const)
+      expect(globMatcher(pattern)(subject)).toBe(want);
   });
 
   it("gives up past 1000 nested stars (Valkey's protection) and prunes backtracking", () => {
