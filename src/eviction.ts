@@ -18,7 +18,7 @@ import { N, type Database, type Store } from "./store.js";
 import { CLIENT_BYTES, clientBuffers, clientsBytes, memoryAccount } from "./memory.js";
 import { clientInfoLine } from "./commands/connection.js";
 import { lfuDecayed } from "./lfu.js";
-import { ScanLog } from "./scan.js";
+import { keyspaceLog } from "./scan.js";
 import { evictingBeforeCommand } from "./commands/tracking.js";
 
 type Policy = "noeviction" | "allkeys-lru" | "allkeys-lfu" | "allkeys-random" | "volatile-lru" | "volatile-lfu" | "volatile-random" | "volatile-ttl";
@@ -225,8 +225,7 @@ function performEvictions(server: Server, st: State): boolean {
 function sampleKey(st: State, db: Database): string | undefined {
   const vol = volatile(st);
   if (vol && db.expires.size * 4 < db.keys.size) return nextKey(st, db.expires);
-  let log = db.scanLog;
-  if (log === null || log.target !== db.keys) log = db.scanLog = new ScanLog(db.keys, db.keys.keys(), log?.next ?? 1);
+  const log = keyspaceLog(db);
   for (let tries = 0; tries < 8; tries++) {
     const key = log.randomName();
     if (key === undefined) return undefined;

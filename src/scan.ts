@@ -29,6 +29,7 @@
 import { parseI64Big } from "./args.js";
 import { E } from "./errors.js";
 import type { ReplyWriter } from "./resp.js";
+import type { Database } from "./store.js";
 
 /** The part of a Map or Set the log needs. */
 export interface Membership {
@@ -44,11 +45,26 @@ export class ScanLog {
   constructor(
     /** The collection this log indexes (a Map or Set); the keyspace checks it is still the same object. */
     readonly target: Membership,
-    names: Iterable<string>,
+    /** Its names now (an array is kept, not copied). */
+    names: Iterable<string> | string[],
     firstSeq = 1,
   ) {
-    this.nextSeq = firstSeq;
-    for (const n of names) this.push(n);
+    // arrays of the target's size filled in place: pushing 1M keys one by one (each growth a copy of a large
+    // array) took a keyspace's first SCAN ~200 ms on Node. An array given is the log's own from here on.
+    let all: string[];
+    if (Array.isArray(names)) all = names;
+    else {
+      all = new Array<string>(target.size);
+      let i = 0;
+      for (const name of names) all[i++] = name;
+      all.length = i;
+    }
+    const n = all.length;
+    const seqs = new Array<number>(n);
+    for (let i = 0; i < n; i++) seqs[i] = firstSeq + i;
+    this.names = all;
+    this.seqs = seqs;
+    this.nextSeq = firstSeq + n;
   }
 
   /** Sequence number the next added name will get (to continue numbering in a replacement log). */
@@ -146,6 +162,14 @@ export class ScanLog {
     }
     return i < names.length ? seqs[i]! : 0;
   }
+}
+
+/** A database's log over its keyspace (SCAN, RANDOMKEY, eviction's sampling): made on first use, and again when
+ *  the keyspace Map was replaced (FLUSHDB, SWAPDB), numbering on from the old log. */
+export function keyspaceLog(db: Database): ScanLog {
+  let log = db.scanLog;
+  if (log === null || log.target !== db.keys) log = db.scanLog = new ScanLog(db.keys, db.keys.keyList(), log?.next ?? 1);
+  return log;
 }
 
 const U64_MAX = 2n ** 64n - 1n;

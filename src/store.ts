@@ -231,6 +231,15 @@ export class ShardedMap<V> extends Map<string, V> {
   override [Symbol.iterator](): MapIterator<[string, V]> {
     return this.entries();
   }
+  /** Every key in one array of the right size, each map walked by its own native loop (SCAN's log of a keyspace:
+   *  through keys() JavaScriptCore took ~4x as long for 1M keys). */
+  keyList(): string[] {
+    const out = new Array<string>(this.size);
+    let n = 0;
+    for (const m of this.state === 0 ? [this.one] : this.walk()) for (const k of m.keys()) out[n++] = k;
+    out.length = n;
+    return out;
+  }
   override forEach(fn: (value: V, key: string, map: Map<string, V>) => void, thisArg?: unknown): void {
     for (const m of this.state === 0 ? [this.one] : this.walk()) for (const [k, v] of m) fn.call(thisArg, v, k, this);
   }

@@ -7,7 +7,7 @@ import { bigint, int, parseI64, str, token, I64_MAX, I64_MIN } from "../args.js"
 import { CE, E } from "../errors.js";
 import { Database, LOOKUP_NONOTIFY, LOOKUP_NOTOUCH, N, type Entry, type ValueType } from "../store.js";
 import { globMatcher } from "../glob.js";
-import { ScanLog, parseCursor, writeScanReply } from "../scan.js";
+import { keyspaceLog, parseCursor, writeScanReply } from "../scan.js";
 import { cloneValue, objectEncoding } from "../values.js";
 import { RdbFormatError, canDump, createDumpPayload, loadDumpPayload, verifyDumpPayload } from "../dump.js";
 import type { CommandEntry } from "./types.js";
@@ -288,13 +288,6 @@ function keys(c: Client, argv: Buffer[]): void {
   const out: string[] = [];
   for (const key of db.keys.keys()) if ((all || match(key)) && !isExpired(db, key)) out.push(key);
   c.w.bulks(out);
-}
-
-/** The keyspace's scan log (src/scan.ts), created on first use; rebuilt if `keys` was replaced. */
-function keyspaceLog(db: Database): ScanLog {
-  let log = db.scanLog;
-  if (log === null || log.target !== db.keys) log = db.scanLog = new ScanLog(db.keys, db.keys.keys(), log?.next ?? 1);
-  return log;
 }
 
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]

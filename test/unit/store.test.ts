@@ -318,6 +318,11 @@ describe("ShardedMap: one Map, then 16 past 131072 keys, split incrementally", (
       expect(keys.size).toBe(model.size);
       expect([...m.keys()].length).toBe(model.size);
       expect([...m.values()].length).toBe(model.size);
+      // keyList (SCAN's log): every key once, in any state
+      const list = m.keyList();
+      expect(list.length).toBe(model.size);
+      expect(new Set(list).size).toBe(model.size);
+      expect(list.filter((k) => !model.has(k))).toEqual([]);
     };
     for (let i = 0; i < SPLIT; i++) both(key(i), i);
     both(key(0), -1); // an overwrite does not split
@@ -343,6 +348,7 @@ describe("ShardedMap: one Map, then 16 past 131072 keys, split incrementally", (
     expect(m.splitState).toBe(0);
     m.set("a", 1);
     expect([...m]).toEqual([["a", 1]]);
+    expect(m.keyList()).toEqual(["a"]);
   });
 
   it("reads never move entries: a walk that reads every key sees each once, mid-split", () => {
