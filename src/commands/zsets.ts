@@ -901,6 +901,25 @@ function rangeGeneric(c: Client, argv: Buffer[], keyIdx: number, dst: string | n
         from = reverse ? b - 1 - offset : a + offset;
       }
     }
+    if (!store) {
+      // straight into the reply: collecting 500k members and scores into growing arrays first was 56% of a
+      // ZRANGEBYSCORE's time on Node (the count is exact: ranks clamped to the set)
+      const w = c.w;
+      if (withScores) {
+        w.scoredArray(count);
+        z.range(from, count, reverse, (m, s) => {
+          w.scoredPair();
+          w.bulk(m);
+          w.double(s);
+        });
+      } else {
+        w.array(count);
+        z.range(from, count, reverse, (m) => {
+          w.bulk(m);
+        });
+      }
+      return;
+    }
     z.range(from, count, reverse, (m, s) => {
       members.push(m);
       scores.push(s);
