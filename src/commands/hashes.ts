@@ -157,27 +157,30 @@ function hmget(c: Client, argv: Buffer[]): void {
 function hgetall(c: Client, argv: Buffer[]): void {
   const h = readHash(c, str(argv[1]!));
   if (h === undefined) return c.w.map(0);
-  c.w.map(h.size);
-  for (const [f, v] of h.rawEntries()) {
-    c.w.bulk(f);
-    c.w.bulk(v);
-  }
+  const w = c.w;
+  w.map(h.size);
+  h.eachRaw((fs, f, fe, vs, v, ve) => {
+    w.bulkOf(fs, f, fe);
+    w.bulkOf(vs, v, ve);
+  });
 }
 
 // HKEYS key
 function hkeys(c: Client, argv: Buffer[]): void {
   const h = readHash(c, str(argv[1]!));
   if (h === undefined) return c.w.array(0);
-  c.w.array(h.size);
-  for (const f of h.keys()) c.w.bulk(f);
+  const w = c.w;
+  w.array(h.size);
+  h.eachRaw((fs, f, fe) => w.bulkOf(fs, f, fe));
 }
 
 // HVALS key
 function hvals(c: Client, argv: Buffer[]): void {
   const h = readHash(c, str(argv[1]!));
   if (h === undefined) return c.w.array(0);
-  c.w.array(h.size);
-  for (const v of h.rawValues()) c.w.bulk(v);
+  const w = c.w;
+  w.array(h.size);
+  h.eachRaw((_fs, _f, _fe, vs, v, ve) => w.bulkOf(vs, v, ve));
 }
 
 // HDEL key field [field ...]

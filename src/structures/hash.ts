@@ -82,6 +82,14 @@ export class HashValue implements Map<string, Buffer> {
     return s === null ? this.t!.entries() : packedEntries(s);
   }
 
+  /** Every entry as bounds in the strings that hold it: replies write them without slicing (HGETALL, HKEYS, HVALS;
+   *  for 500k fields through rawEntries(), HGETALL took 2-3x HKEYS + HVALS on Node). */
+  eachRaw(fn: RawEntryFn): void {
+    const s = this.lp;
+    if (s === null) this.t!.eachRaw(fn);
+    else eachPacked(s, fn);
+  }
+
   rawValues(): IterableIterator<string> {
     const s = this.lp;
     return s === null ? this.t!.values() : packedValues(s);
@@ -336,6 +344,13 @@ export class PackedTable {
     return this.each((s, _f, _fe, v, ve) => s.slice(v, ve), (m) => m.values());
   }
 
+  /** Every entry's field and value as bounds in the strings holding them, nothing sliced out (HGETALL). */
+  eachRaw(fn: RawEntryFn): void {
+    const b = this.b;
+    for (let i = 0; i < b.length; i++) eachPacked(b[i]!, fn);
+    if (this.big !== null) for (const [f, v] of this.big) fn(f, 0, f.length, v, 0, v.length);
+  }
+
   /** Every entry, bucket by bucket, as `pick` makes it from its field and value bounds; then the long ones. */
   private *each<T>(
     pick: (s: string, f: number, fe: number, v: number, ve: number) => T,
@@ -394,6 +409,20 @@ function find(s: string, f: string): number {
     p = vs + m;
   }
   return -1;
+}
+
+/** A field at fs[f, fe) and its value at vs[v, ve). */
+export type RawEntryFn = (fs: string, f: number, fe: number, vs: string, v: number, ve: number) => void;
+
+/** The entries of one packed string (a listpack, or a bucket), as bounds. */
+function eachPacked(s: string, fn: RawEntryFn): void {
+  for (let p = 0; p < s.length; ) {
+    const n = readLen(s, p);
+    const f = next;
+    const m = readLen(s, f + n);
+    p = next + m;
+    fn(s, f, f + n, s, next, p);
+  }
 }
 
 function* packedEntries(s: string): Generator<[string, string], undefined> {
