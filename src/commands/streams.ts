@@ -439,7 +439,13 @@ function xrange(c: Client, argv: Buffer[], rev: boolean): void {
   const s = c.db.readAs(str(argv[1]!), "stream") as Stream | undefined;
   if (s === undefined) c.w.array(0);
   else if (count === 0) c.w.nullArray();
-  else writeEntries(c.w, s.range(start, end, rev, count === -1 ? 0 : count));
+  else {
+    // counted first, then written entry by entry: no array of every entry (see Stream.rangeEach)
+    const w = c.w;
+    const max = count === -1 ? 0 : count;
+    w.array(s.rangeCount(start, end, rev, max));
+    s.rangeEach(start, end, rev, max, (e) => writeEntry(w, e));
+  }
 }
 
 // XDEL key id [id ...]

@@ -769,7 +769,28 @@ export class Stream {
    */
   range(start: StreamID, end: StreamID, rev = false, count = 0): StreamEntry[] {
     const out: StreamEntry[] = [];
-    if (this.length === 0) return out;
+    this.walk(start, end, rev, count, (node, j) => {
+      out.push(node.entry(j));
+    });
+    return out;
+  }
+
+  /** How many entries range() would return (IDs compared, no entry made). */
+  rangeCount(start: StreamID, end: StreamID, rev = false, count = 0): number {
+    return this.walk(start, end, rev, count, null);
+  }
+
+  /** range()'s entries one at a time, none kept: a reply of 200k entries written from an array of them left
+   *  that array in old space with young entries stored into it, and the collector took 37% of XRANGE on Node. */
+  rangeEach(start: StreamID, end: StreamID, rev: boolean, count: number, fn: (e: StreamEntry) => void): void {
+    this.walk(start, end, rev, count, (node, j) => fn(node.entry(j)));
+  }
+
+  /** Live entries with start <= ID <= end, ascending (descending if `rev`), at most `count` (0: all): each
+   *  to `visit` (if any). Returns how many. */
+  private walk(start: StreamID, end: StreamID, rev: boolean, count: number, visit: ((node: StreamNode, j: number) => void) | null): number {
+    let seen = 0;
+    if (this.length === 0) return 0;
     const nodes = this.nodes;
     if (!rev) {
       let ni = this.seekNode(start);
@@ -780,9 +801,9 @@ export class Stream {
         if (j < node.firstLive) j = node.firstLive;
         for (; j < n; j++) {
           if (node.isDeleted(j)) continue;
-          if (node.cmpAt(j, end) > 0) return out;
-          out.push(node.entry(j));
-          if (out.length === count) return out;
+          if (node.cmpAt(j, end) > 0) return seen;
+          if (visit !== null) visit(node, j);
+          if (++seen === count) return seen;
         }
         j = 0;
       }
@@ -796,15 +817,16 @@ export class Stream {
         const node = nodes[ni]!;
         for (; j >= node.firstLive; j--) {
           if (node.isDeleted(j)) continue;
-          if (node.cmpAt(j, start) < 0) return out;
-          out.push(node.entry(j));
-          if (out.length === count) return out;
+          if (node.cmpAt(j, start) < 0) return seen;
+          if (visit !== null) visit(node, j);
+          if (++seen === count) return seen;
         }
         if (ni > this.head) j = nodes[ni - 1]!.count - 1;
       }
     }
-    return out;
+    return seen;
   }
+
 
   /** Last non-deleted entry (Valkey's streamLastValidID). */
   lastValid(): StreamEntry | undefined {
