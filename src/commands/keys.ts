@@ -316,7 +316,9 @@ function scan(c: Client, argv: Buffer[]): void {
   const next = keyspaceLog(db).scan(cursor, count, (key) => {
     if (wantType !== null && db.keys.get(key)!.type !== wantType) return;
     if (match !== null && !match(key)) return;
-    if (db.peek(key) === undefined) return; // expired: deleted now, as Valkey's scan callback does
+    // expired: deleted now, as Valkey's scan callback does (the log only visits present keys: without TTLs,
+    // nothing to look up again)
+    if (db.expires.size !== 0 && db.peek(key) === undefined) return;
     out.push(key);
   });
   writeScanReply(c.w, next, out);

@@ -105,6 +105,29 @@ describe("ScanLog", () => {
     expect(all.filter((k) => k === "k1").length).toBe(1);
   });
 
+  it("reports a name once per batch when its first entry is from the log's first fill and its second newer", () => {
+    // entries of the first fill are distinct, so a batch keeps no set of names until it reaches newer ones
+    const m = new Map<string, number>();
+    for (let i = 0; i < 50; i++) m.set(`k${i}`, i);
+    const log = new ScanLog(m, m.keys());
+    m.delete("k3");
+    m.set("k3", 3);
+    log.added("k3");
+    m.set("new", 1);
+    log.added("new");
+    for (const from of [0, 2, 4]) {
+      // from `from`'s entry on, one batch to the end: k3 twice in the log, reported once (if its first entry is in)
+      const cursor = from === 0 ? 0 : log.scan(0, from, () => {});
+      const seen: string[] = [];
+      expect(log.scan(cursor, 1000, (k) => seen.push(k))).toBe(0);
+      expect(seen.filter((k) => k === "k3").length).toBe(1);
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(seen.at(-1)).toBe("new");
+    }
+    // a whole scan in small batches still sees every name at least once
+    expect(new Set(fullScan(m, log, 7))).toEqual(new Set(m.keys()));
+  });
+
   it("bounds the work per call on a log full of tombstones", () => {
     const m = new Map<string, number>();
     const log = new ScanLog(m, []);
