@@ -2,7 +2,7 @@
 // DEBUG MEMORY SAVE BGSAVE BGREWRITEAOF. CONFIG lives in config.ts, INFO's text in info.ts.
 
 import type { Client } from "../client.js";
-import { parseI64, parseI64Big, str, token } from "../args.js";
+import { parseI64, parseI64Big, positiveInt, str, token } from "../args.js";
 import { CE, E, errorText, unknownSubcommandOrWrongArity } from "../errors.js";
 import type { Entry } from "../store.js";
 import { allowProtected } from "./config.js";
@@ -344,13 +344,6 @@ function debug(c: Client, argv: Buffer[]): void {
   else throw unknownSubcommandOrWrongArity("debug", str(argv[1]!));
 }
 
-/** getPositiveLongFromObjectOrReply: one error for "not a number" and "negative". */
-function positiveLong(arg: Buffer): number {
-  const v = parseI64(arg);
-  if (v === null || v < 0) throw E.outOfRangePositive;
-  return v;
-}
-
 /**
  * Valkey sizes the keyspace for the whole count first (dbExpand) and fails when that allocation does; here the
  * count is weighed against the memory left (the V8 heap's limit on Node, the machine's on Bun) at this many bytes a
@@ -362,11 +355,11 @@ const POPULATE_KEY_BYTES = 150;
 // DEBUG POPULATE count [prefix] [size]: keys <prefix>:0 .. <prefix>:<count-1> ("key" by default) holding
 // "value:<j>", NUL-padded or cut to <size> bytes when given; keys that exist are left alone. Valkey's debug.c.
 function debugPopulate(c: Client, argv: Buffer[]): void {
-  const count = positiveLong(argv[2]!);
+  const count = positiveInt(argv[2]!);
   const used = runtimeMemory();
   const room = isBun ? builtin("node:os").totalmem() - used.rss : builtin("node:v8").getHeapStatistics().heap_size_limit - used.heapUsed;
   if (count * POPULATE_KEY_BYTES > room) throw errorText("ERR OOM in dictTryExpand");
-  const size = argv.length === 5 ? positiveLong(argv[4]!) : 0;
+  const size = argv.length === 5 ? positiveInt(argv[4]!) : 0;
   // snprintf into a 128-byte buffer: the prefix ends at a NUL, the key at 127 bytes
   let prefix = argv.length >= 4 ? argv[3]! : Buffer.from("key");
   const nul = prefix.indexOf(0);

@@ -881,11 +881,9 @@ function rangeGeneric(c: Client, argv: Buffer[], keyIdx: number, dst: string | n
   else lr = parseLexRange(minArg, maxArg);
 
   const z = zsetRead(c, str(argv[keyIdx]!));
-  const members: string[] = [];
-  const scores: number[] = [];
+  let from = 0;
+  let count = 0;
   if (z !== undefined) {
-    let from = 0;
-    let count = 0;
     if (type === "rank") {
       const r = clampRanks(start, end, z.size);
       if (r !== null) {
@@ -901,37 +899,31 @@ function rangeGeneric(c: Client, argv: Buffer[], keyIdx: number, dst: string | n
         from = reverse ? b - 1 - offset : a + offset;
       }
     }
-    if (!store) {
-      // straight into the reply: collecting 500k members and scores into growing arrays first was 56% of a
-      // ZRANGEBYSCORE's time on Node (the count is exact: ranks clamped to the set)
-      const w = c.w;
-      if (withScores) {
-        w.scoredArray(count);
-        z.range(from, count, reverse, (m, s) => {
-          w.scoredPair();
-          w.bulk(m);
-          w.double(s);
-        });
-      } else {
-        w.array(count);
-        z.range(from, count, reverse, (m) => {
-          w.bulk(m);
-        });
-      }
-      return;
-    }
-    z.range(from, count, reverse, (m, s) => {
-      members.push(m);
-      scores.push(s);
-    });
   }
   if (store) {
     const out = new SortedSet();
-    for (let i = 0; i < members.length; i++) out.set(members[i]!, scores[i]!);
+    z?.range(from, count, reverse, (m, s) => {
+      out.set(m, s);
+    });
     settleEncoding(out, limitsOf(c));
     return storeResult(c, dst, out, "zrangestore");
   }
-  replyScored(c, members, withScores ? scores : null);
+  // Straight into the reply, no array of the range first: collecting 500k members and scores into growing arrays
+  // was 56% of a ZRANGEBYSCORE's time on Node. `count` is exact (ranks clamped to the set; 0 without a set).
+  const w = c.w;
+  if (withScores) {
+    w.scoredArray(count);
+    z?.range(from, count, reverse, (m, s) => {
+      w.scoredPair();
+      w.bulk(m);
+      w.double(s);
+    });
+  } else {
+    w.array(count);
+    z?.range(from, count, reverse, (m) => {
+      w.bulk(m);
+    });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
