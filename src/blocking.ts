@@ -213,7 +213,7 @@ function retry(server: Server, c: Client, st: BlockState): void {
   c.db = st.db;
   retrying = c;
   stillBlocked = false;
-  const mark = c.w.pos;
+  const mark = c.w.mark();
   const prevEntry = server.currentEntry;
   server.currentEntry = st.entry;
   // The re-run is this client's command: its own writes invalidate its cache after its reply (and NOLOOP applies).

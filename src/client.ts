@@ -159,7 +159,7 @@ export class Client {
     const w = this.w;
     const out = w.pending();
     if (out !== null) {
-      if (this.closed) w.truncate(w.pos - w.size);
+      if (this.closed) w.discard();
       else {
         this.netOut += out.length;
         w.sent(this.conn.write(out) === true);

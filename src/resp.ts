@@ -583,6 +583,8 @@ export class ReplyWriter {
   private slab: Buffer = Buffer.allocUnsafe(FIRST_SLAB);
   private start = 0;
   pos = 0;
+  /** What mark() adds to `pos`: grows by the bytes a rebase moved out from under earlier positions. */
+  private base = 0;
 
   /** Bytes written since the last take (for output-buffer accounting). */
   get size(): number {
@@ -609,8 +611,17 @@ export class ReplyWriter {
     const nb = isBun && this.slab.length >= BIG_BUFFER ? outsideMalloc(size, size * 8) : Buffer.allocUnsafe(size);
     this.slab.copy(nb, 0, this.start, this.pos);
     this.slab = nb;
+    this.base += this.start;
     this.start = 0;
     this.pos = used;
+  }
+
+  /**
+   * A position for truncate(), cut(), since() and insertHeader() that stays right when a growing slab moves the
+   * bytes written since the last flush to its front (`pos` itself does not).
+   */
+  mark(): number {
+    return this.pos + this.base;
   }
 
   /** Bytes written since the last take, or null. The returned Buffer is owned by the caller. */
@@ -620,6 +631,7 @@ export class ReplyWriter {
     // A slab grown for a large reply is handed off with it, not kept for the client's lifetime.
     if (this.slab.length - this.pos < 4096 || this.slab.length > 16 * SLAB) {
       this.slab = Buffer.allocUnsafe(SLAB);
+      this.base += this.pos;
       this.pos = 0;
     }
     this.start = this.pos;
@@ -637,36 +649,58 @@ export class ReplyWriter {
   /** After pending(): `done` = the transport copied or sent the bytes and holds no reference to the view. */
   sent(done: boolean): void {
     if (done) {
+      this.base += this.pos;
       this.start = this.pos = 0;
       // A slab grown for a large reply is not kept for the client's lifetime.
       if (this.slab.length > 16 * SLAB) this.slab = Buffer.allocUnsafe(SLAB);
     } else if (this.slab.length - this.pos < 4096 || this.slab.length > 16 * SLAB) {
       this.slab = Buffer.allocUnsafe(SLAB);
+      this.base += this.pos;
       this.start = this.pos = 0;
     } else this.start = this.pos;
   }
 
   /** The bytes written after `mark`, as a view (overwritten once the writer is reset or flushed). */
   since(mark: number): Buffer {
-    return this.slab.subarray(mark, this.pos);
+    return this.slab.subarray(mark - this.base, this.pos);
   }
 
   /** Forget everything written (a scratch writer between uses); a slab grown past the usual size is let go. */
   reset(): void {
+    this.base += this.pos;
     this.start = this.pos = 0;
     if (this.slab.length > SLAB) this.slab = Buffer.allocUnsafe(FIRST_SLAB);
   }
 
   /** Drop everything written after `mark` (CLIENT REPLY OFF/SKIP). */
   truncate(mark: number): void {
-    if (mark >= this.start && mark <= this.pos) this.pos = mark;
+    const p = mark - this.base;
+    if (p >= this.start && p <= this.pos) this.pos = p;
+  }
+
+  /** Drop everything written since the last flush (a client being closed). */
+  discard(): void {
+    this.pos = this.start;
   }
 
   /** Remove and return (as a copy) everything written after `mark`. */
   cut(mark: number): Buffer {
-    const out = Buffer.from(this.slab.subarray(mark, this.pos));
+    const out = Buffer.from(this.since(mark));
     this.truncate(mark);
     return out;
+  }
+
+  /**
+   * Puts `head` (latin1) at `mark`, before what was written since: for a reply whose length is known only once its
+   * elements are written (KEYS, SCAN), as Valkey's deferred lengths. One move of those bytes, no array of them.
+   */
+  insertHeader(mark: number, head: string): void {
+    const n = head.length;
+    this.ensure(n);
+    const p = mark - this.base;
+    this.slab.copyWithin(p + n, p, this.pos);
+    this.slab.write(head, p, "latin1");
+    this.pos += n;
   }
 
   raw(b: Buffer): void {

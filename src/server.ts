@@ -351,7 +351,7 @@ export class Server {
 
   /** One request: gate, MULTI queueing, pause, handler, stats. */
   execute(c: Client, argv: Buffer[]): void {
-    const mark = c.w.pos;
+    const mark = c.w.mark();
     c.argv = argv;
     const e = gate(c, argv);
     if (e !== null) {

@@ -236,12 +236,16 @@ export class ShardedMap<V> extends Map<string, V> {
   keyList(): string[] {
     const out = new Array<string>(this.size);
     let n = 0;
-    for (const m of this.state === 0 ? [this.one] : this.walk()) for (const k of m.keys()) out[n++] = k;
+    for (const m of this.maps()) for (const k of m.keys()) out[n++] = k;
     out.length = n;
     return out;
   }
+  /** The maps holding the entries, for a walk by each one's own native loop (no iterator object between). */
+  maps(): readonly Map<string, V>[] {
+    return this.state === 0 ? [this.one] : this.walk();
+  }
   override forEach(fn: (value: V, key: string, map: Map<string, V>) => void, thisArg?: unknown): void {
-    for (const m of this.state === 0 ? [this.one] : this.walk()) for (const [k, v] of m) fn.call(thisArg, v, k, this);
+    for (const m of this.maps()) for (const [k, v] of m) fn.call(thisArg, v, k, this);
   }
 }
 

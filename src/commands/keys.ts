@@ -7,7 +7,7 @@ import { bigint, int, parseI64, str, token, I64_MAX, I64_MIN } from "../args.js"
 import { CE, E } from "../errors.js";
 import { Database, LOOKUP_NONOTIFY, LOOKUP_NOTOUCH, N, type Entry, type ValueType } from "../store.js";
 import { globMatcher } from "../glob.js";
-import { keyspaceLog, parseCursor, writeScanReply } from "../scan.js";
+import { keyspaceLog, parseCursor } from "../scan.js";
 import { cloneValue, objectEncoding } from "../values.js";
 import { RdbFormatError, canDump, createDumpPayload, loadDumpPayload, verifyDumpPayload } from "../dump.js";
 import type { CommandEntry } from "./types.js";
@@ -285,9 +285,18 @@ function keys(c: Client, argv: Buffer[]): void {
   const pattern = argv[1]!;
   const all = pattern.length === 1 && pattern[0] === 42;
   const match = globMatcher(pattern);
-  const out: string[] = [];
-  for (const key of db.keys.keys()) if ((all || match(key)) && !isExpired(db, key)) out.push(key);
-  c.w.bulks(out);
+  const w = c.w;
+  const mark = w.mark();
+  let n = 0;
+  for (const m of db.keys.maps()) {
+    for (const key of m.keys()) {
+      if ((all || match(key)) && !isExpired(db, key)) {
+        w.bulk(key);
+        n++;
+      }
+    }
+  }
+  w.insertHeader(mark, `*${n}\r\n`);
 }
 
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
@@ -312,16 +321,20 @@ function scan(c: Client, argv: Buffer[]): void {
     } else throw E.syntax;
   }
   const db = c.db;
-  const out: string[] = [];
+  const w = c.w;
+  const mark = w.mark();
+  let n = 0;
   const next = keyspaceLog(db).scan(cursor, count, (key) => {
     if (wantType !== null && db.keys.get(key)!.type !== wantType) return;
     if (match !== null && !match(key)) return;
     // expired: deleted now, as Valkey's scan callback does (the log only visits present keys: without TTLs,
     // nothing to look up again)
     if (db.expires.size !== 0 && db.peek(key) === undefined) return;
-    out.push(key);
+    w.bulk(key);
+    n++;
   });
-  writeScanReply(c.w, next, out);
+  const cur = String(next);
+  w.insertHeader(mark, `*2\r\n$${cur.length}\r\n${cur}\r\n*${n}\r\n`);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -102,7 +102,7 @@ function subscribe(c: Client, argv: Buffer[], kind: Kind): void {
       if (!set) map.set(name, (set = new Set()));
       set.add(c);
     }
-    const m = c.w.pos;
+    const m = c.w.mark();
     c.w.push(3);
     c.w.bulk(REPLY_NAMES[kind][0]);
     c.w.bulk(argv[i]!);
@@ -135,7 +135,7 @@ function unsubscribe(c: Client, argv: Buffer[], kind: Kind): void {
   const reg = registry(c.server);
   const names = argv.length > 1 ? argv.slice(1).map(str) : [...c[kind]];
   if (names.length === 0) {
-    const m = c.w.pos;
+    const m = c.w.mark();
     c.w.push(3);
     c.w.bulk(REPLY_NAMES[kind][1]);
     c.w.null();
@@ -145,7 +145,7 @@ function unsubscribe(c: Client, argv: Buffer[], kind: Kind): void {
   }
   for (const name of names) {
     removeOne(reg, c, kind, name);
-    const m = c.w.pos;
+    const m = c.w.mark();
     c.w.push(3);
     c.w.bulk(REPLY_NAMES[kind][1]);
     c.w.bulk(name);
@@ -174,7 +174,7 @@ export function publish(server: Server, channel: string, message: Buffer | strin
       // One subscriber: the frame is encoded straight into its output (no shared frame, no copy).
       for (const c of subs) {
         if (c.closing) continue;
-        const m = c.w.pos;
+        const m = c.w.mark();
         writeMessage(c.w, channel, message, undefined);
         if (c === server.current) holdPush(c, m);
         delivered(server, c, limits);
@@ -187,7 +187,7 @@ export function publish(server: Server, channel: string, message: Buffer | strin
       let frame3: Buffer | null = null;
       for (const c of subs) {
         if (c.closing) continue;
-        const m = c.w.pos;
+        const m = c.w.mark();
         if (c.w.proto === 3) c.w.raw((frame3 ??= messageFrame(3, channel, message)));
         else c.w.raw((frame2 ??= messageFrame(2, channel, message)));
         if (c === server.current) holdPush(c, m);
@@ -206,7 +206,7 @@ export function publish(server: Server, channel: string, message: Buffer | strin
       let frame3: Buffer | null = null;
       for (const c of set) {
         if (c.closing) continue;
-        const m = c.w.pos;
+        const m = c.w.mark();
         if (c.w.proto === 3) c.w.raw((frame3 ??= messageFrame(3, channel, message, pattern)));
         else c.w.raw((frame2 ??= messageFrame(2, channel, message, pattern)));
         if (c === server.current) holdPush(c, m);
@@ -240,7 +240,7 @@ function writeMessage(w: ReplyWriter, channel: string, message: Buffer | string,
 /** The frame a subscriber on protocol `proto` receives, as a view of the scratch writer (valid during publish()). */
 function messageFrame(proto: 2 | 3, channel: string, message: Buffer | string, pattern?: string): Buffer {
   frames.proto = proto;
-  const m = frames.pos;
+  const m = frames.mark();
   writeMessage(frames, channel, message, pattern);
   return frames.since(m);
 }
@@ -266,7 +266,7 @@ export function checkOutputLimit(server: Server, c: Client, limits: Limits = pub
   } else if (soft > 0 && used < soft) c.obufSoftSince = 0;
   if (over && !c.closing) {
     server.log("warning", `Client id=${c.id} scheduled to be closed ASAP for overcoming of output buffer limits.`);
-    c.w.truncate(c.w.pos - c.w.size);
+    c.w.discard();
     server.kill(c);
   }
 }
@@ -328,7 +328,7 @@ function spublishCmd(c: Client, argv: Buffer[]): void {
     const msg = argv[2]!;
     for (const s of subs) {
       if (s.closing) continue;
-      const m = s.w.pos;
+      const m = s.w.mark();
       s.w.push(3);
       s.w.bulk("smessage");
       s.w.bulk(channel);

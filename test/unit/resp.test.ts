@@ -447,7 +447,7 @@ describe("ReplyWriter", () => {
     expect(w.size).toBe(5);
     const first = w.take()!;
     w.integer(7);
-    const mark = w.pos;
+    const mark = w.mark();
     w.bulk("dropped");
     w.truncate(mark);
     expect(w.take()!.toString()).toBe(":7\r\n");
@@ -478,7 +478,7 @@ describe("ReplyWriter", () => {
     const parts = [700 * 1024, 1024 * 1024, 3 * 1024 * 1024, 20 * 1024 * 1024].map((n, i) => Buffer.alloc(n, 0x61 + i));
     const views: Buffer[] = [];
     for (const p of parts) {
-      const mark = w.pos;
+      const mark = w.mark();
       w.bulk(p);
       views.push(w.since(mark));
     }
@@ -490,6 +490,42 @@ describe("ReplyWriter", () => {
     const framed = (p: Buffer) => Buffer.concat([Buffer.from(`$${p.length}\r\n`), p, Buffer.from("\r\n")]);
     expect(out.equals(Buffer.concat([Buffer.from("+s\r\n"), ...parts.map(framed)]))).toBe(true);
     parts.forEach((p, i) => expect(views[i]!.equals(framed(p))).toBe(true));
+  });
+
+  it("a mark stays right when a growing slab moves unsent output (CLIENT REPLY OFF behind a slow reader)", () => {
+    const w = new ReplyWriter();
+    w.bulk("a".repeat(1000));
+    w.pending();
+    w.sent(false); // the transport kept the view: later output goes after it in the slab
+    w.integer(1);
+    const mark = w.mark();
+    w.bulk(Buffer.alloc(300 * 1024, 0x62)); // outgrows the slab: what is unsent moves to a new slab's front
+    w.truncate(mark);
+    expect(w.pending()!.toString()).toBe(":1\r\n");
+    const m2 = w.mark();
+    w.bulk(Buffer.alloc(600 * 1024, 0x63));
+    expect(w.cut(m2).length).toBe(600 * 1024 + 11);
+    expect(w.pending()!.toString()).toBe(":1\r\n");
+  });
+
+  it("insertHeader puts a length found afterwards before the elements, across slab growth", () => {
+    for (const n of [0, 3, 40000]) {
+      const w = new ReplyWriter();
+      w.ok();
+      w.pending();
+      w.sent(false);
+      w.integer(5);
+      const mark = w.mark();
+      const items = Array.from({ length: n }, (_, i) => `key:${i}`);
+      for (const k of items) w.bulk(k);
+      w.insertHeader(mark, `*${n}\r\n`);
+      w.integer(6);
+      const want = new ReplyWriter();
+      want.integer(5);
+      want.bulks(items);
+      want.integer(6);
+      expect(w.pending()!.equals(want.pending()!)).toBe(true);
+    }
   });
 
   it("bulk strings and Buffers of every length around the short-copy cut-offs are byte-exact (bytes 0..255)", () => {
