@@ -5,7 +5,7 @@
 // bury under write syscalls. Each checkout must be built (dist/ for Node; Bun runs src/).
 //
 //   node scripts/bench-inproc.mjs [--dirs .,/path/to/base] [--tests ping,pingi,set,get,incr,mset,lpush,rpop,zadd,
-//        zpopmin,lrange_100,publish,zadd1,sadd1,hset1,zpopmin0,spop0,get0,xadd,xrange,ppublish] [--p 16] [--rounds 5] [--iters 4000]        (bun scripts/bench-inproc.mjs ...)
+//        zpopmin,lrange_100,publish,zadd1,sadd1,hset1,zpopmin0,spop0,get0,xadd,xrange,xread,ppublish] [--p 16] [--rounds 5] [--iters 4000]        (bun scripts/bench-inproc.mjs ...)
 //
 // Prints ns per command, the median of --rounds (each: --iters batches of --p commands, every batch a fresh copy,
 // as a transport hands over a new chunk). Before measuring, each server runs 50 different commands so that the
@@ -35,6 +35,7 @@ const gen = {
   spop0: () => ["SPOP", "noset"], get0: () => ["GET", "nokey"],
   xadd: () => ["XADD", "mystream", "*", "f", String(r++ % 100000), "g", "payload"],
   xrange: () => ["XRANGE", "xfilled", "-", "+", "COUNT", "10"],
+  xread: () => ["XREAD", "COUNT", "10", "STREAMS", "xfilled", "0"],
   // PUBLISH to a channel nobody subscribes to by name, with 3 pattern subscriptions (one matching)
   ppublish: () => ["PUBLISH", "news.sport", "hello world"],
 };
@@ -60,7 +61,7 @@ for (const test of tests) {
   const nb = 64;
   const batches = [];
   for (let i = 0; i < nb; i++) { let s = ""; for (let j = 0; j < P; j++) s += enc(gen[test]()); batches.push(Buffer.from(s)); }
-  if (test === "xrange") for (const t of targets) for (let i = 0; i < 2000; i++) t.c.onData(Buffer.from(enc(["XADD", "xfilled", "*", "f", String(i), "g", "payload"])));
+  if (test === "xrange" || test === "xread") for (const t of targets) for (let i = 0; i < 2000; i++) t.c.onData(Buffer.from(enc(["XADD", "xfilled", "*", "f", String(i), "g", "payload"])));
   if (test === "rpop" || test === "zpopmin" || test === "lrange_100") {
     for (const t of targets) { const fill = test === "zpopmin" ? "zadd" : "lpush"; for (let i = 0; i < 20000; i++) { let s = ""; for (let j = 0; j < 16; j++) s += enc(gen[fill]()); t.c.onData(Buffer.from(s)); } }
   }

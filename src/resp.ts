@@ -698,8 +698,9 @@ export class ReplyWriter {
     const n = head.length;
     this.ensure(n);
     const p = mark - this.base;
-    this.slab.copyWithin(p + n, p, this.pos);
-    this.slab.write(head, p, "latin1");
+    const b = this.slab;
+    if (this.pos > p) b.copyWithin(p + n, p, this.pos);
+    for (let i = 0; i < n; i++) b[p + i] = head.charCodeAt(i);
     this.pos += n;
   }
 

@@ -602,44 +602,61 @@ export function parseRead(c: Client, argv: Buffer[], isGroup: boolean): ReadRequ
  */
 export function serveRead(c: Client, req: ReadRequest): boolean {
   const now = c.server.store.now;
-  const served: Array<[string, ReadItem[]]> = [];
-  for (let k = 0; k < req.keys.length; k++) {
+  // First which streams have something to serve (the reply's length) and, for a group, each stream's consumer;
+  // then each stream's entries written as they are read, no array of them (an XREAD of a whole stream).
+  const n = req.keys.length;
+  const starts: Array<StreamID | undefined> = new Array(n);
+  const streams: Stream[] = new Array(n);
+  const consumers: Consumer[] | null = req.group === null ? null : new Array(n);
+  let served = 0;
+  for (let k = 0; k < n; k++) {
     const key = req.keys[k]!;
     const s = c.db.readAs(key, "stream") as Stream | undefined;
     const from = req.from[k]!;
+    let gt: StreamID | null = null;
     if (req.group === null) {
       if (s === undefined || s.length === 0) continue;
-      let gt: StreamID;
-      if (from === "last") gt = decrID(s.lastId) ?? ZERO_ID;
-      else gt = from as StreamID;
+      gt = from === "last" ? (decrID(s.lastId) ?? ZERO_ID) : (from as StreamID);
       if (cmpID(s.lastValid()!, gt) <= 0) continue;
-      served.push([key, s.range(incrID(gt) ?? ZERO_ID, MAX_ID, false, req.count)]);
-      continue;
+    } else {
+      const g = s?.groups.get(req.group);
+      if (s === undefined || g === undefined) throw noGroup(key, req.group, " in XREADGROUP with GROUP option");
+      if (from !== "new") gt = from as StreamID;
+      else if (s.length > 0 && cmpID(s.lastValid()!, g.lastId) > 0) gt = g.lastId;
+      const consumer = lookupOrCreateConsumer(c, key, g, req.consumer!);
+      consumer.seenTime = now;
+      consumers![k] = consumer;
+      if (gt === null) continue;
     }
-    const g = s?.groups.get(req.group);
-    if (s === undefined || g === undefined) throw noGroup(key, req.group, " in XREADGROUP with GROUP option");
-    let gt: StreamID | null = null;
-    let history = false;
-    if (from !== "new") {
-      gt = from as StreamID;
-      history = true;
-    } else if (s.length > 0 && cmpID(s.lastValid()!, g.lastId) > 0) gt = g.lastId;
-    const consumer = lookupOrCreateConsumer(c, key, g, req.consumer!);
-    consumer.seenTime = now;
-    if (gt === null) continue;
-    const start = incrID(gt) ?? ZERO_ID;
-    served.push([key, history ? readHistory(s, consumer, start, req.count, now) : deliverNew(s, g, consumer, start, req, now)]);
-    dirty(c);
+    starts[k] = incrID(gt) ?? ZERO_ID;
+    streams[k] = s;
+    served++;
   }
-  if (served.length === 0) return false;
+  if (served === 0) return false;
   const w = c.w;
   // RESP3: a map stream -> entries; RESP2: an array of [stream, entries] pairs
-  if (w.proto === 3) w.map(served.length);
-  else w.array(served.length);
-  for (const [key, items] of served) {
+  if (w.proto === 3) w.map(served);
+  else w.array(served);
+  for (let k = 0; k < n; k++) {
+    const start = starts[k];
+    if (start === undefined) continue;
+    const s = streams[k]!;
     if (w.proto === 2) w.array(2);
-    w.bulk(key);
-    writeItems(w, items);
+    w.bulk(req.keys[k]!);
+    if (req.group === null) {
+      // one walk, its length put in front after it (a counting walk first cost XREAD COUNT 10 ~10%)
+      const mark = w.mark();
+      let m = 0;
+      s.rangeEach(start, MAX_ID, false, req.count, (e) => {
+        writeEntry(w, e);
+        m++;
+      });
+      w.insertHeader(mark, `*${m}\r\n`);
+      continue;
+    }
+    if (req.from[k] !== "new") writeItems(w, readHistory(s, consumers![k]!, start, req.count, now));
+    else deliverNew(w, s, s.groups.get(req.group)!, consumers![k]!, start, req, now);
+    dirty(c);
   }
   return true;
 }
@@ -659,17 +676,20 @@ function readHistory(s: Stream, consumer: Consumer, start: StreamID, count: numb
   return out;
 }
 
-/** Entries after the group's last-delivered ID, recorded in the PEL unless NOACK. */
-function deliverNew(s: Stream, g: Group, consumer: Consumer, start: StreamID, req: ReadRequest, now: number): ReadItem[] {
-  const entries = s.range(start, MAX_ID, false, req.count);
-  for (const e of entries) {
+/** Entries after the group's last-delivered ID, written and recorded in the PEL unless NOACK. */
+function deliverNew(w: ReplyWriter, s: Stream, g: Group, consumer: Consumer, start: StreamID, req: ReadRequest, now: number): void {
+  const mark = w.mark();
+  let m = 0;
+  s.rangeEach(start, MAX_ID, false, req.count, (e) => {
+    writeEntry(w, e);
+    m++;
     const id = idOf(e);
     if (cmpID(id, g.lastId) > 0) {
       if (g.entriesRead !== INVALID_READ && !s.hasTombstonesFrom(id)) g.entriesRead = add(g.entriesRead, 1);
       else if (s.entriesAdded !== 0) g.entriesRead = s.estimateDistance(id);
       g.lastId = id;
     }
-    if (req.noack) continue;
+    if (req.noack) return;
     const nack = g.pel.get(id);
     if (nack === undefined) {
       const created = new Nack(id, now, 1);
@@ -684,8 +704,8 @@ function deliverNew(s: Stream, g: Group, consumer: Consumer, start: StreamID, re
       consumer.pel.set(id, nack);
     }
     consumer.activeTime = now;
-  }
-  return entries;
+  });
+  w.insertHeader(mark, `*${m}\r\n`);
 }
 
 // XREAD [COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]
