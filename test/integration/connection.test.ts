@@ -4,6 +4,7 @@ import { describeRuntimes, RawClient, type Ctx } from "../helpers/server.js";
 
 /** A bulk string reply as the raw client sees it. */
 const bulk = (s: string) => `$${Buffer.byteLength(s)}\r\n${s}\r\n`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Parse one CLIENT INFO / CLIENT LIST line into its fields, keeping their order. */
 function fields(line: string): Array<[string, string]> {
@@ -281,6 +282,35 @@ describeRuntimes("connection", (ctx) => {
       expect(await r.call("CLIENT", sub, "maybe")).toBe("-ERR syntax error\r\n");
       expect(await r.call("CLIENT", sub)).toBe(`-ERR wrong number of arguments for 'client|${sub.toLowerCase()}' command\r\n`);
     }
+  });
+
+  it("CLIENT REPLY SKIP behind a reader that has not read its big replies drops exactly the skipped reply", async () => {
+    const r = await ctx.raw();
+    for (let i = 0; i < 10; i++) {
+      const items = Array.from({ length: 5000 }, (_, j) => `element-${i}-${j}-xxxxxxxxxx`);
+      expect(await r.call("RPUSH", "skip:big", ...items)).toBe(`:${(i + 1) * 5000}\r\n`);
+    }
+    // ~1.5 MB per LRANGE: eight of them unread leave the server with output it could not write yet, so the next
+    // replies are appended behind it, and the skipped big reply outgrows (and moves) that buffer
+    r.sock.pause();
+    for (let i = 0; i < 8; i++) r.send("LRANGE", "skip:big", "0", "-1");
+    await sleep(150);
+    const other = await ctx.raw();
+    const line = (await other.call("CLIENT", "LIST")).split("\n").find((l) => l.includes("cmd=lrange"));
+    expect(Number(/ omem=(\d+)/.exec(line ?? "")?.[1])).toBeGreaterThan(0); // the precondition: output still queued
+    other.close();
+    r.send("SET", "skip:a", "1");
+    await sleep(100);
+    r.send("CLIENT", "REPLY", "SKIP");
+    r.send("LRANGE", "skip:big", "0", "-1");
+    r.send("PING");
+    await sleep(100);
+    r.sock.resume();
+    for (let i = 0; i < 8; i++) expect((await r.read(20000)).startsWith("*50000\r\n$22\r\nelement-0-0-")).toBe(true);
+    expect(await r.read()).toBe("+OK\r\n");
+    expect(await r.read()).toBe("+PONG\r\n");
+    expect(await r.silent(150)).toBe(true);
+    r.close();
   });
 
   it("CLIENT REPLY OFF, ON and SKIP", async () => {
