@@ -7,7 +7,7 @@
 //        [--repeat 3] [--redis-server PATH] [--base DIR]
 //
 // Data: a hash, set, list and sorted set of --n elements, a stream of --n / 2.5 entries, --keys string keys.
-// Commands: HGETALL, HKEYS, SMEMBERS, LRANGE 0 -1, ZRANGE 0 -1 WITHSCORES, ZRANGEBYSCORE -inf +inf, XRANGE - +,
+// Commands: HGETALL, HKEYS, SMEMBERS, LRANGE 0 -1, ZRANGE 0 -1 WITHSCORES, ZRANGEBYSCORE -inf +inf, XRANGE - +, XREAD,
 // KEYS *, KEYS with a prefix, SCAN 0 COUNT <keys>, MGET of 100k keys. Last, "after big replies": redis-benchmark
 // LRANGE_100 pipelined (-P 16) before the big commands and after them, as requests per second, when
 // redis-benchmark is installed (in the thirteenth round, Node's reply writer ran 5-10x slower after one reply
@@ -89,6 +89,7 @@ const COMMANDS = [
   ["ZRANGE WITHSCORES", ["ZRANGE", "b:z", "0", "-1", "WITHSCORES"]],
   ["ZRANGEBYSCORE", ["ZRANGEBYSCORE", "b:z", "-inf", "+inf"]],
   ["XRANGE - +", ["XRANGE", "b:x", "-", "+"]],
+  ["XREAD STREAMS 0", ["XREAD", "STREAMS", "b:x", "0"]],
   ["KEYS *", ["KEYS", "*"]],
   ["KEYS key:1234*", ["KEYS", "key:1234*"]],
   [`SCAN COUNT ${KEYS}`, ["SCAN", "0", "COUNT", String(KEYS)]],
