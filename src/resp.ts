@@ -947,12 +947,43 @@ export function formatDouble(d: number): string {
   if (Number.isInteger(d) && d >= -D2LL_MAX && d <= D2LL_MAX) {
     return Math.abs(d) <= Number.MAX_SAFE_INTEGER ? String(d) : BigInt(d).toString();
   }
+  // One conversion: the runtime's shortest round-trip text has fpconv_dtoa's digits; only the layout differs.
+  // Where both write no exponent and fpconv a point (fewer than 7 decimals, or 1e-3 <= |d| < 1e4), the text is
+  // fpconv's as it is. (toExponential() after String() cost twice: ZRANGE WITHSCORES of 200k fractional scores.)
+  const text = String(d);
   const neg = d < 0;
-  const e = (neg ? -d : d).toExponential(); // shortest round-trip digits: "d.ddde+x"
-  const ePos = e.indexOf("e");
-  const digits = e.slice(0, ePos).replace(".", "");
+  const at = neg ? 1 : 0;
+  const ePos = text.indexOf("e");
+  let digits: string;
+  let E: number;
+  if (ePos !== -1) {
+    // "d.ddde+X" or "de-X"
+    digits = ePos > at + 1 ? text[at]! + text.slice(at + 2, ePos) : text.slice(at, ePos);
+    E = Number(text.slice(ePos + 1));
+  } else {
+    const dot = text.indexOf(".");
+    if (dot === -1) {
+      // an integer beyond 2^62, below 1e21: trailing zeros are not digits
+      let end = text.length;
+      while (text.charCodeAt(end - 1) === 48) end--;
+      digits = text.slice(at, end);
+      E = text.length - at - 1;
+    } else {
+      const a = neg ? -d : d;
+      if ((a >= 1e-3 && a < 1e4) || text.length - dot < 8) return text;
+      if (text.charCodeAt(at) === 48) {
+        // "0.000ddd"
+        let z = dot + 1;
+        while (text.charCodeAt(z) === 48) z++;
+        digits = text.slice(z);
+        E = dot - z;
+      } else {
+        digits = text.slice(at, dot) + text.slice(dot + 1);
+        E = dot - at - 1;
+      }
+    }
+  }
   let ndigits = digits.length;
-  const E = Number(e.slice(ePos + 1));
   const K = E - ndigits + 1;
   let exp = Math.abs(K + ndigits - 1);
   const sign = neg ? "-" : "";

@@ -2,6 +2,7 @@
 // chunks are scribbled over after each read, as a transport reusing its buffer would, so anything the parser
 // kept without copying shows up as corrupted arguments.
 
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { RespParser, ReplyWriter, formatDouble, splitArgs, keepArgAt, disownArg, argsCopied, copyInto, PROTO_INLINE_MAX_SIZE } from "../../src/resp.js";
 import { inProcess } from "../helpers/inproc.js";
@@ -580,6 +581,58 @@ describe("formatDouble (Valkey's d2string / fpconv_dtoa)", () => {
     [-1.7976931348623157e308, "-1.7976931348623157e+308"],
     [1.5e300, "1.5e+300"],
     [6.02214076e23, "6.02214076e+23"],
+    // valkey-server 8's ZSCORE: where fpconv writes an exponent and JavaScript does not, and the other way round
+    [12345.6789012, "1.23456789012e+4"],
+    [273972.60000000003, "2.7397260000000003e+5"],
+    [1234567.1234567, "1.2345671234567e+6"],
+    [0.000999999, "9.99999e-4"],
+    [-0.0001234567, "-1.234567e-4"],
+    [0.00123456789, "0.00123456789"],
+    [9999.99999999, "9999.99999999"],
+    [0.1234567, "0.1234567"],
+    [1e20, "1e+20"],
+    [123456789012345678901, "123456789012345680000"],
   ];
   for (const [d, s] of cases) it(`${d} -> ${s}`, () => expect(formatDouble(d)).toBe(s));
+
+  /** The layout as it was first written, from toExponential()'s digits: the oracle for the one-conversion version. */
+  function fromExponential(d: number): string {
+    if (d === Infinity) return "inf";
+    if (d === -Infinity) return "-inf";
+    if (Number.isNaN(d)) return "nan";
+    if (d === 0) return Object.is(d, -0) ? "-0" : "0";
+    if (Number.isInteger(d) && Math.abs(d) <= 2 ** 62) return Math.abs(d) <= Number.MAX_SAFE_INTEGER ? String(d) : BigInt(d).toString();
+    const neg = d < 0;
+    const e = (neg ? -d : d).toExponential();
+    const ePos = e.indexOf("e");
+    const digits = e.slice(0, ePos).replace(".", "");
+    let ndigits = digits.length;
+    const K = Number(e.slice(ePos + 1)) - ndigits + 1;
+    const exp = Math.abs(K + ndigits - 1);
+    const sign = neg ? "-" : "";
+    if (K >= 0 && exp < ndigits + 7) return sign + digits + "0".repeat(K);
+    if (K < 0 && (K > -7 || exp < 4)) {
+      const offset = ndigits + K;
+      if (offset <= 0) return sign + "0." + "0".repeat(-offset) + digits;
+      return sign + digits.slice(0, offset) + "." + digits.slice(offset);
+    }
+    ndigits = Math.min(ndigits, 18 - (neg ? 1 : 0));
+    return sign + digits[0] + (ndigits > 1 ? "." + digits.slice(1, ndigits) : "") + "e" + (K + ndigits - 1 < 0 ? "-" : "+") + exp;
+  }
+
+  it("lays out every double as the toExponential()-based version did", () => {
+    // any double, and short decimals scaled across the exponents where the two notations' rules part
+    const scaled = fc.tuple(fc.integer({ min: -99999999, max: 99999999 }), fc.integer({ min: -25, max: 25 })).map(([m, k]) => m * 10 ** k);
+    fc.assert(
+      fc.property(fc.oneof(fc.double(), scaled), (d) => {
+        expect(formatDouble(d)).toBe(fromExponential(d));
+      }),
+      { numRuns: 30000 },
+    );
+    for (let k = -30; k <= 30; k++) {
+      for (const m of [1, 9.999999999999999, 1.0000000000000002, 1.234567, 9.87654321012]) {
+        for (const d of [m * 10 ** k, -m * 10 ** k]) expect(formatDouble(d)).toBe(fromExponential(d));
+      }
+    }
+  });
 });
