@@ -947,39 +947,40 @@ export function formatDouble(d: number): string {
   if (Number.isInteger(d) && d >= -D2LL_MAX && d <= D2LL_MAX) {
     return Math.abs(d) <= Number.MAX_SAFE_INTEGER ? String(d) : BigInt(d).toString();
   }
-  // One conversion: the runtime's shortest round-trip text has fpconv_dtoa's digits; only the layout differs.
-  // Where both write no exponent and fpconv a point (fewer than 7 decimals, or 1e-3 <= |d| < 1e4), the text is
-  // fpconv's as it is. (toExponential() after String() cost twice: ZRANGE WITHSCORES of 200k fractional scores.)
-  const text = String(d);
+  // One conversion, whose shortest round-trip digits are fpconv_dtoa's; only the layout differs. Bun: String(),
+  // the quicker there, whose text is fpconv's as it is wherever neither writes an exponent and fpconv writes a
+  // point (fewer than 7 decimals, or 1e-3 <= |d| < 1e4). Node: toExponential(), twice as quick as String() for
+  // 17-digit values (V8's String goes through its number-string cache): 200-270 vs 430-480 ns in a microbenchmark.
   const neg = d < 0;
-  const at = neg ? 1 : 0;
+  const a = neg ? -d : d;
+  const text = isBun ? String(a) : a.toExponential();
   const ePos = text.indexOf("e");
   let digits: string;
-  let E: number;
+  let E = 0;
   if (ePos !== -1) {
     // "d.ddde+X" or "de-X"
-    digits = ePos > at + 1 ? text[at]! + text.slice(at + 2, ePos) : text.slice(at, ePos);
-    E = Number(text.slice(ePos + 1));
+    digits = ePos > 1 ? text[0]! + text.slice(2, ePos) : text.slice(0, ePos);
+    for (let p = ePos + 2; p < text.length; p++) E = E * 10 + text.charCodeAt(p) - 48;
+    if (text.charCodeAt(ePos + 1) === 45) E = -E;
   } else {
     const dot = text.indexOf(".");
     if (dot === -1) {
       // an integer beyond 2^62, below 1e21: trailing zeros are not digits
       let end = text.length;
       while (text.charCodeAt(end - 1) === 48) end--;
-      digits = text.slice(at, end);
-      E = text.length - at - 1;
+      digits = text.slice(0, end);
+      E = text.length - 1;
     } else {
-      const a = neg ? -d : d;
-      if ((a >= 1e-3 && a < 1e4) || text.length - dot < 8) return text;
-      if (text.charCodeAt(at) === 48) {
+      if ((a >= 1e-3 && a < 1e4) || text.length - dot < 8) return neg ? "-" + text : text;
+      if (text.charCodeAt(0) === 48) {
         // "0.000ddd"
         let z = dot + 1;
         while (text.charCodeAt(z) === 48) z++;
         digits = text.slice(z);
         E = dot - z;
       } else {
-        digits = text.slice(at, dot) + text.slice(dot + 1);
-        E = dot - at - 1;
+        digits = text.slice(0, dot) + text.slice(dot + 1);
+        E = dot - 1;
       }
     }
   }
