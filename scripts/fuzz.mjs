@@ -103,7 +103,7 @@ for (const runtime of RUNTIMES) {
         const sig = `${String(d.argv[0]).toUpperCase()} ${String(d.ours).slice(0, 60)} | ${String(d.theirs).slice(0, 60)}`;
         if (!r.divergences.has(sig)) {
           r.divergences.set(sig, { seq, ...d });
-          console.log(`  divergence: ${JSON.stringify(d.argv)}\n    ours:   ${JSON.stringify(d.ours)}\n    theirs: ${JSON.stringify(d.theirs)}`);
+          console.log(`  divergence: ${JSON.stringify(d.argv)}\n    ours:   ${JSON.stringify(d.ours)}\n    theirs: ${JSON.stringify(d.theirs)}\n    after:  ${JSON.stringify(seq)}`);
         }
       }
     }

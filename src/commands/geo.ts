@@ -187,8 +187,26 @@ function decode(longRange: Range, latRange: Range, hash: HashBits): Area | null 
 }
 
 /** A zset score back to [longitude, latitude], or null. */
+const TWO63 = 2 ** 63;
+const BIT63 = 1n << 63n;
+
+/**
+ * C's `(uint64_t)score` in Valkey's decodeGeohash, as x86-64 GCC compiles it: below 2^63 a signed truncation
+ * (negatives wrap), from 2^63 on a truncation of score - 2^63 with bit 63 flipped, and cvttsd2si's
+ * 0x8000000000000000 for what does not fit (+inf and 1e30 so end at 0, -inf at 2^63). Any score of a sorted set
+ * can reach GEOPOS, GEODIST and GEOSEARCH; BigInt(Infinity) threw ("ERR internal error").
+ */
+export function scoreBits(score: number): bigint {
+  if (score >= TWO63) {
+    const r = score - TWO63;
+    return r < TWO63 ? BigInt(Math.trunc(r)) | BIT63 : 0n;
+  }
+  if (score >= -TWO63) return BigInt.asUintN(64, BigInt(Math.trunc(score)));
+  return BIT63; // below -2^63, -inf (NaN is not a score)
+}
+
 export function decodeScore(score: number): [number, number] | null {
-  const area = decode(WGS84[0], WGS84[1], { bits: BigInt.asUintN(64, BigInt(Math.trunc(score))), step: GEO_STEP_MAX });
+  const area = decode(WGS84[0], WGS84[1], { bits: scoreBits(score), step: GEO_STEP_MAX });
   if (area === null) return null;
   let x = (area.longitude.min + area.longitude.max) / 2;
   if (x > GEO_LONG_MAX) x = GEO_LONG_MAX;

@@ -62,6 +62,23 @@ describeRuntimes("geo", (ctx) => {
     expect(await r.dbsize()).toBe(1);
   });
 
+  it("members with scores that are no geohash (inf, -inf, 1e30, negative) decode as Valkey's C cast does", async () => {
+    // any sorted set can be read by the GEO commands; BigInt(Infinity) once made these "ERR internal error".
+    // Expected replies: valkey-server 8 (x86-64), the same commands.
+    const r = ctx.ioredis();
+    await r.zadd("odd", "inf", "m1", 0, "m2", "-inf", "m4", "1e30", "m5", -5, "m6", 1.5, "m9");
+    expect(await r.geodist("odd", "m1", "m2")).toBe("0.0000");
+    expect(await r.geodist("odd", "m1", "m4")).toBe("0.0257");
+    expect(await r.geodist("odd", "m5", "m6")).toBe("18919844.5891");
+    expect(await r.geopos("odd", "m1", "m4", "m6")).toEqual([
+      ["-179.99999731779098511", "-85.05112751263942528"],
+      ["180", "-85.05112751263942528"],
+      ["180", "85.0511287799999991"],
+    ]);
+    expect(await r.geohash("odd", "m1", "m4", "m5", "m6", "m9")).toEqual(["00bh0hbj200", "00bh0hbj200", "00bh0hbj200", "bp05b5048p0", "00bh0hbj210"]);
+    expect(await r.call("GEOSEARCH", "odd", "FROMMEMBER", "m1", "BYRADIUS", 100, "km", "ASC")).toEqual(["m2", "m9"]);
+  });
+
   it("coordinates are RESP3 doubles, distances stay bulk strings", async () => {
     const raw = await ctx.raw();
     await raw.call("HELLO", "3");
