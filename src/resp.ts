@@ -603,12 +603,15 @@ export class ReplyWriter {
     }
     const used = this.pos - this.start;
     const size = Math.max(SLAB, (used + n) * 2);
-    // On Bun a slab outgrown a second time in one batch (many large replies) is mapped for itself with room to grow
-    // in place; a one-off large reply takes the malloc heap's already-faulted pages, 4x cheaper to fill here.
+    // On Bun a slab outgrown a second time in one batch by a big bulk (many large values: 12 pipelined GETs of 8 MB
+    // peaked 1.5-2.1x their size over the baseline this way, 1.8-3.3x through malloc's doublings) is mapped for
+    // itself with room to grow in place, and filled by memcpy. Not for a reply of many small elements: the JIT's
+    // byte stores into a typed array over a resizable ArrayBuffer are ~3x slower on JavaScriptCore too (SMEMBERS of
+    // 200k members in process: 20-25 ms against 7), and a one-off large reply takes malloc's already-faulted pages.
     // Never on Node: V8 11 (Node 20) stops optimizing the code that has written into a typed array over a resizable
     // ArrayBuffer, and the reply writer is every command's code: after one reply over 1 MB, pipelined LRANGE_100
     // fell from ~260k to 25-47k requests/s for every client, for good.
-    const nb = isBun && this.slab.length >= BIG_BUFFER ? outsideMalloc(size, size * 8) : Buffer.allocUnsafe(size);
+    const nb = isBun && n >= BIG_BUFFER && this.slab.length >= BIG_BUFFER ? outsideMalloc(size, size * 8) : Buffer.allocUnsafe(size);
     this.slab.copy(nb, 0, this.start, this.pos);
     this.slab = nb;
     this.base += this.start;
