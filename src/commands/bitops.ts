@@ -56,9 +56,28 @@ const EMPTY = Buffer.alloc(0);
 const POPCOUNT = new Uint8Array(256);
 for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1]!;
 
-function popcount(p: Buffer, start: number, end: number): number {
+const BLOCK = 65536;
+const scratch = new Uint8Array(BLOCK);
+const scratch32 = new Int32Array(scratch.buffer);
+
+/**
+ * Set bits in p[start, end). Whole 64 KB blocks are copied (natively) into a plain scratch array and counted 32
+ * bits at a time: a value grown by APPEND is a view of a resizable ArrayBuffer, which both runtimes' JIT code reads
+ * 3-4x slower (BITCOUNT of 16 MB: Node 13 -> 34 ms, Bun 9 -> 39 when it was counted in place, byte by byte).
+ */
+export function popcount(p: Uint8Array, start: number, end: number): number {
   let n = 0;
-  for (let i = start; i < end; i++) n += POPCOUNT[p[i]!]!;
+  let i = start;
+  for (; end - i >= BLOCK; i += BLOCK) {
+    scratch.set(p.subarray(i, i + BLOCK));
+    for (let k = 0; k < BLOCK / 4; k++) {
+      let v = scratch32[k]!;
+      v -= (v >>> 1) & 0x55555555;
+      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+      n += Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+    }
+  }
+  for (; i < end; i++) n += POPCOUNT[p[i]!]!;
   return n;
 }
 

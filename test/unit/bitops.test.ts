@@ -1,0 +1,42 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { popcount } from "../../src/commands/bitops.js";
+
+/** The plain byte-by-byte count, as Valkey's redisPopcount defines the result. */
+function naive(p: Uint8Array, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) for (let v = p[i]!; v !== 0; v &= v - 1) n++;
+  return n;
+}
+
+describe("popcount (BITCOUNT)", () => {
+  it("counts the bits of any range, across 64 KB blocks, in plain and resizable buffers", () => {
+    const resizable = (n: number) => new Uint8Array(new (ArrayBuffer as unknown as new (n: number, o: object) => ArrayBuffer)(n, { maxByteLength: n * 2 }));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 300_000 }),
+        fc.boolean(),
+        fc.integer(),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (len, mapped, seed, a, b) => {
+          const p = mapped ? resizable(len) : new Uint8Array(len);
+          let x = seed | 1;
+          for (let i = 0; i < len; i++) {
+            x ^= x << 13;
+            x ^= x >>> 17;
+            x ^= x << 5;
+            p[i] = x & 255;
+          }
+          const s = Math.floor(Math.min(a, b) * len);
+          const e = Math.floor(Math.max(a, b) * len);
+          expect(popcount(p, s, e)).toBe(naive(p, s, e));
+        },
+      ),
+      { numRuns: 60 },
+    );
+    const ones = new Uint8Array(3 * 65536 + 5).fill(255);
+    expect(popcount(ones, 0, ones.length)).toBe(8 * ones.length);
+    expect(popcount(ones, 7, ones.length - 3)).toBe(8 * (ones.length - 10));
+  });
+});
