@@ -224,9 +224,20 @@ function bitcount(c: Client, argv: Buffer[]): void {
 }
 
 /** Valkey's serverBitpos over p[start, start+count): first `bit`, count*8 when no 0 is found, -1 when no 1. */
-function findBit(p: Buffer | Uint8Array, start: number, count: number, bit: number): number {
+/** BITPOS: the offset in bits of the first `bit` in p[start, start + count); none: -1 for a 1, count * 8 for a 0. */
+export function findBit(p: Uint8Array, start: number, count: number, bit: number): number {
   const skip = bit ? 0 : 0xff;
-  for (let i = 0; i < count; i++) {
+  const skipWord = bit ? 0 : -1;
+  let i = 0;
+  // 64 KB blocks are passed over 32 bits at a time in a plain copy, as popcount counts them
+  while (count - i >= BLOCK) {
+    scratch.set(p.subarray(start + i, start + i + BLOCK));
+    let k = 0;
+    while (k < BLOCK / 4 && scratch32[k] === skipWord) k++;
+    i += k * 4;
+    if (k < BLOCK / 4) break;
+  }
+  for (; i < count; i++) {
     const byte = p[start + i]!;
     if (byte !== skip) {
       for (let k = 0; k < 8; k++) if (((byte >> (7 - k)) & 1) === bit) return i * 8 + k;

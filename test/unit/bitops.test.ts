@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { popcount } from "../../src/commands/bitops.js";
+import { findBit, popcount } from "../../src/commands/bitops.js";
 
 /** The plain byte-by-byte count, as Valkey's redisPopcount defines the result. */
 function naive(p: Uint8Array, start: number, end: number): number {
@@ -38,5 +38,20 @@ describe("popcount (BITCOUNT)", () => {
     const ones = new Uint8Array(3 * 65536 + 5).fill(255);
     expect(popcount(ones, 0, ones.length)).toBe(8 * ones.length);
     expect(popcount(ones, 7, ones.length - 3)).toBe(8 * (ones.length - 10));
+  });
+
+  it("findBit finds the first set or clear bit past long runs of the other, as a bit-by-bit scan does", () => {
+    const scan = (p: Uint8Array, start: number, count: number, bit: number) => {
+      for (let i = 0; i < count * 8; i++) if (((p[start + (i >> 3)]! >> (7 - (i & 7))) & 1) === bit) return i;
+      return bit ? -1 : count * 8;
+    };
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 200_000 }), fc.integer({ min: 0, max: 200_000 }), fc.constantFrom(0, 1), fc.integer({ min: 0, max: 255 }), fc.nat(300), (len, at, bit, mark, start) => {
+        const p = new Uint8Array(len + start).fill(bit ? 0 : 255);
+        if (at < len) p[start + at] = bit ? mark | 1 : mark & 0xfe; // one byte holding the bit sought (or none)
+        expect(findBit(p, start, len, bit)).toBe(scan(p, start, len, bit));
+      }),
+      { numRuns: 80 },
+    );
   });
 });
