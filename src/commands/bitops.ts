@@ -318,6 +318,33 @@ const XOR = 2;
 const NOT = 3;
 
 // BITOP <AND | OR | XOR | NOT> destkey key [key ...]
+/**
+ * res[0, len) = res op s (NOT: ~res). 64 KB blocks of `s` go through the plain scratch copy and are combined 32 bits
+ * at a time (see popcount: a source may be an APPEND-grown value in a resizable ArrayBuffer); the rest byte by byte.
+ * BITOP NOT of 16 MB: 22-87 ms byte by byte.
+ */
+export function combine(res: Buffer, s: Buffer | null, len: number, op: number): void {
+  let i = 0;
+  if (res.byteOffset % 4 === 0) {
+    const words = new Int32Array(res.buffer, res.byteOffset, len >>> 2);
+    for (; len - i >= BLOCK; i += BLOCK) {
+      const w0 = i >>> 2;
+      if (s === null) {
+        for (let k = 0; k < BLOCK / 4; k++) words[w0 + k] = ~words[w0 + k]!;
+        continue;
+      }
+      scratch.set(s.subarray(i, i + BLOCK));
+      if (op === AND) for (let k = 0; k < BLOCK / 4; k++) words[w0 + k]! &= scratch32[k]!;
+      else if (op === OR) for (let k = 0; k < BLOCK / 4; k++) words[w0 + k]! |= scratch32[k]!;
+      else for (let k = 0; k < BLOCK / 4; k++) words[w0 + k]! ^= scratch32[k]!;
+    }
+  }
+  if (s === null) for (; i < len; i++) res[i] = ~res[i]! & 0xff;
+  else if (op === AND) for (; i < len; i++) res[i]! &= s[i]!;
+  else if (op === OR) for (; i < len; i++) res[i]! |= s[i]!;
+  else for (; i < len; i++) res[i]! ^= s[i]!;
+}
+
 function bitop(c: Client, argv: Buffer[]): void {
   const name = token(argv[1]!);
   const op = name === "and" ? AND : name === "or" ? OR : name === "xor" ? XOR : name === "not" ? NOT : -1;
@@ -341,16 +368,12 @@ function bitop(c: Client, argv: Buffer[]): void {
   const res = Buffer.alloc(maxlen);
   const first = src[0]!;
   first.copy(res, 0);
-  if (op === NOT) for (let i = 0; i < maxlen; i++) res[i] = ~res[i]! & 0xff;
+  if (op === NOT) combine(res, null, maxlen, NOT);
   else {
     for (let j = 1; j < n; j++) {
       const s = src[j]!;
-      const len = s.length;
-      if (op === AND) {
-        for (let i = 0; i < len; i++) res[i]! &= s[i]!;
-        res.fill(0, len);
-      } else if (op === OR) for (let i = 0; i < len; i++) res[i]! |= s[i]!;
-      else for (let i = 0; i < len; i++) res[i]! ^= s[i]!;
+      combine(res, s, s.length, op);
+      if (op === AND) res.fill(0, s.length);
     }
   }
   c.db.set(dest, "string", res).raw = true;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { findBit, popcount } from "../../src/commands/bitops.js";
+import { combine, findBit, popcount } from "../../src/commands/bitops.js";
 
 /** The plain byte-by-byte count, as Valkey's redisPopcount defines the result. */
 function naive(p: Uint8Array, start: number, end: number): number {
@@ -52,6 +52,32 @@ describe("popcount (BITCOUNT)", () => {
         expect(findBit(p, start, len, bit)).toBe(scan(p, start, len, bit));
       }),
       { numRuns: 80 },
+    );
+  });
+
+  it("combine (BITOP) gives the byte-by-byte AND, OR, XOR and NOT across 64 KB blocks, from unaligned sources", () => {
+    const ops: Array<[number, (a: number, b: number) => number]> = [
+      [0, (a, b) => a & b],
+      [1, (a, b) => a | b],
+      [2, (a, b) => a ^ b],
+      [3, (a) => ~a & 0xff],
+    ];
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 200_000 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 7 }), fc.integer(), (len, which, shift, seed) => {
+        const [op, f] = ops[which]!;
+        let x = seed | 1;
+        const rnd = () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), x & 255);
+        const res = Buffer.alloc(len);
+        for (let i = 0; i < len; i++) res[i] = rnd();
+        // a source at an odd offset of a larger buffer, as a pooled Buffer is
+        const backing = Buffer.alloc(len + shift);
+        for (let i = 0; i < backing.length; i++) backing[i] = rnd();
+        const src = backing.subarray(shift);
+        const want = Buffer.from(res.map((a, i) => f(a, src[i]!)));
+        combine(res, op === 3 ? null : src, len, op);
+        expect(res.equals(want)).toBe(true);
+      }),
+      { numRuns: 40 },
     );
   });
 });
