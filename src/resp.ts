@@ -987,9 +987,17 @@ export function formatDouble(d: number): string {
       }
     }
   }
+  return fpconvLayout(neg, digits, E);
+}
+
+/**
+ * fpconv_dtoa's text for the shortest round-trip `digits` of |d| (no leading or trailing zeros) whose first digit
+ * is at 10^E: plain notation for "human" exponents, otherwise d.ddde+X.
+ */
+export function fpconvLayout(neg: boolean, digits: string, E: number): string {
   let ndigits = digits.length;
   const K = E - ndigits + 1;
-  let exp = Math.abs(K + ndigits - 1);
+  const exp = Math.abs(E);
   const sign = neg ? "-" : "";
   if (K >= 0 && exp < ndigits + 7) return sign + digits + "0".repeat(K);
   if (K < 0 && (K > -7 || exp < 4)) {
@@ -998,20 +1006,5 @@ export function formatDouble(d: number): string {
     return sign + digits.slice(0, offset) + "." + digits.slice(offset);
   }
   ndigits = Math.min(ndigits, 18 - (neg ? 1 : 0));
-  let s = digits[0]!;
-  if (ndigits > 1) s += "." + digits.slice(1, ndigits);
-  s += "e" + (K + ndigits - 1 < 0 ? "-" : "+");
-  let cent = 0;
-  if (exp > 99) {
-    cent = Math.floor(exp / 100);
-    s += cent;
-    exp -= cent * 100;
-  }
-  if (exp > 9) {
-    const dec = Math.floor(exp / 10);
-    s += dec;
-    exp -= dec * 10;
-  } else if (cent) s += "0";
-  s += exp % 10;
-  return sign + s;
+  return sign + digits[0] + (ndigits > 1 ? "." + digits.slice(1, ndigits) : "") + (E < 0 ? "e-" : "e+") + exp;
 }

@@ -4,7 +4,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { RespParser, ReplyWriter, formatDouble, splitArgs, keepArgAt, disownArg, argsCopied, copyInto, PROTO_INLINE_MAX_SIZE } from "../../src/resp.js";
+import { RespParser, ReplyWriter, formatDouble, fpconvLayout, splitArgs, keepArgAt, disownArg, argsCopied, copyInto, PROTO_INLINE_MAX_SIZE } from "../../src/resp.js";
 import { inProcess } from "../helpers/inproc.js";
 import { encode } from "../helpers/server.js";
 import { isBun } from "../../src/runtime.js";
@@ -601,32 +601,19 @@ describe("formatDouble (Valkey's d2string / fpconv_dtoa)", () => {
   ];
   for (const [d, s] of cases) it(`${d} -> ${s}`, () => expect(formatDouble(d)).toBe(s));
 
-  /** The layout as it was first written, from toExponential()'s digits: the oracle for the one-conversion version. */
+  /** The digits and exponent as they were first read, from toExponential() (the layout itself is shared). */
   function fromExponential(d: number): string {
     if (d === Infinity) return "inf";
     if (d === -Infinity) return "-inf";
     if (Number.isNaN(d)) return "nan";
     if (d === 0) return Object.is(d, -0) ? "-0" : "0";
     if (Number.isInteger(d) && Math.abs(d) <= 2 ** 62) return Math.abs(d) <= Number.MAX_SAFE_INTEGER ? String(d) : BigInt(d).toString();
-    const neg = d < 0;
-    const e = (neg ? -d : d).toExponential();
+    const e = Math.abs(d).toExponential();
     const ePos = e.indexOf("e");
-    const digits = e.slice(0, ePos).replace(".", "");
-    let ndigits = digits.length;
-    const K = Number(e.slice(ePos + 1)) - ndigits + 1;
-    const exp = Math.abs(K + ndigits - 1);
-    const sign = neg ? "-" : "";
-    if (K >= 0 && exp < ndigits + 7) return sign + digits + "0".repeat(K);
-    if (K < 0 && (K > -7 || exp < 4)) {
-      const offset = ndigits + K;
-      if (offset <= 0) return sign + "0." + "0".repeat(-offset) + digits;
-      return sign + digits.slice(0, offset) + "." + digits.slice(offset);
-    }
-    ndigits = Math.min(ndigits, 18 - (neg ? 1 : 0));
-    return sign + digits[0] + (ndigits > 1 ? "." + digits.slice(1, ndigits) : "") + "e" + (K + ndigits - 1 < 0 ? "-" : "+") + exp;
+    return fpconvLayout(d < 0, e.slice(0, ePos).replace(".", ""), Number(e.slice(ePos + 1)));
   }
 
-  it("lays out every double as the toExponential()-based version did", () => {
+  it("reads the same digits and exponent as toExponential() for every double", () => {
     // any double, and short decimals scaled across the exponents where the two notations' rules part
     const scaled = fc.tuple(fc.integer({ min: -99999999, max: 99999999 }), fc.integer({ min: -25, max: 25 })).map(([m, k]) => m * 10 ** k);
     fc.assert(
