@@ -440,11 +440,16 @@ function xrange(c: Client, argv: Buffer[], rev: boolean): void {
   if (s === undefined) c.w.array(0);
   else if (count === 0) c.w.nullArray();
   else {
-    // counted first, then written entry by entry: no array of every entry (see Stream.rangeEach)
+    // written entry by entry in one walk, the count put in front after it: no array of every entry (see
+    // Stream.rangeEach), and no counting walk before (which cost XREAD COUNT 10 ~10%)
     const w = c.w;
-    const max = count === -1 ? 0 : count;
-    w.array(s.rangeCount(start, end, rev, max));
-    s.rangeEach(start, end, rev, max, (e) => writeEntry(w, e));
+    const mark = w.mark();
+    let n = 0;
+    s.rangeEach(start, end, rev, count === -1 ? 0 : count, (e) => {
+      writeEntry(w, e);
+      n++;
+    });
+    w.insertHeader(mark, `*${n}\r\n`);
   }
 }
 

@@ -775,11 +775,6 @@ export class Stream {
     return out;
   }
 
-  /** How many entries range() would return (IDs compared, no entry made). */
-  rangeCount(start: StreamID, end: StreamID, rev = false, count = 0): number {
-    return this.walk(start, end, rev, count, null);
-  }
-
   /** range()'s entries one at a time, none kept: a reply of 200k entries written from an array of them left
    *  that array in old space with young entries stored into it, and the collector took 37% of XRANGE on Node. */
   rangeEach(start: StreamID, end: StreamID, rev: boolean, count: number, fn: (e: StreamEntry) => void): void {
@@ -787,8 +782,8 @@ export class Stream {
   }
 
   /** Live entries with start <= ID <= end, ascending (descending if `rev`), at most `count` (0: all): each
-   *  to `visit` (if any). Returns how many. */
-  private walk(start: StreamID, end: StreamID, rev: boolean, count: number, visit: ((node: StreamNode, j: number) => void) | null): number {
+   *  to `visit`. Returns how many. */
+  private walk(start: StreamID, end: StreamID, rev: boolean, count: number, visit: (node: StreamNode, j: number) => void): number {
     let seen = 0;
     if (this.length === 0) return 0;
     const nodes = this.nodes;
@@ -802,7 +797,7 @@ export class Stream {
         for (; j < n; j++) {
           if (node.isDeleted(j)) continue;
           if (node.cmpAt(j, end) > 0) return seen;
-          if (visit !== null) visit(node, j);
+          visit(node, j);
           if (++seen === count) return seen;
         }
         j = 0;
@@ -818,7 +813,7 @@ export class Stream {
         for (; j >= node.firstLive; j--) {
           if (node.isDeleted(j)) continue;
           if (node.cmpAt(j, start) < 0) return seen;
-          if (visit !== null) visit(node, j);
+          visit(node, j);
           if (++seen === count) return seen;
         }
         if (ni > this.head) j = nodes[ni - 1]!.count - 1;
