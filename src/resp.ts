@@ -577,6 +577,9 @@ function smallInt(n: number): Buffer {
  * Per-connection reply buffer. All output is copied into a slab; `take()` hands the bytes written since the
  * last take to the transport (one write per batch of commands). Only this class knows RESP2 from RESP3.
  */
+/** Bun: a reply slab outgrown past this size by small writes moves into memory mapped for it (see ensure). */
+const MAP_FROM = 16 * 1024 * 1024;
+
 export class ReplyWriter {
   proto: 2 | 3 = 2;
   /** Small until a reply needs more (memory per idle client); reused after every write the transport completed. */
@@ -605,13 +608,15 @@ export class ReplyWriter {
     const size = Math.max(SLAB, (used + n) * 2);
     // On Bun a slab outgrown a second time in one batch by a big bulk (many large values: 12 pipelined GETs of 8 MB
     // peaked 1.5-2.1x their size over the baseline this way, 1.8-3.3x through malloc's doublings) is mapped for
-    // itself with room to grow in place, and filled by memcpy. Not for a reply of many small elements: the JIT's
-    // byte stores into a typed array over a resizable ArrayBuffer are ~3x slower on JavaScriptCore too (SMEMBERS of
-    // 200k members in process: 20-25 ms against 7), and a one-off large reply takes malloc's already-faulted pages.
+    // itself with room to grow in place, and filled by memcpy. A reply of many small elements is, only once it passes
+    // MAP_FROM: the JIT's byte stores into a typed array over a resizable ArrayBuffer are ~3x slower on
+    // JavaScriptCore too (SMEMBERS of 200k members in process: 20-25 ms against 7), but below that each doubling's
+    // old slab waits for the collector (KEYS * of 50 MB peaked at 153 MB over the baseline through malloc alone,
+    // 57 mapped from 2 MB on).
     // Never on Node: V8 11 (Node 20) stops optimizing the code that has written into a typed array over a resizable
     // ArrayBuffer, and the reply writer is every command's code: after one reply over 1 MB, pipelined LRANGE_100
     // fell from ~260k to 25-47k requests/s for every client, for good.
-    const nb = isBun && n >= BIG_BUFFER && this.slab.length >= BIG_BUFFER ? outsideMalloc(size, size * 8) : Buffer.allocUnsafe(size);
+    const nb = isBun && this.slab.length >= BIG_BUFFER && (n >= BIG_BUFFER || this.slab.length >= MAP_FROM) ? outsideMalloc(size, size * 8) : Buffer.allocUnsafe(size);
     this.slab.copy(nb, 0, this.start, this.pos);
     this.slab = nb;
     this.base += this.start;
