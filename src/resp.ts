@@ -573,13 +573,13 @@ function smallInt(n: number): Buffer {
   return SMALL_INTS[n] ?? (SMALL_INTS[n] = Buffer.from(`:${n}\r\n`));
 }
 
+/** Bun: a reply slab outgrown past this size by small writes moves into memory mapped for it (see ensure). */
+const MAP_FROM = 16 * 1024 * 1024;
+
 /**
  * Per-connection reply buffer. All output is copied into a slab; `take()` hands the bytes written since the
  * last take to the transport (one write per batch of commands). Only this class knows RESP2 from RESP3.
  */
-/** Bun: a reply slab outgrown past this size by small writes moves into memory mapped for it (see ensure). */
-const MAP_FROM = 16 * 1024 * 1024;
-
 export class ReplyWriter {
   proto: 2 | 3 = 2;
   /** Small until a reply needs more (memory per idle client); reused after every write the transport completed. */
@@ -625,7 +625,7 @@ export class ReplyWriter {
   }
 
   /**
-   * A position for truncate(), cut(), since() and insertHeader() that stays right when a growing slab moves the
+   * A position for truncate(), cut(), since() and insertArray() that stays right when a growing slab moves the
    * bytes written since the last flush to its front (`pos` itself does not).
    */
   mark(): number {
@@ -699,10 +699,20 @@ export class ReplyWriter {
   }
 
   /**
-   * Puts `head` (latin1) at `mark`, before what was written since: for a reply whose length is known only once its
-   * elements are written (KEYS, SCAN), as Valkey's deferred lengths. One move of those bytes, no array of them.
+   * The header of an array of the `n` elements written since `mark`, put in front of them: for a reply whose length
+   * is known only once it is written (KEYS, XRANGE, XREAD), as Valkey's deferred lengths. With `cursor`, SCAN's
+   * [cursor, [elements]] around them. One move of those bytes, no array of the elements.
    */
-  insertHeader(mark: number, head: string): void {
+  insertArray(mark: number, n: number, cursor?: number): void {
+    if (cursor === undefined) this.insertHeader(mark, `*${n}\r\n`);
+    else {
+      const cur = String(cursor);
+      this.insertHeader(mark, `*2\r\n$${cur.length}\r\n${cur}\r\n*${n}\r\n`);
+    }
+  }
+
+  /** `head` (latin1) at `mark`, before what was written since. */
+  private insertHeader(mark: number, head: string): void {
     const n = head.length;
     this.ensure(n);
     const p = mark - this.base;

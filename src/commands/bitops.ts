@@ -224,7 +224,6 @@ function bitcount(c: Client, argv: Buffer[]): void {
 }
 
 /** Valkey's serverBitpos over p[start, start+count): first `bit`, count*8 when no 0 is found, -1 when no 1. */
-/** BITPOS: the offset in bits of the first `bit` in p[start, start + count); none: -1 for a 1, count * 8 for a 0. */
 export function findBit(p: Uint8Array, start: number, count: number, bit: number): number {
   const skip = bit ? 0 : 0xff;
   const skipWord = bit ? 0 : -1;
@@ -317,7 +316,6 @@ const OR = 1;
 const XOR = 2;
 const NOT = 3;
 
-// BITOP <AND | OR | XOR | NOT> destkey key [key ...]
 /**
  * res[0, len) = res op s (NOT: ~res). 64 KB blocks of `s` go through the plain scratch copy and are combined 32 bits
  * at a time (see popcount: a source may be an APPEND-grown value in a resizable ArrayBuffer); the rest byte by byte.
@@ -345,6 +343,7 @@ export function combine(res: Buffer, s: Buffer | null, len: number, op: number):
   else for (; i < len; i++) res[i]! ^= s[i]!;
 }
 
+// BITOP <AND | OR | XOR | NOT> destkey key [key ...]
 function bitop(c: Client, argv: Buffer[]): void {
   const name = token(argv[1]!);
   const op = name === "and" ? AND : name === "or" ? OR : name === "xor" ? XOR : name === "not" ? NOT : -1;

@@ -186,7 +186,6 @@ function decode(longRange: Range, latRange: Range, hash: HashBits): Area | null 
   };
 }
 
-/** A zset score back to [longitude, latitude], or null. */
 const TWO63 = 2 ** 63;
 const BIT63 = 1n << 63n;
 
@@ -205,6 +204,7 @@ export function scoreBits(score: number): bigint {
   return BIT63; // below -2^63, -inf (NaN is not a score)
 }
 
+/** A zset score back to [longitude, latitude], or null. */
 export function decodeScore(score: number): [number, number] | null {
   const area = decode(WGS84[0], WGS84[1], { bits: scoreBits(score), step: GEO_STEP_MAX });
   if (area === null) return null;

@@ -296,7 +296,7 @@ function keys(c: Client, argv: Buffer[]): void {
       }
     }
   }
-  w.insertHeader(mark, `*${n}\r\n`);
+  w.insertArray(mark, n);
 }
 
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
@@ -333,8 +333,7 @@ function scan(c: Client, argv: Buffer[]): void {
     w.bulk(key);
     n++;
   });
-  const cur = String(next);
-  w.insertHeader(mark, `*2\r\n$${cur.length}\r\n${cur}\r\n*${n}\r\n`);
+  w.insertArray(mark, n, next);
 }
 
 // ---------------------------------------------------------------------------------------------------------

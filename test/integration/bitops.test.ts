@@ -262,4 +262,42 @@ describeRuntimes("bitops", (ctx) => {
     }
     expect(await raw.call("LRANGE", "bwt", "0", "-1")).toBe(`*1\r\n${bulk("a")}`);
   });
+
+  it("BITCOUNT, BITPOS and BITOP over values of several 64 KB blocks, SET at once and grown by APPEND", async () => {
+    // Past 64 KB these work on 32-bit words of a plain copy; an APPEND-grown value lives in a resizable buffer.
+    // Expected values are computed here from the same bytes, as Valkey defines them.
+    const r = ctx.ioredis();
+    const len = 200_003;
+    const a = Buffer.alloc(len);
+    let x = 12345;
+    for (let i = 0; i < len; i++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      a[i] = x >>> 24;
+    }
+    const b = Buffer.alloc(len - 70_000, 0);
+    b[b.length - 2] = 0x10; // the only set bit, after two 64 KB blocks of zeros
+    const ones = (buf: Buffer) => buf.reduce((n, v) => n + [...v.toString(2)].filter((c) => c === "1").length, 0);
+    await r.set("bm:set", a);
+    await r.del("bm:grown");
+    for (let i = 0; i < len; i += 50_000) await r.append("bm:grown", a.subarray(i, i + 50_000));
+    await r.set("bm:zeros", b);
+    for (const key of ["bm:set", "bm:grown"]) {
+      expect(await r.bitcount(key)).toBe(ones(a));
+      expect(await r.bitcount(key, 3, 150_000)).toBe(ones(a.subarray(3, 150_001)));
+    }
+    expect(await r.bitpos("bm:zeros", 1)).toBe((b.length - 2) * 8 + 3);
+    expect(await r.bitpos("bm:zeros", 0)).toBe(0);
+    await r.set("bm:full", Buffer.alloc(140_000, 0xff));
+    expect(await r.bitpos("bm:full", 0)).toBe(140_000 * 8);
+    expect(await r.bitpos("bm:full", 0, 0, -1)).toBe(-1);
+    const want = (f: (p: number, q: number) => number) => Buffer.from(a.map((v, i) => f(v, i < b.length ? b[i]! : 0) & 0xff));
+    expect(await r.bitop("AND", "bm:and", "bm:grown", "bm:zeros")).toBe(len);
+    expect((await r.getBuffer("bm:and"))!.equals(want((p, q) => p & q))).toBe(true);
+    expect(await r.bitop("OR", "bm:or", "bm:grown", "bm:zeros")).toBe(len);
+    expect((await r.getBuffer("bm:or"))!.equals(want((p, q) => p | q))).toBe(true);
+    expect(await r.bitop("XOR", "bm:xor", "bm:set", "bm:zeros")).toBe(len);
+    expect((await r.getBuffer("bm:xor"))!.equals(want((p, q) => p ^ q))).toBe(true);
+    expect(await r.bitop("NOT", "bm:not", "bm:grown")).toBe(len);
+    expect((await r.getBuffer("bm:not"))!.equals(want((p) => ~p))).toBe(true);
+  });
 });

@@ -521,23 +521,29 @@ describe("ReplyWriter", () => {
     expect(w.pending()!.toString()).toBe(":1\r\n");
   });
 
-  it("insertHeader puts a length found afterwards before the elements, across slab growth", () => {
+  it("insertArray puts a length found afterwards before the elements (and SCAN's cursor), across slab growth", () => {
     for (const n of [0, 3, 40000]) {
-      const w = new ReplyWriter();
-      w.ok();
-      w.pending();
-      w.sent(false);
-      w.integer(5);
-      const mark = w.mark();
-      const items = Array.from({ length: n }, (_, i) => `key:${i}`);
-      for (const k of items) w.bulk(k);
-      w.insertHeader(mark, `*${n}\r\n`);
-      w.integer(6);
-      const want = new ReplyWriter();
-      want.integer(5);
-      want.bulks(items);
-      want.integer(6);
-      expect(w.pending()!.equals(want.pending()!)).toBe(true);
+      for (const cursor of [undefined, 0, 1234567]) {
+        const w = new ReplyWriter();
+        w.ok();
+        w.pending();
+        w.sent(false);
+        w.integer(5);
+        const mark = w.mark();
+        const items = Array.from({ length: n }, (_, i) => `key:${i}`);
+        for (const k of items) w.bulk(k);
+        w.insertArray(mark, n, cursor);
+        w.integer(6);
+        const want = new ReplyWriter();
+        want.integer(5);
+        if (cursor !== undefined) {
+          want.array(2);
+          want.bulk(String(cursor));
+        }
+        want.bulks(items);
+        want.integer(6);
+        expect(w.pending()!.equals(want.pending()!)).toBe(true);
+      }
     }
   });
 
