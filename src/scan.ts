@@ -21,7 +21,7 @@
 // documents it: each call moves past COUNT live names (or 10*COUNT tombstones), so a full iteration ends
 // unless names are inserted, and stay, faster than the scan advances.
 //
-// Use: create the log lazily on the first scan (`new ScanLog(collection, collection.keys())`), call
+// Use: create the log lazily on the first scan (`new ScanLog(collection, [...its names])`), call
 // `added(name)` whenever a name that was absent is inserted, `cleared()` when the collection is emptied in
 // place, and `scan(cursor, count, visit)` to serve a call. Small collections that Valkey would keep as a
 // listpack/intset are simply returned whole with cursor 0, as Valkey does; they need no log.
@@ -47,20 +47,11 @@ export class ScanLog {
   constructor(
     /** The collection this log indexes (a Map or Set); the keyspace checks it is still the same object. */
     readonly target: Membership,
-    /** Its names now (an array is kept, not copied). */
-    names: Iterable<string> | string[],
+    /** Its names now, kept as the log's own array (not copied): made at its size (ShardedMap.keyList), since
+     *  pushing 1M keys one by one (each growth a copy of a large array) took a keyspace's first SCAN ~200 ms. */
+    all: string[],
     firstSeq = 1,
   ) {
-    // arrays of the target's size filled in place: pushing 1M keys one by one (each growth a copy of a large
-    // array) took a keyspace's first SCAN ~200 ms on Node. An array given is the log's own from here on.
-    let all: string[];
-    if (Array.isArray(names)) all = names;
-    else {
-      all = new Array<string>(target.size);
-      let i = 0;
-      for (const name of names) all[i++] = name;
-      all.length = i;
-    }
     const n = all.length;
     const seqs = new Array<number>(n);
     for (let i = 0; i < n; i++) seqs[i] = firstSeq + i;

@@ -110,7 +110,7 @@ describe("ScanLog", () => {
     // entries of the first fill are distinct, so a batch keeps no set of names until it reaches newer ones
     const m = new Map<string, number>();
     for (let i = 0; i < 50; i++) m.set(`k${i}`, i);
-    const log = new ScanLog(m, m.keys());
+    const log = new ScanLog(m, [...m.keys()]);
     m.delete("k3");
     m.set("k3", 3);
     log.added("k3");
@@ -141,7 +141,7 @@ describe("ScanLog", () => {
       fc.property(fc.array(op, { maxLength: 60 }), fc.integer({ min: 0, max: 20 }), (ops, first) => {
         const m = new Map<string, number>();
         for (let i = 0; i < first; i++) m.set(`k${i}`, i);
-        const log = new ScanLog(m, m.keys());
+        const log = new ScanLog(m, [...m.keys()]);
         for (const o of ops) {
           if ("add" in o) {
             const n = m.size;
