@@ -42,6 +42,10 @@ describeRuntimes("protocol", (ctx) => {
     await expectProtocolError("a".repeat(64 * 1024 + 1), "Protocol error: too big inline request");
   });
 
+  it("too big inline request: a 70 KB line refused even with its newline in the same write, as valkey-server 8 does", async () => {
+    await expectProtocolError("ECHO " + "a".repeat(70_000) + "\r\n", "Protocol error: too big inline request");
+  });
+
   it("too big mbulk count string / too big bulk count string", async () => {
     await expectProtocolError("*" + "1".repeat(64 * 1024 + 1), "Protocol error: too big mbulk count string");
     await expectProtocolError("*1\r\n$" + "1".repeat(64 * 1024 + 1), "Protocol error: too big bulk count string");
