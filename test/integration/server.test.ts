@@ -525,6 +525,21 @@ describeRuntimes(
       expect(map.get("keys.count")).toBeGreaterThanOrEqual(2);
       expect(Number(map.get("total.allocated"))).toBeGreaterThan(0);
       expect(map.has("dataset.percentage")).toBe(true);
+      // Valkey 8's fields, in its order, with one db.<n> map per non-empty database after functions.caches
+      const names = [...map.keys()];
+      const dbAt = names.indexOf("functions.caches") + 1;
+      expect(names[dbAt]).toBe("db.0");
+      expect(map.get("db.0")).toEqual(["overhead.hashtable.main", expect.any(Number), "overhead.hashtable.expires", expect.any(Number)]);
+      expect(names.filter((n) => !/^db\.\d+$/.test(n))).toEqual([
+        "peak.allocated", "total.allocated", "startup.allocated", "replication.backlog", "clients.slaves", "clients.normal",
+        "cluster.links", "aof.buffer", "lua.caches", "functions.caches", "overhead.db.hashtable.lut",
+        "overhead.db.hashtable.rehashing", "overhead.total", "db.dict.rehashing.count", "keys.count", "keys.bytes-per-key",
+        "dataset.bytes", "dataset.percentage", "peak.percentage", "allocator.allocated", "allocator.active", "allocator.resident",
+        "allocator.muzzy", "allocator-fragmentation.ratio", "allocator-fragmentation.bytes", "allocator-rss.ratio",
+        "allocator-rss.bytes", "rss-overhead.ratio", "rss-overhead.bytes", "fragmentation", "fragmentation.bytes",
+      ]);
+      // the whole reply was read: the connection's next reply is its own
+      expect(await io.ping()).toBe("PONG");
       expect(text(await r.call("MEMORY", "DOCTOR"))).toMatch(/^Hi Sam/);
       expect(text(await r.call("MEMORY", "MALLOC-STATS"))).toBe("Stats not supported for the current allocator");
       expect(await r.call("MEMORY", "PURGE")).toBe("+OK\r\n");
