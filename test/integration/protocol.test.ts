@@ -99,7 +99,9 @@ describeRuntimes("protocol", (ctx) => {
   it("every introspection reply is exactly one reply: the next command's reply follows it, RESP2 and RESP3", async () => {
     const seed = [["SET", "a", "1"], ["EXPIRE", "a", "100"], ["SELECT", "3"], ["SET", "b", "2"], ["SELECT", "0"], ["ZADD", "z", "1.5", "m"],
       ["XADD", "x", "1-1", "f", "v"], ["XGROUP", "CREATE", "x", "g", "0"], ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "x", ">"],
-      ["HSET", "h", "f", "v"], ["SADD", "s", "m"], ["RPUSH", "l", "a"], ["GEOADD", "geo", "13", "38", "p"], ["SCRIPT", "LOAD", "return 1"]];
+      ["HSET", "h", "f", "v"], ["SADD", "s", "m"], ["RPUSH", "l", "a"], ["GEOADD", "geo", "13", "38", "p"], ["SCRIPT", "LOAD", "return 1"],
+      // an entry each in SLOWLOG, LATENCY and ACL LOG, whose entries are counted by hand too
+      ["CONFIG", "SET", "slowlog-log-slower-than", "0", "latency-monitor-threshold", "1"], ["DEBUG", "SLEEP", "0.002"], ["AUTH", "nobody", "pw"]];
     const commands = [
       "MEMORY STATS", "MEMORY DOCTOR", "MEMORY USAGE a", "INFO", "INFO everything", "CLIENT LIST", "CLIENT INFO", "CLIENT TRACKINGINFO",
       "FUNCTION STATS", "FUNCTION LIST", "XINFO STREAM x", "XINFO STREAM x FULL", "XINFO GROUPS x", "XINFO CONSUMERS x g", "COMMAND DOCS",
@@ -122,6 +124,9 @@ describeRuntimes("protocol", (ctx) => {
       }
       raw.close();
     }
+    const admin = await ctx.raw();
+    expect(await admin.call("CONFIG", "SET", "slowlog-log-slower-than", "10000", "latency-monitor-threshold", "0")).toBe("+OK\r\n");
+    admin.close();
   });
 
   it("inline commands: CRLF or LF, quotes and escapes, pipelined with multibulk", async () => {
