@@ -101,7 +101,7 @@ describeRuntimes("protocol", (ctx) => {
       ["XADD", "x", "1-1", "f", "v"], ["XGROUP", "CREATE", "x", "g", "0"], ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "x", ">"],
       ["HSET", "h", "f", "v"], ["SADD", "s", "m"], ["RPUSH", "l", "a"], ["GEOADD", "geo", "13", "38", "p"], ["SCRIPT", "LOAD", "return 1"],
       // an entry each in SLOWLOG, LATENCY and ACL LOG, whose entries are counted by hand too
-      ["CONFIG", "SET", "slowlog-log-slower-than", "0", "latency-monitor-threshold", "1"], ["DEBUG", "SLEEP", "0.002"], ["AUTH", "nobody", "pw"]];
+      ["CONFIG", "SET", "slowlog-log-slower-than", "0", "latency-monitor-threshold", "1"], ["EVAL", "local i = 0 while i < 300000 do i = i + 1 end", "0"], ["AUTH", "nobody", "pw"]];
     const commands = [
       "MEMORY STATS", "MEMORY DOCTOR", "MEMORY USAGE a", "INFO", "INFO everything", "CLIENT LIST", "CLIENT INFO", "CLIENT TRACKINGINFO",
       "FUNCTION STATS", "FUNCTION LIST", "XINFO STREAM x", "XINFO STREAM x FULL", "XINFO GROUPS x", "XINFO CONSUMERS x g", "COMMAND DOCS",
@@ -116,6 +116,8 @@ describeRuntimes("protocol", (ctx) => {
       const raw = await ctx.raw();
       await raw.call("HELLO", proto);
       for (const c of seed) await raw.call(...c);
+      expect(await raw.call("LATENCY", "LATEST")).toMatch(/^\*[1-9]/);
+      expect(await raw.call("ACL", "LOG")).toMatch(/^\*[1-9]/);
       for (const c of commands) {
         raw.write(Buffer.concat([encode(c.split(" ")), encode(["ECHO", "next"])]));
         const reply = await raw.read();
