@@ -378,7 +378,7 @@ export const PARAMS: ParamDef[] = [
   int("slowlog-max-len", 128, 0n, LONG_MAX),
   int("latency-monitor-threshold", 0, 0n, LONG_MAX),
   bool("latency-tracking", "yes"),
-  special("latency-tracking-info-percentiles", "50 99 99.9", parsePercentiles, { multi: true, inert: true }),
+  special("latency-tracking-info-percentiles", "50 99 99.9", parsePercentiles, { multi: true }),
   int("busy-reply-threshold", 5000, 0n, LONG_MAX, { alias: "lua-time-limit" }),
   int("tracking-table-max-keys", 1000000, 0n, LONG_MAX),
   // encodings: they shape only Valkey's internals; accepted, validated and reported (OBJECT ENCODING uses them)

@@ -109,6 +109,38 @@ export function latencySample(server: Server, event: string, ms: number): void {
   if (ts.samples.length > TS_LEN) ts.samples.shift();
 }
 
+/**
+ * INFO latencystats: `latency_percentiles_usec_<command>:p50=…,p99=…` for each command with a histogram, by
+ * hdr_value_at_percentile's walk (the first bucket whose running count reaches percentile·calls, rounded). The value
+ * is that bucket's highest equivalent value, as LATENCY HISTOGRAM reports it: buckets are powers of two here where
+ * Valkey's histogram keeps two significant digits, so a percentile reads up to 2× high.
+ */
+export function latencyPercentileLines(server: Server, percentiles: number[], name: (e: CommandEntry) => string): string[] {
+  const hs = server.latencyState?.histograms ?? [];
+  // Valkey prints the percentile with "%f" and trims the zeros: 50 -> "p50", 99.9 -> "p99.9"
+  const labels = percentiles.map((p) => `p${String(Number(p.toFixed(6)))}`);
+  const lines: string[] = [];
+  for (const e of allEntries()) {
+    const h = hs[e.id!];
+    if (h === undefined) continue;
+    let total = 0;
+    for (let k = 0; k < BUCKETS; k++) total += h[k]!;
+    const parts = percentiles.map((p, i) => {
+      const want = Math.max(1, Math.floor((p / 100) * total + 0.5));
+      let seen = 0;
+      let k = 0;
+      for (; k < BUCKETS - 1; k++) {
+        seen += h[k]!;
+        if (seen >= want) break;
+      }
+      // hdr reports the 0th percentile as the bucket's lowest equivalent value, any other as its highest
+      return `${labels[i]}=${((p === 0 ? 1024 * 2 ** k : HIGH_NS[k]!) / 1000).toFixed(3)}`;
+    });
+    lines.push(`latency_percentiles_usec_${name(e)}:${parts.join(",")}`);
+  }
+  return lines;
+}
+
 /** CONFIG RESETSTAT drops the command histograms (Valkey's resetCommandTableStats). */
 export function resetLatencyHistograms(server: Server): void {
   if (server.latencyState) server.latencyState.histograms = [];

@@ -44,6 +44,7 @@ describeRuntimes(
       expect(sectionTitles(text(await r.call("INFO", "keyspace", "SERVER")))).toEqual(["# Server", "# Keyspace"]);
       const everything = sectionTitles(text(await r.call("INFO", "everything")));
       expect(everything).toContain("# Commandstats");
+      expect(everything.slice(-4)).toEqual(["# Errorstats", "# Latencystats", "# Cluster", "# Keyspace"]);
       expect(sectionTitles(text(await r.call("INFO", "all")))).toEqual(everything);
       expect(sectionTitles(text(await r.call("INFO", "default")))).toEqual(sectionTitles(all));
       expect(sectionTitles(text(await r.call("INFO", "modules")))).toEqual(["# Modules"]);
@@ -103,6 +104,39 @@ describeRuntimes(
       expect(f.mem_fragmentation_ratio).toMatch(/^\d+\.\d\d$/);
       expect(f.used_cpu_user).toMatch(/^\d+\.\d{6}$/);
       expect(f.used_cpu_sys).toMatch(/^\d+\.\d{6}$/);
+      // the server thread's share (Valkey 8 prints these after the children's): never more than the whole process
+      expect(f.used_cpu_user_main_thread).toMatch(/^\d+\.\d{6}$/);
+      expect(f.used_cpu_sys_main_thread).toMatch(/^\d+\.\d{6}$/);
+      expect(Number(f.used_cpu_user_main_thread)).toBeGreaterThan(0);
+      expect(Number(f.used_cpu_user_main_thread)).toBeLessThanOrEqual(Number(f.used_cpu_user) + 0.01);
+      const cpu = text(await r.call("INFO", "cpu")).split("\r\n").map((l) => l.split(":")[0]);
+      expect(cpu.slice(0, 7)).toEqual([
+        "# CPU", "used_cpu_sys", "used_cpu_user", "used_cpu_sys_children", "used_cpu_user_children", "used_cpu_sys_main_thread",
+        "used_cpu_user_main_thread",
+      ]);
+    });
+
+    it("INFO latencystats: percentiles of each command's latency, from latency-tracking-info-percentiles", async () => {
+      const r = await ctx.raw();
+      await r.call("CONFIG", "RESETSTAT");
+      for (let i = 0; i < 20; i++) await r.call("SET", "lat:k", String(i));
+      const f = await info(r, "latencystats");
+      // values are µs with three decimals, ascending with the percentile
+      const m = /^p50=(\d+\.\d{3}),p99=(\d+\.\d{3}),p99\.9=(\d+\.\d{3})$/.exec(f.latency_percentiles_usec_set!);
+      expect(m, f.latency_percentiles_usec_set).not.toBeNull();
+      expect(Number(m![1])).toBeGreaterThan(0);
+      expect(Number(m![2])).toBeGreaterThanOrEqual(Number(m![1]));
+      expect(Number(m![3])).toBeGreaterThanOrEqual(Number(m![2]));
+      expect(f["latency_percentiles_usec_config|resetstat"]).toMatch(/^p50=/);
+      // labels as Valkey prints them ("%f", zeros trimmed); no percentiles leaves the lines empty, as Valkey does
+      expect(await r.call("CONFIG", "SET", "latency-tracking-info-percentiles", "0 99.9999 100")).toBe("+OK\r\n");
+      expect((await info(r, "latencystats")).latency_percentiles_usec_set).toMatch(/^p0=\d+\.\d{3},p99\.9999=\d+\.\d{3},p100=\d+\.\d{3}$/);
+      expect(await r.call("CONFIG", "SET", "latency-tracking-info-percentiles", "")).toBe("+OK\r\n");
+      expect((await info(r, "latencystats")).latency_percentiles_usec_set).toBe("");
+      // with latency-tracking off the section is empty
+      expect(await r.call("CONFIG", "SET", "latency-tracking", "no", "latency-tracking-info-percentiles", "50 99 99.9")).toBe("+OK\r\n");
+      expect(text(await r.call("INFO", "latencystats"))).toBe("# Latencystats\r\n");
+      expect(await r.call("CONFIG", "SET", "latency-tracking", "yes")).toBe("+OK\r\n");
     });
 
     it("INFO stats, errorstats and commandstats count what happened", async () => {
@@ -126,6 +160,10 @@ describeRuntimes(
       expect(f.cmdstat_debug).toMatch(/^calls=1,usec=\d+,usec_per_call=\d+\.\d\d,rejected_calls=0,failed_calls=1$/);
       expect(f["cmdstat_config|resetstat"]).toMatch(/^calls=1,/);
       expect(f.evicted_keys).toBe("0");
+      // Valkey 8's I/O-thread counters: no I/O threads here
+      for (const k of ["reads_processed", "writes_processed", "freed_objects", "poll_processed", "total_prefetch_batches", "total_prefetch_entries"]) {
+        expect(f[`io_threaded_${k}`], k).toBe("0");
+      }
       expect(Number(f.total_connections_received)).toBeGreaterThanOrEqual(1);
       expect(Number(f.total_net_input_bytes)).toBeGreaterThan(0);
       expect(Number(f.total_net_output_bytes)).toBeGreaterThan(0);
