@@ -64,6 +64,7 @@ const INT_MIN = -2147483648n;
 const INT_MAX = 2147483647n;
 const UINT_MAX = 4294967295n;
 export const LONG_MAX = 9223372036854775807n;
+const LONG_MIN = -9223372036854775808n;
 const ULLONG_MAX = 18446744073709551615n;
 
 const MEM_UNITS: Record<string, bigint> = {
@@ -279,6 +280,35 @@ function parseReplicaof(v: string): string {
   return `${w[0]} ${port}`;
 }
 
+/** oom-score-adj-values: three integers in -2000..2000 (Valkey's setConfigOOMScoreAdjValuesOption), shown as parsed. */
+function parseOomValues(v: string): string {
+  const w = words(v);
+  if (w.length !== 3) throw new ConfigError("wrong number of arguments");
+  return w
+    .map((a) => {
+      if (!/^[+-]?\d+$/.test(a) || Math.abs(Number(a)) > 2000) throw new ConfigError("Invalid oom-score-adj-values, elements must be between -2000 and 2000.");
+      return String(Number(a));
+    })
+    .join(" ");
+}
+
+/** shutdown-on-sigint / shutdown-on-sigterm: a set of SHUTDOWN's flags, shown as Valkey's multi-arg enums are (the
+ *  flags in table order; "default" alone when none). Nothing is saved and there are no replicas to wait for, so
+ *  every combination shuts down the same way here. */
+const SHUTDOWN_FLAGS = ["default", "save", "nosave", "now", "force"];
+function parseShutdownFlags(v: string): string {
+  const set = new Set<string>();
+  const w = words(v).filter((a) => a !== "");
+  if (w.length === 0) throw new ConfigError(`argument(s) must be one of the following: ${SHUTDOWN_FLAGS.join(", ")}`);
+  for (const a of w) {
+    const f = a.toLowerCase();
+    if (!SHUTDOWN_FLAGS.includes(f)) throw new ConfigError(`argument(s) must be one of the following: ${SHUTDOWN_FLAGS.join(", ")}`);
+    if (f !== "default") set.add(f);
+  }
+  if (set.has("save") && set.has("nosave")) throw new ConfigError("shutdown options SAVE and NOSAVE can't be used simultaneously");
+  return set.size === 0 ? "default" : SHUTDOWN_FLAGS.filter((f) => set.has(f)).join(" ");
+}
+
 const LOGLEVELS = ["debug", "verbose", "notice", "warning", "nothing"];
 const PROTECTED_ACTION = ["no", "yes", "local"];
 
@@ -294,6 +324,8 @@ export const PARAMS: ParamDef[] = [
   strp("unixsocket", "", { immutable: true, emptyIsNull: true }),
   // Valkey's OCTAL_CONFIG: given and shown in octal (0 leaves the socket file's mode to the umask).
   strp("unixsocketperm", "0", { immutable: true, parse: parseOctalPerm }),
+  // a group name (getgrnam's, from /etc/group here): the socket file's group (src/server.ts listenUnix)
+  strp("unixsocketgroup", "", { immutable: true, emptyIsNull: true }),
   strp("requirepass", "", { sensitive: true, emptyIsNull: true }),
   strp("primaryauth", "", { alias: "masterauth", sensitive: true, emptyIsNull: true, inert: true }),
   strp("primaryuser", "", { alias: "masteruser", sensitive: true, emptyIsNull: true, inert: true }),
@@ -339,6 +371,18 @@ export const PARAMS: ParamDef[] = [
   strp("bind-source-addr", "", { emptyIsNull: true, inert: true }),
   int("shutdown-timeout", 10, 0n, INT_MAX, { inert: true }),
   en("oom-score-adj", "no", ["no", "yes", "relative", "absolute"], { same: { relative: "yes" }, inert: true }),
+  special("oom-score-adj-values", "0 200 800", parseOomValues, { multi: true, inert: true }),
+  special("shutdown-on-sigint", "default", parseShutdownFlags, { multi: true, inert: true }),
+  special("shutdown-on-sigterm", "default", parseShutdownFlags, { multi: true, inert: true }),
+  bool("hide-user-data-from-log", "yes", { inert: true }),
+  // threads and CPU affinity: one server thread here, pinned nowhere
+  bool("io-threads-do-reads", "yes", { immutable: true, inert: true }),
+  int("events-per-io-thread", 2, 0n, INT_MAX, { inert: true }),
+  int("prefetch-batch-max-size", 16, 0n, 128n, { inert: true }),
+  strp("server-cpulist", "", { alias: "server_cpulist", immutable: true, emptyIsNull: true, inert: true }),
+  strp("bio-cpulist", "", { alias: "bio_cpulist", immutable: true, emptyIsNull: true, inert: true }),
+  strp("aof-rewrite-cpulist", "", { alias: "aof_rewrite_cpulist", immutable: true, emptyIsNull: true, inert: true }),
+  strp("bgsave-cpulist", "", { alias: "bgsave_cpulist", immutable: true, emptyIsNull: true, inert: true }),
   // memory and eviction
   mem("maxmemory", 0n, 0n, ULLONG_MAX),
   en("maxmemory-policy", "noeviction", [
@@ -437,6 +481,8 @@ export const PARAMS: ParamDef[] = [
   int("min-replicas-to-write", 0, 0n, INT_MAX, { alias: "min-slaves-to-write" }),
   int("min-replicas-max-lag", 10, 0n, INT_MAX, { alias: "min-slaves-max-lag" }),
   en("propagation-error-behavior", "ignore", ["ignore", "panic", "panic-on-replicas"], { inert: true }),
+  bool("replica-ignore-disk-write-errors", "no", { inert: true }),
+  bool("dual-channel-replication-enabled", "no", { inert: true }),
   bool("cluster-enabled", "no", { immutable: true }),
   strp("availability-zone", ""),
   // Valkey 8.0's hidden (testing and debugging) configs: CONFIG GET shows them by exact name only.
@@ -462,6 +508,19 @@ export const PARAMS: ParamDef[] = [
   bool("cluster-require-full-coverage", "yes", { inert: true }),
   bool("cluster-allow-reads-when-down", "no", { inert: true }),
   bool("cluster-allow-pubsubshard-when-down", "yes", { inert: true }),
+  bool("cluster-allow-replica-migration", "yes", { inert: true }),
+  int("cluster-migration-barrier", 1, 0n, INT_MAX, { inert: true }),
+  bool("cluster-replica-no-failover", "no", { alias: "cluster-slave-no-failover", inert: true }),
+  int("cluster-replica-validity-factor", 10, 0n, INT_MAX, { alias: "cluster-slave-validity-factor", inert: true }),
+  int("cluster-blacklist-ttl", 60, LONG_MIN, LONG_MAX, { inert: true }),
+  mem("cluster-link-sendbuf-limit", 0n, 0n, LONG_MAX, { inert: true }),
+  int("cluster-announce-tls-port", 0, 0n, 65535n, { inert: true }),
+  strp("cluster-announce-client-ipv4", "", { emptyIsNull: true, inert: true }),
+  strp("cluster-announce-client-ipv6", "", { emptyIsNull: true, inert: true }),
+  strp("cluster-announce-human-nodename", "", { emptyIsNull: true, inert: true }),
+  // Valkey 8.0 counts CPU time and network bytes per slot for CLUSTER SLOT-STATS with this on; here SLOT-STATS
+  // reports key-count only, on or off
+  bool("cluster-slot-stats-enabled", "no", { inert: true }),
 ];
 
 const byName = new Map<string, ParamDef>();
@@ -728,6 +787,7 @@ export const cfg = {
   protectedMode: (c: Config) => c.params.get("protected-mode") === "yes",
   unixsocket: (c: Config) => c.params.get("unixsocket") || null,
   unixsocketperm: (c: Config) => parseInt(c.params.get("unixsocketperm") ?? "0", 8),
+  unixsocketgroup: (c: Config) => c.params.get("unixsocketgroup") || null,
 };
 
 /** VALKEY_* environment variables and the parameter each sets. */

@@ -824,7 +824,7 @@ export async function listen(opts: ListenOptions): Promise<RunningServer> {
   const path = cfg.unixsocket(opts.config);
   if (path !== null) {
     try {
-      server.unixListener = await listenUnix(server, path, cfg.unixsocketperm(opts.config));
+      server.unixListener = await listenUnix(server, path, cfg.unixsocketperm(opts.config), cfg.unixsocketgroup(opts.config));
     } catch (e) {
       await server.close();
       throw e;
@@ -834,15 +834,20 @@ export async function listen(opts: ListenOptions): Promise<RunningServer> {
   return { server, port, close: () => server.close() };
 }
 
-/** The unix socket listener: a stale socket file is replaced, as Valkey does, and unixsocketperm applied. */
-async function listenUnix(server: Server, path: string, perm: number): Promise<Listener> {
+/** The unix socket listener: a stale socket file is replaced, as Valkey does, and unixsocketgroup and
+ *  unixsocketperm applied. */
+async function listenUnix(server: Server, path: string, perm: number, group: string | null): Promise<Listener> {
   const fs = await import("node:fs");
+  // Valkey looks the group up by name (getgrnam) before it binds, and refuses to start without it
+  const gid = group === null ? -1 : groupId(fs.readFileSync, group);
+  if (gid === undefined) throw new Error(`Failed opening Unix socket: getgrnam error for group '${group}'`);
   try {
     fs.unlinkSync(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
   const l = await (isBun ? listenBun(server, "", 0, path) : listenNode(server, "", 0, path));
+  if (gid !== -1) fs.chownSync(path, -1, gid);
   if (perm !== 0) fs.chmodSync(path, perm);
   return {
     host: path,
@@ -854,6 +859,22 @@ async function listenUnix(server: Server, path: string, perm: number): Promise<L
       } catch {}
     },
   };
+}
+
+/** A group's id by name from /etc/group (JavaScript has no getgrnam: groups only a directory service knows are not
+ *  found), or undefined. */
+function groupId(read: typeof import("node:fs").readFileSync, name: string): number | undefined {
+  let text: string;
+  try {
+    text = read("/etc/group", "utf8");
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split("\n")) {
+    const f = line.split(":");
+    if (f[0] === name && f.length >= 3 && /^\d+$/.test(f[2]!)) return Number(f[2]);
+  }
+  return undefined;
 }
 
 class PortInUseError extends Error {}

@@ -1,6 +1,6 @@
-// --unixsocket / --unixsocketperm: a unix socket listener beside TCP, as Valkey's (client flag U, addr =
+// --unixsocket / --unixsocketperm / --unixsocketgroup: a unix socket listener beside TCP, as Valkey's (client flag U, addr =
 // the path with port 0, a stale socket file replaced, the file removed at shutdown).
-import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
@@ -26,7 +26,7 @@ for (const runtime of RUNTIMES) {
         const info = (await io.client("INFO")) as string;
         expect(info).toContain(`addr=${path}:0 laddr=${path}:0`);
         expect(info).toMatch(/ flags=U /);
-        expect(await io.config("GET", "unixsocket*")).toEqual(["unixsocket", path, "unixsocketperm", "700"]);
+        expect(await io.config("GET", "unixsocket*")).toEqual(["unixsocket", path, "unixsocketperm", "700", "unixsocketgroup", ""]);
         const nr = createClient({ socket: { path, tls: false } });
         await nr.connect();
         expect(await nr.get("u")).toBe("1");
@@ -43,6 +43,34 @@ for (const runtime of RUNTIMES) {
       } finally {
         await s.stop("SIGKILL");
       }
+    });
+
+    it("unixsocketgroup gives the socket file that group, by name; an unknown group stops the start, as in Valkey", async () => {
+      // a group other than the file's default one, that this process may give files: any group for root, else one
+      // of the user's other groups; with neither, the user's own group (the call still has to succeed)
+      const groups = readFileSync("/etc/group", "utf8").split("\n").map((l) => l.split(":")).filter((f) => f.length >= 3 && /^\d+$/.test(f[2]!));
+      const mine = process.getgid!();
+      const allowed = process.getuid!() === 0 ? groups.map((f) => Number(f[2])) : process.getgroups!();
+      const gid = allowed.find((g) => g !== mine && groups.some((f) => Number(f[2]) === g)) ?? mine;
+      const name = groups.find((f) => Number(f[2]) === gid)?.[0];
+      expect(name, "the group's name in /etc/group").toBeDefined();
+      const dir = mkdtempSync(join(tmpdir(), "vb-unix-"));
+      const path = join(dir, "valkey.sock");
+      const s = await spawnServer(runtime, ["--unixsocket", path, "--unixsocketgroup", name!, "--unixsocketperm", "770"]);
+      try {
+        expect(statSync(path).gid).toBe(gid);
+        expect(statSync(path).mode & 0o777).toBe(0o770);
+        const io = new Redis({ path, retryStrategy: () => null });
+        expect(await io.config("GET", "unixsocketgroup")).toEqual(["unixsocketgroup", name]);
+        await expect(io.config("SET", "unixsocketgroup", name!)).rejects.toThrow(/can't set immutable config/);
+        io.disconnect();
+      } finally {
+        await s.stop();
+      }
+      await expect(spawnServer(runtime, ["--unixsocket", join(dir, "other.sock"), "--unixsocketgroup", "no-such-group-here"])).rejects.toThrow(
+        /Failed opening Unix socket: getgrnam error for group 'no-such-group-here'/,
+      );
+      expect(existsSync(join(dir, "other.sock"))).toBe(false);
     });
 
     it("refuses a bad unixsocketperm at startup and CONFIG SET of either parameter", async () => {

@@ -140,6 +140,35 @@ describe("config files", () => {
     expect(c.params.get("save")).toBe("");
   });
 
+  it("a stock config file loads: every directive Debian's redis.conf (Redis 7.0) sets, and Valkey 8's newer ones", () => {
+    const file = join(dir, "stock.conf");
+    // Debian's /etc/redis/redis.conf without its comments (dir and logfile pointed somewhere that exists)
+    const debian = `bind 127.0.0.1 -::1|protected-mode yes|port 6379|tcp-backlog 511|timeout 0|tcp-keepalive 300|daemonize yes|pidfile /run/redis/redis-server.pid|loglevel notice|logfile ""|databases 16|always-show-logo no|set-proc-title yes|proc-title-template "{title} {listen-addr} {server-mode}"|stop-writes-on-bgsave-error yes|rdbcompression yes|rdbchecksum yes|dbfilename dump.rdb|rdb-del-sync-files no|dir ${dir}|replica-serve-stale-data yes|replica-read-only yes|repl-diskless-sync yes|repl-diskless-sync-delay 5|repl-diskless-sync-max-replicas 0|repl-diskless-load disabled|repl-disable-tcp-nodelay no|replica-priority 100|acllog-max-len 128|lazyfree-lazy-eviction no|lazyfree-lazy-expire no|lazyfree-lazy-server-del no|replica-lazy-flush no|lazyfree-lazy-user-del no|lazyfree-lazy-user-flush no|oom-score-adj no|oom-score-adj-values 0 200 800|disable-thp yes|appendonly no|appendfilename "appendonly.aof"|appenddirname "appendonlydir"|appendfsync everysec|no-appendfsync-on-rewrite no|auto-aof-rewrite-percentage 100|auto-aof-rewrite-min-size 64mb|aof-load-truncated yes|aof-use-rdb-preamble yes|aof-timestamp-enabled no|slowlog-log-slower-than 10000|slowlog-max-len 128|latency-monitor-threshold 0|notify-keyspace-events ""|hash-max-listpack-entries 512|hash-max-listpack-value 64|list-max-listpack-size -2|list-compress-depth 0|set-max-intset-entries 512|zset-max-listpack-entries 128|zset-max-listpack-value 64|hll-sparse-max-bytes 3000|stream-node-max-bytes 4096|stream-node-max-entries 100|activerehashing yes|client-output-buffer-limit normal 0 0 0|client-output-buffer-limit replica 256mb 64mb 60|client-output-buffer-limit pubsub 32mb 8mb 60|hz 10|dynamic-hz yes|aof-rewrite-incremental-fsync yes|rdb-save-incremental-fsync yes|jemalloc-bg-thread yes`;
+    // directives valkey-server 8.0 lists in CONFIG GET * that this server once refused (TLS aside: see docs/compatibility.md)
+    const valkey8 = `shutdown-on-sigint default|shutdown-on-sigterm nosave now|hide-user-data-from-log yes|io-threads-do-reads yes|events-per-io-thread 2|prefetch-batch-max-size 16|server-cpulist 0-1|bio_cpulist 0|aof-rewrite-cpulist ""|bgsave-cpulist ""|replica-ignore-disk-write-errors no|dual-channel-replication-enabled no|cluster-allow-replica-migration yes|cluster-migration-barrier 1|cluster-slave-no-failover no|cluster-replica-validity-factor 10|cluster-blacklist-ttl 60|cluster-link-sendbuf-limit 0|cluster-announce-tls-port 0|cluster-announce-client-ipv4 ""|cluster-announce-client-ipv6 ""|cluster-announce-human-nodename ""|cluster-slot-stats-enabled no`;
+    writeFileSync(file, `${debian}|${valkey8}`.split("|").join("\n") + "\n");
+    const c = loadConfig({ argv: [file], env: {} });
+    expect(c.params.get("oom-score-adj-values")).toBe("0 200 800");
+    expect(c.params.get("shutdown-on-sigterm")).toBe("nosave now");
+    expect(c.params.get("server-cpulist")).toBe("0-1");
+    expect(c.params.get("bio-cpulist")).toBe("0");
+  });
+
+  it("oom-score-adj-values and shutdown-on-sig*: Valkey's checks and canonical forms", () => {
+    expect(v("oom-score-adj-values", "-5 +7 10")).toBe("-5 7 10");
+    expect(reason("oom-score-adj-values", "1 2")).toBe("wrong number of arguments");
+    expect(reason("oom-score-adj-values", "1 2 3000")).toBe("Invalid oom-score-adj-values, elements must be between -2000 and 2000.");
+    expect(reason("oom-score-adj-values", "1 2 x")).toBe("Invalid oom-score-adj-values, elements must be between -2000 and 2000.");
+    expect(v("shutdown-on-sigint", "now save")).toBe("save now");
+    expect(v("shutdown-on-sigint", "default now")).toBe("now");
+    expect(v("shutdown-on-sigint", "force NOW")).toBe("now force");
+    expect(v("shutdown-on-sigint", "default")).toBe("default");
+    const one = "argument(s) must be one of the following: default, save, nosave, now, force";
+    expect(reason("shutdown-on-sigint", "")).toBe(one);
+    expect(reason("shutdown-on-sigint", "foo")).toBe(one);
+    expect(reason("shutdown-on-sigint", "save nosave")).toBe("shutdown options SAVE and NOSAVE can't be used simultaneously");
+  });
+
   it("reject unknown directives and wrong argument counts", () => {
     const bad = join(dir, "b.conf");
     writeFileSync(bad, "nosuchthing 1\n");
