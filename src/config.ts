@@ -7,6 +7,7 @@ import { parseI64Big } from "./args.js";
 import { splitArgs } from "./resp.js";
 import { parseUserList } from "./acl/users-env.js";
 import { builtin } from "./runtime.js";
+import { globMatch } from "./glob.js";
 
 /** node:fs on first use (a config file, CONFIG REWRITE, `dir`): under Bun its load is ~1 ms of a start. */
 const fs = () => builtin("node:fs");
@@ -680,6 +681,11 @@ export function rewriteConfigText(file: string, params: Map<string, string>, use
         optionLines.set("user", [...(optionLines.get("user") ?? []), lines.length - 1]);
         continue;
       }
+      // include lines stay as they are (Valkey's rewrite keeps include, rename-command, loadmodule lines)
+      if (args && args.length === 2 && args[0]!.toString("utf8").toLowerCase() === "include") {
+        lines.push(line);
+        continue;
+      }
       const p = args && args.length > 0 ? findParam(args[0]!.toString("utf8")) : undefined;
       if (!p) {
         lines.push(`# ??? ${line}`);
@@ -887,7 +893,7 @@ export function parseFlags(
 }
 
 /** Parse a redis.conf file into [name, value] pairs (Valkey's line grammar: quotes, escapes, comments). */
-export function parseConfFile(path: string, problems?: string[], lines?: number[], users: string[][] = []): Array<[string, string]> {
+export function parseConfFile(path: string, problems?: string[], where?: string[], users: string[][] = [], depth = 0): Array<[string, string]> {
   let text: string;
   try {
     text = fs().readFileSync(path, "utf8");
@@ -906,18 +912,68 @@ export function parseConfFile(path: string, problems?: string[], lines?: number[
     };
     if (!args) return fail("Unbalanced quotes in configuration line");
     if (args.length === 0) return;
-    if (args[0]!.toLowerCase() === "user") {
+    const directive = args[0]!.toLowerCase();
+    if (directive === "user") {
       if (args.length < 2) return fail("Bad directive or wrong number of arguments: 'user'");
       users.push(args.slice(1));
+      return;
+    }
+    if (directive === "include" && args.length === 2) {
+      // Valkey reads an included file's lines in place; a pattern (* ? [) takes its matches in name order and
+      // may match none (an empty conf.d), a plain path must exist. Nothing stops a loop in Valkey; 16 deep does here.
+      if (depth >= 16) return fail(`include nested more than 16 deep: '${args[1]}'`);
+      for (const file of includedFiles(args[1]!)) {
+        try {
+          pairs.push(...parseConfFile(file, problems, where, users, depth + 1));
+        } catch (e) {
+          if (!(e instanceof ConfigError)) throw e;
+          fail(e.message);
+        }
+      }
       return;
     }
     const p = findParam(args[0]!);
     if (!p) return fail(`Bad directive or wrong number of arguments: '${args[0]}'`);
     if (!p.multi && args.length !== 2) return fail(`wrong number of arguments for '${args[0]}'`);
     pairs.push([p.name, args.slice(1).join(" ")]);
-    lines?.push(n + 1);
+    where?.push(`${path}:${n + 1}`);
   });
   return pairs;
+}
+
+/** The files an `include` names: the path itself, or with a wildcard in it, glob(3)'s matches in sorted order
+ *  (a wildcard may stand in any path component; names starting with a dot match only a pattern that does). */
+function includedFiles(pattern: string): string[] {
+  if (!/[*?[]/.test(pattern)) return [pattern];
+  const { readdirSync, statSync } = fs();
+  let found = [pattern.startsWith("/") ? "/" : ""];
+  for (const part of pattern.split("/").filter((x) => x !== "")) {
+    const next: string[] = [];
+    for (const dir of found) {
+      const join = (name: string) => (dir === "" ? name : dir.endsWith("/") ? dir + name : `${dir}/${name}`);
+      if (!/[*?[]/.test(part)) {
+        next.push(join(part));
+        continue;
+      }
+      let names: string[];
+      try {
+        names = readdirSync(dir === "" ? "." : dir);
+      } catch {
+        continue;
+      }
+      for (const name of names) if ((name[0] !== "." || part[0] === ".") && globMatch(part, name)) next.push(join(name));
+    }
+    found = next;
+  }
+  return found
+    .filter((f) => {
+      try {
+        return statSync(f).isFile();
+      } catch {
+        return false;
+      }
+    })
+    .sort();
 }
 
 /**
@@ -942,9 +998,9 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     }
   };
   const { file, pairs, testClock, users: flagUsers, cluster } = parseFlags(opts.argv ?? [], problems);
-  const lines: number[] = [];
+  const where: string[] = [];
   const users: string[][] = [];
-  const fromFile = file ? parseConfFile(file, problems, lines, users) : [];
+  const fromFile = file ? parseConfFile(file, problems, where, users) : [];
   const overridden = new Set([...fromFile, ...pairs].map(([name]) => name));
   for (const name of Object.keys(opts.overrides ?? {})) overridden.add(findParam(name)?.name ?? name);
   for (const v of ENV_VARS) {
@@ -955,7 +1011,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     apply(findParam(v.param)!, value, opts.envFile?.has(v.env) ? `${v.env} in .env` : v.env);
   }
   users.push(...flagUsers, ...parseUserList(envAll.VALKEY_USERS ?? ""));
-  const all = [...fromFile.map(([n, val], i) => [n, val, `'${n}' at ${file}:${lines[i]}`]), ...pairs.map(([n, val]) => [n, val, `--${n}`])];
+  const all = [...fromFile.map(([n, val], i) => [n, val, `'${n}' at ${where[i]}`]), ...pairs.map(([n, val]) => [n, val, `--${n}`])];
   for (const [name, value, source] of all) {
     const p = findParam(name!)!;
     if (PERSISTENCE.has(p.name)) persistence.push(value === "" ? `${p.name} ""` : `${p.name} ${value}`);
