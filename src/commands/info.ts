@@ -44,6 +44,10 @@ export function bytesToHuman(n: number): string {
 const HUMAN_UNITS = ["K", "M", "G", "T", "P"];
 
 const replIds = new WeakMap<Server, string>();
+/** DEBUG CHANGE-REPL-ID: a new master_replid (master_replid2 is all zeros here already). */
+export function changeReplId(server: Server): void {
+  replIds.set(server, randomHex(20));
+}
 function replId(server: Server): string {
   let id = replIds.get(server);
   if (id === undefined) replIds.set(server, (id = randomHex(20)));

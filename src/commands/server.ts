@@ -7,7 +7,7 @@ import { CE, E, errorText, unknownSubcommandOrWrongArity } from "../errors.js";
 import type { Entry } from "../store.js";
 import { allowProtected } from "./config.js";
 import { collectGarbage, keyBytes, runtimeMemory } from "../memory.js";
-import { memoryFigures, replyInfo } from "./info.js";
+import { changeReplId, memoryFigures, replyInfo } from "./info.js";
 import type { CommandEntry } from "./types.js";
 import { builtin, epochMicros, isBun } from "../runtime.js";
 
@@ -334,6 +334,14 @@ function debug(c: Client, argv: Buffer[]): void {
     c.w.ok();
   } else if (sub === "clock" && (n === 3 || n === 4)) debugClock(c, argv);
   else if (sub === "populate" && n >= 3 && n <= 5) debugPopulate(c, argv);
+  else if (sub === "protocol" && n === 3) debugProtocol(c, str(argv[2]!).toLowerCase());
+  else if (sub === "log" && n === 3) {
+    c.server.log("warning", `DEBUG LOG: ${str(argv[2]!)}`);
+    c.w.ok();
+  } else if (sub === "change-repl-id" && n === 2) {
+    changeReplId(c.server);
+    c.w.ok();
+  }
   else if (sub === "panic" && n === 2) {
     // Valkey's serverPanic: the server dies on the spot (in cluster mode the parent then stops every shard).
     c.server.log("warning", `DEBUG PANIC called at Unix time ${Math.floor(Date.now() / 1000)}`);
@@ -424,14 +432,77 @@ function debugClock(c: Client, argv: Buffer[]): void {
   throw unknownSubcommandOrWrongArity("debug", str(argv[1]!));
 }
 
+const PROTOCOL_TYPES = "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false";
+const BIGNUM = "1234567999999999999999999999999999999";
+
+// DEBUG PROTOCOL <type>: a sample reply of each RESP type, as client libraries' tests ask for (Valkey's debug.c,
+// RESP2 fallbacks included)
+function debugProtocol(c: Client, type: string): void {
+  const w = c.w;
+  const resp3 = w.proto === 3;
+  switch (type) {
+    case "string":
+      return w.bulk("Hello World");
+    case "integer":
+      return w.integer(12345);
+    case "double":
+      return w.double(3.141);
+    case "bignum":
+      return resp3 ? w.raw(Buffer.from(`(${BIGNUM}\r\n`)) : w.bulk(BIGNUM);
+    case "null":
+      return w.null();
+    case "array":
+    case "set":
+      if (type === "set") w.set(3);
+      else w.array(3);
+      for (let j = 0; j < 3; j++) w.integer(j);
+      return;
+    case "map":
+      w.map(3);
+      for (let j = 0; j < 3; j++) {
+        w.integer(j);
+        w.bool(j === 1);
+      }
+      return;
+    case "attrib":
+      if (resp3) {
+        w.raw(Buffer.from("|1\r\n"));
+        w.bulk("key-popularity");
+        w.array(2);
+        w.bulk("key:123");
+        w.integer(90);
+      }
+      return w.bulk("Some real reply following the attribute");
+    case "push":
+      if (!resp3) throw errorText("ERR RESP2 is not supported by this command");
+      // valkey-server 8 sends the reply first and the push after it
+      w.bulk("Some real reply following the push reply");
+      w.push(2);
+      w.bulk("server-cpu-usage");
+      return w.integer(42);
+    case "verbatim":
+      return w.verbatim("This is a verbatim\nstring");
+    case "true":
+    case "false":
+      return w.bool(type === "true");
+    default:
+      throw errorText(`ERR Wrong protocol type name. Please use one of the following: ${PROTOCOL_TYPES}`);
+  }
+}
+
 function debugHelp(c: Client): void {
   c.w.help("DEBUG", [
+    "CHANGE-REPL-ID",
+    "    Change the replication IDs of the instance.",
+    "    Dangerous: should be used only for testing the replication subsystem.",
     "CLOCK GET",
     "    Return the server clock (milliseconds) that drives key expiry.",
     "CLOCK ADVANCE <milliseconds>",
     "    Move the server clock forward (or back, when negative). Needs --test-clock.",
     "CLOCK SET <unix-time-milliseconds>",
     "    Set the server clock. Needs --test-clock.",
+    "LOG <message>",
+    "    Write <message> to the server log.",
     "PANIC",
     "    Crash the server simulating a panic.",
     "POPULATE <count> [<prefix>] [<size>]",
@@ -439,9 +510,13 @@ function debugHelp(c: Client): void {
     "    it is used instead of the 'key' prefix. These are not propagated to",
     "    replicas. Cluster slots are not respected so keys not belonging to the",
     "    current node can be created in cluster mode.",
+    "PROTOCOL <type>",
+    "    Reply with a test value of the specified type. <type> can be: string,",
+    "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+    "    true, false.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Setting it to 0 disables expiring keys in background when they are not",
-    "    accessed (otherwise the server behavior). Setting it to 1 reenables back the",
+    "    accessed (otherwise the behavior). Setting it to 1 reenables back the",
     "    default.",
     "SLEEP <seconds>",
     "    Stop the server for <seconds>. Decimals allowed.",

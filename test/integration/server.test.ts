@@ -491,6 +491,47 @@ describeRuntimes(
       const help = await r.call("DEBUG", "HELP");
       expect(help).toMatch(/^\*\d+\r\n\+DEBUG <subcommand> /);
       expect(help).toContain("+SLEEP <seconds>\r\n");
+      expect(help).toContain("+PROTOCOL <type>\r\n");
+    });
+
+    it("DEBUG PROTOCOL replies with each RESP type as valkey-server 8 does, RESP2 and RESP3; DEBUG LOG; DEBUG CHANGE-REPL-ID", async () => {
+      const r = await ctx.raw();
+      // valkey-server 8.0.1's replies, byte for byte: [RESP2, RESP3]
+      const expected: Record<string, [string, string]> = {
+        string: ["$11\r\nHello World\r\n", "$11\r\nHello World\r\n"],
+        integer: [":12345\r\n", ":12345\r\n"],
+        double: ["$5\r\n3.141\r\n", ",3.141\r\n"],
+        bignum: ["$37\r\n1234567999999999999999999999999999999\r\n", "(1234567999999999999999999999999999999\r\n"],
+        null: ["$-1\r\n", "_\r\n"],
+        array: ["*3\r\n:0\r\n:1\r\n:2\r\n", "*3\r\n:0\r\n:1\r\n:2\r\n"],
+        set: ["*3\r\n:0\r\n:1\r\n:2\r\n", "~3\r\n:0\r\n:1\r\n:2\r\n"],
+        map: ["*6\r\n:0\r\n:0\r\n:1\r\n:1\r\n:2\r\n:0\r\n", "%3\r\n:0\r\n#f\r\n:1\r\n#t\r\n:2\r\n#f\r\n"],
+        attrib: [
+          "$39\r\nSome real reply following the attribute\r\n",
+          "|1\r\n$14\r\nkey-popularity\r\n*2\r\n$7\r\nkey:123\r\n:90\r\n$39\r\nSome real reply following the attribute\r\n",
+        ],
+        push: ["-ERR RESP2 is not supported by this command\r\n", "$40\r\nSome real reply following the push reply\r\n"],
+        verbatim: ["$25\r\nThis is a verbatim\nstring\r\n", "=29\r\ntxt:This is a verbatim\nstring\r\n"],
+        true: [":1\r\n", "#t\r\n"],
+        false: [":0\r\n", "#f\r\n"],
+      };
+      for (const [i, proto] of ["2", "3"].entries()) {
+        await r.call("HELLO", proto);
+        for (const [type, replies] of Object.entries(expected)) {
+          expect(await r.call("DEBUG", "PROTOCOL", type.toUpperCase()), `RESP${proto} ${type}`).toBe(replies[i]);
+          // the push comes after the reply, as valkey-server 8 sends it
+          if (type === "push" && proto === "3") expect(await r.read()).toBe(">2\r\n$16\r\nserver-cpu-usage\r\n:42\r\n");
+        }
+      }
+      expect(await r.call("DEBUG", "PROTOCOL", "nosuch")).toBe(
+        "-ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false\r\n",
+      );
+      expect(await r.call("DEBUG", "LOG", "a marker")).toBe("+OK\r\n");
+      const before = (await info(r, "replication")).master_replid;
+      expect(await r.call("DEBUG", "CHANGE-REPL-ID")).toBe("+OK\r\n");
+      const after = (await info(r, "replication")).master_replid;
+      expect(after).toMatch(/^[0-9a-f]{40}$/);
+      expect(after).not.toBe(before);
     });
 
     it("DEBUG POPULATE makes key:<n> = value:<n>, keeps existing keys, pads or cuts to a size, invalidates WATCH", async () => {
