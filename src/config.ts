@@ -681,8 +681,9 @@ export function rewriteConfigText(file: string, params: Map<string, string>, use
         optionLines.set("user", [...(optionLines.get("user") ?? []), lines.length - 1]);
         continue;
       }
-      // include lines stay as they are (Valkey's rewrite keeps include, rename-command, loadmodule lines)
-      if (args && args.length === 2 && args[0]!.toString("utf8").toLowerCase() === "include") {
+      // include and rename-command lines stay as they are (Valkey's rewrite keeps them, and loadmodule lines)
+      const directive = args && args.length > 0 ? args[0]!.toString("utf8").toLowerCase() : "";
+      if ((directive === "include" && args!.length === 2) || (directive === "rename-command" && args!.length === 3)) {
         lines.push(line);
         continue;
       }
@@ -763,6 +764,8 @@ export interface Config {
   users?: string[][];
   /** Cluster mode (src/cluster/): shard count (0 = standalone) and the first shard's port when not `port`. */
   cluster?: { size: number; portBase: number | null };
+  /** `rename-command old new` lines, in order: [old, new ("" removes it), where (file:line)] (commands/index.ts). */
+  renames?: Array<[string, string, string]>;
 }
 
 /** VALKEY_CLUSTER_SIZE / --cluster-size: shards of a cluster started together (0 = standalone). */
@@ -845,12 +848,14 @@ export function parseFlags(
   testClock: boolean;
   users: string[][];
   cluster: { "cluster-size"?: string; "cluster-port-base"?: string };
+  renames: Array<[string, string, string]>;
 } {
   const cluster: { "cluster-size"?: string; "cluster-port-base"?: string } = {};
   const pairs: Array<[string, string]> = [];
   const users: string[][] = [];
   let file: string | null = null;
   let testClock = false;
+  const renames: Array<[string, string, string]> = [];
   let i = 0;
   if (argv.length > 0 && !argv[0]!.startsWith("-")) file = argv[i++]!;
   while (i < argv.length) {
@@ -872,6 +877,14 @@ export function parseFlags(
       users.push(value.join(" ").split(" ").filter((w) => w !== ""));
       continue;
     }
+    if (name === "rename-command") {
+      // as a config line after the file's, like every flag: --rename-command FLUSHALL ""
+      if (value.length !== 2) {
+        if (!problems) throw new ConfigError("flag --rename-command needs two values: the command and its new name");
+        problems.push("flag --rename-command needs two values: the command and its new name");
+      } else renames.push([value[0]!, value[1]!, "--rename-command"]);
+      continue;
+    }
     if (name === "cluster-size" || name === "cluster-port-base") {
       if (value.length !== 1) {
         if (!problems) throw new ConfigError(`flag --${name} needs one value`);
@@ -889,11 +902,18 @@ export function parseFlags(
     if (value.length === 0) value = [p!.kind === "bool" ? "yes" : ""];
     pairs.push([p!.name, value.join(" ")]);
   }
-  return { file, pairs, testClock, users, cluster };
+  return { file, pairs, testClock, users, cluster, renames };
 }
 
 /** Parse a redis.conf file into [name, value] pairs (Valkey's line grammar: quotes, escapes, comments). */
-export function parseConfFile(path: string, problems?: string[], where?: string[], users: string[][] = [], depth = 0): Array<[string, string]> {
+export function parseConfFile(
+  path: string,
+  problems?: string[],
+  where?: string[],
+  users: string[][] = [],
+  depth = 0,
+  renames: Array<[string, string, string]> = [],
+): Array<[string, string]> {
   let text: string;
   try {
     text = fs().readFileSync(path, "utf8");
@@ -918,13 +938,18 @@ export function parseConfFile(path: string, problems?: string[], where?: string[
       users.push(args.slice(1));
       return;
     }
+    if (directive === "rename-command" && args.length === 3) {
+      // checked against the command table when the server is made (src/commands/index.ts buildRenames)
+      renames.push([args[1]!, args[2]!, `${path}:${n + 1}`]);
+      return;
+    }
     if (directive === "include" && args.length === 2) {
       // Valkey reads an included file's lines in place; a pattern (* ? [) takes its matches in name order and
       // may match none (an empty conf.d), a plain path must exist. Nothing stops a loop in Valkey; 16 deep does here.
       if (depth >= 16) return fail(`include nested more than 16 deep: '${args[1]}'`);
       for (const file of includedFiles(args[1]!)) {
         try {
-          pairs.push(...parseConfFile(file, problems, where, users, depth + 1));
+          pairs.push(...parseConfFile(file, problems, where, users, depth + 1, renames));
         } catch (e) {
           if (!(e instanceof ConfigError)) throw e;
           fail(e.message);
@@ -997,10 +1022,12 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       problems.push(`invalid ${source}: '${raw}' — ${e.message}`);
     }
   };
-  const { file, pairs, testClock, users: flagUsers, cluster } = parseFlags(opts.argv ?? [], problems);
+  const { file, pairs, testClock, users: flagUsers, cluster, renames: flagRenames } = parseFlags(opts.argv ?? [], problems);
   const where: string[] = [];
   const users: string[][] = [];
-  const fromFile = file ? parseConfFile(file, problems, where, users) : [];
+  const renames: Array<[string, string, string]> = [];
+  const fromFile = file ? parseConfFile(file, problems, where, users, 0, renames) : [];
+  renames.push(...flagRenames);
   const overridden = new Set([...fromFile, ...pairs].map(([name]) => name));
   for (const name of Object.keys(opts.overrides ?? {})) overridden.add(findParam(name)?.name ?? name);
   for (const v of ENV_VARS) {
@@ -1048,5 +1075,6 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     persistenceDirectives: persistence,
     users,
     cluster: { size, portBase },
+    ...(renames.length > 0 ? { renames } : {}),
   };
 }

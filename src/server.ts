@@ -3,7 +3,7 @@
 
 import { Client, type Connection, preflightHooks } from "./client.js";
 import { cfg, type Config, type LogLevel, loadConfig } from "./config.js";
-import { gate, isQueuedInMulti, replyThrown, F, mayReplicate, type CommandEntry } from "./commands/index.js";
+import { buildRenames, gate, isQueuedInMulti, replyThrown, F, mayReplicate, type CommandEntry, type Renames } from "./commands/index.js";
 import { E } from "./errors.js";
 import { argsReleased, disownArg, type ParserLimits } from "./resp.js";
 import { Clock, Store } from "./store.js";
@@ -149,6 +149,8 @@ export class Server {
   readonly clients = new Map<number, Client>();
   readonly stats = new ServerStats();
   readonly runId = randomHex(20);
+  /** The config's rename-command lines applied to the command table, or null (commands/index.ts). */
+  readonly renames: Renames | null;
   readonly startedAt = Date.now();
   /** used_memory when the server was created (INFO used_memory_startup). */
   readonly startupMemory: number;
@@ -186,6 +188,7 @@ export class Server {
     clock: Clock = new Clock(),
     log?: (line: string) => void,
   ) {
+    this.renames = config.renames !== undefined && config.renames.length > 0 ? buildRenames(config.renames) : null;
     this.store = new Store(cfg.databases(config), clock);
     this.store.hooks.notify = keyspaceNotifier(this);
     this.store.hooks.keyReady = (db, key) => {

@@ -114,7 +114,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   for (let i = 0; i < size; i++) {
     // One unix socket path cannot serve N shards: the first shard keeps it (its clients get MOVED to TCP nodes).
     const own = i === 0 ? params : params.map(([k, v]): [string, string] => (k === "unixsocket" ? [k, ""] : [k, v]));
-    const data: ShardData = { params: own, testClock: config.testClock, port: base === 0 ? 0 : base + i };
+    const data: ShardData = { params: own, testClock: config.testClock, port: base === 0 ? 0 : base + i, renames: config.renames };
     const worker = new Worker(entry, { workerData: data });
     const s: Shard = { index: i, worker, port: 0, stopped: false };
     shards.push(s);

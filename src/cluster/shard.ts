@@ -16,6 +16,8 @@ export interface ShardData {
   params: Array<[string, string]>;
   testClock: boolean;
   port: number;
+  /** rename-command lines (Config.renames): each shard applies them to its own command table. */
+  renames?: Array<[string, string, string]>;
 }
 
 export type ToShard =
@@ -37,7 +39,7 @@ const send = (m: FromShard) => port.postMessage(m);
 
 async function main(): Promise<void> {
   const data = workerData as ShardData;
-  const config: Config = { params: new Map(data.params), configFile: null, testClock: data.testClock, persistenceDirectives: [] };
+  const config: Config = { params: new Map(data.params), configFile: null, testClock: data.testClock, persistenceDirectives: [], renames: data.renames };
   config.params.set("port", String(data.port));
   config.params.set("cluster-enabled", "yes");
   let running;

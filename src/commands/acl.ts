@@ -146,7 +146,7 @@ function aclDryrun(c: Client, argv: Buffer[]): void {
   const u = aclOf(c.server).users.get(str(argv[2]!));
   if (u === undefined) throw ACL_E.noUser(str(argv[2]!));
   const cmdArgv = argv.slice(3);
-  const e = lookupCommand(cmdArgv);
+  const e = lookupCommand(cmdArgv, c.server.renames);
   if (e === undefined) throw ACL_E.noCommand(str(argv[3]!));
   if ((e.arity > 0 && e.arity !== cmdArgv.length) || cmdArgv.length < -e.arity) throw wrongArity(e.fullname!);
   const d = u.check(e, cmdArgv);

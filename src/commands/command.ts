@@ -7,7 +7,7 @@ import { str, token } from "../args.js";
 import { globMatch } from "../glob.js";
 import type { ReplyWriter } from "../resp.js";
 import type { CommandEntry, KeySpec } from "./types.js";
-import { lookupCommand, table } from "./index.js";
+import { lookupCommand, table, visibleCommands, type Renames } from "./index.js";
 import { doesCommandHaveKeys, getKeysFromCommand, keyFlagNames, legacyRange } from "./keyspecs.js";
 
 const META = ["loading", "stale", "sentinel"];
@@ -160,10 +160,12 @@ export function aclCategories(e: CommandEntry): string[] {
 }
 
 /** Valkey's lookupCommandBySds: "name" or "container|sub", case-insensitive; a subcommand path must exist. */
-export function lookupByFullName(name: string): CommandEntry | undefined {
+export function lookupByFullName(name: string, renames: Renames | null = null): CommandEntry | undefined {
   const parts = name.split("|");
   if (parts.length > 2) return undefined;
-  const base = table.get(parts[0]!.toLowerCase());
+  const first = parts[0]!.toLowerCase();
+  // ACL rules name commands by their own names; COMMAND INFO and DOCS by the names a server's renames give them
+  const base = renames !== null && renames.byName.has(first) ? (renames.byName.get(first) ?? undefined) : table.get(first);
   if (base === undefined) return undefined;
   if (parts.length === 1) return base;
   if (base.subcommands === undefined) return undefined;
@@ -305,13 +307,14 @@ function writeCommandDocs(w: ReplyWriter, e: CommandEntry): void {
 
 // COMMAND
 function commandAll(c: Client): void {
-  c.w.array(table.size);
-  for (const e of table.values()) writeCommandInfo(c.w, e);
+  const all = visibleCommands(c.server.renames);
+  c.w.array(all.length);
+  for (const e of all) writeCommandInfo(c.w, e);
 }
 
 // COMMAND COUNT
 function commandCount(c: Client): void {
-  c.w.integer(table.size);
+  c.w.integer(c.server.renames === null ? table.size : visibleCommands(c.server.renames).length);
 }
 
 // COMMAND INFO [command-name [command-name ...]]
@@ -321,16 +324,16 @@ function commandInfo(c: Client, argv: Buffer[]): void {
     return;
   }
   c.w.array(argv.length - 2);
-  for (let i = 2; i < argv.length; i++) writeCommandInfo(c.w, lookupByFullName(str(argv[i]!)));
+  for (let i = 2; i < argv.length; i++) writeCommandInfo(c.w, lookupByFullName(str(argv[i]!), c.server.renames));
 }
 
 // COMMAND DOCS [command-name [command-name ...]]
 function commandDocs(c: Client, argv: Buffer[]): void {
   const found: CommandEntry[] = [];
-  if (argv.length === 2) found.push(...table.values());
+  if (argv.length === 2) found.push(...visibleCommands(c.server.renames));
   else {
     for (let i = 2; i < argv.length; i++) {
-      const e = lookupByFullName(str(argv[i]!));
+      const e = lookupByFullName(str(argv[i]!), c.server.renames);
       if (e !== undefined) found.push(e);
     }
   }
@@ -358,7 +361,7 @@ function commandList(c: Client, argv: Buffer[]): void {
     i += 2;
   }
   const names: string[] = [];
-  for (const e of table.values()) {
+  for (const e of visibleCommands(c.server.renames)) {
     if (filter === null || filter(e)) names.push(e.fullname!);
     if (e.subcommands) for (const s of e.subcommands) if (filter === null || filter(s)) names.push(s.fullname!);
   }
@@ -368,7 +371,7 @@ function commandList(c: Client, argv: Buffer[]): void {
 // COMMAND GETKEYS command [arg [arg ...]]  /  COMMAND GETKEYSANDFLAGS command [arg [arg ...]]
 function getKeysReply(c: Client, argv: Buffer[], withFlags: boolean): void {
   const cmdArgv = argv.slice(2);
-  const e = lookupCommand(cmdArgv);
+  const e = lookupCommand(cmdArgv, c.server.renames);
   if (e === undefined) throw errorText("ERR Invalid command specified");
   if (!doesCommandHaveKeys(e)) throw errorText("ERR The command has no key arguments");
   const argc = cmdArgv.length;

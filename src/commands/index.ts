@@ -5,6 +5,7 @@
 import type { Client } from "../client.js";
 import { ReplyError, E, NOREPLICAS, unknownCommand, unknownSubcommand, wrongArity, errorText, notSubscribed } from "../errors.js";
 import { F, Command, type CommandEntry } from "./types.js";
+import { ConfigError } from "../config.js";
 import { families } from "./registry.js";
 import { discardTransaction } from "./transactions.js";
 import { aclDenied } from "../acl/state.js";
@@ -64,6 +65,51 @@ function lookupName(name: Buffer): CommandEntry | undefined {
   return undefined;
 }
 
+/**
+ * A server's `rename-command` lines applied to the table, as Valkey applies them to its command dict in order:
+ * `byName` overrides the table for the names involved (null: no such command any more), and `disabled` holds the
+ * commands no name reaches (COMMAND, COMMAND COUNT and COMMAND LIST leave them out; a renamed one keeps its own
+ * name there, as in Valkey). ACLs and INFO keep the original names.
+ */
+export interface Renames {
+  byName: Map<string, CommandEntry | null>;
+  disabled: Set<CommandEntry>;
+}
+
+export function buildRenames(lines: Array<[string, string, string]>): Renames {
+  const byName = new Map<string, CommandEntry | null>();
+  const current = (name: string): CommandEntry | undefined => {
+    const k = name.toLowerCase();
+    return byName.has(k) ? (byName.get(k) ?? undefined) : lookupName(Buffer.from(k, "latin1"));
+  };
+  for (const [from, to, where] of lines) {
+    const e = current(from);
+    if (e === undefined) throw new ConfigError(`${where}: No such command in rename-command`);
+    byName.set(from.toLowerCase(), null);
+    if (to === "") continue;
+    if (current(to) !== undefined) throw new ConfigError(`${where}: Target command name already exists`);
+    byName.set(to.toLowerCase(), e);
+  }
+  const reachable = new Set<CommandEntry>();
+  for (const e of byName.values()) if (e !== null) reachable.add(e);
+  const disabled = new Set<CommandEntry>();
+  for (const e of table.values()) if (byName.get(e.name) === null && !reachable.has(e)) disabled.add(e);
+  return { byName, disabled };
+}
+
+/** The entry a command name reaches on a server with renames (the table's, unless renamed). */
+function lookupRenamed(r: Renames, name: Buffer): CommandEntry | undefined {
+  const hit = r.byName.get(name.toString("latin1").toLowerCase());
+  if (hit !== undefined) return hit ?? undefined;
+  return lookupName(name);
+}
+
+/** The top-level commands a server exposes, in table order (all of them without renames). */
+export function visibleCommands(r: Renames | null): CommandEntry[] {
+  const all = [...table.values()];
+  return r === null ? all : all.filter((e) => !r.disabled.has(e));
+}
+
 /** Every entry including subcommands, in table order. */
 export function allEntries(): CommandEntry[] {
   const out: CommandEntry[] = [];
@@ -78,8 +124,8 @@ export function allEntries(): CommandEntry[] {
  * Valkey's lookupCommand over an argv, for COMMAND GETKEYS and redis.call: the entry, or a container's
  * subcommand when one is given (undefined for an unknown one). The gate has its own faster path.
  */
-export function lookupCommand(argv: Buffer[]): CommandEntry | undefined {
-  const base = lookupName(argv[0]!);
+export function lookupCommand(argv: Buffer[], renames: Renames | null = null): CommandEntry | undefined {
+  const base = renames === null ? lookupName(argv[0]!) : lookupRenamed(renames, argv[0]!);
   if (base === undefined || argv.length === 1 || base.subcommands === undefined) return base;
   const sub = argv[1]!.toString("latin1").toLowerCase();
   return base.subcommands.find((s) => s.name === sub);
@@ -116,7 +162,8 @@ export function gate(c: Client, argv: Buffer[]): CommandEntry | null {
   let e: CommandEntry | undefined;
   if (a0 === c.gateName) e = c.gateEntry;
   else {
-    e = lookupName(a0);
+    const renames = c.server.renames;
+    e = renames === null ? lookupName(a0) : lookupRenamed(renames, a0);
     if (e !== undefined) {
       c.gateName = a0;
       c.gateEntry = e;

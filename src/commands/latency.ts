@@ -331,7 +331,7 @@ function latencyHistogram(c: Client, argv: Buffer[]): void {
   } else {
     for (let i = 2; i < argv.length; i++) {
       // Valkey's lookupCommandBySds: "config|get" names a subcommand; a container brings its subcommands.
-      const e = lookupCommand(str(argv[i]!).split("|").map((p) => Buffer.from(p, "latin1")));
+      const e = lookupCommand(str(argv[i]!).split("|").map((p) => Buffer.from(p, "latin1")), c.server.renames);
       if (e === undefined) continue;
       if (has(e)) picked.push(e);
       if (e.subcommands) for (const s of e.subcommands) if (has(s)) picked.push(s);

@@ -184,7 +184,7 @@ function awaitEngine(c: Client, argv: Buffer[]): boolean {
   if (engineReady(c.server)) return false;
   const e = engineLoadError(c.server);
   if (e !== null) throw errorText(sanitize(`ERR Lua engine unavailable: ${e instanceof Error ? e.message : String(e)}`));
-  const entry = lookupCommand(argv)!;
+  const entry = lookupCommand(argv, c.server.renames)!;
   const copy = argv.map((b) => Buffer.from(b));
   const server = c.server;
   c.suspended = true;
@@ -238,7 +238,7 @@ function declaredFlags(bits: number, flags: { has(f: string): boolean }): number
 
 /** evalGetCommandFlags: EVAL's flags from its script's shebang (a script not cached yet is parsed). */
 function evalFlags(c: Client, argv: Buffer[], bySha: boolean): number {
-  const bits = lookupCommand([argv[0]!])!.bits!;
+  const bits = lookupCommand([argv[0]!], c.server.renames)!.bits!;
   let script: Script | undefined;
   if (bySha) script = state(c.server).scripts.get(argv[1]!.toString("latin1").toLowerCase());
   else {
@@ -253,7 +253,7 @@ function evalFlags(c: Client, argv: Buffer[], bySha: boolean): number {
 
 /** fcallGetCommandFlags: a function's declared flags (an unknown function keeps FCALL's). */
 function fcallFlags(c: Client, argv: Buffer[]): number {
-  const bits = lookupCommand([argv[0]!])!.bits!;
+  const bits = lookupCommand([argv[0]!], c.server.renames)!.bits!;
   const fn = state(c.server).functions.get(str(argv[1]!));
   return fn === undefined ? bits : declaredFlags(bits, new Set(fn.flags));
 }
@@ -381,7 +381,7 @@ function finish(c: Client, argv: Buffer[], ctx: RunContext, r: RunResult, label:
     reply(c, r, label, chunk, ctx.counted);
   } catch (err) {
     if (!(err instanceof ReplyError) || (!async && !(err instanceof CountedError))) throw err;
-    const e = lookupCommand(argv);
+    const e = lookupCommand(argv, c.server.renames);
     if (e !== undefined) e.failedCalls!++;
     c.server.stats.failedCalls++;
     if (!(err instanceof CountedError)) c.server.stats.errorReply(err.reply);

@@ -436,10 +436,10 @@ function hostCall(server: Server, r: Run, args: Buffer[], resp: 2 | 3): Buffer {
   if (ctx === null) return errReply("ERR redis.call is not available here");
   // redis.acl_check_cmd(...): may the caller run this command line? (the driver's private call)
   if (args[0]!.equals(ACL_CHECK)) {
-    const target = lookupCommand(args.slice(1));
+    const target = lookupCommand(args.slice(1), server.renames);
     return target === undefined ? errReply("ERR") : aclAllows(ctx.caller.user, target, args.slice(1)) ? ONE : ZERO;
   }
-  const e = lookupCommand(args);
+  const e = lookupCommand(args, server.renames);
   if (e === undefined) return refuse(server, ctx, SCRIPT_ERR.unknownCommand, undefined);
   if (e.run === undefined || (e.arity > 0 && args.length !== e.arity) || args.length < -e.arity) return refuse(server, ctx, SCRIPT_ERR.wrongArity, e);
   const bits = e.bits!;

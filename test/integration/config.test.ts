@@ -311,6 +311,62 @@ describeRuntimes(
 );
 
 for (const runtime of RUNTIMES) {
+  it(`rename-command in a config file renames or removes commands as valkey-server 8 does [${runtime}]`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vb-conf-"));
+    const file = join(dir, "valkey.conf");
+    writeFileSync(file, 'rename-command FLUSHALL ""\nrename-command CONFIG myconfig\nrename-command GET fetch\nrename-command EVAL myeval\n');
+    const s = await spawnServer(runtime, [file, "--port", "0"]);
+    try {
+      const r = await RawClient.connect(s.port);
+      // replies as valkey-server 8.0.1 gave them with the same three lines
+      expect(await r.call("FLUSHALL")).toBe("-ERR unknown command 'FLUSHALL', with args beginning with: \r\n");
+      expect(await r.call("GET", "a")).toBe("-ERR unknown command 'GET', with args beginning with: 'a' \r\n");
+      expect(await r.call("SET", "a", "1")).toBe("+OK\r\n");
+      expect(await r.call("FETCH", "a")).toBe("$1\r\n1\r\n");
+      expect(await r.call("MYCONFIG", "GET", "port")).toBe(`*2\r\n$4\r\nport\r\n$${String(s.port).length}\r\n${s.port}\r\n`);
+      // the table without FLUSHALL; a renamed command keeps its own name in COMMAND's replies, and ACL rules
+      const all = Number((await r.call("COMMAND", "COUNT")).slice(1, -2));
+      const list = await r.call("COMMAND", "LIST");
+      expect(list).toContain("$3\r\nget\r\n");
+      expect(list).not.toContain("$8\r\nflushall\r\n");
+      const names = list.split("\r\n").filter((l, i, a) => i > 0 && a[i - 1]!.startsWith("$"));
+      expect(names.filter((n) => !n.includes("|")).length).toBe(all);
+      expect(await r.call("COMMAND", "INFO", "get", "flushall")).toBe("*2\r\n$-1\r\n$-1\r\n");
+      expect(await r.call("COMMAND", "INFO", "fetch")).toMatch(/^\*1\r\n\*10\r\n\$3\r\nget\r\n:2\r\n/);
+      expect(await r.call("COMMAND", "GETKEYS", "fetch", "k")).toBe("*1\r\n$1\r\nk\r\n");
+      expect(await r.call("COMMAND", "GETKEYS", "get", "k")).toBe("-ERR Invalid command specified\r\n");
+      expect(await r.call("ACL", "DRYRUN", "default", "fetch", "a")).toBe("+OK\r\n");
+      expect(await r.call("ACL", "SETUSER", "u", "+get", "~*")).toBe("+OK\r\n");
+      // scripts and transactions see the same names
+      expect(await r.call("MYEVAL", "return redis.call('fetch', 'a')", "0")).toBe("$1\r\n1\r\n");
+      expect(await r.call("MYEVAL", "return redis.call('get', 'a')", "0")).toMatch(/^-ERR Unknown command called from script/);
+      expect(await r.call("MYEVAL", "return redis.call('nosuch')", "0")).toMatch(/^-ERR Unknown command called from script/);
+      expect(await r.call("MULTI")).toBe("+OK\r\n");
+      expect(await r.call("FETCH", "a")).toBe("+QUEUED\r\n");
+      expect(await r.call("EXEC")).toBe("*1\r\n$1\r\n1\r\n");
+      // CONFIG REWRITE keeps the lines
+      expect(await r.call("MYCONFIG", "REWRITE")).toBe("+OK\r\n");
+      expect(readFileSync(file, "utf8")).toMatch(/^rename-command FLUSHALL ""\nrename-command CONFIG myconfig\nrename-command GET fetch\nrename-command EVAL myeval\n/);
+    } finally {
+      await s.stop();
+    }
+    // as a flag too (a config line after the file's, as redis-server takes flags)
+    const f = await spawnServer(runtime, ["--port", "0", "--rename-command", "DEL", "remove"]);
+    try {
+      const r = await RawClient.connect(f.port);
+      expect(await r.call("SET", "k", "v")).toBe("+OK\r\n");
+      expect(await r.call("DEL", "k")).toBe("-ERR unknown command 'DEL', with args beginning with: 'k' \r\n");
+      expect(await r.call("REMOVE", "k")).toBe(":1\r\n");
+    } finally {
+      await f.stop();
+    }
+    // Valkey's load errors, with the line
+    writeFileSync(file, "rename-command nosuch x\n");
+    await expect(spawnServer(runtime, [file, "--port", "0"])).rejects.toThrow(`${file}:1: No such command in rename-command`);
+    writeFileSync(file, "rename-command get set\n");
+    await expect(spawnServer(runtime, [file, "--port", "0"])).rejects.toThrow(`${file}:1: Target command name already exists`);
+  });
+
   it(`CONFIG REWRITE keeps the file's comments and lines, updates values, appends the rest [${runtime}]`, async () => {
     const dir = mkdtempSync(join(tmpdir(), "vb-conf-"));
     const file = join(dir, "valkey.conf");
