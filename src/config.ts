@@ -281,6 +281,9 @@ function parseReplicaof(v: string): string {
   return `${w[0]} ${port}`;
 }
 
+/** Valkey's error for an enum value outside its table. */
+const notOneOf = (values: string[]) => new ConfigError(`argument(s) must be one of the following: ${values.join(", ")}`);
+
 /** oom-score-adj-values: three integers in -2000..2000 (Valkey's setConfigOOMScoreAdjValuesOption), shown as parsed. */
 function parseOomValues(v: string): string {
   const w = words(v);
@@ -300,10 +303,10 @@ const SHUTDOWN_FLAGS = ["default", "save", "nosave", "now", "force"];
 function parseShutdownFlags(v: string): string {
   const set = new Set<string>();
   const w = words(v).filter((a) => a !== "");
-  if (w.length === 0) throw new ConfigError(`argument(s) must be one of the following: ${SHUTDOWN_FLAGS.join(", ")}`);
+  if (w.length === 0) throw notOneOf(SHUTDOWN_FLAGS);
   for (const a of w) {
     const f = a.toLowerCase();
-    if (!SHUTDOWN_FLAGS.includes(f)) throw new ConfigError(`argument(s) must be one of the following: ${SHUTDOWN_FLAGS.join(", ")}`);
+    if (!SHUTDOWN_FLAGS.includes(f)) throw notOneOf(SHUTDOWN_FLAGS);
     if (f !== "default") set.add(f);
   }
   if (set.has("save") && set.has("nosave")) throw new ConfigError("shutdown options SAVE and NOSAVE can't be used simultaneously");
@@ -578,7 +581,7 @@ export function validateParam(p: ParamDef, raw: string, current = p.default): st
     }
     case "enum": {
       const v = raw.toLowerCase();
-      if (!p.values!.includes(v)) throw new ConfigError(`argument(s) must be one of the following: ${p.values!.join(", ")}`);
+      if (!p.values!.includes(v)) throw notOneOf(p.values!);
       return p.same?.[v] ?? v;
     }
     default:
@@ -856,6 +859,10 @@ export function parseFlags(
   let file: string | null = null;
   let testClock = false;
   const renames: Array<[string, string, string]> = [];
+  const report = (problem: string) => {
+    if (!problems) throw new ConfigError(problem);
+    problems.push(problem);
+  };
   let i = 0;
   if (argv.length > 0 && !argv[0]!.startsWith("-")) file = argv[i++]!;
   while (i < argv.length) {
@@ -879,24 +886,19 @@ export function parseFlags(
     }
     if (name === "rename-command") {
       // as a config line after the file's, like every flag: --rename-command FLUSHALL ""
-      if (value.length !== 2) {
-        if (!problems) throw new ConfigError("flag --rename-command needs two values: the command and its new name");
-        problems.push("flag --rename-command needs two values: the command and its new name");
-      } else renames.push([value[0]!, value[1]!, "--rename-command"]);
+      if (value.length !== 2) report("flag --rename-command needs two values: the command and its new name");
+      else renames.push([value[0]!, value[1]!, "--rename-command"]);
       continue;
     }
     if (name === "cluster-size" || name === "cluster-port-base") {
-      if (value.length !== 1) {
-        if (!problems) throw new ConfigError(`flag --${name} needs one value`);
-        problems.push(`flag --${name} needs one value`);
-      } else cluster[name] = value[0]!;
+      if (value.length !== 1) report(`flag --${name} needs one value`);
+      else cluster[name] = value[0]!;
       continue;
     }
     const p = findParam(name);
     const problem = !p ? `unknown flag --${name}` : value.length === 0 && p.kind !== "bool" && p.name !== "save" ? `flag --${name} needs a value` : null;
     if (problem !== null) {
-      if (!problems) throw new ConfigError(problem);
-      problems.push(problem);
+      report(problem);
       continue;
     }
     if (value.length === 0) value = [p!.kind === "bool" ? "yes" : ""];

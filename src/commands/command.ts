@@ -7,7 +7,7 @@ import { str, token } from "../args.js";
 import { globMatch } from "../glob.js";
 import type { ReplyWriter } from "../resp.js";
 import type { CommandEntry, KeySpec } from "./types.js";
-import { lookupCommand, table, visibleCommands, type Renames } from "./index.js";
+import { commandNamed, lookupCommand, table, visibleCommands, type Renames } from "./index.js";
 import { doesCommandHaveKeys, getKeysFromCommand, keyFlagNames, legacyRange } from "./keyspecs.js";
 
 const META = ["loading", "stale", "sentinel"];
@@ -163,9 +163,8 @@ export function aclCategories(e: CommandEntry): string[] {
 export function lookupByFullName(name: string, renames: Renames | null = null): CommandEntry | undefined {
   const parts = name.split("|");
   if (parts.length > 2) return undefined;
-  const first = parts[0]!.toLowerCase();
   // ACL rules name commands by their own names; COMMAND INFO and DOCS by the names a server's renames give them
-  const base = renames !== null && renames.byName.has(first) ? (renames.byName.get(first) ?? undefined) : table.get(first);
+  const base = commandNamed(renames, parts[0]!.toLowerCase());
   if (base === undefined) return undefined;
   if (parts.length === 1) return base;
   if (base.subcommands === undefined) return undefined;

@@ -77,31 +77,30 @@ export interface Renames {
 }
 
 export function buildRenames(lines: Array<[string, string, string]>): Renames {
-  const byName = new Map<string, CommandEntry | null>();
-  const current = (name: string): CommandEntry | undefined => {
-    const k = name.toLowerCase();
-    return byName.has(k) ? (byName.get(k) ?? undefined) : lookupName(Buffer.from(k, "latin1"));
-  };
+  const r: Renames = { byName: new Map(), disabled: new Set() };
   for (const [from, to, where] of lines) {
-    const e = current(from);
+    const e = commandNamed(r, from.toLowerCase());
     if (e === undefined) throw new ConfigError(`${where}: No such command in rename-command`);
-    byName.set(from.toLowerCase(), null);
+    r.byName.set(from.toLowerCase(), null);
     if (to === "") continue;
-    if (current(to) !== undefined) throw new ConfigError(`${where}: Target command name already exists`);
-    byName.set(to.toLowerCase(), e);
+    if (commandNamed(r, to.toLowerCase()) !== undefined) throw new ConfigError(`${where}: Target command name already exists`);
+    r.byName.set(to.toLowerCase(), e);
   }
   const reachable = new Set<CommandEntry>();
-  for (const e of byName.values()) if (e !== null) reachable.add(e);
-  const disabled = new Set<CommandEntry>();
-  for (const e of table.values()) if (byName.get(e.name) === null && !reachable.has(e)) disabled.add(e);
-  return { byName, disabled };
+  for (const e of r.byName.values()) if (e !== null) reachable.add(e);
+  for (const e of table.values()) if (r.byName.get(e.name) === null && !reachable.has(e)) r.disabled.add(e);
+  return r;
 }
 
-/** The entry a command name reaches on a server with renames (the table's, unless renamed). */
+/** The top-level command a lower-case name reaches: the table's, unless the server's renames say otherwise. */
+export function commandNamed(r: Renames | null, lower: string): CommandEntry | undefined {
+  if (r !== null && r.byName.has(lower)) return r.byName.get(lower) ?? undefined;
+  return table.get(lower);
+}
+
+/** lookupName on a server with renames. */
 function lookupRenamed(r: Renames, name: Buffer): CommandEntry | undefined {
-  const hit = r.byName.get(name.toString("latin1").toLowerCase());
-  if (hit !== undefined) return hit ?? undefined;
-  return lookupName(name);
+  return commandNamed(r, name.toString("latin1").toLowerCase());
 }
 
 /** The top-level commands a server exposes, in table order (all of them without renames). */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
@@ -311,10 +311,16 @@ describeRuntimes(
 );
 
 for (const runtime of RUNTIMES) {
-  it(`rename-command in a config file renames or removes commands as valkey-server 8 does [${runtime}]`, async () => {
+  it(`rename-command and include in a config file, as valkey-server 8 takes them [${runtime}]`, async () => {
     const dir = mkdtempSync(join(tmpdir(), "vb-conf-"));
     const file = join(dir, "valkey.conf");
-    writeFileSync(file, 'rename-command FLUSHALL ""\nrename-command CONFIG myconfig\nrename-command GET fetch\nrename-command EVAL myeval\n');
+    // an included fragment, as a conf.d pattern, sets a parameter too
+    mkdirSync(join(dir, "conf.d"));
+    writeFileSync(join(dir, "conf.d", "memory.conf"), "maxmemory 3mb\noom-score-adj-values 0 100 900\n");
+    writeFileSync(
+      file,
+      `rename-command FLUSHALL ""\nrename-command CONFIG myconfig\nrename-command GET fetch\nrename-command EVAL myeval\ninclude ${dir}/conf.d/*.conf\n`,
+    );
     const s = await spawnServer(runtime, [file, "--port", "0"]);
     try {
       const r = await RawClient.connect(s.port);
@@ -324,6 +330,17 @@ for (const runtime of RUNTIMES) {
       expect(await r.call("SET", "a", "1")).toBe("+OK\r\n");
       expect(await r.call("FETCH", "a")).toBe("$1\r\n1\r\n");
       expect(await r.call("MYCONFIG", "GET", "port")).toBe(`*2\r\n$4\r\nport\r\n$${String(s.port).length}\r\n${s.port}\r\n`);
+      expect(await r.call("MYCONFIG", "GET", "maxmemory")).toBe("*2\r\n$9\r\nmaxmemory\r\n$7\r\n3145728\r\n");
+      expect(await r.call("MYCONFIG", "GET", "oom-score-adj-values")).toBe("*2\r\n$20\r\noom-score-adj-values\r\n$9\r\n0 100 900\r\n");
+      // Valkey 8's checks on the parameters a stock redis.conf sets
+      expect(await r.call("MYCONFIG", "SET", "shutdown-on-sigint", "save nosave")).toBe(
+        "-ERR CONFIG SET failed (possibly related to argument 'shutdown-on-sigint') - shutdown options SAVE and NOSAVE can't be used simultaneously\r\n",
+      );
+      expect(await r.call("MYCONFIG", "SET", "oom-score-adj-values", "1 2")).toBe(
+        "-ERR CONFIG SET failed (possibly related to argument 'oom-score-adj-values') - wrong number of arguments\r\n",
+      );
+      expect(await r.call("MYCONFIG", "SET", "shutdown-on-sigterm", "force NOW")).toBe("+OK\r\n");
+      expect(await r.call("MYCONFIG", "GET", "shutdown-on-sigterm")).toBe("*2\r\n$19\r\nshutdown-on-sigterm\r\n$9\r\nnow force\r\n");
       // the table without FLUSHALL; a renamed command keeps its own name in COMMAND's replies, and ACL rules
       const all = Number((await r.call("COMMAND", "COUNT")).slice(1, -2));
       const list = await r.call("COMMAND", "LIST");
@@ -346,7 +363,9 @@ for (const runtime of RUNTIMES) {
       expect(await r.call("EXEC")).toBe("*1\r\n$1\r\n1\r\n");
       // CONFIG REWRITE keeps the lines
       expect(await r.call("MYCONFIG", "REWRITE")).toBe("+OK\r\n");
-      expect(readFileSync(file, "utf8")).toMatch(/^rename-command FLUSHALL ""\nrename-command CONFIG myconfig\nrename-command GET fetch\nrename-command EVAL myeval\n/);
+      expect(readFileSync(file, "utf8")).toMatch(
+        new RegExp(`^rename-command FLUSHALL ""\nrename-command CONFIG myconfig\nrename-command GET fetch\nrename-command EVAL myeval\ninclude ${dir}/conf\\.d/\\*\\.conf\n`),
+      );
     } finally {
       await s.stop();
     }
