@@ -40,6 +40,9 @@ const TICK_INSTRUCTIONS = 100_000;
  *  take the first 96 KB. src/scripting/vm.ts growMemory grows it up to the maximum. */
 const INITIAL_PAGES = 256;
 const MEMORY_PAGES = 8192;
+/** The C stack emscripten gave the engine, and the one it gets here (see 5. below). */
+const EMSCRIPTEN_STACK = 65536;
+const STACK_BYTES = Number(process.env.LUA_STACK_BYTES || 1024 * 1024);
 /** The level host_redis_log receives for a tick (redis.log's levels are 0-3); src/scripting/vm.ts TICK_LEVEL. */
 const TICK_LEVEL = 99;
 
@@ -83,9 +86,62 @@ export async function buildLuaWasm() {
       `  (call ${log[1]} (i32.const ${TICK_LEVEL}) (local.get $0) (i32.const 0))))`,
   );
 
+  // 5. The C stack. emscripten gave it 64 KiB below the heap, [STACK_LOW, 96800), with nothing to stop an overflow:
+  // past its end the stack ran over the static data below it. cjson.encode of a table nested 1000 deep (Valkey's
+  // limit, "Cannot serialise, excessive nesting") needs more than that, and a cyclic table got there: the overflow
+  // wrote over collectgarbage's option names and the allocator's state, and later scripts failed or spun forever.
+  // The stack now has STACK_BYTES (the heap starts after it), and binaryen's stack-check pass makes every move of
+  // the stack pointer outside it a trap: the host drops the instance and starts a fresh one (src/scripting/vm.ts).
+  const sp = /\(global \$global\$0 \(mut i32\) \(i32\.const (\d+)\)\)/.exec(text);
+  const ctor = /\(i32\.store\s+\(i32\.const (\d+)\)\s+\(i32\.const (\d+)\)\s*\)\s*\(i32\.store\s+\(i32\.const (\d+)\)\s+\(i32\.const 42\)\s*\)\s*\(i32\.store\s+\(i32\.const (\d+)\)\s+\(i32\.const (\d+)\)\s*\)/.exec(text);
+  if (!sp || !ctor || Number(ctor[2]) !== Number(sp[1]) || Number(ctor[5]) !== EMSCRIPTEN_STACK) throw new Error("build-lua-wasm: the stack is not where it was");
+  const stackHigh = Number(sp[1]);
+  const stackLow = stackHigh - EMSCRIPTEN_STACK;
+  const top = stackLow + STACK_BYTES;
+  // sbrk's break starts where the stack ended: the word that holds it is the one sbrk (the function that calls
+  // emscripten_resize_heap) loads and stores.
+  const resize = /\(import "env" "emscripten_resize_heap" \(func (\$\S+)/.exec(text);
+  const call = resize ? `\\(call ${resize[1].replaceAll("$", "\\$")}` : "";
+  const sbrk = resize && new RegExp(String.raw`\(i32\.load\s+\(i32\.const (\d+)\)\s*\)[^]{0,1200}?` + call + String.raw`[^]{0,400}?\(i32\.store\s+\(i32\.const \1\)\s+\(local\.get \$1\)\s*\)\s*\(local\.get \$0\)\s*\)`).exec(text);
+  if (!sbrk) throw new Error("build-lua-wasm: the heap start is not where it was");
+  const brkAddr = Number(sbrk[1]);
+  const le = (n) => [...Buffer.from(new Uint32Array([n]).buffer)].map((x) => "\\" + x.toString(16).padStart(2, "0")).join("");
+  text = text
+    .replace(sp[0], `(global $__stack_pointer (mut i32) (i32.const ${top}))`)
+    .replaceAll("$global$0", "$__stack_pointer")
+    .replace(ctor[0], ctor[0].replace(`(i32.const ${stackHigh})`, `(i32.const ${top})`).replace(`(i32.const ${EMSCRIPTEN_STACK})`, `(i32.const ${STACK_BYTES})`));
+  text = text.replace(/\)\s*$/, `(data (i32.const ${brkAddr}) "${le(top)}"))`);
+
+  // 6. cmsgpack.pack's test for an integer, IS_INT64_EQUIVALENT(x): !isinf(x) && (int64_t)x == x. The cast is
+  // undefined past int64's range, so clang compiled it as trunc(x) == x, and 1e100 was packed as the integer
+  // INT64_MAX. On x86-64, where Valkey runs, the cast gives INT64_MIN out of range and the test fails, so such a
+  // number is packed as a double. The range check the cast implies is added back.
+  const intTest = new RegExp(
+    String.raw`\(br_if (\$\S+)\s+\(f64\.ne\s+\(local\.get (\$\d+)\)\s+\(f64\.trunc\s+\(local\.get \2\)\s*\)\s*\)\s*\)` +
+      String.raw`(?=\s*\(local\.set \$\d+\s+\(local\.get \$\d+\)\s*\)\s*\(local\.set \$\d+\s+\(i64\.trunc_sat_f64_s)`,
+    "g",
+  );
+  const intTests = [...text.matchAll(intTest)];
+  if (intTests.length !== 1) throw new Error(`build-lua-wasm: found cmsgpack's integer test ${intTests.length} times, not once`);
+  text = text.replace(intTest, (_, block, x) =>
+    `(br_if ${block} (i32.or (f64.ne (local.get ${x}) (f64.trunc (local.get ${x})))\n` +
+      `  (i32.or (f64.lt (local.get ${x}) (f64.const -9223372036854775808)) (f64.ge (local.get ${x}) (f64.const 9223372036854775808)))))`,
+  );
+
   const memory = /\(memory \$(\S+) 1024 1024\)/;
   if (!memory.test(text)) throw new Error("build-lua-wasm: the memory is not 1024 pages, fixed");
   text = text.replace(memory, (_, name) => `(memory $${name} ${INITIAL_PAGES} ${MEMORY_PAGES})`);
+
+  const checked = binaryen.parseText(text);
+  checked.setFeatures(features);
+  checked.runPasses(["stack-check"]);
+  text = checked.emitText();
+  checked.dispose();
+  const limits = [/\(global \$__stack_base \(mut i32\) \(i32\.const 0\)\)/, /\(global \$__stack_limit \(mut i32\) \(i32\.const 0\)\)/];
+  if (!limits.every((r) => r.test(text))) throw new Error("build-lua-wasm: stack-check added no limits");
+  text = text
+    .replace(limits[0], `(global $__stack_base (mut i32) (i32.const ${top}))`)
+    .replace(limits[1], `(global $__stack_limit (mut i32) (i32.const ${stackLow}))`);
 
   const mod = binaryen.parseText(text);
   mod.setFeatures(features);

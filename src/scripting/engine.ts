@@ -303,7 +303,8 @@ function settle(server: Server, h: Host, s: Step): RunResult | null {
   }
 }
 
-const crashResult = (why: string): RunResult => ({ kind: "error", value: { err: Buffer.from(`ERR ${why} while running the script`) } });
+// raisedError puts "ERR " in front, as for any error the script raised.
+const crashResult = (why: string): RunResult => ({ kind: "error", value: { err: Buffer.from(`${why} while running the script`) } });
 
 /** Asynchronous phase: serve the script for a slice, then let the event loop run (BUSY replies, KILL). */
 function pump(server: Server, h: Host, r: Run): void {

@@ -466,6 +466,60 @@ describeRuntimes("scripting fidelity", (ctx) => {
     expect(await raw.call("SCRIPT", "FLUSH")).toBe("+OK\r\n");
   });
 
+  // emscripten gave the engine a 64 KiB C stack with nothing below it but the static data, and cjson.encode of a
+  // table nested near Valkey's limit (1000) needed about that much: encoding a cyclic table ran over the data
+  // (collectgarbage's option names, the allocator's state). The next scripts failed with "bad argument #1 to 'gc'
+  // (invalid option 'count')" or spun forever, and the whole server stopped answering. The stack is 1 MiB now, with
+  // every move of its pointer checked (scripts/build-lua-wasm.mjs). Replies are valkey-server 8.0.1's.
+  it("cjson at its nesting limits leaves the engine whole: a cyclic table, 1000 levels each way", { timeout: 30_000 }, async () => {
+    const raw = await ctx.raw();
+    const deep = "return cjson.encode(cjson.decode(string.rep('[',1000)..string.rep(']',1000)))";
+    const cyclic = "local t={} t.t=t return cjson.encode(t)";
+    const tooDeep = "return cjson.decode(string.rep('[',1001)..string.rep(']',1001))";
+    for (let round = 0; round < 3; round++) {
+      expect(await raw.call("EVAL", "return cjson.encode({[1]=1,[30]=3})", "0")).toBe(
+        `-ERR user_script:1: Cannot serialise table: excessively sparse array${suffix("return cjson.encode({[1]=1,[30]=3})", 1)}\r\n`,
+      );
+      expect(await raw.call("EVAL", deep, "0")).toBe(bulk("[".repeat(999) + "{}" + "]".repeat(999)));
+      expect(await raw.call("EVAL", cyclic, "0")).toBe(`-ERR user_script:1: Cannot serialise, excessive nesting (1001)${suffix(cyclic, 1)}\r\n`);
+      expect(await raw.call("EVAL", tooDeep, "0")).toBe(
+        `-ERR user_script:1: Found too many nested data structures (1001) at character 1001${suffix(tooDeep, 1)}\r\n`,
+      );
+      expect(await raw.call("EVAL", "return redis.sha1hex('')", "0")).toBe(bulk("da39a3ee5e6b4b0d3255bfef95601890afd80709"));
+      expect(await raw.call("EVAL", "return collectgarbage('count') > 0", "0")).toBe(":1\r\n");
+    }
+    expect(await raw.call("PING")).toBe("+PONG\r\n");
+  });
+
+  // A recursion deeper than the host's own stack allows (a pattern of 10000 '?'; Valkey's 8 MB native stack takes
+  // it) stops the engine: the script gets an error, the engine starts again and the server goes on.
+  it("a script that overflows the engine's stack gets an error and the next script runs", async () => {
+    const raw = await ctx.raw();
+    const pattern = "return string.find(string.rep('a',100000), string.rep('a?',100000))";
+    expect(await raw.call("EVAL", pattern, "0")).toBe(`-ERR the Lua engine failed while running the script${suffix(pattern, 1)}\r\n`);
+    expect(await raw.call("EVAL", "return string.find(string.rep('a',1000), string.rep('a?',1000))", "0")).toBe(":1\r\n");
+    expect(await raw.call("EVAL", "return redis.call('ping')", "0")).toBe("+PONG\r\n");
+  });
+
+  // cmsgpack packs a number as an integer when the cast to int64_t gives it back. Out of int64's range that cast is
+  // undefined; the engine's build read it as "is integral" and packed 1e100 as INT64_MAX, while x86-64 (Valkey)
+  // gives INT64_MIN and packs a double (or a float when the value fits one). Bytes from valkey-server 8.0.1.
+  it("cmsgpack packs numbers past int64's range as Valkey on x86-64 does", async () => {
+    const raw = await ctx.raw();
+    const pack = "return cmsgpack.pack(1e100, -9223372036854775808, 9223372036854775808, 18446744073709551616, -1e19, 2^53, 255, -2147483649)";
+    const bytes = Buffer.concat([
+      Buffer.from("cb54b249ad2594c37d", "hex"),
+      Buffer.from("d38000000000000000", "hex"),
+      Buffer.from("ca5f000000", "hex"),
+      Buffer.from("ca5f800000", "hex"),
+      Buffer.from("cbc3e158e460913d00", "hex"),
+      Buffer.from("cf0020000000000000", "hex"),
+      Buffer.from("ccff", "hex"),
+      Buffer.from("d3ffffffff7fffffff", "hex"),
+    ]);
+    expect(await raw.call("EVAL", pack, "0")).toBe(bulk(bytes.toString("latin1")));
+  });
+
   // Checked against valkey-server 8.0.1: what coroutine.resume returns for an error is what the coroutine raised,
   // as Valkey raises it (a table for redis.call and error({err=...}), Valkey's words for a nonexistent global).
   it("coroutine.resume returns the error the coroutine raised as Valkey's does, not the driver's internal form", async () => {
