@@ -31,7 +31,7 @@
 export const HOT = String.raw`
 local R=redis local rp,rs=R.pcall,R.setresp
 local er,pc,xp,ty,se,up,tn,rg,nx,ts=error,pcall,xpcall,type,select,unpack,tonumber,rawget,next,tostring
-local sf,fl,fd,sb,gs,cc,gc=string.format,math.floor,string.find,string.sub,string.gsub,table.concat,collectgarbage
+local sf,fl,fd,sb,gs,cc,gc,sr=string.format,math.floor,string.find,string.sub,string.gsub,table.concat,collectgarbage,string.rep
 local E='\1' local resp=2
 -- A loop starts again after an error value that is not a string: the loop before it is garbage now (see the job
 -- loop below).
@@ -52,10 +52,21 @@ local c,n=#t,{} for i=1,c do local v=rg(t,i) if not ism(v) then n[i]=v end end
 for k,v in nx,t do if not (ty(k)=='number' and k>=1 and k<=c and k%1==0) and not ism(v) then n[k]=v end end
 return n end
 local function nl(r) if ty(r)=='table' then if rg(r,'ok')==N then return nil end if resp==3 then return um(r) end end return r end
+-- num: a number as Valkey passes it to a command: an integer within 2^62 exactly (double2ll), anything else as
+-- fpconv_dtoa writes it: the shortest digits that read back, in plain notation unless the exponent is far from them
+-- (0.00001, 9223372036854776000, 1e+300, 1e-7; the layout of fpconvLayout in src/resp.ts). NaN keeps its sign, as
+-- the C library prints it (0/0 is -nan on x86-64 and here).
 local function num(v)
 if v==fl(v) and v>=-4611686018427387904 and v<=4611686018427387904 then if v==0 then return '0' end return sf('%.0f',v) end
-if v~=v then return 'nan' end if v==1/0 then return 'inf' end if v==-1/0 then return '-inf' end
-for p=15,17 do local s=sf('%.'..p..'g',v) if tn(s)==v then return s end end return sf('%.17g',v) end
+if v~=v then return sf('%f',v) end if v==1/0 then return 'inf' end if v==-1/0 then return '-inf' end
+local s for p=(v<2.3e-308 and v>-2.3e-308) and 0 or 14,16 do s=sf('%.'..p..'e',v) if tn(s)==v then break end end
+local sg='' if sb(s,1,1)=='-' then sg='-' s=sb(s,2) end
+local ep=fd(s,'e',1,true) local E=tn(sb(s,ep+1))
+local d=gs(sb(s,1,1)..sb(s,3,ep-1),'0+$','') local n=#d local K=E-n+1 local x=E<0 and -E or E
+if K>=0 and x<n+7 then return sg..d..sr('0',K) end
+if K<0 and (K>-7 or x<4) then local o=n+K if o<=0 then return sg..'0.'..sr('0',-o)..d end return sg..sb(d,1,o)..'.'..sb(d,o+1) end
+if sg=='-' and n>17 then n=17 end
+return sg..sb(d,1,1)..(n>1 and '.'..sb(d,2,n) or '')..(E<0 and 'e-' or 'e+')..x end
 local function cv(...)
 local c=se('#',...) if c==0 then return nil,'ERR Please specify at least one argument for this call' end
 local t={...} for i=1,c do local y=ty(t[i]) if y=='number' then t[i]=num(t[i]) elseif y~='string' then return nil,'ERR Command arguments must be strings or integers' end end
@@ -166,7 +177,7 @@ if t=='boolean' then o[#o+1]=v and '#t\r\n' or '#f\r\n' return end
 if t~='table' then o[#o+1]='_\r\n' return end
 local x=rg(v,'err') if ty(x)=='string' then o[#o+1]='-'..cl(x)..'\r\n' return end
 x=rg(v,'ok') if ty(x)=='string' then o[#o+1]='+'..cl(x)..'\r\n' return end
-x=rg(v,'double') if ty(x)=='number' then o[#o+1]=','..num(x)..'\r\n' return end
+x=rg(v,'double') if ty(x)=='number' then o[#o+1]=','..(x~=x and 'nan' or (x==0 and 1/x<0) and '-0' or num(x))..'\r\n' return end
 x=rg(v,'big_number') if ty(x)=='string' then o[#o+1]='('..cl(x)..'\r\n' return end
 x=rg(v,'verbatim_string') if ty(x)=='table' then local f,s=rg(x,'format'),rg(x,'string')
 if ty(f)=='string' and ty(s)=='string' then o[#o+1]='='..(#s+4)..'\r\n'..sb(f..'   ',1,3)..':'..s..'\r\n' return end end

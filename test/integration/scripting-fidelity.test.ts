@@ -7,6 +7,8 @@ import { createHash } from "node:crypto";
 import { expect, it } from "vitest";
 import { describeRuntimes, type RawClient } from "../helpers/server.js";
 import { lrand48 } from "../helpers/lrand48.js";
+import fc from "fast-check";
+import { formatDouble } from "../../src/resp.js";
 
 const sha1 = (s: string) => createHash("sha1").update(s).digest("hex");
 const suffix = (script: string, line: number) => ` script: ${sha1(script)}, on @user_script:${line}.`;
@@ -518,6 +520,30 @@ describeRuntimes("scripting fidelity", (ctx) => {
       Buffer.from("d3ffffffff7fffffff", "hex"),
     ]);
     expect(await raw.call("EVAL", pack, "0")).toBe(bulk(bytes.toString("latin1")));
+  });
+
+  // A Lua number passed to redis.call is written as Valkey writes it: an integer within 2^62 exactly, anything else
+  // as fpconv_dtoa does (d2string's layout, formatDouble here). The driver used Lua's %.15g-%.17g, so 0.00001 was
+  // stored as "1e-05" and 2^63 as "9.223372036854776e+18" where valkey-server stores "0.00001" and
+  // "9223372036854776000". NaN keeps its sign (0/0 is -nan on x86-64); a {double=} reply is d2string's own.
+  it("numbers passed to redis.call are written as Valkey writes them", async () => {
+    const raw = await ctx.raw();
+    const r = ctx.ioredis();
+    const push = "redis.call('del', KEYS[1]) for _, a in ipairs(ARGV) do redis.call('rpush', KEYS[1], tonumber(a)) end return redis.call('lrange', KEYS[1], 0, -1)";
+    const fixed = ["0.00001", "1e-7", "9223372036854775808", "-1180591620717411303424", "1e300", "5e-324", "0.1", "-0.6666666666666666", "123456789.123", "-0"];
+    expect(await r.eval(push, 1, "nums", ...fixed)).toEqual(["0.00001", "1e-7", "9223372036854776000", "-1180591620717411300000", "1e+300", "5e-324", "0.1", "-0.6666666666666666", "123456789.123", "0"]);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { minLength: 1, maxLength: 200 }), async (xs) => {
+        const got = (await r.eval(push, 1, "nums", ...xs.map((x) => String(x)))) as string[];
+        expect(got).toEqual(xs.map((x) => (Object.is(x, -0) ? "0" : formatDouble(x))));
+      }),
+      { numRuns: 30 },
+    );
+    const nan = "redis.call('set', KEYS[1], 0/0) local a = redis.call('get', KEYS[1]) redis.call('set', KEYS[1], -(0/0)) return {a, redis.call('get', KEYS[1])}";
+    expect(await raw.call("EVAL", nan, "1", "n")).toBe(`*2\r\n${bulk("-nan")}${bulk("nan")}`);
+    expect(await raw.call("EVAL", "return {double=0.00001}", "0")).toBe(bulk("0.00001"));
+    expect(await raw.call("EVAL", "return {double=0/0}", "0")).toBe(bulk("nan"));
+    expect(await raw.call("EVAL", "return {double=-0.0}", "0")).toBe(bulk("-0"));
   });
 
   // Checked against valkey-server 8.0.1: what coroutine.resume returns for an error is what the coroutine raised,
