@@ -65,7 +65,6 @@ local ep=fd(s,'e',1,true) local E=tn(sb(s,ep+1))
 local d=gs(sb(s,1,1)..sb(s,3,ep-1),'0+$','') local n=#d local K=E-n+1 local x=E<0 and -E or E
 if K>=0 and x<n+7 then return sg..d..sr('0',K) end
 if K<0 and (K>-7 or x<4) then local o=n+K if o<=0 then return sg..'0.'..sr('0',-o)..d end return sg..sb(d,1,o)..'.'..sb(d,o+1) end
-if sg=='-' and n>17 then n=17 end
 return sg..sb(d,1,1)..(n>1 and '.'..sb(d,2,n) or '')..(E<0 and 'e-' or 'e+')..x end
 local function cv(...)
 local c=se('#',...) if c==0 then return nil,'ERR Please specify at least one argument for this call' end

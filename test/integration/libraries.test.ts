@@ -105,7 +105,7 @@ describeRuntimes("libraries", (ctx) => {
 
   for (const sharded of [false, true]) {
     it(`@socket.io/redis-adapter (${sharded ? "sharded: SSUBSCRIBE" : "classic: PSUBSCRIBE"}): rooms, fetchSockets and acks across two servers`, async () => {
-      const made: Array<{ http: HttpServer; io: IoServer; port: number }> = [];
+      const made: Array<{ http: HttpServer; io: IoServer; port: number; sub: { close(): Promise<unknown> } }> = [];
       for (let i = 0; i < 2; i++) {
         const pub = await ctx.nodeRedis();
         const sub = pub.duplicate();
@@ -118,9 +118,8 @@ describeRuntimes("libraries", (ctx) => {
           socket.data = { server: i };
         });
         io.on("ping-all", (n: number, ack?: (r: number) => void) => ack?.(n + i));
-        made.push({ http, io, port: await listen(http) });
-        // The socket.io server owns `sub` now; close it with the server.
-        made[made.length - 1]!.io.engine.on("close", () => void sub.destroy());
+        // io.close() leaves the adapter's clients open: `sub` is closed below (`pub` with the suite's clients).
+        made.push({ http, io, port: await listen(http), sub });
       }
       const [a, b] = made as [(typeof made)[0], (typeof made)[0]];
       const client: ClientSocket = ioClient(`http://127.0.0.1:${a.port}`, { transports: ["websocket"], forceNew: true });
@@ -161,6 +160,7 @@ describeRuntimes("libraries", (ctx) => {
         client.disconnect();
         for (const m of made) {
           await new Promise<void>((done) => m.io.close(() => done()));
+          await m.sub.close();
         }
       }
     });
